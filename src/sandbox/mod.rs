@@ -1,0 +1,1 @@
+//! Sandbox policy and Linux confinement (being written).
