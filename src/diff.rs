@@ -11,8 +11,16 @@ pub fn unified(path: &str, old: Option<&str>, new: Option<&str>) -> String {
     if old.is_some() && new.is_some() && before == after {
         return String::new();
     }
-    let a = if old.is_some() { format!("a/{path}") } else { "/dev/null".to_string() };
-    let b = if new.is_some() { format!("b/{path}") } else { "/dev/null".to_string() };
+    let a = if old.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".to_string()
+    };
+    let b = if new.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".to_string()
+    };
     TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)

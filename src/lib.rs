@@ -1,6 +1,16 @@
 //! reins: a terminal coding agent. The binary in `main.rs` is a thin front; every behaviour lives in
 //! one of these modules so that tests, benches and examples can drive it without a terminal.
 
+pub mod agent;
+pub mod cancel;
+pub mod cli;
+pub mod config;
+pub mod conversation;
 pub mod diff;
+pub mod fsutil;
 pub mod patch;
+pub mod provider;
 pub mod sandbox;
+pub mod tools;
+pub mod ui;
+pub mod workspace;

@@ -1,1 +1,32 @@
-fn main() {}
+//! The `reins` binary: parse the command line and hand off to a front end.
+
+use clap::Parser;
+use reins::cli::{Cli, Command};
+use reins::ui::{self, ExitError};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("reins: {}", e.message);
+            e.code
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32, ExitError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ExitError::failure(format!("cannot start the async runtime: {e}")))?;
+    match cli.command {
+        Some(Command::Exec(args)) => runtime.block_on(ui::exec::run(args, cli.global)),
+        Some(Command::Tool(cmd)) => runtime.block_on(ui::tool_cmd::run(cmd, cli.global)),
+        Some(Command::Config(cmd)) => ui::config_cmd::run(cmd, cli.global),
+        None => Err(ExitError::usage(
+            "the interactive UI is not built yet; use `reins exec \"TASK\"` (see reins --help)",
+        )),
+    }
+}

@@ -40,7 +40,10 @@ pub fn resolve(root: &Path, user_path: &str) -> Result<PathBuf, PathError> {
 
 /// The workspace-relative form of a resolved path, for messages and diffs.
 pub fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Folds `.` and `..` without touching the filesystem; `None` if `..` climbs above `/`.

@@ -1,0 +1,102 @@
+//! What the core reports. Front ends consume these; `--json` is this stream serialised, one object
+//! per line, with `type` naming the event.
+
+use serde::Serialize;
+
+/// Maximum tool output carried in a `tool.result` event (the model still gets all of it).
+pub const EVENT_OUTPUT_LIMIT: usize = 4096;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    #[serde(rename = "session.started")]
+    SessionStarted {
+        session_id: String,
+        cwd: String,
+        model: String,
+    },
+    #[serde(rename = "route")]
+    Route {
+        step: u32,
+        model: String,
+        reason: String,
+    },
+    /// Streamed assistant text; front ends that show text live use it, `--json` skips it.
+    #[serde(rename = "message.delta")]
+    TextDelta { text: String },
+    #[serde(rename = "message")]
+    Message { role: String, text: String },
+    #[serde(rename = "tool.call")]
+    ToolCall {
+        call_id: String,
+        name: String,
+        arguments: serde_json::Value,
+    },
+    #[serde(rename = "tool.result")]
+    ToolResult {
+        call_id: String,
+        name: String,
+        ok: bool,
+        output: String,
+    },
+    #[serde(rename = "usage")]
+    Usage {
+        model: String,
+        input_tokens: u64,
+        cached_input_tokens: u64,
+        output_tokens: u64,
+        cost_usd: Option<f64>,
+    },
+    #[serde(rename = "error")]
+    Error { message: String, retrying: bool },
+    #[serde(rename = "session.finished")]
+    SessionFinished {
+        status: Status,
+        steps: u32,
+        input_tokens: u64,
+        output_tokens: u64,
+        cost_usd: Option<f64>,
+        duration_ms: u64,
+    },
+}
+
+impl Event {
+    /// Whether the event belongs in the `--json` stream.
+    pub fn is_public(&self) -> bool {
+        !matches!(self, Event::TextDelta { .. })
+    }
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Done,
+    Error,
+    MaxSteps,
+    Interrupted,
+}
+
+impl Status {
+    /// The process exit code a script can act on.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Done => 0,
+            Status::Error => 1,
+            Status::MaxSteps => 3,
+            Status::Interrupted => 130,
+        }
+    }
+}
+
+/// Cuts `s` to at most `limit` bytes on a char boundary, saying how much was cut.
+pub fn clip(s: &str, limit: usize) -> String {
+    if s.len() <= limit {
+        return s.to_string();
+    }
+    let mut end = limit;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes]", &s[..end], s.len() - end)
+}

@@ -1,0 +1,9 @@
+//! The agent core: a session's neutral history and the turn loop that alternates model requests
+//! and tool calls. It never prints; it reports `Event`s to whoever runs it.
+
+pub mod events;
+pub mod prompt;
+mod session;
+
+pub use events::{Event, Status};
+pub use session::{Session, SessionSetup};

@@ -1,0 +1,82 @@
+//! Command-line types (clap). Parsing only: behaviour lives in `ui/` and the modules it calls.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reins",
+    version,
+    about = "A terminal coding agent: any model, any provider, your rules."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Workspace root (default: the enclosing git repository's root, else the current directory).
+    #[arg(short = 'C', long = "cd", global = true, value_name = "DIR")]
+    pub cd: Option<PathBuf>,
+    /// Override a config key for this run, in TOML value syntax (repeatable): -c max_steps=20.
+    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a task headless: no questions asked, progress on stderr (or JSON Lines with --json),
+    /// the final answer on stdout, and an exit code a script can act on.
+    Exec(ExecArgs),
+    /// List the model-facing tools or run one exactly as the model would.
+    #[command(subcommand)]
+    Tool(ToolCommand),
+    /// Inspect the effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The task; `-` reads it from stdin.
+    pub prompt: Option<String>,
+    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
+    #[arg(short, long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Write JSON Lines events to stdout instead of human-readable progress.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the final assistant message to FILE.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_last_message: Option<PathBuf>,
+    /// Stop after N model requests (default 50, or `max_steps` in config).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolCommand {
+    /// Each tool's name, description and JSON schema.
+    List {
+        /// Print the schemas as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one tool with JSON arguments and print its result (exit 1 if the tool reports an error).
+    Run {
+        name: String,
+        /// The arguments as a JSON object, e.g. '{"path": "src/lib.rs"}'.
+        #[arg(default_value = "{}")]
+        args: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every effective key with its value and source; API keys masked.
+    Show,
+}

@@ -1,0 +1,28 @@
+//! Layered configuration: built-in defaults < `$REINS_HOME/config.toml` < `<workspace>/.reins/config.toml`
+//! < `-c key=value`. Each layer is validated on its own first, so an unknown key or a bad value is
+//! reported with the file it came from; then the layers are merged key by key and the effective
+//! value of every key remembers its source for `reins config show`.
+
+mod layers;
+pub mod model;
+mod schema;
+
+pub use layers::{ConfigError, Layer, LoadOptions};
+pub use model::{resolve_model, ResolvedModel};
+pub use schema::{Config, ModelConfig, ProviderConfig, ProviderKind, RetryConfig};
+
+use std::collections::BTreeMap;
+
+/// The effective configuration and where each key's value came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// Dotted key path → source label (`built-in`, a file path, or `-c`).
+    pub sources: BTreeMap<String, String>,
+    pub merged: toml::Table,
+}
+
+/// Loads every layer and merges them.
+pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
+    layers::load(opts)
+}

@@ -1,0 +1,246 @@
+//! Turning a model reference (`-m`, `model = …`) into everything a provider client needs.
+
+use super::layers::ConfigError;
+use super::schema::{Config, ModelConfig, ProviderKind};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// How to reach one model.
+#[derive(Debug, Clone)]
+pub struct ResolvedModel {
+    /// The name reins shows: the `[models.*]` key, `provider/id`, or `replay:PATH`.
+    pub label: String,
+    pub endpoint: Endpoint,
+    pub wire_name: String,
+    pub context_window: Option<u64>,
+    pub max_output_tokens: Option<u64>,
+    pub prices: Option<Prices>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    Http {
+        kind: ProviderKind,
+        provider: String,
+        base_url: String,
+        api_key: Option<String>,
+        headers: BTreeMap<String, String>,
+        timeout_s: u64,
+    },
+    Replay(PathBuf),
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Prices {
+    pub input: f64,
+    pub cached_input: f64,
+    pub output: f64,
+}
+
+const SETUP_HELP: &str = "no model is configured. Do one of:\n  \
+export ANTHROPIC_API_KEY=...   (or OPENAI_API_KEY=...)\n  \
+reins exec -m ollama/qwen2.5-coder \"...\"   (a local Ollama server; any OpenAI-compatible server works via [providers.NAME] in config)\n  \
+set `model = \"NAME\"` and a [models.NAME] table in ~/.reins/config.toml or .reins/config.toml\n  \
+reins exec --model replay:examples/replays/fix-calc.json ...   (scripted turns, no key)";
+
+/// Resolves `requested` (or the configured default, or a pick from the keys in `env`) to a model.
+pub fn resolve_model(
+    config: &Config,
+    requested: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ResolvedModel, ConfigError> {
+    let reference = match requested {
+        Some(r) => r.to_string(),
+        None if !config.model.is_empty() => config.model.clone(),
+        None => default_from_keys(env).ok_or_else(|| ConfigError::Incomplete(SETUP_HELP.into()))?,
+    };
+    if let Some(path) = reference.strip_prefix("replay:") {
+        return Ok(ResolvedModel {
+            label: reference.clone(),
+            endpoint: Endpoint::Replay(PathBuf::from(path)),
+            wire_name: "replay".into(),
+            context_window: None,
+            max_output_tokens: None,
+            prices: None,
+        });
+    }
+    let (provider, model) = lookup(config, &reference)?;
+    let endpoint = endpoint(config, &provider, env)?;
+    Ok(ResolvedModel {
+        label: reference.clone(),
+        endpoint,
+        wire_name: model.name.clone().unwrap_or_else(|| reference.clone()),
+        context_window: model.context_window,
+        max_output_tokens: model.max_output_tokens,
+        prices: prices(&model),
+    })
+}
+
+fn default_from_keys(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    if set("ANTHROPIC_API_KEY") {
+        Some("claude-sonnet-4-5".into())
+    } else if set("OPENAI_API_KEY") {
+        Some("gpt-4-1-mini".into())
+    } else {
+        None
+    }
+}
+
+/// A `[models.*]` key, or `PROVIDER/MODEL-ID` for a model the config does not list.
+fn lookup(config: &Config, reference: &str) -> Result<(String, ModelConfig), ConfigError> {
+    if let Some(m) = config.models.get(reference) {
+        let provider = m.provider.clone().ok_or_else(|| {
+            ConfigError::Incomplete(format!(
+                "[models.{reference}] has no `provider`; set one of: {}",
+                names(config)
+            ))
+        })?;
+        return Ok((provider, m.clone()));
+    }
+    if let Some((provider, id)) = reference.split_once('/') {
+        if config.providers.contains_key(provider) {
+            // A listed model with the same wire id keeps its prices and window.
+            let known = config
+                .models
+                .values()
+                .find(|m| m.provider.as_deref() == Some(provider) && m.name.as_deref() == Some(id));
+            let mut m = known.cloned().unwrap_or_default();
+            m.name = Some(id.to_string());
+            return Ok((provider.to_string(), m));
+        }
+    }
+    let models: Vec<&str> = config.models.keys().map(String::as_str).collect();
+    Err(ConfigError::Incomplete(format!(
+        "unknown model `{reference}`: use a [models.*] key ({}) or PROVIDER/MODEL-ID with a provider of: {}",
+        models.join(", "),
+        names(config)
+    )))
+}
+
+fn names(config: &Config) -> String {
+    config
+        .providers
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn endpoint(
+    config: &Config,
+    provider: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoint, ConfigError> {
+    let p = config.providers.get(provider).ok_or_else(|| {
+        ConfigError::Incomplete(format!(
+            "unknown provider `{provider}`; configured: {}",
+            names(config)
+        ))
+    })?;
+    let base_url = p.base_url.clone().ok_or_else(|| {
+        ConfigError::Incomplete(format!("[providers.{provider}] has no `base_url`"))
+    })?;
+    let key_env = p.api_key_env.clone().unwrap_or_default();
+    let api_key = if key_env.is_empty() {
+        None
+    } else {
+        Some(env(&key_env).filter(|v| !v.is_empty()).ok_or_else(|| {
+            ConfigError::Incomplete(format!(
+                "provider `{provider}` needs an API key in ${key_env}: export {key_env}=... (or set api_key_env = \"\" for a server without keys)"
+            ))
+        })?)
+    };
+    Ok(Endpoint::Http {
+        kind: p.kind.unwrap_or_default(),
+        provider: provider.to_string(),
+        base_url: base_url.trim_end_matches('/').to_string(),
+        api_key,
+        headers: p.headers.clone(),
+        timeout_s: p.timeout_s.unwrap_or(600),
+    })
+}
+
+fn prices(m: &ModelConfig) -> Option<Prices> {
+    let input = m.input_price?;
+    let output = m.output_price?;
+    Some(Prices {
+        input,
+        cached_input: m.cached_input_price.unwrap_or(input),
+        output,
+    })
+}
+
+impl Prices {
+    /// Cost in USD; `input_tokens` includes the cached ones.
+    pub fn cost(&self, input_tokens: u64, cached_input_tokens: u64, output_tokens: u64) -> f64 {
+        let fresh = input_tokens.saturating_sub(cached_input_tokens) as f64;
+        (fresh * self.input
+            + cached_input_tokens as f64 * self.cached_input
+            + output_tokens as f64 * self.output)
+            / 1_000_000.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load, LoadOptions};
+
+    fn cfg() -> Config {
+        load(&LoadOptions::default()).unwrap().config
+    }
+
+    #[test]
+    fn no_keys_and_no_model_explains_setup() {
+        let err = resolve_model(&cfg(), None, &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ANTHROPIC_API_KEY") && err.contains("ollama"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn anthropic_key_picks_a_claude_model() {
+        let env = |k: &str| (k == "ANTHROPIC_API_KEY").then(|| "sk-ant".to_string());
+        let m = resolve_model(&cfg(), None, &env).unwrap();
+        assert_eq!(m.wire_name, "claude-sonnet-4-5");
+    }
+
+    #[test]
+    fn provider_slash_id_reaches_an_unlisted_model_without_key() {
+        let m = resolve_model(&cfg(), Some("ollama/qwen2.5-coder"), &|_| None).unwrap();
+        assert_eq!(m.wire_name, "qwen2.5-coder");
+        assert!(m.prices.is_none());
+        let Endpoint::Http {
+            api_key, base_url, ..
+        } = m.endpoint
+        else {
+            panic!()
+        };
+        assert!(api_key.is_none());
+        assert_eq!(base_url, "http://localhost:11434/v1");
+    }
+
+    #[test]
+    fn missing_key_names_the_variable() {
+        let err = resolve_model(&cfg(), Some("gpt-4-1"), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OPENAI_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn cost_counts_cached_tokens_at_their_price() {
+        let p = Prices {
+            input: 1.0,
+            cached_input: 0.1,
+            output: 2.0,
+        };
+        let c = p.cost(1_000_000, 500_000, 1_000_000);
+        assert!((c - 2.55).abs() < 1e-9, "{c}");
+    }
+}

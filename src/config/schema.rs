@@ -1,0 +1,81 @@
+//! The shape of the configuration. Every field has a default so that each layer can be checked
+//! alone (a layer may set a single key); completeness is checked after merging.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The `[models.*]` key used unless something else picks one; empty = pick from the API keys set.
+    pub model: String,
+    pub max_steps: Option<u32>,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    pub models: BTreeMap<String, ModelConfig>,
+    pub retry: RetryConfig,
+    pub shell: ShellConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Chat completions: OpenAI and every compatible server (Ollama, vLLM, LM Studio, OpenRouter, LiteLLM).
+    #[default]
+    Openai,
+    /// Anthropic's native Messages API.
+    Anthropic,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub kind: Option<ProviderKind>,
+    pub base_url: Option<String>,
+    /// Name of the environment variable that holds the key; empty for none (local servers).
+    pub api_key_env: Option<String>,
+    /// Extra HTTP headers sent with every request (e.g. OpenRouter's `HTTP-Referer`).
+    pub headers: BTreeMap<String, String>,
+    /// Request timeout for the first byte, in seconds.
+    pub timeout_s: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    pub provider: Option<String>,
+    /// The id sent on the wire.
+    pub name: Option<String>,
+    pub context_window: Option<u64>,
+    pub max_output_tokens: Option<u64>,
+    /// USD per million tokens.
+    pub input_price: Option<f64>,
+    pub cached_input_price: Option<f64>,
+    pub output_price: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Attempts per model request, the first included.
+    pub max_tries: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_tries: 4,
+            base_delay_ms: 500,
+            max_delay_ms: 30_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShellConfig {
+    pub timeout_ms: Option<u64>,
+    /// Secret-looking variables to pass to child processes anyway.
+    pub pass_env: Vec<String>,
+}

@@ -1,0 +1,145 @@
+//! Model clients. Each provider converts the neutral conversation to its wire format, streams the
+//! answer, and reports text as it arrives; `retry` wraps any of them with backoff.
+
+mod anthropic;
+mod openai;
+mod replay;
+mod retry;
+mod sse;
+
+use crate::config::model::Endpoint;
+use crate::config::{ProviderKind, ResolvedModel, RetryConfig};
+use crate::conversation::{Completion, Item, ToolSpec};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+pub use retry::{with_retries, Policy as RetryPolicy, RetryNotice};
+
+/// The parts of a request that stay the same for a whole session, then the growing history.
+pub struct Request<'a> {
+    pub system: &'a str,
+    pub tools: &'a [ToolSpec],
+    pub history: &'a [Item],
+}
+
+/// Receives text as it streams, for front ends that show it live.
+pub type DeltaSink<'a> = &'a mut (dyn FnMut(&str) + Send);
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("HTTP {status} from {provider}: {message}")]
+    Status {
+        provider: String,
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("connection to {provider} failed: {message}")]
+    Connect { provider: String, message: String },
+    #[error("the stream from {provider} ended before the reply was complete")]
+    Truncated { provider: String },
+    #[error("{provider} sent a stream reins cannot read: {message}")]
+    Protocol { provider: String, message: String },
+    #[error("{0}")]
+    Replay(String),
+}
+
+impl ProviderError {
+    /// 429, 5xx (and 529 overloaded), connection failures and cut streams are worth another try;
+    /// anything else (401, 400, a bad script) will fail the same way again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ProviderError::Status { status, .. } => {
+                *status == 429 || *status == 408 || *status >= 500
+            }
+            ProviderError::Connect { .. } | ProviderError::Truncated { .. } => true,
+            ProviderError::Protocol { .. } | ProviderError::Replay(_) => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ProviderError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// A model that can complete a conversation.
+pub trait ModelClient: Send + Sync {
+    fn complete<'a>(
+        &'a self,
+        req: &'a Request<'a>,
+        sink: DeltaSink<'a>,
+    ) -> BoxFuture<'a, Result<Completion, ProviderError>>;
+}
+
+/// Builds the client for a resolved model.
+pub fn client_for(model: &ResolvedModel) -> Result<Box<dyn ModelClient>, ProviderError> {
+    match &model.endpoint {
+        Endpoint::Replay(path) => Ok(Box::new(replay::ReplayClient::load(path)?)),
+        Endpoint::Http {
+            kind,
+            provider,
+            base_url,
+            api_key,
+            headers,
+            timeout_s,
+        } => {
+            let http = http_client(*timeout_s).map_err(|e| ProviderError::Connect {
+                provider: provider.clone(),
+                message: e.to_string(),
+            })?;
+            let conn = HttpEndpoint {
+                http,
+                provider: provider.clone(),
+                base_url: base_url.clone(),
+                api_key: api_key.clone(),
+                headers: headers.clone(),
+                model: model.wire_name.clone(),
+                max_output_tokens: model.max_output_tokens,
+            };
+            Ok(match kind {
+                ProviderKind::Openai => Box::new(openai::OpenAiClient::new(conn)),
+                ProviderKind::Anthropic => Box::new(anthropic::AnthropicClient::new(conn)),
+            })
+        }
+    }
+}
+
+/// Connection details shared by the HTTP providers.
+pub(crate) struct HttpEndpoint {
+    pub http: reqwest::Client,
+    pub provider: String,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub model: String,
+    pub max_output_tokens: Option<u64>,
+}
+
+fn http_client(timeout_s: u64) -> reqwest::Result<reqwest::Client> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(20))
+        .read_timeout(Duration::from_secs(timeout_s))
+        .build()
+}
+
+/// reqwest is built without a default TLS crypto provider (ring is far cheaper to build than
+/// aws-lc); it must be installed once per process before the first client.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Retry budget for a model request.
+pub fn retry_policy(cfg: &RetryConfig) -> RetryPolicy {
+    RetryPolicy {
+        max_tries: cfg.max_tries.max(1),
+        base_delay: Duration::from_millis(cfg.base_delay_ms),
+        max_delay: Duration::from_millis(cfg.max_delay_ms),
+    }
+}

@@ -1,0 +1,278 @@
+//! Chat completions over SSE, for OpenAI and every compatible server. Chunks are read as loose JSON
+//! rather than strict types: compatible servers omit `created`/`object`, send `finish_reason: ""`,
+//! or put usage in a chunk with no choices, and none of that should fail a session.
+
+use super::sse::post_stream;
+use super::{BoxFuture, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
+use crate::conversation::{Completion, Item, ToolCall, Usage};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+pub(super) struct OpenAiClient {
+    ep: HttpEndpoint,
+}
+
+impl OpenAiClient {
+    pub fn new(ep: HttpEndpoint) -> Self {
+        OpenAiClient { ep }
+    }
+
+    async fn run(
+        &self,
+        req: &Request<'_>,
+        sink: DeltaSink<'_>,
+    ) -> Result<Completion, ProviderError> {
+        let url = format!("{}/chat/completions", self.ep.base_url);
+        let auth: Vec<(&str, String)> = self
+            .ep
+            .api_key
+            .iter()
+            .map(|k| ("authorization", format!("Bearer {k}")))
+            .collect();
+        let body = request_body(&self.ep.model, self.ep.max_output_tokens, req);
+        let mut stream = Box::pin(post_stream(&self.ep, &url, &auth, &body).await?);
+        let mut acc = Accumulator::default();
+        while let Some(event) = stream.next().await {
+            let event = event?;
+            if event.data.trim() == "[DONE]" {
+                acc.done = true;
+                break;
+            }
+            let chunk: Value =
+                serde_json::from_str(&event.data).map_err(|e| ProviderError::Protocol {
+                    provider: self.ep.provider.clone(),
+                    message: format!(
+                        "bad chunk ({e}): {}",
+                        event.data.chars().take(200).collect::<String>()
+                    ),
+                })?;
+            acc.absorb(&chunk, &self.ep.provider, sink)?;
+        }
+        acc.finish(&self.ep.provider)
+    }
+}
+
+impl ModelClient for OpenAiClient {
+    fn complete<'a>(
+        &'a self,
+        req: &'a Request<'a>,
+        sink: DeltaSink<'a>,
+    ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
+        Box::pin(self.run(req, sink))
+    }
+}
+
+fn request_body(model: &str, max_tokens: Option<u64>, req: &Request<'_>) -> Value {
+    let tools: Vec<Value> = req
+        .tools
+        .iter()
+        .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+        .collect();
+    let mut body = json!({
+        "model": model,
+        "messages": messages(req),
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    });
+    if !tools.is_empty() {
+        body["tools"] = Value::Array(tools);
+    }
+    if let Some(n) = max_tokens {
+        body["max_tokens"] = json!(n);
+    }
+    body
+}
+
+fn messages(req: &Request<'_>) -> Vec<Value> {
+    let mut out = vec![json!({"role": "system", "content": req.system})];
+    for item in req.history {
+        out.push(match item {
+            Item::User { text } => json!({"role": "user", "content": text}),
+            Item::Assistant { text, tool_calls } => assistant_message(text, tool_calls),
+            Item::ToolResult {
+                call_id, output, ..
+            } => {
+                json!({"role": "tool", "tool_call_id": call_id, "content": output})
+            }
+        });
+    }
+    out
+}
+
+fn assistant_message(text: &str, calls: &[ToolCall]) -> Value {
+    let mut m = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { json!(text) }});
+    if !calls.is_empty() {
+        m["tool_calls"] = calls
+            .iter()
+            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+            .collect();
+    }
+    m
+}
+
+/// Reassembles a streamed reply: text deltas, tool calls in fragments keyed by `index`, usage.
+#[derive(Default)]
+struct Accumulator {
+    text: String,
+    calls: Vec<ToolCall>,
+    usage: Usage,
+    finished: bool,
+    done: bool,
+}
+
+impl Accumulator {
+    fn absorb(
+        &mut self,
+        chunk: &Value,
+        provider: &str,
+        sink: DeltaSink<'_>,
+    ) -> Result<(), ProviderError> {
+        if let Some(err) = chunk.get("error").filter(|e| !e.is_null()) {
+            let message = err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("error in stream");
+            return Err(ProviderError::Status {
+                provider: provider.into(),
+                status: 502,
+                message: message.into(),
+                retry_after: None,
+            });
+        }
+        if let Some(u) = chunk.get("usage").filter(|u| u.is_object()) {
+            self.usage = Usage {
+                input_tokens: u64_at(u, "/prompt_tokens"),
+                cached_input_tokens: u64_at(u, "/prompt_tokens_details/cached_tokens"),
+                output_tokens: u64_at(u, "/completion_tokens"),
+            };
+        }
+        let Some(choice) = chunk.get("choices").and_then(|c| c.get(0)) else {
+            return Ok(());
+        };
+        if let Some(delta) = choice.get("delta") {
+            if let Some(t) = delta
+                .get("content")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                self.text.push_str(t);
+                sink(t);
+            }
+            for tc in delta
+                .get("tool_calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                self.absorb_tool_fragment(tc);
+            }
+        }
+        if choice
+            .get("finish_reason")
+            .and_then(Value::as_str)
+            .is_some_and(|r| !r.is_empty())
+        {
+            self.finished = true;
+        }
+        Ok(())
+    }
+
+    fn absorb_tool_fragment(&mut self, tc: &Value) {
+        let index = tc
+            .get("index")
+            .and_then(Value::as_u64)
+            .map_or(self.calls.len().saturating_sub(1), |i| i as usize);
+        while self.calls.len() <= index {
+            self.calls.push(ToolCall {
+                id: String::new(),
+                name: String::new(),
+                arguments: String::new(),
+            });
+        }
+        let call = &mut self.calls[index];
+        if let Some(id) = tc
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            call.id = id.to_string();
+        }
+        if let Some(f) = tc.get("function") {
+            if let Some(n) = f.get("name").and_then(Value::as_str) {
+                call.name.push_str(n);
+            }
+            if let Some(a) = f.get("arguments").and_then(Value::as_str) {
+                call.arguments.push_str(a);
+            }
+        }
+    }
+
+    fn finish(mut self, provider: &str) -> Result<Completion, ProviderError> {
+        if !self.finished {
+            return Err(ProviderError::Truncated {
+                provider: provider.into(),
+            });
+        }
+        for (i, c) in self.calls.iter_mut().enumerate() {
+            if c.id.is_empty() {
+                c.id = format!("call_{i}");
+            }
+            if c.arguments.trim().is_empty() {
+                c.arguments = "{}".into();
+            }
+        }
+        let _ = self.done;
+        Ok(Completion {
+            text: self.text,
+            tool_calls: self.calls,
+            usage: self.usage,
+        })
+    }
+}
+
+fn u64_at(v: &Value, ptr: &str) -> u64 {
+    v.pointer(ptr).and_then(Value::as_u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(chunks: &[Value]) -> Result<Completion, ProviderError> {
+        let mut acc = Accumulator::default();
+        let mut seen = String::new();
+        let mut sink = |t: &str| seen.push_str(t);
+        for c in chunks {
+            acc.absorb(c, "p", &mut sink)?;
+        }
+        acc.finish("p")
+    }
+
+    #[test]
+    fn reassembles_fragmented_tool_calls_and_usage() {
+        let c = feed(&[
+            json!({"choices":[{"delta":{"content":"Hi"},"finish_reason":""}]}),
+            json!({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"read_file","arguments":"{\"pa"}}]}}]}),
+            json!({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\":\"a\"}"}}]}}]}),
+            json!({"choices":[{"delta":{},"finish_reason":"tool_calls"}]}),
+            json!({"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":4}}}),
+        ])
+        .unwrap();
+        assert_eq!(c.text, "Hi");
+        assert_eq!(c.tool_calls[0].arguments, r#"{"path":"a"}"#);
+        assert_eq!(
+            c.usage,
+            Usage {
+                input_tokens: 10,
+                cached_input_tokens: 4,
+                output_tokens: 3
+            }
+        );
+    }
+
+    #[test]
+    fn stream_without_finish_is_truncated() {
+        let r = feed(&[json!({"choices":[{"delta":{"content":"Hi"}}]})]);
+        assert!(matches!(r, Err(ProviderError::Truncated { .. })));
+    }
+}

@@ -1,0 +1,106 @@
+//! Sending a JSON request and reading its server-sent-event stream, shared by the HTTP providers.
+
+use super::{HttpEndpoint, ProviderError};
+use eventsource_stream::{Event, Eventsource};
+use futures_util::{Stream, StreamExt};
+use std::time::Duration;
+
+/// POSTs `body` to `url` and returns the event stream, or the error the status line and body carry.
+pub(super) async fn post_stream(
+    ep: &HttpEndpoint,
+    url: &str,
+    headers: &[(&str, String)],
+    body: &serde_json::Value,
+) -> Result<impl Stream<Item = Result<Event, ProviderError>> + use<>, ProviderError> {
+    let mut req = ep.http.post(url).json(body);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    for (k, v) in &ep.headers {
+        req = req.header(k, v);
+    }
+    let resp = req.send().await.map_err(|e| ProviderError::Connect {
+        provider: ep.provider.clone(),
+        message: error_chain(&e),
+    })?;
+    let status = resp.status();
+    if !status.is_success() {
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = resp.text().await.unwrap_or_default();
+        return Err(ProviderError::Status {
+            provider: ep.provider.clone(),
+            status: status.as_u16(),
+            message: error_message(&text),
+            retry_after,
+        });
+    }
+    let provider = ep.provider.clone();
+    Ok(resp.bytes_stream().eventsource().map(move |r| {
+        r.map_err(|e| ProviderError::Truncated {
+            provider: format!("{provider} ({e})"),
+        })
+    }))
+}
+
+/// `retry-after` in seconds (possibly fractional); HTTP dates are rare from model APIs and ignored.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(300.0)))
+}
+
+/// The human part of a provider's JSON error body (both OpenAI and Anthropic nest it under
+/// `error.message`), else the body itself, cut short.
+fn error_message(body: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let msg = parsed
+        .as_ref()
+        .and_then(|v| v.pointer("/error/message").or_else(|| v.get("message")))
+        .and_then(|m| m.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| body.trim().to_string());
+    if msg.is_empty() {
+        "(empty body)".into()
+    } else {
+        msg.chars().take(2000).collect()
+    }
+}
+
+/// reqwest's top-level message hides the cause (`error sending request`); the chain names it.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_parse() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn error_message_digs_into_json() {
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key"}}"#),
+            "bad key"
+        );
+        assert_eq!(error_message("plain"), "plain");
+    }
+}

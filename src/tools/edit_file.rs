@@ -1,0 +1,173 @@
+//! `edit_file`: replace one exact, unique occurrence of a block. When the block is missing or not
+//! unique, the error shows the closest lines so the model can resend a block that matches.
+
+use super::fs_read::io_error;
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use serde::Deserialize;
+use serde_json::json;
+use std::path::Path;
+
+pub struct EditFile;
+
+#[derive(Deserialize)]
+struct Args {
+    path: String,
+    old_string: String,
+    new_string: String,
+    #[serde(default)]
+    replace_all: bool,
+}
+
+impl Tool for EditFile {
+    fn name(&self) -> &'static str {
+        "edit_file"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/edit_file.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {
+            "path": {"type": "string"}, "old_string": {"type": "string"}, "new_string": {"type": "string"},
+            "replace_all": {"type": "boolean"}
+        }, "required": ["path", "old_string", "new_string"]})
+    }
+    fn mutates(&self) -> bool {
+        true
+    }
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let a: Args = parse_args(self.name(), args)?;
+            let path = ctx.resolve(&a.path)?;
+            check_unchanged_since_read(ctx, &path, &a.path)?;
+            let old = std::fs::read_to_string(&path).map_err(|e| io_error(&a.path, &e))?;
+            let new = replace(&old, &a)?;
+            crate::fsutil::write_atomic(&path, new.as_bytes())
+                .map_err(|e| ToolError(format!("cannot write `{}`: {e}", a.path)))?;
+            ctx.mark_seen(&path);
+            let rel = ctx.relative(&path);
+            Ok(format!(
+                "edited `{rel}`\n{}",
+                crate::diff::unified(&rel, Some(&old), Some(&new))
+            ))
+        })
+    }
+}
+
+fn check_unchanged_since_read(
+    ctx: &ToolContext,
+    path: &Path,
+    shown: &str,
+) -> Result<(), ToolError> {
+    let seen = ctx.seen.lock().ok().and_then(|s| s.get(path).copied());
+    let now = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (seen, now) {
+        (Some(seen), Some(now)) if seen != now => Err(ToolError(format!(
+            "`{shown}` changed on disk since you last read it; read it again before editing"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn replace(text: &str, a: &Args) -> Result<String, ToolError> {
+    if a.old_string.is_empty() {
+        return Err(ToolError(
+            "old_string is empty; to create or overwrite a file use write_file".into(),
+        ));
+    }
+    if a.old_string == a.new_string {
+        return Err(ToolError(
+            "old_string and new_string are the same; nothing to change".into(),
+        ));
+    }
+    let count = text.matches(&a.old_string).count();
+    match count {
+        0 => Err(ToolError(not_found_message(text, &a.path, &a.old_string))),
+        1 => Ok(text.replacen(&a.old_string, &a.new_string, 1)),
+        _ if a.replace_all => Ok(text.replace(&a.old_string, &a.new_string)),
+        n => Err(ToolError(format!(
+            "old_string occurs {n} times in `{}` (first at lines {}); include more surrounding lines to make it unique, or set replace_all",
+            a.path,
+            occurrence_lines(text, &a.old_string).join(", ")
+        ))),
+    }
+}
+
+fn occurrence_lines(text: &str, needle: &str) -> Vec<String> {
+    text.match_indices(needle)
+        .take(5)
+        .map(|(i, _)| (text[..i].matches('\n').count() + 1).to_string())
+        .collect()
+}
+
+/// Names the lines most like the first line of the block the model sent, with their numbers.
+fn not_found_message(text: &str, path: &str, old: &str) -> String {
+    let first = old
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut scored: Vec<(f32, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (similar::TextDiff::from_chars(l.trim(), first).ratio(), i))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut msg = format!("old_string was not found in `{path}`.");
+    let best: Vec<&(f32, usize)> = scored.iter().filter(|(s, _)| *s > 0.5).take(3).collect();
+    if best.is_empty() {
+        msg.push_str(" No similar lines either; read the file again and copy the exact text.");
+        return msg;
+    }
+    msg.push_str(" Closest lines in the file:\n");
+    for (_, i) in best {
+        let from = i.saturating_sub(1);
+        let to = (i + 2).min(lines.len());
+        for (n, line) in lines.iter().enumerate().take(to).skip(from) {
+            msg.push_str(&format!("{:>6}\t{line}\n", n + 1));
+        }
+        msg.push_str("   ...\n");
+    }
+    msg.push_str("Resend old_string copied exactly from the file (whitespace included).");
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(old: &str, new: &str, all: bool) -> Args {
+        Args {
+            path: "f".into(),
+            old_string: old.into(),
+            new_string: new.into(),
+            replace_all: all,
+        }
+    }
+
+    #[test]
+    fn replaces_a_unique_block() {
+        assert_eq!(
+            replace("a\nb\nc\n", &args("b\n", "B\n", false)).unwrap(),
+            "a\nB\nc\n"
+        );
+    }
+
+    #[test]
+    fn ambiguous_block_names_lines() {
+        let e = replace("x\ny\nx\n", &args("x", "z", false)).unwrap_err();
+        assert!(e.0.contains("2 times") && e.0.contains("1, 3"), "{e}");
+        assert_eq!(
+            replace("x\ny\nx\n", &args("x", "z", true)).unwrap(),
+            "z\ny\nz\n"
+        );
+    }
+
+    #[test]
+    fn missing_block_shows_closest_lines() {
+        let text = "fn main() {\n    let total = add(1, 2);\n}\n";
+        let e = replace(text, &args("let totl = add(1, 2);", "x", false)).unwrap_err();
+        assert!(e.0.contains("     2\t    let total = add(1, 2);"), "{e}");
+    }
+}

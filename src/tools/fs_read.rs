@@ -1,0 +1,198 @@
+//! Reading tools: `read_file` (numbered, paged lines) and `list_dir` (an ignore-aware tree).
+
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use serde::Deserialize;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+
+const DEFAULT_LIMIT: usize = 2000;
+const MAX_LINE_CHARS: usize = 2000;
+/// A page is also cut by size so one read cannot flood the context with a minified file.
+const MAX_PAGE_BYTES: usize = 256 * 1024;
+const MAX_TREE_ENTRIES: usize = 1000;
+
+pub struct ReadFile;
+
+#[derive(Deserialize)]
+struct ReadArgs {
+    path: String,
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+impl Tool for ReadFile {
+    fn name(&self) -> &'static str {
+        "read_file"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/read_file.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {
+            "path": {"type": "string"},
+            "offset": {"type": "integer", "description": "first line, 1-based"},
+            "limit": {"type": "integer"}
+        }, "required": ["path"]})
+    }
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let a: ReadArgs = parse_args(self.name(), args)?;
+            let path = ctx.resolve(&a.path)?;
+            let out = read_numbered(
+                &path,
+                &a.path,
+                a.offset.unwrap_or(1).max(1),
+                a.limit.unwrap_or(DEFAULT_LIMIT).max(1),
+            )?;
+            ctx.mark_seen(&path);
+            Ok(out)
+        })
+    }
+}
+
+fn open_text(path: &std::path::Path, shown: &str) -> Result<BufReader<std::fs::File>, ToolError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(shown, &e))?;
+    if meta.is_dir() {
+        return Err(ToolError(format!(
+            "`{shown}` is a directory; use list_dir to see its contents"
+        )));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(shown, &e))?;
+    let mut head = [0u8; 8192];
+    let n = file.read(&mut head).map_err(|e| io_error(shown, &e))?;
+    if head[..n].contains(&0) {
+        return Err(ToolError(format!(
+            "`{shown}` is a binary file ({} bytes); it cannot be shown as text",
+            meta.len()
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_error(shown, &e))?;
+    Ok(BufReader::new(file))
+}
+
+fn read_numbered(path: &std::path::Path, shown: &str, offset: usize, limit: usize) -> ToolResult {
+    let mut reader = open_text(path, shown)?;
+    let mut out = String::new();
+    let mut buf = Vec::new();
+    let (mut line_no, mut last_shown) = (0usize, 0usize);
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| io_error(shown, &e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let page_full = line_no >= offset + limit || out.len() >= MAX_PAGE_BYTES;
+        if line_no < offset || page_full {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim_end_matches(['\n', '\r']);
+        push_line(&mut out, line_no, text);
+        last_shown = line_no;
+    }
+    Ok(page_footer(out, shown, line_no, offset, last_shown))
+}
+
+fn push_line(out: &mut String, n: usize, text: &str) {
+    if text.chars().count() > MAX_LINE_CHARS {
+        let cut: String = text.chars().take(MAX_LINE_CHARS).collect();
+        let _ = writeln!(out, "{n:>6}\t{cut}… [line cut at {MAX_LINE_CHARS} chars]");
+    } else {
+        let _ = writeln!(out, "{n:>6}\t{text}");
+    }
+}
+
+fn page_footer(mut out: String, shown: &str, total: usize, offset: usize, last: usize) -> String {
+    if total == 0 {
+        return format!("(`{shown}` is empty)");
+    }
+    if offset > total {
+        return format!("(`{shown}` has only {total} lines; offset {offset} is past the end)");
+    }
+    if last < total {
+        let _ = write!(
+            out,
+            "… showing lines {offset}-{last} of {total}; read on with offset={}",
+            last + 1
+        );
+    }
+    out
+}
+
+pub(super) fn io_error(shown: &str, e: &std::io::Error) -> ToolError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ToolError(format!(
+            "`{shown}` does not exist; check the path with list_dir or glob"
+        )),
+        std::io::ErrorKind::PermissionDenied => {
+            ToolError(format!("`{shown}` is not readable: permission denied"))
+        }
+        _ => ToolError(format!("cannot read `{shown}`: {e}")),
+    }
+}
+
+pub struct ListDir;
+
+#[derive(Deserialize)]
+struct ListArgs {
+    path: Option<String>,
+    depth: Option<usize>,
+}
+
+impl Tool for ListDir {
+    fn name(&self) -> &'static str {
+        "list_dir"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/list_dir.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {"path": {"type": "string"}, "depth": {"type": "integer"}}})
+    }
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let a: ListArgs = parse_args(self.name(), args)?;
+            let shown = a.path.unwrap_or_else(|| ".".into());
+            let dir = ctx.resolve(&shown)?;
+            if !dir.is_dir() {
+                return Err(ToolError(format!("`{shown}` is not a directory")));
+            }
+            Ok(tree(&dir, a.depth.unwrap_or(2).clamp(1, 20)))
+        })
+    }
+}
+
+fn tree(dir: &std::path::Path, depth: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for entry in super::walk::walker(dir)
+        .max_depth(Some(depth))
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+        .flatten()
+    {
+        if entry.depth() == 0 {
+            continue;
+        }
+        count += 1;
+        if count > MAX_TREE_ENTRIES {
+            let _ = writeln!(
+                out,
+                "… more entries not shown; list a subdirectory or use glob"
+            );
+            break;
+        }
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        let name = entry.file_name().to_string_lossy();
+        let indent = "  ".repeat(entry.depth() - 1);
+        let _ = writeln!(out, "{indent}{name}{}", if is_dir { "/" } else { "" });
+    }
+    if out.is_empty() {
+        out.push_str("(empty directory)");
+    }
+    out
+}

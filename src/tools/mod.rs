@@ -1,0 +1,148 @@
+//! The tool registry: what the model may call, with one gate for argument checking. Each tool lives
+//! in its own file; every failure comes back as a message the model can act on, never a crash.
+
+mod args;
+mod edit_file;
+mod fs_read;
+mod git;
+mod grep;
+mod output_cap;
+mod shell;
+mod walk;
+mod write_file;
+
+use crate::cancel::Cancel;
+use crate::conversation::ToolSpec;
+use crate::provider::BoxFuture;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+pub use args::parse_args;
+
+/// An error for the model: the message says what went wrong and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ToolError(pub String);
+
+impl ToolError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        ToolError(msg.into())
+    }
+}
+
+pub type ToolResult = Result<String, ToolError>;
+
+/// Everything a tool may use: the workspace, the cancel signal, and per-session state.
+pub struct ToolContext {
+    /// Canonical workspace root; every path a tool touches resolves inside it.
+    pub root: PathBuf,
+    pub cancel: Cancel,
+    pub shell_timeout: Duration,
+    /// The environment child processes get (secrets already removed).
+    pub child_env: Vec<(OsString, OsString)>,
+    /// Modification time of each file when the model last read or wrote it, so an edit to a file
+    /// changed behind the model's back is refused rather than applied to text it has not seen.
+    pub seen: Mutex<HashMap<PathBuf, SystemTime>>,
+}
+
+impl ToolContext {
+    pub fn new(root: &Path, cancel: Cancel) -> std::io::Result<Self> {
+        Ok(ToolContext {
+            root: root.canonicalize()?,
+            cancel,
+            shell_timeout: Duration::from_secs(120),
+            child_env: std::env::vars_os().collect(),
+            seen: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Resolves a model-supplied path inside the workspace.
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, ToolError> {
+        crate::sandbox::paths::resolve(&self.root, path).map_err(|e| ToolError(e.to_string()))
+    }
+
+    pub fn relative(&self, path: &Path) -> String {
+        crate::sandbox::paths::relative(&self.root, path)
+    }
+
+    pub(crate) fn mark_seen(&self, path: &Path) {
+        if let Ok(mtime) = std::fs::metadata(path).and_then(|m| m.modified()) {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.insert(path.to_path_buf(), mtime);
+            }
+        }
+    }
+}
+
+/// One tool the model can call.
+pub trait Tool: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Model-facing description, from `prompts/tools/`.
+    fn description(&self) -> &'static str;
+    fn parameters(&self) -> serde_json::Value;
+    /// Runs the call. `args` is the raw argument text the model wrote.
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult>;
+    /// Whether the call can change the workspace (checkpoints and approvals care).
+    fn mutates(&self) -> bool {
+        false
+    }
+}
+
+/// The tools of a session, in a fixed order so the request prefix is byte-identical every step.
+pub struct Registry {
+    tools: Vec<Box<dyn Tool>>,
+}
+
+impl Registry {
+    /// Every built-in tool.
+    pub fn builtin() -> Self {
+        let tools: Vec<Box<dyn Tool>> = vec![
+            Box::new(fs_read::ReadFile),
+            Box::new(fs_read::ListDir),
+            Box::new(walk::Glob),
+            Box::new(grep::Grep),
+            Box::new(edit_file::EditFile),
+            Box::new(write_file::WriteFile),
+            Box::new(shell::Shell),
+            Box::new(git::GitStatus),
+            Box::new(git::GitDiff),
+        ];
+        Registry { tools }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&dyn Tool> {
+        self.tools
+            .iter()
+            .find(|t| t.name() == name)
+            .map(|t| t.as_ref())
+    }
+
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools
+            .iter()
+            .map(|t| ToolSpec {
+                name: t.name().into(),
+                description: t.description().trim().into(),
+                parameters: t.parameters(),
+            })
+            .collect()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.tools.iter().map(|t| t.name()).collect()
+    }
+
+    /// Runs one call; an unknown tool is an error the model can correct.
+    pub async fn run(&self, name: &str, args: &str, ctx: &ToolContext) -> ToolResult {
+        match self.get(name) {
+            Some(tool) => tool.run(args, ctx).await,
+            None => Err(ToolError(format!(
+                "unknown tool `{name}`; available tools: {}",
+                self.names().join(", ")
+            ))),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! `shell`: `bash -c` in the workspace, in its own process group so a timeout or an interrupt kills
+//! everything it started, with stdout and stderr merged into one pipe in the order written.
+
+use super::output_cap::HeadTail;
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use serde::Deserialize;
+use serde_json::json;
+use std::io::Read;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const OUTPUT_LIMIT: usize = 32 * 1024;
+/// How long to wait for a pipe held open by a backgrounded grandchild after the command exits.
+const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
+pub struct Shell;
+
+#[derive(Deserialize)]
+struct Args {
+    command: String,
+    timeout_ms: Option<u64>,
+    workdir: Option<String>,
+}
+
+impl Tool for Shell {
+    fn name(&self) -> &'static str {
+        "shell"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/shell.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {
+            "command": {"type": "string"}, "timeout_ms": {"type": "integer"}, "workdir": {"type": "string"}
+        }, "required": ["command"]})
+    }
+    fn mutates(&self) -> bool {
+        true
+    }
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let a: Args = parse_args(self.name(), args)?;
+            let dir = ctx.resolve(a.workdir.as_deref().unwrap_or("."))?;
+            if !dir.is_dir() {
+                return Err(ToolError(format!(
+                    "workdir `{}` is not a directory",
+                    a.workdir.unwrap_or_default()
+                )));
+            }
+            let timeout = a
+                .timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(ctx.shell_timeout);
+            let out = run_command(&a.command, &dir, ctx, timeout).await?;
+            Ok(out.render())
+        })
+    }
+}
+
+/// How a command ended.
+pub struct CommandOutput {
+    pub exit_code: Option<i32>,
+    pub output: String,
+    pub timed_out: Option<Duration>,
+}
+
+impl CommandOutput {
+    fn render(&self) -> String {
+        let status = match (self.timed_out, self.exit_code) {
+            (Some(t), _) => format!(
+                "timed out after {} ms; the command and its children were killed",
+                t.as_millis()
+            ),
+            (None, Some(c)) => format!("exit code: {c}"),
+            (None, None) => "killed by a signal".to_string(),
+        };
+        if self.output.is_empty() {
+            format!("{status}\n(no output)")
+        } else {
+            format!("{status}\n{}", self.output)
+        }
+    }
+}
+
+/// Runs `command` and collects its merged output; an interrupt kills the process group and is an error.
+pub async fn run_command(
+    command: &str,
+    dir: &std::path::Path,
+    ctx: &ToolContext,
+    timeout: Duration,
+) -> Result<CommandOutput, ToolError> {
+    let (reader, writer) =
+        std::io::pipe().map_err(|e| ToolError(format!("cannot create a pipe: {e}")))?;
+    let writer2 = writer
+        .try_clone()
+        .map_err(|e| ToolError(format!("cannot create a pipe: {e}")))?;
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env_clear()
+        .envs(ctx.child_env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::from(writer2))
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ToolError(format!("cannot start bash: {e}")))?;
+    drop(cmd);
+    let pgid = child.id().map(|p| p as i32);
+    let captured = Arc::new(Mutex::new(HeadTail::new(OUTPUT_LIMIT)));
+    let drain = spawn_drain(reader, captured.clone());
+
+    let outcome = tokio::select! {
+        status = child.wait() => Ok(status.ok().and_then(|s| s.code())),
+        _ = tokio::time::sleep(timeout) => Err(true),
+        _ = ctx.cancel.cancelled() => Err(false),
+    };
+    kill_group(pgid);
+    let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
+    let output = captured.lock().map(|c| c.render()).unwrap_or_default();
+    match outcome {
+        Ok(code) => Ok(CommandOutput {
+            exit_code: code,
+            output,
+            timed_out: None,
+        }),
+        Err(true) => Ok(CommandOutput {
+            exit_code: None,
+            output,
+            timed_out: Some(timeout),
+        }),
+        Err(false) => Err(ToolError(format!(
+            "interrupted by the user; the command was killed\n{output}"
+        ))),
+    }
+}
+
+fn spawn_drain(
+    mut reader: std::io::PipeReader,
+    sink: Arc<Mutex<HeadTail>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut s) = sink.lock() {
+                s.push(&buf[..n]);
+            }
+        }
+    })
+}
+
+/// Kills whatever is left of the command's process group (backgrounded children included).
+fn kill_group(pgid: Option<i32>) {
+    if let Some(pgid) = pgid.filter(|p| *p > 0) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created for this command.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `reins config show`: the effective configuration, each key with its source.
+
+use super::{setup, ExitError};
+use crate::cli::{ConfigCommand, GlobalArgs};
+
+pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
+    let ConfigCommand::Show = cmd;
+    let ws = setup::workspace(&global)?;
+    println!("# workspace: {}", ws.root.display());
+    let mut leaves = Vec::new();
+    flatten(&ws.loaded.merged, "", &mut leaves);
+    for (key, value) in leaves {
+        let source = ws
+            .loaded
+            .sources
+            .get(&key)
+            .map(String::as_str)
+            .unwrap_or("?");
+        let shown = if key.ends_with(".api_key_env") {
+            describe_key_var(&value)
+        } else {
+            value
+        };
+        println!("{key} = {shown}    # {source}");
+    }
+    Ok(0)
+}
+
+/// Shows whether the key variable is set, masking the key itself.
+fn describe_key_var(value: &str) -> String {
+    let var = value.trim_matches('"');
+    if var.is_empty() {
+        return value.to_string();
+    }
+    match std::env::var(var) {
+        Ok(k) if !k.is_empty() => format!("{value} (set: {})", mask(&k)),
+        _ => format!("{value} (not set)"),
+    }
+}
+
+fn mask(key: &str) -> String {
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("****{tail}")
+}
+
+fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(t, &key, out),
+            other => out.push((key, other.to_string())),
+        }
+    }
+}

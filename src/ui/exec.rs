@@ -1,0 +1,156 @@
+//! `reins exec`: the headless front end. Never waits for a human; JSON Lines or readable progress;
+//! the exit code says how the session ended.
+
+use super::{setup, ExitError};
+use crate::agent::{Event, Session, SessionSetup, Status};
+use crate::cli::{ExecArgs, GlobalArgs};
+use crate::config::resolve_model;
+use crate::provider::{client_for, retry_policy};
+use crate::tools::Registry;
+use std::io::{Read, Write};
+
+/// Runs `reins exec` and returns the process exit code.
+pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
+    let task = read_task(args.prompt.as_deref())?;
+    let ws = setup::workspace(&global)?;
+    let cfg = &ws.loaded.config;
+    let model = resolve_model(cfg, args.model.as_deref(), &|k| std::env::var(k).ok())?;
+    let client = client_for(&model).map_err(|e| ExitError::usage(e.to_string()))?;
+    let (canceller, cancel) = crate::cancel::pair();
+    let tools = setup::tool_context(&ws, cancel)?;
+    let route_reason = match &args.model {
+        Some(m) => format!("pinned with --model {m}"),
+        None if !cfg.model.is_empty() => "the configured default model".to_string(),
+        None => "picked from the API key in the environment".to_string(),
+    };
+    let mut session = Session::new(SessionSetup {
+        id: crate::workspace::new_session_id(),
+        model,
+        client,
+        registry: Registry::builtin(),
+        tools,
+        retry: retry_policy(&cfg.retry),
+        max_steps: args.max_steps.or(cfg.max_steps).unwrap_or(50),
+        route_reason,
+    });
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            canceller.cancel();
+        }
+    });
+    let mut out = Output { json: args.json };
+    out.emit(&session.started_event());
+    let status = session.run_turn(&task, &mut |e| out.emit(&e)).await;
+    out.emit(&session.finished_event(status));
+    finish(&session, status, &args)
+}
+
+fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
+    let last = session.last_message();
+    if let Some(path) = &args.output_last_message {
+        std::fs::write(path, last)
+            .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))?;
+    }
+    if !args.json && !last.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{last}");
+    }
+    Ok(status.exit_code())
+}
+
+fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
+    let task = match prompt {
+        Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| ExitError::usage(format!("cannot read the prompt from stdin: {e}")))?;
+            s
+        }
+        Some(p) => p.to_string(),
+        None => {
+            return Err(ExitError::usage(
+                "no task given: reins exec \"PROMPT\", or `-` to read it from stdin",
+            ))
+        }
+    };
+    if task.trim().is_empty() {
+        return Err(ExitError::usage("the task is empty"));
+    }
+    Ok(task)
+}
+
+/// Writes events: JSON Lines on stdout, or a readable trace on stderr.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn emit(&mut self, event: &Event) {
+        if self.json {
+            if event.is_public() {
+                if let Ok(line) = serde_json::to_string(event) {
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = writeln!(stdout, "{line}");
+                    let _ = stdout.flush();
+                }
+            }
+            return;
+        }
+        if let Some(line) = human_line(event) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+fn human_line(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::SessionStarted {
+            session_id,
+            cwd,
+            model,
+        } => format!("reins · session {session_id} · {model} · {cwd}"),
+        Event::Route { .. } | Event::TextDelta { .. } | Event::Usage { .. } => return None,
+        Event::Message { text, .. } => format!("\n{text}\n"),
+        Event::ToolCall {
+            name, arguments, ..
+        } => format!("→ {name} {}", one_line(&arguments.to_string(), 160)),
+        Event::ToolResult { ok, output, .. } => {
+            format!(
+                "  {} {}",
+                if *ok { "ok" } else { "error:" },
+                one_line(output, 160)
+            )
+        }
+        Event::Error { message, retrying } => {
+            format!(
+                "{} {message}",
+                if *retrying { "retrying:" } else { "error:" }
+            )
+        }
+        Event::SessionFinished {
+            status,
+            steps,
+            input_tokens,
+            output_tokens,
+            cost_usd,
+            duration_ms,
+        } => {
+            format!(
+            "— {} after {steps} steps, {input_tokens} in / {output_tokens} out tokens, {}, {:.1}s",
+            serde_json::to_string(status).unwrap_or_default().trim_matches('"'),
+            cost_usd.map_or("cost unknown".to_string(), |c| format!("${c:.4}")),
+            *duration_ms as f64 / 1000.0
+        )
+        }
+    })
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let first: String = s.lines().next().unwrap_or("").chars().take(max).collect();
+    if s.lines().nth(1).is_some() || first.len() < s.len() {
+        format!("{first}…")
+    } else {
+        first
+    }
+}

@@ -1,0 +1,34 @@
+//! Front ends over the agent core, and the setup they share.
+
+pub mod config_cmd;
+pub mod exec;
+mod setup;
+pub mod tool_cmd;
+
+/// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
+#[derive(Debug)]
+pub struct ExitError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl ExitError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        ExitError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn failure(message: impl Into<String>) -> Self {
+        ExitError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::config::ConfigError> for ExitError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        ExitError::usage(e.to_string())
+    }
+}
