@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mock_server;
+pub mod reins;
 
 #[allow(unused_imports)]
 pub use mock_server::{MockServer, Recorded, Reply, ToolCall, Turn, Usage};

@@ -1,0 +1,91 @@
+//! Running the real `reins` binary against the mock server: a private `$REINS_HOME` whose config
+//! points a model at the server, a scratch workspace, and the JSON events it prints.
+
+use super::MockServer;
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+/// Which wire format the configured model speaks.
+#[derive(Debug, Clone, Copy)]
+pub enum Wire {
+    OpenAi,
+    Anthropic,
+}
+
+/// A `$REINS_HOME` with `model = "mock"` served by `server`, retries fast.
+pub fn home_for(server: &MockServer, wire: Wire) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp REINS_HOME");
+    let (kind, base) = match wire {
+        Wire::OpenAi => ("openai", server.openai_base()),
+        Wire::Anthropic => ("anthropic", server.anthropic_base()),
+    };
+    let config = format!(
+        r#"model = "mock"
+[providers.mock]
+kind = "{kind}"
+base_url = "{base}"
+api_key_env = "MOCK_API_KEY"
+
+[models.mock]
+provider = "mock"
+name = "mock-model"
+context_window = 100000
+input_price = 1.0
+cached_input_price = 0.5
+output_price = 2.0
+
+[retry]
+base_delay_ms = 5
+max_delay_ms = 50
+"#
+    );
+    std::fs::write(home.path().join("config.toml"), config).expect("write config");
+    home
+}
+
+/// The binary with a clean environment: no real keys, the given home, a fake key for the mock.
+pub fn reins(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("reins").expect("reins binary");
+    for var in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("REINS_HOME", home)
+        .env("MOCK_API_KEY", "sk-mock-secret-1234")
+        .env("NO_PROXY", "*");
+    cmd
+}
+
+/// A fresh copy of `examples/calc` (a project with a failing test).
+pub fn calc_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp workspace");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calc");
+    for name in ["calc.py", "test_calc.py"] {
+        std::fs::copy(src.join(name), dir.path().join(name)).expect("copy example");
+    }
+    dir
+}
+
+/// Parses JSON Lines output.
+pub fn events(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// The `type` of each event, in order.
+pub fn types(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
