@@ -1,0 +1,329 @@
+//! Every built-in tool through `reins tool run`, exactly as the model would call it, errors included.
+
+mod support;
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn run_tool(ws: &Path, name: &str, args: &str) -> (i32, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("reins")
+        .unwrap()
+        .env("REINS_HOME", home.path())
+        .args(["tool", "run", "-C"])
+        .arg(ws)
+        .args([name, args])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn workspace() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("src/nested")).unwrap();
+    std::fs::write(
+        p.join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("src/nested/deep.rs"),
+        "// needle here\nfn deep() {}\n",
+    )
+    .unwrap();
+    std::fs::write(p.join(".gitignore"), "target/\n*.log\n").unwrap();
+    std::fs::create_dir_all(p.join("target")).unwrap();
+    std::fs::write(p.join("target/out.rs"), "needle in ignored\n").unwrap();
+    std::fs::write(p.join("debug.log"), "needle in log\n").unwrap();
+    std::fs::write(p.join("bin.dat"), [0u8, 1, 2, 3, 0, 9]).unwrap();
+    d
+}
+
+#[test]
+fn read_file_numbers_lines_and_pages() {
+    let ws = workspace();
+    let long: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(ws.path().join("long.txt"), long).unwrap();
+    let (code, out, _) = run_tool(
+        ws.path(),
+        "read_file",
+        r#"{"path": "long.txt", "offset": 10, "limit": 5}"#,
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("    10\tline 10\n"), "{out}");
+    assert!(
+        out.contains("    14\tline 14\n") && !out.contains("line 15\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("showing lines 10-14 of 50; read on with offset=15"),
+        "{out}"
+    );
+}
+
+#[test]
+fn read_file_refuses_binary_missing_and_outside() {
+    let ws = workspace();
+    let (code, _, err) = run_tool(ws.path(), "read_file", r#"{"path": "bin.dat"}"#);
+    assert_eq!(code, 1);
+    assert!(err.contains("binary"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "read_file", r#"{"path": "nope.rs"}"#);
+    assert!(err.contains("does not exist"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "read_file", r#"{"path": "../../etc/passwd"}"#);
+    assert!(err.contains("outside the workspace"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "read_file", r#"{"path": "/etc/passwd"}"#);
+    assert!(err.contains("outside the workspace"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "read_file", r#"{"path": "src"}"#);
+    assert!(err.contains("directory"), "{err}");
+}
+
+#[test]
+fn read_file_refuses_a_symlink_pointing_outside() {
+    let ws = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "s3cret").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        ws.path().join("link.txt"),
+    )
+    .unwrap();
+    let (code, out, err) = run_tool(ws.path(), "read_file", r#"{"path": "link.txt"}"#);
+    assert_eq!(code, 1);
+    assert!(!out.contains("s3cret") && err.contains("outside"), "{err}");
+}
+
+#[test]
+fn list_dir_honours_gitignore() {
+    let ws = workspace();
+    let (code, out, _) = run_tool(ws.path(), "list_dir", r#"{}"#);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("src/\n") && out.contains("  lib.rs") && out.contains(".gitignore"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("target") && !out.contains("debug.log"),
+        "{out}"
+    );
+}
+
+#[test]
+fn glob_matches_paths_and_honours_gitignore() {
+    let ws = workspace();
+    let (_, out, _) = run_tool(ws.path(), "glob", r#"{"pattern": "**/*.rs"}"#);
+    assert_eq!(out.trim(), "src/lib.rs\nsrc/nested/deep.rs");
+    let (_, out, _) = run_tool(ws.path(), "glob", r#"{"pattern": "*.zig"}"#);
+    assert!(out.contains("no files match"), "{out}");
+}
+
+#[test]
+fn grep_finds_lines_with_context_and_skips_ignored() {
+    let ws = workspace();
+    let (code, out, _) = run_tool(ws.path(), "grep", r#"{"pattern": "needle"}"#);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "src/nested/deep.rs:1:// needle here");
+    let (_, out, _) = run_tool(
+        ws.path(),
+        "grep",
+        r#"{"pattern": "A \\+ B", "ignore_case": true, "context": 1, "glob": "*.rs"}"#,
+    );
+    assert!(
+        out.contains("src/lib.rs:2:    a + b") && out.contains("src/lib.rs-1-pub fn add"),
+        "{out}"
+    );
+    let (code, _, err) = run_tool(ws.path(), "grep", r#"{"pattern": "(unclosed"}"#);
+    assert_eq!(code, 1);
+    assert!(err.contains("bad regex"), "{err}");
+}
+
+#[test]
+fn write_file_creates_dirs_and_returns_a_diff() {
+    let ws = workspace();
+    let (code, out, _) = run_tool(
+        ws.path(),
+        "write_file",
+        r#"{"path": "new/dir/a.txt", "content": "hello\n"}"#,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--- /dev/null") && out.contains("+hello"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("new/dir/a.txt")).unwrap(),
+        "hello\n"
+    );
+    let (code, _, err) = run_tool(
+        ws.path(),
+        "write_file",
+        r#"{"path": "../escape.txt", "content": "x"}"#,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("outside"), "{err}");
+    assert!(!ws.path().parent().unwrap().join("escape.txt").exists());
+}
+
+#[test]
+fn edit_file_replaces_and_explains_misses() {
+    let ws = workspace();
+    let (code, out, _) = run_tool(
+        ws.path(),
+        "edit_file",
+        r#"{"path": "src/lib.rs", "old_string": "    a + b", "new_string": "    a.wrapping_add(b)"}"#,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("-    a + b\n+    a.wrapping_add(b)"), "{out}");
+    let (code, _, err) = run_tool(
+        ws.path(),
+        "edit_file",
+        r#"{"path": "src/lib.rs", "old_string": "pub fn ad(a: i32)", "new_string": "x"}"#,
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("not found") && err.contains("     1\tpub fn add"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_name_the_problem() {
+    let ws = workspace();
+    let (code, _, err) = run_tool(ws.path(), "edit_file", r#"{"path": "src/lib.rs"}"#);
+    assert_eq!(code, 1);
+    assert!(err.contains("old_string"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "read_file", "[1, 2]");
+    assert!(err.contains("JSON object"), "{err}");
+    let (_, _, err) = run_tool(ws.path(), "nope", "{}");
+    assert!(err.contains("unknown tool"), "{err}");
+}
+
+#[test]
+fn shell_reports_exit_code_and_merged_output() {
+    let ws = workspace();
+    let (code, out, _) = run_tool(
+        ws.path(),
+        "shell",
+        r#"{"command": "echo out; echo err >&2; exit 3"}"#,
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("exit code: 3\nout\nerr"), "{out}");
+    let (_, out, _) = run_tool(
+        ws.path(),
+        "shell",
+        r#"{"command": "pwd", "workdir": "src"}"#,
+    );
+    assert!(out.trim_end().ends_with("/src"), "{out}");
+}
+
+#[test]
+fn shell_cuts_long_output_to_head_and_tail() {
+    let ws = workspace();
+    let (_, out, _) = run_tool(ws.path(), "shell", r#"{"command": "seq 1 100000"}"#);
+    assert!(out.len() < 40 * 1024, "{}", out.len());
+    assert!(
+        out.contains("\n1\n2\n3\n") && out.trim_end().ends_with("100000"),
+        "{}",
+        &out[..100]
+    );
+    assert!(out.contains("bytes of output dropped"), "marker missing");
+}
+
+#[test]
+fn shell_timeout_kills_the_process_group() {
+    let ws = workspace();
+    let marker = ws.path().join("survived");
+    let cmd = format!(
+        r#"{{"command": "(sleep 2; touch {}) & sleep 30", "timeout_ms": 300}}"#,
+        marker.display()
+    );
+    let start = std::time::Instant::now();
+    let (_, out, _) = run_tool(ws.path(), "shell", &cmd);
+    assert!(out.contains("timed out after 300 ms"), "{out}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(!marker.exists(), "a background child outlived the timeout");
+}
+
+#[test]
+fn git_tools_report_status_and_diff() {
+    let ws = workspace();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(ws.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["-c", "user.email=t@t", "-c", "user.name=t", "add", "-A"]);
+    git(&[
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "user.name=t",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    std::fs::write(
+        ws.path().join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 {\n    b + a\n}\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("fresh.txt"), "new\n").unwrap();
+    let (_, out, _) = run_tool(ws.path(), "git_status", "{}");
+    assert!(
+        out.contains(" M src/lib.rs") && out.contains("?? fresh.txt"),
+        "{out}"
+    );
+    let (_, out, _) = run_tool(ws.path(), "git_diff", r#"{"path": "src/lib.rs"}"#);
+    assert!(out.contains("-    a + b\n+    b + a"), "{out}");
+    assert!(!out.contains("fresh.txt"), "{out}");
+    let (_, out, _) = run_tool(ws.path(), "git_diff", r#"{"staged": true}"#);
+    assert!(out.contains("no staged changes"), "{out}");
+}
+
+#[test]
+fn git_tools_outside_a_repo_say_so() {
+    let ws = workspace();
+    let (code, _, err) = run_tool(ws.path(), "git_status", "{}");
+    assert_eq!(code, 1);
+    assert!(err.contains("not a git repository"), "{err}");
+}
+
+#[test]
+fn tool_list_prints_every_schema() {
+    let out = Command::cargo_bin("reins")
+        .unwrap()
+        .args(["tool", "list", "--json"])
+        .output()
+        .unwrap();
+    let specs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = specs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "read_file",
+        "list_dir",
+        "glob",
+        "grep",
+        "edit_file",
+        "write_file",
+        "shell",
+        "git_status",
+        "git_diff",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+}
