@@ -5,7 +5,7 @@ mod args;
 mod edit_file;
 mod fs_read;
 mod git;
-mod grep;
+pub mod grep;
 mod output_cap;
 mod shell;
 mod walk;

@@ -239,6 +239,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body parsed as JSON; `Value::Null` when empty, `Value::String(text)` when not JSON.
     pub body: Value,
+    /// When the request was fully read.
+    pub received_at: std::time::Instant,
 }
 
 impl Recorded {
@@ -268,6 +270,7 @@ pub struct MockServer {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    event_gap: Duration,
 }
 
 struct State {
@@ -301,6 +304,11 @@ impl MockServer {
     /// Starts on 127.0.0.1:0 and serves `script` in order, one entry per request (any path).
     /// When the script is exhausted every further request gets a 500 "mock script exhausted".
     pub fn start(script: Vec<Reply>) -> MockServer {
+        Self::start_with_gap(script, EVENT_GAP)
+    }
+
+    /// Like `start`, with `event_gap` between SSE events (zero for benchmarks of the client).
+    pub fn start_with_gap(script: Vec<Reply>, event_gap: Duration) -> MockServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind the mock server to 127.0.0.1:0");
         listener
@@ -319,6 +327,7 @@ impl MockServer {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             changed: Condvar::new(),
+            event_gap,
         });
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
@@ -433,6 +442,7 @@ async fn accept_loop(
 /// What the handler needs to know about the request to shape its answer.
 struct Ctx {
     seq: usize,
+    event_gap: Duration,
     anthropic: bool,
     model: String,
     include_usage: bool,
@@ -462,6 +472,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let anthropic = route.trim_end_matches('/').ends_with("/messages");
     let ctx = Ctx {
         seq: 0,
+        event_gap: shared.event_gap,
         anthropic,
         model: request
             .body
@@ -608,6 +619,7 @@ async fn read_request(conn: &mut BufReader<TcpStream>) -> Result<Option<Recorded
         path,
         headers,
         body,
+        received_at: std::time::Instant::now(),
     }))
 }
 
@@ -724,7 +736,9 @@ async fn send_stream(
         let chunk = format!("{:x}\r\n{event}\r\n", event.len());
         stream.write_all(chunk.as_bytes()).await?;
         stream.flush().await?;
-        tokio::time::sleep(EVENT_GAP).await;
+        if !ctx.event_gap.is_zero() {
+            tokio::time::sleep(ctx.event_gap).await;
+        }
     }
     match ending {
         Ending::Complete => {
