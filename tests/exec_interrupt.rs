@@ -24,7 +24,9 @@ fn spawn_exec(home: &std::path::Path, ws: &std::path::Path) -> std::process::Chi
         .expect("spawn reins")
 }
 
-fn interrupt_and_collect(mut child: std::process::Child) -> (Option<i32>, Vec<serde_json::Value>, Duration) {
+fn interrupt_and_collect(
+    mut child: std::process::Child,
+) -> (Option<i32>, Vec<serde_json::Value>, Duration) {
     // SAFETY: signalling our own child process.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
@@ -32,7 +34,12 @@ fn interrupt_and_collect(mut child: std::process::Child) -> (Option<i32>, Vec<se
     let start = Instant::now();
     let status = child.wait().expect("wait");
     let mut out = Vec::new();
-    child.stdout.take().expect("stdout").read_to_end(&mut out).expect("read");
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut out)
+        .expect("read");
     (status.code(), events(&out), start.elapsed())
 }
 
@@ -66,7 +73,10 @@ fn interrupt_kills_the_running_command() {
     let (code, evs, took) = interrupt_and_collect(child);
     assert_eq!(code, Some(130));
     assert!(took < Duration::from_secs(2), "took {took:?}");
-    let result = evs.iter().find(|e| e["type"] == "tool.result").expect("tool.result");
+    let result = evs
+        .iter()
+        .find(|e| e["type"] == "tool.result")
+        .expect("tool.result");
     assert_eq!(result["ok"], false);
     assert!(result["output"].as_str().unwrap().contains("interrupted"));
     std::thread::sleep(Duration::from_secs(3));
