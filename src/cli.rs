@@ -38,6 +38,31 @@ pub enum Command {
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// List the sessions of this workspace (or all of them): id, start, prompt, steps, cost, status.
+    Sessions {
+        /// Sessions of every workspace.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show, edit or locate the memory files.
+    Memory {
+        #[command(subcommand)]
+        command: Option<MemoryCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand, Clone, Copy)]
+pub enum MemoryCommand {
+    /// Print the user and project memory files (the default).
+    Show,
+    /// Open the project memory file in $EDITOR.
+    Edit {
+        /// Edit the user's memory file instead.
+        #[arg(long)]
+        user: bool,
+    },
+    /// Print the memory files' paths.
+    Path,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +81,12 @@ pub struct ExecArgs {
     /// Stop after N model requests (default 50, or `max_steps` in config).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u32>,
+    /// Resume the session ID (see `reins sessions`) with its full conversation.
+    #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
+    pub resume: Option<String>,
+    /// Resume the latest session of this workspace.
+    #[arg(long = "continue")]
+    pub continue_last: bool,
 }
 
 #[derive(Debug, Subcommand)]

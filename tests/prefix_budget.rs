@@ -7,7 +7,8 @@ use reins::tools::Registry;
 fn prefix_tokens() -> usize {
     let bpe = tiktoken_rs::o200k_base().expect("o200k_base ships with tiktoken-rs");
     let specs = serde_json::to_string(&Registry::builtin().specs()).expect("specs serialise");
-    bpe.encode_with_special_tokens(SYSTEM_PROMPT).len() + bpe.encode_with_special_tokens(&specs).len()
+    bpe.encode_with_special_tokens(SYSTEM_PROMPT).len()
+        + bpe.encode_with_special_tokens(&specs).len()
 }
 
 #[test]

@@ -47,6 +47,9 @@ pub enum Event {
         output_tokens: u64,
         cost_usd: Option<f64>,
     },
+    /// The history was compacted to fit the context window.
+    #[serde(rename = "compacted")]
+    Compacted { tokens_before: u64, tokens_after: u64 },
     #[serde(rename = "error")]
     Error { message: String, retrying: bool },
     #[serde(rename = "session.finished")]

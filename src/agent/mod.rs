@@ -1,7 +1,9 @@
 //! The agent core: a session's neutral history and the turn loop that alternates model requests
 //! and tool calls. It never prints; it reports `Event`s to whoever runs it.
 
+mod compact;
 pub mod events;
+pub mod instructions;
 pub mod prompt;
 mod session;
 

@@ -7,6 +7,25 @@ use std::path::Path;
 /// The system prompt, embedded at build time.
 pub const SYSTEM_PROMPT: &str = include_str!("../../prompts/system.md");
 
+/// The summariser's instructions for compaction.
+pub const COMPACT_PROMPT: &str = include_str!("../../prompts/compact.md");
+
+/// The full stable prefix: system prompt, then instructions files, then the memory files.
+pub fn system_prefix(instructions: &str, memory: &str) -> String {
+    let mut s = SYSTEM_PROMPT.to_string();
+    if !instructions.trim().is_empty() {
+        s.push_str("\n# Instructions from the user and the project\n\n");
+        s.push_str(instructions.trim_end());
+        s.push('\n');
+    }
+    if !memory.trim().is_empty() {
+        s.push_str("\n# Memory (facts saved by earlier sessions; add with the remember tool)\n\n");
+        s.push_str(memory.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
 /// The user's task with the facts about the environment the model needs to start.
 pub fn first_user_message(task: &str, root: &Path) -> String {
     let git = if root.join(".git").exists() {

@@ -1,11 +1,15 @@
-//! One session: the history, the totals, and the loop that runs a user turn to its end.
+//! One session: the history, the totals, and the loop that runs a user turn to its end. Every
+//! public event and every history item also goes to the transcript, so the session can be resumed.
 
+use super::compact;
 use super::events::{clip, Event, Status, EVENT_OUTPUT_LIMIT};
-use super::prompt::{first_user_message, SYSTEM_PROMPT};
 use crate::config::ResolvedModel;
 use crate::conversation::{Completion, Item, ToolCall, ToolSpec, Usage};
-use crate::provider::{with_retries, ModelClient, ProviderError, Request};
+use crate::provider::{with_retries, ModelClient, ProviderError, Request, RetryPolicy};
+use crate::redact::Redactor;
+use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// What a session is made of.
@@ -15,14 +19,25 @@ pub struct SessionSetup {
     pub client: Box<dyn ModelClient>,
     pub registry: Registry,
     pub tools: ToolContext,
-    pub retry: crate::provider::RetryPolicy,
+    pub retry: RetryPolicy,
     pub max_steps: u32,
     /// Why this model: shown in `route` events.
     pub route_reason: String,
+    /// The system prompt with instructions and memory: the stable prefix of every request.
+    pub system: String,
+    /// Rebuilds `system` after compaction (memory and instructions are re-read).
+    pub system_builder: Option<Box<dyn Fn() -> String + Send + Sync>>,
+    pub transcript: Option<TranscriptWriter>,
+    /// History of a resumed session.
+    pub history: Vec<Item>,
+    pub redactor: Redactor,
+    /// Compact when the next request would pass this share of the model's context window.
+    pub compact_threshold: f64,
 }
 
 pub struct Session {
     setup: SessionSetup,
+    transcript: Option<Arc<Mutex<TranscriptWriter>>>,
     specs: Vec<ToolSpec>,
     history: Vec<Item>,
     steps: u32,
@@ -30,24 +45,30 @@ pub struct Session {
     cost: Option<f64>,
     started: Instant,
     last_text: String,
+    /// Provider-reported input tokens of the last request and the history length then.
+    last_context: Option<(u64, usize)>,
 }
 
 /// Where events go; a closure for exec, a channel for the TUI.
 pub type Emit<'a> = &'a mut (dyn FnMut(Event) + Send);
 
 impl Session {
-    pub fn new(setup: SessionSetup) -> Self {
+    pub fn new(mut setup: SessionSetup) -> Self {
         let specs = setup.registry.specs();
         let cost = setup.model.prices.map(|_| 0.0);
+        let history = std::mem::take(&mut setup.history);
+        let transcript = setup.transcript.take().map(|t| Arc::new(Mutex::new(t)));
         Session {
             setup,
+            transcript,
             specs,
-            history: Vec::new(),
+            history,
             steps: 0,
             usage: Usage::default(),
             cost,
             started: Instant::now(),
             last_text: String::new(),
+            last_context: None,
         }
     }
 
@@ -62,6 +83,14 @@ impl Session {
     /// The last thing the assistant said.
     pub fn last_message(&self) -> &str {
         &self.last_text
+    }
+
+    /// Writes a record to the transcript; a failing disk is reported once per record, not fatal.
+    pub fn record(&self, record: &Record) -> Result<(), String> {
+        match &self.transcript {
+            Some(t) => t.lock().map_err(|_| "transcript lock poisoned".to_string())?.append(record).map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
     }
 
     pub fn started_event(&self) -> Event {
@@ -83,28 +112,65 @@ impl Session {
         }
     }
 
+    /// Wraps a front end's sink so every public event is also written to the transcript.
+    pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
+        let transcript = self.transcript.clone();
+        move |e: Event| {
+            if e.is_public() {
+                if let Some(t) = &transcript {
+                    if let Ok(mut t) = t.lock() {
+                        let _ = t.append_event(&e);
+                    }
+                }
+            }
+            out(e)
+        }
+    }
+
+    /// Sends one event outside a turn (start, finish, warnings), recording it like the rest.
+    pub fn announce(&self, event: Event, out: Emit<'_>) {
+        self.recording(out)(event);
+        self.sync_transcript();
+    }
+
+    fn sync_transcript(&self) {
+        if let Some(t) = &self.transcript {
+            if let Ok(mut t) = t.lock() {
+                let _ = t.sync();
+            }
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        let _ = self.record(&Record::HistoryItem { item: item.clone() });
+        self.history.push(item);
+    }
+
     /// Runs one user turn: model requests and tool calls until the model answers without tools,
     /// the step limit is reached, an unrecoverable error occurs, or the user interrupts.
-    pub async fn run_turn(&mut self, task: &str, emit: Emit<'_>) -> Status {
-        let text = if self.history.is_empty() {
-            first_user_message(task, &self.setup.tools.root)
-        } else {
-            task.to_string()
-        };
-        self.history.push(Item::User { text });
+    pub async fn run_turn(&mut self, task: &str, out: Emit<'_>) -> Status {
+        let mut sink = self.recording(out);
+        let emit: Emit<'_> = &mut sink;
+        let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
+        let text = if first { super::prompt::first_user_message(task, &self.setup.tools.root) } else { task.to_string() };
+        self.push(Item::User { text });
+        let status = self.turn_loop(emit).await;
+        self.sync_transcript();
+        status
+    }
+
+    async fn turn_loop(&mut self, emit: Emit<'_>) -> Status {
         loop {
             if self.setup.tools.cancel.is_cancelled() {
                 return Status::Interrupted;
             }
             if self.steps >= self.setup.max_steps {
-                emit(Event::Error {
-                    message: format!("stopped after {} steps (--max-steps)", self.steps),
-                    retrying: false,
-                });
+                emit(Event::Error { message: format!("stopped after {} steps (--max-steps)", self.steps), retrying: false });
                 return Status::MaxSteps;
             }
+            self.maybe_compact(emit, false).await;
             self.steps += 1;
-            let completion = match self.request(emit).await {
+            let completion = match self.request_with_overflow_retry(emit).await {
                 Ok(c) => c,
                 Err(status) => return status,
             };
@@ -117,111 +183,131 @@ impl Session {
                     return Status::Interrupted;
                 }
             }
+            self.sync_transcript();
         }
     }
 
-    async fn request(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
-        emit(Event::Route {
-            step: self.steps,
-            model: self.setup.model.label.clone(),
-            reason: self.setup.route_reason.clone(),
-        });
-        let req = Request {
-            system: SYSTEM_PROMPT,
-            tools: &self.specs,
-            history: &self.history,
-        };
-        let client = self.setup.client.as_ref();
-        let cancel = self.setup.tools.cancel.clone();
-        let emit_cell = std::sync::Mutex::new(&mut *emit);
-        let result = tokio::select! {
-            r = with_retries(self.setup.retry, |n| {
-                if let Ok(mut e) = emit_cell.lock() {
-                    e(Event::Error { message: format!("{} (attempt {}; retrying in {} ms)", n.message, n.attempt, n.delay.as_millis()), retrying: true });
-                }
-            }, || attempt(client, &req, &emit_cell)) => Some(r),
-            _ = cancel.cancelled() => None,
-        };
-        let emit = match emit_cell.into_inner() {
-            Ok(e) => e,
-            Err(p) => p.into_inner(),
-        };
-        match result {
-            None => Err(Status::Interrupted),
-            Some(Ok(c)) => Ok(c),
-            Some(Err(e)) => {
-                emit(Event::Error {
-                    message: provider_message(&e),
-                    retrying: false,
-                });
-                Err(Status::Error)
+    /// A "context too long" answer compacts the history and retries once instead of failing.
+    async fn request_with_overflow_retry(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
+        match self.request(emit).await {
+            Err(RequestError::Provider(e)) if compact::is_context_overflow(&e.to_string()) => {
+                emit(Event::Error { message: format!("{e}; compacting the conversation and retrying"), retrying: true });
+                self.maybe_compact(emit, true).await;
+                self.request(emit).await.map_err(|e| self.fail(e, emit))
+            }
+            other => other.map_err(|e| self.fail(e, emit)),
+        }
+    }
+
+    fn fail(&self, e: RequestError, emit: Emit<'_>) -> Status {
+        match e {
+            RequestError::Interrupted => Status::Interrupted,
+            RequestError::Provider(e) => {
+                emit(Event::Error { message: provider_message(&e), retrying: false });
+                Status::Error
             }
         }
     }
 
-    fn record_completion(&mut self, c: &Completion, emit: Emit<'_>) {
-        self.usage.add(c.usage);
-        let cost = self.setup.model.prices.map(|p| {
-            p.cost(
-                c.usage.input_tokens,
-                c.usage.cached_input_tokens,
-                c.usage.output_tokens,
-            )
-        });
+    async fn request(&mut self, emit: Emit<'_>) -> Result<Completion, RequestError> {
+        emit(Event::Route { step: self.steps, model: self.setup.model.label.clone(), reason: self.setup.route_reason.clone() });
+        let req = Request { system: &self.setup.system, tools: &self.specs, history: &self.history };
+        let r = complete(self.setup.client.as_ref(), self.setup.retry, &self.setup.tools.cancel, &req, emit).await;
+        if let Ok(c) = &r {
+            self.last_context = Some((c.usage.input_tokens, self.history.len()));
+        }
+        r
+    }
+
+    /// Compacts when the next request would pass the threshold (or always, when `force`).
+    async fn maybe_compact(&mut self, emit: Emit<'_>, force: bool) {
+        let Some(window) = self.setup.model.context_window else { return };
+        let before = self.context_tokens();
+        if !force && (before as f64) < self.setup.compact_threshold * window as f64 {
+            return;
+        }
+        compact::elide_old_outputs(&mut self.history);
+        let target = self.setup.compact_threshold * window as f64 * 0.6;
+        if force || (compact::estimate_tokens(&self.history) as f64) > target {
+            if let Err(message) = self.summarise(emit, force).await {
+                emit(Event::Error { message, retrying: false });
+            }
+        }
+        if let Some(build) = &self.setup.system_builder {
+            self.setup.system = build();
+        }
+        self.last_context = None;
+        let after = self.context_tokens();
+        let _ = self.record(&Record::HistoryReplace { items: self.history.clone() });
+        emit(Event::Compacted { tokens_before: before, tokens_after: after });
+    }
+
+    /// Replaces everything but the last user message and the verbatim tail with a summary.
+    async fn summarise(&mut self, emit: Emit<'_>, force: bool) -> Result<(), String> {
+        let Some(cut) = compact::cut(&self.history, force) else { return Ok(()) };
+        let older: Vec<Item> = self.history[..cut.tail].iter().enumerate().filter(|(i, _)| *i != cut.last_user).map(|(_, it)| it.clone()).collect();
+        let history = [Item::User { text: compact::render_for_summary(&older) }];
+        let req = Request { system: super::prompt::COMPACT_PROMPT, tools: &[], history: &history };
+        let c = complete(self.setup.client.as_ref(), self.setup.retry, &self.setup.tools.cancel, &req, emit)
+            .await
+            .map_err(|e| match e {
+                RequestError::Interrupted => "compaction interrupted".to_string(),
+                RequestError::Provider(e) => format!("compaction failed: {e}"),
+            })?;
+        self.add_usage(c.usage, emit);
+        let mut next = vec![self.history[cut.last_user].clone(), compact::summary_item(&c.text)];
+        next.extend(self.history.drain(cut.tail..));
+        self.history = next;
+        Ok(())
+    }
+
+    /// Tokens the next request will carry: the last reported count plus an estimate of what was
+    /// added since, or an estimate of everything.
+    fn context_tokens(&self) -> u64 {
+        let prefix = (self.setup.system.len() / 4) as u64;
+        match self.last_context {
+            Some((reported, len)) if len <= self.history.len() => reported + compact::estimate_tokens(&self.history[len..]),
+            _ => prefix + compact::estimate_tokens(&self.history),
+        }
+    }
+
+    fn add_usage(&mut self, usage: Usage, emit: Emit<'_>) {
+        self.usage.add(usage);
+        let cost = self.setup.model.prices.map(|p| p.cost(usage.input_tokens, usage.cached_input_tokens, usage.output_tokens));
         if let (Some(total), Some(this)) = (self.cost.as_mut(), cost) {
             *total += this;
         }
         emit(Event::Usage {
             model: self.setup.model.label.clone(),
-            input_tokens: c.usage.input_tokens,
-            cached_input_tokens: c.usage.cached_input_tokens,
-            output_tokens: c.usage.output_tokens,
+            input_tokens: usage.input_tokens,
+            cached_input_tokens: usage.cached_input_tokens,
+            output_tokens: usage.output_tokens,
             cost_usd: cost,
         });
+    }
+
+    fn record_completion(&mut self, c: &Completion, emit: Emit<'_>) {
+        self.add_usage(c.usage, emit);
         if !c.text.is_empty() {
             self.last_text = c.text.clone();
-            emit(Event::Message {
-                role: "assistant".into(),
-                text: c.text.clone(),
-            });
+            emit(Event::Message { role: "assistant".into(), text: c.text.clone() });
         }
-        self.history.push(Item::Assistant {
-            text: c.text.clone(),
-            tool_calls: c.tool_calls.clone(),
-        });
+        self.push(Item::Assistant { text: c.text.clone(), tool_calls: c.tool_calls.clone() });
     }
 
     /// Runs one call and appends its result. Err only when the user interrupted.
     async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<(), ()> {
-        let arguments = serde_json::from_str(&call.arguments)
-            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
-        emit(Event::ToolCall {
-            call_id: call.id.clone(),
-            name: call.name.clone(),
-            arguments,
-        });
-        let result = self
-            .setup
-            .registry
-            .run(&call.name, &call.arguments, &self.setup.tools)
-            .await;
+        let arguments = serde_json::from_str(&call.arguments).unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        emit(Event::ToolCall { call_id: call.id.clone(), name: call.name.clone(), arguments });
+        let result = self.setup.registry.run(&call.name, &call.arguments, &self.setup.tools).await;
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let (ok, output) = match result {
             Ok(out) => (true, out),
             Err(e) => (false, format!("error: {e}")),
         };
-        emit(Event::ToolResult {
-            call_id: call.id.clone(),
-            name: call.name.clone(),
-            ok,
-            output: clip(&output, EVENT_OUTPUT_LIMIT),
-        });
-        self.history.push(Item::ToolResult {
-            call_id: call.id.clone(),
-            name: call.name.clone(),
-            output,
-            is_error: !ok,
-        });
+        let output = self.setup.redactor.redact(&output);
+        emit(Event::ToolResult { call_id: call.id.clone(), name: call.name.clone(), ok, output: clip(&output, EVENT_OUTPUT_LIMIT) });
+        self.push(Item::ToolResult { call_id: call.id.clone(), name: call.name.clone(), output, is_error: !ok });
         if interrupted {
             Err(())
         } else {
@@ -230,34 +316,47 @@ impl Session {
     }
 }
 
-/// One attempt; streamed text goes out as deltas.
-async fn attempt(
+enum RequestError {
+    Interrupted,
+    Provider(ProviderError),
+}
+
+/// One model request with retries, streamed text going out as deltas; stops at once on interrupt.
+async fn complete(
     client: &dyn ModelClient,
+    retry: RetryPolicy,
+    cancel: &crate::cancel::Cancel,
     req: &Request<'_>,
-    emit: &std::sync::Mutex<&mut (dyn FnMut(Event) + Send)>,
-) -> Result<Completion, ProviderError> {
-    let mut sink = |t: &str| {
-        if let Ok(mut e) = emit.lock() {
-            e(Event::TextDelta {
-                text: t.to_string(),
-            });
+    emit: Emit<'_>,
+) -> Result<Completion, RequestError> {
+    let emit_cell = Mutex::new(emit);
+    let send = |e: Event| {
+        if let Ok(mut emit) = emit_cell.lock() {
+            emit(e);
         }
     };
-    client.complete(req, &mut sink).await
+    let result = tokio::select! {
+        r = with_retries(retry, |n| send(Event::Error {
+            message: format!("{} (attempt {}; retrying in {} ms)", n.message, n.attempt, n.delay.as_millis()),
+            retrying: true,
+        }), || async {
+            let mut sink = |t: &str| send(Event::TextDelta { text: t.to_string() });
+            client.complete(req, &mut sink).await
+        }) => Some(r),
+        _ = cancel.cancelled() => None,
+    };
+    match result {
+        None => Err(RequestError::Interrupted),
+        Some(r) => r.map_err(RequestError::Provider),
+    }
 }
 
 fn provider_message(e: &ProviderError) -> String {
     match e {
-        ProviderError::Status {
-            status: 401 | 403, ..
-        } => {
-            format!(
-                "{e}. Check the API key (the provider's api_key_env variable) and its permissions"
-            )
+        ProviderError::Status { status: 401 | 403, .. } => {
+            format!("{e}. Check the API key (the provider's api_key_env variable) and its permissions")
         }
-        ProviderError::Status { status: 404, .. } => {
-            format!("{e}. Check the model name and the provider's base_url")
-        }
+        ProviderError::Status { status: 404, .. } => format!("{e}. Check the model name and the provider's base_url"),
         _ => e.to_string(),
     }
 }

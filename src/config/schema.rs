@@ -10,6 +10,10 @@ pub struct Config {
     /// The `[models.*]` key used unless something else picks one; empty = pick from the API keys set.
     pub model: String,
     pub max_steps: Option<u32>,
+    /// Compact the conversation when a request would pass this share of the context window.
+    pub compact_threshold: Option<f64>,
+    /// Size cap of each memory file, in bytes.
+    pub memory_cap_bytes: Option<usize>,
     pub providers: BTreeMap<String, ProviderConfig>,
     pub models: BTreeMap<String, ModelConfig>,
     pub retry: RetryConfig,

@@ -1,1 +1,74 @@
-//! The apply_patch engine (being written).
+//! The `apply_patch` engine: the file-editing format OpenAI models are trained to write (as in
+//! Codex CLI). A patch is parsed, every change is computed in memory, and only then written, so
+//! it applies whole or not at all. Parsing and matching are lenient where models are sloppy
+//! (padding, wrappers, whitespace, typographic punctuation) and strict where a guess could corrupt
+//! a file (missing or ambiguous context, existing targets); every refusal says what to do next.
+//!
+//! ```text
+//! *** Begin Patch
+//! *** Add File: path/new.rs
+//! +line
+//! *** Update File: src/lib.rs
+//! *** Move to: src/core.rs
+//! @@ fn parse(
+//!  context line
+//! -old line
+//! +new line
+//! *** End of File
+//! *** Delete File: old.txt
+//! *** End Patch
+//! ```
+
+mod commit;
+mod envelope;
+mod error;
+mod hint;
+mod hunks;
+mod normalize;
+mod parse;
+pub mod seek;
+mod stage;
+mod text;
+mod udiff;
+
+use std::path::PathBuf;
+
+pub use error::PatchError;
+pub use parse::{parse, Chunk, FileOp, Patch};
+
+/// One file's effect, in the order of the patch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Workspace-relative: the path as written in the patch minus a leading `./` (an absolute
+    /// path inside the workspace is made relative); after a move, the destination.
+    pub path: String,
+    pub kind: ChangeKind,
+    /// A unified diff of the change, for the model and the user to review.
+    pub diff: String,
+}
+
+/// What happened to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    Add,
+    Delete,
+    Update { moved_from: Option<String> },
+}
+
+/// Parses and applies `text` atomically. `resolve` maps a path as written in the patch to an
+/// absolute path, refusing paths outside the workspace with a message for the model. Nothing is
+/// written unless every section succeeds; a failed write restores the files already written.
+pub fn apply(
+    text: &str,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, String>,
+) -> Result<Vec<FileChange>, PatchError> {
+    let patch = parse(text)?;
+    let mut stage = stage::Stage::new(resolve);
+    let changes = patch
+        .ops
+        .iter()
+        .map(|op| stage.run(op))
+        .collect::<Result<Vec<_>, _>>()?;
+    commit::commit(&stage.steps())?;
+    Ok(changes)
+}

@@ -7,6 +7,7 @@ mod fs_read;
 mod git;
 pub mod grep;
 mod output_cap;
+mod remember;
 mod shell;
 mod walk;
 mod write_file;
@@ -46,6 +47,9 @@ pub struct ToolContext {
     /// Modification time of each file when the model last read or wrote it, so an edit to a file
     /// changed behind the model's back is refused rather than applied to text it has not seen.
     pub seen: Mutex<HashMap<PathBuf, SystemTime>>,
+    /// `$REINS_HOME`, for the user's memory file.
+    pub reins_home: Option<PathBuf>,
+    pub memory_cap: usize,
 }
 
 impl ToolContext {
@@ -56,6 +60,8 @@ impl ToolContext {
             shell_timeout: Duration::from_secs(120),
             child_env: std::env::vars_os().collect(),
             seen: Mutex::new(HashMap::new()),
+            reins_home: None,
+            memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
         })
     }
 
@@ -109,6 +115,7 @@ impl Registry {
             Box::new(shell::Shell),
             Box::new(git::GitStatus),
             Box::new(git::GitDiff),
+            Box::new(remember::Remember),
         ];
         Registry { tools }
     }

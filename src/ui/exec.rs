@@ -7,6 +7,8 @@ use crate::cli::{ExecArgs, GlobalArgs};
 use crate::config::resolve_model;
 use crate::provider::{client_for, retry_policy};
 use crate::tools::Registry;
+use crate::store::sessions::{self, LoadedSession};
+use crate::store::transcript::{Record, TranscriptWriter};
 use std::io::{Read, Write};
 
 /// Runs `reins exec` and returns the process exit code.
@@ -16,6 +18,9 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let cfg = &ws.loaded.config;
     let model = resolve_model(cfg, args.model.as_deref(), &|k| std::env::var(k).ok())?;
     let client = client_for(&model).map_err(|e| ExitError::usage(e.to_string()))?;
+    let resumed = resume(&ws, &args)?;
+    let id = resumed.as_ref().map_or_else(crate::workspace::new_session_id, |r| r.info.id.clone());
+    let transcript = TranscriptWriter::open(ws.home()?, &id).map_err(|e| ExitError::failure(e.to_string()))?.with_redactor(ws.redactor());
     let (canceller, cancel) = crate::cancel::pair();
     let tools = setup::tool_context(&ws, cancel)?;
     let route_reason = match &args.model {
@@ -23,8 +28,9 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         None if !cfg.model.is_empty() => "the configured default model".to_string(),
         None => "picked from the API key in the environment".to_string(),
     };
+    let builder = ws.system_builder();
     let mut session = Session::new(SessionSetup {
-        id: crate::workspace::new_session_id(),
+        id: id.clone(),
         model,
         client,
         registry: Registry::builtin(),
@@ -32,17 +38,46 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         retry: retry_policy(&cfg.retry),
         max_steps: args.max_steps.or(cfg.max_steps).unwrap_or(50),
         route_reason,
+        system: builder(),
+        system_builder: Some(Box::new(builder)),
+        transcript: Some(transcript),
+        history: resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
+        redactor: ws.redactor(),
+        compact_threshold: cfg.compact_threshold.unwrap_or(0.85),
     });
+    if resumed.is_none() {
+        let meta = Record::Meta { session_id: id, workspace: ws.root.display().to_string(), started_at: unix_now(), prompt: task.clone() };
+        session.record(&meta).map_err(ExitError::failure)?;
+    }
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             canceller.cancel();
         }
     });
     let mut out = Output { json: args.json };
-    out.emit(&session.started_event());
-    let status = session.run_turn(&task, &mut |e| out.emit(&e)).await;
-    out.emit(&session.finished_event(status));
+    let warnings = resumed.map(|r| r.warnings).unwrap_or_default().into_iter().chain(ws.instruction_warnings());
+    let mut emit = |e: Event| out.emit(&e);
+    session.announce(session.started_event(), &mut emit);
+    for w in warnings {
+        session.announce(Event::Error { message: w, retrying: false }, &mut emit);
+    }
+    let status = session.run_turn(&task, &mut emit).await;
+    session.announce(session.finished_event(status), &mut emit);
     finish(&session, status, &args)
+}
+
+/// The transcript to continue, for `--resume ID` and `--continue`.
+fn resume(ws: &setup::Workspace, args: &ExecArgs) -> Result<Option<LoadedSession>, ExitError> {
+    let id = match (&args.resume, args.continue_last) {
+        (Some(id), _) => id.clone(),
+        (None, true) => sessions::latest(ws.home()?, &ws.root).map_err(|e| ExitError::usage(e.to_string()))?,
+        (None, false) => return Ok(None),
+    };
+    sessions::load_by_id(ws.home()?, &id).map(Some).map_err(|e| ExitError::usage(e.to_string()))
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
@@ -121,6 +156,9 @@ fn human_line(event: &Event) -> Option<String> {
                 if *ok { "ok" } else { "error:" },
                 one_line(output, 160)
             )
+        }
+        Event::Compacted { tokens_before, tokens_after } => {
+            format!("compacted the conversation: ~{tokens_before} -> ~{tokens_after} tokens")
         }
         Event::Error { message, retrying } => {
             format!(

@@ -1,7 +1,9 @@
 //! Front ends over the agent core, and the setup they share.
 
+pub mod checkpoint_cmd;
 pub mod config_cmd;
 pub mod exec;
+pub mod sessions_cmd;
 mod setup;
 pub mod tool_cmd;
 

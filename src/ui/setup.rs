@@ -1,44 +1,70 @@
-//! Building what every front end needs from the command line: workspace, config, model, tools.
+//! Building what every front end needs from the command line: workspace, config, model, tools,
+//! the prompt prefix and the transcript.
 
 use super::ExitError;
 use crate::cli::GlobalArgs;
-use crate::config::{self, LoadOptions, Loaded};
+use crate::config::{self, Loaded, LoadOptions};
+use crate::redact::Redactor;
 use crate::tools::ToolContext;
 use std::path::PathBuf;
 
 pub struct Workspace {
     pub root: PathBuf,
+    pub home: Option<PathBuf>,
     pub loaded: Loaded,
 }
 
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
-    let root = crate::workspace::discover(global.cd.as_deref())
-        .map_err(|e| ExitError::usage(e.to_string()))?;
-    let loaded = config::load(&LoadOptions {
-        reins_home: crate::workspace::reins_home(),
-        workspace: Some(root.clone()),
-        overrides: global.overrides.clone(),
-    })?;
-    Ok(Workspace { root, loaded })
+    let root = crate::workspace::discover(global.cd.as_deref()).map_err(|e| ExitError::usage(e.to_string()))?;
+    let home = crate::workspace::reins_home();
+    let loaded = config::load(&LoadOptions { reins_home: home.clone(), workspace: Some(root.clone()), overrides: global.overrides.clone() })?;
+    Ok(Workspace { root, home, loaded })
+}
+
+impl Workspace {
+    /// `$REINS_HOME`, required for anything that persists.
+    pub fn home(&self) -> Result<&std::path::Path, ExitError> {
+        self.home.as_deref().ok_or_else(|| ExitError::usage("neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write"))
+    }
+
+    /// The environment variables that hold the configured providers' keys.
+    pub fn key_vars(&self) -> Vec<String> {
+        self.loaded.config.providers.values().filter_map(|p| p.api_key_env.clone()).filter(|k| !k.is_empty()).collect()
+    }
+
+    pub fn redactor(&self) -> Redactor {
+        Redactor::from_env_vars(&self.key_vars())
+    }
+
+    /// A closure that assembles the prompt prefix from the files as they are now.
+    pub fn system_builder(&self) -> impl Fn() -> String + Send + Sync + 'static {
+        let (root, home) = (self.root.clone(), self.home.clone());
+        move || {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
+            let (instructions, _) = crate::agent::instructions::load(home.as_deref(), &root, &cwd);
+            let memory = crate::store::memory::prompt_section(&root, home.as_deref());
+            crate::agent::prompt::system_prefix(&instructions, &memory)
+        }
+    }
+
+    /// Warnings about instruction files that were cut or unreadable.
+    pub fn instruction_warnings(&self) -> Vec<String> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| self.root.clone());
+        crate::agent::instructions::load(self.home.as_deref(), &self.root, &cwd).1
+    }
 }
 
 /// The tool context, with a child environment that carries no secrets.
-pub fn tool_context(
-    ws: &Workspace,
-    cancel: crate::cancel::Cancel,
-) -> Result<ToolContext, ExitError> {
-    let mut ctx = ToolContext::new(&ws.root, cancel)
-        .map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
+pub fn tool_context(ws: &Workspace, cancel: crate::cancel::Cancel) -> Result<ToolContext, ExitError> {
+    let mut ctx = ToolContext::new(&ws.root, cancel).map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
     let cfg = &ws.loaded.config;
-    let key_vars: Vec<String> = cfg
-        .providers
-        .values()
-        .filter_map(|p| p.api_key_env.clone())
-        .filter(|k| !k.is_empty())
-        .collect();
-    ctx.child_env = crate::sandbox::scrubbed_env(&key_vars, &cfg.shell.pass_env);
+    ctx.child_env = crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env);
     if let Some(ms) = cfg.shell.timeout_ms {
         ctx.shell_timeout = std::time::Duration::from_millis(ms);
+    }
+    ctx.reins_home = ws.home.clone();
+    if let Some(cap) = cfg.memory_cap_bytes {
+        ctx.memory_cap = cap;
     }
     Ok(ctx)
 }

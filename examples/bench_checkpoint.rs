@@ -1,0 +1,153 @@
+//! Checkpoint speed on a 10,000-file workspace: the first checkpoint, then checkpoints after
+//! changing 10 files (median of several rounds), next to `git add -A && git write-tree` on a git
+//! repository holding the same tree, measured in the same run.
+//!
+//! Run: `cargo run --release --example bench_checkpoint`
+
+use reins::store::CheckpointStore;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DIRS: usize = 100;
+const FILES_PER_DIR: usize = 100;
+const ROUNDS: usize = 9;
+const CHANGED: usize = 10;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let home = tempfile::tempdir()?;
+    let ws = tempfile::tempdir()?;
+    let git_ws = tempfile::tempdir()?;
+    generate(ws.path())?;
+    generate(git_ws.path())?;
+    println!(
+        "workspace: {} files in {DIRS} directories",
+        DIRS * FILES_PER_DIR
+    );
+
+    let t = Instant::now();
+    let mut store = CheckpointStore::open(home.path(), ws.path())?;
+    let first = store.checkpoint("bench", 1, "first")?;
+    let first_time = t.elapsed();
+    println!(
+        "reins first checkpoint (open + scan + hash all): {} ({} files hashed)",
+        ms(first_time),
+        store.last_scan().hashed
+    );
+
+    let mut times = Vec::new();
+    for round in 0..ROUNDS {
+        change_files(ws.path(), round)?;
+        let t = Instant::now();
+        let cp = store.checkpoint("bench", round as u32 + 2, "round")?;
+        times.push(t.elapsed());
+        assert_eq!(cp.files_changed.len(), CHANGED, "{:?}", cp.files_changed);
+    }
+    println!(
+        "reins checkpoint after changing {CHANGED} files: median {} (min {}, max {}; {} hashed in the last round)",
+        ms(median(&mut times)),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+        store.last_scan().hashed
+    );
+    let mut idle = Vec::new();
+    for round in 0..ROUNDS {
+        let t = Instant::now();
+        store.checkpoint("bench", 100 + round as u32, "idle")?;
+        idle.push(t.elapsed());
+    }
+    println!(
+        "reins checkpoint with nothing changed: median {}",
+        ms(median(&mut idle))
+    );
+    let _ = first;
+
+    if Command::new("git").arg("--version").output().is_err() {
+        println!("git not found: baseline skipped");
+        return Ok(());
+    }
+    git(git_ws.path(), &["init", "-q"])?;
+    let t = Instant::now();
+    git(git_ws.path(), &["add", "-A"])?;
+    git(git_ws.path(), &["write-tree"])?;
+    println!("git add -A && git write-tree, first: {}", ms(t.elapsed()));
+    let mut git_times = Vec::new();
+    for round in 0..ROUNDS {
+        change_files(git_ws.path(), round)?;
+        let t = Instant::now();
+        git(git_ws.path(), &["add", "-A"])?;
+        git(git_ws.path(), &["write-tree"])?;
+        git_times.push(t.elapsed());
+    }
+    println!(
+        "git add -A && git write-tree after changing {CHANGED} files: median {}",
+        ms(median(&mut git_times))
+    );
+
+    // The same workspace as a git repository: the scan also reads the index (tracked files).
+    let mut store = CheckpointStore::open(home.path(), git_ws.path())?;
+    let t = Instant::now();
+    store.checkpoint("bench-git", 1, "first")?;
+    println!(
+        "reins first checkpoint inside the git repository: {}",
+        ms(t.elapsed())
+    );
+    let mut in_git = Vec::new();
+    for round in 0..ROUNDS {
+        change_files(git_ws.path(), ROUNDS + round)?;
+        let t = Instant::now();
+        store.checkpoint("bench-git", round as u32 + 2, "round")?;
+        in_git.push(t.elapsed());
+    }
+    println!(
+        "reins checkpoint inside the git repository after changing {CHANGED} files: median {}",
+        ms(median(&mut in_git))
+    );
+    Ok(())
+}
+
+/// 100 directories (10 top-level, 10 below each) of 100 source-like files of 0.5–3 KiB.
+fn generate(root: &Path) -> std::io::Result<()> {
+    for d in 0..DIRS {
+        let dir = root.join(format!("pkg{}/mod{}", d / 10, d % 10));
+        std::fs::create_dir_all(&dir)?;
+        for f in 0..FILES_PER_DIR {
+            let lines = 10 + (d * 31 + f * 17) % 60;
+            let body: String = (0..lines)
+                .map(|l| format!("fn item_{d}_{f}_{l}() -> u32 {{ {} }}\n", l * 7 + f))
+                .collect();
+            std::fs::write(dir.join(format!("file{f}.rs")), body)?;
+        }
+    }
+    std::fs::write(root.join(".gitignore"), "target/\n")
+}
+
+/// Appends a line to 10 files spread over different directories, distinct in each round.
+fn change_files(root: &Path, round: usize) -> std::io::Result<()> {
+    for i in 0..CHANGED {
+        let d = (i * 10 + round) % DIRS;
+        let f = round % FILES_PER_DIR;
+        let path = root.join(format!("pkg{}/mod{}/file{f}.rs", d / 10, d % 10));
+        let mut text = std::fs::read_to_string(&path)?;
+        text.push_str(&format!("// round {round}\n"));
+        std::fs::write(&path, text)?;
+    }
+    Ok(())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
+    let out = Command::new("git").args(args).current_dir(dir).output()?;
+    if !out.status.success() {
+        return Err(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(())
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,86 @@
+//! The confinement of one child: prepared in the parent, applied in the `pre_exec` hook.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use seccompiler::BpfProgram;
+
+use super::caps::CapDrop;
+use super::mounts::MountPlan;
+use super::{fs_rules, seccomp};
+use crate::sandbox::layout::WriteLayout;
+use crate::sandbox::SandboxError;
+
+/// The protected paths' bind mounts and the ruleset to use if they cannot be made.
+struct Pinned {
+    plan: MountPlan,
+    carved: OwnedFd,
+}
+
+/// Everything the hook needs, owned by the hook (the descriptors close with the command).
+pub(super) struct Prepared {
+    /// The ruleset with every writable root open.
+    open: OwnedFd,
+    /// `Some` when protected paths lie inside writable roots.
+    pinned: Option<Pinned>,
+    /// `Some` when running as root.
+    caps: Option<CapDrop>,
+    filter: BpfProgram,
+}
+
+impl Prepared {
+    /// Prepares the confinement for `layout` (allocation and file system access happen here).
+    pub(super) fn new(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
+        let pinned = match MountPlan::new(&layout.pins())? {
+            Some(plan) => Some(Pinned {
+                plan,
+                carved: fs_rules::ruleset(layout, true)?,
+            }),
+            None => None,
+        };
+        Ok(Prepared {
+            open: fs_rules::ruleset(layout, false)?,
+            pinned,
+            caps: CapDrop::new(network),
+            filter: seccomp::program(network)?,
+        })
+    }
+
+    /// The fallback configuration alone (carved ruleset, no mounts), to test it where mount
+    /// namespaces work.
+    #[cfg(test)]
+    pub(super) fn carved_only(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
+        Ok(Prepared {
+            open: fs_rules::ruleset(layout, true)?,
+            pinned: None,
+            caps: CapDrop::new(network),
+            filter: seccomp::program(network)?,
+        })
+    }
+
+    /// In the child, between `fork` and `exec`: mounts, capabilities, `no_new_privs`, Landlock,
+    /// seccomp. Only system calls on prepared data: no allocation, no locks.
+    pub(super) fn apply(&self) -> io::Result<()> {
+        let ruleset = match &self.pinned {
+            None => &self.open,
+            Some(pinned) if pinned.plan.enter()? => &self.open,
+            Some(pinned) => &pinned.carved,
+        };
+        if let Some(caps) = &self.caps {
+            caps.apply()?;
+        }
+        // SAFETY: plain system calls on a valid descriptor and constant arguments.
+        unsafe {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        seccompiler::apply_filter(&self.filter).map_err(|e| match e {
+            seccompiler::Error::Seccomp(err) | seccompiler::Error::Prctl(err) => err,
+            _ => io::Error::from_raw_os_error(libc::EINVAL),
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! Kernel confinement of child processes on Linux. Everything that allocates or can fail in an
+//! interesting way happens here, in the parent, before `fork`: the Landlock rulesets are created
+//! as file descriptors, the seccomp program is compiled, the mount plan is turned into C strings.
+//! The `pre_exec` hook ([`child::Prepared::apply`]) then only issues system calls on that data,
+//! because after `fork` in a multi-threaded parent (tokio) the child may not allocate or take
+//! locks.
+
+mod caps;
+mod child;
+mod fs_rules;
+mod mounts;
+mod probe;
+mod seccomp;
+#[cfg(test)]
+mod tests;
+
+use std::os::unix::process::CommandExt;
+
+use super::layout::WriteLayout;
+use super::{SandboxError, SandboxPolicy};
+
+/// Installs the confinement of `policy` (a confined mode) on `cmd`.
+pub(crate) fn confine(
+    policy: &SandboxPolicy,
+    cmd: &mut std::process::Command,
+) -> Result<(), SandboxError> {
+    probe::require_landlock()?;
+    probe::require_seccomp()?;
+    let layout = WriteLayout::of(policy);
+    let prepared = child::Prepared::new(&layout, policy.network)?;
+    // SAFETY: `apply` only makes async-signal-safe system calls on data prepared above (no
+    // allocation, no locks), as required between `fork` and `exec`.
+    unsafe {
+        cmd.pre_exec(move || prepared.apply());
+    }
+    Ok(())
+}

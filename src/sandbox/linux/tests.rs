@@ -1,0 +1,81 @@
+//! The carved fallback ruleset, forced (the integration tests exercise the mount namespace
+//! path, which is what this machine provides).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::child::Prepared;
+use crate::sandbox::layout::WriteLayout;
+use crate::sandbox::{SandboxMode, SandboxPolicy};
+
+/// A workspace with `.git` and `.reins/config.toml`, under the crate's `target/` (not under a
+/// writable temp dir), and the policy for it.
+fn fixture() -> (tempfile::TempDir, SandboxPolicy) {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("carve")
+        .tempdir_in(target)
+        .unwrap();
+    let ws = dir.path().join("ws");
+    for sub in ["src", ".git/hooks", ".reins"] {
+        std::fs::create_dir_all(ws.join(sub)).unwrap();
+    }
+    std::fs::write(ws.join(".git/config"), "[core]\n").unwrap();
+    std::fs::write(ws.join(".reins/config.toml"), "").unwrap();
+    std::fs::write(ws.join(".reins/notes.md"), "").unwrap();
+    let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &ws, Vec::new());
+    (dir, policy)
+}
+
+/// Runs `script` in the workspace under the carved ruleset; whether it succeeded.
+fn carved(policy: &SandboxPolicy, script: &str) -> bool {
+    let prepared = Prepared::carved_only(&WriteLayout::of(policy), false).unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c").arg(script).current_dir(&policy.workspace);
+    // SAFETY: `apply` only makes system calls on prepared data.
+    unsafe {
+        cmd.pre_exec(move || prepared.apply());
+    }
+    cmd.status().unwrap().success()
+}
+
+fn ws(policy: &SandboxPolicy, rel: &str) -> PathBuf {
+    policy.workspace.join(rel)
+}
+
+#[test]
+fn carving_keeps_protected_paths_read_only() {
+    let (_d, p) = fixture();
+    assert!(!carved(&p, "echo x > .git/hooks/pre-commit"));
+    assert!(!carved(&p, "echo x >> .git/config"));
+    assert!(!carved(&p, "echo x >> .reins/config.toml"));
+    assert!(!carved(&p, "mv .git .git-old"));
+    assert!(!carved(&p, "echo x > ../escaped"));
+    assert!(!ws(&p, ".git/hooks/pre-commit").exists());
+    assert!(!ws(&p, ".git-old").exists());
+}
+
+#[test]
+fn carving_keeps_existing_entries_writable() {
+    let (_d, p) = fixture();
+    assert!(carved(
+        &p,
+        "echo x > src/new.rs && mkdir -p src/a/b && rm src/new.rs"
+    ));
+    assert!(carved(&p, "echo x >> .reins/notes.md"));
+    assert!(carved(
+        &p,
+        "echo x > /tmp/reins-carve-$$ && rm /tmp/reins-carve-$$"
+    ));
+}
+
+#[test]
+fn carving_cannot_create_entries_at_the_workspace_root() {
+    // The documented price of the fallback: directories on the way to a protected path have no
+    // write right of their own.
+    let (_d, p) = fixture();
+    assert!(!carved(&p, "touch newfile"));
+    assert!(!carved(&p, "touch .reins/new.md"));
+}

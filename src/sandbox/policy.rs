@@ -1,0 +1,178 @@
+//! The sandbox policy: one value that answers "may this be written / read?" for the in-process
+//! file tools and confines child processes to the same answer.
+
+use std::path::{Path, PathBuf};
+
+use super::layout::WriteLayout;
+use super::{secrets, SandboxError, SandboxMode};
+
+/// Workspace paths that stay read-only in `workspace-write`: the repository internals (a
+/// written hook or `core.hooksPath` runs code outside the sandbox at the next `git commit`) and
+/// the project config (it could grant the agent more rights at the next start).
+const DEFAULT_PROTECTED: &[&str] = &[".git", ".reins/config.toml"];
+
+/// What the agent's tools and children may do.
+#[derive(Debug, Clone)]
+pub struct SandboxPolicy {
+    pub mode: SandboxMode,
+    /// Whether confined children may open internet (and loopback) sockets.
+    pub network: bool,
+    /// The workspace root, canonical.
+    pub workspace: PathBuf,
+    /// Paths that stay read-only even inside the workspace: `.git`, `.reins/config.toml` and the
+    /// configured ones (relative ones are taken from the workspace root).
+    pub protected: Vec<PathBuf>,
+    /// Patterns (the `PATTERN` of `read(PATTERN)` allow rules) exempt from the secret deny list.
+    pub allow_read: Vec<String>,
+    /// Directories writable in `workspace-write` besides the workspace and the temp dirs (say a
+    /// build cache); empty by default.
+    pub extra_writable: Vec<PathBuf>,
+}
+
+impl SandboxPolicy {
+    /// A policy for `workspace` (canonicalized here) with the default protected paths added to
+    /// `protected`.
+    pub fn new(
+        mode: SandboxMode,
+        network: bool,
+        workspace: &Path,
+        protected: Vec<PathBuf>,
+    ) -> Self {
+        let workspace = workspace
+            .canonicalize()
+            .unwrap_or_else(|_| workspace.to_path_buf());
+        let defaults = DEFAULT_PROTECTED.iter().map(|p| workspace.join(p));
+        let configured = protected.into_iter().map(|p| workspace.join(p));
+        SandboxPolicy {
+            mode,
+            network,
+            protected: defaults.chain(configured).collect(),
+            workspace,
+            allow_read: Vec::new(),
+            extra_writable: Vec::new(),
+        }
+    }
+
+    /// In-process check for file tools: `Err` (with a message for the model) when the policy
+    /// forbids writing `path`, which must already be resolved (see [`super::paths::resolve`]).
+    pub fn check_write(&self, path: &Path) -> Result<(), SandboxError> {
+        let denied = |reason: String| SandboxError::WriteDenied {
+            path: path.display().to_string(),
+            reason,
+        };
+        match self.mode {
+            SandboxMode::Full => Ok(()),
+            SandboxMode::ReadOnly => Err(denied(
+                "the sandbox is read-only; the user can allow writes with `--sandbox \
+                 workspace-write`"
+                    .into(),
+            )),
+            SandboxMode::WorkspaceWrite => {
+                WriteLayout::of(self).check(path).map_err(denied)?;
+                refuse_hard_links(path).map_err(denied)
+            }
+        }
+    }
+
+    /// In-process check for file tools: `Err` when `path` (resolved) looks like a secret
+    /// ([`secrets::SECRET_PATTERNS`]) and no [`SandboxPolicy::allow_read`] pattern matches it.
+    /// Applies in every mode: it keeps credentials out of the conversation sent to the model
+    /// provider, which confinement does not.
+    pub fn check_read(&self, path: &Path) -> Result<(), SandboxError> {
+        secrets::check_read(path, &self.workspace, &self.allow_read)
+    }
+
+    /// Prepares confinement for a child about to be spawned by installing a `pre_exec` hook on
+    /// `cmd`. Fails closed: in a confined mode, `Err` if the kernel cannot enforce the policy
+    /// (the message names the cause and the way out). Call it once per command; the command may
+    /// be configured further (arguments, directory, environment) before or after.
+    pub fn confine(&self, cmd: &mut tokio::process::Command) -> Result<(), SandboxError> {
+        self.confine_std(cmd.as_std_mut())
+    }
+
+    /// [`SandboxPolicy::confine`] for a `std` command.
+    pub fn confine_std(&self, cmd: &mut std::process::Command) -> Result<(), SandboxError> {
+        if self.mode == SandboxMode::Full {
+            return Ok(());
+        }
+        confine_child(self, cmd)
+    }
+}
+
+/// A file with several hard links may be the workspace name of a file outside it; writing in
+/// place would change that file too, so it is refused.
+fn refuse_hard_links(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    match path.symlink_metadata() {
+        Ok(meta) if meta.is_file() && meta.nlink() > 1 => Err(format!(
+            "the file has {} hard links, which may be outside the workspace, and writing it \
+             would change them all",
+            meta.nlink()
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn confine_child(
+    policy: &SandboxPolicy,
+    cmd: &mut std::process::Command,
+) -> Result<(), SandboxError> {
+    super::linux::confine(policy, cmd)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn confine_child(
+    _policy: &SandboxPolicy,
+    _cmd: &mut std::process::Command,
+) -> Result<(), SandboxError> {
+    Err(SandboxError::unavailable(
+        "confining child processes is only implemented on Linux",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(mode: SandboxMode) -> (tempfile::TempDir, SandboxPolicy) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/hooks")).unwrap();
+        let p = SandboxPolicy::new(mode, false, dir.path(), vec!["secret/".into()]);
+        (dir, p)
+    }
+
+    #[test]
+    fn workspace_write_allows_the_workspace_but_not_protected_paths() {
+        let (_d, p) = policy(SandboxMode::WorkspaceWrite);
+        let ws = &p.workspace;
+        assert!(p.check_write(&ws.join("src/new.rs")).is_ok());
+        assert!(p.check_write(&ws.join(".git/hooks/pre-commit")).is_err());
+        assert!(p.check_write(&ws.join(".reins/config.toml")).is_err());
+        assert!(p.check_write(&ws.join(".reins/notes.md")).is_ok());
+        assert!(p.check_write(&ws.join("secret/x")).is_err());
+        assert!(p.check_write(Path::new("/etc/passwd")).is_err());
+    }
+
+    #[test]
+    fn read_only_refuses_and_full_allows_everything() {
+        let (_d, ro) = policy(SandboxMode::ReadOnly);
+        let err = ro.check_write(&ro.workspace.join("a")).unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+        let (_d, full) = policy(SandboxMode::Full);
+        assert!(full
+            .check_write(&full.workspace.join(".git/config"))
+            .is_ok());
+    }
+
+    #[test]
+    fn hard_linked_files_are_refused() {
+        let (_d, p) = policy(SandboxMode::WorkspaceWrite);
+        let a = p.workspace.join("a.txt");
+        std::fs::write(&a, "x").unwrap();
+        assert!(p.check_write(&a).is_ok());
+        std::fs::hard_link(&a, p.workspace.join("b.txt")).unwrap();
+        let err = p.check_write(&a).unwrap_err();
+        assert!(err.to_string().contains("hard links"), "{err}");
+    }
+}

@@ -1,0 +1,135 @@
+//! The memory files: `.reins/memory.md` (the project's, human-editable, meant to be committed) and
+//! `$REINS_HOME/memory.md` (the user's, across projects). Both go into every session's prompt
+//! prefix. Writes take an advisory lock and re-read the file under it, so concurrent sessions
+//! never lose or duplicate a fact, and land by rename, so a reader never sees half a file.
+
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CAP_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Project,
+    User,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MemoryError {
+    #[error("cannot update memory file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the memory file {path} would exceed its {cap}-byte cap; consolidate it first (merge duplicates, drop stale facts — `reins memory compact`, or edit it), then remember again")]
+    Full { path: PathBuf, cap: usize },
+    #[error("the fact is empty")]
+    Empty,
+}
+
+/// What `remember` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Remembered {
+    Added,
+    AlreadyKnown,
+}
+
+pub fn project_path(workspace: &Path) -> PathBuf {
+    workspace.join(".reins").join("memory.md")
+}
+
+pub fn user_path(reins_home: &Path) -> PathBuf {
+    reins_home.join("memory.md")
+}
+
+/// The memory section of the prompt prefix: the user's file, then the project's; empty if neither.
+pub fn prompt_section(workspace: &Path, reins_home: Option<&Path>) -> String {
+    let mut out = String::new();
+    let mut add = |title: &str, path: PathBuf| {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if !text.trim().is_empty() {
+                out.push_str(&format!("## {title} ({})\n{}\n\n", path.display(), text.trim()));
+            }
+        }
+    };
+    if let Some(home) = reins_home {
+        add("User memory", user_path(home));
+    }
+    add("Project memory", project_path(workspace));
+    out
+}
+
+/// Adds `fact` as a bullet to the memory file at `path`, unless it is already there.
+pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
+    let fact = fact.split_whitespace().collect::<Vec<_>>().join(" ");
+    if fact.is_empty() {
+        return Err(MemoryError::Empty);
+    }
+    let io = |source| MemoryError::Io { path: path.to_path_buf(), source };
+    let dir = path.parent().ok_or_else(|| io(std::io::Error::other("no parent directory")))?;
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(path)).map_err(io)?;
+    lock.lock().map_err(io)?;
+    let result = add_locked(path, &fact, cap);
+    let _ = lock.unlock();
+    result
+}
+
+fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
+    let io = |source| MemoryError::Io { path: path.to_path_buf(), source };
+    let current = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io(e)),
+    };
+    let known = current.lines().any(|l| l.trim_start_matches(['-', '*', ' ']).trim() == fact);
+    if known {
+        return Ok(Remembered::AlreadyKnown);
+    }
+    let mut next = if current.trim().is_empty() { "# Memory\n\n".to_string() } else { current.clone() };
+    if !next.ends_with('\n') {
+        next.push('\n');
+    }
+    next.push_str(&format!("- {fact}\n"));
+    if next.len() > cap {
+        return Err(MemoryError::Full { path: path.to_path_buf(), cap });
+    }
+    crate::fsutil::write_atomic(path, next.as_bytes()).map_err(io)?;
+    Ok(Remembered::Added)
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_once_and_refuses_over_cap() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(".reins/memory.md");
+        assert_eq!(remember(&p, "build with  cargo build", 1000).unwrap(), Remembered::Added);
+        assert_eq!(remember(&p, "build with cargo build", 1000).unwrap(), Remembered::AlreadyKnown);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "# Memory\n\n- build with cargo build\n");
+        let err = remember(&p, &"x".repeat(2000), 1000).unwrap_err();
+        assert!(err.to_string().contains("consolidate"), "{err}");
+    }
+
+    #[test]
+    fn prompt_section_names_both_files() {
+        let ws = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        remember(&project_path(ws.path()), "tests: cargo test", 1000).unwrap();
+        remember(&user_path(home.path()), "prefer short answers", 1000).unwrap();
+        let s = prompt_section(ws.path(), Some(home.path()));
+        let user = s.find("prefer short answers").unwrap();
+        let project = s.find("tests: cargo test").unwrap();
+        assert!(user < project, "{s}");
+    }
+}

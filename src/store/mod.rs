@@ -1,0 +1,114 @@
+//! Workspace checkpoints: before each step that may change the workspace, reins records every
+//! file git would see (tracked, or untracked and not ignored) as a commit in a shadow git
+//! repository under `$REINS_HOME/checkpoints/<workspace-key>/`, so any step can be diffed and
+//! undone, in git repositories and plain directories alike, without touching the user's own
+//! repository.
+//!
+//! Layout of the shadow repository: one commit per checkpoint, whose parent is the previous
+//! checkpoint of the same session; `refs/reins/<session-id>` points at the session's latest
+//! checkpoint, so a session's history is its first-parent chain. The commit message holds the
+//! label, then trailers with the step number and time (see `history`).
+//!
+//! Speed comes from a stat cache (see `statcache`): only files whose size, times, inode or mode
+//! changed are read and hashed, and only directories containing a change get a new tree.
+
+mod compare;
+mod diff;
+mod error;
+mod history;
+mod restore;
+mod scan;
+mod shadow;
+mod snapshot;
+mod statcache;
+mod tree;
+mod undo;
+
+pub mod memory;
+pub mod sessions;
+pub mod transcript;
+
+pub use error::CheckpointError;
+pub use history::BEFORE_UNDO_LABEL;
+pub use restore::{RestoreKind, RestoreReport, RestoredPath};
+pub use snapshot::{ScanStats, MAX_FILE_BYTES};
+
+use error::io_err;
+use git2::Repository;
+use statcache::StatCache;
+use std::path::{Path, PathBuf};
+
+/// One recorded state of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The commit id (hex) in the shadow repository.
+    pub id: String,
+    /// The step this checkpoint was taken before; for an undo point, one more than the highest
+    /// step of the session when the undo ran, so `reins undo --to N` can name it.
+    pub step: u32,
+    pub label: String,
+    /// Files that differ from the session's previous checkpoint (none for the first one).
+    pub files_changed: Vec<String>,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    /// Set on undo points (label [`BEFORE_UNDO_LABEL`]): the id of the checkpoint that undo
+    /// restored, which tells the next `reins undo` where to continue walking back from.
+    pub restored_to: Option<String>,
+}
+
+impl Checkpoint {
+    /// Whether this is the state saved by an undo rather than a state before a model step.
+    pub fn is_undo_point(&self) -> bool {
+        self.label == BEFORE_UNDO_LABEL
+    }
+}
+
+/// The checkpoints of one workspace.
+pub struct CheckpointStore {
+    repo: Repository,
+    /// Canonical workspace root.
+    workspace: PathBuf,
+    /// The shadow repository's directory, left out of scans when it lies inside the workspace.
+    skip: Option<PathBuf>,
+    cache: StatCache,
+    cache_path: PathBuf,
+    clock_path: PathBuf,
+    stats: ScanStats,
+}
+
+impl CheckpointStore {
+    /// Opens (creating on first use) the checkpoint store of `workspace` under `reins_home`.
+    pub fn open(reins_home: &Path, workspace: &Path) -> Result<Self, CheckpointError> {
+        let workspace = workspace
+            .canonicalize()
+            .map_err(io_err("resolving workspace", workspace))?;
+        let dir = shadow::shadow_dir(reins_home, &workspace)?;
+        let repo = shadow::open_or_init(&dir, &workspace)?;
+        let root = shadow::checkpoints_root(reins_home);
+        let skip = root
+            .canonicalize()
+            .ok()
+            .filter(|r| r.starts_with(&workspace));
+        let cache_path = dir.join("reins-stat-cache");
+        Ok(CheckpointStore {
+            repo,
+            workspace,
+            skip,
+            cache: StatCache::load(&cache_path),
+            cache_path,
+            clock_path: dir.join("reins-scan-clock"),
+            stats: ScanStats::default(),
+        })
+    }
+
+    /// The canonical workspace root this store records.
+    pub fn workspace(&self) -> &Path {
+        &self.workspace
+    }
+
+    /// What the last scan did: files seen and files read and hashed (the rest came from the
+    /// stat cache). For benchmarks and tests.
+    pub fn last_scan(&self) -> ScanStats {
+        self.stats
+    }
+}

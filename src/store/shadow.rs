@@ -1,0 +1,97 @@
+//! The shadow repository: one bare git repository per workspace under
+//! `$REINS_HOME/checkpoints/<workspace-key>/`. Keeping checkpoints there, rather than in the
+//! workspace's own `.git`, makes them work in directories that are not git repositories and
+//! guarantees the user's index, HEAD, branches and stash are never touched.
+
+use super::error::{io_err, CheckpointError};
+use git2::{ObjectType, Oid, Repository};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+/// Records which workspace a shadow repository belongs to, so a key collision or a hand-copied
+/// directory is caught instead of mixing two workspaces' histories.
+const WORKSPACE_FILE: &str = "workspace";
+
+/// Where the shadow repository of `workspace` (a canonical path) lives.
+pub(crate) fn shadow_dir(reins_home: &Path, workspace: &Path) -> Result<PathBuf, CheckpointError> {
+    Ok(checkpoints_root(reins_home).join(workspace_key(workspace)?))
+}
+
+/// The directory holding every workspace's shadow repository; the scan skips it when the
+/// workspace contains `$REINS_HOME` (reins run in the home directory).
+pub(crate) fn checkpoints_root(reins_home: &Path) -> PathBuf {
+    reins_home.join("checkpoints")
+}
+
+/// `<basename>-<16 hex digits of the SHA-1 of the path>`: stable across runs and toolchains
+/// (the std hasher is not), and still readable when someone lists the directory.
+pub(crate) fn workspace_key(workspace: &Path) -> Result<String, CheckpointError> {
+    let hash = Oid::hash_object(ObjectType::Blob, workspace.as_os_str().as_bytes())?;
+    let base: String = workspace
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let hex = hash.to_string();
+    if base.is_empty() || base.starts_with('.') {
+        Ok(format!("root-{}", &hex[..16]))
+    } else {
+        Ok(format!("{base}-{}", &hex[..16]))
+    }
+}
+
+/// Opens the shadow repository at `dir`, creating it on first use.
+pub(crate) fn open_or_init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
+    let marker = dir.join(WORKSPACE_FILE);
+    match std::fs::read(&marker) {
+        Ok(recorded) => {
+            if recorded != workspace.as_os_str().as_bytes() {
+                return Err(CheckpointError::WorkspaceMismatch {
+                    shadow: dir.to_path_buf(),
+                    recorded: PathBuf::from(std::ffi::OsStr::from_bytes(&recorded)),
+                    workspace: workspace.to_path_buf(),
+                });
+            }
+            Ok(Repository::open_bare(dir)?)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => init(dir, workspace),
+        Err(e) => Err(io_err("reading", &marker)(e)),
+    }
+}
+
+/// Creates the repository private to the user (checkpoints hold copies of workspace files, which
+/// may include secrets), and pins the settings a user's global git config could otherwise change.
+fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_err("creating", dir))?;
+    let repo = Repository::init_bare(dir)?;
+    {
+        let mut config = repo.config()?;
+        // An fsync per object would make the first checkpoint of a large tree take seconds.
+        config.set_bool("core.fsyncObjectFiles", false)?;
+        config.set_bool("core.logAllRefUpdates", false)?;
+        // Only a literal `.git` should be refused as a name (the scan never enters one); the
+        // Windows and macOS look-alike checks would make names such as `git~1` fail a checkpoint.
+        config.set_bool("core.protectNTFS", false)?;
+        config.set_bool("core.protectHFS", false)?;
+    }
+    let marker = dir.join(WORKSPACE_FILE);
+    std::fs::write(&marker, workspace.as_os_str().as_bytes())
+        .map_err(io_err("writing", &marker))?;
+    drop(repo);
+    // Reopened so the settings just written are the ones libgit2 caches.
+    Ok(Repository::open_bare(dir)?)
+}

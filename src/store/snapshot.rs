@@ -1,0 +1,135 @@
+//! Taking a snapshot: scan the workspace, hash only what the stat cache cannot vouch for, write
+//! the tree, and refresh the cache.
+
+use super::error::{io_err, CheckpointError};
+use super::scan::{self, Scanned};
+use super::statcache::Cached;
+use super::tree::{dirty_dirs, write_tree, Leaf};
+use super::CheckpointStore;
+use git2::Oid;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::MetadataExt;
+
+/// Files larger than this are left out of checkpoints, like ignored files: copying a multi-gigabyte
+/// data file into the shadow repository before every step would cost more than it could save.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// What one scan did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Files in the snapshot.
+    pub files: usize,
+    /// Files read and hashed because the stat cache could not vouch for them.
+    pub hashed: usize,
+}
+
+impl CheckpointStore {
+    /// Writes the workspace as it is now into the shadow repository and returns the tree id.
+    /// Records no commit: callers decide whether this becomes a checkpoint.
+    pub(crate) fn snapshot(&mut self) -> Result<Oid, CheckpointError> {
+        let t0 = std::time::Instant::now();
+        let clock = self.scan_clock()?;
+        let scanned = scan::scan(&self.workspace, self.skip.clone());
+        eprintln!("scan {:?}", t0.elapsed());
+        let mut files = BTreeMap::new();
+        let mut hashed = 0;
+        for s in scanned {
+            if s.stat.size > MAX_FILE_BYTES {
+                continue;
+            }
+            let leaf = match self.cache.lookup(&s.path, &s.stat) {
+                Some(leaf) => leaf,
+                None => match self.hash(&s)? {
+                    Some(leaf) => {
+                        hashed += 1;
+                        leaf
+                    }
+                    None => continue,
+                },
+            };
+            // A file changed in the tick the scan started in could change again unnoticed.
+            let trusted = s.stat.mtime_ns < clock && s.stat.ctime_ns < clock;
+            let stat = s.stat;
+            files.insert(
+                s.path,
+                Cached {
+                    stat,
+                    leaf,
+                    trusted,
+                },
+            );
+        }
+        eprintln!("hash {:?}", t0.elapsed());
+        let tree = self.write_snapshot_tree(&files)?;
+        eprintln!("tree {:?}", t0.elapsed());
+        self.stats = ScanStats {
+            files: files.len(),
+            hashed,
+        };
+        self.cache.files = files;
+        self.cache.save(&self.cache_path)?;
+        eprintln!("save {:?}", t0.elapsed());
+        Ok(tree)
+    }
+
+    fn write_snapshot_tree(
+        &mut self,
+        files: &BTreeMap<Vec<u8>, Cached>,
+    ) -> Result<Oid, CheckpointError> {
+        let changed = changed_paths(&self.cache.files, files);
+        let dirty = dirty_dirs(changed.into_iter());
+        let list: Vec<(&[u8], Leaf)> = files.iter().map(|(p, c)| (p.as_slice(), c.leaf)).collect();
+        let (root, dirs) = write_tree(&self.repo, &list, &dirty, &self.cache.dirs)?;
+        self.cache.dirs = dirs;
+        Ok(root)
+    }
+
+    /// Stores the file's content (a symlink's target, for a symlink) as a blob. `None` when the
+    /// file vanished or cannot be read since the scan: such a file is left out, like an ignored one.
+    fn hash(&self, s: &Scanned) -> Result<Option<Leaf>, CheckpointError> {
+        let path = self.workspace.join(std::ffi::OsStr::from_bytes(&s.path));
+        let content = if s.stat.is_symlink() {
+            std::fs::read_link(&path).map(|t| t.into_os_string().into_vec())
+        } else {
+            std::fs::read(&path)
+        };
+        let Ok(content) = content else {
+            return Ok(None);
+        };
+        let oid = self.repo.blob(&content)?;
+        Ok(Some(Leaf {
+            mode: s.stat.git_mode(),
+            oid,
+        }))
+    }
+
+    /// The filesystem's clock now, in the same coarse ticks file times are stamped with: read back
+    /// from a file written for the purpose, since the system clock runs ahead of those stamps.
+    fn scan_clock(&self) -> Result<i64, CheckpointError> {
+        let path = &self.clock_path;
+        let mut f = std::fs::File::create(path).map_err(io_err("writing", path))?;
+        f.write_all(b"x").map_err(io_err("writing", path))?;
+        let meta = f.metadata().map_err(io_err("reading", path))?;
+        Ok(meta.mtime() * 1_000_000_000 + meta.mtime_nsec())
+    }
+}
+
+/// Paths whose entry differs between the last snapshot and this one (added, removed, changed).
+fn changed_paths<'a>(
+    old: &'a BTreeMap<Vec<u8>, Cached>,
+    new: &'a BTreeMap<Vec<u8>, Cached>,
+) -> Vec<&'a [u8]> {
+    let mut out: Vec<&[u8]> = new
+        .iter()
+        .filter(|(p, c)| old.get(*p).map(|o| o.leaf) != Some(c.leaf))
+        .map(|(p, _)| p.as_slice())
+        .collect();
+    out.extend(
+        old.keys()
+            .filter(|p| !new.contains_key(*p))
+            .map(Vec::as_slice),
+    );
+    out
+}

@@ -1,0 +1,127 @@
+//! Session transcripts: `$REINS_HOME/sessions/<id>.jsonl`, one record per line, flushed as written
+//! so a crash or `kill -9` loses at most the line in flight; fsync'd at the end of each step.
+//! Besides the public events, a transcript holds what rebuilds the conversation exactly: every
+//! history item (full tool results) and compaction replacements.
+
+use crate::agent::Event;
+use crate::conversation::Item;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// One line of a transcript.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Record {
+    /// First line: what `reins sessions` lists.
+    #[serde(rename = "session.meta")]
+    Meta { session_id: String, workspace: String, started_at: u64, prompt: String },
+    /// A history item appended to the conversation.
+    #[serde(rename = "history.item")]
+    HistoryItem { item: Item },
+    /// Compaction replaced the history with these items.
+    #[serde(rename = "history.replace")]
+    HistoryReplace { items: Vec<Item> },
+    /// A public event, as the `--json` stream carries it.
+    #[serde(untagged)]
+    Event(serde_json::Value),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriptError {
+    #[error("cannot write transcript {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no session `{0}`; list them with `reins sessions`")]
+    NotFound(String),
+    #[error("no earlier session in this workspace to continue; start one with `reins exec \"...\"`")]
+    NoneToContinue,
+}
+
+/// The directory holding every transcript.
+pub fn sessions_dir(reins_home: &Path) -> PathBuf {
+    reins_home.join("sessions")
+}
+
+pub fn transcript_path(reins_home: &Path, session_id: &str) -> PathBuf {
+    sessions_dir(reins_home).join(format!("{session_id}.jsonl"))
+}
+
+/// Appends records to a transcript.
+pub struct TranscriptWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    redactor: crate::redact::Redactor,
+}
+
+impl TranscriptWriter {
+    /// Opens (creating or appending to) the transcript of `session_id`.
+    pub fn open(reins_home: &Path, session_id: &str) -> Result<Self, TranscriptError> {
+        let path = transcript_path(reins_home, session_id);
+        let io = |source| TranscriptError::Io { path: path.clone(), source };
+        std::fs::create_dir_all(sessions_dir(reins_home)).map_err(io)?;
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let mut w = TranscriptWriter { path, out: BufWriter::with_capacity(64 * 1024, file), redactor: Default::default() };
+        w.end_torn_line()?;
+        Ok(w)
+    }
+
+    /// Masks secrets in every line written from now on (the model may echo a key it saw).
+    pub fn with_redactor(mut self, redactor: crate::redact::Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A torn last line (a crash mid-write) would glue onto the next record; start a fresh line.
+    fn end_torn_line(&mut self) -> Result<(), TranscriptError> {
+        use std::os::unix::fs::FileExt;
+        let len = self.out.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
+        if len == 0 {
+            return Ok(());
+        }
+        let mut last = [0u8; 1];
+        let read = File::open(&self.path).and_then(|f| f.read_at(&mut last, len - 1));
+        if read.is_ok() && last[0] != b'\n' {
+            self.write_raw(b"\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn append(&mut self, record: &Record) -> Result<(), TranscriptError> {
+        let line = serde_json::to_string(record).map_err(|e| TranscriptError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        let mut line = self.redactor.redact(&line);
+        line.push('\n');
+        self.write_raw(line.as_bytes())
+    }
+
+    pub fn append_event(&mut self, event: &Event) -> Result<(), TranscriptError> {
+        match serde_json::to_value(event) {
+            Ok(v) => self.append(&Record::Event(v)),
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
+        let io = |source| TranscriptError::Io { path: self.path.clone(), source };
+        self.out.write_all(bytes).map_err(io)?;
+        self.out.flush().map_err(io)
+    }
+
+    /// Makes everything so far durable; called at the end of each step.
+    pub fn sync(&mut self) -> Result<(), TranscriptError> {
+        let io = |source| TranscriptError::Io { path: self.path.clone(), source };
+        self.out.flush().map_err(io)?;
+        self.out.get_ref().sync_data().map_err(io)
+    }
+}

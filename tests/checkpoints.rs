@@ -1,0 +1,476 @@
+//! Workspace checkpoints through the library API: recording, listing, diffing and restoring, in a
+//! plain directory and in a git repository whose own state must stay untouched.
+
+use reins::store::{CheckpointError, CheckpointStore, RestoreKind};
+use reins::ui::checkpoint_cmd::{diff_command, undo_command};
+use std::collections::BTreeMap;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+/// What is on disk at one path, compared in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    Dir,
+    File { content: Vec<u8>, mode: u32 },
+    Link(PathBuf),
+}
+
+/// Every directory, file (content and permission bits) and symlink under `root`, `.git` aside.
+fn disk_state(root: &Path) -> BTreeMap<String, Node> {
+    let mut out = BTreeMap::new();
+    collect(root, root, &mut out);
+    out
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, Node>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == ".git" {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.file_type().is_symlink() {
+            out.insert(rel, Node::Link(std::fs::read_link(&path).unwrap()));
+        } else if meta.is_dir() {
+            out.insert(rel, Node::Dir);
+            collect(root, &path, out);
+        } else {
+            let content = std::fs::read(&path).unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            out.insert(rel, Node::File { content, mode });
+        }
+    }
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn chmod(root: &Path, rel: &str, mode: u32) {
+    std::fs::set_permissions(root.join(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A workspace with nested directories, an executable, a symlink, a hidden directory and
+/// ignored files.
+fn populate(root: &Path) {
+    write(root, "README.md", "# demo\n");
+    write(root, "src/lib.rs", "pub fn a() {}\n");
+    write(root, "src/deep/nested/mod.rs", "mod x;\n");
+    write(root, "run.sh", "#!/bin/sh\necho hi\n");
+    chmod(root, "run.sh", 0o755);
+    symlink("README.md", root.join("readme-link")).unwrap();
+    write(root, ".config/settings.toml", "a = 1\n");
+    write(root, ".gitignore", "*.log\nbuild/\n");
+    write(root, "app.log", "log line 1\n");
+    write(root, "build/out.bin", "\x00\x01binary");
+}
+
+/// Every kind of change: edit, delete (emptying directories), rename, exec bit both ways,
+/// symlink retarget, file replaced by a directory, new nested files; ignored files edited too.
+fn mutate(root: &Path) {
+    write(root, "README.md", "# demo, edited\n");
+    std::fs::remove_file(root.join("src/deep/nested/mod.rs")).unwrap();
+    std::fs::rename(root.join("src/lib.rs"), root.join("src/main.rs")).unwrap();
+    chmod(root, "run.sh", 0o644);
+    chmod(root, ".config/settings.toml", 0o755);
+    std::fs::remove_file(root.join("readme-link")).unwrap();
+    symlink("src/main.rs", root.join("readme-link")).unwrap();
+    write(root, "new/dir/file.txt", "created\n");
+    write(root, "app.log", "log line 1\nlog line 2\n");
+    write(root, "build/extra.o", "obj");
+}
+
+fn ignored_now(root: &Path) -> [(String, Node); 3] {
+    let s = disk_state(root);
+    ["app.log", "build/out.bin", "build/extra.o"].map(|p| (p.to_string(), s[p].clone()))
+}
+
+#[test]
+fn restore_is_byte_identical_in_a_plain_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    populate(root);
+    let before = disk_state(root);
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    let first = store.checkpoint("s1", 1, "write_file README.md").unwrap();
+    assert!(first.files_changed.is_empty());
+
+    mutate(root);
+    let second = store.checkpoint("s1", 2, "shell: make").unwrap();
+    let mut expected_changes = vec![
+        ".config/settings.toml",
+        "README.md",
+        "new/dir/file.txt",
+        "readme-link",
+        "run.sh",
+        "src/deep/nested/mod.rs",
+        "src/lib.rs",
+        "src/main.rs",
+    ];
+    expected_changes.sort();
+    assert_eq!(second.files_changed, expected_changes);
+
+    let report = store.restore("s1", &first).unwrap();
+    let mut expected = before.clone();
+    expected.extend(ignored_now(root));
+    assert_eq!(disk_state(root), expected, "restored tree differs");
+    assert!(
+        !root.join("new").exists(),
+        "emptied directories are removed"
+    );
+    let kind = |p: &str| report.paths.iter().find(|r| r.path == p).map(|r| r.kind);
+    assert_eq!(kind("src/lib.rs"), Some(RestoreKind::Recreated));
+    assert_eq!(kind("src/main.rs"), Some(RestoreKind::Removed));
+    assert_eq!(kind("README.md"), Some(RestoreKind::Reverted));
+    assert_eq!(kind("run.sh"), Some(RestoreKind::Reverted));
+    assert_eq!(kind("app.log"), None, "ignored files are never touched");
+    assert_eq!(report.saved.label, "before undo");
+    assert_eq!(report.saved.step, 3);
+}
+
+#[test]
+fn file_and_directory_swap_places_and_back() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "thing", "a file\n");
+    write(root, "dir/inner.txt", "inside\n");
+    let before = disk_state(root);
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    let first = store.checkpoint("s", 1, "x").unwrap();
+    std::fs::remove_file(root.join("thing")).unwrap();
+    write(root, "thing/now/a/dir.txt", "d\n");
+    std::fs::remove_dir_all(root.join("dir")).unwrap();
+    write(root, "dir", "now a file\n");
+    store.restore("s", &first).unwrap();
+    assert_eq!(disk_state(root), before);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Everything of the user's repository that checkpoints must not change.
+fn git_state(dir: &Path) -> Vec<String> {
+    [
+        &["status", "--porcelain", "--untracked-files=all"][..],
+        &["rev-parse", "HEAD"],
+        &["branch", "--list", "-v"],
+        &["stash", "list"],
+        &["ls-files", "--stage"],
+        &["for-each-ref"],
+    ]
+    .iter()
+    .map(|args| git(dir, args))
+    .collect()
+}
+
+#[test]
+fn restore_in_a_git_repository_leaves_its_index_head_and_branches_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    populate(root);
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    write(root, "forced.log", "tracked although ignored\n");
+    git(root, &["add", "-f", "forced.log"]);
+    git(root, &["commit", "-q", "-m", "init"]);
+    git(root, &["branch", "feature"]);
+    write(root, "README.md", "# demo, staged\n");
+    git(root, &["add", "README.md"]);
+    write(root, "untracked.txt", "not added\n");
+    write(root, "src/lib.rs", "pub fn a() { /* unstaged */ }\n");
+    let repo_before = git_state(root);
+    let before = disk_state(root);
+
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    let first = store.checkpoint("g", 1, "edit").unwrap();
+    mutate(root);
+    write(root, "forced.log", "changed\n");
+    std::fs::remove_file(root.join("untracked.txt")).unwrap();
+    let second = store.checkpoint("g", 2, "edit").unwrap();
+    assert!(second.files_changed.contains(&"forced.log".to_string()));
+    assert!(second.files_changed.contains(&"untracked.txt".to_string()));
+    store.restore("g", &first).unwrap();
+
+    let mut expected = before;
+    expected.extend(ignored_now(root));
+    assert_eq!(disk_state(root), expected);
+    assert_eq!(git_state(root), repo_before);
+    assert!(!git(root, &["for-each-ref"]).contains("reins"));
+}
+
+#[test]
+fn undo_walks_back_step_by_step_and_can_itself_be_undone() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let (h, root) = (home.path(), ws.path());
+    write(root, "a.txt", "0\n");
+    let s0 = disk_state(root);
+    let mut store = CheckpointStore::open(h, root).unwrap();
+    store.checkpoint("run", 1, "write_file a.txt").unwrap();
+    write(root, "a.txt", "1\n");
+    let s1 = disk_state(root);
+    store.checkpoint("run", 2, "shell: cargo test").unwrap(); // changes nothing
+    store.checkpoint("run", 3, "write_file b.txt").unwrap();
+    write(root, "b.txt", "new\n");
+    let s3 = disk_state(root);
+    drop(store);
+
+    let out = undo_command(h, root, None, None).unwrap();
+    assert_eq!(disk_state(root), s1, "{out}");
+    assert!(out.contains("before step 3"), "{out}");
+    assert!(out.contains("removed    b.txt"), "{out}");
+    assert!(out.contains("undo point 4"), "{out}");
+
+    // Step 2 left the workspace as step 3 found it, so the next undo goes to step 1.
+    let out = undo_command(h, root, None, None).unwrap();
+    assert_eq!(disk_state(root), s0, "{out}");
+    assert!(out.contains("before step 1"), "{out}");
+
+    let err = undo_command(h, root, None, None).unwrap_err();
+    assert!(matches!(err, CheckpointError::NothingToUndo(_)), "{err}");
+    assert!(err.to_string().contains("--to 5"), "{err}");
+
+    // Undo the first undo: back to the state after the session's last step.
+    let out = undo_command(h, root, Some("run"), Some(4)).unwrap();
+    assert_eq!(disk_state(root), s3, "{out}");
+    assert!(out.contains("undo point 4"), "{out}");
+    // And from there, plain undo takes back the last step again.
+    undo_command(h, root, None, None).unwrap();
+    assert_eq!(disk_state(root), s1);
+
+    let list = CheckpointStore::open(h, root).unwrap().list("run").unwrap();
+    let steps: Vec<(u32, bool)> = list.iter().map(|c| (c.step, c.is_undo_point())).collect();
+    assert_eq!(
+        steps,
+        [
+            (1, false),
+            (2, false),
+            (3, false),
+            (4, true),
+            (5, true),
+            (6, true),
+            (7, true)
+        ]
+    );
+}
+
+#[test]
+fn undo_to_a_step_and_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let (h, root) = (home.path(), ws.path());
+    let err = undo_command(h, root, None, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no session with checkpoints in this workspace; run reins exec first"
+    );
+    assert!(diff_command(h, root, None).is_err());
+
+    write(root, "f", "v1\n");
+    let v1 = disk_state(root);
+    let mut store = CheckpointStore::open(h, root).unwrap();
+    store.checkpoint("s", 1, "a").unwrap();
+    write(root, "f", "v2\n");
+    store.checkpoint("s", 3, "b").unwrap();
+    store.checkpoint("s", 3, "c").unwrap();
+    write(root, "f", "v3\n");
+    drop(store);
+
+    let err = undo_command(h, root, None, Some(2))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "no checkpoint before step 2 in session `s`; available steps: 1, 3"
+    );
+    let err = undo_command(h, root, Some("nope"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no checkpoints for session `nope`"), "{err}");
+    assert!(err.contains("sessions here: s"), "{err}");
+    let err = undo_command(h, root, Some("../x"), None).unwrap_err();
+    assert!(matches!(err, CheckpointError::InvalidSessionId(_)));
+
+    undo_command(h, root, None, Some(1)).unwrap();
+    assert_eq!(disk_state(root), v1);
+}
+
+#[test]
+fn diff_shows_everything_the_session_changed() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let (h, root) = (home.path(), ws.path());
+    write(root, "keep.txt", "one\ntwo\nthree\n");
+    write(root, "old.txt", "going away\n");
+    write(root, "tool.sh", "echo\n");
+    let mut store = CheckpointStore::open(h, root).unwrap();
+    store.checkpoint("d", 1, "x").unwrap();
+    write(root, "keep.txt", "one\nTWO\nthree\n");
+    std::fs::remove_file(root.join("old.txt")).unwrap();
+    write(root, "sub/new.txt", "hello\n");
+    chmod(root, "tool.sh", 0o755);
+    store.checkpoint("d", 2, "y").unwrap();
+    write(root, "late.txt", "after the last checkpoint\n");
+    drop(store);
+
+    let diff = diff_command(h, root, None).unwrap();
+    for needle in [
+        "diff --git a/keep.txt b/keep.txt",
+        "-two\n+TWO\n",
+        "diff --git a/old.txt b/old.txt\ndeleted file mode 100644",
+        "--- a/old.txt\n+++ /dev/null\n",
+        "-going away\n",
+        "diff --git a/sub/new.txt b/sub/new.txt\nnew file mode 100644",
+        "--- /dev/null\n+++ b/sub/new.txt\n",
+        "+hello\n",
+        "old mode 100644\nnew mode 100755",
+        "+++ b/late.txt",
+    ] {
+        assert!(diff.contains(needle), "missing {needle:?} in:\n{diff}");
+    }
+    let mut store = CheckpointStore::open(h, root).unwrap();
+    let list = store.list("d").unwrap();
+    assert_eq!(list.len(), 2, "diff records no checkpoint");
+    assert_eq!(store.diff_session("d").unwrap(), diff);
+}
+
+#[test]
+fn stat_cache_skips_unchanged_files_and_catches_same_size_edits() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    for i in 0..50 {
+        write(
+            root,
+            &format!("d{}/f{i}.txt", i % 5),
+            &format!("content {i:03}\n"),
+        );
+    }
+    // Let the file times fall behind the filesystem clock, as they are for files not just written.
+    std::thread::sleep(Duration::from_millis(50));
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("c", 1, "first").unwrap();
+    assert_eq!(store.last_scan().hashed, 50);
+
+    let cp = store.checkpoint("c", 2, "idle").unwrap();
+    assert!(cp.files_changed.is_empty());
+    assert_eq!(
+        store.last_scan().hashed,
+        0,
+        "unchanged files are not re-read"
+    );
+    // A fresh process loads the cache from disk.
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("c", 3, "idle").unwrap();
+    assert_eq!(store.last_scan().hashed, 0);
+
+    // Same size, new content, mtime moved (into the past, so the cache may trust it afterwards).
+    let f = root.join("d2/f7.txt");
+    let past = SystemTime::now() - Duration::from_secs(100);
+    std::fs::write(&f, "CONTENT 007\n").unwrap();
+    set_mtime(&f, past);
+    std::thread::sleep(Duration::from_millis(50));
+    let cp = store.checkpoint("c", 4, "edit").unwrap();
+    assert_eq!(cp.files_changed, ["d2/f7.txt"]);
+    assert_eq!(store.last_scan().hashed, 1);
+    store.checkpoint("c", 5, "idle").unwrap();
+    assert_eq!(store.last_scan().hashed, 0);
+
+    // Same size and the same mtime put back: the inode change time still gives it away.
+    std::fs::write(&f, "c0ntent 007\n").unwrap();
+    set_mtime(&f, past);
+    let cp = store.checkpoint("c", 6, "edit").unwrap();
+    assert_eq!(cp.files_changed, ["d2/f7.txt"]);
+}
+
+fn set_mtime(path: &Path, time: SystemTime) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(time).unwrap();
+}
+
+#[test]
+fn sessions_are_listed_and_the_latest_is_found() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "x", "1\n");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    assert_eq!(store.latest_session().unwrap(), None);
+    store.checkpoint("older", 1, "a").unwrap();
+    store.checkpoint("newer", 1, "b").unwrap();
+    write(root, "x", "2\n");
+    let c = store.checkpoint("older", 2, "multi\nline label").unwrap();
+    assert_eq!(c.files_changed, ["x"]);
+    assert_eq!(store.latest_session().unwrap().as_deref(), Some("older"));
+
+    let list = store.list("older").unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!((list[0].step, list[0].label.as_str()), (1, "a"));
+    assert_eq!(
+        (list[1].step, list[1].label.as_str()),
+        (2, "multi line label")
+    );
+    assert_eq!(list[1], c);
+    assert!(list[0].time > 1_600_000_000);
+    assert!(store.list("missing").unwrap().is_empty());
+
+    // Another workspace has its own history.
+    let other = tempfile::tempdir().unwrap();
+    let store2 = CheckpointStore::open(home.path(), other.path()).unwrap();
+    assert_eq!(store2.latest_session().unwrap(), None);
+}
+
+#[test]
+fn a_reins_home_inside_the_workspace_is_not_checkpointed() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "notes.txt", "n\n");
+    let home = root.join(".reins");
+    let mut store = CheckpointStore::open(&home, root).unwrap();
+    store.checkpoint("h", 1, "a").unwrap();
+    write(root, "notes.txt", "m\n");
+    let cp = store.checkpoint("h", 2, "b").unwrap();
+    assert_eq!(cp.files_changed, ["notes.txt"]);
+    assert_eq!(store.last_scan().files, 1);
+}
+
+#[test]
+fn an_ignored_file_in_the_way_is_left_alone_and_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "data.txt", "original\n");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    let first = store.checkpoint("i", 1, "a").unwrap();
+    // The step ignores data.txt and changes it: it is no longer part of the snapshot.
+    write(root, ".gitignore", "data.txt\n");
+    write(root, "data.txt", "rewritten while ignored\n");
+    let report = store.restore("i", &first).unwrap();
+    assert!(!root.join(".gitignore").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.join("data.txt")).unwrap(),
+        "rewritten while ignored\n"
+    );
+    let data = report.paths.iter().find(|p| p.path == "data.txt").unwrap();
+    assert_eq!(data.kind, RestoreKind::Skipped);
+}
