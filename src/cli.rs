@@ -44,6 +44,23 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Run a command under the sandbox policy, to see what it allows.
+    Sandbox {
+        /// read-only, workspace-write (default) or full.
+        #[arg(long, value_name = "MODE", default_value = "workspace-write")]
+        mode: crate::sandbox::SandboxMode,
+        /// Allow network sockets.
+        #[arg(long)]
+        network: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(trailing_var_arg = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Apply a patch (apply_patch format) from FILE, or stdin with `-`, atomically.
+    ApplyPatch {
+        #[arg(default_value = "-")]
+        file: String,
+    },
     /// Show, edit or locate the memory files.
     Memory {
         #[command(subcommand)]
@@ -81,6 +98,18 @@ pub struct ExecArgs {
     /// Stop after N model requests (default 50, or `max_steps` in config).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u32>,
+    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
+    #[arg(long, value_name = "MODE")]
+    pub sandbox: Option<crate::sandbox::SandboxMode>,
+    /// Let sandboxed commands use the network.
+    #[arg(long)]
+    pub network: bool,
+    /// Stop before a request that would take the session's cost past USD.
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// Use the router of [routers.NAME] (see the README's routing section).
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
     /// Resume the session ID (see `reins sessions`) with its full conversation.
     #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
     pub resume: Option<String>,

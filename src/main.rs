@@ -25,6 +25,14 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Exec(args)) => runtime.block_on(ui::exec::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(ui::tool_cmd::run(cmd, cli.global)),
         Some(Command::Config(cmd)) => ui::config_cmd::run(cmd, cli.global),
+        Some(Command::Sandbox {
+            mode,
+            network,
+            command,
+        }) => ui::tool_cmd::sandbox(mode, network, &command, cli.global),
+        Some(Command::ApplyPatch { file }) => {
+            runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
+        }
         Some(Command::Sessions { all }) => ui::sessions_cmd::list(all, cli.global),
         Some(Command::Memory { command }) => ui::sessions_cmd::memory(command, cli.global),
         None => Err(ExitError::usage(

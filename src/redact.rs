@@ -55,7 +55,10 @@ mod tests {
     fn masks_known_key_shapes() {
         let r = Redactor::default();
         let out = r.redact("OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123 and sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUV");
-        assert!(!out.contains("abcdefghij") && !out.contains("ABCDEFGHIJ"), "{out}");
+        assert!(
+            !out.contains("abcdefghij") && !out.contains("ABCDEFGHIJ"),
+            "{out}"
+        );
         assert_eq!(out.matches(MASK).count(), 2);
     }
 
@@ -68,6 +71,9 @@ mod tests {
     #[test]
     fn leaves_ordinary_text_alone() {
         let r = Redactor::default();
-        assert_eq!(r.redact("fn risk-assessment() {}"), "fn risk-assessment() {}");
+        assert_eq!(
+            r.redact("fn risk-assessment() {}"),
+            "fn risk-assessment() {}"
+        );
     }
 }

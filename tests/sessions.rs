@@ -9,26 +9,44 @@ use support::reins::{calc_workspace, events, home_for, reins, Wire};
 use support::{MockServer, Reply, Turn};
 
 fn system_text(body: &Value) -> String {
-    body["messages"][0]["content"].as_str().unwrap_or_default().to_string()
+    body["messages"][0]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn transcript_files(home: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(home.join("sessions")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    std::fs::read_dir(home.join("sessions"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 #[test]
 fn a_fact_remembered_in_one_session_is_in_the_next_sessions_prefix() {
     let server = MockServer::start(vec![
-        Reply::tool("remember", json!({"fact": "run tests with python3 -m unittest"})),
+        Reply::tool(
+            "remember",
+            json!({"fact": "run tests with python3 -m unittest"}),
+        ),
         Reply::text("noted"),
         Reply::text("hello again"),
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let run = |prompt: &str| reins(home.path()).args(["exec", "-C"]).arg(ws.path()).arg(prompt).output().unwrap();
+    let run = |prompt: &str| {
+        reins(home.path())
+            .args(["exec", "-C"])
+            .arg(ws.path())
+            .arg(prompt)
+            .output()
+            .unwrap()
+    };
     assert_eq!(run("learn").status.code(), Some(0));
     let memory = std::fs::read_to_string(ws.path().join(".reins/memory.md")).unwrap();
-    assert!(memory.contains("- run tests with python3 -m unittest"), "{memory}");
+    assert!(
+        memory.contains("- run tests with python3 -m unittest"),
+        "{memory}"
+    );
     assert_eq!(run("hi").status.code(), Some(0));
     let reqs = server.requests();
     assert!(!system_text(&reqs[0].body).contains("python3 -m unittest"));
@@ -42,16 +60,30 @@ fn agents_md_is_loaded_into_the_prefix() {
     let ws = calc_workspace();
     std::fs::write(ws.path().join("AGENTS.md"), "Never touch test files.").unwrap();
     std::fs::write(home.path().join("AGENTS.md"), "Answer tersely.").unwrap();
-    let out = reins(home.path()).args(["exec", "-C"]).arg(ws.path()).arg("x").output().unwrap();
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(ws.path())
+        .arg("x")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let system = server.requests()[0].body["system"][0]["text"].as_str().unwrap().to_string();
-    let (user, project) = (system.find("Answer tersely.").unwrap(), system.find("Never touch test files.").unwrap());
+    let system = server.requests()[0].body["system"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (user, project) = (
+        system.find("Answer tersely.").unwrap(),
+        system.find("Never touch test files.").unwrap(),
+    );
     assert!(user < project);
 }
 
 #[test]
 fn resume_after_kill_9_continues_with_history_intact() {
-    let server = MockServer::start(vec![Reply::tool("read_file", json!({"path": "calc.py"})), Reply::Hang]);
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "calc.py"})),
+        Reply::Hang,
+    ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     let mut child = Command::new(env!("CARGO_BIN_EXE_reins"))
@@ -69,8 +101,18 @@ fn resume_after_kill_9_continues_with_history_intact() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     server.push(Reply::text("resumed fine"));
-    let out = reins(home.path()).args(["exec", "--json", "--continue", "-C"]).arg(ws.path()).arg("second task").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = reins(home.path())
+        .args(["exec", "--json", "--continue", "-C"])
+        .arg(ws.path())
+        .arg("second task")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reqs = server.requests();
     let msgs = reqs[2].body["messages"].as_array().unwrap();
     let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
@@ -78,7 +120,11 @@ fn resume_after_kill_9_continues_with_history_intact() {
     assert!(msgs[1]["content"].as_str().unwrap().ends_with("first task"));
     assert!(msgs[3]["content"].as_str().unwrap().contains("def add"));
     assert_eq!(msgs[4]["content"], "second task");
-    assert_eq!(transcript_files(home.path()).len(), 1, "resume appends to the same transcript");
+    assert_eq!(
+        transcript_files(home.path()).len(),
+        1,
+        "resume appends to the same transcript"
+    );
     let evs = events(&out.stdout);
     assert_eq!(evs[0]["session_id"], reqs_session_id(home.path()));
 }
@@ -93,7 +139,17 @@ fn corrupt_transcript_lines_are_reported_and_skipped() {
     let server = MockServer::start(vec![Reply::text("first"), Reply::text("second")]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    assert_eq!(reins(home.path()).args(["exec", "-C"]).arg(ws.path()).arg("one").output().unwrap().status.code(), Some(0));
+    assert_eq!(
+        reins(home.path())
+            .args(["exec", "-C"])
+            .arg(ws.path())
+            .arg("one")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
     let path = transcript_files(home.path()).remove(0);
     let mut text = std::fs::read_to_string(&path).unwrap();
     let second_line_end = text.find('\n').unwrap() + 1;
@@ -101,19 +157,48 @@ fn corrupt_transcript_lines_are_reported_and_skipped() {
     text.push_str("{\"type\":\"history.item\",\"item\":{\"kind\":\"us");
     std::fs::write(&path, text).unwrap();
     let id = path.file_stem().unwrap().to_string_lossy().into_owned();
-    let out = reins(home.path()).args(["exec", "--json", "--resume", &id, "-C"]).arg(ws.path()).arg("two").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = reins(home.path())
+        .args(["exec", "--json", "--resume", &id, "-C"])
+        .arg(ws.path())
+        .arg("two")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let evs = events(&out.stdout);
-    let warnings: Vec<&str> = evs.iter().filter(|e| e["type"] == "error").map(|e| e["message"].as_str().unwrap()).collect();
-    assert!(warnings.iter().any(|w| w.contains("line 2 is corrupt")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.contains("torn last line")), "{warnings:?}");
-    let msgs = server.requests()[1].body["messages"].as_array().unwrap().len();
+    let warnings: Vec<&str> = evs
+        .iter()
+        .filter(|e| e["type"] == "error")
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("line 2 is corrupt")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("torn last line")),
+        "{warnings:?}"
+    );
+    let msgs = server.requests()[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(msgs, 4, "system, first user, first answer, second user");
 }
 
 #[test]
 fn transcripts_and_the_model_never_see_api_keys() {
-    let server = MockServer::start(vec![Reply::tool("shell", json!({"command": "echo $LEAK; echo sk-proj-$(echo ABCDEFGH)IJKLMNOPQRSTUVWX123"})), Reply::text("ok")]);
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "shell",
+            json!({"command": "echo $LEAK; echo sk-proj-$(echo ABCDEFGH)IJKLMNOPQRSTUVWX123"}),
+        ),
+        Reply::text("ok"),
+    ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     let out = reins(home.path())
@@ -127,7 +212,10 @@ fn transcripts_and_the_model_never_see_api_keys() {
     let transcript = std::fs::read_to_string(&transcript_files(home.path())[0]).unwrap();
     let request = server.requests()[1].body["messages"][3].to_string();
     for text in [&transcript, &request] {
-        assert!(!text.contains("sk-mock-secret-1234") && !text.contains("ABCDEFGHIJKLMNOP"), "{text}");
+        assert!(
+            !text.contains("sk-mock-secret-1234") && !text.contains("ABCDEFGHIJKLMNOP"),
+            "{text}"
+        );
         assert!(text.contains("[REDACTED]"));
     }
 }
@@ -137,12 +225,28 @@ fn sessions_lists_this_workspaces_sessions() {
     let server = MockServer::start(vec![Reply::text("a")]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    reins(home.path()).args(["exec", "-C"]).arg(ws.path()).arg("explain the calculator").output().unwrap();
-    let out = reins(home.path()).args(["sessions", "-C"]).arg(ws.path()).output().unwrap();
+    reins(home.path())
+        .args(["exec", "-C"])
+        .arg(ws.path())
+        .arg("explain the calculator")
+        .output()
+        .unwrap();
+    let out = reins(home.path())
+        .args(["sessions", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("explain the calculator") && text.contains("done"), "{text}");
+    assert!(
+        text.contains("explain the calculator") && text.contains("done"),
+        "{text}"
+    );
     let other = tempfile::tempdir().unwrap();
-    let out = reins(home.path()).args(["sessions", "-C"]).arg(other.path()).output().unwrap();
+    let out = reins(home.path())
+        .args(["sessions", "-C"])
+        .arg(other.path())
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("no sessions"));
 }
 
@@ -156,13 +260,25 @@ fn concurrent_processes_lose_no_remembered_fact() {
         ws.path().display()
     );
     let children: Vec<_> = (0..8)
-        .map(|p| Command::new("bash").arg("-c").arg(&script).arg("bash").arg(p.to_string()).env("REINS_HOME", home.path()).spawn().unwrap())
+        .map(|p| {
+            Command::new("bash")
+                .arg("-c")
+                .arg(&script)
+                .arg("bash")
+                .arg(p.to_string())
+                .env("REINS_HOME", home.path())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for mut c in children {
         assert!(c.wait().unwrap().success());
     }
     let memory = std::fs::read_to_string(ws.path().join(".reins/memory.md")).unwrap();
-    let facts: Vec<&str> = memory.lines().filter(|l| l.starts_with("- fact ")).collect();
+    let facts: Vec<&str> = memory
+        .lines()
+        .filter(|l| l.starts_with("- fact "))
+        .collect();
     assert_eq!(facts.len(), 400);
     let unique: std::collections::HashSet<&&str> = facts.iter().collect();
     assert_eq!(unique.len(), 400);
@@ -170,37 +286,95 @@ fn concurrent_processes_lose_no_remembered_fact() {
 
 #[test]
 fn compaction_triggers_at_the_threshold_and_the_session_continues() {
-    let shell = |n: u64| Reply::Turn(Turn::tool("shell", json!({"command": format!("head -c 1500 /dev/zero | tr '\\0' '{n}'")})).with_usage(n * 500, 0, 10));
+    let shell = |n: u64| {
+        Reply::Turn(
+            Turn::tool(
+                "shell",
+                json!({"command": format!("head -c 1500 /dev/zero | tr '\\0' '{n}'")}),
+            )
+            .with_usage(n * 500, 0, 10),
+        )
+    };
     let mut script: Vec<Reply> = (1..=5).map(shell).collect();
-    script.push(Reply::Turn(Turn::tool("list_dir", json!({})).with_usage(3300, 0, 10)));
-    script.push(Reply::text("Summary: ran five shell commands printing digits, then list_dir."));
+    script.push(Reply::Turn(
+        Turn::tool("list_dir", json!({})).with_usage(3300, 0, 10),
+    ));
+    script.push(Reply::text(
+        "Summary: ran five shell commands printing digits, then list_dir.",
+    ));
     script.push(Reply::text("all done"));
     let server = MockServer::start(script);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     let out = reins(home.path())
-        .args(["exec", "--json", "-c", "models.mock.context_window=4000", "-c", "compact_threshold=0.8", "-C"])
+        .args([
+            "exec",
+            "--json",
+            "-c",
+            "models.mock.context_window=4000",
+            "-c",
+            "compact_threshold=0.8",
+            "-C",
+        ])
         .arg(ws.path())
         .arg("inspect things")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let evs = events(&out.stdout);
     let compacted: Vec<&Value> = evs.iter().filter(|e| e["type"] == "compacted").collect();
-    assert_eq!(compacted.len(), 1, "compaction happens once, before the 7th request");
-    assert!(compacted[0]["tokens_after"].as_u64() < compacted[0]["tokens_before"].as_u64(), "{}", compacted[0]);
+    assert_eq!(
+        compacted.len(),
+        1,
+        "compaction happens once, before the 7th request"
+    );
+    assert!(
+        compacted[0]["tokens_after"].as_u64() < compacted[0]["tokens_before"].as_u64(),
+        "{}",
+        compacted[0]
+    );
     let reqs = server.requests();
     assert_eq!(reqs.len(), 8);
     assert!(system_text(&reqs[6].body).starts_with("You summarise a coding session"));
     assert!(reqs[6].body.get("tools").is_none());
     let last = reqs[7].body["messages"].as_array().unwrap();
     let roles: Vec<&str> = last.iter().map(|m| m["role"].as_str().unwrap()).collect();
-    assert_eq!(roles, ["system", "user", "user", "assistant", "tool", "assistant", "tool"]);
-    assert!(last[1]["content"].as_str().unwrap().ends_with("inspect things"), "the last user message is kept verbatim");
-    assert!(last[2]["content"].as_str().unwrap().contains("ran five shell commands"));
-    assert!(!reqs[7].body.to_string().contains(&"1".repeat(1500)), "old output is gone");
+    assert_eq!(
+        roles,
+        [
+            "system",
+            "user",
+            "user",
+            "assistant",
+            "tool",
+            "assistant",
+            "tool"
+        ]
+    );
+    assert!(
+        last[1]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with("inspect things"),
+        "the last user message is kept verbatim"
+    );
+    assert!(last[2]["content"]
+        .as_str()
+        .unwrap()
+        .contains("ran five shell commands"));
+    assert!(
+        !reqs[7].body.to_string().contains(&"1".repeat(1500)),
+        "old output is gone"
+    );
     let transcript = std::fs::read_to_string(&transcript_files(home.path())[0]).unwrap();
-    assert!(transcript.contains("\"type\":\"compacted\"") && transcript.contains("history.replace"));
+    assert!(
+        transcript.contains("\"type\":\"compacted\"") && transcript.contains("history.replace")
+    );
 }
 
 #[test]
@@ -213,8 +387,21 @@ fn context_overflow_error_compacts_and_retries_once() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path()).args(["exec", "-C"]).arg(ws.path()).arg("go").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "finished after compaction");
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(ws.path())
+        .arg("go")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "finished after compaction"
+    );
     assert_eq!(server.requests().len(), 4);
 }

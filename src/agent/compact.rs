@@ -17,7 +17,13 @@ pub fn estimate_tokens(items: &[Item]) -> u64 {
 fn item_bytes(item: &Item) -> usize {
     match item {
         Item::User { text } => text.len(),
-        Item::Assistant { text, tool_calls } => text.len() + tool_calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>(),
+        Item::Assistant { text, tool_calls } => {
+            text.len()
+                + tool_calls
+                    .iter()
+                    .map(|c| c.name.len() + c.arguments.len())
+                    .sum::<usize>()
+        }
         Item::ToolResult { output, .. } => output.len(),
     }
 }
@@ -48,10 +54,15 @@ pub struct Cut {
 }
 
 pub fn cut(history: &[Item], force: bool) -> Option<Cut> {
-    let last_user = history.iter().rposition(|i| matches!(i, Item::User { .. }))?;
+    let last_user = history
+        .iter()
+        .rposition(|i| matches!(i, Item::User { .. }))?;
     let keep = if force { 0 } else { KEEP_RECENT };
     let mut tail = (last_user + 1).max(history.len().saturating_sub(keep));
-    while tail > last_user + 1 && tail < history.len() && matches!(history[tail], Item::ToolResult { .. }) {
+    while tail > last_user + 1
+        && tail < history.len()
+        && matches!(history[tail], Item::ToolResult { .. })
+    {
         tail -= 1;
     }
     let summarised = last_user + (tail - last_user - 1);
@@ -96,7 +107,8 @@ pub fn is_context_overflow(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("context_length_exceeded")
         || m.contains("prompt is too long")
-        || (m.contains("context") && (m.contains("too long") || m.contains("maximum") || m.contains("exceed")))
+        || (m.contains("context")
+            && (m.contains("too long") || m.contains("maximum") || m.contains("exceed")))
 }
 
 #[cfg(test)]
@@ -105,17 +117,39 @@ mod tests {
     use crate::conversation::ToolCall;
 
     fn call(id: &str) -> Item {
-        Item::Assistant { text: String::new(), tool_calls: vec![ToolCall { id: id.into(), name: "shell".into(), arguments: "{}".into() }] }
+        Item::Assistant {
+            text: String::new(),
+            tool_calls: vec![ToolCall {
+                id: id.into(),
+                name: "shell".into(),
+                arguments: "{}".into(),
+            }],
+        }
     }
 
     fn result(id: &str, n: usize) -> Item {
-        Item::ToolResult { call_id: id.into(), name: "shell".into(), output: "x".repeat(n), is_error: false }
+        Item::ToolResult {
+            call_id: id.into(),
+            name: "shell".into(),
+            output: "x".repeat(n),
+            is_error: false,
+        }
     }
 
     #[test]
     fn elides_only_old_big_outputs() {
-        let mut h = vec![Item::User { text: "go".into() }, call("a"), result("a", 10_000)];
-        h.extend((0..4).map(|i| if i % 2 == 0 { call("b") } else { result("b", 10_000) }));
+        let mut h = vec![
+            Item::User { text: "go".into() },
+            call("a"),
+            result("a", 10_000),
+        ];
+        h.extend((0..4).map(|i| {
+            if i % 2 == 0 {
+                call("b")
+            } else {
+                result("b", 10_000)
+            }
+        }));
         assert_eq!(elide_old_outputs(&mut h), 1);
         assert!(matches!(&h[2], Item::ToolResult { output, .. } if output.contains("elided")));
         assert!(matches!(&h[6], Item::ToolResult { output, .. } if output.len() == 10_000));
@@ -123,20 +157,35 @@ mod tests {
 
     #[test]
     fn tail_never_starts_with_a_tool_result() {
-        let mut h = vec![Item::User { text: "go".into() }, call("a"), result("a", 1), call("b"), result("b", 1), call("c"), result("c", 1)];
+        let mut h = vec![
+            Item::User { text: "go".into() },
+            call("a"),
+            result("a", 1),
+            call("b"),
+            result("b", 1),
+            call("c"),
+            result("c", 1),
+        ];
         let c = cut(&h, false).unwrap();
         assert_eq!((c.last_user, c.tail), (0, 3));
         h.push(call("d"));
         let c = cut(&h, false).unwrap();
         assert!(!matches!(h[c.tail], Item::ToolResult { .. }));
-        assert!(cut(&h[..3], false).is_none(), "nothing older than the tail to summarise");
+        assert!(
+            cut(&h[..3], false).is_none(),
+            "nothing older than the tail to summarise"
+        );
         assert_eq!(cut(&h[..3], true).unwrap().tail, 3);
     }
 
     #[test]
     fn recognises_overflow_messages() {
-        assert!(is_context_overflow("This model's maximum context length is 8192 tokens"));
-        assert!(is_context_overflow("prompt is too long: 210000 tokens > 200000 maximum"));
+        assert!(is_context_overflow(
+            "This model's maximum context length is 8192 tokens"
+        ));
+        assert!(is_context_overflow(
+            "prompt is too long: 210000 tokens > 200000 maximum"
+        ));
         assert!(!is_context_overflow("Incorrect API key"));
     }
 }

@@ -47,9 +47,21 @@ pub enum Event {
         output_tokens: u64,
         cost_usd: Option<f64>,
     },
+    /// A tool call needs the user's approval.
+    #[serde(rename = "approval.request")]
+    ApprovalRequest(crate::sandbox::approval::Request),
+    #[serde(rename = "approval.decision")]
+    ApprovalDecision {
+        id: String,
+        #[serde(flatten)]
+        answer: crate::sandbox::approval::Answer,
+    },
     /// The history was compacted to fit the context window.
     #[serde(rename = "compacted")]
-    Compacted { tokens_before: u64, tokens_after: u64 },
+    Compacted {
+        tokens_before: u64,
+        tokens_after: u64,
+    },
     #[serde(rename = "error")]
     Error { message: String, retrying: bool },
     #[serde(rename = "session.finished")]

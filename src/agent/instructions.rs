@@ -24,7 +24,10 @@ pub fn load(reins_home: Option<&Path>, root: &Path, cwd: &Path) -> (String, Vec<
         };
         let section = format!("## {}\n{}\n\n", f.display(), text.trim());
         if out.len() + section.len() > CAP_BYTES {
-            warnings.push(format!("instructions over {CAP_BYTES} bytes: {} was cut", f.display()));
+            warnings.push(format!(
+                "instructions over {CAP_BYTES} bytes: {} was cut",
+                f.display()
+            ));
             let room = CAP_BYTES.saturating_sub(out.len());
             let mut end = room.min(section.len());
             while !section.is_char_boundary(end) {
@@ -69,7 +72,10 @@ mod tests {
         std::fs::write(root.join("a/b/AGENTS.md"), "deep rules").unwrap();
         std::fs::write(root.join("a/b/CLAUDE.md"), "ignored").unwrap();
         let (text, warnings) = load(None, root, &root.join("a/b"));
-        let order: Vec<usize> = ["root rules", "claude rules", "deep rules"].iter().map(|s| text.find(s).unwrap()).collect();
+        let order: Vec<usize> = ["root rules", "claude rules", "deep rules"]
+            .iter()
+            .map(|s| text.find(s).unwrap())
+            .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(!text.contains("ignored") && warnings.is_empty());
     }

@@ -7,6 +7,8 @@ use crate::config::ResolvedModel;
 use crate::conversation::{Completion, Item, ToolCall, ToolSpec, Usage};
 use crate::provider::{with_retries, ModelClient, ProviderError, Request, RetryPolicy};
 use crate::redact::Redactor;
+use crate::sandbox::approval::{self, Answer, Approver, Gate};
+use crate::sandbox::Decision;
 use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,10 @@ pub struct SessionSetup {
     pub redactor: Redactor,
     /// Compact when the next request would pass this share of the model's context window.
     pub compact_threshold: f64,
+    /// Permission rules and approval policy, checked before every tool call.
+    pub gate: Gate,
+    /// Who answers when the gate asks.
+    pub approver: Box<dyn Approver>,
 }
 
 pub struct Session {
@@ -88,7 +94,11 @@ impl Session {
     /// Writes a record to the transcript; a failing disk is reported once per record, not fatal.
     pub fn record(&self, record: &Record) -> Result<(), String> {
         match &self.transcript {
-            Some(t) => t.lock().map_err(|_| "transcript lock poisoned".to_string())?.append(record).map_err(|e| e.to_string()),
+            Some(t) => t
+                .lock()
+                .map_err(|_| "transcript lock poisoned".to_string())?
+                .append(record)
+                .map_err(|e| e.to_string()),
             None => Ok(()),
         }
     }
@@ -152,7 +162,11 @@ impl Session {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;
         let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
-        let text = if first { super::prompt::first_user_message(task, &self.setup.tools.root) } else { task.to_string() };
+        let text = if first {
+            super::prompt::first_user_message(task, &self.setup.tools.root)
+        } else {
+            task.to_string()
+        };
         self.push(Item::User { text });
         let status = self.turn_loop(emit).await;
         self.sync_transcript();
@@ -165,7 +179,10 @@ impl Session {
                 return Status::Interrupted;
             }
             if self.steps >= self.setup.max_steps {
-                emit(Event::Error { message: format!("stopped after {} steps (--max-steps)", self.steps), retrying: false });
+                emit(Event::Error {
+                    message: format!("stopped after {} steps (--max-steps)", self.steps),
+                    retrying: false,
+                });
                 return Status::MaxSteps;
             }
             self.maybe_compact(emit, false).await;
@@ -191,7 +208,10 @@ impl Session {
     async fn request_with_overflow_retry(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
         match self.request(emit).await {
             Err(RequestError::Provider(e)) if compact::is_context_overflow(&e.to_string()) => {
-                emit(Event::Error { message: format!("{e}; compacting the conversation and retrying"), retrying: true });
+                emit(Event::Error {
+                    message: format!("{e}; compacting the conversation and retrying"),
+                    retrying: true,
+                });
                 self.maybe_compact(emit, true).await;
                 self.request(emit).await.map_err(|e| self.fail(e, emit))
             }
@@ -203,16 +223,34 @@ impl Session {
         match e {
             RequestError::Interrupted => Status::Interrupted,
             RequestError::Provider(e) => {
-                emit(Event::Error { message: provider_message(&e), retrying: false });
+                emit(Event::Error {
+                    message: provider_message(&e),
+                    retrying: false,
+                });
                 Status::Error
             }
         }
     }
 
     async fn request(&mut self, emit: Emit<'_>) -> Result<Completion, RequestError> {
-        emit(Event::Route { step: self.steps, model: self.setup.model.label.clone(), reason: self.setup.route_reason.clone() });
-        let req = Request { system: &self.setup.system, tools: &self.specs, history: &self.history };
-        let r = complete(self.setup.client.as_ref(), self.setup.retry, &self.setup.tools.cancel, &req, emit).await;
+        emit(Event::Route {
+            step: self.steps,
+            model: self.setup.model.label.clone(),
+            reason: self.setup.route_reason.clone(),
+        });
+        let req = Request {
+            system: &self.setup.system,
+            tools: &self.specs,
+            history: &self.history,
+        };
+        let r = complete(
+            self.setup.client.as_ref(),
+            self.setup.retry,
+            &self.setup.tools.cancel,
+            &req,
+            emit,
+        )
+        .await;
         if let Ok(c) = &r {
             self.last_context = Some((c.usage.input_tokens, self.history.len()));
         }
@@ -221,7 +259,9 @@ impl Session {
 
     /// Compacts when the next request would pass the threshold (or always, when `force`).
     async fn maybe_compact(&mut self, emit: Emit<'_>, force: bool) {
-        let Some(window) = self.setup.model.context_window else { return };
+        let Some(window) = self.setup.model.context_window else {
+            return;
+        };
         let before = self.context_tokens();
         if !force && (before as f64) < self.setup.compact_threshold * window as f64 {
             return;
@@ -230,7 +270,10 @@ impl Session {
         let target = self.setup.compact_threshold * window as f64 * 0.6;
         if force || (compact::estimate_tokens(&self.history) as f64) > target {
             if let Err(message) = self.summarise(emit, force).await {
-                emit(Event::Error { message, retrying: false });
+                emit(Event::Error {
+                    message,
+                    retrying: false,
+                });
             }
         }
         if let Some(build) = &self.setup.system_builder {
@@ -238,24 +281,51 @@ impl Session {
         }
         self.last_context = None;
         let after = self.context_tokens();
-        let _ = self.record(&Record::HistoryReplace { items: self.history.clone() });
-        emit(Event::Compacted { tokens_before: before, tokens_after: after });
+        let _ = self.record(&Record::HistoryReplace {
+            items: self.history.clone(),
+        });
+        emit(Event::Compacted {
+            tokens_before: before,
+            tokens_after: after,
+        });
     }
 
     /// Replaces everything but the last user message and the verbatim tail with a summary.
     async fn summarise(&mut self, emit: Emit<'_>, force: bool) -> Result<(), String> {
-        let Some(cut) = compact::cut(&self.history, force) else { return Ok(()) };
-        let older: Vec<Item> = self.history[..cut.tail].iter().enumerate().filter(|(i, _)| *i != cut.last_user).map(|(_, it)| it.clone()).collect();
-        let history = [Item::User { text: compact::render_for_summary(&older) }];
-        let req = Request { system: super::prompt::COMPACT_PROMPT, tools: &[], history: &history };
-        let c = complete(self.setup.client.as_ref(), self.setup.retry, &self.setup.tools.cancel, &req, emit)
-            .await
-            .map_err(|e| match e {
-                RequestError::Interrupted => "compaction interrupted".to_string(),
-                RequestError::Provider(e) => format!("compaction failed: {e}"),
-            })?;
+        let Some(cut) = compact::cut(&self.history, force) else {
+            return Ok(());
+        };
+        let older: Vec<Item> = self.history[..cut.tail]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != cut.last_user)
+            .map(|(_, it)| it.clone())
+            .collect();
+        let history = [Item::User {
+            text: compact::render_for_summary(&older),
+        }];
+        let req = Request {
+            system: super::prompt::COMPACT_PROMPT,
+            tools: &[],
+            history: &history,
+        };
+        let c = complete(
+            self.setup.client.as_ref(),
+            self.setup.retry,
+            &self.setup.tools.cancel,
+            &req,
+            emit,
+        )
+        .await
+        .map_err(|e| match e {
+            RequestError::Interrupted => "compaction interrupted".to_string(),
+            RequestError::Provider(e) => format!("compaction failed: {e}"),
+        })?;
         self.add_usage(c.usage, emit);
-        let mut next = vec![self.history[cut.last_user].clone(), compact::summary_item(&c.text)];
+        let mut next = vec![
+            self.history[cut.last_user].clone(),
+            compact::summary_item(&c.text),
+        ];
         next.extend(self.history.drain(cut.tail..));
         self.history = next;
         Ok(())
@@ -266,14 +336,22 @@ impl Session {
     fn context_tokens(&self) -> u64 {
         let prefix = (self.setup.system.len() / 4) as u64;
         match self.last_context {
-            Some((reported, len)) if len <= self.history.len() => reported + compact::estimate_tokens(&self.history[len..]),
+            Some((reported, len)) if len <= self.history.len() => {
+                reported + compact::estimate_tokens(&self.history[len..])
+            }
             _ => prefix + compact::estimate_tokens(&self.history),
         }
     }
 
     fn add_usage(&mut self, usage: Usage, emit: Emit<'_>) {
         self.usage.add(usage);
-        let cost = self.setup.model.prices.map(|p| p.cost(usage.input_tokens, usage.cached_input_tokens, usage.output_tokens));
+        let cost = self.setup.model.prices.map(|p| {
+            p.cost(
+                usage.input_tokens,
+                usage.cached_input_tokens,
+                usage.output_tokens,
+            )
+        });
         if let (Some(total), Some(this)) = (self.cost.as_mut(), cost) {
             *total += this;
         }
@@ -290,28 +368,108 @@ impl Session {
         self.add_usage(c.usage, emit);
         if !c.text.is_empty() {
             self.last_text = c.text.clone();
-            emit(Event::Message { role: "assistant".into(), text: c.text.clone() });
+            emit(Event::Message {
+                role: "assistant".into(),
+                text: c.text.clone(),
+            });
         }
-        self.push(Item::Assistant { text: c.text.clone(), tool_calls: c.tool_calls.clone() });
+        self.push(Item::Assistant {
+            text: c.text.clone(),
+            tool_calls: c.tool_calls.clone(),
+        });
     }
 
     /// Runs one call and appends its result. Err only when the user interrupted.
     async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<(), ()> {
-        let arguments = serde_json::from_str(&call.arguments).unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
-        emit(Event::ToolCall { call_id: call.id.clone(), name: call.name.clone(), arguments });
-        let result = self.setup.registry.run(&call.name, &call.arguments, &self.setup.tools).await;
+        let arguments = serde_json::from_str(&call.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        emit(Event::ToolCall {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            arguments: arguments.clone(),
+        });
+        let result = match self.permit(call, &arguments, emit).await {
+            Ok(()) => {
+                self.setup
+                    .registry
+                    .run(&call.name, &call.arguments, &self.setup.tools)
+                    .await
+            }
+            Err(refusal) => Err(crate::tools::ToolError(refusal)),
+        };
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let (ok, output) = match result {
             Ok(out) => (true, out),
             Err(e) => (false, format!("error: {e}")),
         };
         let output = self.setup.redactor.redact(&output);
-        emit(Event::ToolResult { call_id: call.id.clone(), name: call.name.clone(), ok, output: clip(&output, EVENT_OUTPUT_LIMIT) });
-        self.push(Item::ToolResult { call_id: call.id.clone(), name: call.name.clone(), output, is_error: !ok });
+        emit(Event::ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            ok,
+            output: clip(&output, EVENT_OUTPUT_LIMIT),
+        });
+        self.push(Item::ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            output,
+            is_error: !ok,
+        });
         if interrupted {
             Err(())
         } else {
             Ok(())
+        }
+    }
+
+    /// Passes the call through the permission gate, asking the front end when a rule or the
+    /// approval policy says so. Err carries the refusal for the model.
+    async fn permit(
+        &self,
+        call: &ToolCall,
+        arguments: &serde_json::Value,
+        emit: Emit<'_>,
+    ) -> Result<(), String> {
+        let mutates = self
+            .setup
+            .registry
+            .get(&call.name)
+            .is_some_and(|t| t.mutates());
+        let subjects = approval::subjects(&call.name, arguments);
+        let reason = match self.setup.gate.decide_all(&call.name, &subjects, mutates) {
+            Decision::Allow => return Ok(()),
+            Decision::Deny(reason) => return Err(format!(
+                "not permitted: {reason}. Do something else, or ask the user to change the rule"
+            )),
+            Decision::Ask(reason) => reason,
+        };
+        let request = approval::Request {
+            id: call.id.clone(),
+            tool: call.name.clone(),
+            arguments: arguments.clone(),
+            reason,
+        };
+        emit(Event::ApprovalRequest(request.clone()));
+        let answer = self.setup.approver.ask(&request).await;
+        emit(Event::ApprovalDecision {
+            id: call.id.clone(),
+            answer: answer.clone(),
+        });
+        match answer {
+            Answer::Once => Ok(()),
+            Answer::Always => {
+                for s in &subjects {
+                    self.setup.gate.allow_for_session(&call.name, Some(s));
+                }
+                if subjects.is_empty() {
+                    self.setup.gate.allow_for_session(&call.name, None);
+                }
+                Ok(())
+            }
+            Answer::Deny { note } => Err(match note {
+                Some(n) => format!("not permitted: {n}"),
+                None => "the user denied this call".to_string(),
+            }),
         }
     }
 }
@@ -353,10 +511,16 @@ async fn complete(
 
 fn provider_message(e: &ProviderError) -> String {
     match e {
-        ProviderError::Status { status: 401 | 403, .. } => {
-            format!("{e}. Check the API key (the provider's api_key_env variable) and its permissions")
+        ProviderError::Status {
+            status: 401 | 403, ..
+        } => {
+            format!(
+                "{e}. Check the API key (the provider's api_key_env variable) and its permissions"
+            )
         }
-        ProviderError::Status { status: 404, .. } => format!("{e}. Check the model name and the provider's base_url"),
+        ProviderError::Status { status: 404, .. } => {
+            format!("{e}. Check the model name and the provider's base_url")
+        }
         _ => e.to_string(),
     }
 }

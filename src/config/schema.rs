@@ -18,6 +18,32 @@ pub struct Config {
     pub models: BTreeMap<String, ModelConfig>,
     pub retry: RetryConfig,
     pub shell: ShellConfig,
+    /// `read-only`, `workspace-write` (default) or `full`.
+    pub sandbox: Option<crate::sandbox::SandboxMode>,
+    /// Whether sandboxed commands may open network sockets (default false).
+    pub network: Option<bool>,
+    /// Run commands unconfined when the kernel cannot confine them (default false: refuse).
+    pub allow_unsandboxed: Option<bool>,
+    /// When to ask before acting: `never` (the default of `exec`), `on-request`, `untrusted`.
+    pub approval: Option<crate::sandbox::approval::Approval>,
+    pub permissions: PermissionsConfig,
+    /// Per-step model routing; absent = one model for every step.
+    pub router: Option<crate::router::RouterConfig>,
+    /// Alternative routers picked with `--route NAME`.
+    pub routers: BTreeMap<String, crate::router::RouterConfig>,
+    /// Session budget in USD (`--max-cost`).
+    pub max_cost: Option<f64>,
+}
+
+/// `[permissions]`: `tool(pattern)` rules; deny beats ask beats allow.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PermissionsConfig {
+    pub allow: Vec<String>,
+    pub ask: Vec<String>,
+    pub deny: Vec<String>,
+    /// Workspace paths that stay read-only besides `.git` and `.reins/config.toml`.
+    pub protected: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]

@@ -36,7 +36,9 @@ impl Router {
     }
 
     /// The model for the next request: the user's pin, else the first matching rule, else the
-    /// ladder's current rung. Takes `&mut self` only to report a rung change once.
+    /// ladder's current rung. Takes `&mut self` only to report a rung change once: the next
+    /// decision names it if the ladder made that decision, and it is dropped otherwise so a reason
+    /// never describes a change several steps old.
     pub fn decide(&mut self, s: &Signals) -> Decision {
         let moved = self.ladder.take_move();
         if let Some(model) = &s.user_model {

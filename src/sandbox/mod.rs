@@ -64,6 +64,7 @@
 //! - The in-process checks race with concurrent renames (time of check to time of use); the
 //!   kernel confinement of children does not.
 
+pub mod approval;
 pub mod env;
 mod error;
 mod layout;

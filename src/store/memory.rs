@@ -49,7 +49,11 @@ pub fn prompt_section(workspace: &Path, reins_home: Option<&Path>) -> String {
     let mut add = |title: &str, path: PathBuf| {
         if let Ok(text) = std::fs::read_to_string(&path) {
             if !text.trim().is_empty() {
-                out.push_str(&format!("## {title} ({})\n{}\n\n", path.display(), text.trim()));
+                out.push_str(&format!(
+                    "## {title} ({})\n{}\n\n",
+                    path.display(),
+                    text.trim()
+                ));
             }
         }
     };
@@ -66,10 +70,20 @@ pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, Memor
     if fact.is_empty() {
         return Err(MemoryError::Empty);
     }
-    let io = |source| MemoryError::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().ok_or_else(|| io(std::io::Error::other("no parent directory")))?;
+    let io = |source| MemoryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .ok_or_else(|| io(std::io::Error::other("no parent directory")))?;
     std::fs::create_dir_all(dir).map_err(io)?;
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(path)).map_err(io)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(path))
+        .map_err(io)?;
     lock.lock().map_err(io)?;
     let result = add_locked(path, &fact, cap);
     let _ = lock.unlock();
@@ -77,30 +91,45 @@ pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, Memor
 }
 
 fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
-    let io = |source| MemoryError::Io { path: path.to_path_buf(), source };
+    let io = |source| MemoryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let current = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(io(e)),
     };
-    let known = current.lines().any(|l| l.trim_start_matches(['-', '*', ' ']).trim() == fact);
+    let known = current
+        .lines()
+        .any(|l| l.trim_start_matches(['-', '*', ' ']).trim() == fact);
     if known {
         return Ok(Remembered::AlreadyKnown);
     }
-    let mut next = if current.trim().is_empty() { "# Memory\n\n".to_string() } else { current.clone() };
+    let mut next = if current.trim().is_empty() {
+        "# Memory\n\n".to_string()
+    } else {
+        current.clone()
+    };
     if !next.ends_with('\n') {
         next.push('\n');
     }
     next.push_str(&format!("- {fact}\n"));
     if next.len() > cap {
-        return Err(MemoryError::Full { path: path.to_path_buf(), cap });
+        return Err(MemoryError::Full {
+            path: path.to_path_buf(),
+            cap,
+        });
     }
     crate::fsutil::write_atomic(path, next.as_bytes()).map_err(io)?;
     Ok(Remembered::Added)
 }
 
 fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".lock");
     path.with_file_name(name)
 }
@@ -113,8 +142,14 @@ mod tests {
     fn adds_once_and_refuses_over_cap() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join(".reins/memory.md");
-        assert_eq!(remember(&p, "build with  cargo build", 1000).unwrap(), Remembered::Added);
-        assert_eq!(remember(&p, "build with cargo build", 1000).unwrap(), Remembered::AlreadyKnown);
+        assert_eq!(
+            remember(&p, "build with  cargo build", 1000).unwrap(),
+            Remembered::Added
+        );
+        assert_eq!(
+            remember(&p, "build with cargo build", 1000).unwrap(),
+            Remembered::AlreadyKnown
+        );
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(text, "# Memory\n\n- build with cargo build\n");
         let err = remember(&p, &"x".repeat(2000), 1000).unwrap_err();

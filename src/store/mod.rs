@@ -15,6 +15,7 @@
 mod compare;
 mod diff;
 mod error;
+mod hashing;
 mod history;
 mod restore;
 mod scan;

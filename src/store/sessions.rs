@@ -33,14 +33,29 @@ pub struct LoadedSession {
 
 /// Reads a whole transcript.
 pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
-    let file = std::fs::File::open(path).map_err(|source| TranscriptError::Io { path: path.to_path_buf(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| TranscriptError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut out = LoadedSession { info: SessionInfo { path: path.to_path_buf(), status: "unfinished".into(), ..Default::default() }, ..Default::default() };
+    let mut out = LoadedSession {
+        info: SessionInfo {
+            path: path.to_path_buf(),
+            status: "unfinished".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let mut line = String::new();
     let mut n = 0;
     loop {
         line.clear();
-        let read = reader.read_line(&mut line).map_err(|source| TranscriptError::Io { path: path.to_path_buf(), source })?;
+        let read = reader
+            .read_line(&mut line)
+            .map_err(|source| TranscriptError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if read == 0 {
             break;
         }
@@ -52,8 +67,14 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
         }
         match serde_json::from_str::<Record>(text) {
             Ok(record) => apply(&mut out, record),
-            Err(_) if !complete => out.warnings.push(format!("{}: skipped a torn last line {n} (the session was cut off mid-write)", path.display())),
-            Err(e) => out.warnings.push(format!("{}: line {n} is corrupt ({e}); skipped", path.display())),
+            Err(_) if !complete => out.warnings.push(format!(
+                "{}: skipped a torn last line {n} (the session was cut off mid-write)",
+                path.display()
+            )),
+            Err(e) => out.warnings.push(format!(
+                "{}: line {n} is corrupt ({e}); skipped",
+                path.display()
+            )),
         }
     }
     Ok(out)
@@ -61,7 +82,12 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
 
 fn apply(out: &mut LoadedSession, record: Record) {
     match record {
-        Record::Meta { session_id, workspace, started_at, prompt } => {
+        Record::Meta {
+            session_id,
+            workspace,
+            started_at,
+            prompt,
+        } => {
             out.info.id = session_id;
             out.info.workspace = workspace;
             out.info.started_at = started_at;
@@ -86,7 +112,11 @@ fn tally(info: &mut SessionInfo, v: &Value) {
             }
         }
         Some("session.finished") => {
-            info.status = v.get("status").and_then(Value::as_str).unwrap_or("?").to_string();
+            info.status = v
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
         }
         _ => {}
     }
@@ -103,7 +133,9 @@ pub fn load_by_id(reins_home: &Path, id: &str) -> Result<LoadedSession, Transcri
 
 /// Every session, newest first; only those of `workspace` when given.
 pub fn list(reins_home: &Path, workspace: Option<&Path>) -> Vec<SessionInfo> {
-    let Ok(entries) = std::fs::read_dir(sessions_dir(reins_home)) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(sessions_dir(reins_home)) else {
+        return Vec::new();
+    };
     let ws = workspace.map(|w| w.display().to_string());
     let mut out: Vec<SessionInfo> = entries
         .flatten()
@@ -119,5 +151,9 @@ pub fn list(reins_home: &Path, workspace: Option<&Path>) -> Vec<SessionInfo> {
 
 /// The most recent session of `workspace`, for `--continue`.
 pub fn latest(reins_home: &Path, workspace: &Path) -> Result<String, TranscriptError> {
-    list(reins_home, Some(workspace)).into_iter().next().map(|i| i.id).ok_or(TranscriptError::NoneToContinue)
+    list(reins_home, Some(workspace))
+        .into_iter()
+        .next()
+        .map(|i| i.id)
+        .ok_or(TranscriptError::NoneToContinue)
 }

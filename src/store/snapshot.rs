@@ -2,6 +2,7 @@
 //! the tree, and refresh the cache.
 
 use super::error::{io_err, CheckpointError};
+use super::hashing::hash_files;
 use super::scan::{self, Scanned};
 use super::statcache::Cached;
 use super::tree::{dirty_dirs, write_tree, Leaf};
@@ -9,7 +10,6 @@ use super::CheckpointStore;
 use git2::Oid;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 
 /// Files larger than this are left out of checkpoints, like ignored files: copying a multi-gigabyte
@@ -29,25 +29,25 @@ impl CheckpointStore {
     /// Writes the workspace as it is now into the shadow repository and returns the tree id.
     /// Records no commit: callers decide whether this becomes a checkpoint.
     pub(crate) fn snapshot(&mut self) -> Result<Oid, CheckpointError> {
-        let t0 = std::time::Instant::now();
         let clock = self.scan_clock()?;
-        let scanned = scan::scan(&self.workspace, self.skip.clone());
-        eprintln!("scan {:?}", t0.elapsed());
+        let mut scanned = scan::scan(&self.workspace, self.skip.clone());
+        scanned.retain(|s| s.stat.size <= MAX_FILE_BYTES);
+        let cached: Vec<Option<Leaf>> = scanned
+            .iter()
+            .map(|s| self.cache.lookup(&s.path, &s.stat))
+            .collect();
+        let todo: Vec<&Scanned> = scanned
+            .iter()
+            .zip(&cached)
+            .filter(|(_, c)| c.is_none())
+            .map(|(s, _)| s)
+            .collect();
+        let mut fresh = hash_files(&self.repo, &self.workspace, &todo)?.into_iter();
+        let hashed = todo.len();
         let mut files = BTreeMap::new();
-        let mut hashed = 0;
-        for s in scanned {
-            if s.stat.size > MAX_FILE_BYTES {
+        for (s, cached) in scanned.into_iter().zip(cached) {
+            let Some(leaf) = cached.or_else(|| fresh.next().flatten()) else {
                 continue;
-            }
-            let leaf = match self.cache.lookup(&s.path, &s.stat) {
-                Some(leaf) => leaf,
-                None => match self.hash(&s)? {
-                    Some(leaf) => {
-                        hashed += 1;
-                        leaf
-                    }
-                    None => continue,
-                },
             };
             // A file changed in the tick the scan started in could change again unnoticed.
             let trusted = s.stat.mtime_ns < clock && s.stat.ctime_ns < clock;
@@ -61,16 +61,13 @@ impl CheckpointStore {
                 },
             );
         }
-        eprintln!("hash {:?}", t0.elapsed());
         let tree = self.write_snapshot_tree(&files)?;
-        eprintln!("tree {:?}", t0.elapsed());
         self.stats = ScanStats {
             files: files.len(),
             hashed,
         };
         self.cache.files = files;
         self.cache.save(&self.cache_path)?;
-        eprintln!("save {:?}", t0.elapsed());
         Ok(tree)
     }
 
@@ -84,25 +81,6 @@ impl CheckpointStore {
         let (root, dirs) = write_tree(&self.repo, &list, &dirty, &self.cache.dirs)?;
         self.cache.dirs = dirs;
         Ok(root)
-    }
-
-    /// Stores the file's content (a symlink's target, for a symlink) as a blob. `None` when the
-    /// file vanished or cannot be read since the scan: such a file is left out, like an ignored one.
-    fn hash(&self, s: &Scanned) -> Result<Option<Leaf>, CheckpointError> {
-        let path = self.workspace.join(std::ffi::OsStr::from_bytes(&s.path));
-        let content = if s.stat.is_symlink() {
-            std::fs::read_link(&path).map(|t| t.into_os_string().into_vec())
-        } else {
-            std::fs::read(&path)
-        };
-        let Ok(content) = content else {
-            return Ok(None);
-        };
-        let oid = self.repo.blob(&content)?;
-        Ok(Some(Leaf {
-            mode: s.stat.git_mode(),
-            oid,
-        }))
     }
 
     /// The filesystem's clock now, in the same coarse ticks file times are stamped with: read back

@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 pub enum Record {
     /// First line: what `reins sessions` lists.
     #[serde(rename = "session.meta")]
-    Meta { session_id: String, workspace: String, started_at: u64, prompt: String },
+    Meta {
+        session_id: String,
+        workspace: String,
+        started_at: u64,
+        prompt: String,
+    },
     /// A history item appended to the conversation.
     #[serde(rename = "history.item")]
     HistoryItem { item: Item },
@@ -38,7 +43,9 @@ pub enum TranscriptError {
     },
     #[error("no session `{0}`; list them with `reins sessions`")]
     NotFound(String),
-    #[error("no earlier session in this workspace to continue; start one with `reins exec \"...\"`")]
+    #[error(
+        "no earlier session in this workspace to continue; start one with `reins exec \"...\"`"
+    )]
     NoneToContinue,
 }
 
@@ -62,10 +69,21 @@ impl TranscriptWriter {
     /// Opens (creating or appending to) the transcript of `session_id`.
     pub fn open(reins_home: &Path, session_id: &str) -> Result<Self, TranscriptError> {
         let path = transcript_path(reins_home, session_id);
-        let io = |source| TranscriptError::Io { path: path.clone(), source };
+        let io = |source| TranscriptError::Io {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(sessions_dir(reins_home)).map_err(io)?;
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
-        let mut w = TranscriptWriter { path, out: BufWriter::with_capacity(64 * 1024, file), redactor: Default::default() };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        let mut w = TranscriptWriter {
+            path,
+            out: BufWriter::with_capacity(64 * 1024, file),
+            redactor: Default::default(),
+        };
         w.end_torn_line()?;
         Ok(w)
     }
@@ -113,14 +131,20 @@ impl TranscriptWriter {
     }
 
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
-        let io = |source| TranscriptError::Io { path: self.path.clone(), source };
+        let io = |source| TranscriptError::Io {
+            path: self.path.clone(),
+            source,
+        };
         self.out.write_all(bytes).map_err(io)?;
         self.out.flush().map_err(io)
     }
 
     /// Makes everything so far durable; called at the end of each step.
     pub fn sync(&mut self) -> Result<(), TranscriptError> {
-        let io = |source| TranscriptError::Io { path: self.path.clone(), source };
+        let io = |source| TranscriptError::Io {
+            path: self.path.clone(),
+            source,
+        };
         self.out.flush().map_err(io)?;
         self.out.get_ref().sync_data().map_err(io)
     }

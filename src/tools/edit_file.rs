@@ -38,6 +38,8 @@ impl Tool for EditFile {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
+            ctx.check_write(&path)?;
+            ctx.check_read(&path)?;
             check_unchanged_since_read(ctx, &path, &a.path)?;
             let old = std::fs::read_to_string(&path).map_err(|e| io_error(&a.path, &e))?;
             let new = replace(&old, &a)?;
@@ -81,7 +83,14 @@ fn replace(text: &str, a: &Args) -> Result<String, ToolError> {
     }
     let count = text.matches(&a.old_string).count();
     match count {
-        0 => Err(ToolError(not_found_message(text, &a.path, &a.old_string))),
+        0 => match super::fuzzy_edit::replace(text, &a.old_string, &a.new_string) {
+            Ok(out) => Ok(out),
+            Err(super::fuzzy_edit::Miss::Ambiguous(why)) => Err(ToolError(format!(
+                "old_string is not in `{}` exactly, and leniently {why}; include more surrounding lines to make it unique",
+                a.path
+            ))),
+            Err(super::fuzzy_edit::Miss::NotFound) => Err(ToolError(not_found_message(text, &a.path, &a.old_string))),
+        },
         1 => Ok(text.replacen(&a.old_string, &a.new_string, 1)),
         _ if a.replace_all => Ok(text.replace(&a.old_string, &a.new_string)),
         n => Err(ToolError(format!(

@@ -39,6 +39,7 @@ impl Tool for ReadFile {
         Box::pin(async move {
             let a: ReadArgs = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
+            ctx.check_read(&path)?;
             let out = read_numbered(
                 &path,
                 &a.path,

@@ -47,15 +47,24 @@ impl Tool for Grep {
             let a: GrepArgs = parse_args(self.name(), args)?;
             let dir = ctx.resolve(a.path.as_deref().unwrap_or("."))?;
             let root = ctx.root.clone();
-            tokio::task::spawn_blocking(move || search(&root, &dir, &a))
-                .await
-                .map_err(|e| ToolError(format!("grep failed: {e}")))?
+            let policy = ctx.policy.clone();
+            tokio::task::spawn_blocking(move || {
+                search(&root, &dir, &a, &|p| policy.check_read(p).is_ok())
+            })
+            .await
+            .map_err(|e| ToolError(format!("grep failed: {e}")))?
         })
     }
 }
 
-/// Searches `dir` and renders `path:line:text` lines relative to `root`.
-pub fn search(root: &Path, dir: &Path, a: &GrepArgs) -> ToolResult {
+/// Searches `dir` and renders `path:line:text` lines relative to `root`. Files for which
+/// `readable` is false (secrets) are skipped.
+pub fn search(
+    root: &Path,
+    dir: &Path,
+    a: &GrepArgs,
+    readable: &(dyn Fn(&Path) -> bool + Sync),
+) -> ToolResult {
     let matcher = RegexMatcherBuilder::new()
         .case_insensitive(a.ignore_case)
         .build(&a.pattern)
@@ -88,6 +97,9 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs) -> ToolResult {
                 return WalkState::Continue;
             }
             let path = entry.path();
+            if !readable(path) {
+                return WalkState::Continue;
+            }
             let rel = path.strip_prefix(dir).unwrap_or(path);
             if glob.as_ref().is_some_and(|g| {
                 !g.is_match(rel) && !rel.file_name().is_some_and(|n| g.is_match(n))

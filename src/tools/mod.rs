@@ -1,9 +1,11 @@
 //! The tool registry: what the model may call, with one gate for argument checking. Each tool lives
 //! in its own file; every failure comes back as a message the model can act on, never a crash.
 
+mod apply_patch;
 mod args;
 mod edit_file;
 mod fs_read;
+mod fuzzy_edit;
 mod git;
 pub mod grep;
 mod output_cap;
@@ -15,12 +17,14 @@ mod write_file;
 use crate::cancel::Cancel;
 use crate::conversation::ToolSpec;
 use crate::provider::BoxFuture;
+use crate::sandbox::{SandboxMode, SandboxPolicy};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+pub use apply_patch::apply_text as apply_patch_text;
 pub use args::parse_args;
 
 /// An error for the model: the message says what went wrong and what to do instead.
@@ -50,6 +54,10 @@ pub struct ToolContext {
     /// `$REINS_HOME`, for the user's memory file.
     pub reins_home: Option<PathBuf>,
     pub memory_cap: usize,
+    /// What file tools may touch and how child processes are confined.
+    pub policy: SandboxPolicy,
+    /// Run commands unconfined (with a note) when the kernel cannot confine them.
+    pub allow_unsandboxed: bool,
 }
 
 impl ToolContext {
@@ -62,12 +70,28 @@ impl ToolContext {
             seen: Mutex::new(HashMap::new()),
             reins_home: None,
             memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
+            policy: SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, root, Vec::new()),
+            allow_unsandboxed: false,
         })
     }
 
     /// Resolves a model-supplied path inside the workspace.
     pub fn resolve(&self, path: &str) -> Result<PathBuf, ToolError> {
         crate::sandbox::paths::resolve(&self.root, path).map_err(|e| ToolError(e.to_string()))
+    }
+
+    /// Refuses writes the sandbox policy forbids (read-only mode, `.git`, protected paths).
+    pub fn check_write(&self, path: &Path) -> Result<(), ToolError> {
+        self.policy
+            .check_write(path)
+            .map_err(|e| ToolError(e.to_string()))
+    }
+
+    /// Refuses reading files that look like secrets unless an allow rule names them.
+    pub fn check_read(&self, path: &Path) -> Result<(), ToolError> {
+        self.policy
+            .check_read(path)
+            .map_err(|e| ToolError(e.to_string()))
     }
 
     pub fn relative(&self, path: &Path) -> String {
@@ -111,6 +135,7 @@ impl Registry {
             Box::new(walk::Glob),
             Box::new(grep::Grep),
             Box::new(edit_file::EditFile),
+            Box::new(apply_patch::ApplyPatch),
             Box::new(write_file::WriteFile),
             Box::new(shell::Shell),
             Box::new(git::GitStatus),

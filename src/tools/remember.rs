@@ -30,9 +30,11 @@ impl Tool for Remember {
             let a: Args = parse_args(self.name(), args)?;
             let path = match a.scope.unwrap_or(Scope::Project) {
                 Scope::Project => memory::project_path(&ctx.root),
-                Scope::User => memory::user_path(
-                    ctx.reins_home.as_deref().ok_or_else(|| ToolError::new("no user home is set (REINS_HOME or HOME)"))?,
-                ),
+                Scope::User => {
+                    memory::user_path(ctx.reins_home.as_deref().ok_or_else(|| {
+                        ToolError::new("no user home is set (REINS_HOME or HOME)")
+                    })?)
+                }
             };
             let cap = ctx.memory_cap;
             let fact = a.fact.clone();

@@ -106,6 +106,7 @@ pub async fn run_command(
         .stderr(Stdio::from(writer2))
         .process_group(0)
         .kill_on_drop(true);
+    let note = confine(&mut cmd, ctx)?;
     let mut child = cmd
         .spawn()
         .map_err(|e| ToolError(format!("cannot start bash: {e}")))?;
@@ -122,6 +123,10 @@ pub async fn run_command(
     kill_group(pgid);
     let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
     let output = captured.lock().map(|c| c.render()).unwrap_or_default();
+    let output = match note {
+        Some(n) => format!("{n}\n{output}"),
+        None => output,
+    };
     match outcome {
         Ok(code) => Ok(CommandOutput {
             exit_code: code,
@@ -136,6 +141,21 @@ pub async fn run_command(
         Err(false) => Err(ToolError(format!(
             "interrupted by the user; the command was killed\n{output}"
         ))),
+    }
+}
+
+/// Confines the child to the sandbox policy; when the kernel cannot, refuses unless the user
+/// opted into running unconfined, in which case the output says so.
+fn confine(
+    cmd: &mut tokio::process::Command,
+    ctx: &ToolContext,
+) -> Result<Option<String>, ToolError> {
+    match ctx.policy.confine(cmd) {
+        Ok(()) => Ok(None),
+        Err(e) if ctx.allow_unsandboxed => {
+            Ok(Some(format!("[warning: ran without the sandbox: {e}]")))
+        }
+        Err(e) => Err(ToolError(e.to_string())),
     }
 }
 

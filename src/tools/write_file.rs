@@ -30,6 +30,7 @@ impl Tool for WriteFile {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
+            ctx.check_write(&path)?;
             if path.is_dir() {
                 return Err(ToolError(format!("`{}` is a directory", a.path)));
             }

@@ -6,9 +6,10 @@ use crate::agent::{Event, Session, SessionSetup, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::config::resolve_model;
 use crate::provider::{client_for, retry_policy};
-use crate::tools::Registry;
+use crate::sandbox::approval::{Approval, NeverAsk};
 use crate::store::sessions::{self, LoadedSession};
 use crate::store::transcript::{Record, TranscriptWriter};
+use crate::tools::Registry;
 use std::io::{Read, Write};
 
 /// Runs `reins exec` and returns the process exit code.
@@ -19,10 +20,19 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let model = resolve_model(cfg, args.model.as_deref(), &|k| std::env::var(k).ok())?;
     let client = client_for(&model).map_err(|e| ExitError::usage(e.to_string()))?;
     let resumed = resume(&ws, &args)?;
-    let id = resumed.as_ref().map_or_else(crate::workspace::new_session_id, |r| r.info.id.clone());
-    let transcript = TranscriptWriter::open(ws.home()?, &id).map_err(|e| ExitError::failure(e.to_string()))?.with_redactor(ws.redactor());
+    let id = resumed
+        .as_ref()
+        .map_or_else(crate::workspace::new_session_id, |r| r.info.id.clone());
+    let transcript = TranscriptWriter::open(ws.home()?, &id)
+        .map_err(|e| ExitError::failure(e.to_string()))?
+        .with_redactor(ws.redactor());
     let (canceller, cancel) = crate::cancel::pair();
-    let tools = setup::tool_context(&ws, cancel)?;
+    let flags = setup::SandboxFlags {
+        mode: args.sandbox,
+        network: args.network,
+    };
+    let tools = setup::tool_context(&ws, cancel, flags)?;
+    let gate = setup::gate(&ws, cfg.approval.unwrap_or(Approval::Never))?;
     let route_reason = match &args.model {
         Some(m) => format!("pinned with --model {m}"),
         None if !cfg.model.is_empty() => "the configured default model".to_string(),
@@ -41,12 +51,22 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         system: builder(),
         system_builder: Some(Box::new(builder)),
         transcript: Some(transcript),
-        history: resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
+        history: resumed
+            .as_ref()
+            .map(|r| r.history.clone())
+            .unwrap_or_default(),
         redactor: ws.redactor(),
         compact_threshold: cfg.compact_threshold.unwrap_or(0.85),
+        gate,
+        approver: Box::new(NeverAsk),
     });
     if resumed.is_none() {
-        let meta = Record::Meta { session_id: id, workspace: ws.root.display().to_string(), started_at: unix_now(), prompt: task.clone() };
+        let meta = Record::Meta {
+            session_id: id,
+            workspace: ws.root.display().to_string(),
+            started_at: unix_now(),
+            prompt: task.clone(),
+        };
         session.record(&meta).map_err(ExitError::failure)?;
     }
     tokio::spawn(async move {
@@ -55,11 +75,21 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         }
     });
     let mut out = Output { json: args.json };
-    let warnings = resumed.map(|r| r.warnings).unwrap_or_default().into_iter().chain(ws.instruction_warnings());
+    let warnings = resumed
+        .map(|r| r.warnings)
+        .unwrap_or_default()
+        .into_iter()
+        .chain(ws.instruction_warnings());
     let mut emit = |e: Event| out.emit(&e);
     session.announce(session.started_event(), &mut emit);
     for w in warnings {
-        session.announce(Event::Error { message: w, retrying: false }, &mut emit);
+        session.announce(
+            Event::Error {
+                message: w,
+                retrying: false,
+            },
+            &mut emit,
+        );
     }
     let status = session.run_turn(&task, &mut emit).await;
     session.announce(session.finished_event(status), &mut emit);
@@ -70,14 +100,21 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
 fn resume(ws: &setup::Workspace, args: &ExecArgs) -> Result<Option<LoadedSession>, ExitError> {
     let id = match (&args.resume, args.continue_last) {
         (Some(id), _) => id.clone(),
-        (None, true) => sessions::latest(ws.home()?, &ws.root).map_err(|e| ExitError::usage(e.to_string()))?,
+        (None, true) => {
+            sessions::latest(ws.home()?, &ws.root).map_err(|e| ExitError::usage(e.to_string()))?
+        }
         (None, false) => return Ok(None),
     };
-    sessions::load_by_id(ws.home()?, &id).map(Some).map_err(|e| ExitError::usage(e.to_string()))
+    sessions::load_by_id(ws.home()?, &id)
+        .map(Some)
+        .map_err(|e| ExitError::usage(e.to_string()))
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
@@ -157,7 +194,15 @@ fn human_line(event: &Event) -> Option<String> {
                 one_line(output, 160)
             )
         }
-        Event::Compacted { tokens_before, tokens_after } => {
+        Event::ApprovalRequest(r) => format!("approval needed for {}: {}", r.tool, r.reason),
+        Event::ApprovalDecision { answer, .. } => format!(
+            "  approval: {}",
+            serde_json::to_string(answer).unwrap_or_default()
+        ),
+        Event::Compacted {
+            tokens_before,
+            tokens_after,
+        } => {
             format!("compacted the conversation: ~{tokens_before} -> ~{tokens_after} tokens")
         }
         Event::Error { message, retrying } => {

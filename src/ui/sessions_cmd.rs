@@ -8,15 +8,43 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
     let found = sessions::list(ws.home()?, (!all).then_some(ws.root.as_path()));
     if found.is_empty() {
-        println!("no sessions{}", if all { "" } else { " in this workspace (try --all)" });
+        println!(
+            "no sessions{}",
+            if all {
+                ""
+            } else {
+                " in this workspace (try --all)"
+            }
+        );
         return Ok(0);
     }
-    println!("{:<22} {:<17} {:>5} {:>9} {:<12} {}", "ID", "STARTED (UTC)", "STEPS", "COST", "STATUS", "PROMPT");
+    println!(
+        "{:<22} {:<17} {:>5} {:>9} {:<12} {}",
+        "ID", "STARTED (UTC)", "STEPS", "COST", "STATUS", "PROMPT"
+    );
     for s in found {
         let cost = s.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}"));
-        let prompt: String = s.prompt.lines().next().unwrap_or("").chars().take(60).collect();
-        let place = if all { format!("  [{}]", s.workspace) } else { String::new() };
-        println!("{:<22} {:<17} {:>5} {:>9} {:<12} {prompt}{place}", s.id, timestamp(s.started_at), s.steps, cost, s.status);
+        let prompt: String = s
+            .prompt
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        let place = if all {
+            format!("  [{}]", s.workspace)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<22} {:<17} {:>5} {:>9} {:<12} {prompt}{place}",
+            s.id,
+            timestamp(s.started_at),
+            s.steps,
+            cost,
+            s.status
+        );
     }
     Ok(0)
 }
@@ -33,25 +61,41 @@ pub fn memory(cmd: Option<MemoryCommand>, global: GlobalArgs) -> Result<i32, Exi
     let (user, project) = (memory::user_path(home), memory::project_path(&ws.root));
     match cmd.unwrap_or(MemoryCommand::Show) {
         MemoryCommand::Path => {
-            println!("user:    {}\nproject: {}", user.display(), project.display());
+            println!(
+                "user:    {}\nproject: {}",
+                user.display(),
+                project.display()
+            );
         }
         MemoryCommand::Show => {
             let text = memory::prompt_section(&ws.root, Some(home));
-            println!("{}", if text.is_empty() { "(no memory yet)".to_string() } else { text.trim_end().to_string() });
+            println!(
+                "{}",
+                if text.is_empty() {
+                    "(no memory yet)".to_string()
+                } else {
+                    text.trim_end().to_string()
+                }
+            );
         }
         MemoryCommand::Edit { user: edit_user } => {
             let path = if edit_user { user } else { project };
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| ExitError::failure(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| ExitError::failure(format!("{}: {e}", dir.display())))?;
             }
-            let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+            let editor = std::env::var("VISUAL")
+                .or_else(|_| std::env::var("EDITOR"))
+                .unwrap_or_else(|_| "vi".into());
             let status = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(format!("{editor} \"$1\""))
                 .arg("sh")
                 .arg(&path)
                 .status()
-                .map_err(|e| ExitError::failure(format!("cannot start the editor `{editor}`: {e}")))?;
+                .map_err(|e| {
+                    ExitError::failure(format!("cannot start the editor `{editor}`: {e}"))
+                })?;
             return Ok(status.code().unwrap_or(1));
         }
     }

@@ -3,8 +3,10 @@
 
 use super::ExitError;
 use crate::cli::GlobalArgs;
-use crate::config::{self, Loaded, LoadOptions};
+use crate::config::{self, LoadOptions, Loaded};
 use crate::redact::Redactor;
+use crate::sandbox::approval::{Approval, Gate};
+use crate::sandbox::{Rules, SandboxMode, SandboxPolicy};
 use crate::tools::ToolContext;
 use std::path::PathBuf;
 
@@ -15,21 +17,36 @@ pub struct Workspace {
 }
 
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
-    let root = crate::workspace::discover(global.cd.as_deref()).map_err(|e| ExitError::usage(e.to_string()))?;
+    let root = crate::workspace::discover(global.cd.as_deref())
+        .map_err(|e| ExitError::usage(e.to_string()))?;
     let home = crate::workspace::reins_home();
-    let loaded = config::load(&LoadOptions { reins_home: home.clone(), workspace: Some(root.clone()), overrides: global.overrides.clone() })?;
+    let loaded = config::load(&LoadOptions {
+        reins_home: home.clone(),
+        workspace: Some(root.clone()),
+        overrides: global.overrides.clone(),
+    })?;
     Ok(Workspace { root, home, loaded })
 }
 
 impl Workspace {
     /// `$REINS_HOME`, required for anything that persists.
     pub fn home(&self) -> Result<&std::path::Path, ExitError> {
-        self.home.as_deref().ok_or_else(|| ExitError::usage("neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write"))
+        self.home.as_deref().ok_or_else(|| {
+            ExitError::usage(
+                "neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write",
+            )
+        })
     }
 
     /// The environment variables that hold the configured providers' keys.
     pub fn key_vars(&self) -> Vec<String> {
-        self.loaded.config.providers.values().filter_map(|p| p.api_key_env.clone()).filter(|k| !k.is_empty()).collect()
+        self.loaded
+            .config
+            .providers
+            .values()
+            .filter_map(|p| p.api_key_env.clone())
+            .filter(|k| !k.is_empty())
+            .collect()
     }
 
     pub fn redactor(&self) -> Redactor {
@@ -54,15 +71,65 @@ impl Workspace {
     }
 }
 
+/// Command-line overrides of the sandbox settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SandboxFlags {
+    pub mode: Option<SandboxMode>,
+    pub network: bool,
+}
+
+/// The sandbox policy from config and flags.
+pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
+    let cfg = &ws.loaded.config;
+    let mode = flags
+        .mode
+        .or(cfg.sandbox)
+        .unwrap_or(SandboxMode::WorkspaceWrite);
+    let network = flags.network || cfg.network.unwrap_or(false);
+    let protected = cfg
+        .permissions
+        .protected
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    let mut policy = SandboxPolicy::new(mode, network, &ws.root, protected);
+    policy.allow_read = cfg
+        .permissions
+        .allow
+        .iter()
+        .filter_map(|r| {
+            r.strip_prefix("read(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::to_string)
+        })
+        .collect();
+    policy
+}
+
+/// The permission gate from `[permissions]` and the approval policy.
+pub fn gate(ws: &Workspace, approval: Approval) -> Result<Gate, ExitError> {
+    let p = &ws.loaded.config.permissions;
+    let rules = Rules::parse(&p.allow, &p.ask, &p.deny)
+        .map_err(|e| ExitError::usage(format!("[permissions]: {e}")))?;
+    Ok(Gate::new(rules, approval))
+}
+
 /// The tool context, with a child environment that carries no secrets.
-pub fn tool_context(ws: &Workspace, cancel: crate::cancel::Cancel) -> Result<ToolContext, ExitError> {
-    let mut ctx = ToolContext::new(&ws.root, cancel).map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
+pub fn tool_context(
+    ws: &Workspace,
+    cancel: crate::cancel::Cancel,
+    flags: SandboxFlags,
+) -> Result<ToolContext, ExitError> {
+    let mut ctx = ToolContext::new(&ws.root, cancel)
+        .map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
     let cfg = &ws.loaded.config;
     ctx.child_env = crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env);
     if let Some(ms) = cfg.shell.timeout_ms {
         ctx.shell_timeout = std::time::Duration::from_millis(ms);
     }
     ctx.reins_home = ws.home.clone();
+    ctx.policy = policy(ws, flags);
+    ctx.allow_unsandboxed = cfg.allow_unsandboxed.unwrap_or(false);
     if let Some(cap) = cfg.memory_cap_bytes {
         ctx.memory_cap = cap;
     }

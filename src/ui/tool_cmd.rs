@@ -22,7 +22,11 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
         }
         ToolCommand::Run { name, args } => {
             let ws = setup::workspace(&global)?;
-            let ctx = setup::tool_context(&ws, crate::cancel::Cancel::never())?;
+            let ctx = setup::tool_context(
+                &ws,
+                crate::cancel::Cancel::never(),
+                setup::SandboxFlags::default(),
+            )?;
             match registry.run(&name, &args, &ctx).await {
                 Ok(out) => {
                     println!("{out}");
@@ -33,6 +37,53 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
                     Ok(1)
                 }
             }
+        }
+    }
+}
+
+/// `reins sandbox`: runs a command under the policy, with stdio inherited.
+pub fn sandbox(
+    mode: crate::sandbox::SandboxMode,
+    network: bool,
+    command: &[String],
+    global: GlobalArgs,
+) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    let policy = setup::policy(
+        &ws,
+        setup::SandboxFlags {
+            mode: Some(mode),
+            network,
+        },
+    );
+    crate::sandbox::run_command(&policy, command).map_err(|e| ExitError::failure(e.to_string()))
+}
+
+/// `reins apply-patch`: a patch from a file or stdin, applied as the model's tool would.
+pub async fn apply_patch(file: &str, global: GlobalArgs) -> Result<i32, ExitError> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| ExitError::usage(format!("cannot read the patch from stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| ExitError::usage(format!("cannot read {file}: {e}")))?
+    };
+    let ws = setup::workspace(&global)?;
+    let ctx = setup::tool_context(
+        &ws,
+        crate::cancel::Cancel::never(),
+        setup::SandboxFlags::default(),
+    )?;
+    match crate::tools::apply_patch_text(&text, &ctx) {
+        Ok(out) => {
+            print!("{out}");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(1)
         }
     }
 }

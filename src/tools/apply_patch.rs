@@ -1,0 +1,72 @@
+//! `apply_patch`: the patch format OpenAI models are trained on, applied atomically by
+//! `crate::patch`; every path passes the same confinement and write check as the other tools.
+
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::patch::{ChangeKind, FileChange};
+use serde::Deserialize;
+use serde_json::json;
+
+pub struct ApplyPatch;
+
+#[derive(Deserialize)]
+struct Args {
+    patch: String,
+}
+
+impl Tool for ApplyPatch {
+    fn name(&self) -> &'static str {
+        "apply_patch"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/apply_patch.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {"patch": {"type": "string"}}, "required": ["patch"]})
+    }
+    fn mutates(&self) -> bool {
+        true
+    }
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let a: Args = parse_args(self.name(), args)?;
+            apply_text(&a.patch, ctx)
+        })
+    }
+}
+
+/// Applies a patch under the workspace of `ctx` and reports each file's diff.
+pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
+    let resolve = |p: &str| -> Result<std::path::PathBuf, String> {
+        let path = ctx.resolve(p).map_err(|e| e.0)?;
+        ctx.check_write(&path).map_err(|e| e.0)?;
+        Ok(path)
+    };
+    let changes = crate::patch::apply(patch, &resolve).map_err(|e| ToolError(e.to_string()))?;
+    for c in &changes {
+        if let Ok(p) = ctx.resolve(&c.path) {
+            ctx.mark_seen(&p);
+        }
+    }
+    Ok(render(&changes))
+}
+
+fn render(changes: &[FileChange]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let what = match &c.kind {
+            ChangeKind::Add => format!("added {}", c.path),
+            ChangeKind::Delete => format!("deleted {}", c.path),
+            ChangeKind::Update {
+                moved_from: Some(from),
+            } => format!("moved {from} -> {}", c.path),
+            ChangeKind::Update { moved_from: None } => format!("updated {}", c.path),
+        };
+        out.push_str(&what);
+        out.push('\n');
+        out.push_str(&c.diff);
+        if !c.diff.ends_with('\n') && !c.diff.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
+}
