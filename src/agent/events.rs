@@ -72,6 +72,15 @@ pub enum Event {
         output_tokens: u64,
         cost_usd: Option<f64>,
         duration_ms: u64,
+        /// Per-model breakdown.
+        models: std::collections::BTreeMap<String, super::routing::ModelTotals>,
+    },
+    /// The session reached 80% of its budget.
+    #[serde(rename = "budget.warning")]
+    BudgetWarning {
+        spent_usd: f64,
+        projected_usd: f64,
+        max_cost_usd: f64,
     },
 }
 
@@ -89,6 +98,8 @@ pub enum Status {
     Done,
     Error,
     MaxSteps,
+    /// `--max-cost` would have been crossed by the next request.
+    Budget,
     Interrupted,
 }
 
@@ -98,7 +109,7 @@ impl Status {
         match self {
             Status::Done => 0,
             Status::Error => 1,
-            Status::MaxSteps => 3,
+            Status::MaxSteps | Status::Budget => 3,
             Status::Interrupted => 130,
         }
     }

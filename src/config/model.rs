@@ -73,7 +73,10 @@ pub fn resolve_model(
         wire_name: model.name.clone().unwrap_or_else(|| reference.clone()),
         context_window: model.context_window,
         max_output_tokens: model.max_output_tokens,
-        prices: prices(&model),
+        prices: prices(&model).or_else(|| {
+            let wire = model.name.as_deref().unwrap_or(&reference);
+            crate::router::lookup_prices(wire).map(Into::into)
+        }),
     })
 }
 

@@ -4,8 +4,7 @@
 use super::{setup, ExitError};
 use crate::agent::{Event, Session, SessionSetup, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
-use crate::config::resolve_model;
-use crate::provider::{client_for, retry_policy};
+use crate::provider::retry_policy;
 use crate::sandbox::approval::{Approval, NeverAsk};
 use crate::store::sessions::{self, LoadedSession};
 use crate::store::transcript::{Record, TranscriptWriter};
@@ -17,8 +16,12 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let task = read_task(args.prompt.as_deref())?;
     let ws = setup::workspace(&global)?;
     let cfg = &ws.loaded.config;
-    let model = resolve_model(cfg, args.model.as_deref(), &|k| std::env::var(k).ok())?;
-    let client = client_for(&model).map_err(|e| ExitError::usage(e.to_string()))?;
+    let routing = setup::routing(
+        &ws,
+        args.model.as_deref(),
+        args.route.as_deref(),
+        args.max_cost,
+    )?;
     let resumed = resume(&ws, &args)?;
     let id = resumed
         .as_ref()
@@ -33,21 +36,14 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     };
     let tools = setup::tool_context(&ws, cancel, flags)?;
     let gate = setup::gate(&ws, cfg.approval.unwrap_or(Approval::Never))?;
-    let route_reason = match &args.model {
-        Some(m) => format!("pinned with --model {m}"),
-        None if !cfg.model.is_empty() => "the configured default model".to_string(),
-        None => "picked from the API key in the environment".to_string(),
-    };
     let builder = ws.system_builder();
     let mut session = Session::new(SessionSetup {
         id: id.clone(),
-        model,
-        client,
+        routing,
         registry: Registry::builtin(),
         tools,
         retry: retry_policy(&cfg.retry),
         max_steps: args.max_steps.or(cfg.max_steps).unwrap_or(50),
-        route_reason,
         system: builder(),
         system_builder: Some(Box::new(builder)),
         transcript: Some(transcript),
@@ -194,6 +190,9 @@ fn human_line(event: &Event) -> Option<String> {
                 one_line(output, 160)
             )
         }
+        Event::BudgetWarning { spent_usd, projected_usd, max_cost_usd } => format!(
+            "budget: ${spent_usd:.4} spent, ~${projected_usd:.4} after the next request, of ${max_cost_usd:.2}"
+        ),
         Event::ApprovalRequest(r) => format!("approval needed for {}: {}", r.tool, r.reason),
         Event::ApprovalDecision { answer, .. } => format!(
             "  approval: {}",
@@ -218,6 +217,7 @@ fn human_line(event: &Event) -> Option<String> {
             output_tokens,
             cost_usd,
             duration_ms,
+            ..
         } => {
             format!(
             "— {} after {steps} steps, {input_tokens} in / {output_tokens} out tokens, {}, {:.1}s",

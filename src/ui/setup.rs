@@ -2,9 +2,13 @@
 //! the prompt prefix and the transcript.
 
 use super::ExitError;
+use crate::agent::routing::{Entry, Routing, RoutingSetup};
 use crate::cli::GlobalArgs;
+use crate::config::resolve_model;
 use crate::config::{self, LoadOptions, Loaded};
+use crate::provider::client_for;
 use crate::redact::Redactor;
+use crate::router::{Budget, Router};
 use crate::sandbox::approval::{Approval, Gate};
 use crate::sandbox::{Rules, SandboxMode, SandboxPolicy};
 use crate::tools::ToolContext;
@@ -134,4 +138,58 @@ pub fn tool_context(
         ctx.memory_cap = cap;
     }
     Ok(ctx)
+}
+
+/// Which model serves each step: a router when `--route` names one or `[router]` is configured
+/// and no `--model` pins a model; otherwise one model for the whole session.
+pub fn routing(
+    ws: &Workspace,
+    model: Option<&str>,
+    route: Option<&str>,
+    max_cost: Option<f64>,
+) -> Result<Routing, ExitError> {
+    let cfg = &ws.loaded.config;
+    let env = |k: &str| std::env::var(k).ok();
+    let known: Vec<String> = cfg.models.keys().cloned().collect();
+    let use_router = route.is_some() || model.is_none();
+    let router = if use_router {
+        crate::router::select(cfg.router.as_ref(), &cfg.routers, route)
+            .and_then(|sel| {
+                sel.map(|(table, rc)| Router::for_table(&table, rc, &known))
+                    .transpose()
+            })
+            .map_err(|e| ExitError::usage(e.to_string()))?
+    } else {
+        None
+    };
+    let single = match router {
+        Some(_) => None,
+        None => {
+            let resolved = resolve_model(cfg, model, &env)?;
+            let client = client_for(&resolved).map_err(|e| ExitError::usage(e.to_string()))?;
+            let why = match model {
+                Some(m) => format!("pinned with --model {m}"),
+                None if !cfg.model.is_empty() => "the configured default model".to_string(),
+                None => "picked from the API key in the environment".to_string(),
+            };
+            Some((
+                Entry {
+                    model: resolved,
+                    client,
+                },
+                why,
+            ))
+        }
+    };
+    let budget = match max_cost.or(cfg.max_cost) {
+        Some(usd) => Some(Budget::new(usd).map_err(|e| ExitError::usage(e.to_string()))?),
+        None => None,
+    };
+    Ok(Routing::new(RoutingSetup {
+        config: cfg.clone(),
+        env: Box::new(env),
+        single,
+        router,
+        budget,
+    }))
 }

@@ -1,0 +1,66 @@
+//! One model request with retries, streamed text going out as deltas; stops at once on interrupt.
+
+use super::events::Event;
+use super::session::Emit;
+use crate::conversation::Completion;
+use crate::provider::{with_retries, ModelClient, ProviderError, Request, RetryPolicy};
+use std::sync::Mutex;
+
+pub enum RequestError {
+    Interrupted,
+    Provider(ProviderError),
+}
+
+pub async fn complete(
+    client: &dyn ModelClient,
+    retry: RetryPolicy,
+    cancel: &crate::cancel::Cancel,
+    req: &Request<'_>,
+    emit: Emit<'_>,
+) -> Result<Completion, RequestError> {
+    let emit_cell = Mutex::new(emit);
+    let send = |e: Event| {
+        if let Ok(mut emit) = emit_cell.lock() {
+            emit(e);
+        }
+    };
+    let notice = |n: crate::provider::RetryNotice| {
+        send(Event::Error {
+            message: format!(
+                "{} (attempt {}; retrying in {} ms)",
+                n.message,
+                n.attempt,
+                n.delay.as_millis()
+            ),
+            retrying: true,
+        })
+    };
+    let result = tokio::select! {
+        r = with_retries(retry, notice, || async {
+            let mut sink = |t: &str| send(Event::TextDelta { text: t.to_string() });
+            client.complete(req, &mut sink).await
+        }) => Some(r),
+        _ = cancel.cancelled() => None,
+    };
+    match result {
+        None => Err(RequestError::Interrupted),
+        Some(r) => r.map_err(RequestError::Provider),
+    }
+}
+
+/// The provider's message with a hint for the errors users can fix themselves.
+pub fn provider_message(e: &ProviderError) -> String {
+    match e {
+        ProviderError::Status {
+            status: 401 | 403, ..
+        } => {
+            format!(
+                "{e}. Check the API key (the provider's api_key_env variable) and its permissions"
+            )
+        }
+        ProviderError::Status { status: 404, .. } => {
+            format!("{e}. Check the model name and the provider's base_url")
+        }
+        _ => e.to_string(),
+    }
+}

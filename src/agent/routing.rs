@@ -1,0 +1,257 @@
+//! Which model serves each request. The session reports what happened (tool outcomes, cost,
+//! context fill); this turns it into router signals, resolves the chosen `[models.*]` key to a
+//! client (once per key, kept for the session), checks the budget, and keeps per-model totals.
+
+use crate::config::{resolve_model, Config, ResolvedModel};
+use crate::conversation::Usage;
+use crate::provider::{client_for, ModelClient};
+use crate::router::{
+    context_fill_pct, failure_note, is_hard_failure, step_kind, tool_outcome, Budget, BudgetCheck,
+    LoopDetector, Router, Signals, StepKind, ToolOutcome,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A resolved model and its client.
+pub struct Entry {
+    pub model: ResolvedModel,
+    pub client: Box<dyn ModelClient>,
+}
+
+/// Totals of one model over the session, for `session.finished`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModelTotals {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: Option<f64>,
+}
+
+/// The model chosen for one request.
+pub struct Choice {
+    pub entry: Arc<Entry>,
+    pub kind: StepKind,
+    pub reason: String,
+}
+
+pub struct Routing {
+    config: Config,
+    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pool: BTreeMap<String, Arc<Entry>>,
+    /// The model used when there is no router (pinned or configured).
+    single: Option<(String, String)>,
+    router: Option<Router>,
+    budget: Option<Budget>,
+    loops: LoopDetector,
+    first_after_user: bool,
+    last_results: Vec<ToolOutcome>,
+    failures: u32,
+    last_failure: Option<String>,
+    looping: bool,
+    pub totals: BTreeMap<String, ModelTotals>,
+}
+
+/// How routing is set up for a session.
+pub struct RoutingSetup {
+    pub config: Config,
+    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    /// The model when no router is used, already resolved, and why it was picked.
+    pub single: Option<(Entry, String)>,
+    pub router: Option<Router>,
+    pub budget: Option<Budget>,
+}
+
+impl Routing {
+    pub fn new(setup: RoutingSetup) -> Self {
+        let mut pool = BTreeMap::new();
+        let single = setup.single.map(|(entry, reason)| {
+            let label = entry.model.label.clone();
+            pool.insert(label.clone(), Arc::new(entry));
+            (label, reason)
+        });
+        Routing {
+            config: setup.config,
+            env: setup.env,
+            pool,
+            single,
+            router: setup.router,
+            budget: setup.budget,
+            loops: LoopDetector::new(),
+            first_after_user: false,
+            last_results: Vec::new(),
+            failures: 0,
+            last_failure: None,
+            looping: false,
+            totals: BTreeMap::new(),
+        }
+    }
+
+    /// A placeholder, for moving the real one out of the setup.
+    pub(crate) fn empty() -> Self {
+        Routing::new(RoutingSetup {
+            config: Config::default(),
+            env: Box::new(|_| None),
+            single: None,
+            router: None,
+            budget: None,
+        })
+    }
+
+    /// The model named when the session starts.
+    pub fn initial_label(&self) -> String {
+        match (&self.single, &self.router) {
+            (Some((label, _)), _) => label.clone(),
+            (None, Some(r)) => r.current_rung().to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// A new user message: the next request is a `plan` step and loop detection starts over.
+    pub fn user_message(&mut self) {
+        self.first_after_user = true;
+        self.last_results.clear();
+        self.loops.reset();
+    }
+
+    /// Picks the model for the next request. `last_input_tokens` feeds the context-fill signal.
+    pub fn choose(
+        &mut self,
+        steps_so_far: u32,
+        cost: f64,
+        last_input_tokens: u64,
+        compact: bool,
+    ) -> Result<Choice, String> {
+        let kind = if compact {
+            StepKind::Compact
+        } else {
+            step_kind(self.first_after_user, &self.last_results)
+        };
+        let (key, reason) = match (&mut self.router, &self.single) {
+            (Some(router), _) => {
+                let window = self
+                    .pool
+                    .get(router.current_rung())
+                    .and_then(|e| e.model.context_window);
+                let s = Signals {
+                    step: kind,
+                    consecutive_failures: self.failures,
+                    steps: steps_so_far,
+                    cost_usd: cost,
+                    context_fill_pct: context_fill_pct(last_input_tokens, window),
+                    user_model: None,
+                    looping: self.looping,
+                    last_failure: self.last_failure.clone(),
+                };
+                let d = router.decide(&s);
+                (d.model, d.reason)
+            }
+            (None, Some((label, why))) => (label.clone(), format!("{kind}: {why}")),
+            (None, None) => return Err("no model to route to".into()),
+        };
+        let entry = self.entry(&key)?;
+        Ok(Choice {
+            entry,
+            kind,
+            reason,
+        })
+    }
+
+    /// The router's fallback model, if it differs from `failed`.
+    pub fn fallback(&mut self, failed: &str) -> Option<Arc<Entry>> {
+        let key = self.router.as_ref()?.fallback()?.to_string();
+        if key == failed {
+            return None;
+        }
+        self.entry(&key).ok()
+    }
+
+    fn entry(&mut self, key: &str) -> Result<Arc<Entry>, String> {
+        if let Some(e) = self.pool.get(key) {
+            return Ok(e.clone());
+        }
+        let model =
+            resolve_model(&self.config, Some(key), &*self.env).map_err(|e| e.to_string())?;
+        let client = client_for(&model).map_err(|e| e.to_string())?;
+        let entry = Arc::new(Entry { model, client });
+        self.pool.insert(key.to_string(), entry.clone());
+        Ok(entry)
+    }
+
+    /// Checks the budget before a request whose input is about `input_tokens`.
+    pub fn check_budget(&mut self, entry: &Entry, spent: f64, input_tokens: u64) -> BudgetCheck {
+        let Some(budget) = self.budget.as_mut() else {
+            return BudgetCheck::Ok;
+        };
+        let requests: u64 = self.totals.values().map(|t| t.requests).sum();
+        let output: u64 = self.totals.values().map(|t| t.output_tokens).sum();
+        let avg_output = if requests == 0 {
+            0.0
+        } else {
+            output as f64 / requests as f64
+        };
+        let prices = entry.model.prices.map(|p| crate::router::Prices {
+            input: p.input,
+            cached_input: p.cached_input,
+            cache_write: p.input,
+            output: p.output,
+        });
+        budget.check(spent, input_tokens, avg_output, prices.as_ref())
+    }
+
+    pub fn max_cost(&self) -> Option<f64> {
+        self.budget.as_ref().map(|b| b.max_cost())
+    }
+
+    /// Adds one request's usage; returns its cost when the model's prices are known.
+    pub fn record_usage(&mut self, model: &ResolvedModel, usage: Usage) -> Option<f64> {
+        let cost = model.prices.map(|p| {
+            p.cost(
+                usage.input_tokens,
+                usage.cached_input_tokens,
+                usage.output_tokens,
+            )
+        });
+        let t = self.totals.entry(model.label.clone()).or_default();
+        t.requests += 1;
+        t.input_tokens += usage.input_tokens;
+        t.cached_input_tokens += usage.cached_input_tokens;
+        t.output_tokens += usage.output_tokens;
+        if let Some(c) = cost {
+            *t.cost_usd.get_or_insert(0.0) += c;
+        }
+        self.first_after_user = false;
+        cost
+    }
+
+    /// Whether this call repeats the previous two exactly (it is then not run).
+    pub fn is_loop(&mut self, name: &str, arguments: &str) -> bool {
+        let looping = self.loops.observe(name, arguments);
+        self.looping |= looping;
+        looping
+    }
+
+    /// Starts a new batch of tool results.
+    pub fn begin_step(&mut self) {
+        self.last_results.clear();
+        self.looping = false;
+    }
+
+    pub fn record_result(&mut self, name: &str, arguments: &str, ok: bool, output: &str) {
+        let outcome = tool_outcome(name, ok, output);
+        if is_hard_failure(&outcome) {
+            self.last_failure = Some(failure_note(name, arguments, outcome.2, output));
+        }
+        self.last_results.push(outcome);
+    }
+
+    /// Ends a batch: tells the router whether the step failed.
+    pub fn end_step(&mut self) {
+        let failed = self.last_results.iter().any(is_hard_failure) || self.looping;
+        if let Some(r) = self.router.as_mut() {
+            r.record_outcome(!failed);
+        }
+        self.failures = if failed { self.failures + 1 } else { 0 };
+    }
+}

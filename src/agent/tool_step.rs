@@ -1,0 +1,113 @@
+//! Running the model's tool calls: loop detection, the permission gate, the tool itself, and the
+//! result (secrets redacted) into history.
+
+use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
+use super::session::{Emit, Session};
+use crate::conversation::{Item, ToolCall};
+use crate::sandbox::approval::{self, Answer};
+use crate::sandbox::Decision;
+
+impl Session {
+    /// Runs one call and appends its result. Err only when the user interrupted.
+    pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<(), ()> {
+        let arguments = serde_json::from_str(&call.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        emit(Event::ToolCall {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            arguments: arguments.clone(),
+        });
+        let result = if self.routing.is_loop(&call.name, &call.arguments) {
+            Err(crate::tools::ToolError(format!(
+                "you made this exact `{}` call three times in a row; it was not run again. Its result will not change: try a different approach",
+                call.name
+            )))
+        } else {
+            match self.permit(call, &arguments, emit).await {
+                Ok(()) => {
+                    self.setup
+                        .registry
+                        .run(&call.name, &call.arguments, &self.setup.tools)
+                        .await
+                }
+                Err(refusal) => Err(crate::tools::ToolError(refusal)),
+            }
+        };
+        let interrupted = self.setup.tools.cancel.is_cancelled();
+        let (ok, output) = match result {
+            Ok(out) => (true, out),
+            Err(e) => (false, format!("error: {e}")),
+        };
+        let output = self.setup.redactor.redact(&output);
+        self.routing
+            .record_result(&call.name, &call.arguments, ok, &output);
+        emit(Event::ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            ok,
+            output: clip(&output, EVENT_OUTPUT_LIMIT),
+        });
+        self.push(Item::ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            output,
+            is_error: !ok,
+        });
+        if interrupted {
+            Err(())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Passes the call through the permission gate, asking the front end when a rule or the
+    /// approval policy says so. Err carries the refusal for the model.
+    async fn permit(
+        &self,
+        call: &ToolCall,
+        arguments: &serde_json::Value,
+        emit: Emit<'_>,
+    ) -> Result<(), String> {
+        let mutates = self
+            .setup
+            .registry
+            .get(&call.name)
+            .is_some_and(|t| t.mutates());
+        let subjects = approval::subjects(&call.name, arguments);
+        let reason = match self.setup.gate.decide_all(&call.name, &subjects, mutates) {
+            Decision::Allow => return Ok(()),
+            Decision::Deny(reason) => return Err(format!(
+                "not permitted: {reason}. Do something else, or ask the user to change the rule"
+            )),
+            Decision::Ask(reason) => reason,
+        };
+        let request = approval::Request {
+            id: call.id.clone(),
+            tool: call.name.clone(),
+            arguments: arguments.clone(),
+            reason,
+        };
+        emit(Event::ApprovalRequest(request.clone()));
+        let answer = self.setup.approver.ask(&request).await;
+        emit(Event::ApprovalDecision {
+            id: call.id.clone(),
+            answer: answer.clone(),
+        });
+        match answer {
+            Answer::Once => Ok(()),
+            Answer::Always => {
+                for s in &subjects {
+                    self.setup.gate.allow_for_session(&call.name, Some(s));
+                }
+                if subjects.is_empty() {
+                    self.setup.gate.allow_for_session(&call.name, None);
+                }
+                Ok(())
+            }
+            Answer::Deny { note } => Err(match note {
+                Some(n) => format!("not permitted: {n}"),
+                None => "the user denied this call".to_string(),
+            }),
+        }
+    }
+}
