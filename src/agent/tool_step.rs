@@ -76,9 +76,11 @@ impl Session {
         let subjects = approval::subjects(&call.name, arguments);
         let reason = match self.setup.gate.decide_all(&call.name, &subjects, mutates) {
             Decision::Allow => return Ok(()),
-            Decision::Deny(reason) => return Err(format!(
+            Decision::Deny(reason) => {
+                return Err(format!(
                 "not permitted: {reason}. Do something else, or ask the user to change the rule"
-            )),
+            ))
+            }
             Decision::Ask(reason) => reason,
         };
         let request = approval::Request {

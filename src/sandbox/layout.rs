@@ -18,6 +18,9 @@ pub(crate) struct WriteLayout {
     pub(crate) roots: Vec<PathBuf>,
     /// Paths that stay read-only although a root contains them.
     pub(crate) protected: Vec<PathBuf>,
+    /// Every writable directory before nesting was folded (the workspace may lie inside /tmp):
+    /// a protected path is pinned relative to the deepest of these that holds it.
+    pub(crate) bases: Vec<PathBuf>,
 }
 
 impl WriteLayout {
@@ -28,6 +31,7 @@ impl WriteLayout {
             return WriteLayout {
                 roots: Vec::new(),
                 protected,
+                bases: Vec::new(),
             };
         }
         let mut candidates = vec![policy.workspace.clone()];
@@ -38,11 +42,15 @@ impl WriteLayout {
                 .iter()
                 .filter_map(|p| p.canonicalize().ok()),
         );
-        let roots = outermost(candidates)
+        let roots = outermost(candidates.clone())
             .into_iter()
             .filter(|root| !protected.iter().any(|p| root.starts_with(p)))
             .collect();
-        WriteLayout { roots, protected }
+        WriteLayout {
+            roots,
+            protected,
+            bases: candidates,
+        }
     }
 
     /// `Err(reason)` when `path` (canonical) must not be written.
@@ -78,7 +86,13 @@ impl WriteLayout {
             .protected
             .iter()
             .filter_map(|p| {
-                let root = self.roots.iter().find(|r| p.starts_with(r))?;
+                // The deepest root holding the path: a workspace inside /tmp must be pinned
+                // relative to the workspace, or the whole workspace would be pinned read-only.
+                let root = self
+                    .bases
+                    .iter()
+                    .filter(|r| p.starts_with(r))
+                    .max_by_key(|r| r.components().count())?;
                 pin_point(p, root)
             })
             .collect();
@@ -134,7 +148,25 @@ mod tests {
         WriteLayout {
             roots: roots.iter().map(|p| p.to_path_buf()).collect(),
             protected: protected.iter().map(|p| p.to_path_buf()).collect(),
+            bases: roots.iter().map(|p| p.to_path_buf()).collect(),
         }
+    }
+
+    #[test]
+    fn a_workspace_inside_a_temp_dir_is_pinned_relative_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().canonicalize().unwrap();
+        let ws = tmp.join("ws");
+        std::fs::create_dir_all(&ws).unwrap();
+        let l = WriteLayout {
+            roots: vec![tmp.clone()],
+            protected: vec![ws.join(".git")],
+            bases: vec![ws.clone(), tmp],
+        };
+        assert!(
+            l.pins().is_empty(),
+            "the workspace itself must not be pinned read-only"
+        );
     }
 
     #[test]

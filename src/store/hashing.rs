@@ -10,7 +10,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 /// Below this many files, starting threads costs more than it saves.
-const PARALLEL_FROM: usize = 256000;
+const PARALLEL_FROM: usize = 256;
 const MAX_THREADS: usize = 4;
 
 /// The blob of each file in `todo`, in order; `None` for a file that vanished or cannot be read
