@@ -43,6 +43,8 @@ pub enum Command {
         /// Sessions of every workspace.
         #[arg(long)]
         all: bool,
+        #[command(subcommand)]
+        command: Option<SessionsCommand>,
     },
     /// Run a command under the sandbox policy, to see what it allows.
     Sandbox {
@@ -65,6 +67,17 @@ pub enum Command {
     Memory {
         #[command(subcommand)]
         command: Option<MemoryCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// One session: its summary, and with --routes the router's decision for every step.
+    Show {
+        id: String,
+        /// Print the routing decision table.
+        #[arg(long)]
+        routes: bool,
     },
 }
 

@@ -1,7 +1,7 @@
 //! The `reins` binary: parse the command line and hand off to a front end.
 
 use clap::Parser;
-use reins::cli::{Cli, Command};
+use reins::cli::{Cli, Command, SessionsCommand};
 use reins::ui::{self, ExitError};
 
 fn main() {
@@ -33,7 +33,11 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::ApplyPatch { file }) => {
             runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
         }
-        Some(Command::Sessions { all }) => ui::sessions_cmd::list(all, cli.global),
+        Some(Command::Sessions { all, command: None }) => ui::sessions_cmd::list(all, cli.global),
+        Some(Command::Sessions {
+            command: Some(SessionsCommand::Show { id, routes }),
+            ..
+        }) => ui::sessions_cmd::show(&id, routes, cli.global),
         Some(Command::Memory { command }) => ui::sessions_cmd::memory(command, cli.global),
         None => Err(ExitError::usage(
             "the interactive UI is not built yet; use `reins exec \"TASK\"` (see reins --help)",

@@ -272,3 +272,34 @@ fn unknown_model_in_router_is_a_config_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fsat"));
 }
+
+#[test]
+fn sessions_show_prints_the_routing_table() {
+    let strong = MockServer::start(vec![shell("true")]);
+    let fast = MockServer::start(vec![Reply::text("done")]);
+    let home = two_model_home(&fast, &strong, ROUTER);
+    let ws = calc_workspace();
+    let out = reins(home.path())
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("go")
+        .output()
+        .unwrap();
+    let id = events(&out.stdout)[0]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = reins(home.path())
+        .args(["sessions", "show", &id, "--routes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("   1  strong") && text.contains("plan: rules[0]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("   2  fast") && text.contains("act: default -> fast"),
+        "{text}"
+    );
+}

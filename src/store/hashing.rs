@@ -26,25 +26,33 @@ pub(crate) fn hash_files(
     if todo.len() < PARALLEL_FROM || threads < 2 {
         return hash_all(repo, workspace, todo);
     }
-    let dir = repo.path();
-    let chunk = todo.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = todo
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || hash_all(&Repository::open_bare(dir)?, workspace, part))
-            })
-            .collect();
-        let mut out = Vec::with_capacity(todo.len());
-        for h in handles {
-            let part = h.join().map_err(|_| CheckpointError::Io {
-                context: "hashing workspace files".into(),
-                source: std::io::Error::other("a hashing thread panicked"),
-            })??;
-            out.extend(part);
-        }
-        Ok(out)
-    })
+    let _ = threads;
+    hash_into_pack(repo.path(), workspace, todo)
+}
+
+fn hash_into_pack(
+    dir: &Path,
+    workspace: &Path,
+    todo: &[&Scanned],
+) -> Result<Vec<Option<Leaf>>, CheckpointError> {
+    let t = std::time::Instant::now();
+    let repo = Repository::open_bare(dir)?;
+    let odb = repo.odb()?;
+    let mempack = odb.add_new_mempack_backend(1000)?;
+    let leaves = hash_all(&repo, workspace, todo)?;
+    eprintln!("mempack writes {:?}", t.elapsed());
+    let mut buf = git2::Buf::new();
+    mempack.dump(&repo, &mut buf)?;
+    eprintln!("dump {:?} {} bytes", t.elapsed(), buf.len());
+    let mut w = odb.packwriter()?;
+    std::io::Write::write_all(&mut w, &buf).map_err(|e| CheckpointError::Io {
+        context: "pack".into(),
+        source: e,
+    })?;
+    w.commit()?;
+    eprintln!("packwriter {:?}", t.elapsed());
+    mempack.reset()?;
+    Ok(leaves)
 }
 
 fn hash_all(

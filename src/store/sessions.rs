@@ -157,3 +157,24 @@ pub fn latest(reins_home: &Path, workspace: &Path) -> Result<String, TranscriptE
         .map(|i| i.id)
         .ok_or(TranscriptError::NoneToContinue)
 }
+
+/// The `route` events of a transcript: (step, model, reason), for `reins sessions show --routes`.
+pub fn routes(path: &Path) -> Result<Vec<(u64, String, String)>, TranscriptError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TranscriptError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("type").and_then(Value::as_str) == Some("route"))
+        .map(|v| {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            (
+                v.get("step").and_then(Value::as_u64).unwrap_or(0),
+                s("model"),
+                s("reason"),
+            )
+        })
+        .collect())
+}

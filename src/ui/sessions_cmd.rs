@@ -49,6 +49,38 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
     Ok(0)
 }
 
+/// `reins sessions show ID [--routes]`.
+pub fn show(id: &str, routes: bool, global: GlobalArgs) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    let loaded =
+        sessions::load_by_id(ws.home()?, id).map_err(|e| ExitError::usage(e.to_string()))?;
+    let i = &loaded.info;
+    println!(
+        "session   {}\nworkspace {}\nstarted   {}\nprompt    {}",
+        i.id,
+        i.workspace,
+        timestamp(i.started_at),
+        i.prompt.lines().next().unwrap_or("")
+    );
+    let cost = i
+        .cost_usd
+        .map_or("unknown".to_string(), |c| format!("${c:.4}"));
+    println!(
+        "steps     {}\ntokens    {} in / {} out\ncost      {cost}\nstatus    {}",
+        i.steps, i.input_tokens, i.output_tokens, i.status
+    );
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    if routes {
+        println!("\n{:>4}  {:<20} REASON", "STEP", "MODEL");
+        for r in sessions::routes(&i.path).map_err(|e| ExitError::failure(e.to_string()))? {
+            println!("{:>4}  {:<20} {}", r.0, r.1, r.2);
+        }
+    }
+    Ok(0)
+}
+
 fn timestamp(secs: u64) -> String {
     let (y, m, d) = crate::agent::prompt::civil_from_days((secs / 86_400) as i64);
     let t = secs % 86_400;
