@@ -19,6 +19,11 @@ impl Canceller {
     pub fn cancel(&self) {
         self.0.send_replace(true);
     }
+
+    /// Clears a cancellation, so an interactive session can start its next turn.
+    pub fn reset(&self) {
+        self.0.send_replace(false);
+    }
 }
 
 impl Cancel {

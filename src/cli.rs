@@ -7,13 +7,42 @@ use std::path::PathBuf;
 #[command(
     name = "reins",
     version,
-    about = "A terminal coding agent: any model, any provider, your rules."
+    about = "A terminal coding agent: any model, any provider, your rules.",
+    long_about = "A terminal coding agent: any model, any provider, your rules.\n\nWithout a subcommand, reins opens the interactive terminal UI in the workspace (optionally sending PROMPT first). Use `reins exec` for headless runs.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
+    pub tui: TuiArgs,
+    #[command(flatten)]
     pub global: GlobalArgs,
+}
+
+/// Options of the interactive UI (`reins` without a subcommand).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TuiArgs {
+    /// A first prompt to send when the UI opens.
+    pub prompt: Option<String>,
+    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
+    #[arg(short, long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Reopen the session ID.
+    #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
+    pub resume: Option<String>,
+    /// Reopen the latest session of this workspace.
+    #[arg(long = "continue")]
+    pub continue_last: bool,
+    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
+    #[arg(long, value_name = "MODE")]
+    pub sandbox: Option<crate::sandbox::SandboxMode>,
+    /// Let sandboxed commands use the network.
+    #[arg(long)]
+    pub network: bool,
+    /// Use the router of [routers.NAME].
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
 }
 
 /// Options every subcommand understands.

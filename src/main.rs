@@ -39,8 +39,6 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             ..
         }) => ui::sessions_cmd::show(&id, routes, cli.global),
         Some(Command::Memory { command }) => ui::sessions_cmd::memory(command, cli.global),
-        None => Err(ExitError::usage(
-            "the interactive UI is not built yet; use `reins exec \"TASK\"` (see reins --help)",
-        )),
+        None => runtime.block_on(ui::tui::run(cli.tui, cli.global)),
     }
 }

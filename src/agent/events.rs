@@ -56,6 +56,32 @@ pub enum Event {
         #[serde(flatten)]
         answer: crate::sandbox::approval::Answer,
     },
+    /// A check (`--check`, `[checks]`) ran after the model ended its turn.
+    #[serde(rename = "check")]
+    Check {
+        command: String,
+        passed: bool,
+        exit_code: Option<i32>,
+        duration_ms: u64,
+        summary: String,
+    },
+    /// The workspace was checkpointed before a step that changed files.
+    #[serde(rename = "checkpoint")]
+    Checkpoint {
+        id: String,
+        step: u32,
+        files_changed: Vec<String>,
+    },
+    /// An MCP server changed state (starting, ready, failed, restarting).
+    #[serde(rename = "mcp.status")]
+    McpStatus {
+        server: String,
+        state: String,
+        error: Option<String>,
+    },
+    /// Something worth telling the user that is not an error (a hook's non-blocking failure).
+    #[serde(rename = "warning")]
+    Warning { message: String },
     /// The history was compacted to fit the context window.
     #[serde(rename = "compacted")]
     Compacted {
@@ -100,6 +126,8 @@ pub enum Status {
     MaxSteps,
     /// `--max-cost` would have been crossed by the next request.
     Budget,
+    /// The checks still failed when steps or budget ran out.
+    ChecksFailed,
     Interrupted,
 }
 
@@ -110,6 +138,7 @@ impl Status {
             Status::Done => 0,
             Status::Error => 1,
             Status::MaxSteps | Status::Budget => 3,
+            Status::ChecksFailed => 4,
             Status::Interrupted => 130,
         }
     }

@@ -4,6 +4,7 @@
 mod compact;
 mod compact_step;
 pub mod events;
+pub mod extension;
 pub mod instructions;
 pub mod prompt;
 mod request;

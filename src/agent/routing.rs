@@ -232,6 +232,14 @@ impl Routing {
         looping
     }
 
+    /// Feedback the harness gave the model (failing checks, a stop hook): the next step is a
+    /// `fix`, counted as a failed step for escalation.
+    pub fn after_feedback(&mut self) {
+        self.first_after_user = false;
+        self.last_results = vec![("checks".to_string(), false, None)];
+        self.end_step();
+    }
+
     /// Starts a new batch of tool results.
     pub fn begin_step(&mut self) {
         self.last_results.clear();

@@ -3,6 +3,7 @@
 
 use super::compact;
 use super::events::{Event, Status};
+use super::extension::{Extension, StopVerdict};
 use super::request::{complete, provider_message, RequestError};
 use super::routing::Routing;
 use crate::config::ResolvedModel;
@@ -32,6 +33,8 @@ pub struct SessionSetup {
     pub transcript: Option<TranscriptWriter>,
     /// History of a resumed session.
     pub history: Vec<Item>,
+    /// Whether this continues an earlier session (its transcript already has a header).
+    pub resumed: bool,
     pub redactor: Redactor,
     /// Compact when the next request would pass this share of the model's context window.
     pub compact_threshold: f64,
@@ -39,6 +42,8 @@ pub struct SessionSetup {
     pub gate: Gate,
     /// Who answers when the gate asks.
     pub approver: Box<dyn Approver>,
+    /// Checks, hooks and other participants, called at their moments of the turn.
+    pub extensions: Vec<Box<dyn Extension>>,
 }
 
 pub struct Session {
@@ -56,6 +61,8 @@ pub struct Session {
     pub(super) last_context: Option<(u64, usize)>,
     /// The context window of the model of the last request.
     window: Option<u64>,
+    /// An extension judged the work unfinished at the last stop (failing checks).
+    unfinished: bool,
 }
 
 /// Where events go; a closure for exec, a channel for the TUI.
@@ -80,6 +87,7 @@ impl Session {
             last_text: String::new(),
             last_context: None,
             window: None,
+            unfinished: false,
         }
     }
 
@@ -161,6 +169,20 @@ impl Session {
         }
     }
 
+    /// The transcript header `reins sessions` lists, written with the first prompt.
+    fn write_meta(&self, prompt: &str) {
+        let started_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let _ = self.record(&Record::Meta {
+            session_id: self.setup.id.clone(),
+            workspace: self.setup.tools.root.display().to_string(),
+            started_at,
+            prompt: prompt.to_string(),
+        });
+    }
+
     pub(super) fn push(&mut self, item: Item) {
         let _ = self.record(&Record::HistoryItem { item: item.clone() });
         self.history.push(item);
@@ -173,16 +195,64 @@ impl Session {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;
         let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
-        let text = if first {
+        let mut text = if first {
             super::prompt::first_user_message(task, &self.setup.tools.root)
         } else {
             task.to_string()
         };
+        if !self.setup.resumed && self.history.is_empty() {
+            self.write_meta(task);
+        }
+        for context in self.extension_context(first, task, emit).await {
+            text.push_str(&format!(
+                "\n\n<context source=\"hook\">\n{}\n</context>",
+                context.trim_end()
+            ));
+        }
+        self.unfinished = false;
         self.push(Item::User { text });
         self.routing.user_message();
         let status = self.turn_loop(emit).await;
         self.sync_transcript();
         status
+    }
+
+    /// Context the extensions add to a prompt: at session start, and for every prompt.
+    async fn extension_context(&self, first: bool, task: &str, emit: Emit<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        for ext in &self.setup.extensions {
+            if first {
+                out.extend(ext.session_start(emit).await);
+            }
+            out.extend(ext.user_prompt(task, emit).await);
+        }
+        out
+    }
+
+    /// Asks every extension whether the turn may end; their messages go to the model as one.
+    async fn stop_verdict(&mut self, emit: Emit<'_>) -> Option<String> {
+        let mut messages = Vec::new();
+        let mut unfinished = false;
+        for ext in &self.setup.extensions {
+            if let StopVerdict::Continue {
+                message,
+                unfinished: u,
+            } = ext.stop(&self.last_text, emit).await
+            {
+                messages.push(message);
+                unfinished |= u;
+            }
+        }
+        self.unfinished = unfinished;
+        (!messages.is_empty()).then(|| messages.join("\n\n"))
+    }
+
+    /// Out of steps or budget while checks still fail is its own outcome.
+    fn ended(&self, status: Status) -> Status {
+        match status {
+            Status::MaxSteps | Status::Budget if self.unfinished => Status::ChecksFailed,
+            other => other,
+        }
     }
 
     async fn turn_loop(&mut self, emit: Emit<'_>) -> Status {
@@ -195,15 +265,22 @@ impl Session {
                     message: format!("stopped after {} steps (--max-steps)", self.steps),
                     retrying: false,
                 });
-                return Status::MaxSteps;
+                return self.ended(Status::MaxSteps);
             }
             self.maybe_compact(emit, false).await;
             let completion = match self.step(emit).await {
                 Ok(c) => c,
-                Err(status) => return status,
+                Err(status) => return self.ended(status),
             };
             if completion.tool_calls.is_empty() {
-                return Status::Done;
+                match self.stop_verdict(emit).await {
+                    Some(message) => {
+                        self.routing.after_feedback();
+                        self.push(Item::User { text: message });
+                        continue;
+                    }
+                    None => return Status::Done,
+                }
             }
             self.routing.begin_step();
             for call in &completion.tool_calls {

@@ -23,15 +23,7 @@ impl Session {
                 call.name
             )))
         } else {
-            match self.permit(call, &arguments, emit).await {
-                Ok(()) => {
-                    self.setup
-                        .registry
-                        .run(&call.name, &call.arguments, &self.setup.tools)
-                        .await
-                }
-                Err(refusal) => Err(crate::tools::ToolError(refusal)),
-            }
+            self.guarded_run(call, &arguments, emit).await
         };
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let (ok, output) = match result {
@@ -39,6 +31,9 @@ impl Session {
             Err(e) => (false, format!("error: {e}")),
         };
         let output = self.setup.redactor.redact(&output);
+        for ext in &self.setup.extensions {
+            ext.post_tool(call, ok, &output, emit).await;
+        }
         self.routing
             .record_result(&call.name, &call.arguments, ok, &output);
         emit(Event::ToolResult {
@@ -58,6 +53,37 @@ impl Session {
         } else {
             Ok(())
         }
+    }
+
+    /// Hooks, then the permission gate, then the tool.
+    async fn guarded_run(
+        &self,
+        call: &ToolCall,
+        arguments: &serde_json::Value,
+        emit: Emit<'_>,
+    ) -> crate::tools::ToolResult {
+        if let Err(reason) = self.pre_tool(call, emit).await {
+            return Err(crate::tools::ToolError(format!(
+                "blocked by a hook: {reason}"
+            )));
+        }
+        match self.permit(call, arguments, emit).await {
+            Ok(()) => {
+                self.setup
+                    .registry
+                    .run(&call.name, &call.arguments, &self.setup.tools)
+                    .await
+            }
+            Err(refusal) => Err(crate::tools::ToolError(refusal)),
+        }
+    }
+
+    /// Lets every extension veto the call; the first refusal wins.
+    async fn pre_tool(&self, call: &ToolCall, emit: Emit<'_>) -> Result<(), String> {
+        for ext in &self.setup.extensions {
+            ext.pre_tool(call, emit).await?;
+        }
+        Ok(())
     }
 
     /// Passes the call through the permission gate, asking the front end when a rule or the

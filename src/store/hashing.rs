@@ -42,7 +42,12 @@ fn hash_into_pack(
     let leaves = hash_all(&repo, workspace, todo)?;
     eprintln!("mempack writes {:?}", t.elapsed());
     let mut buf = git2::Buf::new();
-    mempack.dump(&repo, &mut buf)?;
+    let mut pb = repo.packbuilder()?;
+    for l in leaves.iter().flatten() {
+        pb.insert_object(l.oid, None)?;
+    }
+    pb.write_buf(&mut buf)?;
+    drop(pb);
     eprintln!("dump {:?} {} bytes", t.elapsed(), buf.len());
     let mut w = odb.packwriter()?;
     std::io::Write::write_all(&mut w, &buf).map_err(|e| CheckpointError::Io {

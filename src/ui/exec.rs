@@ -1,87 +1,53 @@
 //! `reins exec`: the headless front end. Never waits for a human; JSON Lines or readable progress;
 //! the exit code says how the session ended.
 
+use super::session_builder::{self, Built, Resume, SessionOptions};
 use super::{setup, ExitError};
-use crate::agent::{Event, Session, SessionSetup, Status};
+use crate::agent::{Event, Session, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
-use crate::provider::retry_policy;
 use crate::sandbox::approval::{Approval, NeverAsk};
-use crate::store::sessions::{self, LoadedSession};
-use crate::store::transcript::{Record, TranscriptWriter};
-use crate::tools::Registry;
 use std::io::{Read, Write};
 
 /// Runs `reins exec` and returns the process exit code.
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let task = read_task(args.prompt.as_deref())?;
     let ws = setup::workspace(&global)?;
-    let cfg = &ws.loaded.config;
-    let routing = setup::routing(
-        &ws,
-        args.model.as_deref(),
-        args.route.as_deref(),
-        args.max_cost,
-    )?;
-    let resumed = resume(&ws, &args)?;
-    let id = resumed
-        .as_ref()
-        .map_or_else(crate::workspace::new_session_id, |r| r.info.id.clone());
-    let transcript = TranscriptWriter::open(ws.home()?, &id)
-        .map_err(|e| ExitError::failure(e.to_string()))?
-        .with_redactor(ws.redactor());
     let (canceller, cancel) = crate::cancel::pair();
-    let flags = setup::SandboxFlags {
-        mode: args.sandbox,
-        network: args.network,
+    let resume = match (&args.resume, args.continue_last) {
+        (Some(id), _) => Resume::Id(id.clone()),
+        (None, true) => Resume::Latest,
+        (None, false) => Resume::New,
     };
-    let tools = setup::tool_context(&ws, cancel, flags)?;
-    let gate = setup::gate(&ws, cfg.approval.unwrap_or(Approval::Never))?;
-    let builder = ws.system_builder();
-    let mut session = Session::new(SessionSetup {
-        id: id.clone(),
-        routing,
-        registry: Registry::builtin(),
-        tools,
-        retry: retry_policy(&cfg.retry),
-        max_steps: args.max_steps.or(cfg.max_steps).unwrap_or(50),
-        system: builder(),
-        system_builder: Some(Box::new(builder)),
-        transcript: Some(transcript),
-        history: resumed
-            .as_ref()
-            .map(|r| r.history.clone())
-            .unwrap_or_default(),
-        redactor: ws.redactor(),
-        compact_threshold: cfg.compact_threshold.unwrap_or(0.85),
-        gate,
+    let opts = SessionOptions {
+        model: args.model.clone(),
+        route: args.route.clone(),
+        max_cost: args.max_cost,
+        max_steps: args.max_steps,
+        sandbox: setup::SandboxFlags {
+            mode: args.sandbox,
+            network: args.network,
+        },
+        resume,
+        default_approval: Approval::Never,
         approver: Box::new(NeverAsk),
-    });
-    if resumed.is_none() {
-        let meta = Record::Meta {
-            session_id: id,
-            workspace: ws.root.display().to_string(),
-            started_at: unix_now(),
-            prompt: task.clone(),
-        };
-        session.record(&meta).map_err(ExitError::failure)?;
-    }
+        extensions: Vec::new(),
+    };
+    let Built {
+        mut session,
+        warnings,
+    } = session_builder::build(&ws, opts, cancel)?;
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             canceller.cancel();
         }
     });
     let mut out = Output { json: args.json };
-    let warnings = resumed
-        .map(|r| r.warnings)
-        .unwrap_or_default()
-        .into_iter()
-        .chain(ws.instruction_warnings());
     let mut emit = |e: Event| out.emit(&e);
     session.announce(session.started_event(), &mut emit);
-    for w in warnings {
+    for message in warnings {
         session.announce(
             Event::Error {
-                message: w,
+                message,
                 retrying: false,
             },
             &mut emit,
@@ -90,27 +56,6 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let status = session.run_turn(&task, &mut emit).await;
     session.announce(session.finished_event(status), &mut emit);
     finish(&session, status, &args)
-}
-
-/// The transcript to continue, for `--resume ID` and `--continue`.
-fn resume(ws: &setup::Workspace, args: &ExecArgs) -> Result<Option<LoadedSession>, ExitError> {
-    let id = match (&args.resume, args.continue_last) {
-        (Some(id), _) => id.clone(),
-        (None, true) => {
-            sessions::latest(ws.home()?, &ws.root).map_err(|e| ExitError::usage(e.to_string()))?
-        }
-        (None, false) => return Ok(None),
-    };
-    sessions::load_by_id(ws.home()?, &id)
-        .map(Some)
-        .map_err(|e| ExitError::usage(e.to_string()))
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
@@ -190,6 +135,12 @@ fn human_line(event: &Event) -> Option<String> {
                 one_line(output, 160)
             )
         }
+        Event::Check { command, passed, summary, .. } => {
+            format!("check `{command}`: {} {}", if *passed { "passed" } else { "FAILED" }, one_line(summary, 120))
+        }
+        Event::Checkpoint { step, files_changed, .. } => format!("  checkpoint before step {step}: {} files changed", files_changed.len()),
+        Event::McpStatus { server, state, error } => format!("mcp {server}: {state}{}", error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()),
+        Event::Warning { message } => format!("warning: {message}"),
         Event::BudgetWarning { spent_usd, projected_usd, max_cost_usd } => format!(
             "budget: ${spent_usd:.4} spent, ~${projected_usd:.4} after the next request, of ${max_cost_usd:.2}"
         ),

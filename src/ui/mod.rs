@@ -3,9 +3,11 @@
 pub mod checkpoint_cmd;
 pub mod config_cmd;
 pub mod exec;
+pub mod session_builder;
 pub mod sessions_cmd;
-mod setup;
+pub mod setup;
 pub mod tool_cmd;
+pub mod tui;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
 #[derive(Debug)]

@@ -1,0 +1,67 @@
+//! Points where other parts of reins take part in a session without the turn loop knowing them:
+//! checks that judge whether the work is done, user hooks, and anything else that must see a
+//! prompt, guard or follow a tool call, or have a say when the model stops. Each method has a
+//! no-op default, so an extension implements only the moments it cares about.
+
+use super::events::Event;
+use crate::conversation::ToolCall;
+use crate::provider::BoxFuture;
+
+/// Where an extension reports what it did (check results, hook warnings).
+pub type Report<'a> = &'a mut (dyn FnMut(Event) + Send);
+
+/// What an extension says when the model ends its turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopVerdict {
+    /// Nothing to add: the turn may end.
+    Done,
+    /// Give the model this message and go on (a `fix` step). `unfinished` marks work judged not
+    /// done (failing checks): a session that then runs out of steps or budget ends `checks_failed`.
+    Continue { message: String, unfinished: bool },
+}
+
+/// One participant in a session.
+pub trait Extension: Send + Sync {
+    /// At session start; returned text is added as context for the model.
+    fn session_start<'a>(&'a self, _report: Report<'a>) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async { None })
+    }
+
+    /// Before a user prompt reaches the model; returned text is appended as context.
+    fn user_prompt<'a>(
+        &'a self,
+        _prompt: &'a str,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async { None })
+    }
+
+    /// Before a tool runs; `Err(reason)` refuses the call and the reason goes to the model.
+    fn pre_tool<'a>(
+        &'a self,
+        _call: &'a ToolCall,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// After a tool ran, with its output and whether it succeeded.
+    fn post_tool<'a>(
+        &'a self,
+        _call: &'a ToolCall,
+        _ok: bool,
+        _output: &'a str,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    /// When the model answers without tool calls.
+    fn stop<'a>(
+        &'a self,
+        _last_message: &'a str,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, StopVerdict> {
+        Box::pin(async { StopVerdict::Done })
+    }
+}

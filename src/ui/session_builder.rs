@@ -1,0 +1,110 @@
+//! Building a ready-to-run session from the command line, shared by `exec` and the TUI.
+
+use super::{setup, ExitError};
+use crate::agent::extension::Extension;
+use crate::agent::{Session, SessionSetup};
+use crate::cancel::Cancel;
+use crate::provider::retry_policy;
+use crate::sandbox::approval::{Approval, Approver};
+use crate::store::sessions::{self, LoadedSession};
+use crate::store::transcript::TranscriptWriter;
+use crate::tools::Registry;
+
+/// Which earlier session to continue.
+#[derive(Debug, Clone, Default)]
+pub enum Resume {
+    #[default]
+    New,
+    Id(String),
+    Latest,
+}
+
+/// Everything a front end decides about a session.
+pub struct SessionOptions {
+    pub model: Option<String>,
+    pub route: Option<String>,
+    pub max_cost: Option<f64>,
+    pub max_steps: Option<u32>,
+    pub sandbox: setup::SandboxFlags,
+    pub resume: Resume,
+    /// The approval policy when the config sets none (`never` for exec, `on-request` interactive).
+    pub default_approval: Approval,
+    pub approver: Box<dyn Approver>,
+    /// Checks, hooks and other participants.
+    pub extensions: Vec<Box<dyn Extension>>,
+}
+
+/// A built session and the warnings to show before it starts (damaged transcript lines, cut
+/// instruction files).
+pub struct Built {
+    pub session: Session,
+    pub warnings: Vec<String>,
+}
+
+pub fn build(
+    ws: &setup::Workspace,
+    opts: SessionOptions,
+    cancel: Cancel,
+) -> Result<Built, ExitError> {
+    let cfg = &ws.loaded.config;
+    let routing = setup::routing(
+        ws,
+        opts.model.as_deref(),
+        opts.route.as_deref(),
+        opts.max_cost,
+    )?;
+    let resumed = load_resumed(ws, &opts.resume)?;
+    let id = resumed
+        .as_ref()
+        .map_or_else(crate::workspace::new_session_id, |r| r.info.id.clone());
+    let transcript = TranscriptWriter::open(ws.home()?, &id)
+        .map_err(|e| ExitError::failure(e.to_string()))?
+        .with_redactor(ws.redactor());
+    let tools = setup::tool_context(ws, cancel, opts.sandbox)?;
+    let gate = setup::gate(ws, cfg.approval.unwrap_or(opts.default_approval))?;
+    let builder = ws.system_builder();
+    let session = Session::new(SessionSetup {
+        id,
+        routing,
+        registry: Registry::builtin(),
+        tools,
+        retry: retry_policy(&cfg.retry),
+        max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),
+        system: builder(),
+        system_builder: Some(Box::new(builder)),
+        transcript: Some(transcript),
+        history: resumed
+            .as_ref()
+            .map(|r| r.history.clone())
+            .unwrap_or_default(),
+        resumed: resumed.is_some(),
+        redactor: ws.redactor(),
+        compact_threshold: cfg.compact_threshold.unwrap_or(0.85),
+        gate,
+        approver: opts.approver,
+        extensions: opts.extensions,
+    });
+    let warnings = resumed
+        .map(|r| r.warnings)
+        .unwrap_or_default()
+        .into_iter()
+        .chain(ws.instruction_warnings())
+        .collect();
+    Ok(Built { session, warnings })
+}
+
+fn load_resumed(
+    ws: &setup::Workspace,
+    resume: &Resume,
+) -> Result<Option<LoadedSession>, ExitError> {
+    let id = match resume {
+        Resume::New => return Ok(None),
+        Resume::Id(id) => id.clone(),
+        Resume::Latest => {
+            sessions::latest(ws.home()?, &ws.root).map_err(|e| ExitError::usage(e.to_string()))?
+        }
+    };
+    sessions::load_by_id(ws.home()?, &id)
+        .map(Some)
+        .map_err(|e| ExitError::usage(e.to_string()))
+}
