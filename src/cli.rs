@@ -110,7 +110,7 @@ pub enum SessionsCommand {
     },
 }
 
-#[derive(Debug, Subcommand, Clone, Copy)]
+#[derive(Debug, Subcommand, Clone)]
 pub enum MemoryCommand {
     /// Print the user and project memory files (the default).
     Show,
@@ -122,6 +122,18 @@ pub enum MemoryCommand {
     },
     /// Print the memory files' paths.
     Path,
+    /// Ask the model to merge duplicate and stale entries; shows the diff before writing.
+    Compact {
+        /// Compact the user's memory file instead of the project's.
+        #[arg(long)]
+        user: bool,
+        /// Write without asking (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// The model to use (default: the configured one).
+        #[arg(short, long, value_name = "NAME")]
+        model: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

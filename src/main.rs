@@ -38,7 +38,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             command: Some(SessionsCommand::Show { id, routes }),
             ..
         }) => ui::sessions_cmd::show(&id, routes, cli.global),
-        Some(Command::Memory { command }) => ui::sessions_cmd::memory(command, cli.global),
+        Some(Command::Memory { command }) => runtime.block_on(ui::memory_cmd::run(command, cli.global)),
         None => runtime.block_on(ui::tui::run(cli.tui, cli.global)),
     }
 }

@@ -405,3 +405,42 @@ fn context_overflow_error_compacts_and_retries_once() {
     );
     assert_eq!(server.requests().len(), 4);
 }
+
+#[test]
+fn memory_compact_shows_the_diff_and_writes_only_when_confirmed() {
+    let merged = "# Memory\n\n- run tests with python3 -m unittest\n";
+    let server = MockServer::start(vec![Reply::text(merged), Reply::text(merged)]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let path = ws.path().join(".reins/memory.md");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let original =
+        "# Memory\n\n- run tests with python3 -m unittest\n- tests: python3 -m unittest\n";
+    std::fs::write(&path, original).unwrap();
+    let out = reins(home.path())
+        .args(["memory", "compact", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("-- tests: python3 -m unittest") && text.contains("--yes"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    let out = reins(home.path())
+        .args(["memory", "compact", "--yes", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), merged);
+    let system = system_text(&server.requests()[0].body);
+    assert!(system.contains("memory file"), "{system}");
+}

@@ -125,6 +125,35 @@ fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryE
     Ok(Remembered::Added)
 }
 
+/// Replaces the file with `new`, but only if it still holds `expected` (what was compacted): a
+/// fact remembered meanwhile must not be lost.
+pub fn replace(path: &Path, expected: &str, new: &str) -> Result<(), MemoryError> {
+    let io = |source| MemoryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(path))
+        .map_err(io)?;
+    lock.lock().map_err(io)?;
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    let result = if current == expected {
+        crate::fsutil::write_atomic(path, new.as_bytes()).map_err(io)
+    } else {
+        Err(MemoryError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(
+                "the file changed while it was being compacted; run the command again",
+            ),
+        })
+    };
+    let _ = lock.unlock();
+    result
+}
+
 fn lock_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()

@@ -1,8 +1,8 @@
-//! `reins sessions` and `reins memory`: looking at what persists.
+//! `reins sessions`: listing and inspecting past sessions.
 
 use super::{setup, ExitError};
-use crate::cli::{GlobalArgs, MemoryCommand};
-use crate::store::{memory, sessions};
+use crate::cli::GlobalArgs;
+use crate::store::sessions;
 
 pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
@@ -85,51 +85,4 @@ fn timestamp(secs: u64) -> String {
     let (y, m, d) = crate::agent::prompt::civil_from_days((secs / 86_400) as i64);
     let t = secs % 86_400;
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", t / 3600, t / 60 % 60)
-}
-
-pub fn memory(cmd: Option<MemoryCommand>, global: GlobalArgs) -> Result<i32, ExitError> {
-    let ws = setup::workspace(&global)?;
-    let home = ws.home()?;
-    let (user, project) = (memory::user_path(home), memory::project_path(&ws.root));
-    match cmd.unwrap_or(MemoryCommand::Show) {
-        MemoryCommand::Path => {
-            println!(
-                "user:    {}\nproject: {}",
-                user.display(),
-                project.display()
-            );
-        }
-        MemoryCommand::Show => {
-            let text = memory::prompt_section(&ws.root, Some(home));
-            println!(
-                "{}",
-                if text.is_empty() {
-                    "(no memory yet)".to_string()
-                } else {
-                    text.trim_end().to_string()
-                }
-            );
-        }
-        MemoryCommand::Edit { user: edit_user } => {
-            let path = if edit_user { user } else { project };
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| ExitError::failure(format!("{}: {e}", dir.display())))?;
-            }
-            let editor = std::env::var("VISUAL")
-                .or_else(|_| std::env::var("EDITOR"))
-                .unwrap_or_else(|_| "vi".into());
-            let status = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(format!("{editor} \"$1\""))
-                .arg("sh")
-                .arg(&path)
-                .status()
-                .map_err(|e| {
-                    ExitError::failure(format!("cannot start the editor `{editor}`: {e}"))
-                })?;
-            return Ok(status.code().unwrap_or(1));
-        }
-    }
-    Ok(0)
 }

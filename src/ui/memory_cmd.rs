@@ -1,0 +1,134 @@
+//! `reins memory`: show, edit, locate and compact the memory files.
+
+use super::{setup, ExitError};
+use crate::cli::{GlobalArgs, MemoryCommand};
+use crate::conversation::Item;
+use crate::provider::{client_for, with_retries, Request};
+use crate::store::memory;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+const COMPACT_PROMPT: &str = include_str!("../../prompts/memory_compact.md");
+
+pub async fn run(cmd: Option<MemoryCommand>, global: GlobalArgs) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    let home = ws.home()?.to_path_buf();
+    let (user, project) = (memory::user_path(&home), memory::project_path(&ws.root));
+    match cmd.unwrap_or(MemoryCommand::Show) {
+        MemoryCommand::Path => println!(
+            "user:    {}\nproject: {}",
+            user.display(),
+            project.display()
+        ),
+        MemoryCommand::Show => {
+            let text = memory::prompt_section(&ws.root, Some(&home));
+            println!(
+                "{}",
+                if text.is_empty() {
+                    "(no memory yet)".to_string()
+                } else {
+                    text.trim_end().to_string()
+                }
+            );
+        }
+        MemoryCommand::Edit { user: u } => return edit(if u { &user } else { &project }),
+        MemoryCommand::Compact {
+            user: u,
+            yes,
+            model,
+        } => {
+            return compact(&ws, if u { &user } else { &project }, yes, model.as_deref()).await;
+        }
+    }
+    Ok(0)
+}
+
+fn edit(path: &Path) -> Result<i32, ExitError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ExitError::failure(format!("{}: {e}", dir.display())))?;
+    }
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(path)
+        .status()
+        .map_err(|e| ExitError::failure(format!("cannot start the editor `{editor}`: {e}")))?;
+    Ok(status.code().unwrap_or(1))
+}
+
+/// Has the model rewrite the file, shows the diff, and writes it when confirmed.
+async fn compact(
+    ws: &setup::Workspace,
+    path: &Path,
+    yes: bool,
+    model: Option<&str>,
+) -> Result<i32, ExitError> {
+    let old = std::fs::read_to_string(path)
+        .map_err(|e| ExitError::usage(format!("no memory file at {}: {e}", path.display())))?;
+    let resolved =
+        crate::config::resolve_model(&ws.loaded.config, model, &|k| std::env::var(k).ok())?;
+    let client = client_for(&resolved).map_err(|e| ExitError::usage(e.to_string()))?;
+    let history = [Item::User { text: old.clone() }];
+    let req = Request {
+        system: COMPACT_PROMPT,
+        tools: &[],
+        history: &history,
+    };
+    let policy = crate::provider::retry_policy(&ws.loaded.config.retry);
+    let completion = with_retries(
+        policy,
+        |_| {},
+        || async {
+            let mut ignore = |_: &str| {};
+            client.complete(&req, &mut ignore).await
+        },
+    )
+    .await
+    .map_err(|e| ExitError::failure(format!("compaction failed: {e}")))?;
+    let mut new = completion.text.trim().to_string();
+    new.push('\n');
+    let diff = crate::diff::unified(&path.display().to_string(), Some(&old), Some(&new));
+    if diff.is_empty() {
+        println!("nothing to compact");
+        return Ok(0);
+    }
+    print!("{diff}");
+    if !yes && !confirm()? {
+        println!(
+            "not written{}",
+            if std::io::stdin().is_terminal() {
+                ""
+            } else {
+                " (stdin is not a terminal: pass --yes to write)"
+            }
+        );
+        return Ok(1);
+    }
+    memory::replace(path, &old, &new).map_err(|e| ExitError::failure(e.to_string()))?;
+    println!(
+        "wrote {} ({} -> {} bytes)",
+        path.display(),
+        old.len(),
+        new.len()
+    );
+    Ok(0)
+}
+
+fn confirm() -> Result<bool, ExitError> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    print!("write this? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| ExitError::failure(e.to_string()))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
