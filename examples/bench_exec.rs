@@ -72,6 +72,8 @@ struct Run {
     max_rss_kb: i64,
 }
 
+// The child is reaped by wait4 (for its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run_session(bin: &PathBuf, server: &MockServer, ws: &std::path::Path) -> Run {
     let home = tempfile::tempdir().expect("home");
     let config = format!(

@@ -109,7 +109,7 @@ rules = [{{ step = "plan", model = "strong" }}]
         .expect("run reins");
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .last()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
         .unwrap_or(Value::Null)
 }

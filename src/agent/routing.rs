@@ -13,6 +13,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Reads an environment variable (API keys); a closure so tests can supply their own.
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// A resolved model and its client.
 pub struct Entry {
     pub model: ResolvedModel,
@@ -38,7 +41,7 @@ pub struct Choice {
 
 pub struct Routing {
     config: Config,
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: EnvLookup,
     pool: BTreeMap<String, Arc<Entry>>,
     /// The model used when there is no router (pinned or configured).
     single: Option<(String, String)>,
@@ -56,7 +59,7 @@ pub struct Routing {
 /// How routing is set up for a session.
 pub struct RoutingSetup {
     pub config: Config,
-    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: EnvLookup,
     /// The model when no router is used, already resolved, and why it was picked.
     pub single: Option<(Entry, String)>,
     pub router: Option<Router>,
@@ -156,6 +159,17 @@ impl Routing {
             kind,
             reason,
         })
+    }
+
+    /// Pins the model `key` for the rest of the session (the TUI's `/model`), replacing any
+    /// router. The history is provider-neutral, so the next request simply goes to the new model.
+    pub fn pin(&mut self, key: &str) -> Result<String, String> {
+        let entry = self.entry(key)?;
+        let label = entry.model.label.clone();
+        self.pool.insert(label.clone(), entry);
+        self.single = Some((label.clone(), format!("switched with /model {key}")));
+        self.router = None;
+        Ok(label)
     }
 
     /// The router's fallback model, if it differs from `failed`.

@@ -19,8 +19,8 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
         return Ok(0);
     }
     println!(
-        "{:<22} {:<17} {:>5} {:>9} {:<12} {}",
-        "ID", "STARTED (UTC)", "STEPS", "COST", "STATUS", "PROMPT"
+        "{:<22} {:<17} {:>5} {:>9} {:<12} PROMPT",
+        "ID", "STARTED (UTC)", "STEPS", "COST", "STATUS"
     );
     for s in found {
         let cost = s.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}"));
