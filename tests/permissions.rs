@@ -234,3 +234,52 @@ fn sandbox_command_confines_and_full_mode_does_not() {
     assert_eq!(run("full").status.code(), Some(0));
     assert!(target.exists());
 }
+
+#[test]
+fn legitimate_work_runs_in_the_sandbox() {
+    let ws = calc_workspace();
+    std::fs::create_dir_all(ws.path().join("tiny/src")).unwrap();
+    std::fs::write(
+        ws.path().join("tiny/Cargo.toml"),
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("tiny/src/lib.rs"),
+        "#[test]\nfn adds() { assert_eq!(1 + 1, 2); }\n",
+    )
+    .unwrap();
+    let (_, result) = one_call(
+        "shell",
+        json!({"command": "cargo test --offline -q 2>&1", "workdir": "tiny"}),
+        &[],
+        ws.path(),
+    );
+    assert!(
+        result.starts_with("exit code: 0") && result.contains("1 passed"),
+        "{result}"
+    );
+    let has_pytest = std::process::Command::new("python3")
+        .args(["-m", "pytest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let runner = if has_pytest {
+        "python3 -m pytest -q"
+    } else {
+        "python3 -m unittest"
+    };
+    if !has_pytest {
+        eprintln!("pytest is not installed: running the example's tests with unittest instead");
+    }
+    let (_, result) = one_call(
+        "shell",
+        json!({"command": format!("{runner} 2>&1")}),
+        &[],
+        ws.path(),
+    );
+    assert!(
+        result.contains("test_add") || result.contains("1 failed"),
+        "the example's known failure is reported: {result}"
+    );
+    assert!(result.starts_with("exit code: 1"), "{result}");
+}
