@@ -87,12 +87,33 @@ pub enum Command {
         #[arg(trailing_var_arg = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Run a workflow (.reins/workflows/NAME.toml or $REINS_HOME/workflows/NAME.toml) headless,
+    /// with the same flags, events and exit codes as exec.
+    Run(RunArgs),
+    /// List the workflows of this workspace and of $REINS_HOME with their descriptions.
+    Workflows,
+    /// Run an eval suite over models and routes (`reins eval SUITE.toml`), or compare and merge
+    /// eval reports.
+    Eval(EvalArgs),
+    /// Print the unified diff of everything a session changed (default: the latest session).
+    Diff {
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+    },
+    /// Restore the workspace to the checkpoint before the last step (or before step N).
+    Undo {
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// Restore the state before step N (or an undo point's number, to undo an undo).
+        #[arg(long, value_name = "N")]
+        to: Option<u32>,
+    },
     /// Apply a patch (apply_patch format) from FILE, or stdin with `-`, atomically.
     ApplyPatch {
         #[arg(default_value = "-")]
         file: String,
     },
-    /// Show, edit or locate the memory files.
+    /// Show, edit, locate or compact the memory files.
     Memory {
         #[command(subcommand)]
         command: Option<MemoryCommand>,
@@ -170,6 +191,9 @@ pub struct ExecArgs {
     /// Resume the latest session of this workspace.
     #[arg(long = "continue")]
     pub continue_last: bool,
+    /// A command that must pass for the task to be done (repeatable; adds to [checks]).
+    #[arg(long = "check", value_name = "CMD")]
+    pub check: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,4 +217,70 @@ pub enum ToolCommand {
 pub enum ConfigCommand {
     /// Every effective key with its value and source; API keys masked.
     Show,
+}
+
+/// `reins run`: a workflow with its variables; every exec flag applies and overrides the file.
+#[derive(Debug, Args)]
+#[command(mut_arg("prompt", |a| a.help("Extra instructions appended to the workflow's prompt; `-` reads them from stdin")))]
+pub struct RunArgs {
+    /// A workflow name (see `reins workflows`) or the path of its .toml file.
+    pub workflow: String,
+    /// A value for the workflow's {{NAME}} placeholder (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+/// `reins eval`: a suite run, or a subcommand over reports.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub command: Option<EvalCommand>,
+    #[command(flatten)]
+    pub run: EvalRunArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct EvalRunArgs {
+    /// The suite file: tasks with fixtures, prompts and hidden checks (see docs/evals.md).
+    #[arg(value_name = "SUITE.toml", required = true)]
+    pub suite: Option<PathBuf>,
+    /// A model to evaluate (repeatable): a [models.*] key, PROVIDER/MODEL-ID or replay:PATH;
+    /// `{task}` in it becomes the task's name.
+    #[arg(short, long = "model", value_name = "NAME")]
+    pub models: Vec<String>,
+    /// A router to evaluate (repeatable): a [routers.*] name.
+    #[arg(long = "route", value_name = "NAME")]
+    pub routes: Vec<String>,
+    /// Runs of each task per model or route (default: the suite's `repeat`, else 1).
+    #[arg(long, value_name = "K")]
+    pub repeat: Option<u32>,
+    /// Runs at once.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Run only the I-th of N equal parts of the work (1-based), for spreading it over machines.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the report as JSON to OUT (`-` for stdout).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Only the tasks whose name contains NAME (repeatable).
+    #[arg(long = "task", value_name = "NAME")]
+    pub tasks: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// What changed from report A to report B: regressions first, then improvements.
+    Compare { a: PathBuf, b: PathBuf },
+    /// Combine shard reports (`--shard`) into one report.
+    Merge {
+        #[arg(required = true, value_name = "REPORT.json")]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to OUT; without it the merged JSON goes to stdout.
+        #[arg(long, value_name = "OUT")]
+        json: Option<PathBuf>,
+    },
 }

@@ -3,11 +3,14 @@
 
 pub mod agent;
 pub mod cancel;
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod diff;
 pub mod fsutil;
+pub mod hooks;
+pub mod mcp;
 pub mod patch;
 pub mod provider;
 pub mod redact;
@@ -16,4 +19,5 @@ pub mod sandbox;
 pub mod store;
 pub mod tools;
 pub mod ui;
+pub mod workflow;
 pub mod workspace;

@@ -23,6 +23,9 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         .map_err(|e| ExitError::failure(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
         Some(Command::Exec(args)) => runtime.block_on(ui::exec::run(args, cli.global)),
+        Some(Command::Run(args)) => runtime.block_on(ui::run_cmd::run(args, cli.global)),
+        Some(Command::Workflows) => ui::run_cmd::list(cli.global),
+        Some(Command::Eval(args)) => runtime.block_on(ui::eval_cmd::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(ui::tool_cmd::run(cmd, cli.global)),
         Some(Command::Config(cmd)) => ui::config_cmd::run(cmd, cli.global),
         Some(Command::Sandbox {
@@ -30,6 +33,8 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             network,
             command,
         }) => ui::tool_cmd::sandbox(mode, network, &command, cli.global),
+        Some(Command::Diff { session }) => ui::checkpoint_cmd::diff(session.as_deref(), cli.global),
+        Some(Command::Undo { session, to }) => ui::checkpoint_cmd::undo(session.as_deref(), to, cli.global),
         Some(Command::ApplyPatch { file }) => {
             runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
         }

@@ -1,6 +1,7 @@
 //! The agent core: a session's neutral history and the turn loop that alternates model requests
 //! and tool calls. It never prints; it reports `Event`s to whoever runs it.
 
+mod checkpoint_step;
 mod compact;
 mod compact_step;
 pub mod events;
@@ -10,7 +11,10 @@ pub mod prompt;
 mod request;
 pub mod routing;
 mod session;
+mod session_tools;
+pub mod session_control;
 mod tool_step;
 
 pub use events::{Event, Status};
 pub use session::{Session, SessionSetup};
+pub use session_tools::ToolSource;

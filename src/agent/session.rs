@@ -44,13 +44,15 @@ pub struct SessionSetup {
     pub approver: Box<dyn Approver>,
     /// Checks, hooks and other participants, called at their moments of the turn.
     pub extensions: Vec<Box<dyn Extension>>,
+    /// Where the workspace is checkpointed before steps that change it (`None`: no undo).
+    pub checkpoints: Option<crate::store::CheckpointStore>,
 }
 
 pub struct Session {
     pub(super) setup: SessionSetup,
     pub(super) routing: Routing,
     transcript: Option<Arc<Mutex<TranscriptWriter>>>,
-    specs: Vec<ToolSpec>,
+    pub(super) specs: Vec<ToolSpec>,
     pub(super) history: Vec<Item>,
     pub(super) steps: u32,
     usage: Usage,
@@ -63,6 +65,9 @@ pub struct Session {
     window: Option<u64>,
     /// An extension judged the work unfinished at the last stop (failing checks).
     unfinished: bool,
+    pub(super) checkpoints: Option<crate::store::CheckpointStore>,
+    /// A checkpoint was taken during this turn, so its end is recorded too.
+    pub(super) checkpointed_this_turn: bool,
 }
 
 /// Where events go; a closure for exec, a channel for the TUI.
@@ -74,6 +79,7 @@ impl Session {
         let history = std::mem::take(&mut setup.history);
         let transcript = setup.transcript.take().map(|t| Arc::new(Mutex::new(t)));
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
+        let checkpoints = setup.checkpoints.take();
         Session {
             setup,
             routing,
@@ -88,6 +94,8 @@ impl Session {
             last_context: None,
             window: None,
             unfinished: false,
+            checkpoints,
+            checkpointed_this_turn: false,
         }
     }
 
@@ -212,7 +220,11 @@ impl Session {
         self.unfinished = false;
         self.push(Item::User { text });
         self.routing.user_message();
+        self.checkpointed_this_turn = false;
         let status = self.turn_loop(emit).await;
+        if self.checkpointed_this_turn {
+            self.checkpoint("end of turn", emit).await;
+        }
         self.sync_transcript();
         status
     }
@@ -281,6 +293,9 @@ impl Session {
                     }
                     None => return Status::Done,
                 }
+            }
+            if self.mutates_any(&completion.tool_calls) {
+                self.checkpoint(&format!("before step {}", self.steps), emit).await;
             }
             self.routing.begin_step();
             for call in &completion.tool_calls {

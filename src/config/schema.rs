@@ -33,6 +33,12 @@ pub struct Config {
     pub routers: BTreeMap<String, crate::router::RouterConfig>,
     /// Session budget in USD (`--max-cost`).
     pub max_cost: Option<f64>,
+    /// `[mcp_servers.NAME]`: MCP servers whose tools the model gets as `NAME__TOOL`.
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// `[[hooks]]`: commands run at moments of the session (`event`, `match`, `command`).
+    pub hooks: Vec<crate::hooks::HookConfig>,
+    /// `[checks]`: the commands that define done (`--check` adds to them).
+    pub checks: crate::checks::ChecksConfig,
 }
 
 /// `[permissions]`: `tool(pattern)` rules; deny beats ask beats allow.

@@ -129,6 +129,11 @@ impl Gate {
         self.approval
     }
 
+    /// Changes the policy mid-session (the TUI's `/approval MODE`); rules and `always` answers stay.
+    pub fn set_approval(&mut self, approval: Approval) {
+        self.approval = approval;
+    }
+
     /// The strictest decision over every subject of a call (a patch names several files).
     pub fn decide_all(&self, tool: &str, subjects: &[String], mutates: bool) -> Decision {
         if subjects.is_empty() {

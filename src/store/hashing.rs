@@ -1,17 +1,21 @@
-//! Storing file contents as blobs. Writing loose objects is most of a first checkpoint's cost,
-//! so a large batch is spread over a few threads, each with its own handle on the shadow
-//! repository (a libgit2 repository must not be shared between threads; its object store can).
+//! Storing file contents as blobs. A few files become loose objects; a large batch (a first
+//! checkpoint, a branch switch) is staged in memory and written as packs instead, because creating
+//! thousands of small object files costs far more in filesystem metadata than hashing does.
 
-use super::error::CheckpointError;
+use super::error::{io_err, CheckpointError};
 use super::scan::Scanned;
 use super::tree::Leaf;
-use git2::Repository;
+use git2::{Buf, Repository};
+use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
-/// Below this many files, starting threads costs more than it saves.
-const PARALLEL_FROM: usize = 256;
-const MAX_THREADS: usize = 4;
+/// From this many files on, a batch goes into a pack.
+const PACK_FROM: usize = 512;
+/// File content staged in memory before a pack is written out, bounding memory on huge trees.
+const PACK_BATCH_BYTES: u64 = 64 * 1024 * 1024;
+/// Priority of the in-memory staging backend: above the on-disk ones, so writes land there.
+const STAGING_PRIORITY: i32 = 1000;
 
 /// The blob of each file in `todo`, in order; `None` for a file that vanished or cannot be read
 /// since the scan (it is then left out, like an ignored file).
@@ -20,52 +24,64 @@ pub(crate) fn hash_files(
     workspace: &Path,
     todo: &[&Scanned],
 ) -> Result<Vec<Option<Leaf>>, CheckpointError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS);
-    if todo.len() < PARALLEL_FROM || threads < 2 {
-        return hash_all(repo, workspace, todo);
+    if todo.len() < PACK_FROM {
+        return todo.iter().map(|s| hash_one(repo, workspace, s)).collect();
     }
-    let _ = threads;
-    hash_into_pack(repo.path(), workspace, todo)
+    let mut out = Vec::with_capacity(todo.len());
+    for batch in batches(todo) {
+        out.extend(hash_into_pack(repo, workspace, batch)?);
+    }
+    Ok(out)
 }
 
+/// Splits `todo` into runs of at most `PACK_BATCH_BYTES` of content (and at least one file).
+fn batches<'a>(todo: &'a [&'a Scanned]) -> Vec<&'a [&'a Scanned]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, s) in todo.iter().enumerate() {
+        if bytes > 0 && bytes + s.stat.size > PACK_BATCH_BYTES {
+            out.push(&todo[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += s.stat.size;
+    }
+    out.push(&todo[start..]);
+    out
+}
+
+/// Hashes a batch into an in-memory object store on a second handle of the shadow repository,
+/// then writes the objects not already stored as one pack. The packer is configured (see
+/// `shadow`) not to search for deltas, which would cost seconds on a large first checkpoint.
 fn hash_into_pack(
-    dir: &Path,
-    workspace: &Path,
-    todo: &[&Scanned],
-) -> Result<Vec<Option<Leaf>>, CheckpointError> {
-    let t = std::time::Instant::now();
-    let repo = Repository::open_bare(dir)?;
-    let odb = repo.odb()?;
-    let mempack = odb.add_new_mempack_backend(1000)?;
-    let leaves = hash_all(&repo, workspace, todo)?;
-    eprintln!("mempack writes {:?}", t.elapsed());
-    let mut buf = git2::Buf::new();
-    let mut pb = repo.packbuilder()?;
-    for l in leaves.iter().flatten() {
-        pb.insert_object(l.oid, None)?;
-    }
-    pb.write_buf(&mut buf)?;
-    drop(pb);
-    eprintln!("dump {:?} {} bytes", t.elapsed(), buf.len());
-    let mut w = odb.packwriter()?;
-    std::io::Write::write_all(&mut w, &buf).map_err(|e| CheckpointError::Io {
-        context: "pack".into(),
-        source: e,
-    })?;
-    w.commit()?;
-    eprintln!("packwriter {:?}", t.elapsed());
-    mempack.reset()?;
-    Ok(leaves)
-}
-
-fn hash_all(
     repo: &Repository,
     workspace: &Path,
-    todo: &[&Scanned],
+    batch: &[&Scanned],
 ) -> Result<Vec<Option<Leaf>>, CheckpointError> {
-    todo.iter().map(|s| hash_one(repo, workspace, s)).collect()
+    let staging = Repository::open_bare(repo.path())?;
+    let staging_odb = staging.odb()?;
+    let mempack = staging_odb.add_new_mempack_backend(STAGING_PRIORITY)?;
+    let leaves = batch
+        .iter()
+        .map(|s| hash_one(&staging, workspace, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stored = repo.odb()?;
+    let mut packer = staging.packbuilder()?;
+    for leaf in leaves.iter().flatten() {
+        if !stored.exists(leaf.oid) {
+            packer.insert_object(leaf.oid, None)?;
+        }
+    }
+    if packer.object_count() > 0 {
+        let mut pack = Buf::new();
+        packer.write_buf(&mut pack)?;
+        let mut writer = staging_odb.packwriter()?;
+        writer
+            .write_all(&pack)
+            .map_err(io_err("writing a pack in", repo.path()))?;
+        writer.commit()?;
+    }
+    mempack.reset()?;
+    Ok(leaves)
 }
 
 /// Stores the file's content (a symlink's target, for a symlink) as a blob.

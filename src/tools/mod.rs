@@ -8,10 +8,10 @@ mod fs_read;
 mod fuzzy_edit;
 mod git;
 pub mod grep;
-mod output_cap;
+pub(crate) mod output_cap;
 mod remember;
-mod shell;
-mod walk;
+pub(crate) mod shell;
+pub mod walk;
 mod write_file;
 
 use crate::cancel::Cancel;
@@ -26,6 +26,8 @@ use std::time::{Duration, SystemTime};
 
 pub use apply_patch::apply_text as apply_patch_text;
 pub use args::parse_args;
+/// Checks run commands exactly as the shell tool does (same sandbox, environment, timeout handling).
+pub use shell::{run_command, CommandOutput};
 
 /// An error for the model: the message says what went wrong and what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +145,22 @@ impl Registry {
             Box::new(remember::Remember),
         ];
         Registry { tools }
+    }
+
+    /// Adds tools that exist only when configured (`run_checks` when checks are set).
+    pub fn with(mut self, extra: impl IntoIterator<Item = Box<dyn Tool>>) -> Self {
+        self.tools.extend(extra);
+        self
+    }
+
+    /// Adds a tool known only at run time (an MCP server's tool).
+    pub fn add(&mut self, tool: Box<dyn Tool>) {
+        self.tools.push(tool);
+    }
+
+    /// Keeps only the tools `keep` accepts (drops an MCP server's old tools on a list change).
+    pub fn retain(&mut self, mut keep: impl FnMut(&dyn Tool) -> bool) {
+        self.tools.retain(|t| keep(t.as_ref()));
     }
 
     pub fn get(&self, name: &str) -> Option<&dyn Tool> {

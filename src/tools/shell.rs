@@ -146,7 +146,7 @@ pub async fn run_command(
 
 /// Confines the child to the sandbox policy; when the kernel cannot, refuses unless the user
 /// opted into running unconfined, in which case the output says so.
-fn confine(
+pub(crate) fn confine(
     cmd: &mut tokio::process::Command,
     ctx: &ToolContext,
 ) -> Result<Option<String>, ToolError> {
@@ -177,7 +177,7 @@ fn spawn_drain(
 }
 
 /// Kills whatever is left of the command's process group (backgrounded children included).
-fn kill_group(pgid: Option<i32>) {
+pub(crate) fn kill_group(pgid: Option<i32>) {
     if let Some(pgid) = pgid.filter(|p| *p > 0) {
         // SAFETY: kill(2) with a negative pid signals the process group we created for this command.
         unsafe {

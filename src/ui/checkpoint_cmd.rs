@@ -95,3 +95,38 @@ fn render_report(session: &str, report: &RestoreReport) -> String {
     );
     out
 }
+
+/// `reins diff` from the command line.
+pub fn diff(
+    session: Option<&str>,
+    global: crate::cli::GlobalArgs,
+) -> Result<i32, super::ExitError> {
+    let ws = super::setup::workspace(&global)?;
+    let text = diff_command(ws.home()?, &ws.root, session).map_err(exit_error)?;
+    print!("{text}");
+    Ok(0)
+}
+
+/// `reins undo` from the command line.
+pub fn undo(
+    session: Option<&str>,
+    to: Option<u32>,
+    global: crate::cli::GlobalArgs,
+) -> Result<i32, super::ExitError> {
+    let ws = super::setup::workspace(&global)?;
+    let text = undo_command(ws.home()?, &ws.root, session, to).map_err(exit_error)?;
+    print!("{text}");
+    Ok(0)
+}
+
+/// Mistakes in what was asked are usage errors (2); failures of the store are 1.
+fn exit_error(e: CheckpointError) -> super::ExitError {
+    match e {
+        CheckpointError::NoSession
+        | CheckpointError::UnknownSession { .. }
+        | CheckpointError::InvalidSessionId { .. }
+        | CheckpointError::StepOutOfRange { .. }
+        | CheckpointError::NothingToUndo { .. } => super::ExitError::usage(e.to_string()),
+        other => super::ExitError::failure(other.to_string()),
+    }
+}

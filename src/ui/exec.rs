@@ -12,7 +12,24 @@ use std::io::{Read, Write};
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let task = read_task(args.prompt.as_deref())?;
     let ws = setup::workspace(&global)?;
+    run_task(&task, ws, &args, Vec::new()).await
+}
+
+/// Runs `task` headless in `ws` with the flags of `args` (its prompt is not read) and the
+/// given extensions besides the checks; `reins run` enters here with a workflow's prompt.
+pub async fn run_task(
+    task: &str,
+    mut ws: setup::Workspace,
+    args: &ExecArgs,
+    mut extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
+) -> Result<i32, ExitError> {
     let (canceller, cancel) = crate::cancel::pair();
+    let flags = setup::SandboxFlags {
+        mode: args.sandbox,
+        network: args.network,
+    };
+    ws.loaded.config.checks.add(&args.check);
+    extensions.extend(checks_extension(&ws, cancel.clone(), flags)?);
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
         (None, true) => Resume::Latest,
@@ -23,14 +40,11 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         route: args.route.clone(),
         max_cost: args.max_cost,
         max_steps: args.max_steps,
-        sandbox: setup::SandboxFlags {
-            mode: args.sandbox,
-            network: args.network,
-        },
+        sandbox: flags,
         resume,
         default_approval: Approval::Never,
         approver: Box::new(NeverAsk),
-        extensions: Vec::new(),
+        extensions,
     };
     let Built {
         mut session,
@@ -53,9 +67,28 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             &mut emit,
         );
     }
-    let status = session.run_turn(&task, &mut emit).await;
+    let status = session.run_turn(task, &mut emit).await;
     session.announce(session.finished_event(status), &mut emit);
-    finish(&session, status, &args)
+    finish(&session, status, args)
+}
+
+/// The checks that judge the session when the model stops, with a tool context of their own
+/// built like the session's, so they run in the same sandbox and environment.
+fn checks_extension(
+    ws: &setup::Workspace,
+    cancel: crate::cancel::Cancel,
+    flags: setup::SandboxFlags,
+) -> Result<Option<Box<dyn crate::agent::extension::Extension>>, ExitError> {
+    let checks = &ws.loaded.config.checks;
+    if checks.commands.is_empty() {
+        return Ok(None);
+    }
+    let ctx = setup::tool_context(ws, cancel, flags)?;
+    Ok(Some(Box::new(crate::checks::ChecksExtension::new(
+        checks.commands.clone(),
+        ctx,
+        checks.timeout(),
+    ))))
 }
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
@@ -71,7 +104,7 @@ fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, Exi
     Ok(status.exit_code())
 }
 
-fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
+pub(super) fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
     let task = match prompt {
         Some("-") => {
             let mut s = String::new();

@@ -2,8 +2,10 @@
 
 pub mod checkpoint_cmd;
 pub mod config_cmd;
+pub mod eval_cmd;
 pub mod exec;
 pub mod memory_cmd;
+pub mod run_cmd;
 pub mod session_builder;
 pub mod sessions_cmd;
 pub mod setup;

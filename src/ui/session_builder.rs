@@ -63,10 +63,17 @@ pub fn build(
     let tools = setup::tool_context(ws, cancel, opts.sandbox)?;
     let gate = setup::gate(ws, cfg.approval.unwrap_or(opts.default_approval))?;
     let builder = ws.system_builder();
+    let mut warnings: Vec<String> = resumed
+        .as_ref()
+        .map(|r| r.warnings.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(ws.instruction_warnings())
+        .collect();
     let session = Session::new(SessionSetup {
         id,
         routing,
-        registry: Registry::builtin(),
+        registry: Registry::builtin().with(crate::checks::tools(&cfg.checks)),
         tools,
         retry: retry_policy(&cfg.retry),
         max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),
@@ -83,13 +90,8 @@ pub fn build(
         gate,
         approver: opts.approver,
         extensions: opts.extensions,
+        checkpoints: open_checkpoints(ws, &mut warnings),
     });
-    let warnings = resumed
-        .map(|r| r.warnings)
-        .unwrap_or_default()
-        .into_iter()
-        .chain(ws.instruction_warnings())
-        .collect();
     Ok(Built { session, warnings })
 }
 
@@ -107,4 +109,16 @@ fn load_resumed(
     sessions::load_by_id(ws.home()?, &id)
         .map(Some)
         .map_err(|e| ExitError::usage(e.to_string()))
+}
+
+/// The workspace's checkpoint store; a store that cannot be opened costs undo, not the session.
+fn open_checkpoints(ws: &setup::Workspace, warnings: &mut Vec<String>) -> Option<crate::store::CheckpointStore> {
+    let home = ws.home.as_deref()?;
+    match crate::store::CheckpointStore::open(home, &ws.root) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            warnings.push(format!("checkpoints are off for this session (reins undo will not cover it): {e}"));
+            None
+        }
+    }
 }

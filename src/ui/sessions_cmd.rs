@@ -81,7 +81,8 @@ pub fn show(id: &str, routes: bool, global: GlobalArgs) -> Result<i32, ExitError
     Ok(0)
 }
 
-fn timestamp(secs: u64) -> String {
+/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
+pub(crate) fn timestamp(secs: u64) -> String {
     let (y, m, d) = crate::agent::prompt::civil_from_days((secs / 86_400) as i64);
     let t = secs % 86_400;
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", t / 3600, t / 60 % 60)

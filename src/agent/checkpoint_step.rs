@@ -1,0 +1,52 @@
+//! Checkpoints as the session takes them: before every step that may change the workspace (a
+//! write tool or a shell command), and once at the end of a turn that changed something, so
+//! `reins diff` and `reins undo` cover every change, shell commands included. A failing store is
+//! a warning, never a failed step: the work matters more than its undo record.
+
+use super::events::Event;
+use super::session::{Emit, Session};
+use crate::conversation::ToolCall;
+
+impl Session {
+    /// Whether any of these calls may change the workspace.
+    pub(super) fn mutates_any(&self, calls: &[ToolCall]) -> bool {
+        calls
+            .iter()
+            .any(|c| self.setup.registry.get(&c.name).is_none_or(|t| t.mutates()))
+    }
+
+    /// Records the workspace now; emits `checkpoint` when files changed since the last one.
+    pub(super) async fn checkpoint(&mut self, label: &str, emit: Emit<'_>) {
+        let Some(mut store) = self.checkpoints.take() else {
+            return;
+        };
+        let (id, step, label_owned) = (self.setup.id.clone(), self.steps, label.to_string());
+        let joined = tokio::task::spawn_blocking(move || {
+            let r = store.checkpoint(&id, step, &label_owned);
+            (store, r)
+        })
+        .await;
+        match joined {
+            Ok((store, result)) => {
+                self.checkpoints = Some(store);
+                match result {
+                    Ok(cp) if !cp.files_changed.is_empty() => {
+                        emit(Event::Checkpoint {
+                            id: cp.id,
+                            step: cp.step,
+                            files_changed: cp.files_changed,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => emit(Event::Warning {
+                        message: format!("checkpoint failed (undo may miss this step): {e}"),
+                    }),
+                }
+            }
+            Err(e) => emit(Event::Warning {
+                message: format!("checkpoint failed: {e}"),
+            }),
+        }
+        self.checkpointed_this_turn = true;
+    }
+}

@@ -1,0 +1,43 @@
+//! `run_checks {}`: the model runs the configured checks itself, before ending its turn.
+
+use super::run::{run_all, tool_report};
+use crate::provider::BoxFuture;
+use crate::tools::{parse_args, Tool, ToolContext, ToolResult};
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Duration;
+
+pub struct RunChecks {
+    commands: Vec<String>,
+    timeout: Duration,
+}
+
+impl RunChecks {
+    pub fn new(commands: Vec<String>, timeout: Duration) -> Self {
+        RunChecks { commands, timeout }
+    }
+}
+
+/// No arguments; unknown fields are ignored rather than refused, as they change nothing.
+#[derive(Deserialize)]
+struct Args {}
+
+impl Tool for RunChecks {
+    fn name(&self) -> &'static str {
+        "run_checks"
+    }
+    fn description(&self) -> &'static str {
+        include_str!("../../prompts/tools/run_checks.md")
+    }
+    fn parameters(&self) -> serde_json::Value {
+        json!({"type": "object", "properties": {}})
+    }
+    /// Always `Ok`: failing checks are information for the model, not a broken call.
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+        Box::pin(async move {
+            let _: Args = parse_args(self.name(), args)?;
+            let outcomes = run_all(&self.commands, ctx, self.timeout, &mut |_| {}).await;
+            Ok(tool_report(&outcomes))
+        })
+    }
+}

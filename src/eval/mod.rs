@@ -1,0 +1,40 @@
+//! Evals: which model, which route, for which job. A suite (TOML) lists tasks, each a fixture
+//! directory, a prompt or workflow, and hidden checks. Every (task × model-or-route × repeat) unit
+//! runs the real `reins exec` in a fresh copy of its fixture; the harness then runs the checks to
+//! judge it. Reports are deterministic apart from wall times, so shard reports merge into exactly
+//! the report of one unsharded run, and two reports can be compared.
+
+mod compare;
+mod fixture;
+mod plan;
+mod report;
+mod runner;
+mod suite;
+mod table;
+
+pub use compare::{compare, Comparison};
+pub use plan::{configs, select, units, EvalConfig, Shard, Target, Unit};
+pub use report::{merge, CheckRecord, ConfigSummary, Plan, Report, RunResult, Spread, TaskSummary};
+pub use runner::{run_unit, RunnerSetup};
+pub use suite::{Suite, Task};
+pub use table::render as render_table;
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid suite {path}: {message}")]
+    Suite { path: PathBuf, message: String },
+    #[error("bad --shard `{0}`: expected I/N with 1 <= I <= N, e.g. --shard 2/4")]
+    Shard(String),
+    #[error("invalid report {path}: {message}")]
+    Report { path: PathBuf, message: String },
+    #[error("cannot merge: {0}")]
+    Merge(String),
+}

@@ -1,0 +1,271 @@
+//! One unit of an eval: a fresh copy of the fixture, the real `reins` binary run headless on it
+//! (`exec --json`, or `run` for a workflow) with the task's budget and time limit, then the hidden
+//! checks run by the harness in the same sandbox the agent had.
+
+use super::fixture;
+use super::plan::EvalConfig;
+use super::report::{CheckRecord, RunResult};
+use super::suite::{Job, Task};
+use crate::cancel::Cancel;
+use crate::sandbox::{SandboxMode, SandboxPolicy};
+use crate::tools::ToolContext;
+use serde_json::Value;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+/// How much of a crashed run's stderr the report keeps.
+const STDERR_TAIL: usize = 600;
+
+/// What every run shares.
+#[derive(Debug, Clone)]
+pub struct RunnerSetup {
+    /// The `reins` binary to run (the current executable).
+    pub exe: PathBuf,
+    /// `-c key=value` overrides passed on to every run.
+    pub overrides: Vec<String>,
+    /// The environment of the hidden checks (secrets removed, as for the agent's commands).
+    pub check_env: Vec<(OsString, OsString)>,
+    pub allow_unsandboxed: bool,
+}
+
+/// How the agent's process ended.
+struct Session {
+    status: String,
+    steps: u32,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost_usd: Option<f64>,
+    wall_ms: u64,
+    error: Option<String>,
+}
+
+/// Runs `task` with `config` once and judges it.
+pub async fn run_unit(setup: &RunnerSetup, task: &Task, config: &EvalConfig, repeat: u32) -> RunResult {
+    let base = RunResult {
+        task: task.name.clone(),
+        config: config.label.clone(),
+        repeat,
+        status: "error".into(),
+        passed: false,
+        steps: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: None,
+        wall_ms: 0,
+        checks: Vec::new(),
+        error: None,
+    };
+    let tmp = match tempfile::Builder::new().prefix("reins-eval-").tempdir() {
+        Ok(t) => t,
+        Err(e) => return RunResult { error: Some(format!("cannot create a temp dir: {e}")), ..base },
+    };
+    let work = tmp.path().join("work");
+    if let Err(e) = fixture::copy_tree(&task.fixture, &work) {
+        let error = format!("cannot copy the fixture {}: {e}", task.fixture.display());
+        return RunResult { error: Some(error), ..base };
+    }
+    fixture::commit_all(&work).await;
+    let s = run_session(setup, task, config, &work).await;
+    let checks = hidden_checks(setup, task, &work).await;
+    RunResult {
+        status: s.status,
+        passed: checks.len() == task.checks.len() && checks.iter().all(|c| c.passed),
+        steps: s.steps,
+        input_tokens: s.input_tokens,
+        output_tokens: s.output_tokens,
+        cost_usd: s.cost_usd,
+        wall_ms: s.wall_ms,
+        checks,
+        error: s.error,
+        ..base
+    }
+}
+
+/// The command line of the agent's run.
+fn command_args(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = match &task.job {
+        Job::Prompt(_) => vec!["exec".into()],
+        Job::Workflow { name, vars } => {
+            let mut a: Vec<OsString> = vec!["run".into(), name.into()];
+            for (k, v) in vars {
+                a.push("--var".into());
+                a.push(format!("{k}={v}").into());
+            }
+            a
+        }
+    };
+    args.extend(["--json".into(), "-C".into(), work.as_os_str().to_owned()]);
+    args.extend(["--max-steps".into(), task.max_steps.to_string().into()]);
+    if let Some(c) = task.max_cost {
+        args.extend(["--max-cost".into(), c.to_string().into()]);
+    }
+    args.extend(config.flags(&task.name).into_iter().map(OsString::from));
+    for o in &setup.overrides {
+        args.extend(["-c".into(), o.into()]);
+    }
+    if let Job::Prompt(p) = &task.job {
+        args.extend(["--".into(), p.into()]);
+    }
+    args
+}
+
+async fn run_session(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work: &Path) -> Session {
+    let started = Instant::now();
+    let mut cmd = tokio::process::Command::new(&setup.exe);
+    cmd.args(command_args(setup, task, config, work))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return failed("error", format!("cannot start {}: {e}", setup.exe.display()), started),
+    };
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+    let pid = child.id();
+    let limit = Duration::from_secs(task.timeout_s);
+    let waited = tokio::time::timeout(limit, child.wait()).await;
+    if waited.is_err() {
+        stop(pid, &mut child).await;
+    }
+    let (out, err) = (stdout.await.unwrap_or_default(), stderr.await.unwrap_or_default());
+    let mut s = parse_events(&out, started);
+    if waited.is_err() {
+        s.status = "timeout".into();
+        s.error = Some(format!("killed after the task's timeout of {} s", task.timeout_s));
+    } else if s.status == "crashed" {
+        s.error = Some(tail(&err, STDERR_TAIL));
+    }
+    s
+}
+
+fn read_all<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    pipe: Option<R>,
+) -> tokio::task::JoinHandle<String> {
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf).await;
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// How long an interrupted run gets to kill its command and write its last events.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
+/// Ends a run that ran out of time the way Ctrl-C would (the agent kills the command it is
+/// running, which lives in a process group of its own, and writes `session.finished`), then kills
+/// what is left of the run's process group.
+async fn stop(pid: Option<u32>, child: &mut tokio::process::Child) {
+    let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()).filter(|p| *p > 0) else {
+        return;
+    };
+    // SAFETY: kill(2) on the pid of the child this harness spawned and has not reaped yet.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    if tokio::time::timeout(INTERRUPT_GRACE, child.wait()).await.is_err() {
+        // SAFETY: a negative pid signals the process group created for this run.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+        let _ = child.wait().await;
+    }
+}
+
+/// The totals from the `session.finished` event; `crashed` when the run never wrote one.
+fn parse_events(stdout: &str, started: Instant) -> Session {
+    let finished = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["type"] == "session.finished")
+        .last();
+    let wall_ms = started.elapsed().as_millis() as u64;
+    match finished {
+        Some(e) => Session {
+            status: e["status"].as_str().unwrap_or("unknown").to_string(),
+            steps: e["steps"].as_u64().unwrap_or(0) as u32,
+            input_tokens: e["input_tokens"].as_u64().unwrap_or(0),
+            output_tokens: e["output_tokens"].as_u64().unwrap_or(0),
+            cost_usd: e["cost_usd"].as_f64(),
+            wall_ms,
+            error: None,
+        },
+        None => Session {
+            wall_ms,
+            ..failed("crashed", String::new(), started)
+        },
+    }
+}
+
+fn failed(status: &str, error: String, started: Instant) -> Session {
+    Session {
+        status: status.into(),
+        steps: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: None,
+        wall_ms: started.elapsed().as_millis() as u64,
+        error: Some(error),
+    }
+}
+
+fn tail(s: &str, max: usize) -> String {
+    let s = s.trim_end();
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s[start..].to_string()
+}
+
+/// The task's checks in the run's copy, confined like the agent's commands (workspace-write, no
+/// network), each with the task's time limit.
+async fn hidden_checks(setup: &RunnerSetup, task: &Task, work: &Path) -> Vec<CheckRecord> {
+    let ctx = match ToolContext::new(work, Cancel::never()) {
+        Ok(mut ctx) => {
+            ctx.child_env = setup.check_env.clone();
+            ctx.policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, work, Vec::new());
+            ctx.allow_unsandboxed = setup.allow_unsandboxed;
+            ctx
+        }
+        Err(e) => {
+            return vec![CheckRecord {
+                command: task.checks.join(" && "),
+                passed: false,
+                exit_code: None,
+                summary: format!("cannot open the run's copy: {e}"),
+            }]
+        }
+    };
+    let timeout = Duration::from_secs(task.timeout_s);
+    crate::checks::run_all(&task.checks, &ctx, timeout, &mut |_| {})
+        .await
+        .into_iter()
+        .map(|o| CheckRecord {
+            command: o.command,
+            passed: o.passed,
+            exit_code: o.exit_code,
+            summary: o.summary,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_event_gives_the_totals() {
+        let out = "{\"type\":\"session.started\"}\nnot json\n{\"type\":\"session.finished\",\"status\":\"max_steps\",\"steps\":3,\"input_tokens\":10,\"output_tokens\":2,\"cost_usd\":null}\n";
+        let s = parse_events(out, Instant::now());
+        assert_eq!((s.status.as_str(), s.steps, s.input_tokens, s.cost_usd), ("max_steps", 3, 10, None));
+        assert_eq!(parse_events("", Instant::now()).status, "crashed");
+    }
+}

@@ -1,0 +1,232 @@
+//! The suite file: defaults for every task, then `[[task]]` tables.
+
+use super::EvalError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Used when neither the task nor the suite sets them.
+const DEFAULT_MAX_STEPS: u32 = 30;
+const DEFAULT_TIMEOUT_S: u64 = 600;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    name: Option<String>,
+    #[serde(default)]
+    models: Vec<String>,
+    #[serde(default)]
+    routes: Vec<String>,
+    repeat: Option<u32>,
+    max_steps: Option<u32>,
+    max_cost: Option<f64>,
+    timeout_s: Option<u64>,
+    #[serde(rename = "task", default)]
+    tasks: Vec<TaskFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskFile {
+    name: String,
+    fixture: PathBuf,
+    prompt: Option<String>,
+    workflow: Option<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    checks: Vec<String>,
+    max_steps: Option<u32>,
+    max_cost: Option<f64>,
+    timeout_s: Option<u64>,
+}
+
+/// A loaded suite, its paths made absolute and every task's limits filled in.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub path: PathBuf,
+    /// Configurations to evaluate when the command line names none.
+    pub models: Vec<String>,
+    pub routes: Vec<String>,
+    pub repeat: Option<u32>,
+    pub tasks: Vec<Task>,
+}
+
+/// What one task gives the agent, and how the harness judges it.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub name: String,
+    /// Copied fresh for every run.
+    pub fixture: PathBuf,
+    pub job: Job,
+    /// Run by the harness after the session, in the run's copy; never shown to the model.
+    pub checks: Vec<String>,
+    pub max_steps: u32,
+    pub max_cost: Option<f64>,
+    pub timeout_s: u64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Job {
+    Prompt(String),
+    /// A workflow name, or a path (made absolute) to its file, and its variables.
+    Workflow {
+        name: String,
+        vars: BTreeMap<String, String>,
+    },
+}
+
+impl Suite {
+    pub fn load(path: &Path) -> Result<Suite, EvalError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |message: String| EvalError::Suite {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: SuiteFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let tasks = file
+            .tasks
+            .iter()
+            .map(|t| task(t, &file, &dir).map_err(&invalid))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_names(&tasks).map_err(invalid)?;
+        Ok(Suite {
+            name: file.name.clone().unwrap_or_else(|| stem(path)),
+            path: path.to_path_buf(),
+            models: file.models,
+            routes: file.routes,
+            repeat: file.repeat,
+            tasks,
+        })
+    }
+
+    /// Only the tasks whose name contains one of `filters` (all of them when there are none).
+    pub fn filter(&mut self, filters: &[String]) {
+        if !filters.is_empty() {
+            self.tasks
+                .retain(|t| filters.iter().any(|f| t.name.contains(f.as_str())));
+        }
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "suite".into(), |s| s.to_string_lossy().into_owned())
+}
+
+fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
+    let fixture = dir.join(&t.fixture);
+    if !fixture.is_dir() {
+        return Err(format!(
+            "task `{}`: fixture {} is not a directory",
+            t.name,
+            fixture.display()
+        ));
+    }
+    if t.checks.is_empty() {
+        return Err(format!(
+            "task `{}`: `checks` is empty; without checks a run cannot be judged",
+            t.name
+        ));
+    }
+    let job = match (&t.prompt, &t.workflow) {
+        (Some(p), None) => Job::Prompt(p.clone()),
+        (None, Some(w)) => Job::Workflow {
+            name: workflow_ref(w, dir),
+            vars: t.vars.clone(),
+        },
+        _ => {
+            return Err(format!(
+                "task `{}`: set exactly one of `prompt` and `workflow`",
+                t.name
+            ))
+        }
+    };
+    Ok(Task {
+        name: t.name.clone(),
+        fixture,
+        job,
+        checks: t.checks.clone(),
+        max_steps: t.max_steps.or(suite.max_steps).unwrap_or(DEFAULT_MAX_STEPS),
+        max_cost: t.max_cost.or(suite.max_cost),
+        timeout_s: t.timeout_s.or(suite.timeout_s).unwrap_or(DEFAULT_TIMEOUT_S),
+    })
+}
+
+/// A workflow path is relative to the suite file; a bare name is looked up by `reins run` in
+/// the run's copy and `$REINS_HOME`.
+fn workflow_ref(w: &str, dir: &Path) -> String {
+    if w.contains('/') || w.ends_with(".toml") {
+        dir.join(w).display().to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+/// Names appear in file names and in `{task}` model patterns: short, plain and unique.
+fn check_names(tasks: &[Task]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for t in tasks {
+        let plain = !t.name.is_empty()
+            && t.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !plain {
+            return Err(format!(
+                "task name `{}`: use letters, digits, `-`, `_` and `.` only",
+                t.name
+            ));
+        }
+        if !seen.insert(t.name.as_str()) {
+            return Err(format!("task name `{}` appears twice", t.name));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite_in(dir: &Path, body: &str) -> Result<Suite, EvalError> {
+        std::fs::create_dir_all(dir.join("fx")).unwrap();
+        let p = dir.join("s.toml");
+        std::fs::write(&p, body).unwrap();
+        Suite::load(&p)
+    }
+
+    #[test]
+    fn tasks_inherit_suite_limits_and_resolve_fixtures() {
+        let d = tempfile::tempdir().unwrap();
+        let s = suite_in(
+            d.path(),
+            "max_steps = 7\n[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nchecks = [\"true\"]\ntimeout_s = 5\n",
+        )
+        .unwrap();
+        assert_eq!(s.name, "s");
+        let t = &s.tasks[0];
+        assert_eq!((t.max_steps, t.timeout_s), (7, 5));
+        assert!(t.fixture.is_absolute() && t.fixture.ends_with("fx"));
+    }
+
+    #[test]
+    fn bad_tasks_are_named() {
+        let d = tempfile::tempdir().unwrap();
+        let both = "[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nworkflow = \"w\"\nchecks = [\"true\"]\n";
+        let err = suite_in(d.path(), both).unwrap_err().to_string();
+        assert!(err.contains("task `a`") && err.contains("exactly one"), "{err}");
+        let twice = "[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nchecks = [\"true\"]\n".repeat(2);
+        let err = suite_in(d.path(), &twice).unwrap_err().to_string();
+        assert!(err.contains("appears twice"), "{err}");
+        let missing = "[[task]]\nname = \"a\"\nfixture = \"nope\"\nprompt = \"p\"\nchecks = [\"true\"]\n";
+        assert!(suite_in(d.path(), missing).unwrap_err().to_string().contains("nope"));
+    }
+}

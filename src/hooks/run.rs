@@ -1,0 +1,120 @@
+//! Running one hook command: `bash -c` in the workspace, confined like the shell tool's commands
+//! (same sandbox policy, same scrubbed environment, own process group), with the event as JSON
+//! on stdin and stdout and stderr kept apart, since they mean different things to the caller.
+
+use crate::tools::output_cap::HeadTail;
+use crate::tools::shell::{confine, kill_group};
+use crate::tools::ToolContext;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+/// What is kept of each stream.
+const OUTPUT_LIMIT: usize = 16 * 1024;
+/// How long to wait for a pipe held open by a backgrounded grandchild after the hook ends.
+const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
+/// How a hook ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRun {
+    /// `None` when a signal ended it or it timed out.
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    /// Set when the hook ran without the sandbox (`allow_unsandboxed`).
+    pub unsandboxed: Option<String>,
+}
+
+/// Runs `command` with `input` on stdin. `Err` when it could not start or the user interrupted.
+pub async fn run(
+    command: &str,
+    input: &[u8],
+    ctx: &ToolContext,
+    timeout: Duration,
+) -> Result<HookRun, String> {
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.root)
+        .env_clear()
+        .envs(ctx.child_env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let unsandboxed = confine(&mut cmd, ctx).map_err(|e| e.0)?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start bash: {e}"))?;
+    let pgid = child.id().map(|p| p as i32);
+    if let Some(mut stdin) = child.stdin.take() {
+        let input = input.to_vec();
+        // A hook that ignores its input may exit before reading it; the broken pipe is fine.
+        tokio::spawn(async move {
+            let _ = stdin.write_all(&input).await;
+        });
+    }
+    let stdout = Capture::start(child.stdout.take());
+    let stderr = Capture::start(child.stderr.take());
+    let outcome = tokio::select! {
+        status = child.wait() => Ok(status.ok().and_then(|s| s.code())),
+        _ = tokio::time::sleep(timeout) => Err(true),
+        _ = ctx.cancel.cancelled() => Err(false),
+    };
+    kill_group(pgid);
+    let (stdout, stderr) = (stdout.finish().await, stderr.finish().await);
+    match outcome {
+        Err(false) => Err("interrupted by the user".to_string()),
+        Err(true) => Ok(HookRun {
+            exit_code: None,
+            stdout,
+            stderr,
+            timed_out: true,
+            unsandboxed,
+        }),
+        Ok(exit_code) => Ok(HookRun {
+            exit_code,
+            stdout,
+            stderr,
+            timed_out: false,
+            unsandboxed,
+        }),
+    }
+}
+
+/// One output stream read in the background into a bounded buffer.
+struct Capture {
+    buf: Arc<Mutex<HeadTail>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Capture {
+    fn start(pipe: Option<impl AsyncRead + Unpin + Send + 'static>) -> Capture {
+        let buf = Arc::new(Mutex::new(HeadTail::new(OUTPUT_LIMIT)));
+        let task = pipe.map(|mut pipe| {
+            let buf = buf.clone();
+            tokio::spawn(async move {
+                let mut chunk = [0u8; 8192];
+                while let Ok(n) = pipe.read(&mut chunk).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut b) = buf.lock() {
+                        b.push(&chunk[..n]);
+                    }
+                }
+            })
+        });
+        Capture { buf, task }
+    }
+
+    async fn finish(self) -> String {
+        if let Some(task) = self.task {
+            let _ = tokio::time::timeout(DRAIN_GRACE, task).await;
+        }
+        self.buf.lock().map(|b| b.render()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,168 @@
+//! `[mcp_servers.NAME]`: how to reach one MCP server, and the environment its process gets.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How long one tool call may take unless `timeout_ms` says otherwise.
+pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 60_000;
+/// How long a server may take to start and list its tools unless `startup_timeout_ms` says
+/// otherwise; generous because `npx -y` downloads the package on its first run.
+pub const DEFAULT_STARTUP_TIMEOUT_MS: u64 = 30_000;
+
+/// One configured server: a program speaking MCP on stdio (`command`, `args`, `env`) or a
+/// streamable HTTP endpoint (`url`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpServerConfig {
+    /// The program of a stdio server, found on `PATH` like a shell would.
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// Variables the child gets on top of the scrubbed environment. A value `$VAR` or `${VAR}`
+    /// copies reins' own variable: credentials reach a server only when named here.
+    pub env: BTreeMap<String, String>,
+    /// The endpoint of a streamable HTTP server.
+    pub url: Option<String>,
+    /// The limit of one tool call, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// The limit of starting the server and listing its tools, in milliseconds.
+    pub startup_timeout_ms: Option<u64>,
+}
+
+/// Where a server is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint<'a> {
+    Stdio { command: &'a str, args: &'a [String] },
+    Http { url: &'a str },
+}
+
+impl McpServerConfig {
+    /// The transport the entry describes; `Err` says what to fix.
+    pub fn endpoint(&self) -> Result<Endpoint<'_>, String> {
+        let command = self.command.as_deref().filter(|c| !c.trim().is_empty());
+        let url = self.url.as_deref().filter(|u| !u.trim().is_empty());
+        match (command, url) {
+            (Some(command), None) => Ok(Endpoint::Stdio {
+                command,
+                args: &self.args,
+            }),
+            (None, Some(_)) if !self.args.is_empty() || !self.env.is_empty() => {
+                Err("`args` and `env` apply to stdio servers (`command`), not to `url`".into())
+            }
+            (None, Some(url)) => Ok(Endpoint::Http { url }),
+            (Some(_), Some(_)) => Err(
+                "set either `command` (a stdio server) or `url` (streamable HTTP), not both".into(),
+            ),
+            (None, None) => Err("set `command` (a stdio server) or `url` (streamable HTTP)".into()),
+        }
+    }
+
+    pub fn call_timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.unwrap_or(DEFAULT_CALL_TIMEOUT_MS))
+    }
+
+    pub fn startup_timeout(&self) -> Duration {
+        Duration::from_millis(
+            self.startup_timeout_ms
+                .unwrap_or(DEFAULT_STARTUP_TIMEOUT_MS),
+        )
+    }
+
+    /// The command line or the URL, for listings.
+    pub fn describe(&self) -> String {
+        match self.endpoint() {
+            Ok(Endpoint::Stdio { command, args }) => std::iter::once(command)
+                .chain(args.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Ok(Endpoint::Http { url }) => url.to_string(),
+            Err(e) => format!("(invalid: {e})"),
+        }
+    }
+
+    /// The `env` table with `$VAR` references replaced by `lookup`'s value; a reference to an
+    /// unset variable is an error naming it, since a server missing its token fails obscurely.
+    pub fn resolve_env(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<(String, String)>, String> {
+        self.env
+            .iter()
+            .map(|(name, value)| match reference(value) {
+                None => Ok((name.clone(), value.clone())),
+                Some(var) => lookup(var).map(|v| (name.clone(), v)).ok_or_else(|| {
+                    format!("env {name} = \"{value}\": ${var} is not set in reins' environment")
+                }),
+            })
+            .collect()
+    }
+}
+
+/// The variable a value like `$VAR` or `${VAR}` names.
+fn reference(value: &str) -> Option<&str> {
+    let name = match value.strip_prefix("${") {
+        Some(rest) => rest.strip_suffix('}')?,
+        None => value.strip_prefix('$')?,
+    };
+    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stdio(env: &[(&str, &str)]) -> McpServerConfig {
+        McpServerConfig {
+            command: Some("srv".into()),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn env_references_are_resolved_and_literals_kept() {
+        let cfg = stdio(&[("A", "$HOST_A"), ("B", "${HOST_B}"), ("C", "plain $x")]);
+        let env = cfg
+            .resolve_env(|v| Some(format!("<{v}>")))
+            .expect("resolves");
+        assert_eq!(
+            env,
+            [
+                ("A".to_string(), "<HOST_A>".to_string()),
+                ("B".to_string(), "<HOST_B>".to_string()),
+                ("C".to_string(), "plain $x".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unset_reference_names_the_variable() {
+        let err = stdio(&[("GITHUB_TOKEN", "$GITHUB_TOKEN")])
+            .resolve_env(|_| None)
+            .unwrap_err();
+        assert!(err.contains("$GITHUB_TOKEN is not set"), "{err}");
+    }
+
+    #[test]
+    fn exactly_one_transport_is_required() {
+        assert!(matches!(
+            stdio(&[]).endpoint(),
+            Ok(Endpoint::Stdio { command: "srv", .. })
+        ));
+        let http = McpServerConfig {
+            url: Some("http://h/mcp".into()),
+            ..Default::default()
+        };
+        assert_eq!(http.endpoint(), Ok(Endpoint::Http { url: "http://h/mcp" }));
+        let both = McpServerConfig {
+            url: Some("http://h/mcp".into()),
+            ..stdio(&[])
+        };
+        assert!(both.endpoint().unwrap_err().contains("not both"));
+        assert!(McpServerConfig::default().endpoint().is_err());
+    }
+}

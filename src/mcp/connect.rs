@@ -1,0 +1,225 @@
+//! Opening a connection to one server: spawning a stdio server or reaching an HTTP one, the MCP
+//! handshake, and the first tool listing, all within the server's startup timeout.
+
+use super::config::{Endpoint, McpServerConfig};
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, Peer, RoleClient, ServiceExt};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// How much of a server's stderr is kept to explain a failure.
+const STDERR_TAIL: usize = 2048;
+
+/// What every stdio server is started with.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The working directory: the workspace root.
+    pub root: PathBuf,
+    /// The environment before a server's own `env`: reins' own minus credentials.
+    pub base_env: Vec<(OsString, OsString)>,
+}
+
+/// Our side of the protocol: it only notes that the server's tool list changed, so the list is
+/// fetched again at the next refresh rather than inside the notification.
+#[derive(Clone)]
+pub(super) struct Handler {
+    pub changed: Arc<AtomicBool>,
+}
+
+impl ClientHandler for Handler {
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.changed.store(true, Ordering::SeqCst);
+    }
+
+    /// The newest protocol revision that still has the `initialize` handshake, which every
+    /// server in the wild speaks; later revisions are negotiated down from it by the server.
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("reins", env!("CARGO_PKG_VERSION")),
+        )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
+    }
+}
+
+/// A live connection. Dropping it closes the transport (and kills a stdio server).
+pub(super) struct Connection {
+    service: RunningService<RoleClient, Handler>,
+    stderr: StderrTail,
+}
+
+impl Connection {
+    pub fn peer(&self) -> Peer<RoleClient> {
+        self.service.peer().clone()
+    }
+
+    /// Whether the server went away (a stdio server exited, the HTTP session ended).
+    pub fn is_closed(&self) -> bool {
+        self.service.peer().is_transport_closed()
+    }
+
+    /// Why the server went away, from the last lines it wrote to stderr.
+    pub async fn exit_note(&self) -> String {
+        self.stderr.settle().await;
+        match self.stderr.tail() {
+            t if t.is_empty() => "the server closed the connection".to_string(),
+            t => format!("the server closed the connection; its stderr ends with: {t}"),
+        }
+    }
+}
+
+/// Connects and lists the tools, or says why not.
+pub(super) async fn open(
+    config: &McpServerConfig,
+    launch: &Launch,
+    handler: Handler,
+) -> Result<(Connection, Vec<rmcp::model::Tool>), String> {
+    let stderr = StderrTail::default();
+    let limit = config.startup_timeout();
+    let attempt = async {
+        let service = match config.endpoint()? {
+            Endpoint::Stdio { command, args } => {
+                let env = config.resolve_env(|v| std::env::var(v).ok())?;
+                stdio(command, args, env, launch, handler, &stderr).await?
+            }
+            Endpoint::Http { url } => http(url, handler).await?,
+        };
+        let tools = service
+            .peer()
+            .list_all_tools()
+            .await
+            .map_err(|e| format!("cannot list the tools: {e}"))?;
+        Ok((service, tools))
+    };
+    let outcome = match tokio::time::timeout(limit, attempt).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!(
+            "did not start within {} ms (startup_timeout_ms)",
+            limit.as_millis()
+        )),
+    };
+    match outcome {
+        Ok((service, tools)) => Ok((Connection { service, stderr }, tools)),
+        Err(e) => {
+            stderr.settle().await;
+            Err(stderr.explain(e))
+        }
+    }
+}
+
+async fn stdio(
+    command: &str,
+    args: &[String],
+    env: Vec<(String, String)>,
+    launch: &Launch,
+    handler: Handler,
+    stderr: &StderrTail,
+) -> Result<RunningService<RoleClient, Handler>, String> {
+    let mut cmd = tokio::process::Command::new(command);
+    cmd.args(args)
+        .current_dir(&launch.root)
+        .env_clear()
+        .envs(launch.base_env.iter().map(|(k, v)| (k, v)))
+        .envs(env)
+        // Its own process group: a Ctrl-C in the terminal interrupts the turn, not the server.
+        .process_group(0);
+    let (process, err) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start `{command}`: {e}"))?;
+    if let Some(err) = err {
+        stderr.drain(err);
+    }
+    handler
+        .serve(process)
+        .await
+        .map_err(|e| format!("the MCP handshake failed: {e}"))
+}
+
+async fn http(
+    url: &str,
+    handler: Handler,
+) -> Result<RunningService<RoleClient, Handler>, String> {
+    crate::provider::install_crypto_provider();
+    let transport = StreamableHttpClientTransport::from_uri(url.to_string());
+    handler
+        .serve(transport)
+        .await
+        .map_err(|e| format!("cannot connect to {url}: {e}"))
+}
+
+/// The last bytes a stdio server wrote to stderr. Servers log there freely; it is drained
+/// continuously (a full pipe would block the server) and kept only to explain failures.
+#[derive(Clone)]
+struct StderrTail {
+    buf: Arc<Mutex<Vec<u8>>>,
+    /// Becomes true when the pipe reaches its end (or was never drained).
+    done: tokio::sync::watch::Receiver<bool>,
+    done_tx: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for StderrTail {
+    fn default() -> Self {
+        let (tx, rx) = tokio::sync::watch::channel(true);
+        StderrTail {
+            buf: Arc::default(),
+            done: rx,
+            done_tx: Arc::new(tx),
+        }
+    }
+}
+
+impl StderrTail {
+    fn drain(&self, mut pipe: tokio::process::ChildStderr) {
+        let (buf, done) = (self.buf.clone(), self.done_tx.clone());
+        done.send_replace(false);
+        tokio::spawn(async move {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut chunk).await {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut b) = buf.lock() {
+                    b.extend_from_slice(&chunk[..n]);
+                    let excess = b.len().saturating_sub(STDERR_TAIL);
+                    b.drain(..excess);
+                }
+            }
+            done.send_replace(true);
+        });
+    }
+
+    /// Waits briefly for the pipe to reach its end, so an exiting server's last words are in.
+    async fn settle(&self) {
+        let mut done = self.done.clone();
+        let _ = tokio::time::timeout(Duration::from_millis(300), done.wait_for(|d| *d)).await;
+    }
+
+    fn tail(&self) -> String {
+        let bytes = self.buf.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .trim()
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    fn explain(&self, error: String) -> String {
+        match self.tail() {
+            t if t.is_empty() => error,
+            t => format!("{error}; stderr: {t}"),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! MCP servers as tools: teams connect their own systems (issue trackers, databases, internal
+//! APIs) through the Model Context Protocol, with the official Rust SDK (`rmcp`).
+//!
+//! - Configuration: `[mcp_servers.NAME]` with `command`/`args`/`env` (stdio) or `url`
+//!   (streamable HTTP), `timeout_ms` per call and `startup_timeout_ms` ([`McpServerConfig`]).
+//! - Environment: a stdio server gets reins' environment minus credentials (as commands do) plus
+//!   its own `env`, where `$VAR` copies a variable of reins' by explicit choice. It runs in the
+//!   workspace, outside the sandbox: servers need the network and their own caches, and they are
+//!   the user's own configured programs, not something the model wrote.
+//! - Life: every server starts in the background at session start; the front end waits for them
+//!   just before the first request, since the tool list is part of the request prefix. A server
+//!   that fails to start or dies is reported (`mcp.status` events), its tools answer the model
+//!   with the reason, and the next call restarts it.
+//! - Tools: `SERVER__TOOL` with the server's description and JSON schema ([`McpTool`]); results
+//!   are converted to text ([`convert`]). A `notifications/tools/list_changed` marks the server;
+//!   its list is read again when the session refreshes its tools ([`crate::agent::ToolSource`]),
+//!   at the next user turn, so the prompt prefix changes only then.
+//! - Permissions: the gate treats every `__` tool as a command (asked under `on-request` unless
+//!   allowed); rules name them `mcp(SERVER__TOOL)` with globs, e.g. `mcp(github__*)`.
+
+mod config;
+mod connect;
+pub mod convert;
+mod hub;
+mod names;
+mod report;
+mod server;
+mod tool;
+
+pub use config::{McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS};
+pub use connect::Launch;
+pub use hub::{McpConfigError, McpHub};
+pub use names::tool_name;
+pub use server::{McpServer, ServerView, State, ToolInfo};
+pub use tool::{parse_object, McpTool};

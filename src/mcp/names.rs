@@ -1,0 +1,120 @@
+//! Model-facing names of MCP tools: `SERVER__TOOL`, within what model APIs accept.
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex};
+
+/// Between the server's name and the tool's. Built-in tools never contain it, which is how the
+/// permission gate and `mcp(...)` rules recognise an MCP call.
+pub const SEPARATOR: &str = "__";
+/// Model APIs accept tool names matching `[A-Za-z0-9_-]{1,64}`.
+const MAX_LEN: usize = 64;
+
+/// Whether a configured server name can prefix tool names unambiguously.
+pub fn valid_server_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("the server name must be made of letters, digits, `_` and `-`".into());
+    }
+    if name.contains(SEPARATOR) || name.ends_with('_') {
+        return Err(format!(
+            "the server name must not contain `{SEPARATOR}` or end with `_`: tools are named SERVER{SEPARATOR}TOOL"
+        ));
+    }
+    if name.len() > MAX_LEN / 2 {
+        return Err(format!(
+            "the server name must be at most {} characters long",
+            MAX_LEN / 2
+        ));
+    }
+    Ok(())
+}
+
+/// The prefix of every tool of `server`.
+pub fn prefix(server: &str) -> String {
+    format!("{server}{SEPARATOR}")
+}
+
+/// `SERVER__TOOL`, with characters models reject replaced by `_` and an over-long name cut and
+/// suffixed with a hash of the whole, so two long names stay distinct.
+pub fn tool_name(server: &str, tool: &str) -> String {
+    let clean: String = tool
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = format!("{}{clean}", prefix(server));
+    if name.len() <= MAX_LEN {
+        return name;
+    }
+    let hash = format!("{:08x}", fnv1a(tool.as_bytes()));
+    format!("{}_{hash}", &name[..MAX_LEN - hash.len() - 1])
+}
+
+/// A 32-bit FNV-1a hash: stable across runs and platforms, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// A `'static` copy of `s`, made once per distinct string. The `Tool` trait hands out
+/// `&'static str` names and descriptions (built-in tools use literals); MCP tools are few and
+/// their names repeat across restarts and list changes, so interning bounds what is kept.
+pub fn intern(s: &str) -> &'static str {
+    static INTERNED: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+    let Ok(mut set) = INTERNED.lock() else {
+        return Box::leak(s.to_owned().into_boxed_str());
+    };
+    if let Some(found) = set.get(s) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_join_server_and_tool_and_replace_odd_characters() {
+        assert_eq!(tool_name("github", "search_issues"), "github__search_issues");
+        assert_eq!(tool_name("docs", "get.page v2"), "docs__get_page_v2");
+    }
+
+    #[test]
+    fn long_names_are_cut_to_64_and_stay_distinct() {
+        let a = tool_name("srv", &"x".repeat(80));
+        let b = tool_name("srv", &format!("{}y", "x".repeat(79)));
+        assert_eq!(a.len(), 64);
+        assert_eq!(b.len(), 64);
+        assert_ne!(a, b);
+        assert!(a.starts_with("srv__xxx"));
+    }
+
+    #[test]
+    fn server_names_that_would_be_ambiguous_are_refused() {
+        assert!(valid_server_name("github").is_ok());
+        assert!(valid_server_name("my-docs_2").is_ok());
+        assert!(valid_server_name("a__b").is_err());
+        assert!(valid_server_name("a_").is_err());
+        assert!(valid_server_name("a.b").is_err());
+        assert!(valid_server_name("").is_err());
+    }
+
+    #[test]
+    fn interning_returns_the_same_pointer() {
+        let a = intern("srv__tool");
+        let b = intern(&String::from("srv__tool"));
+        assert!(std::ptr::eq(a, b));
+    }
+}

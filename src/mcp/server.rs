@@ -1,0 +1,285 @@
+//! One configured server and its life: started with the session, reported when it fails,
+//! restarted by the next call after a crash, its tool list re-read when it announces a change.
+
+use super::config::McpServerConfig;
+use super::connect::{self, Connection, Handler, Launch};
+use crate::agent::Event;
+use crate::cancel::Cancel;
+use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
+use rmcp::{Peer, RoleClient, ServiceError};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Status events waiting to be reported by whoever drives the session.
+pub(super) type EventLog = Arc<Mutex<Vec<Event>>>;
+
+/// Where a server is in its life, as `mcp.status` events name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Starting,
+    Ready,
+    Failed,
+    Restarting,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Starting => "starting",
+            State::Ready => "ready",
+            State::Failed => "failed",
+            State::Restarting => "restarting",
+        }
+    }
+}
+
+/// One tool as the server describes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolInfo {
+    /// The server's own name for it.
+    pub name: String,
+    pub description: String,
+    pub input_schema: serde_json::Value,
+    /// The server's `readOnlyHint`: such a tool does not count as changing the workspace.
+    pub read_only: bool,
+}
+
+impl From<&rmcp::model::Tool> for ToolInfo {
+    fn from(t: &rmcp::model::Tool) -> Self {
+        let description = t
+            .description
+            .as_deref()
+            .or(t.title.as_deref())
+            .unwrap_or_default()
+            .to_string();
+        ToolInfo {
+            name: t.name.to_string(),
+            description,
+            input_schema: serde_json::Value::Object((*t.input_schema).clone()),
+            read_only: t
+                .annotations
+                .as_ref()
+                .and_then(|a| a.read_only_hint)
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// A server's state for listings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerView {
+    pub name: String,
+    pub endpoint: String,
+    pub state: State,
+    pub error: Option<String>,
+    pub tools: Vec<ToolInfo>,
+}
+
+pub struct McpServer {
+    name: String,
+    config: McpServerConfig,
+    launch: Arc<Launch>,
+    /// The live connection and its generation; locked while connecting, so concurrent calls
+    /// wait for one restart instead of starting several.
+    conn: tokio::sync::Mutex<Option<(u64, Connection)>>,
+    generation: AtomicU64,
+    /// Set by the connection when the server announces a new tool list.
+    changed: Arc<AtomicBool>,
+    view: Mutex<ServerView>,
+    events: EventLog,
+}
+
+impl McpServer {
+    pub(super) fn new(
+        name: &str,
+        config: McpServerConfig,
+        launch: Arc<Launch>,
+        events: EventLog,
+    ) -> Self {
+        let view = ServerView {
+            name: name.to_string(),
+            endpoint: config.describe(),
+            state: State::Starting,
+            error: None,
+            tools: Vec::new(),
+        };
+        McpServer {
+            name: name.to_string(),
+            config,
+            launch,
+            conn: tokio::sync::Mutex::new(None),
+            generation: AtomicU64::new(0),
+            changed: Arc::new(AtomicBool::new(false)),
+            view: Mutex::new(view),
+            events,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn view(&self) -> ServerView {
+        self.view
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn tools(&self) -> Vec<ToolInfo> {
+        self.view().tools
+    }
+
+    /// The first start, at session start.
+    pub(super) async fn start(&self) {
+        let mut slot = self.conn.lock().await;
+        let _ = self.connect(&mut slot, State::Starting).await;
+    }
+
+    /// Calls `tool` with `arguments`; `Err` is a message for the model. A server that is down is
+    /// restarted first; one that dies during the call is reported and restarted by the next.
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: JsonObject,
+        cancel: &Cancel,
+    ) -> Result<CallToolResult, String> {
+        let (generation, peer) = self
+            .peer()
+            .await
+            .map_err(|e| format!("the MCP server `{}` is not available: {e}", self.name))?;
+        let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        let limit = self.config.call_timeout();
+        tokio::select! {
+            outcome = tokio::time::timeout(limit, peer.call_tool(params)) => match outcome {
+                Ok(Ok(result)) => Ok(result),
+                Ok(Err(e)) => Err(self.failed_call(generation, tool, e).await),
+                Err(_) => Err(format!(
+                    "the MCP server `{}` did not answer `{tool}` within {} ms, so the call was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].timeout_ms",
+                    self.name, limit.as_millis(), self.name
+                )),
+            },
+            _ = cancel.cancelled() => Err("interrupted by the user; the MCP call was cancelled".to_string()),
+        }
+    }
+
+    /// Re-reads the tool list if the server announced a change; a server that is down is left
+    /// alone (its next call restarts it and lists its tools anew).
+    pub(super) async fn refresh_tools(&self) {
+        if !self.changed.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let peer = match self.conn.lock().await.as_ref() {
+            Some((_, c)) if !c.is_closed() => c.peer(),
+            _ => return,
+        };
+        let listing = tokio::time::timeout(self.config.call_timeout(), peer.list_all_tools()).await;
+        match listing {
+            Ok(Ok(tools)) => self.update(|v| v.tools = tools.iter().map(ToolInfo::from).collect()),
+            Ok(Err(e)) => self.warn(format!("cannot list the changed tools: {e}")),
+            Err(_) => self.warn("listing the changed tools timed out".to_string()),
+        }
+    }
+
+    /// The live connection's peer, restarting the server if it is down.
+    async fn peer(&self) -> Result<(u64, Peer<RoleClient>), String> {
+        let mut slot = self.conn.lock().await;
+        if let Some((generation, c)) = slot.as_ref() {
+            if !c.is_closed() {
+                return Ok((*generation, c.peer()));
+            }
+            let note = c.exit_note().await;
+            *slot = None;
+            self.set_state(State::Failed, Some(note));
+        }
+        self.connect(&mut slot, State::Restarting).await
+    }
+
+    async fn connect(
+        &self,
+        slot: &mut Option<(u64, Connection)>,
+        state: State,
+    ) -> Result<(u64, Peer<RoleClient>), String> {
+        self.set_state(state, None);
+        let handler = Handler {
+            changed: self.changed.clone(),
+        };
+        match connect::open(&self.config, &self.launch, handler).await {
+            Ok((conn, tools)) => {
+                let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+                let peer = conn.peer();
+                *slot = Some((generation, conn));
+                self.update(|v| v.tools = tools.iter().map(ToolInfo::from).collect());
+                self.set_state(State::Ready, None);
+                Ok((generation, peer))
+            }
+            Err(e) => {
+                self.set_state(State::Failed, Some(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Turns a failed call into a message; a closed transport means the server died, which is
+    /// reported now and repaired by the next call.
+    async fn failed_call(&self, generation: u64, tool: &str, error: ServiceError) -> String {
+        match error {
+            ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
+                let note = self.drop_connection(generation).await;
+                format!(
+                    "the MCP server `{}` stopped during the call to `{tool}` ({note}); it will be restarted on the next call",
+                    self.name
+                )
+            }
+            ServiceError::McpError(e) => format!(
+                "the MCP server `{}` refused the call to `{tool}`: {}",
+                self.name, e.message
+            ),
+            other => format!("the call to `{tool}` on `{}` failed: {other}", self.name),
+        }
+    }
+
+    /// Forgets the connection of `generation` (not a newer one another call made meanwhile).
+    async fn drop_connection(&self, generation: u64) -> String {
+        let mut slot = self.conn.lock().await;
+        let note = match slot.as_ref() {
+            Some((g, c)) if *g == generation => c.exit_note().await,
+            _ => return "it was restarted meanwhile".to_string(),
+        };
+        *slot = None;
+        self.set_state(State::Failed, Some(note.clone()));
+        note
+    }
+
+    fn update(&self, f: impl FnOnce(&mut ServerView)) {
+        if let Ok(mut v) = self.view.lock() {
+            f(&mut v);
+        }
+    }
+
+    fn set_state(&self, state: State, error: Option<String>) {
+        self.update(|v| {
+            v.state = state;
+            v.error = error.clone();
+        });
+        self.report(Event::McpStatus {
+            server: self.name.clone(),
+            state: state.as_str().to_string(),
+            error,
+        });
+    }
+
+    fn warn(&self, message: String) {
+        self.report(Event::Warning {
+            message: format!("MCP server `{}`: {message}", self.name),
+        });
+    }
+
+    fn report(&self, event: Event) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event);
+        }
+    }
+}

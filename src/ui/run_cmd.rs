@@ -1,0 +1,90 @@
+//! `reins run NAME` (a workflow, headless, through exec's own path) and `reins workflows`.
+
+use super::{exec, setup, ExitError};
+use crate::cli::{ExecArgs, GlobalArgs, RunArgs};
+use crate::workflow::{self, Workflow, WorkflowError, WorkflowGuard};
+
+impl From<WorkflowError> for ExitError {
+    fn from(e: WorkflowError) -> Self {
+        ExitError::usage(e.to_string())
+    }
+}
+
+/// Runs a workflow and returns exec's exit code for the session.
+pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
+    let mut ws = setup::workspace(&global)?;
+    let path = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
+    let name = path
+        .file_stem()
+        .map_or_else(|| args.workflow.clone(), |s| s.to_string_lossy().into_owned());
+    let wf = Workflow::load(&path)?.instantiate(&name, &workflow::parse_vars(&args.vars)?)?;
+    let task = task(&wf, args.exec.prompt.as_deref())?;
+    let flags = exec_flags(&wf, args.exec);
+    let cfg = &mut ws.loaded.config;
+    cfg.checks.add(&wf.checks);
+    cfg.permissions
+        .protected
+        .extend(workflow::protected_dirs(&wf.deny_paths));
+    let root = ws.root.canonicalize().unwrap_or_else(|_| ws.root.clone());
+    let guard = WorkflowGuard::new(&name, &root, wf.tools.clone(), &wf.deny_paths)?;
+    exec::run_task(&task, ws, &flags, vec![Box::new(guard)]).await
+}
+
+/// The workflow's prompt, with extra instructions from the command line and the tool
+/// allow-list spelled out so the model does not learn it one refusal at a time.
+fn task(wf: &Workflow, extra: Option<&str>) -> Result<String, ExitError> {
+    let mut task = wf.prompt.trim_end().to_string();
+    if let Some(extra) = extra {
+        task.push_str("\n\n");
+        task.push_str(exec::read_task(Some(extra))?.trim_end());
+    }
+    if let Some(tools) = &wf.tools {
+        task.push_str(&format!(
+            "\n\nThis job may use only these tools: {}.",
+            tools.join(", ")
+        ));
+    }
+    if !wf.deny_paths.is_empty() {
+        task.push_str(&format!(
+            "\nDo not change files matching: {}.",
+            wf.deny_paths.join(", ")
+        ));
+    }
+    Ok(task)
+}
+
+/// Command-line flags win over the workflow's settings; a `--model` or `--route` on the command
+/// line replaces the workflow's choice of either.
+fn exec_flags(wf: &Workflow, mut flags: ExecArgs) -> ExecArgs {
+    if flags.model.is_none() && flags.route.is_none() {
+        flags.model = wf.model.clone();
+        flags.route = wf.route.clone();
+    }
+    flags.max_steps = flags.max_steps.or(wf.max_steps);
+    flags.max_cost = flags.max_cost.or(wf.max_cost);
+    flags
+}
+
+/// `reins workflows`: each workflow's name and description (or why it cannot be read).
+pub fn list(global: GlobalArgs) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    let found = workflow::list(&ws.root, ws.home.as_deref());
+    if found.is_empty() {
+        let dirs: Vec<String> = workflow::dirs(&ws.root, ws.home.as_deref())
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        eprintln!("no workflows in {}", dirs.join(" or "));
+        return Ok(0);
+    }
+    let width = found.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    for l in found {
+        let text = match &l.description {
+            Ok(d) if d.is_empty() => "(no description)".to_string(),
+            Ok(d) => d.clone(),
+            Err(e) => format!("unreadable: {e}"),
+        };
+        println!("{:width$}  {text}", l.name);
+    }
+    Ok(0)
+}

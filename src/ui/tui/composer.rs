@@ -1,0 +1,393 @@
+//! The prompt composer: multi-line input (Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a
+//! newline), prompt history on Up/Down at the first/last line, pastes inserted whole, and the
+//! `/` and `@` completion list.
+
+use super::commands::CommandInfo;
+use super::fuzzy::FileIndex;
+use super::popup::{Completion, Query, Source};
+use super::theme::Theme;
+use super::wrap::str_width;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
+
+/// Rows of text the composer grows to before it scrolls.
+const MAX_ROWS: u16 = 8;
+
+/// What a key did, for the app to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Consumed; nothing for the app to do.
+    Handled,
+    /// Not a composer key.
+    Ignored,
+    Submit(String),
+}
+
+pub struct Composer {
+    area: TextArea<'static>,
+    theme: Theme,
+    history: Vec<String>,
+    /// Position in `history` while browsing it, and the draft it replaced.
+    browsing: Option<(usize, String)>,
+    commands: Vec<CommandInfo>,
+    files: FileIndex,
+    completion: Option<Completion>,
+    /// A query whose list the user closed with Esc; it stays closed until the query changes.
+    dismissed: Option<Query>,
+}
+
+impl Composer {
+    pub fn new(theme: Theme, commands: Vec<CommandInfo>, files: FileIndex) -> Self {
+        Composer {
+            area: fresh_area(vec![String::new()], theme),
+            theme,
+            history: Vec::new(),
+            browsing: None,
+            commands,
+            files,
+            completion: None,
+            dismissed: None,
+        }
+    }
+
+    pub fn commands(&self) -> &[CommandInfo] {
+        &self.commands
+    }
+
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.area.lines().iter().all(|l| l.is_empty())
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+        self.area = fresh_area(lines, self.theme);
+        self.area.move_cursor(CursorMove::Bottom);
+        self.area.move_cursor(CursorMove::End);
+        self.refresh_completion();
+    }
+
+    pub fn clear(&mut self) {
+        self.set_text("");
+        self.browsing = None;
+    }
+
+    pub fn completion(&self) -> Option<&Completion> {
+        self.completion.as_ref()
+    }
+
+    /// A bracketed paste: inserted as one piece, newlines kept, never sent by its own Enter.
+    pub fn paste(&mut self, text: &str) {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        self.area.insert_str(text);
+        self.refresh_completion();
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Outcome {
+        if let Some(outcome) = self.completion_key(key) {
+            return outcome;
+        }
+        let shift_like = key
+            .modifiers
+            .intersects(KeyModifiers::SHIFT | KeyModifiers::ALT);
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Enter if shift_like => self.area.insert_newline(),
+            KeyCode::Char('j') if ctrl => self.area.insert_newline(),
+            KeyCode::Enter => return self.submit(),
+            KeyCode::Up if self.area.cursor().0 == 0 => self.history_step(true),
+            KeyCode::Down if self.area.cursor().0 + 1 >= self.area.lines().len() => {
+                self.history_step(false)
+            }
+            KeyCode::Esc | KeyCode::PageUp | KeyCode::PageDown | KeyCode::Tab => {
+                return Outcome::Ignored
+            }
+            KeyCode::Char('c') if ctrl => return Outcome::Ignored,
+            _ => {
+                self.area.input(key);
+            }
+        }
+        self.refresh_completion();
+        Outcome::Handled
+    }
+
+    /// Keys the open completion list takes: move, accept, close.
+    fn completion_key(&mut self, key: KeyEvent) -> Option<Outcome> {
+        let c = self.completion.as_mut()?;
+        match key.code {
+            KeyCode::Up => c.step(true),
+            KeyCode::Down => c.step(false),
+            KeyCode::BackTab => c.step(true),
+            KeyCode::Esc => {
+                self.dismissed = Some(c.query.clone());
+                self.completion = None;
+            }
+            KeyCode::Tab => self.accept(false),
+            KeyCode::Enter if key.modifiers.is_empty() && !c.is_empty() => {
+                return Some(self.accept(true))
+            }
+            _ => return None,
+        }
+        Some(Outcome::Handled)
+    }
+
+    /// Puts the selected candidate in place of the query; a bare command picked with Enter runs.
+    fn accept(&mut self, enter: bool) -> Outcome {
+        let Some(c) = self.completion.take() else {
+            return Outcome::Handled;
+        };
+        let Some(pick) = c.selected().cloned() else {
+            return Outcome::Handled;
+        };
+        match c.query.source {
+            Source::Commands => {
+                if enter && pick.runs_bare {
+                    self.clear();
+                    return self.record(pick.label);
+                }
+                self.set_text(&format!("{} ", pick.label));
+            }
+            Source::Files => self.replace_query(&c.query.text, &format!("@{} ", pick.label)),
+        }
+        self.completion = None;
+        Outcome::Handled
+    }
+
+    /// Replaces `@query` just before the cursor with `with`.
+    fn replace_query(&mut self, query: &str, with: &str) {
+        let n = query.chars().count() + 1;
+        for _ in 0..n {
+            self.area.move_cursor(CursorMove::Back);
+        }
+        self.area.delete_str(n);
+        self.area.insert_str(with);
+        self.refresh_completion();
+    }
+
+    fn submit(&mut self) -> Outcome {
+        let text = self.text();
+        if text.trim().is_empty() {
+            return Outcome::Handled;
+        }
+        self.clear();
+        self.record(text)
+    }
+
+    fn record(&mut self, text: String) -> Outcome {
+        if self.history.last() != Some(&text) {
+            self.history.push(text.clone());
+        }
+        self.browsing = None;
+        Outcome::Submit(text)
+    }
+
+    fn history_step(&mut self, back: bool) {
+        let n = self.history.len();
+        let next = match (&self.browsing, back) {
+            (None, true) if n > 0 => Some(n - 1),
+            (Some((i, _)), true) => Some(i.saturating_sub(1)),
+            (Some((i, _)), false) if i + 1 < n => Some(i + 1),
+            (Some(_), false) => None,
+            _ => return,
+        };
+        let draft = match self.browsing.take() {
+            Some((_, d)) => d,
+            None => self.text(),
+        };
+        match next {
+            Some(i) => {
+                let text = self.history[i].clone();
+                self.set_text(&text);
+                self.browsing = Some((i, draft));
+            }
+            None => self.set_text(&draft),
+        }
+    }
+
+    /// What is being completed at the cursor: `/name` alone on the first line, or `@path`.
+    fn query(&self) -> Option<Query> {
+        let lines = self.area.lines();
+        let (row, col) = (self.area.cursor().0, self.area.cursor().1);
+        let line = lines.get(row)?;
+        if lines.len() == 1 {
+            if let Some(name) = line.strip_prefix('/') {
+                if !name.contains(char::is_whitespace) {
+                    return Some(Query {
+                        source: Source::Commands,
+                        text: name.to_string(),
+                    });
+                }
+            }
+        }
+        let before: String = line.chars().take(col).collect();
+        let word = before.rsplit(char::is_whitespace).next()?;
+        let path = word.strip_prefix('@')?;
+        Some(Query {
+            source: Source::Files,
+            text: path.to_string(),
+        })
+    }
+
+    fn refresh_completion(&mut self) {
+        let query = self.query();
+        if query.is_none() || query != self.dismissed {
+            self.dismissed = None;
+        }
+        match query {
+            Some(q) if self.dismissed.is_none() => {
+                if self.completion.as_ref().map(|c| &c.query) != Some(&q) {
+                    self.completion = Some(Completion::new(q, &self.commands, &self.files));
+                }
+            }
+            _ => self.completion = None,
+        }
+    }
+
+    /// The file list finished loading: refresh an open `@` list.
+    pub fn refresh_files(&mut self) {
+        if let Some(c) = &self.completion {
+            if c.query.source == Source::Files && c.is_empty() {
+                self.completion = None;
+                self.refresh_completion();
+            }
+        }
+    }
+
+    /// Rows the text needs at `width` (gutter excluded), at least 1, at most `MAX_ROWS`.
+    pub fn height(&self, width: u16) -> u16 {
+        let w = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = self
+            .area
+            .lines()
+            .iter()
+            .map(|l| str_width(l).div_ceil(w).max(1))
+            .sum();
+        (rows as u16).clamp(1, MAX_ROWS)
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer) {
+        if area.width < 3 || area.height == 0 {
+            return;
+        }
+        buf.set_span(area.x, area.y, &Span::styled("› ", self.theme.user), 2);
+        let text = Rect {
+            x: area.x + 2,
+            width: area.width - 2,
+            ..area
+        };
+        (&self.area).render(text, buf);
+    }
+}
+
+fn fresh_area(lines: Vec<String>, theme: Theme) -> TextArea<'static> {
+    let mut area = TextArea::new(lines);
+    area.set_cursor_line_style(Style::new());
+    area.set_cursor_style(theme.selected);
+    area.set_wrap_mode(WrapMode::WordOrGlyph);
+    area.set_placeholder_text("Ask reins — / for commands, @ for files, Shift+Enter for a newline");
+    area.set_placeholder_style(theme.dim);
+    area
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composer() -> Composer {
+        let commands = super::super::commands::load(std::path::Path::new("/nonexistent"), None);
+        let files = FileIndex::fixed(vec!["src/lib.rs".into(), "src/main.rs".into(), "README.md".into()]);
+        Composer::new(Theme::plain(), commands, files)
+    }
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn typed(c: &mut Composer, s: &str) {
+        for ch in s.chars() {
+            c.handle_key(key(KeyCode::Char(ch)));
+        }
+    }
+
+    #[test]
+    fn enter_sends_and_shift_enter_adds_a_line() {
+        let mut c = composer();
+        typed(&mut c, "one");
+        c.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::SHIFT));
+        typed(&mut c, "two");
+        c.handle_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL));
+        typed(&mut c, "three");
+        assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Submit("one\ntwo\nthree".into()));
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn up_and_down_walk_the_history_and_restore_the_draft() {
+        let mut c = composer();
+        typed(&mut c, "first");
+        c.handle_key(key(KeyCode::Enter));
+        typed(&mut c, "second");
+        c.handle_key(key(KeyCode::Enter));
+        typed(&mut c, "dra");
+        c.handle_key(key(KeyCode::Up));
+        assert_eq!(c.text(), "second");
+        c.handle_key(key(KeyCode::Up));
+        assert_eq!(c.text(), "first");
+        c.handle_key(key(KeyCode::Down));
+        c.handle_key(key(KeyCode::Down));
+        assert_eq!(c.text(), "dra");
+    }
+
+    #[test]
+    fn a_paste_keeps_its_newlines_and_is_not_sent() {
+        let mut c = composer();
+        c.paste("line 1\r\nline 2\nline 3");
+        assert_eq!(c.text(), "line 1\nline 2\nline 3");
+    }
+
+    #[test]
+    fn slash_opens_the_filtered_command_list() {
+        let mut c = composer();
+        typed(&mut c, "/comp");
+        let first = c.completion().and_then(|p| p.selected()).map(|s| s.label.clone());
+        assert_eq!(first.as_deref(), Some("/compact"));
+        assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Submit("/compact".into()));
+    }
+
+    #[test]
+    fn a_command_with_a_required_argument_waits_for_it() {
+        let mut c = composer();
+        typed(&mut c, "/approv");
+        assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Handled);
+        assert_eq!(c.text(), "/approval ");
+        assert!(c.completion().is_none());
+    }
+
+    #[test]
+    fn at_completes_a_path_in_place() {
+        let mut c = composer();
+        typed(&mut c, "look at @lib");
+        assert!(c.completion().is_some());
+        c.handle_key(key(KeyCode::Tab));
+        assert_eq!(c.text(), "look at @src/lib.rs ");
+        assert!(c.completion().is_none());
+    }
+
+    #[test]
+    fn esc_closes_the_list_until_the_query_changes() {
+        let mut c = composer();
+        typed(&mut c, "@ma");
+        assert_eq!(c.handle_key(key(KeyCode::Esc)), Outcome::Handled);
+        assert!(c.completion().is_none());
+        typed(&mut c, "i");
+        assert!(c.completion().is_some());
+    }
+}

@@ -1,0 +1,371 @@
+//! The transcript: user messages, streamed assistant Markdown, tool calls and notes. It is drawn
+//! from the bottom up and stops at the top of the screen, so only visible cells are laid out and a
+//! 2,000-message session costs what a 20-message one does. Scrolling is counted in rows up from
+//! the bottom; 0 follows the bottom as new text arrives.
+
+mod cell;
+mod stream;
+mod tool;
+
+pub use cell::{Cell, CellKind, Level};
+pub use stream::MarkdownStream;
+pub use tool::ToolCell;
+
+use super::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+
+pub struct Transcript {
+    cells: Vec<Cell>,
+    theme: Theme,
+    /// Rows scrolled up from the bottom; 0 follows new output.
+    scroll: usize,
+    /// The tool cell picked for expanding (transcript focus).
+    selected: Option<usize>,
+    by_call: HashMap<String, usize>,
+    /// Width and height of the last frame, for page sizes and keeping a scrolled view still.
+    width: u16,
+    height: u16,
+    /// Screen rows of the cells drawn last: `(cell, first row, rows)`, for mouse clicks.
+    drawn: Vec<(usize, u16, u16)>,
+}
+
+impl Transcript {
+    pub fn new(theme: Theme) -> Self {
+        Transcript {
+            cells: Vec::new(),
+            theme,
+            scroll: 0,
+            selected: None,
+            by_call: HashMap::new(),
+            width: 80,
+            height: 20,
+            drawn: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    pub fn clear(&mut self) {
+        self.cells.clear();
+        self.by_call.clear();
+        self.scroll = 0;
+        self.selected = None;
+    }
+
+    /// Applies a change at the bottom, keeping a scrolled-up view where it is.
+    fn grow(&mut self, change: impl FnOnce(&mut Self)) {
+        if self.scroll == 0 {
+            change(self);
+            return;
+        }
+        let from = self.cells.len().saturating_sub(1);
+        let before = self.rows_from(from);
+        change(self);
+        let after = self.rows_from(from);
+        self.scroll = (self.scroll + after).saturating_sub(before);
+    }
+
+    fn rows_from(&mut self, from: usize) -> usize {
+        (from..self.cells.len()).map(|i| self.cell_height(i)).sum()
+    }
+
+    pub fn push(&mut self, kind: CellKind) {
+        self.grow(|t| t.cells.push(Cell::new(kind)));
+    }
+
+    pub fn push_user(&mut self, text: &str) {
+        self.push(CellKind::User(text.to_string()));
+    }
+
+    pub fn push_note(&mut self, level: Level, text: impl Into<String>) {
+        self.push(CellKind::Note {
+            level,
+            text: text.into(),
+        });
+    }
+
+    /// The streaming assistant message, if the last cell is one.
+    fn open_message(&mut self) -> Option<&mut MarkdownStream> {
+        match self.cells.last_mut().map(|c| &mut c.kind) {
+            Some(CellKind::Assistant {
+                md,
+                confirmed: false,
+            }) => Some(md),
+            _ => None,
+        }
+    }
+
+    pub fn text_delta(&mut self, text: &str) {
+        let theme = self.theme;
+        self.grow(|t| match t.open_message() {
+            Some(md) => md.push(text, &theme),
+            None => t.cells.push(Cell::new(CellKind::Assistant {
+                md: MarkdownStream::new(text, &theme),
+                confirmed: false,
+            })),
+        });
+    }
+
+    /// The complete assistant message: confirms what streamed (or adds it if nothing did).
+    pub fn assistant_message(&mut self, text: &str) {
+        let theme = self.theme;
+        self.grow(|t| {
+            if let Some(md) = t.open_message() {
+                if md.text() != text {
+                    md.replace(text, &theme);
+                }
+                md.finish(&theme);
+            } else {
+                let mut md = MarkdownStream::new(text, &theme);
+                md.finish(&theme);
+                t.cells.push(Cell::new(CellKind::Assistant { md, confirmed: true }));
+                return;
+            }
+            if let Some(CellKind::Assistant { confirmed, .. }) =
+                t.cells.last_mut().map(|c| &mut c.kind)
+            {
+                *confirmed = true;
+            }
+        });
+    }
+
+    /// Takes back streamed text no message confirmed (a retried request, a compaction summary).
+    pub fn discard_unconfirmed(&mut self) {
+        if self.open_message().is_some() {
+            self.cells.pop();
+        }
+    }
+
+    /// Marks the open streaming message complete as it stands (an interrupted turn).
+    pub fn settle(&mut self) {
+        let theme = self.theme;
+        if let Some(md) = self.open_message() {
+            md.finish(&theme);
+        }
+        if let Some(CellKind::Assistant { confirmed, .. }) =
+            self.cells.last_mut().map(|c| &mut c.kind)
+        {
+            *confirmed = true;
+        }
+    }
+
+    pub fn tool_call(&mut self, call_id: &str, name: &str, args: serde_json::Value) {
+        self.by_call.insert(call_id.to_string(), self.cells.len());
+        self.push(CellKind::Tool(ToolCell::new(call_id, name, args)));
+    }
+
+    /// Updates the tool cell of `call_id`.
+    pub fn update_tool(&mut self, call_id: &str, change: impl FnOnce(&mut ToolCell)) {
+        let Some(&i) = self.by_call.get(call_id) else {
+            return;
+        };
+        self.grow(|t| {
+            if let Some(cell) = t.cells.get_mut(i) {
+                if let CellKind::Tool(tool) = &mut cell.kind {
+                    change(tool);
+                }
+                cell.invalidate();
+            }
+        });
+    }
+
+    // ----- scrolling and selection -------------------------------------------------------------
+
+    pub fn scroll_up(&mut self, rows: usize) {
+        self.scroll += rows;
+    }
+
+    pub fn scroll_down(&mut self, rows: usize) {
+        self.scroll = self.scroll.saturating_sub(rows);
+    }
+
+    pub fn page(&self) -> usize {
+        usize::from(self.height.saturating_sub(2)).max(1)
+    }
+
+    pub fn scroll_to_bottom(&mut self) {
+        self.scroll = 0;
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.scroll == 0
+    }
+
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Selects the previous (`back`) or next tool cell; starts from the bottom.
+    pub fn select_step(&mut self, back: bool) {
+        let tools: Vec<usize> = (0..self.cells.len())
+            .filter(|&i| self.cells[i].is_tool())
+            .collect();
+        let next = match (self.selected, back) {
+            (None, _) => tools.last().copied(),
+            (Some(s), true) => tools.iter().rev().find(|&&i| i < s).copied().or(Some(s)),
+            (Some(s), false) => tools.iter().find(|&&i| i > s).copied().or(Some(s)),
+        };
+        self.selected = next;
+        if let Some(i) = next {
+            self.reveal(i);
+        }
+    }
+
+    pub fn clear_selection(&mut self) {
+        self.selected = None;
+    }
+
+    /// Expands or collapses the selected tool cell.
+    pub fn toggle_selected(&mut self) {
+        if let Some(i) = self.selected {
+            self.toggle(i);
+        }
+    }
+
+    fn toggle(&mut self, i: usize) {
+        if let Some(cell) = self.cells.get_mut(i) {
+            if let CellKind::Tool(tool) = &mut cell.kind {
+                tool.expanded = !tool.expanded;
+                cell.invalidate();
+            }
+        }
+    }
+
+    /// A click on screen row `y` (relative to the transcript's area) toggles the tool cell there.
+    pub fn click(&mut self, y: u16) {
+        let hit = self
+            .drawn
+            .iter()
+            .find(|(_, top, rows)| y >= *top && y < top + rows)
+            .map(|(i, _, _)| *i);
+        if let Some(i) = hit.filter(|&i| self.cells[i].is_tool()) {
+            self.selected = Some(i);
+            self.toggle(i);
+        }
+    }
+
+    /// Scrolls so cell `i` is on screen.
+    fn reveal(&mut self, i: usize) {
+        let below = self.rows_from(i + 1);
+        let h = self.cell_height(i);
+        let view = usize::from(self.height);
+        if below < self.scroll {
+            self.scroll = below;
+        } else if below + h > self.scroll + view {
+            self.scroll = (below + h).saturating_sub(view);
+        }
+    }
+
+    // ----- layout and drawing ------------------------------------------------------------------
+
+    /// Blank rows above cell `i`: none at the top and between consecutive tool calls.
+    fn gap(&self, i: usize) -> usize {
+        if i == 0 || (self.cells[i].is_tool() && self.cells[i - 1].is_tool()) {
+            0
+        } else {
+            1
+        }
+    }
+
+    fn cell_height(&mut self, i: usize) -> usize {
+        let gap = self.gap(i);
+        let (w, theme) = (self.width, self.theme);
+        self.cells[i].height(w, &theme) + gap
+    }
+
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        self.width = area.width.max(1);
+        self.height = area.height;
+        self.drawn.clear();
+        if area.height == 0 {
+            return;
+        }
+        let view = usize::from(area.height);
+        let visible = self.visible(view);
+        for (i, skip, top, rows) in visible {
+            self.draw_cell(i, skip, rows, Rect { y: area.y + top, height: rows, ..area }, buf);
+            self.drawn.push((i, top, rows));
+        }
+    }
+
+    /// Which cells show, from the bottom up: `(cell, rows skipped at its top, screen row, rows)`.
+    /// Clamps the scroll when it passes the top.
+    fn visible(&mut self, view: usize) -> Vec<(usize, usize, u16, u16)> {
+        let mut spans = Vec::new();
+        let mut below = 0usize;
+        let mut i = self.cells.len();
+        while i > 0 && below < self.scroll + view {
+            i -= 1;
+            let h = self.cell_height(i);
+            spans.push((i, below, h));
+            below += h;
+        }
+        if i == 0 && below < self.scroll + view {
+            self.scroll = below.saturating_sub(view);
+        }
+        // Content shorter than the screen sits at the top.
+        let shift = view.saturating_sub(below);
+        let bottom = view + self.scroll;
+        let mut out = Vec::new();
+        for (i, below_i, h) in spans.into_iter().rev() {
+            let top = bottom as isize - (below_i + h) as isize - shift as isize;
+            let top_vis = top.max(0) as usize;
+            let end = (top + h as isize).min(view as isize);
+            if end <= top_vis as isize {
+                continue;
+            }
+            let skip = (top_vis as isize - top) as usize;
+            out.push((i, skip, top_vis as u16, (end - top_vis as isize) as u16));
+        }
+        out
+    }
+
+    fn draw_cell(&mut self, i: usize, skip: usize, rows: u16, area: Rect, buf: &mut Buffer) {
+        let gap = self.gap(i);
+        let selected = self.selected == Some(i);
+        let theme = self.theme;
+        let (a, b) = self.cells[i].rows(area.width, &theme);
+        let lines = std::iter::repeat_n(None, gap)
+            .chain(a.iter().chain(b).map(Some))
+            .skip(skip)
+            .take(usize::from(rows));
+        for (n, line) in lines.enumerate() {
+            let y = area.y + n as u16;
+            if let Some(line) = line {
+                buf.set_line(area.x, y, line, area.width);
+            }
+            let first_row = n + skip == gap;
+            if selected && first_row {
+                let row = Rect { y, height: 1, ..area };
+                buf.set_style(row, theme.selected);
+            }
+        }
+    }
+
+    /// The text of every visible row, for tests.
+    pub fn plain_rows(&mut self, width: u16, height: u16) -> Vec<String> {
+        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+        self.render(buf.area, &mut buf);
+        (0..height)
+            .map(|y| {
+                (0..width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,162 @@
+//! A workflow file: a recurring job written down once (prompt, checks, model or route, limits,
+//! the tools it may use and the paths it must not change) and run with `reins run NAME`.
+
+use super::template;
+use super::WorkflowError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// One line for `reins workflows`.
+    #[serde(default)]
+    pub description: String,
+    /// The task, with `{{var}}` placeholders filled from `--var` (or `vars`).
+    pub prompt: String,
+    /// Commands that must pass for the job to be done; placeholders allowed.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// A `[routers.*]` name; exclusive with `model`.
+    pub route: Option<String>,
+    pub model: Option<String>,
+    pub max_steps: Option<u32>,
+    pub max_cost: Option<f64>,
+    /// The only tools the model may call; absent = all of them.
+    pub tools: Option<Vec<String>>,
+    /// Globs (relative to the workspace root) that write tools must not touch.
+    #[serde(default)]
+    pub deny_paths: Vec<String>,
+    /// Default values of variables; `--var` overrides them.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Workflow {
+    /// Reads and checks a workflow file.
+    pub fn load(path: &Path) -> Result<Self, WorkflowError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorkflowError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let wf: Workflow = toml::from_str(&text).map_err(|e| WorkflowError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if wf.route.is_some() && wf.model.is_some() {
+            return Err(WorkflowError::Invalid {
+                path: path.to_path_buf(),
+                message: "set `route` or `model`, not both".into(),
+            });
+        }
+        Ok(wf)
+    }
+
+    /// Every variable the prompt, checks and paths use.
+    pub fn variables(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for text in self.templated() {
+            for v in template::variables(text) {
+                if !names.contains(&v) {
+                    names.push(v);
+                }
+            }
+        }
+        names
+    }
+
+    fn templated(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.prompt)
+            .chain(&self.checks)
+            .chain(&self.deny_paths)
+    }
+
+    /// This workflow with every placeholder filled from `given` over the defaults. A variable
+    /// with no value, or a given one the workflow does not use, is an error naming it.
+    pub fn instantiate(
+        &self,
+        name: &str,
+        given: &BTreeMap<String, String>,
+    ) -> Result<Workflow, WorkflowError> {
+        let used = self.variables();
+        if let Some(unknown) = given.keys().find(|k| !used.contains(k)) {
+            return Err(WorkflowError::UnknownVar {
+                workflow: name.to_string(),
+                var: unknown.clone(),
+                uses: if used.is_empty() {
+                    "none".into()
+                } else {
+                    used.join(", ")
+                },
+            });
+        }
+        let mut vars = self.vars.clone();
+        vars.extend(given.clone());
+        let missing: Vec<String> = used.into_iter().filter(|v| !vars.contains_key(v)).collect();
+        if !missing.is_empty() {
+            return Err(WorkflowError::MissingVars {
+                workflow: name.to_string(),
+                missing,
+            });
+        }
+        let fill = |t: &String| template::render(t, &vars).unwrap_or_else(|_| t.clone());
+        Ok(Workflow {
+            prompt: fill(&self.prompt),
+            checks: self.checks.iter().map(fill).collect(),
+            deny_paths: self.deny_paths.iter().map(fill).collect(),
+            vars,
+            ..self.clone()
+        })
+    }
+}
+
+/// Parses `--var KEY=VALUE` arguments.
+pub fn parse_vars(args: &[String]) -> Result<BTreeMap<String, String>, WorkflowError> {
+    args.iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(WorkflowError::BadVar(a.clone())),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wf() -> Workflow {
+        Workflow {
+            prompt: "fix {{dir}} for {{who}}".into(),
+            checks: vec!["cargo test -p {{crate}}".into()],
+            vars: [("who".to_string(), "me".to_string())].into(),
+            ..Workflow::default()
+        }
+    }
+
+    #[test]
+    fn variables_come_from_prompt_and_checks_with_defaults() {
+        let given = parse_vars(&["dir=src".into(), "crate=core".into()]).unwrap();
+        let w = wf().instantiate("fix", &given).unwrap();
+        assert_eq!(w.prompt, "fix src for me");
+        assert_eq!(w.checks, ["cargo test -p core"]);
+    }
+
+    #[test]
+    fn missing_and_unknown_variables_are_named() {
+        let err = wf()
+            .instantiate("fix", &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dir") && err.contains("crate") && !err.contains("who"), "{err}");
+        let given = parse_vars(&["dri=src".into()]).unwrap();
+        let err = wf().instantiate("fix", &given).unwrap_err().to_string();
+        assert!(err.contains("`dri`") && err.contains("dir, who, crate"), "{err}");
+    }
+
+    #[test]
+    fn a_var_needs_an_equals_sign() {
+        assert!(parse_vars(&["novalue".into()]).is_err());
+        assert_eq!(parse_vars(&["k=a=b".into()]).unwrap()["k"], "a=b");
+    }
+}

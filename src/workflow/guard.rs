@@ -1,0 +1,177 @@
+//! A workflow's limits, enforced on every tool call before it runs: only the listed tools, and
+//! no write tool touching a denied path. A refusal goes back to the model as the call's result,
+//! saying what is allowed, so it can take another way.
+
+use super::WorkflowError;
+use crate::agent::extension::{Extension, Report};
+use crate::conversation::ToolCall;
+use crate::provider::BoxFuture;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Component, Path, PathBuf};
+
+/// Tools that write the files their arguments name. `shell` can write anything and is not
+/// checked here; the deny paths that are plain directories are also made read-only in the
+/// sandbox (see [`protected_dirs`]), which covers it.
+const WRITE_TOOLS: &[&str] = &["edit_file", "write_file", "apply_patch"];
+
+pub struct WorkflowGuard {
+    workflow: String,
+    root: PathBuf,
+    tools: Option<Vec<String>>,
+    deny: GlobSet,
+    deny_patterns: Vec<String>,
+}
+
+impl WorkflowGuard {
+    pub fn new(
+        workflow: &str,
+        root: &Path,
+        tools: Option<Vec<String>>,
+        deny_paths: &[String],
+    ) -> Result<Self, WorkflowError> {
+        let mut set = GlobSetBuilder::new();
+        for p in deny_paths {
+            let glob = Glob::new(p).map_err(|e| WorkflowError::BadGlob {
+                pattern: p.clone(),
+                message: e.to_string(),
+            })?;
+            set.add(glob);
+        }
+        let deny = set.build().map_err(|e| WorkflowError::BadGlob {
+            pattern: deny_paths.join(", "),
+            message: e.to_string(),
+        })?;
+        Ok(WorkflowGuard {
+            workflow: workflow.to_string(),
+            root: root.to_path_buf(),
+            tools,
+            deny,
+            deny_patterns: deny_paths.to_vec(),
+        })
+    }
+
+    /// `Err` with a message for the model when the workflow forbids `call`.
+    pub fn check(&self, call: &ToolCall) -> Result<(), String> {
+        if let Some(tools) = &self.tools {
+            if !tools.iter().any(|t| t == &call.name) {
+                return Err(format!(
+                    "the workflow `{}` allows only these tools: {}; `{}` is not one of them. Do this step with those tools",
+                    self.workflow,
+                    tools.join(", "),
+                    call.name
+                ));
+            }
+        }
+        if !WRITE_TOOLS.contains(&call.name.as_str()) || self.deny_patterns.is_empty() {
+            return Ok(());
+        }
+        let args = serde_json::from_str(&call.arguments).unwrap_or(serde_json::Value::Null);
+        for path in crate::sandbox::approval::subjects(&call.name, &args) {
+            let rel = self.relative(&path);
+            if self.deny.is_match(&rel) {
+                return Err(format!(
+                    "the workflow `{}` does not allow changing `{}` (deny_paths: {}); leave it as it is and change other files",
+                    self.workflow,
+                    rel.display(),
+                    self.deny_patterns.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The path relative to the workspace root, with `.` and `..` folded, as the globs see it.
+    fn relative(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        let p = p.strip_prefix(&self.root).unwrap_or(p);
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(s) => out.push(s),
+                Component::ParentDir => {
+                    out.pop();
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+impl Extension for WorkflowGuard {
+    fn pre_tool<'a>(
+        &'a self,
+        call: &'a ToolCall,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        let verdict = self.check(call);
+        Box::pin(async move { verdict })
+    }
+}
+
+/// The deny paths that name a directory or file outright (`tests/**`, `CHANGELOG.md`): these can
+/// also be made read-only in the sandbox, so commands cannot change them either.
+pub fn protected_dirs(deny_paths: &[String]) -> Vec<String> {
+    let is_glob = |s: &str| s.contains(['*', '?', '[', '{']);
+    deny_paths
+        .iter()
+        .filter_map(|p| {
+            let base = p.strip_suffix("/**").unwrap_or(p);
+            (!is_glob(base) && !base.is_empty()).then(|| base.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(name: &str, args: serde_json::Value) -> ToolCall {
+        ToolCall {
+            id: "c1".into(),
+            name: name.into(),
+            arguments: args.to_string(),
+        }
+    }
+
+    fn guard() -> WorkflowGuard {
+        WorkflowGuard::new(
+            "fix-tests",
+            Path::new("/w"),
+            Some(vec!["read_file".into(), "edit_file".into(), "apply_patch".into()]),
+            &["tests/**".into(), "*.lock".into()],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn tools_outside_the_allow_list_are_refused_with_the_list() {
+        let err = guard()
+            .check(&call("shell", serde_json::json!({"command": "ls"})))
+            .unwrap_err();
+        assert!(err.contains("`shell` is not one of them") && err.contains("read_file, edit_file"), "{err}");
+        assert!(guard()
+            .check(&call("read_file", serde_json::json!({"path": "tests/a.py"})))
+            .is_ok());
+    }
+
+    #[test]
+    fn writes_to_denied_paths_are_refused_however_spelled() {
+        let g = guard();
+        for path in ["tests/test_a.py", "./tests/x/y.py", "src/../tests/a.py", "/w/tests/a.py", "Cargo.lock"] {
+            let r = g.check(&call("edit_file", serde_json::json!({"path": path, "old_string": "a", "new_string": "b"})));
+            assert!(r.is_err(), "{path}");
+        }
+        assert!(g
+            .check(&call("edit_file", serde_json::json!({"path": "src/a.py"})))
+            .is_ok());
+        let patch = "*** Begin Patch\n*** Update File: tests/t.py\n@@\n-a\n+b\n*** End Patch";
+        assert!(g.check(&call("apply_patch", serde_json::json!({"patch": patch}))).is_err());
+    }
+
+    #[test]
+    fn plain_deny_paths_become_protected_directories() {
+        let p = protected_dirs(&["tests/**".into(), "*.lock".into(), "docs/api".into(), "src/**/*.rs".into()]);
+        assert_eq!(p, ["tests", "docs/api"]);
+    }
+}
