@@ -1,0 +1,57 @@
+//! `reins config show`: every key with its source, keys masked.
+
+mod support;
+
+use support::reins::reins;
+
+#[test]
+fn shows_each_key_with_its_source_and_masks_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.toml"), "max_steps = 20\n").unwrap();
+    std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+    std::fs::write(
+        ws.path().join(".reins/config.toml"),
+        "[providers.openai]\nbase_url = \"http://127.0.0.1:9/v1\"\n",
+    )
+    .unwrap();
+    let out = reins(home.path())
+        .env("OPENAI_API_KEY", "sk-proj-supersecretvalue1234")
+        .args(["config", "show", "-c", "model=gpt-4-1", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key} =")))
+            .unwrap_or_else(|| panic!("{key} missing:\n{text}"))
+            .to_string()
+    };
+    assert!(line("max_steps").contains(&home.path().join("config.toml").display().to_string()));
+    assert!(line("providers.openai.base_url").contains(".reins/config.toml"));
+    assert!(line("model").ends_with("# -c"));
+    assert!(line("providers.anthropic.base_url").ends_with("# built-in"));
+    let key = line("providers.openai.api_key_env");
+    assert!(
+        key.contains("set: ****1234") && !text.contains("supersecret"),
+        "{key}"
+    );
+}
+
+#[test]
+fn broken_config_is_reported_with_file_and_reason() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.toml"), "model = [unclosed\n").unwrap();
+    let out = reins(home.path())
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml") && err.contains("invalid"),
+        "{err}"
+    );
+}
