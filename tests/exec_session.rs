@@ -3,7 +3,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::reins::{calc_workspace, events, home_for, reins, types, Wire};
+use support::reins::{
+    assert_anthropic_pairing, calc_workspace, events, home_for, reins, tool_results, types, Wire,
+};
 use support::{MockServer, Reply, ToolCall, Turn};
 
 fn fix_calc_script() -> Vec<Reply> {
@@ -18,21 +20,6 @@ fn fix_calc_script() -> Vec<Reply> {
         Reply::tool("shell", json!({"command": "python3 -m unittest 2>&1"})),
         Reply::text("Fixed add(): it subtracted. Tests pass."),
     ]
-}
-
-fn tool_results(body: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for m in body["messages"].as_array().into_iter().flatten() {
-        if m["role"] == "tool" {
-            out.push(m["content"].as_str().unwrap_or_default().to_string());
-        }
-        for block in m["content"].as_array().into_iter().flatten() {
-            if block["type"] == "tool_result" {
-                out.push(block["content"].as_str().unwrap_or_default().to_string());
-            }
-        }
-    }
-    out
 }
 
 fn run_fix_calc(wire: Wire) -> (MockServer, tempfile::TempDir, Vec<Value>) {
@@ -118,24 +105,7 @@ fn anthropic_session_fixes_the_failing_test() {
     assert_eq!(tools.last().unwrap()["cache_control"]["type"], "ephemeral");
     // Every tool_result answers the tool_use just before it.
     let msgs = reqs[3].body["messages"].as_array().unwrap();
-    for pair in msgs.windows(2) {
-        let used: Vec<&Value> = pair[0]["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["type"] == "tool_use")
-            .collect();
-        let answered: Vec<&Value> = pair[1]["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["type"] == "tool_result")
-            .collect();
-        assert_eq!(used.len(), answered.len());
-        for (u, a) in used.iter().zip(&answered) {
-            assert_eq!(u["id"], a["tool_use_id"]);
-        }
-    }
+    assert_anthropic_pairing(msgs);
     assert_eq!(evs.last().unwrap()["status"], "done");
 }
 

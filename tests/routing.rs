@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::reins::{calc_workspace, events, reins};
+use support::reins::{assert_anthropic_pairing, calc_workspace, events, reins};
 use support::{MockServer, Reply, Turn};
 
 /// A home whose `fast` model is OpenAI-format on `fast` and `strong` is Anthropic-format on `strong`.
@@ -113,24 +113,7 @@ fn plan_strong_act_fast_escalate_and_deescalate_across_providers() {
     // The Anthropic server saw tool results for calls the OpenAI server's model made: pairing holds.
     let last_strong = &strong.requests()[3].body;
     let msgs = last_strong["messages"].as_array().unwrap();
-    for pair in msgs.windows(2) {
-        let used: Vec<&Value> = pair[0]["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["type"] == "tool_use")
-            .collect();
-        let answered: Vec<&Value> = pair[1]["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["type"] == "tool_result")
-            .collect();
-        assert_eq!(used.len(), answered.len(), "{pair:?}");
-        for (u, a) in used.iter().zip(&answered) {
-            assert_eq!(u["id"], a["tool_use_id"]);
-        }
-    }
+    assert_anthropic_pairing(msgs);
     // And the OpenAI server saw the Anthropic model's calls as tool_calls answered by tool messages.
     let last_fast = &fast.requests()[1].body["messages"];
     let ids: Vec<&str> = last_fast

@@ -89,3 +89,38 @@ pub fn types(events: &[Value]) -> Vec<String> {
         .map(|e| e["type"].as_str().unwrap_or("?").to_string())
         .collect()
 }
+
+/// Asserts that every Anthropic `tool_use` block is answered, in order, by a `tool_result` in the
+/// next message: the pairing the Messages API requires.
+pub fn assert_anthropic_pairing(messages: &[Value]) {
+    let blocks = |m: &Value, kind: &str| -> Vec<Value> {
+        m["content"]
+            .as_array()
+            .map(|c| c.iter().filter(|b| b["type"] == kind).cloned().collect())
+            .unwrap_or_default()
+    };
+    for pair in messages.windows(2) {
+        let used = blocks(&pair[0], "tool_use");
+        let answered = blocks(&pair[1], "tool_result");
+        assert_eq!(used.len(), answered.len(), "{pair:?}");
+        for (u, a) in used.iter().zip(&answered) {
+            assert_eq!(u["id"], a["tool_use_id"]);
+        }
+    }
+}
+
+/// The tool results a request carries, in either wire format.
+pub fn tool_results(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in body["messages"].as_array().into_iter().flatten() {
+        if m["role"] == "tool" {
+            out.push(m["content"].as_str().unwrap_or_default().to_string());
+        }
+        for block in m["content"].as_array().into_iter().flatten() {
+            if block["type"] == "tool_result" {
+                out.push(block["content"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    out
+}
