@@ -96,6 +96,11 @@ impl TestServer {
             "echo" => text(str_arg(args, "text")),
             "add" => {
                 let sum = num_arg(args, "a") + num_arg(args, "b");
+                let sum = if sum.fract() == 0.0 {
+                    json!(sum as i64)
+                } else {
+                    json!(sum)
+                };
                 let mut result = CallToolResult::success(vec![ContentBlock::text(sum.to_string())]);
                 result.structured_content = Some(json!({ "sum": sum }));
                 Ok(result)
@@ -119,7 +124,9 @@ impl TestServer {
             "fail" => Ok(CallToolResult::error(vec![ContentBlock::text(
                 "it went wrong on purpose",
             )])),
-            "env" => text(std::env::var(str_arg(args, "name")).unwrap_or_else(|_| "(unset)".into())),
+            "env" => {
+                text(std::env::var(str_arg(args, "name")).unwrap_or_else(|_| "(unset)".into()))
+            }
             "pid" => text(std::process::id().to_string()),
             other => Err(ErrorData::invalid_params(
                 format!("no tool named {other}"),

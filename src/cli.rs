@@ -67,6 +67,9 @@ pub enum Command {
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// List the configured MCP servers and their tools, or call one tool.
+    #[command(subcommand)]
+    Mcp(McpCommand),
     /// List the sessions of this workspace (or all of them): id, start, prompt, steps, cost, status.
     Sessions {
         /// Sessions of every workspace.
@@ -208,6 +211,25 @@ pub enum ToolCommand {
     Run {
         name: String,
         /// The arguments as a JSON object, e.g. '{"path": "src/lib.rs"}'.
+        #[arg(default_value = "{}")]
+        args: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Start every configured server and show its state and tools (as the model names them).
+    List {
+        /// Print the servers as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start SERVER and call its tool TOOL (the server's own name) with JSON arguments; exit 1
+    /// if the call fails.
+    Call {
+        server: String,
+        tool: String,
+        /// The arguments as a JSON object, e.g. '{"text": "hi"}'.
         #[arg(default_value = "{}")]
         args: String,
     },

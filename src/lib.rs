@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod diff;
+pub mod eval;
 pub mod fsutil;
 pub mod hooks;
 pub mod mcp;

@@ -28,6 +28,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Eval(args)) => runtime.block_on(ui::eval_cmd::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(ui::tool_cmd::run(cmd, cli.global)),
         Some(Command::Config(cmd)) => ui::config_cmd::run(cmd, cli.global),
+        Some(Command::Mcp(cmd)) => runtime.block_on(ui::mcp_cmd::run(cmd, cli.global)),
         Some(Command::Sandbox {
             mode,
             network,

@@ -11,8 +11,8 @@ pub mod prompt;
 mod request;
 pub mod routing;
 mod session;
-mod session_tools;
 pub mod session_control;
+mod session_tools;
 mod tool_step;
 
 pub use events::{Event, Status};

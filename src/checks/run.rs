@@ -69,7 +69,10 @@ pub async fn run_check(command: &str, ctx: &ToolContext, timeout: Duration) -> C
         exit_code: out.exit_code,
         duration_ms,
         summary: describe(report.as_ref(), &ending, &out.output),
-        failing: report.as_ref().map(|r| r.failing.clone()).unwrap_or_default(),
+        failing: report
+            .as_ref()
+            .map(|r| r.failing.clone())
+            .unwrap_or_default(),
         details: if passed {
             String::new()
         } else {
@@ -155,11 +158,7 @@ pub fn tool_report(outcomes: &[CheckOutcome]) -> String {
         .collect();
     let mut s = lines.join("\n");
     for o in outcomes.iter().filter(|o| !o.passed) {
-        s.push_str(&format!(
-            "\n\n## `{}`\n{}",
-            o.command,
-            o.details.trim_end()
-        ));
+        s.push_str(&format!("\n\n## `{}`\n{}", o.command, o.details.trim_end()));
     }
     if outcomes.iter().all(|o| o.passed) {
         s.push_str("\n\nAll checks pass.");

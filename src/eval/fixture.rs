@@ -70,7 +70,13 @@ mod tests {
         std::os::unix::fs::symlink("b/f.txt", src.path().join("a/link")).unwrap();
         let dst = tempfile::tempdir().unwrap();
         copy_tree(src.path(), &dst.path().join("w")).unwrap();
-        assert_eq!(std::fs::read_to_string(dst.path().join("w/a/b/f.txt")).unwrap(), "x");
-        assert_eq!(std::fs::read_to_string(dst.path().join("w/a/link")).unwrap(), "x");
+        assert_eq!(
+            std::fs::read_to_string(dst.path().join("w/a/b/f.txt")).unwrap(),
+            "x"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dst.path().join("w/a/link")).unwrap(),
+            "x"
+        );
     }
 }

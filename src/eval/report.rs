@@ -137,7 +137,8 @@ impl Report {
 
     /// Pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }
@@ -151,7 +152,11 @@ impl Report {
 /// A run's position in the plan; runs of tasks or configs not in the plan go last.
 fn order(plan: &Plan, r: &RunResult) -> (usize, usize, u32) {
     let pos = |list: &[String], x: &str| list.iter().position(|y| y == x).unwrap_or(usize::MAX);
-    (pos(&plan.tasks, &r.task), pos(&plan.configs, &r.config), r.repeat)
+    (
+        pos(&plan.tasks, &r.task),
+        pos(&plan.configs, &r.config),
+        r.repeat,
+    )
 }
 
 fn config_summary(config: &str, repeat: u32, all: &[RunResult]) -> ConfigSummary {
@@ -324,7 +329,15 @@ mod tests {
         let r = Report::build("s", plan(), None, runs());
         let x = &r.configs[0];
         assert_eq!((x.runs, x.solved), (4, 3));
-        assert_eq!(x.pass_rate, Spread { mean: 0.75, stddev: 0.25, min: 0.5, max: 1.0 });
+        assert_eq!(
+            x.pass_rate,
+            Spread {
+                mean: 0.75,
+                stddev: 0.25,
+                min: 0.5,
+                max: 1.0
+            }
+        );
         assert_eq!(x.cost_per_solved_usd, Some(0.04 / 3.0));
         assert_eq!(r.tasks[0].solved_by, ["x"]);
         assert_eq!(r.tasks[1].solved_by, ["x", "y"]);
@@ -336,8 +349,18 @@ mod tests {
     fn merged_halves_equal_the_whole() {
         let all = runs();
         let whole = Report::build("s", plan(), None, all.clone());
-        let one = Report::build("s", plan(), Some(Shard { index: 1, count: 2 }), all[..3].to_vec());
-        let two = Report::build("s", plan(), Some(Shard { index: 2, count: 2 }), all[3..].to_vec());
+        let one = Report::build(
+            "s",
+            plan(),
+            Some(Shard { index: 1, count: 2 }),
+            all[..3].to_vec(),
+        );
+        let two = Report::build(
+            "s",
+            plan(),
+            Some(Shard { index: 2, count: 2 }),
+            all[3..].to_vec(),
+        );
         assert_eq!(merge(vec![two, one]).unwrap(), whole);
     }
 

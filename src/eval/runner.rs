@@ -43,7 +43,12 @@ struct Session {
 }
 
 /// Runs `task` with `config` once and judges it.
-pub async fn run_unit(setup: &RunnerSetup, task: &Task, config: &EvalConfig, repeat: u32) -> RunResult {
+pub async fn run_unit(
+    setup: &RunnerSetup,
+    task: &Task,
+    config: &EvalConfig,
+    repeat: u32,
+) -> RunResult {
     let base = RunResult {
         task: task.name.clone(),
         config: config.label.clone(),
@@ -60,12 +65,20 @@ pub async fn run_unit(setup: &RunnerSetup, task: &Task, config: &EvalConfig, rep
     };
     let tmp = match tempfile::Builder::new().prefix("reins-eval-").tempdir() {
         Ok(t) => t,
-        Err(e) => return RunResult { error: Some(format!("cannot create a temp dir: {e}")), ..base },
+        Err(e) => {
+            return RunResult {
+                error: Some(format!("cannot create a temp dir: {e}")),
+                ..base
+            }
+        }
     };
     let work = tmp.path().join("work");
     if let Err(e) = fixture::copy_tree(&task.fixture, &work) {
         let error = format!("cannot copy the fixture {}: {e}", task.fixture.display());
-        return RunResult { error: Some(error), ..base };
+        return RunResult {
+            error: Some(error),
+            ..base
+        };
     }
     fixture::commit_all(&work).await;
     let s = run_session(setup, task, config, &work).await;
@@ -85,7 +98,12 @@ pub async fn run_unit(setup: &RunnerSetup, task: &Task, config: &EvalConfig, rep
 }
 
 /// The command line of the agent's run.
-fn command_args(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work: &Path) -> Vec<OsString> {
+fn command_args(
+    setup: &RunnerSetup,
+    task: &Task,
+    config: &EvalConfig,
+    work: &Path,
+) -> Vec<OsString> {
     let mut args: Vec<OsString> = match &task.job {
         Job::Prompt(_) => vec!["exec".into()],
         Job::Workflow { name, vars } => {
@@ -112,7 +130,12 @@ fn command_args(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work: &Pa
     args
 }
 
-async fn run_session(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work: &Path) -> Session {
+async fn run_session(
+    setup: &RunnerSetup,
+    task: &Task,
+    config: &EvalConfig,
+    work: &Path,
+) -> Session {
     let started = Instant::now();
     let mut cmd = tokio::process::Command::new(&setup.exe);
     cmd.args(command_args(setup, task, config, work))
@@ -123,7 +146,13 @@ async fn run_session(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work
         .kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return failed("error", format!("cannot start {}: {e}", setup.exe.display()), started),
+        Err(e) => {
+            return failed(
+                "error",
+                format!("cannot start {}: {e}", setup.exe.display()),
+                started,
+            )
+        }
     };
     let stdout = read_all(child.stdout.take());
     let stderr = read_all(child.stderr.take());
@@ -133,11 +162,17 @@ async fn run_session(setup: &RunnerSetup, task: &Task, config: &EvalConfig, work
     if waited.is_err() {
         stop(pid, &mut child).await;
     }
-    let (out, err) = (stdout.await.unwrap_or_default(), stderr.await.unwrap_or_default());
+    let (out, err) = (
+        stdout.await.unwrap_or_default(),
+        stderr.await.unwrap_or_default(),
+    );
     let mut s = parse_events(&out, started);
     if waited.is_err() {
         s.status = "timeout".into();
-        s.error = Some(format!("killed after the task's timeout of {} s", task.timeout_s));
+        s.error = Some(format!(
+            "killed after the task's timeout of {} s",
+            task.timeout_s
+        ));
     } else if s.status == "crashed" {
         s.error = Some(tail(&err, STDERR_TAIL));
     }
@@ -170,7 +205,10 @@ async fn stop(pid: Option<u32>, child: &mut tokio::process::Child) {
     unsafe {
         libc::kill(pid, libc::SIGINT);
     }
-    if tokio::time::timeout(INTERRUPT_GRACE, child.wait()).await.is_err() {
+    if tokio::time::timeout(INTERRUPT_GRACE, child.wait())
+        .await
+        .is_err()
+    {
         // SAFETY: a negative pid signals the process group created for this run.
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
@@ -183,9 +221,9 @@ async fn stop(pid: Option<u32>, child: &mut tokio::process::Child) {
 fn parse_events(stdout: &str, started: Instant) -> Session {
     let finished = stdout
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["type"] == "session.finished")
-        .last();
+        .find(|e| e["type"] == "session.finished");
     let wall_ms = started.elapsed().as_millis() as u64;
     match finished {
         Some(e) => Session {
@@ -265,7 +303,10 @@ mod tests {
     fn finished_event_gives_the_totals() {
         let out = "{\"type\":\"session.started\"}\nnot json\n{\"type\":\"session.finished\",\"status\":\"max_steps\",\"steps\":3,\"input_tokens\":10,\"output_tokens\":2,\"cost_usd\":null}\n";
         let s = parse_events(out, Instant::now());
-        assert_eq!((s.status.as_str(), s.steps, s.input_tokens, s.cost_usd), ("max_steps", 3, 10, None));
+        assert_eq!(
+            (s.status.as_str(), s.steps, s.input_tokens, s.cost_usd),
+            ("max_steps", 3, 10, None)
+        );
         assert_eq!(parse_events("", Instant::now()).status, "crashed");
     }
 }

@@ -222,11 +222,20 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let both = "[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nworkflow = \"w\"\nchecks = [\"true\"]\n";
         let err = suite_in(d.path(), both).unwrap_err().to_string();
-        assert!(err.contains("task `a`") && err.contains("exactly one"), "{err}");
-        let twice = "[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nchecks = [\"true\"]\n".repeat(2);
+        assert!(
+            err.contains("task `a`") && err.contains("exactly one"),
+            "{err}"
+        );
+        let twice =
+            "[[task]]\nname = \"a\"\nfixture = \"fx\"\nprompt = \"p\"\nchecks = [\"true\"]\n"
+                .repeat(2);
         let err = suite_in(d.path(), &twice).unwrap_err().to_string();
         assert!(err.contains("appears twice"), "{err}");
-        let missing = "[[task]]\nname = \"a\"\nfixture = \"nope\"\nprompt = \"p\"\nchecks = [\"true\"]\n";
-        assert!(suite_in(d.path(), missing).unwrap_err().to_string().contains("nope"));
+        let missing =
+            "[[task]]\nname = \"a\"\nfixture = \"nope\"\nprompt = \"p\"\nchecks = [\"true\"]\n";
+        assert!(suite_in(d.path(), missing)
+            .unwrap_err()
+            .to_string()
+            .contains("nope"));
     }
 }

@@ -306,11 +306,7 @@ impl Extension for Hooks {
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        last_message: &'a str,
-        report: Report<'a>,
-    ) -> BoxFuture<'a, StopVerdict> {
+    fn stop<'a>(&'a self, last_message: &'a str, report: Report<'a>) -> BoxFuture<'a, StopVerdict> {
         Box::pin(async move {
             let mut fields = Map::new();
             fields.insert("last_message".into(), json!(last_message));
@@ -374,7 +370,10 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert!(err.to_string().starts_with("[[hooks]] entry 3 (`x`)"), "{err}");
+        assert!(
+            err.to_string().starts_with("[[hooks]] entry 3 (`x`)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -389,10 +388,26 @@ mod tests {
         };
         let mut warnings = Vec::new();
         let mut warn = |w: String| warnings.push(w);
-        assert!(matches!(classify(&h, run(Some(0), false), &mut warn), Verdict::Continue(o) if o == "out"));
-        assert!(matches!(classify(&h, run(Some(2), false), &mut warn), Verdict::Block(r) if r == "why"));
-        assert!(matches!(classify(&h, run(Some(1), false), &mut warn), Verdict::Failed));
-        assert!(matches!(classify(&h, run(None, true), &mut warn), Verdict::Failed));
-        assert_eq!(warnings, ["exited with 1: why", "timed out after 60000 ms and was killed"]);
+        assert!(
+            matches!(classify(&h, run(Some(0), false), &mut warn), Verdict::Continue(o) if o == "out")
+        );
+        assert!(
+            matches!(classify(&h, run(Some(2), false), &mut warn), Verdict::Block(r) if r == "why")
+        );
+        assert!(matches!(
+            classify(&h, run(Some(1), false), &mut warn),
+            Verdict::Failed
+        ));
+        assert!(matches!(
+            classify(&h, run(None, true), &mut warn),
+            Verdict::Failed
+        ));
+        assert_eq!(
+            warnings,
+            [
+                "exited with 1: why",
+                "timed out after 60000 ms and was killed"
+            ]
+        );
     }
 }

@@ -46,9 +46,7 @@ pub async fn run(
         .process_group(0)
         .kill_on_drop(true);
     let unsandboxed = confine(&mut cmd, ctx).map_err(|e| e.0)?;
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start bash: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start bash: {e}"))?;
     let pgid = child.id().map(|p| p as i32);
     if let Some(mut stdin) = child.stdin.take() {
         let input = input.to_vec();

@@ -32,8 +32,13 @@ pub struct McpServerConfig {
 /// Where a server is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint<'a> {
-    Stdio { command: &'a str, args: &'a [String] },
-    Http { url: &'a str },
+    Stdio {
+        command: &'a str,
+        args: &'a [String],
+    },
+    Http {
+        url: &'a str,
+    },
 }
 
 impl McpServerConfig {
@@ -157,7 +162,12 @@ mod tests {
             url: Some("http://h/mcp".into()),
             ..Default::default()
         };
-        assert_eq!(http.endpoint(), Ok(Endpoint::Http { url: "http://h/mcp" }));
+        assert_eq!(
+            http.endpoint(),
+            Ok(Endpoint::Http {
+                url: "http://h/mcp"
+            })
+        );
         let both = McpServerConfig {
             url: Some("http://h/mcp".into()),
             ..stdio(&[])

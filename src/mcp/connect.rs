@@ -143,10 +143,7 @@ async fn stdio(
         .map_err(|e| format!("the MCP handshake failed: {e}"))
 }
 
-async fn http(
-    url: &str,
-    handler: Handler,
-) -> Result<RunningService<RoleClient, Handler>, String> {
+async fn http(url: &str, handler: Handler) -> Result<RunningService<RoleClient, Handler>, String> {
     crate::provider::install_crypto_provider();
     let transport = StreamableHttpClientTransport::from_uri(url.to_string());
     handler

@@ -84,7 +84,9 @@ fn embedded(resource: &ResourceContents) -> String {
 }
 
 fn mime_note(mime: &Option<String>) -> String {
-    mime.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+    mime.as_deref()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default()
 }
 
 /// The size of base64 data once decoded, without decoding it.

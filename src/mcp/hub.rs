@@ -25,8 +25,6 @@ pub struct McpHub {
     events: EventLog,
     /// The start tasks not yet waited for.
     pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
-    /// What `changed_tools` returned last, to tell a change from a repeat.
-    published: Mutex<Option<String>>,
 }
 
 impl McpHub {
@@ -76,7 +74,6 @@ impl McpHub {
             servers,
             events,
             pending: Mutex::new(Vec::new()),
-            published: Mutex::new(None),
         })
     }
 
@@ -126,30 +123,23 @@ impl McpHub {
         out
     }
 
-    /// Readies a freshly built session: waits for the servers, reports how they started, and
-    /// registers their tools before the first request.
+    /// Brings a session up to date; call it before every user turn. The first time it waits for
+    /// the servers to start, so their tools are registered before the first request; every time
+    /// it reports status changes and picks up changed tool lists.
     pub async fn attach(&self, session: &mut Session, out: &mut (dyn FnMut(Event) + Send)) {
         if self.is_empty() {
             return;
         }
         self.wait_started().await;
+        session.refresh_tools(self).await;
         for event in self.take_events() {
             session.announce(event, out);
         }
-        session.refresh_tools(self).await;
     }
 
     /// The extension that reports status changes (crashes, restarts) as they happen in a turn.
     pub fn reporter(self: &Arc<Self>) -> Box<dyn crate::agent::extension::Extension> {
         Box::new(super::report::StatusReporter::new(self.clone()))
-    }
-
-    /// A fingerprint of the tool set: names, descriptions and schemas.
-    fn fingerprint(tools: &[Box<dyn Tool>]) -> String {
-        tools
-            .iter()
-            .map(|t| format!("{}\u{0}{}\u{0}{}\n", t.name(), t.description(), t.parameters()))
-            .collect()
     }
 }
 
@@ -160,19 +150,12 @@ impl ToolSource for McpHub {
             .any(|s| name.starts_with(&names::prefix(s.name())))
     }
 
-    fn changed_tools(&self) -> BoxFuture<'_, Option<Vec<Box<dyn Tool>>>> {
+    fn current_tools(&self) -> BoxFuture<'_, Vec<Box<dyn Tool>>> {
         Box::pin(async move {
             for server in &self.servers {
                 server.refresh_tools().await;
             }
-            let tools = self.tools();
-            let fingerprint = McpHub::fingerprint(&tools);
-            let mut published = self.published.lock().ok()?;
-            if published.as_deref() == Some(fingerprint.as_str()) {
-                return None;
-            }
-            *published = Some(fingerprint);
-            Some(tools)
+            self.tools()
         })
     }
 }

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn names_join_server_and_tool_and_replace_odd_characters() {
-        assert_eq!(tool_name("github", "search_issues"), "github__search_issues");
+        assert_eq!(
+            tool_name("github", "search_issues"),
+            "github__search_issues"
+        );
         assert_eq!(tool_name("docs", "get.page v2"), "docs__get_page_v2");
     }
 

@@ -76,15 +76,18 @@ impl Approver for NeverAsk {
 fn suggest_rule(tool: &str, args: &serde_json::Value) -> String {
     match (tool, args.get("command").and_then(|c| c.as_str())) {
         ("shell", Some(cmd)) => format!("shell({}*)", cmd.split_whitespace().next().unwrap_or("")),
+        (mcp, _) if mcp.contains("__") => format!("mcp({mcp})"),
         _ => tool.to_string(),
     }
 }
 
-/// What a call is checked as: the command line of `shell`, the paths of file tools.
+/// What a call is checked as: the command line of `shell`, the paths of file tools, the
+/// `SERVER__TOOL` name of MCP tools.
 pub fn subjects(tool: &str, args: &serde_json::Value) -> Vec<String> {
     let field = |k: &str| args.get(k).and_then(|v| v.as_str()).map(str::to_string);
     match tool {
         "shell" => field("command").into_iter().collect(),
+        mcp if mcp.contains("__") => vec![mcp.to_string()],
         "apply_patch" => field("patch")
             .and_then(|p| crate::patch::parse(&p).ok())
             .map(|p| p.ops.iter().flat_map(op_paths).collect())

@@ -12,6 +12,8 @@
 //!   workspace-relative path for files in the workspace, else absolute). `read(...)` covers
 //!   `read_file`, `list_dir`, `glob`, `grep`; `write(...)` and `edit(...)` cover `write_file`,
 //!   `edit_file`, `apply_patch` (check each file of a patch).
+//! - MCP tools (named `SERVER__TOOL`): `mcp(pattern)` takes a glob over that name
+//!   (`mcp(github__*)`); a bare `mcp` matches every MCP call.
 //! - Any other tool takes a glob over its subject; a bare `tool` matches every call of it.
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -177,6 +179,7 @@ impl Rule {
         match self.tool.as_str() {
             "read" => READ_TOOLS.contains(&tool),
             "write" | "edit" => WRITE_TOOLS.contains(&tool),
+            "mcp" => tool.contains("__"),
             name => name == tool,
         }
     }
@@ -333,6 +336,26 @@ mod tests {
         assert_eq!(fetch, Some(Decision::Allow));
         assert_eq!(r.evaluate("web_fetch", Some("https://evil.example")), None);
         assert_eq!(r.evaluate("shell", Some("ls")), None);
+    }
+
+    #[test]
+    fn mcp_rules_glob_over_server_and_tool() {
+        let r = rules(
+            &["mcp(github__get_*)"],
+            &["mcp(docs__*)"],
+            &["mcp(github__delete_*)"],
+        );
+        let mcp = |name: &str| r.evaluate(name, Some(name));
+        assert_eq!(mcp("github__get_issue"), Some(Decision::Allow));
+        assert!(matches!(
+            mcp("github__delete_repo"),
+            Some(Decision::Deny(_))
+        ));
+        assert!(matches!(mcp("docs__search"), Some(Decision::Ask(_))));
+        assert_eq!(mcp("github__create_issue"), None);
+        assert_eq!(r.evaluate("shell", Some("github__get_x")), None);
+        let bare = rules(&["mcp"], &[], &[]);
+        assert_eq!(bare.evaluate("x__y", Some("x__y")), Some(Decision::Allow));
     }
 
     #[test]

@@ -1,8 +1,177 @@
-//! `reins eval`: run a suite, compare two reports, merge shard reports.
+//! `reins eval`: run a suite (each unit as its own `reins exec` in a fresh fixture copy, several
+//! at once with `--jobs`, a deterministic part with `--shard`), compare two reports, merge
+//! shard reports. Progress goes to stderr, the table to stdout, the report to `--json`.
 
-use super::ExitError;
-use crate::cli::{EvalArgs, GlobalArgs};
+use super::{setup, ExitError};
+use crate::cli::{EvalArgs, EvalCommand, EvalRunArgs, GlobalArgs};
+use crate::eval::{self, EvalConfig, EvalError, Plan, Report, RunResult, RunnerSetup, Suite, Unit};
+use futures_util::StreamExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub async fn run(_args: EvalArgs, _global: GlobalArgs) -> Result<i32, ExitError> {
-    Err(ExitError::failure("reins eval is not built yet"))
+impl From<EvalError> for ExitError {
+    fn from(e: EvalError) -> Self {
+        ExitError::usage(e.to_string())
+    }
+}
+
+pub async fn run(args: EvalArgs, global: GlobalArgs) -> Result<i32, ExitError> {
+    match args.command {
+        Some(EvalCommand::Compare { a, b }) => compare(&a, &b),
+        Some(EvalCommand::Merge { reports, json }) => merge(&reports, json.as_deref()),
+        None => run_suite(args.run, global).await,
+    }
+}
+
+async fn run_suite(args: EvalRunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
+    let path = args
+        .suite
+        .clone()
+        .ok_or_else(|| ExitError::usage("no suite given: reins eval SUITE.toml"))?;
+    let mut suite = Suite::load(&path)?;
+    suite.filter(&args.tasks);
+    if suite.tasks.is_empty() {
+        return Err(ExitError::usage(format!(
+            "no task in {} matches --task",
+            path.display()
+        )));
+    }
+    let ws = setup::workspace(&global)?;
+    let configs = configs(&args, &suite, &ws);
+    let repeat = args.repeat.or(suite.repeat).unwrap_or(1).max(1);
+    let all = eval::units(suite.tasks.len(), configs.len(), repeat);
+    let shard = args.shard.as_deref().map(str::parse).transpose()?;
+    let mine = eval::select(&all, shard);
+    let runner = runner_setup(&ws, &global)?;
+    let runs = run_units(&runner, &suite, &configs, &mine, args.jobs).await;
+    let plan = Plan {
+        tasks: suite.tasks.iter().map(|t| t.name.clone()).collect(),
+        configs: configs.iter().map(|c| c.label.clone()).collect(),
+        repeat,
+        units: all.len(),
+    };
+    let report = Report::build(&suite.name, plan, shard, runs);
+    output(&report, args.json.as_deref())?;
+    Ok(0)
+}
+
+/// The command line's models and routes, else the suite's, else the configured default.
+fn configs(args: &EvalRunArgs, suite: &Suite, ws: &setup::Workspace) -> Vec<EvalConfig> {
+    let cfg = &ws.loaded.config;
+    let default = if cfg.model.is_empty() {
+        "default"
+    } else {
+        cfg.model.as_str()
+    };
+    if args.models.is_empty() && args.routes.is_empty() {
+        eval::configs(&suite.models, &suite.routes, default)
+    } else {
+        eval::configs(&args.models, &args.routes, default)
+    }
+}
+
+fn runner_setup(ws: &setup::Workspace, global: &GlobalArgs) -> Result<RunnerSetup, ExitError> {
+    let cfg = &ws.loaded.config;
+    let exe = std::env::current_exe()
+        .map_err(|e| ExitError::failure(format!("cannot find the reins binary to run: {e}")))?;
+    Ok(RunnerSetup {
+        exe,
+        overrides: global.overrides.clone(),
+        check_env: crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env),
+        allow_unsandboxed: cfg.allow_unsandboxed.unwrap_or(false),
+    })
+}
+
+/// Runs the units, `jobs` at a time, reporting each as it ends.
+async fn run_units(
+    runner: &RunnerSetup,
+    suite: &Suite,
+    configs: &[EvalConfig],
+    units: &[Unit],
+    jobs: usize,
+) -> Vec<RunResult> {
+    let done = AtomicUsize::new(0);
+    let total = units.len();
+    let (done, width) = (&done, total.to_string().len());
+    futures_util::stream::iter(units.iter().map(|u| async move {
+        let (task, config) = (&suite.tasks[u.task], &configs[u.config]);
+        let r = eval::run_unit(runner, task, config, u.repeat).await;
+        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        eprintln!("[{n:>width$}/{total}] {}", progress(&r, u.config + 1));
+        r
+    }))
+    .buffer_unordered(jobs.max(1))
+    .collect()
+    .await
+}
+
+fn progress(r: &RunResult, config_no: usize) -> String {
+    format!(
+        "{} · #{config_no} · repeat {}: {} ({}, {} steps, {}, {:.1}s){}",
+        r.task,
+        r.repeat + 1,
+        if r.passed { "solved" } else { "not solved" },
+        r.status,
+        r.steps,
+        r.cost_usd
+            .map_or("cost unknown".into(), |c| format!("${c:.4}")),
+        r.wall_ms as f64 / 1000.0,
+        r.error
+            .as_deref()
+            .map(|e| format!(" — {}", e.lines().last().unwrap_or(e)))
+            .unwrap_or_default()
+    )
+}
+
+/// The table on stdout and the JSON to `json`; with `--json -` the JSON takes stdout and the
+/// table goes to stderr.
+fn output(report: &Report, json: Option<&Path>) -> Result<(), ExitError> {
+    let table = eval::render_table(report);
+    match json {
+        Some(p) if p == Path::new("-") => {
+            eprint!("{table}");
+            print!("{}", report.to_json());
+        }
+        Some(p) => {
+            write(p, &report.to_json())?;
+            print!("{table}");
+        }
+        None => print!("{table}"),
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ExitError> {
+    crate::fsutil::write_atomic(path, text.as_bytes())
+        .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))
+}
+
+fn compare(a: &Path, b: &Path) -> Result<i32, ExitError> {
+    let (ra, rb) = (Report::read(a)?, Report::read(b)?);
+    println!("A: {}\nB: {}\n", a.display(), b.display());
+    print!("{}", eval::compare(&ra, &rb).render());
+    Ok(0)
+}
+
+fn merge(paths: &[PathBuf], json: Option<&Path>) -> Result<i32, ExitError> {
+    let reports = paths
+        .iter()
+        .map(|p| Report::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = eval::merge(reports)?;
+    if merged.missing() > 0 {
+        eprintln!(
+            "reins: {} of {} runs are missing from these reports (a shard not merged?)",
+            merged.missing(),
+            merged.plan.units
+        );
+    }
+    match json {
+        Some(p) => {
+            write(p, &merged.to_json())?;
+            print!("{}", eval::render_table(&merged));
+        }
+        None => print!("{}", merged.to_json()),
+    }
+    Ok(0)
 }

@@ -30,6 +30,10 @@ pub async fn run_task(
     };
     ws.loaded.config.checks.add(&args.check);
     extensions.extend(checks_extension(&ws, cancel.clone(), flags)?);
+    let (hooks, hook_session) = hooks_extension(&ws, cancel.clone(), flags)?;
+    extensions.extend(hooks);
+    let mcp = super::mcp_cmd::start(&ws)?;
+    extensions.push(mcp.reporter());
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
         (None, true) => Resume::Latest,
@@ -50,6 +54,7 @@ pub async fn run_task(
         mut session,
         warnings,
     } = session_builder::build(&ws, opts, cancel)?;
+    hook_session.set(session.id());
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             canceller.cancel();
@@ -67,6 +72,7 @@ pub async fn run_task(
             &mut emit,
         );
     }
+    mcp.attach(&mut session, &mut emit).await;
     let status = session.run_turn(task, &mut emit).await;
     session.announce(session.finished_event(status), &mut emit);
     finish(&session, status, args)
@@ -90,6 +96,23 @@ fn checks_extension(
         checks.timeout(),
     ))))
 }
+
+/// The `[[hooks]]`, run like the session's commands, and where the session id goes once known.
+fn hooks_extension(
+    ws: &setup::Workspace,
+    cancel: crate::cancel::Cancel,
+    flags: setup::SandboxFlags,
+) -> Result<(Option<BoxedExtension>, crate::hooks::SessionIdSlot), ExitError> {
+    let configs = &ws.loaded.config.hooks;
+    let ctx = setup::tool_context(ws, cancel, flags)?;
+    let hooks =
+        crate::hooks::Hooks::new(configs, ctx).map_err(|e| ExitError::usage(e.to_string()))?;
+    let slot = hooks.session_id_slot();
+    let ext: Option<BoxedExtension> = (!hooks.is_empty()).then(|| Box::new(hooks) as _);
+    Ok((ext, slot))
+}
+
+type BoxedExtension = Box<dyn crate::agent::extension::Extension>;
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
     let last = session.last_message();

@@ -4,6 +4,7 @@ pub mod checkpoint_cmd;
 pub mod config_cmd;
 pub mod eval_cmd;
 pub mod exec;
+pub mod mcp_cmd;
 pub mod memory_cmd;
 pub mod run_cmd;
 pub mod session_builder;

@@ -14,9 +14,10 @@ impl From<WorkflowError> for ExitError {
 pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let mut ws = setup::workspace(&global)?;
     let path = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
-    let name = path
-        .file_stem()
-        .map_or_else(|| args.workflow.clone(), |s| s.to_string_lossy().into_owned());
+    let name = path.file_stem().map_or_else(
+        || args.workflow.clone(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     let wf = Workflow::load(&path)?.instantiate(&name, &workflow::parse_vars(&args.vars)?)?;
     let task = task(&wf, args.exec.prompt.as_deref())?;
     let flags = exec_flags(&wf, args.exec);

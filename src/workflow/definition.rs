@@ -148,10 +148,16 @@ mod tests {
             .instantiate("fix", &BTreeMap::new())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("dir") && err.contains("crate") && !err.contains("who"), "{err}");
+        assert!(
+            err.contains("dir") && err.contains("crate") && !err.contains("who"),
+            "{err}"
+        );
         let given = parse_vars(&["dri=src".into()]).unwrap();
         let err = wf().instantiate("fix", &given).unwrap_err().to_string();
-        assert!(err.contains("`dri`") && err.contains("dir, who, crate"), "{err}");
+        assert!(
+            err.contains("`dri`") && err.contains("dir, who, crate"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -138,7 +138,11 @@ mod tests {
         WorkflowGuard::new(
             "fix-tests",
             Path::new("/w"),
-            Some(vec!["read_file".into(), "edit_file".into(), "apply_patch".into()]),
+            Some(vec![
+                "read_file".into(),
+                "edit_file".into(),
+                "apply_patch".into(),
+            ]),
             &["tests/**".into(), "*.lock".into()],
         )
         .unwrap()
@@ -149,29 +153,51 @@ mod tests {
         let err = guard()
             .check(&call("shell", serde_json::json!({"command": "ls"})))
             .unwrap_err();
-        assert!(err.contains("`shell` is not one of them") && err.contains("read_file, edit_file"), "{err}");
+        assert!(
+            err.contains("`shell` is not one of them") && err.contains("read_file, edit_file"),
+            "{err}"
+        );
         assert!(guard()
-            .check(&call("read_file", serde_json::json!({"path": "tests/a.py"})))
+            .check(&call(
+                "read_file",
+                serde_json::json!({"path": "tests/a.py"})
+            ))
             .is_ok());
     }
 
     #[test]
     fn writes_to_denied_paths_are_refused_however_spelled() {
         let g = guard();
-        for path in ["tests/test_a.py", "./tests/x/y.py", "src/../tests/a.py", "/w/tests/a.py", "Cargo.lock"] {
-            let r = g.check(&call("edit_file", serde_json::json!({"path": path, "old_string": "a", "new_string": "b"})));
+        for path in [
+            "tests/test_a.py",
+            "./tests/x/y.py",
+            "src/../tests/a.py",
+            "/w/tests/a.py",
+            "Cargo.lock",
+        ] {
+            let r = g.check(&call(
+                "edit_file",
+                serde_json::json!({"path": path, "old_string": "a", "new_string": "b"}),
+            ));
             assert!(r.is_err(), "{path}");
         }
         assert!(g
             .check(&call("edit_file", serde_json::json!({"path": "src/a.py"})))
             .is_ok());
         let patch = "*** Begin Patch\n*** Update File: tests/t.py\n@@\n-a\n+b\n*** End Patch";
-        assert!(g.check(&call("apply_patch", serde_json::json!({"patch": patch}))).is_err());
+        assert!(g
+            .check(&call("apply_patch", serde_json::json!({"patch": patch})))
+            .is_err());
     }
 
     #[test]
     fn plain_deny_paths_become_protected_directories() {
-        let p = protected_dirs(&["tests/**".into(), "*.lock".into(), "docs/api".into(), "src/**/*.rs".into()]);
+        let p = protected_dirs(&[
+            "tests/**".into(),
+            "*.lock".into(),
+            "docs/api".into(),
+            "src/**/*.rs".into(),
+        ]);
         assert_eq!(p, ["tests", "docs/api"]);
     }
 }

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
-    #[error("no workflow `{name}`: looked in {searched}; `reins workflows` lists the ones there are")]
+    #[error(
+        "no workflow `{name}`: looked in {searched}; `reins workflows` lists the ones there are"
+    )]
     NotFound { name: String, searched: String },
     #[error("cannot read workflow {path}: {source}")]
     Read {

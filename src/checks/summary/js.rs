@@ -123,7 +123,9 @@ mod tests {
         assert_eq!(r.runner, "jest");
         assert_eq!((r.passed, r.failed), (Some(4), Some(1)));
         assert_eq!(r.failing, ["sum › adds negatives"]);
-        assert!(out[r.focus.unwrap()..].trim_start().starts_with("● sum › adds negatives"));
+        assert!(out[r.focus.unwrap()..]
+            .trim_start()
+            .starts_with("● sum › adds negatives"));
     }
 
     #[test]
@@ -141,7 +143,7 @@ mod tests {
         let r = parse(out).unwrap();
         assert_eq!(r.runner, "node --test");
         assert_eq!((r.passed, r.failed), (Some(2), Some(3)));
-        assert_eq!(r.failing, ["splits words", "inner bad"]);
+        assert_eq!(r.failing, ["inner bad", "splits words"]);
     }
 
     #[test]
@@ -149,7 +151,7 @@ mod tests {
         let out = include_str!("samples/node_spec.txt");
         let r = parse(out).unwrap();
         assert_eq!((r.passed, r.failed), (Some(2), Some(3)));
-        assert_eq!(r.failing, ["splits words", "inner bad"]);
+        assert_eq!(r.failing, ["inner bad", "splits words"]);
         assert!(out[r.focus.unwrap()..].starts_with("✖ splits words"));
     }
 }

@@ -18,7 +18,7 @@ pub struct TestReport {
     pub runner: &'static str,
     pub passed: Option<u64>,
     pub failed: Option<u64>,
-    /// Names of the failing tests, in the order the runner reported them, without duplicates.
+    /// Names of the failing tests, sorted, without duplicates.
     pub failing: Vec<String>,
     /// Byte offset in the output where the details of the first failure start.
     pub focus: Option<usize>,
@@ -41,9 +41,13 @@ const PARSERS: &[Parser] = &[
     js::node_spec,
 ];
 
-/// Reads `output` with the first parser that recognises it.
+/// Reads `output` with the first parser that recognises it. Failing names are sorted: runners
+/// that run tests in parallel (libtest, jest) report them in a different order every time, and a
+/// summary must not change when the failures do not.
 pub fn parse(output: &str) -> Option<TestReport> {
-    PARSERS.iter().find_map(|p| p(output))
+    let mut report = PARSERS.iter().find_map(|p| p(output))?;
+    report.failing.sort();
+    Some(report)
 }
 
 /// How many failing test names a one-line summary lists before "+N more".

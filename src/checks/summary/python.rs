@@ -18,7 +18,10 @@ pub fn pytest(output: &str) -> Option<TestReport> {
             .strip_prefix("FAILED ")
             .or_else(|| line.strip_prefix("ERROR "))
         {
-            push_unique(&mut report.failing, rest.split(" - ").next().unwrap_or(rest));
+            push_unique(
+                &mut report.failing,
+                rest.split(" - ").next().unwrap_or(rest),
+            );
         } else if is_total(bare) {
             seen_total = true;
             let errors = count_before(bare, " error");
@@ -59,7 +62,10 @@ pub fn unittest(output: &str) -> Option<TestReport> {
     let mut skipped = 0;
     let mut previous = (0, "");
     for (at, line) in lines_at(output) {
-        if let Some(n) = line.strip_prefix("Ran ").and_then(|r| count_before(r, " test")) {
+        if let Some(n) = line
+            .strip_prefix("Ran ")
+            .and_then(|r| count_before(r, " test"))
+        {
             ran = Some(n);
         } else if let Some(header) = line
             .strip_prefix("FAIL: ")
@@ -109,11 +115,14 @@ mod tests {
         assert_eq!(
             r.failing,
             [
-                "tests/test_calc.py::test_divide",
-                "tests/test_calc.py::TestParse::test_empty"
+                "tests/test_calc.py::TestParse::test_empty",
+                "tests/test_calc.py::test_divide"
             ]
         );
-        assert!(out[r.focus.unwrap()..].starts_with("=====") && out[r.focus.unwrap()..].contains("FAILURES"));
+        assert!(
+            out[r.focus.unwrap()..].starts_with("=====")
+                && out[r.focus.unwrap()..].contains("FAILURES")
+        );
     }
 
     #[test]
@@ -122,8 +131,11 @@ mod tests {
         let r = parse(out).unwrap();
         assert_eq!(r.runner, "unittest");
         assert_eq!((r.passed, r.failed), (Some(1), Some(2)));
-        assert_eq!(r.failing, ["test_x.T.test_err", "test_x.T.test_bad"]);
-        assert!(out[r.focus.unwrap()..].starts_with("=====\n") || out[r.focus.unwrap()..].starts_with("====="));
+        assert_eq!(r.failing, ["test_x.T.test_bad", "test_x.T.test_err"]);
+        assert!(
+            out[r.focus.unwrap()..].starts_with("=====\n")
+                || out[r.focus.unwrap()..].starts_with("=====")
+        );
     }
 
     #[test]

@@ -15,16 +15,25 @@ pub fn cargo_test(output: &str) -> Option<TestReport> {
             seen_result = true;
             report.passed = add(report.passed, count_before(rest, " passed"));
             report.failed = add(report.failed, count_before(rest, " failed"));
-        } else if let Some(name) = line
-            .strip_prefix("test ")
-            .and_then(|l| l.strip_suffix(" ... FAILED"))
-        {
+        } else if let Some(name) = failed_line(line) {
             push_unique(&mut report.failing, name);
         } else if line == "failures:" && report.focus.is_none() {
             report.focus = Some(at);
         }
     }
     seen_result.then_some(report)
+}
+
+/// `test NAME ... FAILED`, or `NAME --- FAILED` under `cargo test -q`.
+fn failed_line(line: &str) -> Option<&str> {
+    if let Some(name) = line
+        .strip_prefix("test ")
+        .and_then(|l| l.strip_suffix(" ... FAILED"))
+    {
+        return Some(name.strip_suffix(" - should panic").unwrap_or(name));
+    }
+    line.strip_suffix(" --- FAILED")
+        .filter(|name| !name.contains(' '))
 }
 
 /// nextest: `FAIL [ 0.005s] (2/4) BINARY TEST` lines (repeated in the closing summary) and a
@@ -73,8 +82,21 @@ mod tests {
         let r = parse(out).unwrap();
         assert_eq!(r.runner, "cargo test");
         assert_eq!((r.passed, r.failed), (Some(2), Some(2)));
-        assert_eq!(r.failing, ["t::b", "integ_bad"]);
+        assert_eq!(r.failing, ["integ_bad", "t::b"]);
         assert!(out[r.focus.unwrap()..].starts_with("failures:\n\n---- t::b stdout"));
+    }
+
+    #[test]
+    fn quiet_cargo_test_still_names_failures() {
+        let r = parse(include_str!("samples/cargo_test_quiet.txt")).unwrap();
+        assert_eq!((r.passed, r.failed), (Some(1), Some(2)));
+        assert_eq!(
+            r.failing,
+            [
+                "tests::centuries_are_not_leap_unless_divisible_by_400",
+                "tests::february"
+            ]
+        );
     }
 
     #[test]

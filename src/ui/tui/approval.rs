@@ -80,7 +80,7 @@ impl ApprovalModal {
 
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let width = area.width.saturating_sub(4).clamp(20, 100).min(area.width);
-        let inner_w = usize::from(width.saturating_sub(2)).max(1);
+        let inner_w = usize::from(width.saturating_sub(4)).max(1);
         let body: Vec<Line<'static>> = self
             .preview
             .iter()
@@ -110,14 +110,23 @@ impl ApprovalModal {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.warning)
-            .title(Span::styled(format!(" approve {}? ", self.request.tool), theme.bold));
+            .title(Span::styled(
+                format!(" approve {}? ", self.request.tool),
+                theme.bold,
+            ));
         let inner = block.inner(rect);
         block.render(rect, buf);
+        let inner = Rect {
+            x: inner.x + 1,
+            width: inner.width.saturating_sub(2),
+            ..inner
+        };
+        let blank = Line::default();
         let rows = body
             .iter()
             .skip(self.scroll)
             .take(body_h)
-            .chain(std::iter::once(&Line::default()))
+            .chain(std::iter::once(&blank))
             .chain(reason.iter())
             .chain(footer.iter());
         for (n, line) in rows.enumerate().take(usize::from(inner.height)) {
@@ -168,11 +177,19 @@ fn preview(request: &Request, root: &Path, theme: &Theme) -> Vec<Logical> {
                 })
                 .collect();
             if !field("workdir").is_empty() {
-                lines.push(Logical::styled(format!("in {}", field("workdir")), theme.dim));
+                lines.push(Logical::styled(
+                    format!("in {}", field("workdir")),
+                    theme.dim,
+                ));
             }
             return lines;
         }
-        "edit_file" => edit_diff(root, field("path"), field("old_string"), field("new_string")),
+        "edit_file" => edit_diff(
+            root,
+            field("path"),
+            field("old_string"),
+            field("new_string"),
+        ),
         "write_file" => {
             let old = std::fs::read_to_string(root.join(field("path"))).ok();
             crate::diff::unified(field("path"), old.as_deref(), Some(field("content")))
@@ -219,8 +236,14 @@ mod tests {
 
     #[test]
     fn y_a_and_esc_answer_at_once() {
-        assert_eq!(modal().handle_key(key(KeyCode::Char('y'))), Some(Answer::Once));
-        assert_eq!(modal().handle_key(key(KeyCode::Char('a'))), Some(Answer::Always));
+        assert_eq!(
+            modal().handle_key(key(KeyCode::Char('y'))),
+            Some(Answer::Once)
+        );
+        assert_eq!(
+            modal().handle_key(key(KeyCode::Char('a'))),
+            Some(Answer::Always)
+        );
         assert_eq!(
             modal().handle_key(key(KeyCode::Esc)),
             Some(Answer::Deny { note: None })

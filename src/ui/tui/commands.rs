@@ -24,13 +24,21 @@ impl CommandInfo {
 
 const BUILTINS: &[(&str, &str, &str)] = &[
     ("help", "", "commands and keys"),
-    ("model", "[NAME]", "show or switch the model; the conversation is kept"),
+    (
+        "model",
+        "[NAME]",
+        "show or switch the model; the conversation is kept",
+    ),
     ("route", "", "the router's decisions so far"),
     ("cost", "", "tokens and cost, per model"),
     ("diff", "", "review the session's changes; r reverts a hunk"),
     ("undo", "", "restore the files to before the last step"),
     ("compact", "", "summarise the conversation now"),
-    ("memory", "[add TEXT]", "show the memory files, or add a fact to the project's"),
+    (
+        "memory",
+        "[add TEXT]",
+        "show the memory files, or add a fact to the project's",
+    ),
     ("clear", "", "start a new session"),
     ("resume", "[ID]", "reopen an earlier session"),
     ("sessions", "", "this workspace's sessions"),
@@ -126,7 +134,10 @@ mod tests {
     #[test]
     fn parse_splits_name_and_arguments() {
         assert_eq!(parse("/model fast"), Some(("model", "fast")));
-        assert_eq!(parse("/memory add  use tabs "), Some(("memory", "add  use tabs")));
+        assert_eq!(
+            parse("/memory add  use tabs "),
+            Some(("memory", "add  use tabs"))
+        );
         assert_eq!(parse("/quit"), Some(("quit", "")));
         assert_eq!(parse("hello /x"), None);
         assert_eq!(parse("/"), None);
@@ -134,7 +145,10 @@ mod tests {
 
     #[test]
     fn expand_fills_the_placeholder() {
-        assert_eq!(expand("Review $ARGUMENTS now", "src/a.rs"), "Review src/a.rs now");
+        assert_eq!(
+            expand("Review $ARGUMENTS now", "src/a.rs"),
+            "Review src/a.rs now"
+        );
         assert_eq!(expand("Review\n", "a"), "Review\n\na");
     }
 

@@ -130,7 +130,9 @@ impl Composer {
                 self.dismissed = Some(c.query.clone());
                 self.completion = None;
             }
-            KeyCode::Tab => self.accept(false),
+            KeyCode::Tab => {
+                self.accept(false);
+            }
             KeyCode::Enter if key.modifiers.is_empty() && !c.is_empty() => {
                 return Some(self.accept(true))
             }
@@ -251,13 +253,16 @@ impl Composer {
         }
     }
 
-    /// The file list finished loading: refresh an open `@` list.
+    /// Whether an open `@` list waits for the file list.
+    pub fn waiting_for_files(&self) -> bool {
+        self.completion.as_ref().is_some_and(|c| c.pending)
+    }
+
+    /// Filters an open `@` list again once the file list is ready.
     pub fn refresh_files(&mut self) {
-        if let Some(c) = &self.completion {
-            if c.query.source == Source::Files && c.is_empty() {
-                self.completion = None;
-                self.refresh_completion();
-            }
+        if self.waiting_for_files() && self.files.get().is_some() {
+            self.completion = None;
+            self.refresh_completion();
         }
     }
 
@@ -303,7 +308,11 @@ mod tests {
 
     fn composer() -> Composer {
         let commands = super::super::commands::load(std::path::Path::new("/nonexistent"), None);
-        let files = FileIndex::fixed(vec!["src/lib.rs".into(), "src/main.rs".into(), "README.md".into()]);
+        let files = FileIndex::fixed(vec![
+            "src/lib.rs".into(),
+            "src/main.rs".into(),
+            "README.md".into(),
+        ]);
         Composer::new(Theme::plain(), commands, files)
     }
 
@@ -325,7 +334,10 @@ mod tests {
         typed(&mut c, "two");
         c.handle_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL));
         typed(&mut c, "three");
-        assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Submit("one\ntwo\nthree".into()));
+        assert_eq!(
+            c.handle_key(key(KeyCode::Enter)),
+            Outcome::Submit("one\ntwo\nthree".into())
+        );
         assert!(c.is_empty());
     }
 
@@ -357,9 +369,15 @@ mod tests {
     fn slash_opens_the_filtered_command_list() {
         let mut c = composer();
         typed(&mut c, "/comp");
-        let first = c.completion().and_then(|p| p.selected()).map(|s| s.label.clone());
+        let first = c
+            .completion()
+            .and_then(|p| p.selected())
+            .map(|s| s.label.clone());
         assert_eq!(first.as_deref(), Some("/compact"));
-        assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Submit("/compact".into()));
+        assert_eq!(
+            c.handle_key(key(KeyCode::Enter)),
+            Outcome::Submit("/compact".into())
+        );
     }
 
     #[test]

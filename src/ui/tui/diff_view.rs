@@ -68,7 +68,9 @@ impl DiffView {
             KeyCode::Char('j') | KeyCode::Down => self.scroll += 1,
             KeyCode::Char('k') | KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
             KeyCode::PageDown | KeyCode::Char(' ') => self.scroll += self.pane_height.max(2) - 1,
-            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(self.pane_height.max(2) - 1),
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(self.pane_height.max(2) - 1)
+            }
             KeyCode::Char('n') => self.step_hunk(false),
             KeyCode::Char('p') => self.step_hunk(true),
             KeyCode::Char(']') | KeyCode::Tab => self.step_file(false),
@@ -170,7 +172,10 @@ impl DiffView {
             height: area.height - 1,
             ..area
         };
-        let list = Rect { width: list_w, ..body };
+        let list = Rect {
+            width: list_w,
+            ..body
+        };
         let pane = Rect {
             x: area.x + list_w,
             width: area.width - list_w,
@@ -178,7 +183,15 @@ impl DiffView {
         };
         self.render_list(list, buf, theme);
         self.render_pane(pane, buf, theme);
-        self.render_footer(Rect { y: area.y + area.height - 1, height: 1, ..area }, buf, theme);
+        self.render_footer(
+            Rect {
+                y: area.y + area.height - 1,
+                height: 1,
+                ..area
+            },
+            buf,
+            theme,
+        );
     }
 
     fn render_list(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -189,7 +202,9 @@ impl DiffView {
             .title(Span::styled(title, theme.dim));
         let inner = block.inner(area);
         block.render(area, buf);
-        let skip = self.file.saturating_sub(usize::from(inner.height).saturating_sub(1));
+        let skip = self
+            .file
+            .saturating_sub(usize::from(inner.height).saturating_sub(1));
         for (row, (i, f)) in self.files.iter().enumerate().skip(skip).enumerate() {
             if row >= usize::from(inner.height) {
                 break;
@@ -204,14 +219,26 @@ impl DiffView {
             let y = inner.y + row as u16;
             buf.set_line(inner.x, y, &line, inner.width);
             if i == self.file {
-                buf.set_style(Rect { y, height: 1, ..inner }, theme.selected);
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    theme.selected,
+                );
             }
         }
     }
 
     fn render_pane(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let title = match self.files.get(self.file) {
-            Some(f) => format!(" {} — hunk {}/{} ", f.path(), self.hunk + 1, f.hunks.len().max(1)),
+            Some(f) => format!(
+                " {} — hunk {}/{} ",
+                f.path(),
+                self.hunk + 1,
+                f.hunks.len().max(1)
+            ),
             None => " no changes ".to_string(),
         };
         let block = Block::default()

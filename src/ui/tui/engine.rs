@@ -11,6 +11,7 @@ use crate::sandbox::approval::{Answer, Approval, Approver, Request};
 use crate::sandbox::SandboxMode;
 use crate::ui::session_builder::{self, Built, Resume, SessionOptions};
 use crate::ui::setup::{SandboxFlags, Workspace};
+use crate::ui::ExitError;
 use tokio::sync::{mpsc, oneshot};
 
 /// What the UI asks of the session.
@@ -127,9 +128,8 @@ impl Factory {
         }
     }
 
-    pub fn build(&self, resume: Resume) -> Result<Built, String> {
+    pub fn build(&self, resume: Resume) -> Result<Built, ExitError> {
         session_builder::build(&self.ws, self.options(resume), self.cancel.clone())
-            .map_err(|e| e.message)
     }
 }
 
@@ -150,7 +150,17 @@ impl EngineHandle {
     }
 }
 
-/// Starts the engine task with a built session.
+/// The session's own runtime, on its own thread. The session is `Send` but not `Sync` (the
+/// checkpoint store holds a libgit2 handle) and its turn future borrows it across awaits, so it
+/// cannot be a task of the multi-threaded runtime; a thread of its own also keeps model streaming
+/// and tools off the thread that draws.
+fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Starts the engine with a built session.
 pub fn spawn(
     built: Built,
     factory: Factory,
@@ -158,13 +168,25 @@ pub fn spawn(
     ui: mpsc::UnboundedSender<UiMsg>,
 ) -> EngineHandle {
     let (ops, rx) = mpsc::unbounded_channel();
+    let ui_fail = ui.clone();
     let engine = Engine {
         session: built.session,
         factory,
         canceller: canceller.clone(),
         ui,
     };
-    tokio::spawn(engine.run(rx, built.warnings));
+    let warnings = built.warnings;
+    let spawned = std::thread::Builder::new()
+        .name("reins-engine".into())
+        .spawn(move || match current_thread_runtime() {
+            Ok(rt) => rt.block_on(engine.run(rx, warnings)),
+            Err(e) => engine.fail(format!("cannot start the session's runtime: {e}")),
+        });
+    if let Err(e) = spawned {
+        let _ = ui_fail.send(UiMsg::Failed(format!(
+            "cannot start the session thread: {e}"
+        )));
+    }
     EngineHandle { ops, canceller }
 }
 
@@ -222,7 +244,8 @@ impl Engine {
     fn opened(&mut self, warnings: Vec<String>) {
         self.send(UiMsg::History(self.session.history().to_vec()));
         let mut emit = self.emitter();
-        self.session.announce(self.session.started_event(), &mut emit);
+        self.session
+            .announce(self.session.started_event(), &mut emit);
         for message in warnings {
             self.session.announce(Event::Warning { message }, &mut emit);
         }
@@ -253,7 +276,7 @@ impl Engine {
                 self.session = built.session;
                 self.opened(built.warnings);
             }
-            Err(e) => self.fail(e),
+            Err(e) => self.fail(e.message),
         }
     }
 }

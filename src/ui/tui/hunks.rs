@@ -266,7 +266,11 @@ mod tests {
     fn parses_files_and_hunks() {
         let old: String = (1..=20).map(|i| format!("line {i}\n")).collect();
         let new = old.replace("line 2\n", "two\n").replace("line 18\n", "");
-        let d = format!("{}{}", diff_of("a.txt", &old, &new), diff_of("b.txt", "x\n", "y\n"));
+        let d = format!(
+            "{}{}",
+            diff_of("a.txt", &old, &new),
+            diff_of("b.txt", "x\n", "y\n")
+        );
         let files = parse(&d);
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].path(), "a.txt");
@@ -305,7 +309,10 @@ mod tests {
         std::fs::write(dir.path().join("f"), "a\nb\n").unwrap();
         let files = parse(&diff_of("f", "a\nb", "a\nb\n"));
         revert(dir.path(), &files[0], &files[0].hunks[0]).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("f")).unwrap(), "a\nb");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f")).unwrap(),
+            "a\nb"
+        );
     }
 
     #[test]
@@ -317,7 +324,10 @@ mod tests {
         assert!(!dir.path().join("new.txt").exists());
         let deleted = parse(&crate::diff::unified("old.txt", Some("bye\n"), None));
         revert(dir.path(), &deleted[0], &deleted[0].hunks[0]).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("old.txt")).unwrap(), "bye\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("old.txt")).unwrap(),
+            "bye\n"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ use ratatui::text::{Line, Span};
 /// Renders `text` as Markdown.
 pub fn render(text: &str, theme: &Theme) -> Vec<Logical> {
     let mut r = Renderer::new(theme);
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     for event in Parser::new_ext(text, options) {
         r.event(event);
     }
@@ -73,9 +74,10 @@ impl<'t> Renderer<'t> {
                 let style = self.style().patch(self.theme.code);
                 self.spans.push(Span::styled(sanitize(&t), style));
             }
-            Event::Html(t) | Event::InlineHtml(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                self.text(&t)
-            }
+            Event::Html(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t) => self.text(&t),
             Event::SoftBreak => self.text(" "),
             Event::HardBreak => self.flush(),
             Event::Rule => {
@@ -120,12 +122,12 @@ impl<'t> Renderer<'t> {
             Tag::Item => self.start_item(),
             Tag::Table(_) => self.block(),
             Tag::TableHead => self.styles.push(self.theme.bold),
-            Tag::TableCell => {
-                if !self.spans.is_empty() {
-                    self.spans.push(Span::styled(" │ ", self.theme.dim));
-                }
+            Tag::TableCell if !self.spans.is_empty() => {
+                self.spans.push(Span::styled(" │ ", self.theme.dim));
             }
-            Tag::Emphasis => self.styles.push(Style::new().add_modifier(Modifier::ITALIC)),
+            Tag::Emphasis => self
+                .styles
+                .push(Style::new().add_modifier(Modifier::ITALIC)),
             Tag::Strong => self.styles.push(Style::new().add_modifier(Modifier::BOLD)),
             Tag::Strikethrough => self
                 .styles
@@ -228,7 +230,8 @@ impl<'t> Renderer<'t> {
         } else {
             None
         };
-        let lines = lines.unwrap_or_else(|| code.lines().map(|l| Line::from(l.to_string())).collect());
+        let lines =
+            lines.unwrap_or_else(|| code.lines().map(|l| Line::from(l.to_string())).collect());
         for line in lines {
             let mut spans = vec![Span::raw("  ")];
             spans.extend(line.spans);

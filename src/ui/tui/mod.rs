@@ -1,18 +1,165 @@
-//! The interactive terminal UI (being written).
+//! The interactive terminal UI: `reins` without a subcommand. A second consumer of the same core
+//! events as `exec`: the session runs in its own task (`engine`), the UI task draws and reads
+//! keys (`app`), and the two talk over channels.
+//!
+//! Frames are drawn when something happened, never in a busy loop: at once after a key, and on a
+//! 60 ms tick while a turn streams, so a fast model coalesces into ~16 frames a second instead of
+//! a frame per token.
 
+pub mod app;
+pub mod approval;
+pub mod commands;
+pub mod composer;
+pub mod diff_view;
+pub mod engine;
+pub mod fuzzy;
+pub mod highlight;
+pub mod hunks;
+mod keys;
+pub mod markdown;
+pub mod picker;
+pub mod popup;
+mod slash;
+pub mod status;
+pub mod terminal;
+pub mod theme;
+pub mod transcript;
+pub mod wrap;
+
+use super::session_builder::Resume;
+use super::setup::{self, SandboxFlags};
 use super::ExitError;
 use crate::cli::{GlobalArgs, TuiArgs};
+use app::{App, AppContext};
+use engine::{ChannelApprover, Factory, UiMsg};
+use futures_util::StreamExt;
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Frame interval while streaming or animating.
+pub const FRAME: Duration = Duration::from_millis(60);
+/// How long quitting waits for an interrupted turn to wind down (its command killed).
+const QUIT_GRACE: Duration = Duration::from_secs(2);
 
 /// `reins` without a subcommand: the TUI when both ends are terminals, else a hint (exit 2), so
 /// a pipe is never garbled.
-pub async fn run(_args: TuiArgs, _global: GlobalArgs) -> Result<i32, ExitError> {
+pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(ExitError::usage(
             "not a terminal: use `reins exec \"TASK\"` for headless runs (see reins --help)",
         ));
     }
-    Err(ExitError::usage(
-        "the interactive UI is not built yet; use `reins exec \"TASK\"`",
-    ))
+    let ws = setup::workspace(&global)?;
+    let (canceller, cancel) = crate::cancel::pair();
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let cfg = &ws.loaded.config;
+    let ctx = AppContext {
+        root: ws.root.clone(),
+        home: ws.home.clone(),
+        models: cfg.models.keys().cloned().collect(),
+        memory_cap: cfg
+            .memory_cap_bytes
+            .unwrap_or(crate::store::memory::DEFAULT_CAP_BYTES),
+    };
+    let factory = Factory {
+        ws,
+        model: args.model.clone(),
+        route: args.route.clone(),
+        sandbox: SandboxFlags {
+            mode: args.sandbox,
+            network: args.network,
+        },
+        approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
+        cancel,
+    };
+    let resume = match (&args.resume, args.continue_last) {
+        (Some(id), _) => Resume::Id(id.clone()),
+        (None, true) => Resume::Latest,
+        (None, false) => Resume::New,
+    };
+    let built = factory.build(resume)?;
+    let commands = commands::load(&ctx.root, ctx.home.as_deref());
+    let files = fuzzy::FileIndex::start(&ctx.root);
+    let engine = engine::spawn(built, factory, canceller, ui_tx);
+    let mut app = App::new(ctx, engine, theme::Theme::from_env(), commands, files);
+    if let Some(prompt) = args.prompt {
+        app.submit_when_open(prompt);
+    }
+    let mut tui = terminal::Tui::enter()
+        .map_err(|e| ExitError::failure(format!("cannot set up the terminal: {e}")))?;
+    let result = event_loop(&mut tui, &mut app, ui_rx).await;
+    drop(tui);
+    result.map(|()| 0)
+}
+
+async fn event_loop(
+    tui: &mut terminal::Tui,
+    app: &mut App,
+    mut ui_rx: mpsc::UnboundedReceiver<UiMsg>,
+) -> Result<(), ExitError> {
+    let mut input = crossterm::event::EventStream::new();
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut pending = false;
+    loop {
+        if dirty {
+            tui.terminal
+                .draw(|f| app.draw(f, Instant::now()))
+                .map_err(|e| ExitError::failure(format!("cannot draw: {e}")))?;
+            dirty = false;
+        }
+        if app.should_quit() {
+            wind_down(app, &mut ui_rx).await;
+            return Ok(());
+        }
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => {
+                    app.on_terminal(ev);
+                    dirty = true;
+                }
+                Some(Err(e)) => return Err(ExitError::failure(format!("cannot read the terminal: {e}"))),
+                None => return Ok(()),
+            },
+            msg = ui_rx.recv() => match msg {
+                Some(m) => {
+                    app.on_engine(m);
+                    while let Ok(m) = ui_rx.try_recv() {
+                        app.on_engine(m);
+                    }
+                    // While a turn streams the tick draws; otherwise at once.
+                    if app.is_working() {
+                        pending = true;
+                    } else {
+                        dirty = true;
+                    }
+                }
+                None => return Ok(()),
+            },
+            _ = tick.tick(), if pending || app.animating(Instant::now()) => {
+                app.composer.refresh_files();
+                dirty = true;
+                pending = false;
+            }
+        }
+    }
+}
+
+/// Quitting mid-turn interrupts it and waits briefly for the engine to kill the running command
+/// and record the end of the turn.
+async fn wind_down(app: &mut App, ui_rx: &mut mpsc::UnboundedReceiver<UiMsg>) {
+    if !app.is_working() {
+        return;
+    }
+    app.interrupt();
+    let _ = tokio::time::timeout(QUIT_GRACE, async {
+        while let Some(m) = ui_rx.recv().await {
+            if matches!(m, UiMsg::TurnDone(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }

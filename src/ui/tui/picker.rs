@@ -49,7 +49,8 @@ impl SessionPicker {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let width = area.width.saturating_sub(4).clamp(20, 110).min(area.width);
-        let height = (self.sessions.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
+        let height =
+            (self.sessions.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
         let rect = Rect {
             x: area.x + (area.width - width) / 2,
             y: area.y + area.height.saturating_sub(height) / 2,
@@ -64,17 +65,36 @@ impl SessionPicker {
         let inner = block.inner(rect);
         block.render(rect, buf);
         if self.sessions.is_empty() {
-            buf.set_line(inner.x, inner.y, &Line::styled("no sessions in this workspace", theme.dim), inner.width);
+            buf.set_line(
+                inner.x,
+                inner.y,
+                &Line::styled("no sessions in this workspace", theme.dim),
+                inner.width,
+            );
             return;
         }
         let rows = usize::from(inner.height);
         let skip = self.selected.saturating_sub(rows.saturating_sub(1));
-        for (n, (i, s)) in self.sessions.iter().enumerate().skip(skip).take(rows).enumerate() {
+        for (n, (i, s)) in self
+            .sessions
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .take(rows)
+            .enumerate()
+        {
             let y = inner.y + n as u16;
             let line = row(s, usize::from(inner.width), theme);
             buf.set_line(inner.x, y, &line, inner.width);
             if i == self.selected {
-                buf.set_style(Rect { y, height: 1, ..inner }, theme.selected);
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    theme.selected,
+                );
             }
         }
     }
@@ -82,7 +102,12 @@ impl SessionPicker {
 
 fn row(s: &SessionInfo, width: usize, theme: &Theme) -> Line<'static> {
     let cost = s.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}"));
-    let meta = format!("{}  {:>3} steps {:>9}  ", timestamp(s.started_at), s.steps, cost);
+    let meta = format!(
+        "{}  {:>3} steps {:>9}  ",
+        timestamp(s.started_at),
+        s.steps,
+        cost
+    );
     let prompt = s.prompt.lines().next().unwrap_or("").to_string();
     let room = width.saturating_sub(meta.chars().count());
     Line::from(vec![

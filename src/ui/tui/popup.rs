@@ -38,6 +38,8 @@ pub struct Completion {
     pub query: Query,
     items: Vec<Candidate>,
     selected: usize,
+    /// The file list was still being made: filter again once it is ready.
+    pub pending: bool,
 }
 
 impl Completion {
@@ -63,10 +65,12 @@ impl Completion {
                 None => Vec::new(),
             },
         };
+        let pending = query.source == Source::Files && files.get().is_none();
         Completion {
             query,
             items,
             selected: 0,
+            pending,
         }
     }
 
@@ -109,18 +113,29 @@ impl Completion {
         block.render(area, buf);
         if self.items.is_empty() {
             let msg = match self.query.source {
-                Source::Files if self.query.text.is_empty() => "listing files…",
+                Source::Files if self.pending => "listing files…",
                 _ => "no match",
             };
             buf.set_line(inner.x, inner.y, &Line::styled(msg, theme.dim), inner.width);
             return;
         }
         let first = self.selected.saturating_sub(ROWS - 1);
-        let rows = self.items.iter().enumerate().skip(first).take(usize::from(inner.height));
+        let shown = usize::from(inner.height);
+        // Details start in one column.
+        let column = self
+            .items
+            .iter()
+            .skip(first)
+            .take(shown)
+            .map(|i| i.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        let rows = self.items.iter().enumerate().skip(first).take(shown);
         for (n, (i, item)) in rows.enumerate() {
             let y = inner.y + n as u16;
             let w = usize::from(inner.width);
             let label = truncate(&item.label, w);
+            let label = format!("{label:<column$}");
             let detail_room = w.saturating_sub(label.chars().count() + 2);
             let mut spans = vec![Span::styled(label, theme.bold)];
             if detail_room > 4 && !item.detail.is_empty() {
@@ -129,7 +144,14 @@ impl Completion {
             }
             buf.set_line(inner.x, y, &Line::from(spans), inner.width);
             if i == self.selected {
-                buf.set_style(Rect { y, height: 1, ..inner }, theme.selected);
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    theme.selected,
+                );
             }
         }
     }

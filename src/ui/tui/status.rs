@@ -58,7 +58,14 @@ impl Default for Status {
 
 impl Status {
     /// A `usage` event.
-    pub fn add_usage(&mut self, model: &str, input: u64, cached: u64, output: u64, cost: Option<f64>) {
+    pub fn add_usage(
+        &mut self,
+        model: &str,
+        input: u64,
+        cached: u64,
+        output: u64,
+        cost: Option<f64>,
+    ) {
         let u = self.usage.entry(model.to_string()).or_default();
         u.requests += 1;
         u.input_tokens += input;
@@ -93,51 +100,66 @@ impl Status {
         self.flash = Some((text.into(), now));
     }
 
-    fn right_side(&self) -> String {
-        let mut parts = Vec::new();
+    /// The right-hand figures, most important first (the last ones give way on a narrow line).
+    fn right_parts(&self) -> Vec<String> {
+        let mut parts = vec![
+            self.sandbox.as_str().to_string(),
+            approval_name(self.approval).to_string(),
+            match self.total_cost() {
+                Some(c) => format!("${c:.4}"),
+                None => "$—".to_string(),
+            },
+        ];
         if let Some(p) = self.context_pct() {
             parts.push(format!("ctx {p}%"));
         }
         parts.push(format!("{} tok", compact_count(self.total_tokens())));
-        parts.push(match self.total_cost() {
-            Some(c) => format!("${c:.4}"),
-            None => "$—".to_string(),
-        });
-        parts.push(self.sandbox.as_str().to_string());
-        parts.push(approval_name(self.approval).to_string());
-        parts.join(" · ")
+        parts
     }
 
-    /// Draws the line as of `now` (the spinner frame and elapsed time derive from it).
-    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, now: Instant) {
-        buf.set_style(area, theme.status);
-        let width = usize::from(area.width);
-        let right = self.right_side();
+    /// The left-hand text: spinner and elapsed time, then the model and the router's reason, or
+    /// a flash message in their place.
+    fn left_side(&self, now: Instant) -> String {
         let mut left = String::from(" ");
         if let Some(since) = self.working_since {
             let elapsed = now.saturating_duration_since(since);
             let frame = (elapsed.as_millis() / 80) as usize % SPINNER.len();
             left.push_str(&format!("{} {} · ", SPINNER[frame], elapsed_text(elapsed)));
         }
-        left.push_str(&self.model);
-        let note = match &self.flash {
+        match &self.flash {
             Some((text, at)) if now.saturating_duration_since(*at) < Duration::from_secs(3) => {
-                Some(text.as_str())
+                left.push_str(text);
             }
-            _ => None,
-        };
-        let reason = note.unwrap_or(&self.reason);
-        if !reason.is_empty() {
-            left.push_str(" · ");
-            left.push_str(reason);
+            _ => {
+                left.push_str(&self.model);
+                if !self.reason.is_empty() {
+                    left.push_str(" · ");
+                    left.push_str(&self.reason);
+                }
+            }
         }
-        let right = if str_width(&right) + 12 > width {
-            String::new()
-        } else {
-            format!("{right} ")
+        left
+    }
+
+    /// Draws the line as of `now` (the spinner frame and elapsed time derive from it).
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, now: Instant) {
+        buf.set_style(area, theme.status);
+        let width = usize::from(area.width);
+        let left = self.left_side(now);
+        let want_left = str_width(&left).min(28);
+        let mut parts = self.right_parts();
+        let right = loop {
+            let right = format!("{} ", parts.join(" · "));
+            if parts.is_empty() || str_width(&right) + want_left < width {
+                break if parts.is_empty() {
+                    String::new()
+                } else {
+                    right
+                };
+            }
+            parts.pop();
         };
-        let room = width.saturating_sub(str_width(&right) + 1);
-        let left = truncate(&left, room);
+        let left = truncate(&left, width.saturating_sub(str_width(&right) + 1));
         let pad = width.saturating_sub(str_width(&left) + str_width(&right));
         let line = Line::from(vec![
             Span::styled(left, theme.status),

@@ -250,7 +250,6 @@ pub fn wrap_all(lines: &[Logical], width: usize) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::style::Stylize;
 
     fn texts(lines: &[Line<'_>]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
@@ -294,10 +293,7 @@ mod tests {
 
     #[test]
     fn sanitize_drops_escape_sequences() {
-        assert_eq!(
-            sanitize("\u{1b}[31mred\u{1b}[0m\tx\u{7}\r\n"),
-            "red    x\n"
-        );
+        assert_eq!(sanitize("\u{1b}[31mred\u{1b}[0m\tx\u{7}\r\n"), "red    x\n");
         assert_eq!(sanitize("\u{1b}]0;title\u{7}ok"), "ok");
     }
 

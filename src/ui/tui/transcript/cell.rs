@@ -52,16 +52,15 @@ impl Cell {
     /// The wrapped rows at `width`, in two parts (a streaming message's finished blocks and its
     /// open tail) so neither is copied per frame.
     pub fn rows(&mut self, width: u16, theme: &Theme) -> (&[Line<'static>], &[Line<'static>]) {
-        if let CellKind::Assistant { md, .. } = &mut self.kind {
-            return md.rows(width, theme);
-        }
-        if self.cache.as_ref().is_none_or(|(w, _)| *w != width) {
+        let streams = matches!(self.kind, CellKind::Assistant { .. });
+        if !streams && self.cache.as_ref().is_none_or(|(w, _)| *w != width) {
             let rows = self.layout(width, theme);
             self.cache = Some((width, rows));
         }
-        match &self.cache {
-            Some((_, rows)) => (rows, &[]),
-            None => (&[], &[]),
+        match (&mut self.kind, &self.cache) {
+            (CellKind::Assistant { md, .. }, _) => md.rows(width, theme),
+            (_, Some((_, rows))) => (rows, &[]),
+            _ => (&[], &[]),
         }
     }
 
@@ -73,7 +72,9 @@ impl Cell {
     fn layout(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         let w = usize::from(width);
         match &self.kind {
-            CellKind::User(text) => prefixed_text("› ", theme.user, text, ratatui::style::Style::new(), w),
+            CellKind::User(text) => {
+                prefixed_text("› ", theme.user, text, ratatui::style::Style::new(), w)
+            }
             CellKind::Tool(tool) => {
                 let mut rows = vec![tool.summary_row(theme, w)];
                 if tool.expanded {

@@ -130,7 +130,10 @@ impl Transcript {
             } else {
                 let mut md = MarkdownStream::new(text, &theme);
                 md.finish(&theme);
-                t.cells.push(Cell::new(CellKind::Assistant { md, confirmed: true }));
+                t.cells.push(Cell::new(CellKind::Assistant {
+                    md,
+                    confirmed: true,
+                }));
                 return;
             }
             if let Some(CellKind::Assistant { confirmed, .. }) =
@@ -295,7 +298,17 @@ impl Transcript {
         let view = usize::from(area.height);
         let visible = self.visible(view);
         for (i, skip, top, rows) in visible {
-            self.draw_cell(i, skip, rows, Rect { y: area.y + top, height: rows, ..area }, buf);
+            self.draw_cell(
+                i,
+                skip,
+                rows,
+                Rect {
+                    y: area.y + top,
+                    height: rows,
+                    ..area
+                },
+                buf,
+            );
             self.drawn.push((i, top, rows));
         }
     }
@@ -348,7 +361,11 @@ impl Transcript {
             }
             let first_row = n + skip == gap;
             if selected && first_row {
-                let row = Rect { y, height: 1, ..area };
+                let row = Rect {
+                    y,
+                    height: 1,
+                    ..area
+                };
                 buf.set_style(row, theme.selected);
             }
         }

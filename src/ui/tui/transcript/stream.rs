@@ -197,8 +197,10 @@ mod tests {
         for c in md.chars() {
             streamed.push(&c.to_string(), &theme);
         }
-        let mut whole = MarkdownStream::default();
-        whole.text = md.to_string();
+        let mut whole = MarkdownStream {
+            text: md.to_string(),
+            ..MarkdownStream::default()
+        };
         whole.finish(&theme);
         assert_eq!(all_rows(&mut streamed, 40), all_rows(&mut whole, 40));
     }

@@ -76,13 +76,25 @@ impl ToolCell {
     /// The end of the summary: a command's exit, a failure's first line, the approval answer.
     pub fn outcome(&self) -> Option<String> {
         let (ok, out) = self.result.as_ref()?;
+        if self
+            .decision
+            .as_deref()
+            .is_some_and(|d| d.starts_with("denied"))
+        {
+            // The decision says it; the refusal text would only repeat it.
+            return None;
+        }
         if self.name == "shell" {
             return Some(shell_outcome(*ok, out));
         }
         if *ok {
             return None;
         }
-        let first = out.lines().next().unwrap_or("").trim_start_matches("error: ");
+        let first = out
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
         Some(format!(" — {}", truncate(first, 60)))
     }
 
@@ -117,7 +129,10 @@ impl ToolCell {
 
     /// Whether the output is a diff to colour per line.
     fn output_is_diff(&self) -> bool {
-        matches!(self.name.as_str(), "edit_file" | "write_file" | "apply_patch" | "git_diff")
+        matches!(
+            self.name.as_str(),
+            "edit_file" | "write_file" | "apply_patch" | "git_diff"
+        )
     }
 
     /// The summary row, cut to `width`.
@@ -161,14 +176,23 @@ impl ToolCell {
             return vec![Logical::styled("    (running…)", theme.dim)];
         };
         let mut lines = Vec::new();
-        if self.name == "shell" {
-            lines.push(Logical::styled(format!("    $ {}", self.arg("command")), theme.dim));
+        let command = self.arg("command");
+        if self.name == "shell" && (command.contains('\n') || command.chars().count() > 60) {
+            // The summary shows only the start of a long command; the body shows all of it.
+            lines.push(Logical::styled(format!("    $ {command}"), theme.dim));
         }
         let diff = self.output_is_diff();
         for line in sanitize(out).lines() {
-            let style = if diff { theme.diff_line(line) } else { theme.dim };
+            let style = if diff {
+                theme.diff_line(line)
+            } else {
+                theme.dim
+            };
             lines.push(Logical {
-                line: Line::from(vec![Span::raw("    "), Span::styled(line.to_string(), style)]),
+                line: Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(line.to_string(), style),
+                ]),
                 hang: 4,
             });
         }
@@ -230,7 +254,13 @@ fn shell_outcome(ok: bool, out: &str) -> String {
     } else if !ok {
         return format!(
             " → {}",
-            truncate(out.lines().next().unwrap_or("").trim_start_matches("error: "), 50)
+            truncate(
+                out.lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: "),
+                50
+            )
         );
     } else {
         "done"

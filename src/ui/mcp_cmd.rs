@@ -1,0 +1,120 @@
+//! `reins mcp list` and `reins mcp call`: the configured MCP servers without a model, to see
+//! whether they start, what they offer, and what a call returns.
+
+use super::{setup, ExitError};
+use crate::cli::{GlobalArgs, McpCommand};
+use crate::mcp::{self, Launch, McpHub, ServerView, State};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub async fn run(cmd: McpCommand, global: GlobalArgs) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    match cmd {
+        McpCommand::List { json } => list(&ws, json).await,
+        McpCommand::Call { server, tool, args } => call(&ws, &server, &tool, &args).await,
+    }
+}
+
+/// What stdio servers start with: the workspace, and reins' environment minus credentials.
+pub fn launch(ws: &setup::Workspace) -> Launch {
+    Launch {
+        root: ws.root.clone(),
+        base_env: crate::sandbox::scrubbed_env(&ws.key_vars(), &[]),
+    }
+}
+
+/// Starts every configured server in the background, for a session (exec, the TUI).
+pub fn start(ws: &setup::Workspace) -> Result<Arc<McpHub>, ExitError> {
+    McpHub::start(&ws.loaded.config.mcp_servers, launch(ws))
+        .map_err(|e| ExitError::usage(e.to_string()))
+}
+
+async fn list(ws: &setup::Workspace, json: bool) -> Result<i32, ExitError> {
+    let hub = start(ws)?;
+    hub.wait_started().await;
+    let views = hub.views();
+    if json {
+        let text =
+            serde_json::to_string_pretty(&views).map_err(|e| ExitError::failure(e.to_string()))?;
+        println!("{text}");
+    } else if views.is_empty() {
+        println!("no MCP servers configured: add [mcp_servers.NAME] to config.toml");
+    } else {
+        for view in &views {
+            print!("{}", describe(view));
+        }
+    }
+    Ok(0)
+}
+
+/// A server and its tools as the model sees them.
+fn describe(view: &ServerView) -> String {
+    let mut out = format!(
+        "{}  {}  {}\n",
+        view.name,
+        view.state.as_str(),
+        view.endpoint
+    );
+    if let Some(e) = &view.error {
+        out.push_str(&format!("  error: {e}\n"));
+    }
+    for tool in &view.tools {
+        let first = tool.description.lines().next().unwrap_or_default();
+        let short: String = first.chars().take(100).collect();
+        out.push_str(&format!(
+            "  {}  {short}\n",
+            mcp::tool_name(&view.name, &tool.name)
+        ));
+    }
+    out
+}
+
+async fn call(
+    ws: &setup::Workspace,
+    server: &str,
+    tool: &str,
+    args: &str,
+) -> Result<i32, ExitError> {
+    let configs = &ws.loaded.config.mcp_servers;
+    let config = configs.get(server).ok_or_else(|| {
+        let known: Vec<&str> = configs.keys().map(String::as_str).collect();
+        ExitError::usage(format!(
+            "no MCP server `{server}` is configured (configured: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })?;
+    let arguments = mcp::parse_object(tool, args).map_err(|e| ExitError::usage(e.0))?;
+    let one = BTreeMap::from([(server.to_string(), config.clone())]);
+    let hub = McpHub::start(&one, launch(ws)).map_err(|e| ExitError::usage(e.to_string()))?;
+    hub.wait_started().await;
+    let Some(srv) = hub.server(server) else {
+        return Err(ExitError::failure(format!(
+            "the server `{server}` vanished"
+        )));
+    };
+    if let (State::Failed, Some(e)) = (srv.view().state, srv.view().error) {
+        eprintln!("error: the MCP server `{server}` did not start: {e}");
+        return Ok(1);
+    }
+    match srv
+        .call(tool, arguments, &crate::cancel::Cancel::never())
+        .await
+    {
+        Ok(result) if result.is_error != Some(true) => {
+            println!("{}", mcp::convert::to_text(&result));
+            Ok(0)
+        }
+        Ok(result) => {
+            eprintln!("error: {}", mcp::convert::to_text(&result));
+            Ok(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(1)
+        }
+    }
+}

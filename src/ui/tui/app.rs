@@ -1,0 +1,462 @@
+//! The app: the widgets, what is focused, and the routing of engine messages and keys to them.
+//! Rendering is a function of this state (and the clock, for the spinner), which is what makes
+//! the snapshot tests and the benchmark possible without a terminal. Keys live in `keys.rs`,
+//! slash commands in `slash.rs`.
+
+use super::approval::ApprovalModal;
+use super::commands::CommandInfo;
+use super::composer::Composer;
+use super::diff_view::DiffView;
+use super::engine::{EngineHandle, Op, SessionState, UiMsg};
+use super::fuzzy::FileIndex;
+use super::picker::SessionPicker;
+use super::status::Status;
+use super::theme::Theme;
+use super::transcript::{Level, Transcript};
+use crate::agent::{Event, Status as TurnStatus};
+use crate::conversation::Item;
+use crate::sandbox::approval::Answer;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// What the app knows about its surroundings.
+#[derive(Debug, Clone, Default)]
+pub struct AppContext {
+    pub root: PathBuf,
+    pub home: Option<PathBuf>,
+    /// The configured `[models.*]` keys, for `/model`.
+    pub models: Vec<String>,
+    pub memory_cap: usize,
+}
+
+/// A full-screen or modal view over the transcript.
+pub enum Overlay {
+    Approval {
+        modal: ApprovalModal,
+        reply: Option<oneshot::Sender<Answer>>,
+    },
+    Diff(DiffView),
+    Picker(SessionPicker),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Composer,
+    /// Picking tool calls to expand.
+    Transcript,
+}
+
+pub struct App {
+    pub(super) theme: Theme,
+    pub(super) ctx: AppContext,
+    pub(super) engine: EngineHandle,
+    pub transcript: Transcript,
+    pub composer: Composer,
+    pub status: Status,
+    pub(super) overlay: Option<Overlay>,
+    pub(super) focus: Focus,
+    pub(super) working: bool,
+    /// Prompts typed while a turn runs, sent one per turn after it.
+    pub(super) queued: VecDeque<String>,
+    pub(super) quit_armed: Option<Instant>,
+    pub(super) quit: bool,
+    pub(super) session_id: String,
+    /// `(step, model, reason)` of every route event, for `/route`.
+    pub(super) routes: Vec<(u32, String, String)>,
+    /// Where the transcript was drawn last (for mouse clicks).
+    pub(super) transcript_area: Rect,
+    /// A prompt from the command line, sent once the session has opened.
+    first_prompt: Option<String>,
+}
+
+impl App {
+    pub fn new(
+        ctx: AppContext,
+        engine: EngineHandle,
+        theme: Theme,
+        commands: Vec<CommandInfo>,
+        files: FileIndex,
+    ) -> Self {
+        App {
+            theme,
+            ctx,
+            engine,
+            transcript: Transcript::new(theme),
+            composer: Composer::new(theme, commands, files),
+            status: Status::default(),
+            overlay: None,
+            focus: Focus::Composer,
+            working: false,
+            queued: VecDeque::new(),
+            quit_armed: None,
+            quit: false,
+            session_id: String::new(),
+            routes: Vec::new(),
+            transcript_area: Rect::default(),
+            first_prompt: None,
+        }
+    }
+
+    /// Sends `prompt` as soon as the session has opened (`reins "PROMPT"`).
+    pub fn submit_when_open(&mut self, prompt: String) {
+        self.first_prompt = Some(prompt);
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn is_working(&self) -> bool {
+        self.working
+    }
+
+    /// Stops the running turn (its model request and any command it runs).
+    pub fn interrupt(&self) {
+        self.engine.interrupt();
+    }
+
+    /// Whether frames must keep coming without input (the spinner, a fading notice).
+    pub fn animating(&self, now: Instant) -> bool {
+        self.working
+            || self.composer.waiting_for_files()
+            || self
+                .status
+                .flash
+                .as_ref()
+                .is_some_and(|(_, at)| now.duration_since(*at).as_secs() < 4)
+    }
+
+    pub fn note(&mut self, level: Level, text: impl Into<String>) {
+        self.transcript.push_note(level, text);
+    }
+
+    /// Sends a prompt now, or after the running turn.
+    pub fn send_prompt(&mut self, shown: &str, prompt: String) {
+        if self.working {
+            self.queued.push_back(prompt);
+            self.status
+                .flash("queued: sent when this turn ends", Instant::now());
+            return;
+        }
+        self.transcript.push_user(shown);
+        self.transcript.scroll_to_bottom();
+        self.start_work(Op::Prompt(prompt));
+    }
+
+    pub(super) fn start_work(&mut self, op: Op) {
+        self.working = true;
+        self.status.working_since = Some(Instant::now());
+        self.engine.send(op);
+    }
+
+    pub fn on_engine(&mut self, msg: UiMsg) {
+        match msg {
+            UiMsg::Event(e) => self.on_event(e),
+            UiMsg::Approval { request, reply } => {
+                let modal = ApprovalModal::new(request, &self.ctx.root, &self.theme);
+                self.overlay = Some(Overlay::Approval {
+                    modal,
+                    reply: Some(reply),
+                });
+            }
+            UiMsg::TurnDone(status) => self.turn_done(status),
+            UiMsg::State(s) => self.on_state(s),
+            UiMsg::History(items) => {
+                self.show_history(&items);
+                if let Some(prompt) = self.first_prompt.take() {
+                    self.submit(prompt);
+                }
+            }
+            UiMsg::Note(text) => self.note(Level::Info, text),
+            UiMsg::Failed(text) => self.note(Level::Error, text),
+        }
+    }
+
+    fn turn_done(&mut self, status: TurnStatus) {
+        self.working = false;
+        self.status.working_since = None;
+        self.transcript.settle();
+        if let Some(Overlay::Approval { .. }) = self.overlay {
+            self.overlay = None;
+        }
+        match status {
+            TurnStatus::Interrupted => self.note(Level::Warning, "interrupted"),
+            TurnStatus::MaxSteps => {
+                self.note(Level::Warning, "stopped: the step limit was reached")
+            }
+            TurnStatus::Budget => self.note(Level::Warning, "stopped: the budget was reached"),
+            TurnStatus::ChecksFailed => self.note(Level::Warning, "stopped with failing checks"),
+            TurnStatus::Done | TurnStatus::Error => {}
+        }
+        if let Some(next) = self.queued.pop_front() {
+            let shown = next.clone();
+            self.send_prompt(&shown, next);
+        }
+    }
+
+    fn on_state(&mut self, s: SessionState) {
+        self.session_id = s.id;
+        if !self.working || self.status.model.is_empty() {
+            self.status.model = s.model;
+        }
+        self.status.approval = s.approval;
+        self.status.sandbox = s.sandbox;
+        if s.context.window.is_some() {
+            self.status.window = s.context.window;
+        }
+    }
+
+    fn on_event(&mut self, e: Event) {
+        match e {
+            Event::SessionStarted {
+                session_id, model, ..
+            } => {
+                self.session_id = session_id;
+                self.status.model = model;
+            }
+            Event::Route {
+                step,
+                model,
+                reason,
+            } => {
+                self.status.model.clone_from(&model);
+                self.status.reason.clone_from(&reason);
+                self.routes.push((step, model, reason));
+            }
+            Event::TextDelta { text } => self.transcript.text_delta(&text),
+            Event::Message { role, text } if role == "assistant" => {
+                self.transcript.assistant_message(&text)
+            }
+            Event::ToolCall {
+                call_id,
+                name,
+                arguments,
+            } => self.transcript.tool_call(&call_id, &name, arguments),
+            Event::ToolResult {
+                call_id,
+                ok,
+                output,
+                ..
+            } => self
+                .transcript
+                .update_tool(&call_id, |t| t.result = Some((ok, output))),
+            Event::Usage {
+                model,
+                input_tokens,
+                cached_input_tokens,
+                output_tokens,
+                cost_usd,
+            } => self.status.add_usage(
+                &model,
+                input_tokens,
+                cached_input_tokens,
+                output_tokens,
+                cost_usd,
+            ),
+            Event::ApprovalDecision { id, answer } => {
+                let word = match answer {
+                    Answer::Once => "approved once".to_string(),
+                    Answer::Always => "approved for the session".to_string(),
+                    Answer::Deny { note: None } => "denied".to_string(),
+                    Answer::Deny { note: Some(n) } => format!("denied: {n}"),
+                };
+                self.transcript
+                    .update_tool(&id, |t| t.decision = Some(word));
+            }
+            other => self.on_notice(other),
+        }
+    }
+
+    /// Events shown as notes in the transcript.
+    fn on_notice(&mut self, e: Event) {
+        match e {
+            Event::Check {
+                command,
+                passed,
+                summary,
+                ..
+            } => {
+                let level = if passed { Level::Info } else { Level::Warning };
+                let word = if passed { "passed" } else { "failed" };
+                self.note(level, format!("check `{command}` {word}: {summary}"));
+            }
+            Event::McpStatus {
+                server,
+                state,
+                error: Some(error),
+            } => self.note(Level::Warning, format!("mcp {server}: {state} ({error})")),
+            Event::Warning { message } => self.note(Level::Warning, message),
+            Event::Compacted {
+                tokens_before,
+                tokens_after,
+            } => {
+                self.transcript.discard_unconfirmed();
+                self.note(
+                    Level::Info,
+                    format!("compacted the conversation: ~{tokens_before} → ~{tokens_after} tokens"),
+                );
+            }
+            Event::Error { message, retrying } => {
+                if retrying {
+                    self.transcript.discard_unconfirmed();
+                    self.note(Level::Warning, format!("retrying: {message}"));
+                } else {
+                    self.note(Level::Error, message);
+                }
+            }
+            Event::BudgetWarning {
+                spent_usd,
+                projected_usd,
+                max_cost_usd,
+            } => self.note(
+                Level::Warning,
+                format!("budget: ${spent_usd:.4} spent, ~${projected_usd:.4} after the next request, of ${max_cost_usd:.2}"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// The history of a (re)opened session, drawn as the transcript.
+    fn show_history(&mut self, items: &[Item]) {
+        self.transcript.clear();
+        self.routes.clear();
+        self.status.usage.clear();
+        self.status.reason.clear();
+        for item in items {
+            match item {
+                Item::User { text } => self.transcript.push_user(strip_environment(text)),
+                Item::Assistant { text, tool_calls } => {
+                    if !text.is_empty() {
+                        self.transcript.assistant_message(text);
+                    }
+                    for c in tool_calls {
+                        let args = serde_json::from_str(&c.arguments)
+                            .unwrap_or(serde_json::Value::String(c.arguments.clone()));
+                        self.transcript.tool_call(&c.id, &c.name, args);
+                    }
+                }
+                Item::ToolResult {
+                    call_id,
+                    output,
+                    is_error,
+                    ..
+                } => {
+                    let output = output.clone();
+                    self.transcript
+                        .update_tool(call_id, |t| t.result = Some((!is_error, output)));
+                }
+            }
+        }
+    }
+
+    // ----- drawing -------------------------------------------------------------------------------
+
+    pub fn draw(&mut self, frame: &mut Frame<'_>, now: Instant) {
+        let area = frame.area();
+        self.render(area, frame.buffer_mut(), now);
+    }
+
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer, now: Instant) {
+        if area.height < 3 || area.width < 10 {
+            return;
+        }
+        let status = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        };
+        let main = Rect {
+            height: area.height - 1,
+            ..area
+        };
+        if let Some(Overlay::Diff(view)) = self.overlay.as_mut() {
+            view.render(main, buf, &self.theme);
+            self.status.render(status, buf, &self.theme, now);
+            return;
+        }
+        let max_composer = main.height.saturating_sub(3).max(1);
+        let composer_h = self.composer.height(area.width).min(max_composer);
+        let transcript = Rect {
+            height: main.height - composer_h - 1,
+            ..main
+        };
+        let rule = Rect {
+            y: transcript.y + transcript.height,
+            height: 1,
+            ..main
+        };
+        let composer = Rect {
+            y: rule.y + 1,
+            height: composer_h,
+            ..main
+        };
+        self.transcript_area = transcript;
+        self.transcript.render(transcript, buf);
+        self.render_rule(rule, buf);
+        self.composer.render(composer, buf);
+        self.render_completion(transcript, buf);
+        self.status.render(status, buf, &self.theme, now);
+        match self.overlay.as_mut() {
+            Some(Overlay::Approval { modal, .. }) => modal.render(main, buf, &self.theme),
+            Some(Overlay::Picker(p)) => p.render(main, buf, &self.theme),
+            _ => {}
+        }
+    }
+
+    /// The line between transcript and composer, with the keys that matter right now.
+    fn render_rule(&self, area: Rect, buf: &mut Buffer) {
+        let hint = if self.working {
+            " Esc interrupt "
+        } else if self.focus == Focus::Transcript {
+            " ↑↓ pick · Enter expand · Esc back "
+        } else if !self.transcript.is_following() {
+            " scrolled · PgDn to follow "
+        } else if self.transcript.cells().iter().any(|c| c.is_tool()) {
+            " Tab: tool calls "
+        } else {
+            ""
+        };
+        let w = usize::from(area.width);
+        let hint_w = super::wrap::str_width(hint);
+        let fill = "─".repeat(w.saturating_sub(hint_w + 2));
+        let line = Line::from(vec![
+            Span::styled(fill, self.theme.border),
+            Span::styled(hint.to_string(), self.theme.dim),
+            Span::styled("──", self.theme.border),
+        ]);
+        buf.set_line(area.x, area.y, &line, area.width);
+    }
+
+    /// The `/` or `@` list, drawn over the bottom of the transcript.
+    fn render_completion(&self, transcript: Rect, buf: &mut Buffer) {
+        let Some(c) = self.composer.completion() else {
+            return;
+        };
+        let h = c.height().min(transcript.height);
+        let w = transcript.width.min(72);
+        let area = Rect {
+            x: transcript.x,
+            y: transcript.y + transcript.height - h,
+            width: w,
+            height: h,
+        };
+        c.render(area, buf, &self.theme);
+    }
+}
+
+/// The first user message carries an `<environment>` block for the model; the user typed only
+/// what follows it.
+fn strip_environment(text: &str) -> &str {
+    match text.strip_prefix("<environment>") {
+        Some(rest) => rest
+            .split_once("</environment>")
+            .map_or(text, |(_, after)| after.trim_start()),
+        None => text,
+    }
+}

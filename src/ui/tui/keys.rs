@@ -1,0 +1,184 @@
+//! Routing terminal input: global keys first (Ctrl+C, Esc, paging), then the open overlay, then
+//! the focused widget.
+
+use super::app::{App, Focus, Overlay};
+use super::composer::Outcome;
+use super::diff_view::DiffAction;
+use super::picker::PickerAction;
+use crate::sandbox::approval::Answer;
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use std::time::{Duration, Instant};
+
+/// A second Ctrl+C within this time quits.
+const QUIT_WINDOW: Duration = Duration::from_secs(2);
+/// Rows per mouse-wheel notch.
+const WHEEL: usize = 3;
+
+impl App {
+    pub fn on_terminal(&mut self, event: TermEvent) {
+        match event {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            TermEvent::Paste(text) => self.on_paste(&text),
+            TermEvent::Mouse(m) => self.on_mouse(m),
+            _ => {}
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return self.ctrl_c();
+        }
+        if self.overlay.is_some() {
+            return self.overlay_key(key);
+        }
+        match key.code {
+            KeyCode::PageUp => return self.transcript.scroll_up(self.transcript.page()),
+            KeyCode::PageDown => return self.transcript.scroll_down(self.transcript.page()),
+            KeyCode::Esc if self.composer.completion().is_none() => return self.escape(),
+            _ => {}
+        }
+        match self.focus {
+            Focus::Transcript => self.transcript_key(key),
+            Focus::Composer => self.composer_key(key),
+        }
+    }
+
+    /// Interrupts a turn; on an idle composer, the second press within two seconds quits.
+    fn ctrl_c(&mut self) {
+        let now = Instant::now();
+        if let Some(Overlay::Approval { reply, .. }) = self.overlay.as_mut() {
+            if let Some(r) = reply.take() {
+                let _ = r.send(Answer::Deny { note: None });
+            }
+            self.overlay = None;
+            self.engine.interrupt();
+            return;
+        }
+        if self.overlay.take().is_some() {
+            return;
+        }
+        if self.working {
+            self.engine.interrupt();
+            self.status.flash("interrupting…", now);
+            return;
+        }
+        if self
+            .quit_armed
+            .is_some_and(|t| now.duration_since(t) < QUIT_WINDOW)
+        {
+            self.quit = true;
+            return;
+        }
+        self.quit_armed = Some(now);
+        self.composer.clear();
+        self.status.flash("press Ctrl+C again to quit", now);
+    }
+
+    fn escape(&mut self) {
+        if self.working {
+            self.engine.interrupt();
+            self.status.flash("interrupting…", Instant::now());
+        } else if self.focus == Focus::Transcript {
+            self.focus = Focus::Composer;
+            self.transcript.clear_selection();
+        }
+    }
+
+    fn overlay_key(&mut self, key: KeyEvent) {
+        match self.overlay.as_mut() {
+            Some(Overlay::Approval { modal, reply }) => {
+                if let Some(answer) = modal.handle_key(key) {
+                    if let Some(r) = reply.take() {
+                        let _ = r.send(answer);
+                    }
+                    self.overlay = None;
+                }
+            }
+            Some(Overlay::Diff(view)) => match view.handle_key(key) {
+                DiffAction::Close => self.overlay = None,
+                DiffAction::Reverted => self.reload_diff(),
+                DiffAction::None => {}
+            },
+            Some(Overlay::Picker(p)) => match p.handle_key(key) {
+                PickerAction::Close => self.overlay = None,
+                PickerAction::Resume(id) => {
+                    self.overlay = None;
+                    self.resume(&id);
+                }
+                PickerAction::None => {}
+            },
+            None => {}
+        }
+    }
+
+    fn transcript_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.transcript.select_step(true),
+            KeyCode::Down | KeyCode::Char('j') => self.transcript.select_step(false),
+            KeyCode::Enter | KeyCode::Char(' ') => self.transcript.toggle_selected(),
+            KeyCode::End | KeyCode::Char('G') => self.transcript.scroll_to_bottom(),
+            KeyCode::Tab | KeyCode::Char('i') => {
+                self.focus = Focus::Composer;
+                self.transcript.clear_selection();
+            }
+            KeyCode::Char(_) => {
+                self.focus = Focus::Composer;
+                self.transcript.clear_selection();
+                self.composer_key(key);
+            }
+            _ => {}
+        }
+    }
+
+    fn composer_key(&mut self, key: KeyEvent) {
+        if key.code == KeyCode::Tab && self.composer.completion().is_none() {
+            if self.transcript.cells().iter().any(|c| c.is_tool()) {
+                self.focus = Focus::Transcript;
+                self.transcript.select_step(true);
+            }
+            return;
+        }
+        self.quit_armed = None;
+        if let Outcome::Submit(text) = self.composer.handle_key(key) {
+            self.submit(text);
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match self.overlay.as_mut() {
+            Some(Overlay::Approval { modal, .. }) => modal.paste(text),
+            Some(_) => {}
+            None => {
+                self.focus = Focus::Composer;
+                self.composer.paste(text);
+            }
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        if self.overlay.is_some() {
+            return;
+        }
+        let area = self.transcript_area;
+        match m.kind {
+            MouseEventKind::ScrollUp => self.transcript.scroll_up(WHEEL),
+            MouseEventKind::ScrollDown => self.transcript.scroll_down(WHEEL),
+            MouseEventKind::Down(_) if m.row >= area.y && m.row < area.y + area.height => {
+                self.transcript.click(m.row - area.y)
+            }
+            _ => {}
+        }
+    }
+
+    /// What Enter sent: a slash command or a prompt.
+    pub fn submit(&mut self, text: String) {
+        if let Some((name, args)) = super::commands::parse(&text) {
+            let (name, args) = (name.to_string(), args.to_string());
+            return self.run_command(&name, &args, &text);
+        }
+        self.send_prompt(&text.clone(), text);
+    }
+}

@@ -1,0 +1,264 @@
+//! The slash commands. Those that change the session go to the engine as operations; those that
+//! only read (cost, routes, sessions, memory) or work on the files (diff, undo) run here.
+
+use super::app::{App, Overlay};
+use super::diff_view::DiffView;
+use super::engine::Op;
+use super::picker::{self, SessionPicker};
+use super::status::{approval_name, compact_count};
+use super::transcript::Level;
+use crate::sandbox::approval::Approval;
+use crate::sandbox::SandboxMode;
+use crate::store::memory;
+use crate::ui::checkpoint_cmd;
+use std::fmt::Write;
+
+const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · PgUp/PgDn or wheel scroll · Tab pick tool calls (Enter expands) · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
+
+impl App {
+    pub(super) fn run_command(&mut self, name: &str, args: &str, typed: &str) {
+        match name {
+            "help" => self.help(),
+            "model" => self.model(args),
+            "route" => self.route(),
+            "cost" => self.cost(),
+            "diff" => self.open_diff(),
+            "undo" => self.undo(),
+            "compact" => self.compact(),
+            "memory" => self.memory(args),
+            "clear" => self.clear_session(),
+            "resume" if !args.is_empty() => self.resume(args),
+            "resume" => self.open_picker(),
+            "sessions" => {
+                let list = self.sessions();
+                self.note(Level::Info, picker::listing(&list));
+            }
+            "approval" => self.set_approval(args),
+            "sandbox" => self.set_sandbox(args),
+            "quit" | "exit" => self.quit = true,
+            _ => self.custom(name, args, typed),
+        }
+    }
+
+    /// Refuses what must not run during a turn.
+    fn idle(&mut self, what: &str) -> bool {
+        if self.working {
+            self.note(
+                Level::Warning,
+                format!("{what} waits for the turn to end (Esc interrupts it)"),
+            );
+        }
+        !self.working
+    }
+
+    fn help(&mut self) {
+        let mut out = String::from("commands:\n");
+        for c in self.composer.commands() {
+            let _ = writeln!(out, "  /{:<10} {:<12} {}", c.name, c.args, c.help);
+        }
+        out.push_str(KEYS);
+        self.note(Level::Info, out);
+    }
+
+    fn model(&mut self, args: &str) {
+        if args.is_empty() {
+            let known = if self.ctx.models.is_empty() {
+                "none configured".to_string()
+            } else {
+                self.ctx.models.join(", ")
+            };
+            let text = format!(
+                "model: {}\nconfigured models: {known}\n/model NAME switches (PROVIDER/MODEL-ID works too)",
+                self.status.model
+            );
+            return self.note(Level::Info, text);
+        }
+        self.engine.send(Op::Model(args.to_string()));
+    }
+
+    fn route(&mut self) {
+        if self.routes.is_empty() {
+            return self.note(Level::Info, "no model requests yet");
+        }
+        let mut out = String::from("step  model                 reason\n");
+        for (step, model, reason) in &self.routes {
+            let _ = writeln!(out, "{step:>4}  {model:<20}  {reason}");
+        }
+        self.note(Level::Info, out.trim_end().to_string());
+    }
+
+    fn cost(&mut self) {
+        if self.status.usage.is_empty() {
+            return self.note(Level::Info, "no model requests yet");
+        }
+        let mut out = String::new();
+        for (model, u) in &self.status.usage {
+            let cost = u
+                .cost
+                .map_or("unpriced".to_string(), |c| format!("${c:.4}"));
+            let _ = writeln!(
+                out,
+                "{model}: {} requests, {} in ({} cached) / {} out, {cost}",
+                u.requests,
+                compact_count(u.input_tokens),
+                compact_count(u.cached_input_tokens),
+                compact_count(u.output_tokens)
+            );
+        }
+        let total = self
+            .status
+            .total_cost()
+            .map_or("unknown".to_string(), |c| format!("${c:.4}"));
+        let _ = write!(
+            out,
+            "total: {} tokens, {total}",
+            compact_count(self.status.total_tokens())
+        );
+        self.note(Level::Info, out);
+    }
+
+    /// The session's diff from the checkpoint store, or why there is none.
+    fn session_diff(&self) -> Result<String, String> {
+        let home = self.ctx.home.as_deref().ok_or("REINS_HOME is not set")?;
+        checkpoint_cmd::diff_command(home, &self.ctx.root, Some(&self.session_id))
+            .map_err(|e| format!("no diff: {e}"))
+    }
+
+    fn open_diff(&mut self) {
+        match self.session_diff() {
+            Ok(text) if text.starts_with("no changes") => {
+                self.note(Level::Info, text.trim_end().to_string())
+            }
+            Ok(text) => {
+                let view = DiffView::new(&text, self.ctx.root.clone());
+                self.overlay = Some(Overlay::Diff(view));
+            }
+            Err(e) => self.note(Level::Warning, e),
+        }
+    }
+
+    /// After a hunk was reverted: the diff as it is now.
+    pub(super) fn reload_diff(&mut self) {
+        let fresh = self.session_diff();
+        if let Some(Overlay::Diff(view)) = self.overlay.as_mut() {
+            match fresh {
+                Ok(text) => view.reload(&text),
+                Err(e) => view.set_message(e),
+            }
+        }
+    }
+
+    fn undo(&mut self) {
+        if !self.idle("/undo") {
+            return;
+        }
+        let Some(home) = self.ctx.home.clone() else {
+            return self.note(Level::Error, "REINS_HOME is not set");
+        };
+        match checkpoint_cmd::undo_command(&home, &self.ctx.root, Some(&self.session_id), None) {
+            Ok(report) => self.note(Level::Info, report.trim_end().to_string()),
+            Err(e) => self.note(Level::Warning, format!("nothing to undo: {e}")),
+        }
+    }
+
+    fn compact(&mut self) {
+        if self.idle("/compact") {
+            self.start_work(Op::Compact);
+        }
+    }
+
+    fn memory(&mut self, args: &str) {
+        let project = memory::project_path(&self.ctx.root);
+        if let Some(fact) = args.strip_prefix("add") {
+            let text = match memory::remember(&project, fact.trim(), self.ctx.memory_cap) {
+                Ok(memory::Remembered::Added) => format!(
+                    "remembered in {} (the model sees it from the next session, or after /compact)",
+                    project.display()
+                ),
+                Ok(memory::Remembered::AlreadyKnown) => "already in memory".to_string(),
+                Err(e) => return self.note(Level::Error, e.to_string()),
+            };
+            return self.note(Level::Info, text);
+        }
+        let mut out = String::new();
+        let user = self.ctx.home.as_deref().map(memory::user_path);
+        for path in user.iter().chain(std::iter::once(&project)) {
+            let body = std::fs::read_to_string(path).unwrap_or_default();
+            let body = if body.trim().is_empty() {
+                "(empty)".to_string()
+            } else {
+                body.trim_end().to_string()
+            };
+            let _ = writeln!(out, "{}:\n{body}\n", path.display());
+        }
+        out.push_str("/memory add TEXT adds a fact to the project's memory");
+        self.note(Level::Info, out);
+    }
+
+    fn clear_session(&mut self) {
+        if self.idle("/clear") {
+            self.engine.send(Op::New);
+        }
+    }
+
+    pub(super) fn resume(&mut self, id: &str) {
+        if self.idle("/resume") {
+            self.engine.send(Op::Resume(id.to_string()));
+        }
+    }
+
+    fn sessions(&self) -> Vec<crate::store::sessions::SessionInfo> {
+        match &self.ctx.home {
+            Some(home) => crate::store::sessions::list(home, Some(&self.ctx.root)),
+            None => Vec::new(),
+        }
+    }
+
+    fn open_picker(&mut self) {
+        if self.idle("/resume") {
+            self.overlay = Some(Overlay::Picker(SessionPicker::new(self.sessions())));
+        }
+    }
+
+    fn set_approval(&mut self, args: &str) {
+        match args.parse::<Approval>() {
+            Ok(mode) => {
+                self.engine.send(Op::Approval(mode));
+                self.status.approval = mode;
+                self.note(Level::Info, format!("approval: {}", approval_name(mode)));
+            }
+            Err(e) => self.note(Level::Error, e),
+        }
+    }
+
+    fn set_sandbox(&mut self, args: &str) {
+        match args.parse::<SandboxMode>() {
+            Ok(mode) => {
+                self.engine.send(Op::Sandbox(mode));
+                self.status.sandbox = mode;
+                self.note(Level::Info, format!("sandbox: {mode}"));
+            }
+            Err(e) => self.note(Level::Error, e.to_string()),
+        }
+    }
+
+    /// A custom command runs as a prompt; anything else is unknown.
+    fn custom(&mut self, name: &str, args: &str, typed: &str) {
+        let body = self
+            .composer
+            .commands()
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.body.clone());
+        match body {
+            Some(body) => {
+                let prompt = super::commands::expand(&body, args);
+                self.send_prompt(typed, prompt);
+            }
+            None => self.note(
+                Level::Error,
+                format!("unknown command /{name} — /help lists them"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The TUI end to end: the real binary in a pseudo-terminal against the mock model server, the
+//! screen read back with vt100. Every wait polls the screen (or the server) with a deadline;
+//! nothing relies on a fixed sleep.
+
+mod support;
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use serde_json::json;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::reins::{calc_workspace, home_for, Wire};
+use support::{MockServer, Reply, Turn};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// `reins` running in a pseudo-terminal.
+struct Pty {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Pty {
+    fn spawn(home: &Path, ws: &Path, args: &[&str]) -> Pty {
+        Pty::spawn_sized(home, ws, args, 24, 80)
+    }
+
+    fn spawn_sized(home: &Path, ws: &Path, args: &[&str], rows: u16, cols: u16) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reins"));
+        cmd.arg("-C");
+        cmd.arg(ws);
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.cwd(ws);
+        for var in [
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "http_proxy",
+            "https_proxy",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "NO_COLOR",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("REINS_HOME", home);
+        cmd.env("MOCK_API_KEY", "sk-mock");
+        cmd.env("NO_PROXY", "*");
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn reins");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        Pty {
+            parser,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn alternate(&self) -> bool {
+        self.parser.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// Polls until `pred` holds for the screen text; panics with the screen on timeout.
+    fn wait_until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    /// Types `text` and presses Enter.
+    fn submit(&mut self, text: &str) {
+        self.send(text.as_bytes());
+        self.wait_for(text.lines().last().unwrap_or(text));
+        self.send(b"\r");
+    }
+
+    /// Ctrl+C twice on an idle composer; waits for the process to end.
+    fn quit(&mut self) -> u32 {
+        self.send(b"\x03");
+        self.wait_for("again to quit");
+        self.send(b"\x03");
+        self.wait_exit()
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.exit_code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("reins did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+/// A home whose config asks before commands (the TUI's default, said explicitly).
+fn on_request_home(server: &MockServer) -> tempfile::TempDir {
+    let home = home_for(server, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("approval = \"on-request\"\n{config}")).unwrap();
+    home
+}
+
+/// Every message the model was sent, as text.
+fn request_text(body: &serde_json::Value) -> String {
+    body["messages"].to_string()
+}
+
+#[test]
+fn a_prompt_streams_its_answer_and_quitting_restores_the_terminal() {
+    let answer = "Here is the **plan**:\n\n1. read the code\n2. fix the bug\n\n```python\ndef add(a, b):\n    return a + b\n```\n\nAll done now.";
+    let server = MockServer::start(vec![Reply::text(answer)]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    assert!(pty.alternate(), "the TUI runs on the alternate screen");
+    pty.submit("explain calc");
+    let screen = pty.wait_for("All done now.");
+    assert!(screen.contains("› explain calc"), "{screen}");
+    assert!(screen.contains("1. read the code"), "{screen}");
+    assert!(screen.contains("def add(a, b):"), "{screen}");
+    assert!(!screen.contains("```"), "fences are not shown: {screen}");
+    pty.wait_until("the status line's cost", |s| s.contains("$0.0"));
+    let code = pty.quit();
+    assert_eq!(code, 0);
+    assert!(!pty.alternate(), "the alternate screen was left");
+}
+
+#[test]
+fn y_approves_a_command() {
+    let ws = calc_workspace();
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "shell",
+            json!({"command": "echo approved-run > marker.txt"}),
+        ),
+        Reply::text("Ran it."),
+    ]);
+    let home = on_request_home(&server);
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("make a marker");
+    let screen = pty.wait_for("approve shell?");
+    assert!(
+        screen.contains("$ echo approved-run > marker.txt"),
+        "{screen}"
+    );
+    pty.send(b"y");
+    let screen = pty.wait_for("Ran it.");
+    assert!(screen.contains("approved once"), "{screen}");
+    assert!(screen.contains("→ exit 0"), "{screen}");
+    assert!(ws.path().join("marker.txt").exists());
+    pty.quit();
+}
+
+#[test]
+fn n_denies_a_command_and_the_model_is_told_why() {
+    let ws = calc_workspace();
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({"command": "rm -rf build"})),
+        Reply::text("Understood, I will not delete it."),
+    ]);
+    let home = on_request_home(&server);
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("clean up");
+    pty.wait_for("approve shell?");
+    pty.send(b"n");
+    pty.wait_for("note to the model");
+    pty.send(b"keep the build dir");
+    pty.wait_for("keep the build dir");
+    pty.send(b"\r");
+    let screen = pty.wait_for("I will not delete it");
+    assert!(screen.contains("denied: keep the build dir"), "{screen}");
+    let reqs = server.wait_for_requests(2, WAIT);
+    let second = request_text(&reqs[1].body);
+    assert!(
+        second.contains("not permitted: keep the build dir"),
+        "{second}"
+    );
+    pty.quit();
+}
+
+#[test]
+fn esc_interrupts_a_long_command() {
+    let ws = calc_workspace();
+    let marker = ws.path().join("finished");
+    let server = MockServer::start(vec![Reply::tool(
+        "shell",
+        json!({"command": format!("sleep 5 && touch {}", marker.display())}),
+    )]);
+    let home = home_for(&server, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("approval = \"never\"\n{config}")).unwrap();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("wait a while");
+    pty.wait_for("$ sleep 5");
+    let started = Instant::now();
+    pty.send(b"\x1b");
+    let screen = pty.wait_for("interrupted");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(screen.contains("→ interrupted"), "{screen}");
+    std::thread::sleep(Duration::from_millis(100));
+    pty.quit();
+    assert!(!marker.exists(), "the command survived the interrupt");
+}
+
+#[test]
+fn undo_restores_a_file_the_model_changed() {
+    let ws = calc_workspace();
+    let original = std::fs::read_to_string(ws.path().join("calc.py")).unwrap();
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "write_file",
+            json!({"path": "calc.py", "content": "broken = True\n"}),
+        ),
+        Reply::text("Rewrote calc.py."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("rewrite calc");
+    pty.wait_for("Rewrote calc.py.");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
+        "broken = True\n"
+    );
+    pty.send(b"/undo");
+    pty.wait_for("restore the files");
+    pty.send(b"\r");
+    pty.wait_for("Restored");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
+        original
+    );
+    pty.quit();
+}
+
+#[test]
+fn a_prompt_on_the_command_line_is_sent_at_once() {
+    let server = MockServer::start(vec![Reply::Turn(Turn::text("Hello from the model."))]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &["say hello"]);
+    let screen = pty.wait_for("Hello from the model.");
+    assert!(screen.contains("› say hello"), "{screen}");
+    pty.quit();
+}
