@@ -29,6 +29,11 @@ fn main() {
         "terminal {w}x{h}, TestBackend, frame tick {} ms",
         FRAME.as_millis()
     );
+    // As at TUI startup (there on a background thread): the syntax sets load before the first
+    // code block streams.
+    let t = Instant::now();
+    reins::ui::tui::highlight::preload();
+    println!("syntax sets loaded in {}", ms(t.elapsed()));
     streaming(w, h);
     let rss_before = rss_kb();
     let mut app = app();
@@ -43,7 +48,11 @@ fn app() -> App {
     let mut app = App::new(
         AppContext::default(),
         EngineHandle { ops, canceller },
-        Theme::colored(),
+        if std::env::var_os("NO_COLOR").is_some() {
+            Theme::plain()
+        } else {
+            Theme::colored()
+        },
         commands,
         FileIndex::fixed(vec![]),
     );
@@ -70,8 +79,18 @@ fn token(i: usize) -> String {
             "\n\n```rust\nfn main() {\n    let x = vec![1, 2, 3];\n    println!(\"{:?}\", x);\n}\n"
                 .into()
         }
-        251..=300 => format!("    let v{i} = compute({i}) * 2; // step\n"),
-        301 => "```\n\n".into(),
+        // A code line is about eight tokens, as a tokenizer cuts it.
+        251..=370 => match i % 8 {
+            0 => "    let ".into(),
+            1 => format!("v{i}"),
+            2 => " = ".into(),
+            3 => "compute".into(),
+            4 => format!("({i})"),
+            5 => " * 2;".into(),
+            6 => " // step".into(),
+            _ => "\n".into(),
+        },
+        371 => "```\n\n".into(),
         _ => PROSE[i % PROSE.len()].into(),
     }
 }
@@ -138,6 +157,11 @@ fn streaming(w: u16, h: u16) {
     }
     let _ = producer.join();
     let wall = start.elapsed();
+    if std::env::var_os("BENCH_DEBUG").is_some() {
+        let mut idx: Vec<(usize, Duration)> = frames.iter().copied().enumerate().collect();
+        idx.sort_by(|a, b| b.1.cmp(&a.1));
+        println!("slowest frames: {:?}", &idx[..5]);
+    }
     let n = frames.len();
     let max = *frames.iter().max().unwrap_or(&Duration::ZERO);
     let p50 = percentile(&mut frames, 0.50);

@@ -184,9 +184,9 @@ fn shards_partition_the_work_and_their_merge_equals_the_whole() {
     );
     let mut keys = Vec::new();
     let mut shard_files = Vec::new();
-    for i in 1..=2 {
+    for i in 1..=3 {
         let file = dir.path().join(format!("shard{i}.json"));
-        let shard = format!("{i}/2");
+        let shard = format!("{i}/3");
         let mut a = args.to_vec();
         a.extend(["--shard", &shard]);
         let (table, part) = eval(home.path(), &file, &a);
@@ -194,7 +194,7 @@ fn shards_partition_the_work_and_their_merge_equals_the_whole() {
             table.contains(&format!("(shard {i}/3: 12 runs)")),
             "{table}"
         );
-        assert_eq!(part["shard"], serde_json::json!({"index": i, "count": 2}));
+        assert_eq!(part["shard"], serde_json::json!({"index": i, "count": 3}));
         keys.extend(unit_keys(&part));
         shard_files.push(file);
     }

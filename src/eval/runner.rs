@@ -170,7 +170,7 @@ async fn run_session(
     if waited.is_err() {
         s.status = "timeout".into();
         s.error = Some(format!(
-            "killed after the task's timeout of {} s",
+            "stopped at the task's timeout of {} s",
             task.timeout_s
         ));
     } else if s.status == "crashed" {

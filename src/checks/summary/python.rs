@@ -132,10 +132,9 @@ mod tests {
         assert_eq!(r.runner, "unittest");
         assert_eq!((r.passed, r.failed), (Some(1), Some(2)));
         assert_eq!(r.failing, ["test_x.T.test_bad", "test_x.T.test_err"]);
-        assert!(
-            out[r.focus.unwrap()..].starts_with("=====\n")
-                || out[r.focus.unwrap()..].starts_with("=====")
-        );
+        let mut details = out[r.focus.unwrap()..].lines();
+        assert!(details.next().unwrap().starts_with("====="));
+        assert_eq!(details.next(), Some("ERROR: test_err (test_x.T.test_err)"));
     }
 
     #[test]

@@ -82,7 +82,11 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let commands = commands::load(&ctx.root, ctx.home.as_deref());
     let files = fuzzy::FileIndex::start(&ctx.root);
     let engine = engine::spawn(built, factory, canceller, ui_tx);
-    let mut app = App::new(ctx, engine, theme::Theme::from_env(), commands, files);
+    let theme = theme::Theme::from_env();
+    if theme.color {
+        std::thread::spawn(highlight::preload);
+    }
+    let mut app = App::new(ctx, engine, theme, commands, files);
     if let Some(prompt) = args.prompt {
         app.submit_when_open(prompt);
     }
