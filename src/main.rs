@@ -35,7 +35,9 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             command,
         }) => ui::tool_cmd::sandbox(mode, network, &command, cli.global),
         Some(Command::Diff { session }) => ui::checkpoint_cmd::diff(session.as_deref(), cli.global),
-        Some(Command::Undo { session, to }) => ui::checkpoint_cmd::undo(session.as_deref(), to, cli.global),
+        Some(Command::Undo { session, to }) => {
+            ui::checkpoint_cmd::undo(session.as_deref(), to, cli.global)
+        }
         Some(Command::ApplyPatch { file }) => {
             runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
         }
@@ -44,7 +46,9 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             command: Some(SessionsCommand::Show { id, routes }),
             ..
         }) => ui::sessions_cmd::show(&id, routes, cli.global),
-        Some(Command::Memory { command }) => runtime.block_on(ui::memory_cmd::run(command, cli.global)),
+        Some(Command::Memory { command }) => {
+            runtime.block_on(ui::memory_cmd::run(command, cli.global))
+        }
         None => runtime.block_on(ui::tui::run(cli.tui, cli.global)),
     }
 }

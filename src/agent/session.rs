@@ -295,7 +295,8 @@ impl Session {
                 }
             }
             if self.mutates_any(&completion.tool_calls) {
-                self.checkpoint(&format!("before step {}", self.steps), emit).await;
+                self.checkpoint(&format!("before step {}", self.steps), emit)
+                    .await;
             }
             self.routing.begin_step();
             for call in &completion.tool_calls {

@@ -112,12 +112,17 @@ fn load_resumed(
 }
 
 /// The workspace's checkpoint store; a store that cannot be opened costs undo, not the session.
-fn open_checkpoints(ws: &setup::Workspace, warnings: &mut Vec<String>) -> Option<crate::store::CheckpointStore> {
+fn open_checkpoints(
+    ws: &setup::Workspace,
+    warnings: &mut Vec<String>,
+) -> Option<crate::store::CheckpointStore> {
     let home = ws.home.as_deref()?;
     match crate::store::CheckpointStore::open(home, &ws.root) {
         Ok(store) => Some(store),
         Err(e) => {
-            warnings.push(format!("checkpoints are off for this session (reins undo will not cover it): {e}"));
+            warnings.push(format!(
+                "checkpoints are off for this session (reins undo will not cover it): {e}"
+            ));
             None
         }
     }
