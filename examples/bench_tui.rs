@@ -159,7 +159,7 @@ fn streaming(w: u16, h: u16) {
     let wall = start.elapsed();
     if std::env::var_os("BENCH_DEBUG").is_some() {
         let mut idx: Vec<(usize, Duration)> = frames.iter().copied().enumerate().collect();
-        idx.sort_by(|a, b| b.1.cmp(&a.1));
+        idx.sort_by_key(|f| std::cmp::Reverse(f.1));
         println!("slowest frames: {:?}", &idx[..5]);
     }
     let n = frames.len();

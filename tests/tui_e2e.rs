@@ -122,8 +122,15 @@ impl Pty {
         self.send(b"\r");
     }
 
+    /// Waits for the turn to end (the rule's `Esc interrupt` hint goes away with it): the
+    /// answer's text can be on screen a moment before the turn is over.
+    fn wait_idle(&self) {
+        self.wait_until("the turn to end", |s| !s.contains("Esc interrupt"));
+    }
+
     /// Ctrl+C twice on an idle composer; waits for the process to end.
     fn quit(&mut self) -> u32 {
+        self.wait_idle();
         self.send(b"\x03");
         self.wait_for("again to quit");
         self.send(b"\x03");
@@ -289,6 +296,7 @@ fn undo_restores_a_file_the_model_changed() {
     pty.wait_for("Ask reins");
     pty.submit("rewrite calc");
     pty.wait_for("Rewrote calc.py.");
+    pty.wait_idle();
     assert_eq!(
         std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
         "broken = True\n"
@@ -312,5 +320,68 @@ fn a_prompt_on_the_command_line_is_sent_at_once() {
     let mut pty = Pty::spawn(home.path(), ws.path(), &["say hello"]);
     let screen = pty.wait_for("Hello from the model.");
     assert!(screen.contains("› say hello"), "{screen}");
+    pty.quit();
+}
+
+#[test]
+fn diff_review_reverts_one_hunk() {
+    let ws = calc_workspace();
+    let original = std::fs::read_to_string(ws.path().join("calc.py")).unwrap();
+    let changed = format!("# reviewed\n{original}");
+    let server = MockServer::start(vec![
+        Reply::tool("write_file", json!({"path": "calc.py", "content": changed})),
+        Reply::text("Added a header."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("add a header");
+    pty.wait_for("Added a header.");
+    pty.wait_idle();
+    pty.send(b"/diff");
+    pty.wait_for("review the session");
+    pty.send(b"\r");
+    let screen = pty.wait_for("r revert hunk");
+    assert!(screen.contains("+# reviewed"), "{screen}");
+    pty.send(b"r");
+    pty.wait_for("reverted hunk 1 of calc.py");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
+        original
+    );
+    pty.send(b"q");
+    pty.wait_for("Ask reins");
+    pty.quit();
+}
+
+#[test]
+fn model_switches_mid_session_and_keeps_the_conversation() {
+    let server = MockServer::start(vec![
+        Reply::text("first answer"),
+        Reply::text("second answer"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let fast =
+        "\n[models.fast]\nprovider = \"mock\"\nname = \"fast-model\"\ncontext_window = 100000\n";
+    std::fs::write(&path, format!("{config}{fast}")).unwrap();
+    let ws = calc_workspace();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("one");
+    pty.wait_for("first answer");
+    pty.wait_idle();
+    pty.submit("/model fast");
+    pty.wait_for("model: fast");
+    pty.submit("two");
+    pty.wait_for("second answer");
+    let reqs = server.wait_for_requests(2, WAIT);
+    assert_eq!(reqs[0].body["model"], "mock-model");
+    assert_eq!(reqs[1].body["model"], "fast-model");
+    assert!(
+        request_text(&reqs[1].body).contains("first answer"),
+        "the history is kept"
+    );
     pty.quit();
 }

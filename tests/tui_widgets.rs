@@ -519,3 +519,55 @@ fn help_lists_commands_and_custom_ones() {
         other => panic!("expected the expanded prompt, got {other:?}"),
     }
 }
+
+#[test]
+fn a_resumed_session_shows_its_history() {
+    use reins::conversation::{Item, ToolCall};
+    let mut app = app();
+    app.on_engine(UiMsg::History(vec![
+        Item::User {
+            text: "<environment>\nworkspace: /w\n</environment>\n\nfix calc".into(),
+        },
+        Item::Assistant {
+            text: "Reading it.".into(),
+            tool_calls: vec![ToolCall {
+                id: "c1".into(),
+                name: "read_file".into(),
+                arguments: r#"{"path":"calc.py"}"#.into(),
+            }],
+        },
+        Item::ToolResult {
+            call_id: "c1".into(),
+            name: "read_file".into(),
+            output: "def add".into(),
+            is_error: false,
+        },
+    ]));
+    let rows = app.transcript.plain_rows(60, 10).join("\n");
+    assert!(rows.contains("› fix calc"), "{rows}");
+    assert!(!rows.contains("environment"), "{rows}");
+    assert!(rows.contains("• read calc.py"), "{rows}");
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_the_transcript() {
+    use crossterm::event::{Event as TermEvent, MouseEvent, MouseEventKind};
+    let mut app = app();
+    for i in 0..40 {
+        app.transcript.push_user(&format!("message {i}"));
+    }
+    draw(&mut app, 60, 12, Instant::now());
+    assert!(app.transcript.is_following());
+    let wheel = |kind| {
+        TermEvent::Mouse(MouseEvent {
+            kind,
+            column: 5,
+            row: 3,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.on_terminal(wheel(MouseEventKind::ScrollUp));
+    assert!(!app.transcript.is_following());
+    app.on_terminal(wheel(MouseEventKind::ScrollDown));
+    assert!(app.transcript.is_following());
+}

@@ -2,12 +2,9 @@
 //! change the approval policy or the sandbox mode, and the figures its status line shows. Kept out
 //! of `session.rs` so the turn loop stays about turns.
 
-use super::routing::ModelTotals;
 use super::session::{Emit, Session};
 use crate::sandbox::approval::Approval;
 use crate::sandbox::SandboxMode;
-use std::collections::BTreeMap;
-use std::path::Path;
 
 /// How full the context is: tokens the next request would carry, and the model's window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,17 +61,8 @@ impl Session {
         }
     }
 
-    /// Requests, tokens and cost per model so far.
-    pub fn model_totals(&self) -> &BTreeMap<String, ModelTotals> {
-        &self.routing.totals
-    }
-
     /// The session's cost so far; `None` when no model with known prices was used.
     pub fn cost(&self) -> Option<f64> {
         self.cost
-    }
-
-    pub fn workspace_root(&self) -> &Path {
-        &self.setup.tools.root
     }
 }

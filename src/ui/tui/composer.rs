@@ -297,7 +297,7 @@ fn fresh_area(lines: Vec<String>, theme: Theme) -> TextArea<'static> {
     area.set_cursor_line_style(Style::new());
     area.set_cursor_style(theme.selected);
     area.set_wrap_mode(WrapMode::WordOrGlyph);
-    area.set_placeholder_text("Ask reins — / for commands, @ for files, Shift+Enter for a newline");
+    area.set_placeholder_text("Ask reins — / commands · @ files · Shift+Enter or Ctrl+J newline");
     area.set_placeholder_style(theme.dim);
     area
 }

@@ -140,7 +140,7 @@ async fn event_loop(
                         dirty = true;
                     }
                 }
-                None => return Ok(()),
+                None => return Err(ExitError::failure("the session stopped unexpectedly")),
             },
             _ = tick.tick(), if pending || app.animating(Instant::now()) => {
                 app.composer.refresh_files();
