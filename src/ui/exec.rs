@@ -29,11 +29,9 @@ pub async fn run_task(
         network: args.network,
     };
     ws.loaded.config.checks.add(&args.check);
-    extensions.extend(checks_extension(&ws, cancel.clone(), flags)?);
-    let (hooks, hook_session) = hooks_extension(&ws, cancel.clone(), flags)?;
-    extensions.extend(hooks);
     let mcp = super::mcp_cmd::start(&ws)?;
-    extensions.push(mcp.reporter());
+    let (standard, hook_session) = session_builder::extensions(&ws, &cancel, flags, &mcp)?;
+    extensions.extend(standard);
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
         (None, true) => Resume::Latest,
@@ -77,42 +75,6 @@ pub async fn run_task(
     session.announce(session.finished_event(status), &mut emit);
     finish(&session, status, args)
 }
-
-/// The checks that judge the session when the model stops, with a tool context of their own
-/// built like the session's, so they run in the same sandbox and environment.
-fn checks_extension(
-    ws: &setup::Workspace,
-    cancel: crate::cancel::Cancel,
-    flags: setup::SandboxFlags,
-) -> Result<Option<Box<dyn crate::agent::extension::Extension>>, ExitError> {
-    let checks = &ws.loaded.config.checks;
-    if checks.commands.is_empty() {
-        return Ok(None);
-    }
-    let ctx = setup::tool_context(ws, cancel, flags)?;
-    Ok(Some(Box::new(crate::checks::ChecksExtension::new(
-        checks.commands.clone(),
-        ctx,
-        checks.timeout(),
-    ))))
-}
-
-/// The `[[hooks]]`, run like the session's commands, and where the session id goes once known.
-fn hooks_extension(
-    ws: &setup::Workspace,
-    cancel: crate::cancel::Cancel,
-    flags: setup::SandboxFlags,
-) -> Result<(Option<BoxedExtension>, crate::hooks::SessionIdSlot), ExitError> {
-    let configs = &ws.loaded.config.hooks;
-    let ctx = setup::tool_context(ws, cancel, flags)?;
-    let hooks =
-        crate::hooks::Hooks::new(configs, ctx).map_err(|e| ExitError::usage(e.to_string()))?;
-    let slot = hooks.session_id_slot();
-    let ext: Option<BoxedExtension> = (!hooks.is_empty()).then(|| Box::new(hooks) as _);
-    Ok((ext, slot))
-}
-
-type BoxedExtension = Box<dyn crate::agent::extension::Extension>;
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
     let last = session.last_message();

@@ -127,3 +127,54 @@ fn open_checkpoints(
         }
     }
 }
+
+type BoxedExtension = Box<dyn Extension>;
+
+/// The participants every session gets from the config: the checks, the `[[hooks]]`, and the MCP
+/// status reporter; plus the slot that hands the hooks the session id once it is known.
+pub fn extensions(
+    ws: &setup::Workspace,
+    cancel: &Cancel,
+    flags: setup::SandboxFlags,
+    mcp: &std::sync::Arc<crate::mcp::McpHub>,
+) -> Result<(Vec<BoxedExtension>, crate::hooks::SessionIdSlot), ExitError> {
+    let mut out: Vec<BoxedExtension> = Vec::new();
+    out.extend(checks_extension(ws, cancel.clone(), flags)?);
+    let (hooks, slot) = hooks_extension(ws, cancel.clone(), flags)?;
+    out.extend(hooks);
+    out.push(mcp.reporter());
+    Ok((out, slot))
+}
+
+/// The checks that judge the session when the model stops, with a tool context of their own
+/// built like the session's, so they run in the same sandbox and environment.
+fn checks_extension(
+    ws: &setup::Workspace,
+    cancel: Cancel,
+    flags: setup::SandboxFlags,
+) -> Result<Option<BoxedExtension>, ExitError> {
+    let checks = &ws.loaded.config.checks;
+    if checks.commands.is_empty() {
+        return Ok(None);
+    }
+    let ctx = setup::tool_context(ws, cancel, flags)?;
+    Ok(Some(Box::new(crate::checks::ChecksExtension::new(
+        checks.commands.clone(),
+        ctx,
+        checks.timeout(),
+    ))))
+}
+
+/// The `[[hooks]]`, run like the session's commands, and where the session id goes once known.
+fn hooks_extension(
+    ws: &setup::Workspace,
+    cancel: Cancel,
+    flags: setup::SandboxFlags,
+) -> Result<(Option<BoxedExtension>, crate::hooks::SessionIdSlot), ExitError> {
+    let ctx = setup::tool_context(ws, cancel, flags)?;
+    let hooks = crate::hooks::Hooks::new(&ws.loaded.config.hooks, ctx)
+        .map_err(|e| ExitError::usage(e.to_string()))?;
+    let slot = hooks.session_id_slot();
+    let ext: Option<BoxedExtension> = (!hooks.is_empty()).then(|| Box::new(hooks) as _);
+    Ok((ext, slot))
+}

@@ -111,10 +111,16 @@ pub struct Factory {
     pub sandbox: SandboxFlags,
     pub approver: ChannelApprover,
     pub cancel: Cancel,
+    /// MCP servers, started once for the whole UI; sessions rebuilt by /clear share them.
+    pub mcp: std::sync::Arc<crate::mcp::McpHub>,
 }
 
 impl Factory {
-    pub fn options(&self, resume: Resume) -> SessionOptions {
+    pub fn options(
+        &self,
+        resume: Resume,
+        extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
+    ) -> SessionOptions {
         SessionOptions {
             model: self.model.clone(),
             route: self.route.clone(),
@@ -124,12 +130,21 @@ impl Factory {
             resume,
             default_approval: Approval::OnRequest,
             approver: Box::new(self.approver.clone()),
-            extensions: vec![],
+            extensions,
         }
     }
 
+    /// A session with the config's checks, hooks and MCP servers.
     pub fn build(&self, resume: Resume) -> Result<Built, ExitError> {
-        session_builder::build(&self.ws, self.options(resume), self.cancel.clone())
+        let (extensions, hook_session) =
+            session_builder::extensions(&self.ws, &self.cancel, self.sandbox, &self.mcp)?;
+        let built = session_builder::build(
+            &self.ws,
+            self.options(resume, extensions),
+            self.cancel.clone(),
+        )?;
+        hook_session.set(built.session.id());
+        Ok(built)
     }
 }
 
@@ -255,6 +270,7 @@ impl Engine {
     async fn turn(&mut self, prompt: &str) {
         self.canceller.reset();
         let mut emit = self.emitter();
+        self.factory.mcp.attach(&mut self.session, &mut emit).await;
         let status = self.session.run_turn(prompt, &mut emit).await;
         self.session
             .announce(self.session.finished_event(status), &mut emit);

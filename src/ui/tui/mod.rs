@@ -62,6 +62,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             .memory_cap_bytes
             .unwrap_or(crate::store::memory::DEFAULT_CAP_BYTES),
     };
+    let mcp = super::mcp_cmd::start(&ws)?;
     let factory = Factory {
         ws,
         model: args.model.clone(),
@@ -72,6 +73,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         },
         approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
         cancel,
+        mcp,
     };
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
