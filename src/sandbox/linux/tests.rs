@@ -65,9 +65,15 @@ fn carving_keeps_existing_entries_writable() {
         "echo x > src/new.rs && mkdir -p src/a/b && rm src/new.rs"
     ));
     assert!(carved(&p, "echo x >> .reins/notes.md"));
+    // A temp dir that holds the workspace is itself carved (creating directly in it is the
+    // fallback's price), so write in one that does not: the checkout may live under /tmp.
+    let tmp = ["/tmp", "/var/tmp", "/dev/shm"]
+        .into_iter()
+        .find(|t| !p.workspace.starts_with(t) && Path::new(t).is_dir())
+        .unwrap();
     assert!(carved(
         &p,
-        "echo x > /tmp/reins-carve-$$ && rm /tmp/reins-carve-$$"
+        &format!("echo x > {tmp}/reins-carve-$$ && rm {tmp}/reins-carve-$$")
     ));
 }
 
