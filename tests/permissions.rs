@@ -215,7 +215,7 @@ fn apply_patch_through_exec_and_the_cli() {
 fn sandbox_command_confines_and_full_mode_does_not() {
     let ws = calc_workspace();
     let outside = tempfile::Builder::new()
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .tempdir_in(support::outside_temp_dirs())
         .unwrap();
     let target = outside.path().join("written");
     let home = tempfile::tempdir().unwrap();

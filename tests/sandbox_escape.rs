@@ -2,9 +2,12 @@
 //! it must fail with nothing changed; under `full` the very same command must succeed, which
 //! proves the attempt is real and the test able to fail. Legitimate work must keep working.
 //!
-//! Fixtures live under the crate's `target/tmp`, which no policy makes writable (unlike `/tmp`),
-//! so "outside the workspace" really is outside every writable root.
+//! Fixtures live under the crate's `target/tmp` (or under `$HOME` when the checkout itself is in
+//! a temp dir), which no policy makes writable (unlike `/tmp`), so "outside the workspace" really
+//! is outside every writable root.
 #![cfg(target_os = "linux")]
+
+mod support;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -29,7 +32,7 @@ const ORIGINAL: &str = "original";
 fn base_dir() -> PathBuf {
     std::env::var_os("REINS_SANDBOX_TEST_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")))
+        .unwrap_or_else(support::outside_temp_dirs)
 }
 
 fn fixture() -> Fx {

@@ -139,6 +139,9 @@ async fn run_session(
     let started = Instant::now();
     let mut cmd = tokio::process::Command::new(&setup.exe);
     cmd.args(command_args(setup, task, config, work))
+        // Each run builds in its own copy: a shared CARGO_TARGET_DIR would hand one run's build
+        // to another (and race under --jobs).
+        .env_remove("CARGO_TARGET_DIR")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

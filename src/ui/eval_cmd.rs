@@ -77,7 +77,10 @@ fn runner_setup(ws: &setup::Workspace, global: &GlobalArgs) -> Result<RunnerSetu
     Ok(RunnerSetup {
         exe,
         overrides: global.overrides.clone(),
-        check_env: crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env),
+        check_env: crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env)
+            .into_iter()
+            .filter(|(k, _)| k != "CARGO_TARGET_DIR")
+            .collect(),
         allow_unsandboxed: cfg.allow_unsandboxed.unwrap_or(false),
     })
 }
