@@ -78,6 +78,16 @@ pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, Memor
         .parent()
         .ok_or_else(|| io(std::io::Error::other("no parent directory")))?;
     std::fs::create_dir_all(dir).map_err(io)?;
+    locked(path, || add_locked(path, &fact, cap))
+}
+
+/// Runs `f` holding the advisory lock of the memory file at `path`, so writers in concurrent
+/// sessions take turns and each re-reads what the one before wrote.
+fn locked<T>(path: &Path, f: impl FnOnce() -> Result<T, MemoryError>) -> Result<T, MemoryError> {
+    let io = |source| MemoryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -85,7 +95,7 @@ pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, Memor
         .open(lock_path(path))
         .map_err(io)?;
     lock.lock().map_err(io)?;
-    let result = add_locked(path, &fact, cap);
+    let result = f();
     let _ = lock.unlock();
     result
 }
@@ -128,30 +138,24 @@ fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryE
 /// Replaces the file with `new`, but only if it still holds `expected` (what was compacted): a
 /// fact remembered meanwhile must not be lost.
 pub fn replace(path: &Path, expected: &str, new: &str) -> Result<(), MemoryError> {
-    let io = |source| MemoryError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(path))
-        .map_err(io)?;
-    lock.lock().map_err(io)?;
-    let current = std::fs::read_to_string(path).unwrap_or_default();
-    let result = if current == expected {
-        crate::fsutil::write_atomic(path, new.as_bytes()).map_err(io)
-    } else {
+    locked(path, || {
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        let changed = std::io::Error::other(
+            "the file changed while it was being compacted; run the command again",
+        );
+        let source = if current == expected {
+            match crate::fsutil::write_atomic(path, new.as_bytes()) {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            }
+        } else {
+            changed
+        };
         Err(MemoryError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::other(
-                "the file changed while it was being compacted; run the command again",
-            ),
+            source,
         })
-    };
-    let _ = lock.unlock();
-    result
+    })
 }
 
 fn lock_path(path: &Path) -> PathBuf {
