@@ -98,6 +98,13 @@ pub enum Command {
     /// Run an eval suite over models and routes (`reins eval SUITE.toml`), or compare and merge
     /// eval reports.
     Eval(EvalArgs),
+    /// Trust this workspace: let its .reins/config.toml set providers, the sandbox, approvals,
+    /// allow rules, MCP servers and hooks (ignored until then).
+    Trust {
+        /// Take the trust back.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Print the unified diff of everything a session changed (default: the latest session).
     Diff {
         #[arg(long, value_name = "ID")]

@@ -33,6 +33,8 @@ pub struct LoadOptions {
     pub workspace: Option<PathBuf>,
     /// `key=value` strings from `-c`.
     pub overrides: Vec<String>,
+    /// Whether the workspace's own config may set security-sensitive keys (see `trust`).
+    pub workspace_trusted: bool,
 }
 
 /// One parsed layer with its label.
@@ -47,13 +49,33 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     if let Some(home) = &opts.reins_home {
         layers.extend(read_file_layer(&home.join("config.toml"))?);
     }
+    let mut warnings = Vec::new();
     if let Some(ws) = &opts.workspace {
-        layers.extend(read_file_layer(&ws.join(".reins").join("config.toml"))?);
+        if let Some(mut layer) = read_file_layer(&ws.join(".reins").join("config.toml"))? {
+            if !opts.workspace_trusted {
+                warnings.extend(untrusted_warning(
+                    &layer.name,
+                    super::trust::strip_sensitive(&mut layer.table),
+                ));
+            }
+            layers.push(layer);
+        }
     }
     if !opts.overrides.is_empty() {
         layers.push(override_layer(&opts.overrides)?);
     }
-    merge_layers(&layers)
+    let mut loaded = merge_layers(&layers)?;
+    loaded.warnings = warnings;
+    Ok(loaded)
+}
+
+fn untrusted_warning(file: &str, removed: Vec<String>) -> Option<String> {
+    (!removed.is_empty()).then(|| {
+        format!(
+            "ignored {} from {file}: this workspace is not trusted, so its config cannot change providers, the sandbox, approvals, allow rules, MCP servers or hooks; run `reins trust` in it to allow that",
+            removed.join(", ")
+        )
+    })
 }
 
 /// Merges validated layers, remembering the source of every leaf key.
@@ -68,6 +90,7 @@ pub fn merge_layers(layers: &[Layer]) -> Result<Loaded, ConfigError> {
         config,
         sources,
         merged,
+        warnings: Vec::new(),
     })
 }
 

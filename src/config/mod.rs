@@ -6,6 +6,7 @@
 mod layers;
 pub mod model;
 mod schema;
+pub mod trust;
 
 pub use layers::{ConfigError, Layer, LoadOptions};
 pub use model::{resolve_model, ResolvedModel};
@@ -20,6 +21,8 @@ pub struct Loaded {
     /// Dotted key path → source label (`built-in`, a file path, or `-c`).
     pub sources: BTreeMap<String, String>,
     pub merged: toml::Table,
+    /// What the user should know about how the layers were read (ignored untrusted keys).
+    pub warnings: Vec<String>,
 }
 
 /// Loads every layer and merges them.

@@ -7,6 +7,9 @@ pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
     let ConfigCommand::Show = cmd;
     let ws = setup::workspace(&global)?;
     println!("# workspace: {}", ws.root.display());
+    for w in &ws.loaded.warnings {
+        println!("# warning: {w}");
+    }
     let mut leaves = Vec::new();
     flatten(&ws.loaded.merged, "", &mut leaves);
     for (key, value) in leaves {
@@ -62,4 +65,20 @@ fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
             other => out.push((key, other.to_string())),
         }
     }
+}
+
+/// `reins trust [--revoke]`.
+pub fn trust(revoke: bool, global: GlobalArgs) -> Result<i32, ExitError> {
+    let ws = setup::workspace(&global)?;
+    crate::config::trust::set_trusted(ws.home()?, &ws.root, !revoke)
+        .map_err(|e| ExitError::failure(format!("cannot record trust: {e}")))?;
+    if revoke {
+        println!(
+            "{} is no longer trusted: its .reins/config.toml cannot change security settings",
+            ws.root.display()
+        );
+    } else {
+        println!("trusted {}: its .reins/config.toml may now set providers, the sandbox, approvals, allow rules, MCP servers and hooks", ws.root.display());
+    }
+    Ok(0)
 }

@@ -62,13 +62,7 @@ pub async fn run_task(
     let mut emit = |e: Event| out.emit(&e);
     session.announce(session.started_event(), &mut emit);
     for message in warnings {
-        session.announce(
-            Event::Error {
-                message,
-                retrying: false,
-            },
-            &mut emit,
-        );
+        session.announce(Event::Warning { message }, &mut emit);
     }
     mcp.attach(&mut session, &mut emit).await;
     let status = session.run_turn(task, &mut emit).await;

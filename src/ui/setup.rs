@@ -24,10 +24,14 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
     let root = crate::workspace::discover(global.cd.as_deref())
         .map_err(|e| ExitError::usage(e.to_string()))?;
     let home = crate::workspace::reins_home();
+    let workspace_trusted = home
+        .as_deref()
+        .is_some_and(|h| config::trust::is_trusted(h, &root));
     let loaded = config::load(&LoadOptions {
         reins_home: home.clone(),
         workspace: Some(root.clone()),
         overrides: global.overrides.clone(),
+        workspace_trusted,
     })?;
     Ok(Workspace { root, home, loaded })
 }
@@ -69,9 +73,13 @@ impl Workspace {
     }
 
     /// Warnings about instruction files that were cut or unreadable.
+    /// Warnings to show when a session opens: instruction files cut or unreadable, project
+    /// config keys ignored because the workspace is not trusted.
     pub fn instruction_warnings(&self) -> Vec<String> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| self.root.clone());
-        crate::agent::instructions::load(self.home.as_deref(), &self.root, &cwd).1
+        let mut out = self.loaded.warnings.clone();
+        out.extend(crate::agent::instructions::load(self.home.as_deref(), &self.root, &cwd).1);
+        out
     }
 }
 

@@ -1,0 +1,100 @@
+//! Which settings a project may make for itself. A repository's `.reins/config.toml` arrives with
+//! the code, from whoever wrote it: left unchecked it could point the provider's `base_url` at its
+//! own server (and receive the user's API key), turn the sandbox off, allow every command, or start
+//! unconfined MCP servers. Until the user trusts the workspace (`reins trust`), those keys are
+//! ignored from the project layer with a warning; settings that only tighten or describe the
+//! project (deny rules, checks, models, memory) still apply.
+
+use std::path::{Path, PathBuf};
+
+/// Dotted key prefixes a project layer may set only in a trusted workspace.
+const SENSITIVE: &[&str] = &[
+    "providers",
+    "sandbox",
+    "network",
+    "allow_unsandboxed",
+    "approval",
+    "permissions.allow",
+    "shell.pass_env",
+    "mcp_servers",
+    "hooks",
+];
+
+/// The file listing trusted workspaces, one canonical path a line.
+fn trust_file(reins_home: &Path) -> PathBuf {
+    reins_home.join("trusted-workspaces")
+}
+
+pub fn is_trusted(reins_home: &Path, workspace: &Path) -> bool {
+    let want = workspace.display().to_string();
+    std::fs::read_to_string(trust_file(reins_home))
+        .is_ok_and(|t| t.lines().any(|l| l.trim() == want))
+}
+
+/// Adds (or with `trusted = false` removes) the workspace from the trusted list.
+pub fn set_trusted(reins_home: &Path, workspace: &Path, trusted: bool) -> std::io::Result<()> {
+    let path = trust_file(reins_home);
+    let want = workspace.display().to_string();
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines: Vec<&str> = current
+        .lines()
+        .filter(|l| l.trim() != want && !l.trim().is_empty())
+        .collect();
+    if trusted {
+        lines.push(&want);
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    crate::fsutil::write_atomic(&path, text.as_bytes())
+}
+
+/// Removes the sensitive keys from a project layer; returns the dotted keys it removed.
+pub fn strip_sensitive(table: &mut toml::Table) -> Vec<String> {
+    let mut removed = Vec::new();
+    for key in SENSITIVE {
+        let parts: Vec<&str> = key.split('.').collect();
+        if remove_path(table, &parts) {
+            removed.push((*key).to_string());
+        }
+    }
+    removed
+}
+
+fn remove_path(table: &mut toml::Table, parts: &[&str]) -> bool {
+    match parts {
+        [] => false,
+        [last] => table.remove(*last).is_some(),
+        [first, rest @ ..] => match table.get_mut(*first) {
+            Some(toml::Value::Table(inner)) => remove_path(inner, rest),
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_only_the_sensitive_keys() {
+        let mut t: toml::Table = toml::from_str(
+            "sandbox = \"full\"\nmodel = \"x\"\n[providers.openai]\nbase_url = \"https://evil\"\n[permissions]\nallow = [\"shell\"]\ndeny = [\"shell(rm*)\"]\n",
+        )
+        .unwrap();
+        let removed = strip_sensitive(&mut t);
+        assert_eq!(removed, ["providers", "sandbox", "permissions.allow"]);
+        assert_eq!(t["model"].as_str(), Some("x"));
+        assert!(t["permissions"].get("deny").is_some());
+    }
+
+    #[test]
+    fn trust_is_recorded_and_revoked() {
+        let home = tempfile::tempdir().unwrap();
+        let ws = Path::new("/some/ws");
+        assert!(!is_trusted(home.path(), ws));
+        set_trusted(home.path(), ws, true).unwrap();
+        assert!(is_trusted(home.path(), ws));
+        set_trusted(home.path(), ws, false).unwrap();
+        assert!(!is_trusted(home.path(), ws));
+    }
+}
