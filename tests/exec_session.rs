@@ -366,3 +366,37 @@ fn child_processes_do_not_see_api_keys() {
     );
     assert!(env_out.contains("PATH="), "{env_out}");
 }
+
+#[test]
+fn edit_of_a_file_changed_since_it_was_read_is_refused() {
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "calc.py"})),
+        Reply::tool(
+            "shell",
+            json!({"command": "sleep 0.01; echo '# touched' >> calc.py"}),
+        ),
+        Reply::tool(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "    return a - b", "new_string": "    return a + b"}),
+        ),
+        Reply::text("ok"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(ws.path())
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let results = tool_results(&server.requests()[3].body);
+    assert!(
+        results[2].contains("changed on disk since you last read it"),
+        "{}",
+        results[2]
+    );
+    assert!(std::fs::read_to_string(ws.path().join("calc.py"))
+        .unwrap()
+        .contains("return a - b"));
+}
