@@ -63,6 +63,39 @@ pub struct Completion {
     pub usage: Usage,
 }
 
+/// Gives every tool call a result, inserting "not run" results where a history stops between a
+/// call and its result (a process killed mid-step, then resumed): both APIs reject a call left
+/// unanswered, which would make the session impossible to continue.
+pub fn complete_tool_results(history: Vec<Item>) -> Vec<Item> {
+    let mut out = Vec::with_capacity(history.len());
+    let mut pending: Vec<ToolCall> = Vec::new();
+    for item in history {
+        match &item {
+            Item::ToolResult { call_id, .. } => pending.retain(|c| &c.id != call_id),
+            other => {
+                answer(&mut out, &mut pending);
+                if let Item::Assistant { tool_calls, .. } = other {
+                    pending = tool_calls.clone();
+                }
+            }
+        }
+        out.push(item);
+    }
+    answer(&mut out, &mut pending);
+    out
+}
+
+fn answer(out: &mut Vec<Item>, pending: &mut Vec<ToolCall>) {
+    for c in pending.drain(..) {
+        out.push(Item::ToolResult {
+            call_id: c.id,
+            name: c.name,
+            output: "not run: the session was interrupted before this call finished".into(),
+            is_error: true,
+        });
+    }
+}
+
 /// The arguments of a tool call as a JSON object, for wire formats that need one (Anthropic's
 /// `tool_use.input`). Malformed text is carried as a string field so nothing the model wrote is lost.
 pub fn arguments_object(raw: &str) -> serde_json::Value {
@@ -70,5 +103,53 @@ pub fn arguments_object(raw: &str) -> serde_json::Value {
         Ok(v @ serde_json::Value::Object(_)) => v,
         _ if raw.trim().is_empty() => serde_json::json!({}),
         _ => serde_json::json!({ "_unparsed_arguments": raw }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: "shell".into(),
+            arguments: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn unanswered_calls_get_not_run_results_in_place() {
+        let h = vec![
+            Item::User { text: "go".into() },
+            Item::Assistant {
+                text: String::new(),
+                tool_calls: vec![call("a"), call("b")],
+            },
+            Item::ToolResult {
+                call_id: "a".into(),
+                name: "shell".into(),
+                output: "ok".into(),
+                is_error: false,
+            },
+            Item::User {
+                text: "next".into(),
+            },
+        ];
+        let fixed = complete_tool_results(h);
+        assert_eq!(fixed.len(), 5);
+        assert!(
+            matches!(&fixed[3], Item::ToolResult { call_id, is_error: true, .. } if call_id == "b")
+        );
+        assert!(matches!(&fixed[4], Item::User { .. }));
+    }
+
+    #[test]
+    fn a_history_ending_in_a_call_is_answered() {
+        let fixed = complete_tool_results(vec![Item::Assistant {
+            text: String::new(),
+            tool_calls: vec![call("x")],
+        }]);
+        assert_eq!(fixed.len(), 2);
     }
 }

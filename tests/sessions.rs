@@ -444,3 +444,46 @@ fn memory_compact_shows_the_diff_and_writes_only_when_confirmed() {
     let system = system_text(&server.requests()[0].body);
     assert!(system.contains("memory file"), "{system}");
 }
+
+#[test]
+fn resume_after_kill_9_during_a_tool_call_answers_the_call() {
+    let server = MockServer::start(vec![Reply::tool("shell", json!({"command": "sleep 5"}))]);
+    let home = home_for(&server, Wire::Anthropic);
+    let ws = calc_workspace();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .env("MOCK_API_KEY", "k")
+        .env("NO_PROXY", "*")
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("first task")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_for_requests(1, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    server.push(Reply::text("resumed"));
+    let out = reins(home.path())
+        .args(["exec", "--continue", "-C"])
+        .arg(ws.path())
+        .arg("go on")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = server.requests()[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    support::reins::assert_anthropic_pairing(&msgs);
+    assert!(msgs.iter().any(|m| m
+        .to_string()
+        .contains("not run: the session was interrupted")));
+}

@@ -76,7 +76,8 @@ pub type Emit<'a> = &'a mut (dyn FnMut(Event) + Send);
 impl Session {
     pub fn new(mut setup: SessionSetup) -> Self {
         let specs = setup.registry.specs();
-        let history = std::mem::take(&mut setup.history);
+        let history =
+            crate::conversation::complete_tool_results(std::mem::take(&mut setup.history));
         let transcript = setup.transcript.take().map(|t| Arc::new(Mutex::new(t)));
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
         let checkpoints = setup.checkpoints.take();
@@ -174,6 +175,19 @@ impl Session {
             if let Ok(mut t) = t.lock() {
                 let _ = t.sync();
             }
+        }
+    }
+
+    /// Every tool call needs a result before the next request (both APIs reject the history
+    /// otherwise): calls an interrupt left unrun are answered as such.
+    fn answer_unrun(&mut self, calls: &[crate::conversation::ToolCall]) {
+        for call in calls {
+            self.push(Item::ToolResult {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                output: "not run: the user interrupted the turn".into(),
+                is_error: true,
+            });
         }
     }
 
@@ -299,8 +313,9 @@ impl Session {
                     .await;
             }
             self.routing.begin_step();
-            for call in &completion.tool_calls {
+            for (i, call) in completion.tool_calls.iter().enumerate() {
                 if self.run_tool(call, emit).await.is_err() {
+                    self.answer_unrun(&completion.tool_calls[i + 1..]);
                     return Status::Interrupted;
                 }
             }
