@@ -117,6 +117,13 @@ fn configured_checks_give_the_model_a_run_checks_tool() {
         format!("[checks]\ncommands = [\"{CHECK}\"]\n"),
     )
     .unwrap();
+    // Project checks run commands without asking: they apply once the workspace is trusted.
+    let trust = reins(home.path())
+        .args(["trust", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(trust.status.code(), Some(0));
     let out = reins(home.path())
         .args(["exec", "--json", "-C"])
         .arg(ws.path())

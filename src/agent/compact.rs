@@ -56,7 +56,7 @@ pub struct Cut {
 pub fn cut(history: &[Item], force: bool) -> Option<Cut> {
     let last_user = history
         .iter()
-        .rposition(|i| matches!(i, Item::User { .. }))?;
+        .rposition(|i| matches!(i, Item::User { text } if !text.starts_with(SUMMARY_OPEN)))?;
     let keep = if force { 0 } else { KEEP_RECENT };
     let mut tail = (last_user + 1).max(history.len().saturating_sub(keep));
     while tail > last_user + 1
@@ -93,6 +93,9 @@ pub fn render_for_summary(items: &[Item]) -> String {
 }
 
 /// The summary as the first item of the compacted history.
+/// How a summary item begins; a later compaction must not mistake it for the user's request.
+const SUMMARY_OPEN: &str = "<summary of the earlier conversation";
+
 pub fn summary_item(summary: &str) -> Item {
     Item::User {
         text: format!(
@@ -176,6 +179,19 @@ mod tests {
             "nothing older than the tail to summarise"
         );
         assert_eq!(cut(&h[..3], true).unwrap().tail, 3);
+    }
+
+    #[test]
+    fn a_second_compaction_keeps_the_users_request_not_the_old_summary() {
+        let mut h = vec![
+            Item::User {
+                text: "the real task".into(),
+            },
+            summary_item("old summary"),
+        ];
+        h.extend((0..6).flat_map(|i| [call(&i.to_string()), result(&i.to_string(), 1)]));
+        let c = cut(&h, false).unwrap();
+        assert_eq!(c.last_user, 0);
     }
 
     #[test]

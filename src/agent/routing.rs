@@ -235,8 +235,18 @@ impl Routing {
         if let Some(c) = cost {
             *t.cost_usd.get_or_insert(0.0) += c;
         }
-        self.first_after_user = false;
         cost
+    }
+
+    /// The model answered a step (not a compaction summary): the next step is no longer `plan`.
+    pub fn answered(&mut self) {
+        self.first_after_user = false;
+    }
+
+    /// The context window of the model a session starts with, before any request.
+    pub fn initial_window(&self) -> Option<u64> {
+        let label = self.initial_label();
+        self.pool.get(&label).and_then(|e| e.model.context_window)
     }
 
     /// Whether this call repeats the previous two exactly (it is then not run).

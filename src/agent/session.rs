@@ -68,6 +68,8 @@ pub struct Session {
     pub(super) checkpoints: Option<crate::store::CheckpointStore>,
     /// A checkpoint was taken during this turn, so its end is recorded too.
     pub(super) checkpointed_this_turn: bool,
+    /// Steps taken before this turn: `max_steps` limits each turn, not the whole session.
+    turn_start_steps: u32,
 }
 
 /// Where events go; a closure for exec, a channel for the TUI.
@@ -97,6 +99,7 @@ impl Session {
             unfinished: false,
             checkpoints,
             checkpointed_this_turn: false,
+            turn_start_steps: 0,
         }
     }
 
@@ -235,6 +238,7 @@ impl Session {
         self.push(Item::User { text });
         self.routing.user_message();
         self.checkpointed_this_turn = false;
+        self.turn_start_steps = self.steps;
         let status = self.turn_loop(emit).await;
         if self.checkpointed_this_turn {
             self.checkpoint("end of turn", emit).await;
@@ -286,12 +290,15 @@ impl Session {
             if self.setup.tools.cancel.is_cancelled() {
                 return Status::Interrupted;
             }
-            if self.steps >= self.setup.max_steps {
+            if self.steps - self.turn_start_steps >= self.setup.max_steps {
                 emit(Event::Error {
                     message: format!("stopped after {} steps (--max-steps)", self.steps),
                     retrying: false,
                 });
                 return self.ended(Status::MaxSteps);
+            }
+            if self.window.is_none() {
+                self.window = self.routing.initial_window();
             }
             self.maybe_compact(emit, false).await;
             let completion = match self.step(emit).await {
@@ -342,6 +349,7 @@ impl Session {
                     return Err(Status::Error);
                 }
             };
+        self.window = choice.entry.model.context_window.or(self.window);
         self.check_budget(&choice.entry, emit)?;
         self.steps += 1;
         emit(Event::Route {
@@ -455,7 +463,8 @@ impl Session {
             emit,
         )
         .await;
-        if let Ok(c) = &r {
+        // A server that reports no usage must not make the context look empty.
+        if let Some(c) = r.as_ref().ok().filter(|c| c.usage.input_tokens > 0) {
             self.last_context = Some((c.usage.input_tokens, self.history.len()));
         }
         r
@@ -479,6 +488,7 @@ impl Session {
 
     fn record_completion(&mut self, model: &ResolvedModel, c: &Completion, emit: Emit<'_>) {
         self.add_usage(model, c.usage, emit);
+        self.routing.answered();
         if !c.text.is_empty() {
             self.last_text = c.text.clone();
             emit(Event::Message {

@@ -17,7 +17,11 @@ impl Session {
             name: call.name.clone(),
             arguments: arguments.clone(),
         });
-        let result = if self.routing.is_loop(&call.name, &call.arguments) {
+        let result = if self.setup.tools.cancel.is_cancelled() {
+            Err(crate::tools::ToolError(
+                "not run: the user interrupted the turn".into(),
+            ))
+        } else if self.routing.is_loop(&call.name, &call.arguments) {
             Err(crate::tools::ToolError(format!(
                 "you made this exact `{}` call three times in a row; it was not run again. Its result will not change: try a different approach",
                 call.name
@@ -78,6 +82,20 @@ impl Session {
         }
     }
 
+    /// The call's subjects as the rules must see them: paths resolved (`..`, absolute paths and
+    /// symlinks folded) to their workspace-relative form, so `src/../secrets/k` cannot slip past
+    /// `write(secrets/**)`. A path that does not resolve stays as written; the tool refuses it.
+    fn resolved_subjects(&self, tool: &str, arguments: &serde_json::Value) -> Vec<String> {
+        let raw = approval::subjects(tool, arguments);
+        if tool == "shell" || tool.contains("__") {
+            return raw;
+        }
+        let ctx = &self.setup.tools;
+        raw.into_iter()
+            .map(|s| ctx.resolve(&s).map(|p| ctx.relative(&p)).unwrap_or(s))
+            .collect()
+    }
+
     /// Lets every extension veto the call; the first refusal wins.
     async fn pre_tool(&self, call: &ToolCall, emit: Emit<'_>) -> Result<(), String> {
         for ext in &self.setup.extensions {
@@ -99,7 +117,7 @@ impl Session {
             .registry
             .get(&call.name)
             .is_some_and(|t| t.mutates());
-        let subjects = approval::subjects(&call.name, arguments);
+        let subjects = self.resolved_subjects(&call.name, arguments);
         let reason = match self.setup.gate.decide_all(&call.name, &subjects, mutates) {
             Decision::Allow => return Ok(()),
             Decision::Deny(reason) => {

@@ -72,7 +72,7 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
 fn untrusted_warning(file: &str, removed: Vec<String>) -> Option<String> {
     (!removed.is_empty()).then(|| {
         format!(
-            "ignored {} from {file}: this workspace is not trusted, so its config cannot change providers, the sandbox, approvals, allow rules, MCP servers or hooks; run `reins trust` in it to allow that",
+            "ignored {} from {file}: this workspace is not trusted, so its config cannot change providers, models, the sandbox, approvals, allow rules, checks, budgets, MCP servers or hooks; run `reins trust` in it to allow that",
             removed.join(", ")
         )
     })

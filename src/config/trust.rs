@@ -3,7 +3,7 @@
 //! own server (and receive the user's API key), turn the sandbox off, allow every command, or start
 //! unconfined MCP servers. Until the user trusts the workspace (`reins trust`), those keys are
 //! ignored from the project layer with a warning; settings that only tighten or describe the
-//! project (deny rules, checks, models, memory) still apply.
+//! project (deny and ask rules, protected paths, step limits, compaction) still apply.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,10 @@ const SENSITIVE: &[&str] = &[
     "shell.pass_env",
     "mcp_servers",
     "hooks",
+    // Commands run without asking, and settings that could lift the user's spending limits.
+    "checks",
+    "max_cost",
+    "models",
 ];
 
 /// The file listing trusted workspaces, one canonical path a line.

@@ -100,7 +100,13 @@ fn messages(req: &Request<'_>) -> Vec<Value> {
 }
 
 fn assistant_message(text: &str, calls: &[ToolCall]) -> Value {
-    let mut m = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { json!(text) }});
+    // `content: null` is only valid beside tool calls; an empty reply must be an empty string.
+    let content = if text.is_empty() && !calls.is_empty() {
+        Value::Null
+    } else {
+        json!(text)
+    };
+    let mut m = json!({"role": "assistant", "content": content});
     if !calls.is_empty() {
         m["tool_calls"] = calls
             .iter()

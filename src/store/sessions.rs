@@ -77,6 +77,13 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
             )),
         }
     }
+    if out.info.id.is_empty() {
+        // A session closed before its first prompt has no header; its file name is its id.
+        out.info.id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+    }
     Ok(out)
 }
 

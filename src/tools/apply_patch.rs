@@ -39,6 +39,10 @@ pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
     let resolve = |p: &str| -> Result<std::path::PathBuf, String> {
         let path = ctx.resolve(p).map_err(|e| e.0)?;
         ctx.check_write(&path).map_err(|e| e.0)?;
+        if path.exists() {
+            // Updates, deletes and moves report the old content in their diff.
+            ctx.check_read(&path).map_err(|e| e.0)?;
+        }
         Ok(path)
     };
     let changes = crate::patch::apply(patch, &resolve).map_err(|e| ToolError(e.to_string()))?;

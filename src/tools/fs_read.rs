@@ -40,12 +40,14 @@ impl Tool for ReadFile {
             let a: ReadArgs = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
             ctx.check_read(&path)?;
-            let out = read_numbered(
-                &path,
-                &a.path,
+            let (p, shown) = (path.clone(), a.path.clone());
+            let (offset, limit) = (
                 a.offset.unwrap_or(1).max(1),
                 a.limit.unwrap_or(DEFAULT_LIMIT).max(1),
-            )?;
+            );
+            let out = tokio::task::spawn_blocking(move || read_numbered(&p, &shown, offset, limit))
+                .await
+                .map_err(|e| ToolError(format!("read_file failed: {e}")))??;
             ctx.mark_seen(&path);
             Ok(out)
         })
@@ -57,6 +59,12 @@ fn open_text(path: &std::path::Path, shown: &str) -> Result<BufReader<std::fs::F
     if meta.is_dir() {
         return Err(ToolError(format!(
             "`{shown}` is a directory; use list_dir to see its contents"
+        )));
+    }
+    if !meta.is_file() {
+        // A FIFO or device would block the session forever on open or read.
+        return Err(ToolError(format!(
+            "`{shown}` is not a regular file (a pipe, socket or device); it cannot be read as text"
         )));
     }
     let mut file = std::fs::File::open(path).map_err(|e| io_error(shown, &e))?;
@@ -77,6 +85,7 @@ fn read_numbered(path: &std::path::Path, shown: &str, offset: usize, limit: usiz
     let mut out = String::new();
     let mut buf = Vec::new();
     let (mut line_no, mut last_shown) = (0usize, 0usize);
+    let end = offset.saturating_add(limit);
     loop {
         buf.clear();
         let n = reader
@@ -86,8 +95,11 @@ fn read_numbered(path: &std::path::Path, shown: &str, offset: usize, limit: usiz
             break;
         }
         line_no += 1;
-        let page_full = line_no >= offset + limit || out.len() >= MAX_PAGE_BYTES;
-        if line_no < offset || page_full {
+        if line_no >= end || out.len() >= MAX_PAGE_BYTES {
+            line_no += count_lines(&mut reader).map_err(|e| io_error(shown, &e))?;
+            break;
+        }
+        if line_no < offset {
             continue;
         }
         let text = String::from_utf8_lossy(&buf);
@@ -96,6 +108,22 @@ fn read_numbered(path: &std::path::Path, shown: &str, offset: usize, limit: usiz
         last_shown = line_no;
     }
     Ok(page_footer(out, shown, line_no, offset, last_shown))
+}
+
+/// Lines left in `reader` (a last line without a newline counts), counted without keeping them,
+/// so the footer can say how far the file goes without holding a huge file in memory.
+fn count_lines(reader: &mut impl BufRead) -> std::io::Result<usize> {
+    let (mut lines, mut tail) = (0usize, false);
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(lines + usize::from(tail));
+        }
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+        tail = chunk.last() != Some(&b'\n');
+        let n = chunk.len();
+        reader.consume(n);
+    }
 }
 
 fn push_line(out: &mut String, n: usize, text: &str) {

@@ -25,6 +25,10 @@ impl Tool for Remember {
             "fact": {"type": "string"}, "scope": {"type": "string", "enum": ["project", "user"]}
         }, "required": ["fact"]})
     }
+    /// It writes files that go into every later session's prompt: a write like any other.
+    fn mutates(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
@@ -36,6 +40,14 @@ impl Tool for Remember {
                     })?)
                 }
             };
+            if ctx.policy.mode == crate::sandbox::SandboxMode::ReadOnly {
+                return Err(ToolError::new(
+                    "the sandbox is read-only: nothing can be remembered in this session",
+                ));
+            }
+            if path.starts_with(&ctx.root) {
+                ctx.check_write(&path)?;
+            }
             let cap = ctx.memory_cap;
             let fact = a.fact.clone();
             let p = path.clone();

@@ -34,6 +34,10 @@ impl Tool for WriteFile {
             if path.is_dir() {
                 return Err(ToolError(format!("`{}` is a directory", a.path)));
             }
+            if path.exists() {
+                // The diff would show the old content: a secret stays unreadable this way too.
+                ctx.check_read(&path)?;
+            }
             let old = match std::fs::read(&path) {
                 Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
