@@ -283,3 +283,33 @@ fn legitimate_work_runs_in_the_sandbox() {
     );
     assert!(result.starts_with("exit code: 1"), "{result}");
 }
+
+#[test]
+fn read_deny_rules_hold_for_walks_and_spelled_out_paths() {
+    let ws = calc_workspace();
+    std::fs::create_dir_all(ws.path().join("private")).unwrap();
+    std::fs::write(ws.path().join("private/notes.txt"), "launch code 1234\n").unwrap();
+    let deny = [
+        "-c",
+        "permissions.deny=[\"read(private/**)\", \"write(calc.py)\"]",
+    ];
+    let (_, result) = one_call("grep", json!({"pattern": "launch code"}), &deny, ws.path());
+    assert!(result.contains("no matches"), "{result}");
+    let (_, result) = one_call(
+        "read_file",
+        json!({"path": "src/../private/notes.txt"}),
+        &deny,
+        ws.path(),
+    );
+    assert!(
+        result.contains("not permitted") && !result.contains("1234"),
+        "{result}"
+    );
+    let (_, result) = one_call(
+        "edit_file",
+        json!({"path": "./x/../calc.py", "old_string": "a - b", "new_string": "a + b"}),
+        &deny,
+        ws.path(),
+    );
+    assert!(result.contains("not permitted"), "{result}");
+}

@@ -22,6 +22,12 @@ pub enum SandboxError {
         suggestion: String,
     },
 
+    /// A file tool tried to read a file a `read(...)` deny rule names.
+    #[error(
+        "reading `{path}` is not permitted: denied by the rule `{rule}` in [permissions].deny"
+    )]
+    ReadDeniedByRule { path: String, rule: String },
+
     /// Confinement was requested but the kernel cannot provide it. Never degraded silently.
     #[error(
         "the sandbox cannot confine child processes: {cause}; run with `--sandbox full` or set \

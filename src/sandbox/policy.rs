@@ -24,6 +24,8 @@ pub struct SandboxPolicy {
     pub protected: Vec<PathBuf>,
     /// Patterns (the `PATTERN` of `read(PATTERN)` allow rules) exempt from the secret deny list.
     pub allow_read: Vec<String>,
+    /// Patterns of `read(PATTERN)` deny rules: refused to file tools, walks included.
+    pub deny_read: Vec<String>,
     /// Directories writable in `workspace-write` besides the workspace and the temp dirs (say a
     /// build cache); empty by default.
     pub extra_writable: Vec<PathBuf>,
@@ -49,6 +51,7 @@ impl SandboxPolicy {
             protected: defaults.chain(configured).collect(),
             workspace,
             allow_read: Vec::new(),
+            deny_read: Vec::new(),
             extra_writable: Vec::new(),
         }
     }
@@ -79,7 +82,7 @@ impl SandboxPolicy {
     /// Applies in every mode: it keeps credentials out of the conversation sent to the model
     /// provider, which confinement does not.
     pub fn check_read(&self, path: &Path) -> Result<(), SandboxError> {
-        secrets::check_read(path, &self.workspace, &self.allow_read)
+        secrets::check_read(path, &self.workspace, &self.allow_read, &self.deny_read)
     }
 
     /// Prepares confinement for a child about to be spawned by installing a `pre_exec` hook on

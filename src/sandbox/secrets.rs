@@ -23,9 +23,19 @@ pub(crate) fn check_read(
     path: &Path,
     workspace: &Path,
     allow_read: &[String],
+    deny_read: &[String],
 ) -> Result<(), SandboxError> {
     let home = std::env::var("HOME").ok();
     let forms = path_forms(path, workspace);
+    // The user's own deny rules hold for every file a tool touches, also those a walk finds.
+    for denied in deny_read {
+        if PathGlob::new(denied, home.as_deref())?.is_match_any(&forms) {
+            return Err(SandboxError::ReadDeniedByRule {
+                path: display_form(path, workspace, home.as_deref()),
+                rule: format!("read({denied})"),
+            });
+        }
+    }
     let Some(pattern) = first_secret_match(&forms, home.as_deref()) else {
         return Ok(());
     };

@@ -105,16 +105,8 @@ pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
         .map(PathBuf::from)
         .collect();
     let mut policy = SandboxPolicy::new(mode, network, &ws.root, protected);
-    policy.allow_read = cfg
-        .permissions
-        .allow
-        .iter()
-        .filter_map(|r| {
-            r.strip_prefix("read(")
-                .and_then(|r| r.strip_suffix(')'))
-                .map(str::to_string)
-        })
-        .collect();
+    policy.deny_read = read_patterns(&cfg.permissions.deny);
+    policy.allow_read = read_patterns(&cfg.permissions.allow);
     policy
 }
 
@@ -200,4 +192,16 @@ pub fn routing(
         router,
         budget,
     }))
+}
+
+/// The `PATTERN`s of `read(PATTERN)` rules.
+fn read_patterns(rules: &[String]) -> Vec<String> {
+    rules
+        .iter()
+        .filter_map(|r| {
+            r.strip_prefix("read(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::to_string)
+        })
+        .collect()
 }
