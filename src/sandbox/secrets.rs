@@ -98,7 +98,7 @@ mod tests {
 
     fn check(path: &str, allow: &[&str]) -> Result<(), SandboxError> {
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
-        check_read(Path::new(path), Path::new(WS), &allow)
+        check_read(Path::new(path), Path::new(WS), &allow, &[])
     }
 
     #[test]
