@@ -214,6 +214,8 @@ fn y_approves_a_command() {
         screen.contains("$ echo approved-run > marker.txt"),
         "{screen}"
     );
+    // The modal ignores answers for its first moments (type-ahead protection): read first.
+    std::thread::sleep(std::time::Duration::from_millis(600));
     pty.send(b"y");
     let screen = pty.wait_for("Ran it.");
     assert!(screen.contains("approved once"), "{screen}");
@@ -234,6 +236,7 @@ fn n_denies_a_command_and_the_model_is_told_why() {
     pty.wait_for("Ask reins");
     pty.submit("clean up");
     pty.wait_for("approve shell?");
+    std::thread::sleep(std::time::Duration::from_millis(600));
     pty.send(b"n");
     pty.wait_for("note to the model");
     pty.send(b"keep the build dir");

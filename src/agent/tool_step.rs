@@ -66,12 +66,22 @@ impl Session {
         arguments: &serde_json::Value,
         emit: Emit<'_>,
     ) -> crate::tools::ToolResult {
+        let interrupted =
+            || crate::tools::ToolError("not run: the user interrupted the turn".into());
         if let Err(reason) = self.pre_tool(call, emit).await {
             return Err(crate::tools::ToolError(format!(
                 "blocked by a hook: {reason}"
             )));
         }
-        match self.permit(call, arguments, emit).await {
+        // An interrupt during a hook or an approval must not let the call through unchecked.
+        if self.setup.tools.cancel.is_cancelled() {
+            return Err(interrupted());
+        }
+        let permitted = self.permit(call, arguments, emit).await;
+        if self.setup.tools.cancel.is_cancelled() {
+            return Err(interrupted());
+        }
+        match permitted {
             Ok(()) => {
                 self.setup
                     .registry

@@ -99,10 +99,10 @@ pub(super) fn lines_at(output: &str) -> impl Iterator<Item = (usize, &str)> {
 pub(super) fn count_before(line: &str, word: &str) -> Option<u64> {
     line.match_indices(word).find_map(|(i, _)| {
         let before = line[..i].trim_end();
-        let start = before
-            .rfind(|c: char| !c.is_ascii_digit())
-            .map_or(0, |p| p + 1);
-        before[start..].parse().ok()
+        // Digits are one byte each: the number is the run of trailing ASCII digits, and cutting
+        // by their count never lands inside a multi-byte character such as `✅`.
+        let digits = before.bytes().rev().take_while(u8::is_ascii_digit).count();
+        before[before.len() - digits..].parse().ok()
     })
 }
 
@@ -113,6 +113,13 @@ pub(super) fn count_after(line: &str, prefix: &str) -> Option<u64> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
     rest[..end].parse().ok()
+}
+
+#[cfg(test)]
+#[test]
+fn counts_after_a_multibyte_character() {
+    assert_eq!(count_before("✅ 3 passed in 0.4s", " passed"), Some(3));
+    assert_eq!(count_before("✅ passed in 0.4s", " passed"), None);
 }
 
 /// Adds `name` unless it is already listed.

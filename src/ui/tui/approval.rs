@@ -18,7 +18,13 @@ pub struct ApprovalModal {
     /// Typing the note of a denial.
     note: Option<String>,
     scroll: usize,
+    /// When the modal opened: answers typed sooner were meant for the composer (type-ahead),
+    /// not for a command the user has not seen yet.
+    opened: std::time::Instant,
 }
+
+/// How long after opening the modal ignores answer keys.
+const READ_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl ApprovalModal {
     /// The modal for `request`; `root` lets an edit be previewed against the file as it is.
@@ -29,11 +35,15 @@ impl ApprovalModal {
             preview,
             note: None,
             scroll: 0,
+            opened: std::time::Instant::now(),
         }
     }
 
     /// A key; `Some` once the user has answered.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Answer> {
+        if self.opened.elapsed() < READ_DELAY {
+            return None;
+        }
         if let Some(note) = self.note.as_mut() {
             match key.code {
                 KeyCode::Enter => {
@@ -191,7 +201,7 @@ fn preview(request: &Request, root: &Path, theme: &Theme) -> Vec<Logical> {
             field("new_string"),
         ),
         "write_file" => {
-            let old = std::fs::read_to_string(root.join(field("path"))).ok();
+            let old = read_small(root, field("path"));
             crate::diff::unified(field("path"), old.as_deref(), Some(field("content")))
         }
         "apply_patch" => field("patch").to_string(),
@@ -203,9 +213,18 @@ fn preview(request: &Request, root: &Path, theme: &Theme) -> Vec<Logical> {
         .collect()
 }
 
+/// A regular file inside the workspace, at most 1 MiB: the model chose the path, and a FIFO or
+/// `/dev/zero` must not hang the UI thread.
+fn read_small(root: &Path, path: &str) -> Option<String> {
+    let root = root.canonicalize().ok()?;
+    let resolved = crate::sandbox::paths::resolve(&root, path).ok()?;
+    let meta = std::fs::metadata(&resolved).ok()?;
+    (meta.is_file() && meta.len() <= 1 << 20).then(|| std::fs::read_to_string(&resolved).ok())?
+}
+
 /// The diff `edit_file` would make, against the file on disk when the old text is found there.
 fn edit_diff(root: &Path, path: &str, old: &str, new: &str) -> String {
-    if let Ok(current) = std::fs::read_to_string(root.join(path)) {
+    if let Some(current) = read_small(root, path) {
         if !old.is_empty() && current.contains(old) {
             let after = current.replacen(old, new, 1);
             return crate::diff::unified(path, Some(&current), Some(&after));
@@ -227,7 +246,21 @@ mod tests {
             arguments: json!({"command": "make deploy"}),
             reason: "`shell` is not covered by an allow rule".into(),
         };
-        ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain())
+        let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
+        m.opened -= READ_DELAY * 2;
+        m
+    }
+
+    #[test]
+    fn keys_typed_ahead_do_not_answer() {
+        let req = Request {
+            id: "1".into(),
+            tool: "shell".into(),
+            arguments: serde_json::json!({"command": "rm -rf build"}),
+            reason: "r".into(),
+        };
+        let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
+        assert_eq!(m.handle_key(key(KeyCode::Char('a'))), None);
     }
 
     fn key(c: KeyCode) -> KeyEvent {
