@@ -47,7 +47,9 @@ pub fn configs(models: &[String], routes: &[String], default_label: &str) -> Vec
             target: Target::Route(r.clone()),
         }))
         .collect();
-    out.dedup_by(|a, b| a.label == b.label);
+    // Each configuration once, in the order first given (a repeated --model must not double it).
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.label.clone()));
     if out.is_empty() {
         out.push(EvalConfig {
             label: default_label.to_string(),

@@ -80,8 +80,23 @@ impl WorkflowGuard {
         Ok(())
     }
 
-    /// The path relative to the workspace root, with `.` and `..` folded, as the globs see it.
+    /// The path relative to the workspace root as the tools will resolve it (`..`, absolute
+    /// paths and symlinks folded), so a different spelling cannot slip past a glob; a path that
+    /// does not resolve falls back to lexical folding (the tool refuses it anyway).
     fn relative(&self, path: &str) -> PathBuf {
+        if let Some(rel) = self
+            .root
+            .canonicalize()
+            .ok()
+            .and_then(|root| {
+                crate::sandbox::paths::resolve(&root, path)
+                    .ok()
+                    .map(|p| (root, p))
+            })
+            .and_then(|(root, p)| p.strip_prefix(&root).ok().map(Path::to_path_buf))
+        {
+            return rel;
+        }
         let p = Path::new(path);
         let p = p.strip_prefix(&self.root).unwrap_or(p);
         let mut out = PathBuf::new();

@@ -134,7 +134,40 @@ fn side_path(p: &str, prefix: &str) -> Option<String> {
     if p == "/dev/null" {
         return None;
     }
-    Some(p.strip_prefix(prefix).unwrap_or(p).to_string())
+    let p = unquote(p);
+    Some(p.strip_prefix(prefix).unwrap_or(&p).to_string())
+}
+
+/// git's C-style quoting of unusual paths: `"a/caf\303\251.txt"` → `a/café.txt`.
+fn unquote(p: &str) -> String {
+    let Some(inner) = p.strip_prefix('"').and_then(|q| q.strip_suffix('"')) else {
+        return p.to_string();
+    };
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut it = inner.bytes().peekable();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match it.next() {
+            Some(d @ b'0'..=b'7') => {
+                let mut v = u32::from(d - b'0');
+                for _ in 0..2 {
+                    if let Some(n @ b'0'..=b'7') = it.peek().copied() {
+                        v = v * 8 + u32::from(n - b'0');
+                        it.next();
+                    }
+                }
+                bytes.push(v as u8);
+            }
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(other) => bytes.push(other),
+            None => {}
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// `@@ -a,b +c,d @@` → (a, b, c, d); a missing length is 1.
@@ -198,7 +231,12 @@ fn sides(h: &Hunk) -> Sides {
 pub fn revert(root: &Path, file: &FileDiff, hunk: &Hunk) -> Result<(), RevertError> {
     let s = sides(hunk);
     let path = file.path().to_string();
-    let full = root.join(&path);
+    // The path comes from a diff: it must stay inside the workspace like any tool's path.
+    let full = root
+        .canonicalize()
+        .ok()
+        .and_then(|r| crate::sandbox::paths::resolve(&r, &path).ok())
+        .ok_or(RevertError::NoMatch { path: path.clone() })?;
     let write = |text: String| {
         crate::fsutil::write_atomic(&full, text.as_bytes()).map_err(|source| RevertError::Write {
             path: path.clone(),
@@ -219,6 +257,7 @@ pub fn revert(root: &Path, file: &FileDiff, hunk: &Hunk) -> Result<(), RevertErr
         });
     }
     let had_eol = current.ends_with('\n');
+    let crlf = current.contains("\r\n");
     let mut lines: Vec<String> = current.lines().map(str::to_string).collect();
     let expected = if s.new.is_empty() {
         hunk.new_start
@@ -229,7 +268,12 @@ pub fn revert(root: &Path, file: &FileDiff, hunk: &Hunk) -> Result<(), RevertErr
     let reaches_end = at + s.new.len() == lines.len();
     lines.splice(at..at + s.new.len(), s.old.iter().cloned());
     let eol = if reaches_end { !s.old_no_eol } else { had_eol };
-    write(join(&lines, eol && !lines.is_empty()))
+    let text = join(&lines, eol && !lines.is_empty());
+    write(if crlf {
+        text.replace('\n', "\r\n")
+    } else {
+        text
+    })
 }
 
 fn join(lines: &[String], eol: bool) -> String {
@@ -238,6 +282,13 @@ fn join(lines: &[String], eol: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+#[test]
+fn quoted_paths_are_unquoted() {
+    assert_eq!(unquote("\"a/caf\\303\\251.txt\""), "a/café.txt");
+    assert_eq!(unquote("a/plain.txt"), "a/plain.txt");
 }
 
 /// Where `needle` occurs in `lines`, the match nearest `expected` first.
