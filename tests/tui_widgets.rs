@@ -358,6 +358,7 @@ fn approval_modal_for_a_command_and_for_an_edit() {
             .into(),
     };
     let mut m = ApprovalModal::new(edit, ws.path(), &Theme::plain());
+    read_the_modal();
     m.handle_key(key(KeyCode::Char('n')));
     for c in "use sub instead".chars() {
         m.handle_key(key(KeyCode::Char(c)));
@@ -383,6 +384,7 @@ fn an_approval_request_opens_the_modal_and_y_answers_it() {
     });
     let screen = draw(&mut app, 80, 24, Instant::now());
     assert!(format!("{}", screen.backend()).contains("approve shell?"));
+    read_the_modal();
     app.on_key(key(KeyCode::Char('y')));
     assert_eq!(
         answer.blocking_recv().unwrap(),
@@ -570,4 +572,9 @@ fn the_mouse_wheel_scrolls_the_transcript() {
     assert!(!app.transcript.is_following());
     app.on_terminal(wheel(MouseEventKind::ScrollDown));
     assert!(app.transcript.is_following());
+}
+
+/// The approval modal ignores answers for its first moments (type-ahead protection).
+fn read_the_modal() {
+    std::thread::sleep(std::time::Duration::from_millis(450));
 }
