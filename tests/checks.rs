@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::reins::{calc_workspace, events, home_for, reins, Wire};
+use support::reins::{assert_success, calc_workspace, events, exec, home_for, reins, Wire};
 use support::{MockServer, Reply};
 
 const CHECK: &str = "python3 -m unittest";
@@ -48,12 +48,7 @@ fn check_loop_fails_twice_then_passes() {
         .arg("make the tests pass")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let evs = events(&out.stdout);
     let checks = checks_of(&evs);
     let passed: Vec<bool> = checks.iter().map(|c| c["passed"] == true).collect();
@@ -124,18 +119,8 @@ fn configured_checks_give_the_model_a_run_checks_tool() {
         .output()
         .unwrap();
     assert_eq!(trust.status.code(), Some(0));
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("fix it")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &["--json"], "fix it");
+    assert_success(&out);
     let reqs = server.requests();
     let tools: Vec<&str> = reqs[0].body["tools"]
         .as_array()
@@ -165,12 +150,7 @@ fn without_checks_there_is_no_run_checks_tool() {
     let server = MockServer::start(vec![Reply::text("hi")]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("hello")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "hello");
     assert_eq!(out.status.code(), Some(0));
     let body = &server.requests()[0].body;
     assert!(!body["tools"].to_string().contains("run_checks"));

@@ -4,7 +4,8 @@ mod support;
 
 use serde_json::{json, Value};
 use support::reins::{
-    assert_anthropic_pairing, calc_workspace, events, home_for, reins, tool_results, types, Wire,
+    assert_anthropic_pairing, assert_success, calc_workspace, events, exec, home_for, reins,
+    tool_results, types, Wire,
 };
 use support::{MockServer, Reply, ToolCall, Turn};
 
@@ -121,18 +122,13 @@ fn transient_faults_are_retried_without_duplicating_output() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-c", "retry.max_tries=5", "-C"])
-        .arg(ws.path())
-        .arg("look")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["--json", "-c", "retry.max_tries=5"],
+        "look",
     );
+    assert_success(&out);
     let evs = events(&out.stdout);
     let retries = evs
         .iter()
@@ -158,12 +154,7 @@ fn retries_give_up_after_max_tries() {
     let server = MockServer::start(vec![Reply::status(503, "down"); 4]);
     let home = home_for(&server, Wire::Anthropic);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "x");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(server.requests().len(), 4);
     let evs = events(&out.stdout);
@@ -183,18 +174,8 @@ fn sloppy_compatible_server_stream_is_accepted() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("list")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &[], "list");
+    assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "two python files"
@@ -207,12 +188,7 @@ fn auth_error_stops_without_retry() {
     let server = MockServer::start(vec![Reply::status(401, "Incorrect API key provided")]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "x");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(server.requests().len(), 1);
     let evs = events(&out.stdout);
@@ -239,12 +215,7 @@ fn malformed_arguments_and_unknown_tools_go_back_to_the_model() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "x");
     assert_eq!(out.status.code(), Some(0));
     let reqs = server.requests();
     let first = tool_results(&reqs[1].body);
@@ -266,12 +237,7 @@ fn step_limit_ends_with_exit_3() {
     ]);
     let home = home_for(&server, Wire::Anthropic);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "--max-steps", "2", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json", "--max-steps", "2"], "x");
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(events(&out.stdout).last().unwrap()["status"], "max_steps");
 }
@@ -280,12 +246,7 @@ fn step_limit_ends_with_exit_3() {
 fn no_model_configured_exits_2_with_setup_help() {
     let home = tempfile::tempdir().unwrap();
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &[], "x");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -329,12 +290,7 @@ fn bad_config_names_file_and_key() {
     )
     .unwrap();
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &[], "x");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -383,12 +339,7 @@ fn edit_of_a_file_changed_since_it_was_read_is_refused() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &[], "x");
     assert_eq!(out.status.code(), Some(0));
     let results = tool_results(&server.requests()[3].body);
     assert!(

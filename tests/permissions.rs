@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::reins::{calc_workspace, events, home_for, reins, Wire};
+use support::reins::{assert_success, calc_workspace, events, home_for, reins, Wire};
 use support::{MockServer, Reply};
 
 /// Runs one tool call through exec and returns the events and the tool output the model got.
@@ -18,12 +18,7 @@ fn one_call(tool: &str, args: Value, extra: &[&str], ws: &std::path::Path) -> (V
         .arg("x")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let result = server.requests()[1].body["messages"][3]["content"]
         .as_str()
         .unwrap_or_default()
@@ -191,12 +186,7 @@ fn apply_patch_through_exec_and_the_cli() {
         .write_stdin(back)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(!ws.path().join("NOTES.md").exists());
     let bad =
         "*** Begin Patch\n*** Update File: calc.py\n-    return nothing\n+    x\n*** End Patch\n";

@@ -3,7 +3,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::reins::{assert_anthropic_pairing, calc_workspace, events, reins};
+use support::reins::{
+    assert_anthropic_pairing, assert_success, calc_workspace, events, exec, reins,
+};
 use support::{MockServer, Reply, Turn};
 
 /// A home whose `fast` model is OpenAI-format on `fast` and `strong` is Anthropic-format on `strong`.
@@ -83,18 +85,8 @@ fn plan_strong_act_fast_escalate_and_deescalate_across_providers() {
     let fast = MockServer::start(vec![shell("false"), Reply::text("done")]);
     let home = two_model_home(&fast, &strong, ROUTER);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
+    assert_success(&out);
     let evs = events(&out.stdout);
     let r = routes(&evs);
     let models: Vec<&str> = r.iter().map(|(m, _)| m.as_str()).collect();
@@ -140,18 +132,8 @@ fn a_third_identical_call_is_not_run_and_the_loop_rule_fires() {
     let router = "[router]\ndefault = \"fast\"\nladder = [\"fast\", \"strong\"]\nescalate_after = 5\nrules = [{ loop = true, model = \"strong\" }]\n";
     let home = two_model_home(&fast, &strong, router);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
+    assert_success(&out);
     assert_eq!(
         std::fs::read_to_string(ws.path().join("log.txt")).unwrap(),
         "again\nagain\n",
@@ -185,12 +167,12 @@ fn budget_stops_before_the_request_that_would_cross_it() {
     let strong = MockServer::start(vec![]);
     let home = two_model_home(&fast, &strong, "");
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-m", "fast", "--max-cost", "0.5", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["--json", "-m", "fast", "--max-cost", "0.5"],
+        "go",
+    );
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -220,18 +202,8 @@ fn provider_failure_falls_back_to_the_fallback_model() {
     let fast = MockServer::start(vec![Reply::text("answered by the fallback")]);
     let home = two_model_home(&fast, &strong, ROUTER);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
+    assert_success(&out);
     assert_eq!(strong.requests().len(), 4);
     let r = routes(&events(&out.stdout));
     assert_eq!(
@@ -246,12 +218,7 @@ fn unknown_model_in_router_is_a_config_error() {
     let fast = MockServer::start(vec![]);
     let home = two_model_home(&fast, &fast, "[router]\ndefault = \"fsat\"\n");
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &[], "go");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fsat"));
 }
@@ -262,12 +229,7 @@ fn sessions_show_prints_the_routing_table() {
     let fast = MockServer::start(vec![Reply::text("done")]);
     let home = two_model_home(&fast, &strong, ROUTER);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
     let id = events(&out.stdout)[0]["session_id"]
         .as_str()
         .unwrap()

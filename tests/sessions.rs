@@ -5,7 +5,7 @@ mod support;
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::reins::{calc_workspace, events, home_for, reins, Wire};
+use support::reins::{assert_success, calc_workspace, events, exec, home_for, reins, Wire};
 use support::{MockServer, Reply, Turn};
 
 fn system_text(body: &Value) -> String {
@@ -60,12 +60,7 @@ fn agents_md_is_loaded_into_the_prefix() {
     let ws = calc_workspace();
     std::fs::write(ws.path().join("AGENTS.md"), "Never touch test files.").unwrap();
     std::fs::write(home.path().join("AGENTS.md"), "Answer tersely.").unwrap();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = exec(home.path(), ws.path(), &[], "x");
     assert_eq!(out.status.code(), Some(0));
     let system = server.requests()[0].body["system"][0]["text"]
         .as_str()
@@ -101,18 +96,13 @@ fn resume_after_kill_9_continues_with_history_intact() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     server.push(Reply::text("resumed fine"));
-    let out = reins(home.path())
-        .args(["exec", "--json", "--continue", "-C"])
-        .arg(ws.path())
-        .arg("second task")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["--json", "--continue"],
+        "second task",
     );
+    assert_success(&out);
     let reqs = server.requests();
     let msgs = reqs[2].body["messages"].as_array().unwrap();
     let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
@@ -140,14 +130,7 @@ fn corrupt_transcript_lines_are_reported_and_skipped() {
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     assert_eq!(
-        reins(home.path())
-            .args(["exec", "-C"])
-            .arg(ws.path())
-            .arg("one")
-            .output()
-            .unwrap()
-            .status
-            .code(),
+        exec(home.path(), ws.path(), &[], "one").status.code(),
         Some(0)
     );
     let path = transcript_files(home.path()).remove(0);
@@ -163,12 +146,7 @@ fn corrupt_transcript_lines_are_reported_and_skipped() {
         .arg("two")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let evs = events(&out.stdout);
     let warnings: Vec<&str> = evs
         .iter()
@@ -225,12 +203,7 @@ fn sessions_lists_this_workspaces_sessions() {
     let server = MockServer::start(vec![Reply::text("a")]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("explain the calculator")
-        .output()
-        .unwrap();
+    exec(home.path(), ws.path(), &[], "explain the calculator");
     let out = reins(home.path())
         .args(["sessions", "-C"])
         .arg(ws.path())
@@ -320,12 +293,7 @@ fn compaction_triggers_at_the_threshold_and_the_session_continues() {
         .arg("inspect things")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let evs = events(&out.stdout);
     let compacted: Vec<&Value> = evs.iter().filter(|e| e["type"] == "compacted").collect();
     assert_eq!(
@@ -387,18 +355,8 @@ fn context_overflow_error_compacts_and_retries_once() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let out = reins(home.path())
-        .args(["exec", "-C"])
-        .arg(ws.path())
-        .arg("go")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &[], "go");
+    assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "finished after compaction"
@@ -434,12 +392,7 @@ fn memory_compact_shows_the_diff_and_writes_only_when_confirmed() {
         .arg(ws.path())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), merged);
     let system = system_text(&server.requests()[0].body);
     assert!(system.contains("memory file"), "{system}");
@@ -466,18 +419,8 @@ fn resume_after_kill_9_during_a_tool_call_answers_the_call() {
     child.kill().unwrap();
     child.wait().unwrap();
     server.push(Reply::text("resumed"));
-    let out = reins(home.path())
-        .args(["exec", "--continue", "-C"])
-        .arg(ws.path())
-        .arg("go on")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exec(home.path(), ws.path(), &["--continue"], "go on");
+    assert_success(&out);
     let msgs = server.requests()[1].body["messages"]
         .as_array()
         .unwrap()

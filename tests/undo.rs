@@ -7,7 +7,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use support::reins::{calc_workspace, events, home_for, reins, Wire};
+use support::reins::{assert_success, calc_workspace, events, home_for, reins, Wire};
 use support::{MockServer, Reply, Turn};
 
 /// Every file under `dir` (but `.git`) with its bytes and mode.
@@ -73,12 +73,7 @@ fn run_and_undo(ws: &Path) {
         .arg("change things")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let evs = events(&out.stdout);
     assert!(
         evs.iter().any(|e| e["type"] == "checkpoint"),

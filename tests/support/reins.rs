@@ -124,3 +124,25 @@ pub fn tool_results(body: &Value) -> Vec<String> {
     }
     out
 }
+
+/// Runs `reins exec ARGS -C WS PROMPT` with the home's config.
+pub fn exec(home: &Path, ws: &Path, args: &[&str], prompt: &str) -> std::process::Output {
+    reins(home)
+        .arg("exec")
+        .args(args)
+        .arg("-C")
+        .arg(ws)
+        .arg(prompt)
+        .output()
+        .expect("run reins exec")
+}
+
+/// Asserts exit 0, showing stderr otherwise.
+pub fn assert_success(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
