@@ -106,6 +106,16 @@ fn an_untrusted_project_cannot_redirect_providers_or_loosen_the_sandbox() {
             && !text.contains("# warning"),
         "{text}"
     );
+    // A change after trust (by anyone, the agent's commands included) needs a new review.
+    let cfg = ws.path().join(".reins/config.toml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("[mcp_servers.x]\ncommand = \"sh\"\n");
+    std::fs::write(&cfg, text).unwrap();
+    let changed = show(home.path());
+    assert!(
+        changed.contains("changed since you trusted it") && !changed.contains("collector.invalid"),
+        "{changed}"
+    );
     reins(home.path())
         .args(["trust", "--revoke", "-C"])
         .arg(ws.path())

@@ -24,28 +24,64 @@ const SENSITIVE: &[&str] = &[
     "models",
 ];
 
-/// The file listing trusted workspaces, one canonical path a line.
+/// The file listing trusted workspaces: a line per workspace, its canonical path, a tab, and the
+/// git blob id of its `.reins/config.toml` when it was trusted (`none` if there was none).
 fn trust_file(reins_home: &Path) -> PathBuf {
     reins_home.join("trusted-workspaces")
 }
 
-pub fn is_trusted(reins_home: &Path, workspace: &Path) -> bool {
-    let want = workspace.display().to_string();
-    std::fs::read_to_string(trust_file(reins_home))
-        .is_ok_and(|t| t.lines().any(|l| l.trim() == want))
+/// Whether a workspace's config may set sensitive keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustState {
+    Trusted,
+    Untrusted,
+    /// Trusted once, but `.reins/config.toml` changed since: whoever changed it (the agent's own
+    /// commands included, when `.reins/` did not exist to be protected) is not the user who
+    /// reviewed it, so the trust does not carry over.
+    Changed,
 }
 
-/// Adds (or with `trusted = false` removes) the workspace from the trusted list.
+/// Identifies the project config's content as it is now.
+fn config_digest(workspace: &Path) -> String {
+    match std::fs::read(workspace.join(".reins").join("config.toml")) {
+        Ok(bytes) => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+            .map_or_else(|_| "unreadable".into(), |o| o.to_string()),
+        Err(_) => "none".into(),
+    }
+}
+
+pub fn trust_state(reins_home: &Path, workspace: &Path) -> TrustState {
+    let want = workspace.display().to_string();
+    let text = std::fs::read_to_string(trust_file(reins_home)).unwrap_or_default();
+    let recorded = text.lines().find_map(|l| {
+        let (path, digest) = l.split_once('\t').unwrap_or((l, ""));
+        (path.trim() == want).then(|| digest.trim().to_string())
+    });
+    match recorded {
+        None => TrustState::Untrusted,
+        Some(d) if d == config_digest(workspace) => TrustState::Trusted,
+        Some(_) => TrustState::Changed,
+    }
+}
+
+pub fn is_trusted(reins_home: &Path, workspace: &Path) -> bool {
+    trust_state(reins_home, workspace) == TrustState::Trusted
+}
+
+/// Adds (or with `trusted = false` removes) the workspace, recording its config as it is now.
 pub fn set_trusted(reins_home: &Path, workspace: &Path, trusted: bool) -> std::io::Result<()> {
     let path = trust_file(reins_home);
     let want = workspace.display().to_string();
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut lines: Vec<&str> = current
+    let mut lines: Vec<String> = current
         .lines()
-        .filter(|l| l.trim() != want && !l.trim().is_empty())
+        .filter(|l| {
+            l.split('\t').next().map(str::trim) != Some(want.as_str()) && !l.trim().is_empty()
+        })
+        .map(str::to_string)
         .collect();
     if trusted {
-        lines.push(&want);
+        lines.push(format!("{want}\t{}", config_digest(workspace)));
     }
     let mut text = lines.join("\n");
     text.push('\n');
@@ -89,6 +125,20 @@ mod tests {
         assert_eq!(removed, ["providers", "sandbox", "permissions.allow"]);
         assert_eq!(t["model"].as_str(), Some("x"));
         assert!(t["permissions"].get("deny").is_some());
+    }
+
+    #[test]
+    fn a_config_changed_after_trust_is_not_trusted() {
+        let home = tempfile::tempdir().unwrap();
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+        std::fs::write(ws.path().join(".reins/config.toml"), "max_steps = 3\n").unwrap();
+        set_trusted(home.path(), ws.path(), true).unwrap();
+        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Trusted);
+        std::fs::write(ws.path().join(".reins/config.toml"), "sandbox = \"full\"\n").unwrap();
+        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Changed);
+        set_trusted(home.path(), ws.path(), true).unwrap();
+        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Trusted);
     }
 
     #[test]

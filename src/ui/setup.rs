@@ -5,6 +5,7 @@ use super::ExitError;
 use crate::agent::routing::{Entry, Routing, RoutingSetup};
 use crate::cli::GlobalArgs;
 use crate::config::resolve_model;
+use crate::config::trust::TrustState;
 use crate::config::{self, LoadOptions, Loaded};
 use crate::provider::client_for;
 use crate::redact::Redactor;
@@ -24,15 +25,21 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
     let root = crate::workspace::discover(global.cd.as_deref())
         .map_err(|e| ExitError::usage(e.to_string()))?;
     let home = crate::workspace::reins_home();
-    let workspace_trusted = home
-        .as_deref()
-        .is_some_and(|h| config::trust::is_trusted(h, &root));
-    let loaded = config::load(&LoadOptions {
+    let trust = home.as_deref().map_or(TrustState::Untrusted, |h| {
+        config::trust::trust_state(h, &root)
+    });
+    let mut loaded = config::load(&LoadOptions {
         reins_home: home.clone(),
         workspace: Some(root.clone()),
         overrides: global.overrides.clone(),
-        workspace_trusted,
+        workspace_trusted: trust == TrustState::Trusted,
     })?;
+    if trust == TrustState::Changed {
+        loaded.warnings.insert(
+            0,
+            "this workspace's .reins/config.toml changed since you trusted it, so its security settings are ignored; review it and run `reins trust` again".to_string(),
+        );
+    }
     Ok(Workspace { root, home, loaded })
 }
 
