@@ -113,6 +113,8 @@ pub struct Factory {
     pub cancel: Cancel,
     /// MCP servers, started once for the whole UI; sessions rebuilt by /clear share them.
     pub mcp: std::sync::Arc<crate::mcp::McpHub>,
+    /// An approval policy chosen with /approval, kept for sessions rebuilt by /clear or /resume.
+    pub approval: Option<Approval>,
 }
 
 impl Factory {
@@ -144,6 +146,10 @@ impl Factory {
             self.cancel.clone(),
         )?;
         hook_session.set(built.session.id());
+        let mut built = built;
+        if let Some(a) = self.approval {
+            built.session.set_approval(a);
+        }
         Ok(built)
     }
 }
@@ -223,8 +229,15 @@ impl Engine {
                     Ok(label) => self.note(format!("model: {label} (the conversation is kept)")),
                     Err(e) => self.fail(format!("cannot switch to {key}: {e}")),
                 },
-                Op::Approval(a) => self.session.set_approval(a),
-                Op::Sandbox(m) => self.session.set_sandbox(m),
+                Op::Approval(a) => {
+                    self.factory.approval = Some(a);
+                    self.session.set_approval(a);
+                }
+                Op::Sandbox(m) => {
+                    // Later sessions (/clear, /resume) and their hooks and checks use it too.
+                    self.factory.sandbox.mode = Some(m);
+                    self.session.set_sandbox(m);
+                }
                 Op::New => self.reopen(Resume::New),
                 Op::Resume(id) => self.reopen(Resume::Id(id)),
             }

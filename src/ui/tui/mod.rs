@@ -74,6 +74,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
         cancel,
         mcp,
+        approval: None,
     };
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
