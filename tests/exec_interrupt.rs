@@ -5,24 +5,9 @@ mod support;
 
 use serde_json::json;
 use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::reins::{calc_workspace, events, home_for, Wire};
+use support::reins::{calc_workspace, events, home_for, spawn_exec, Wire};
 use support::{MockServer, Reply};
-
-fn spawn_exec(home: &std::path::Path, ws: &std::path::Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_reins"))
-        .env("REINS_HOME", home)
-        .env("MOCK_API_KEY", "k")
-        .env("NO_PROXY", "*")
-        .args(["exec", "--json", "-C"])
-        .arg(ws)
-        .arg("x")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn reins")
-}
 
 fn interrupt_and_collect(
     mut child: std::process::Child,
@@ -48,7 +33,7 @@ fn interrupt_during_a_model_request_exits_130() {
     let server = MockServer::start(vec![Reply::Hang]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let child = spawn_exec(home.path(), ws.path());
+    let child = spawn_exec(home.path(), ws.path(), "x");
     server.wait_for_requests(1, Duration::from_secs(10));
     let (code, evs, took) = interrupt_and_collect(child);
     assert_eq!(code, Some(130));
@@ -67,7 +52,7 @@ fn interrupt_kills_the_running_command() {
         json!({"command": format!("sleep 3 && touch {}", marker.display())}),
     )]);
     let home = home_for(&server, Wire::OpenAi);
-    let child = spawn_exec(home.path(), ws.path());
+    let child = spawn_exec(home.path(), ws.path(), "x");
     server.wait_for_requests(1, Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(700));
     let (code, evs, took) = interrupt_and_collect(child);

@@ -3,9 +3,11 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-use support::reins::{assert_success, calc_workspace, events, exec, home_for, reins, Wire};
+use support::reins::{
+    assert_success, calc_workspace, events, exec, home_for, reins, spawn_exec, Wire,
+};
 use support::{MockServer, Reply, Turn};
 
 fn system_text(body: &Value) -> String {
@@ -81,17 +83,7 @@ fn resume_after_kill_9_continues_with_history_intact() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reins"))
-        .env("REINS_HOME", home.path())
-        .env("MOCK_API_KEY", "k")
-        .env("NO_PROXY", "*")
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("first task")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_exec(home.path(), ws.path(), "first task");
     server.wait_for_requests(2, Duration::from_secs(10));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -403,17 +395,7 @@ fn resume_after_kill_9_during_a_tool_call_answers_the_call() {
     let server = MockServer::start(vec![Reply::tool("shell", json!({"command": "sleep 5"}))]);
     let home = home_for(&server, Wire::Anthropic);
     let ws = calc_workspace();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reins"))
-        .env("REINS_HOME", home.path())
-        .env("MOCK_API_KEY", "k")
-        .env("NO_PROXY", "*")
-        .args(["exec", "--json", "-C"])
-        .arg(ws.path())
-        .arg("first task")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_exec(home.path(), ws.path(), "first task");
     server.wait_for_requests(1, Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(700));
     child.kill().unwrap();

@@ -2,7 +2,7 @@
 //! carries `cache_control` so repeated steps read it from the prompt cache; so does the newest
 //! message, which makes each step's history a cache hit for the next.
 
-use super::sse::post_stream;
+use super::sse::{event_json, post_stream};
 use super::{BoxFuture, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{arguments_object, Completion, Item, ToolCall, Usage};
 use futures_util::StreamExt;
@@ -40,14 +40,7 @@ impl AnthropicClient {
         let mut acc = Accumulator::default();
         while let Some(event) = stream.next().await {
             let event = event?;
-            let data: Value =
-                serde_json::from_str(&event.data).map_err(|e| ProviderError::Protocol {
-                    provider: self.ep.provider.clone(),
-                    message: format!(
-                        "bad event ({e}): {}",
-                        event.data.chars().take(200).collect::<String>()
-                    ),
-                })?;
+            let data = event_json(&self.ep.provider, &event.data)?;
             if acc.absorb(&event.event, &data, &self.ep.provider, sink)? {
                 break;
             }

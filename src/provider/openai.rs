@@ -2,7 +2,7 @@
 //! rather than strict types: compatible servers omit `created`/`object`, send `finish_reason: ""`,
 //! or put usage in a chunk with no choices, and none of that should fail a session.
 
-use super::sse::post_stream;
+use super::sse::{event_json, post_stream};
 use super::{BoxFuture, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, Item, ToolCall, Usage};
 use futures_util::StreamExt;
@@ -38,14 +38,7 @@ impl OpenAiClient {
                 acc.done = true;
                 break;
             }
-            let chunk: Value =
-                serde_json::from_str(&event.data).map_err(|e| ProviderError::Protocol {
-                    provider: self.ep.provider.clone(),
-                    message: format!(
-                        "bad chunk ({e}): {}",
-                        event.data.chars().take(200).collect::<String>()
-                    ),
-                })?;
+            let chunk = event_json(&self.ep.provider, &event.data)?;
             acc.absorb(&chunk, &self.ep.provider, sink)?;
         }
         acc.finish(&self.ep.provider)

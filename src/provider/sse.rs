@@ -46,6 +46,17 @@ pub(super) async fn post_stream(
     }))
 }
 
+/// An event's data as JSON; a server sending something else gets a protocol error quoting it.
+pub(super) fn event_json(provider: &str, data: &str) -> Result<serde_json::Value, ProviderError> {
+    serde_json::from_str(data).map_err(|e| ProviderError::Protocol {
+        provider: provider.to_string(),
+        message: format!(
+            "bad event ({e}): {}",
+            data.chars().take(200).collect::<String>()
+        ),
+    })
+}
+
 /// `retry-after` in seconds (possibly fractional); HTTP dates are rare from model APIs and ignored.
 fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim()

@@ -146,3 +146,19 @@ pub fn assert_success(out: &std::process::Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Starts `reins exec --json -C WS PROMPT` in the background (stdout piped), for tests that
+/// interrupt or kill it mid-session.
+pub fn spawn_exec(home: &Path, ws: &Path, prompt: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home)
+        .env("MOCK_API_KEY", "k")
+        .env("NO_PROXY", "*")
+        .args(["exec", "--json", "-C"])
+        .arg(ws)
+        .arg(prompt)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn reins")
+}
