@@ -65,6 +65,7 @@
 //!   kernel confinement of children does not.
 
 pub mod approval;
+pub mod beneath;
 pub mod env;
 mod error;
 mod layout;
