@@ -346,10 +346,14 @@ async fn a_changed_tool_list_is_picked_up_at_the_next_refresh() {
     let ws = tempfile::tempdir().expect("workspace");
     let config: reins::mcp::McpServerConfig =
         toml::from_str(&format!("command = \"{}\"", test_server().display())).expect("config");
-    let launch = reins::mcp::Launch {
-        root: ws.path().to_path_buf(),
-        base_env: std::env::vars_os().collect(),
-    };
+    let policy = reins::sandbox::SandboxPolicy::new(
+        reins::sandbox::SandboxMode::WorkspaceWrite,
+        false,
+        ws.path(),
+        Vec::new(),
+    );
+    let launch = reins::mcp::Launch::new(policy, std::env::vars_os().collect(), false, None)
+        .expect("launch");
     let hub =
         reins::mcp::McpHub::start(&[("test".to_string(), config)].into(), launch).expect("start");
     hub.wait_started().await;

@@ -1,5 +1,8 @@
-//! `[mcp_servers.NAME]`: how to reach one MCP server, and the environment its process gets.
+//! `[mcp_servers.NAME]`: how to reach one MCP server, and the environment and sandbox its process
+//! gets. The whole table is security-sensitive: an untrusted project config cannot set it (see
+//! `config::trust`), so every entry here is the user's own choice.
 
+use crate::sandbox::SandboxMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,6 +30,18 @@ pub struct McpServerConfig {
     pub timeout_ms: Option<u64>,
     /// The limit of starting the server and listing its tools, in milliseconds.
     pub startup_timeout_ms: Option<u64>,
+    /// The sandbox of a stdio server; absent, the session's. `full` runs it unconfined, for a
+    /// server that needs more than a command gets (its own caches, the whole disk).
+    pub sandbox: Option<SandboxMode>,
+    /// Whether the server may use the network when the session's commands may not.
+    pub network: Option<bool>,
+    /// Directories the server may write besides the session's writable ones (absolute, or
+    /// `~/`-relative), e.g. its cache.
+    pub writable: Vec<String>,
+    /// Its working directory (absolute, or relative to the workspace root); absent, an empty
+    /// private directory outside the workspace, so that nothing the model writes in the
+    /// workspace is picked up from the working directory (`python -m`, `npx`).
+    pub cwd: Option<String>,
 }
 
 /// Where a server is.
@@ -51,15 +66,24 @@ impl McpServerConfig {
                 command,
                 args: &self.args,
             }),
-            (None, Some(_)) if !self.args.is_empty() || !self.env.is_empty() => {
-                Err("`args` and `env` apply to stdio servers (`command`), not to `url`".into())
-            }
+            (None, Some(_)) if self.has_stdio_settings() => Err(
+                "`args`, `env`, `cwd`, `sandbox`, `network` and `writable` apply to stdio servers (`command`), not to `url`".into(),
+            ),
             (None, Some(url)) => Ok(Endpoint::Http { url }),
             (Some(_), Some(_)) => Err(
                 "set either `command` (a stdio server) or `url` (streamable HTTP), not both".into(),
             ),
             (None, None) => Err("set `command` (a stdio server) or `url` (streamable HTTP)".into()),
         }
+    }
+
+    fn has_stdio_settings(&self) -> bool {
+        !self.args.is_empty()
+            || !self.env.is_empty()
+            || !self.writable.is_empty()
+            || self.cwd.is_some()
+            || self.sandbox.is_some()
+            || self.network.is_some()
     }
 
     pub fn call_timeout(&self) -> Duration {

@@ -1,13 +1,11 @@
 //! Opening a connection to one server: spawning a stdio server or reaching an HTTP one, the MCP
 //! handshake, and the first tool listing, all within the server's startup timeout.
 
-use super::config::{Endpoint, McpServerConfig};
+use super::launch::Prepared;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, Peer, RoleClient, ServiceExt};
-use std::ffi::OsString;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,15 +14,6 @@ use tokio::io::AsyncReadExt;
 
 /// How much of a server's stderr is kept to explain a failure.
 const STDERR_TAIL: usize = 2048;
-
-/// What every stdio server is started with.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    /// The working directory: the workspace root.
-    pub root: PathBuf,
-    /// The environment before a server's own `env`: reins' own minus credentials.
-    pub base_env: Vec<(OsString, OsString)>,
-}
 
 /// Our side of the protocol: it only notes that the server's tool list changed, so the list is
 /// fetched again at the next refresh rather than inside the notification.
@@ -75,21 +64,23 @@ impl Connection {
     }
 }
 
-/// Connects and lists the tools, or says why not.
+/// How to reach a server: a prepared stdio command or an HTTP endpoint.
+pub(super) enum Start {
+    Stdio(Prepared),
+    Http(String),
+}
+
+/// Connects and lists the tools within `limit` (the startup timeout), or says why not.
 pub(super) async fn open(
-    config: &McpServerConfig,
-    launch: &Launch,
+    start: Start,
+    limit: Duration,
     handler: Handler,
 ) -> Result<(Connection, Vec<rmcp::model::Tool>), String> {
     let stderr = StderrTail::default();
-    let limit = config.startup_timeout();
     let attempt = async {
-        let service = match config.endpoint()? {
-            Endpoint::Stdio { command, args } => {
-                let env = config.resolve_env(|v| std::env::var(v).ok())?;
-                stdio(command, args, env, launch, handler, &stderr).await?
-            }
-            Endpoint::Http { url } => http(url, handler).await?,
+        let service = match start {
+            Start::Stdio(prepared) => stdio(prepared, handler, &stderr).await?,
+            Start::Http(url) => http(&url, handler).await?,
         };
         let tools = service
             .peer()
@@ -115,25 +106,15 @@ pub(super) async fn open(
 }
 
 async fn stdio(
-    command: &str,
-    args: &[String],
-    env: Vec<(String, String)>,
-    launch: &Launch,
+    prepared: Prepared,
     handler: Handler,
     stderr: &StderrTail,
 ) -> Result<RunningService<RoleClient, Handler>, String> {
-    let mut cmd = tokio::process::Command::new(command);
-    cmd.args(args)
-        .current_dir(&launch.root)
-        .env_clear()
-        .envs(launch.base_env.iter().map(|(k, v)| (k, v)))
-        .envs(env)
-        // Its own process group: a Ctrl-C in the terminal interrupts the turn, not the server.
-        .process_group(0);
-    let (process, err) = TokioChildProcess::builder(cmd)
+    let program = prepared.program.display().to_string();
+    let (process, err) = TokioChildProcess::builder(prepared.cmd)
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start `{command}`: {e}"))?;
+        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
     if let Some(err) = err {
         stderr.drain(err);
     }

@@ -2,7 +2,7 @@
 //! the first request, and offered to the session as one source of tools.
 
 use super::config::McpServerConfig;
-use super::connect::Launch;
+use super::launch::Launch;
 use super::names;
 use super::server::{EventLog, McpServer, ServerView};
 use super::tool::McpTool;

@@ -3,10 +3,15 @@
 //!
 //! - Configuration: `[mcp_servers.NAME]` with `command`/`args`/`env` (stdio) or `url`
 //!   (streamable HTTP), `timeout_ms` per call and `startup_timeout_ms` ([`McpServerConfig`]).
-//! - Environment: a stdio server gets reins' environment minus credentials (as commands do) plus
-//!   its own `env`, where `$VAR` copies a variable of reins' by explicit choice. It runs in the
-//!   workspace, outside the sandbox: servers need the network and their own caches, and they are
-//!   the user's own configured programs, not something the model wrote.
+//! - Environment: a stdio server gets the shell's environment (credentials removed) plus
+//!   `PYTHONSAFEPATH=1` and its own `env`, where `$VAR` copies a variable of reins' by explicit
+//!   choice.
+//! - Confinement ([`launch`]): a stdio server runs in the session's sandbox like a command, with
+//!   an empty private working directory outside the workspace, started from an absolute program
+//!   path resolved on `PATH` that the sandbox cannot have written. The model can write files and
+//!   crash servers; without this, a restart would run what it wrote outside the sandbox. A server
+//!   that needs more gets it by name: `sandbox`, `network`, `writable`, `cwd` (only trusted
+//!   config can set `[mcp_servers]` at all).
 //! - Life: every server starts in the background at session start; the front end waits for them
 //!   just before the first request, since the tool list is part of the request prefix. A server
 //!   that fails to start or dies is reported (`mcp.status` events), its tools answer the model
@@ -22,13 +27,14 @@ mod config;
 mod connect;
 pub mod convert;
 mod hub;
+mod launch;
 mod names;
 mod report;
 mod server;
 mod tool;
 
 pub use config::{McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS};
-pub use connect::Launch;
+pub use launch::Launch;
 pub use hub::{McpConfigError, McpHub};
 pub use names::tool_name;
 pub use server::{McpServer, ServerView, State, ToolInfo};

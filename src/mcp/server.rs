@@ -1,8 +1,9 @@
 //! One configured server and its life: started with the session, reported when it fails,
 //! restarted by the next call after a crash, its tool list re-read when it announces a change.
 
-use super::config::McpServerConfig;
-use super::connect::{self, Connection, Handler, Launch};
+use super::config::{Endpoint, McpServerConfig};
+use super::connect::{self, Connection, Handler, Start};
+use super::launch::{self, Launch, Pin};
 use crate::agent::Event;
 use crate::cancel::Cancel;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
@@ -87,6 +88,8 @@ pub struct McpServer {
     generation: AtomicU64,
     /// Set by the connection when the server announces a new tool list.
     changed: Arc<AtomicBool>,
+    /// The files of the first start the sandbox could change; every restart re-checks them.
+    pins: Mutex<Option<Vec<Pin>>>,
     view: Mutex<ServerView>,
     events: EventLog,
 }
@@ -112,6 +115,7 @@ impl McpServer {
             conn: tokio::sync::Mutex::new(None),
             generation: AtomicU64::new(0),
             changed: Arc::new(AtomicBool::new(false)),
+            pins: Mutex::new(None),
             view: Mutex::new(view),
             events,
         }
@@ -206,7 +210,11 @@ impl McpServer {
         let handler = Handler {
             changed: self.changed.clone(),
         };
-        match connect::open(&self.config, &self.launch, handler).await {
+        let opened = match self.prepare() {
+            Ok(start) => connect::open(start, self.config.startup_timeout(), handler).await,
+            Err(e) => Err(e),
+        };
+        match opened {
             Ok((conn, tools)) => {
                 let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
                 let peer = conn.peer();
@@ -220,6 +228,30 @@ impl McpServer {
                 Err(e)
             }
         }
+    }
+
+    /// How to start the server now. A stdio server's program is resolved and checked anew, and
+    /// the files of its first start that the sandbox could change must be as they were.
+    fn prepare(&self) -> Result<Start, String> {
+        let (command, args) = match self.config.endpoint()? {
+            Endpoint::Http { url } => return Ok(Start::Http(url.to_string())),
+            Endpoint::Stdio { command, args } => (command, args),
+        };
+        let first = self.pins.lock().map(|p| p.clone()).unwrap_or_default();
+        for pin in first.iter().flatten() {
+            pin.recheck()?;
+        }
+        let env = self.config.resolve_env(|v| std::env::var(v).ok())?;
+        let prepared = launch::prepare(&self.config, command, args, env, &self.launch)?;
+        if first.is_none() {
+            if let Ok(mut pins) = self.pins.lock() {
+                *pins = Some(prepared.pins.clone());
+            }
+        }
+        if let Some(why) = &prepared.unsandboxed {
+            self.warn(format!("runs without the sandbox: {why}"));
+        }
+        Ok(Start::Stdio(prepared))
     }
 
     /// Turns a failed call into a message; a closed transport means the server died, which is

@@ -75,6 +75,7 @@ mod mode;
 pub mod paths;
 mod pattern;
 mod policy;
+pub mod program;
 pub mod rules;
 mod run;
 pub mod secrets;

@@ -29,7 +29,7 @@ pub async fn run_task(
         network: args.network,
     };
     ws.loaded.config.checks.add(&args.check);
-    let mcp = super::mcp_cmd::start(&ws)?;
+    let mcp = super::mcp_cmd::start(&ws, flags)?;
     let (standard, hook_session) = session_builder::extensions(&ws, &cancel, flags, &mcp)?;
     extensions.extend(standard);
     let resume = match (&args.resume, args.continue_last) {

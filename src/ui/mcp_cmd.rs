@@ -15,22 +15,29 @@ pub async fn run(cmd: McpCommand, global: GlobalArgs) -> Result<i32, ExitError> 
     }
 }
 
-/// What stdio servers start with: the workspace, and reins' environment minus credentials.
-pub fn launch(ws: &setup::Workspace) -> Launch {
-    Launch {
-        root: ws.root.clone(),
-        base_env: crate::sandbox::scrubbed_env(&ws.key_vars(), &[]),
-    }
+/// What stdio servers start with: the session's sandbox and the shell's environment.
+pub fn launch(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Launch, ExitError> {
+    let ctx = setup::tool_context(ws, crate::cancel::Cancel::never(), flags)?;
+    Launch::new(
+        ctx.policy,
+        ctx.child_env,
+        ctx.allow_unsandboxed,
+        ws.home.as_deref(),
+    )
+    .map_err(|e| ExitError::failure(format!("cannot prepare the MCP servers' directory: {e}")))
 }
 
 /// Starts every configured server in the background, for a session (exec, the TUI).
-pub fn start(ws: &setup::Workspace) -> Result<Arc<McpHub>, ExitError> {
-    McpHub::start(&ws.loaded.config.mcp_servers, launch(ws))
+pub fn start(
+    ws: &setup::Workspace,
+    flags: setup::SandboxFlags,
+) -> Result<Arc<McpHub>, ExitError> {
+    McpHub::start(&ws.loaded.config.mcp_servers, launch(ws, flags)?)
         .map_err(|e| ExitError::usage(e.to_string()))
 }
 
 async fn list(ws: &setup::Workspace, json: bool) -> Result<i32, ExitError> {
-    let hub = start(ws)?;
+    let hub = start(ws, setup::SandboxFlags::default())?;
     hub.wait_started().await;
     let views = hub.views();
     if json {
@@ -89,7 +96,8 @@ async fn call(
     })?;
     let arguments = mcp::parse_object(tool, args).map_err(|e| ExitError::usage(e.0))?;
     let one = BTreeMap::from([(server.to_string(), config.clone())]);
-    let hub = McpHub::start(&one, launch(ws)).map_err(|e| ExitError::usage(e.to_string()))?;
+    let launch = launch(ws, setup::SandboxFlags::default())?;
+    let hub = McpHub::start(&one, launch).map_err(|e| ExitError::usage(e.to_string()))?;
     hub.wait_started().await;
     let Some(srv) = hub.server(server) else {
         return Err(ExitError::failure(format!(

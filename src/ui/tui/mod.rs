@@ -62,15 +62,16 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             .memory_cap_bytes
             .unwrap_or(crate::store::memory::DEFAULT_CAP_BYTES),
     };
-    let mcp = super::mcp_cmd::start(&ws)?;
+    let sandbox = SandboxFlags {
+        mode: args.sandbox,
+        network: args.network,
+    };
+    let mcp = super::mcp_cmd::start(&ws, sandbox)?;
     let factory = Factory {
         ws,
         model: args.model.clone(),
         route: args.route.clone(),
-        sandbox: SandboxFlags {
-            mode: args.sandbox,
-            network: args.network,
-        },
+        sandbox,
         approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
         cancel,
         mcp,
