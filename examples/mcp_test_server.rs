@@ -3,8 +3,8 @@
 //! Tools: `echo {text}`, `add {a, b}` (text and structured content), `slow {ms}`, `crash`
 //! (exits mid-call), `change_tools` (adds `late` and announces the new list), `rich` (an image,
 //! a resource link and an embedded resource), `fail` (a tool-level error), `env {name}` (a
-//! variable of its environment) and `pid`. With `--fail-start` it exits before the handshake,
-//! saying why on stderr.
+//! variable of its environment), `pid`, `cwd` and `write {path, text}` (to see what its sandbox
+//! lets it do). With `--fail-start` it exits before the handshake, saying why on stderr.
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -78,6 +78,12 @@ impl TestServer {
                 json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
             ),
             tool("pid", "Returns the server's process id.", no_args()),
+            tool("cwd", "Returns the server's working directory.", no_args()),
+            tool(
+                "write",
+                "Writes text to a file; says whether it could.",
+                json!({"type": "object", "properties": {"path": {"type": "string"}, "text": {"type": "string"}}, "required": ["path", "text"]}),
+            ),
         ];
         if self.late.load(Ordering::SeqCst) {
             tools.push(tool("late", "Exists after change_tools.", no_args()));
@@ -128,6 +134,16 @@ impl TestServer {
                 text(std::env::var(str_arg(args, "name")).unwrap_or_else(|_| "(unset)".into()))
             }
             "pid" => text(std::process::id().to_string()),
+            "cwd" => text(std::env::current_dir().map_or_else(
+                |e| format!("(no cwd: {e})"),
+                |d| d.display().to_string(),
+            )),
+            "write" => text(
+                match std::fs::write(str_arg(args, "path"), str_arg(args, "text")) {
+                    Ok(()) => "written".into(),
+                    Err(e) => format!("not written: {e}"),
+                },
+            ),
             other => Err(ErrorData::invalid_params(
                 format!("no tool named {other}"),
                 None,

@@ -253,3 +253,44 @@ fn a_hook_with_a_bad_match_regex_is_a_config_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[[hooks]] entry 1 (`true`)"), "{err}");
 }
+
+#[test]
+fn a_hook_does_not_run_a_bash_the_sandbox_could_have_planted_on_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let model = MockServer::start(vec![Reply::text("nothing to do")]);
+    let home = home_with_hooks(
+        &model,
+        "[[hooks]]\nevent = \"session_start\"\ncommand = \"echo hook context\"\n",
+    );
+    let planted = tempfile::Builder::new()
+        .prefix("hook-bin")
+        .tempdir_in("/tmp")
+        .expect("a dir under /tmp");
+    let marker = planted.path().join("ran");
+    let fake = planted.path().join("bash");
+    std::fs::write(&fake, format!("#!/bin/sh\necho ran > {}\n", marker.display()))
+        .expect("fake bash");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        planted.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ws = tempfile::tempdir().expect("workspace");
+    let out = reins(home.path())
+        .env("PATH", path)
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("do the task")
+        .output()
+        .expect("run reins");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!marker.exists(), "the planted bash ran");
+    let warned = warnings(&events(&out.stdout));
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("could not run") && w.contains("which the sandbox can write")),
+        "{warned:?}"
+    );
+}

@@ -1,6 +1,12 @@
 //! Running one hook command: `bash -c` in the workspace, confined like the shell tool's commands
 //! (same sandbox policy, same scrubbed environment, own process group), with the event as JSON
 //! on stdin and stdout and stderr kept apart, since they mean different things to the caller.
+//!
+//! `bash` is resolved on `PATH` at every run and refused where the sandbox could have written
+//! it; `PYTHONSAFEPATH=1` keeps a Python hook from importing what the model wrote beside it.
+//! The working directory stays the workspace, unlike an MCP server's: hooks exist to act on the
+//! workspace (formatters, checks), and they run confined, so it gives them nothing a command of
+//! the model does not have.
 
 use crate::tools::output_cap::HeadTail;
 use crate::tools::shell::{confine, kill_group};
@@ -34,12 +40,14 @@ pub async fn run(
     ctx: &ToolContext,
     timeout: Duration,
 ) -> Result<HookRun, String> {
-    let mut cmd = tokio::process::Command::new("bash");
+    let bash = shell_program(ctx)?;
+    let mut cmd = tokio::process::Command::new(&bash);
     cmd.arg("-c")
         .arg(command)
         .current_dir(&ctx.root)
         .env_clear()
         .envs(ctx.child_env.iter().map(|(k, v)| (k, v)))
+        .env("PYTHONSAFEPATH", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -81,6 +89,17 @@ pub async fn run(
             unsandboxed,
         }),
     }
+}
+
+/// `bash` as found on the hooks' `PATH` now, refused where a sandboxed command could have put
+/// or replaced it.
+fn shell_program(ctx: &ToolContext) -> Result<std::path::PathBuf, String> {
+    let path = ctx
+        .child_env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_os_str());
+    crate::sandbox::program::resolve("bash", path, &ctx.policy).map_err(|e| e.to_string())
 }
 
 /// One output stream read in the background into a bounded buffer.

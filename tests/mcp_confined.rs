@@ -1,0 +1,291 @@
+//! MCP servers as an attacker meets them: a scripted model in `workspace-write` (approval
+//! `never`) writes what a server's restart would pick up (a Python module in the working
+//! directory, a replaced binary under /tmp, a program on a writable `PATH` entry), crashes the
+//! server, and calls it again. Nothing it wrote may run outside the sandbox; the markers the
+//! payloads would write lie outside every writable root. Servers run confined: they cannot write
+//! outside the workspace unless their own config says `sandbox = "full"`.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use support::reins::{events, home_for, reins, Wire};
+use support::{MockServer, Reply};
+
+/// The test server binary; `cargo test` builds the examples before running the tests.
+fn test_server() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
+    let bin = debug.join("examples").join("mcp_test_server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run plain `cargo test` (or `cargo build --examples`) first",
+        bin.display()
+    );
+    bin
+}
+
+/// A directory no sandbox policy makes writable, for the payloads' markers.
+fn outside() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("mcp-outside")
+        .tempdir_in(support::outside_temp_dirs())
+        .expect("outside dir")
+}
+
+/// A `$REINS_HOME` whose model is `model` and whose config also has `extra`.
+fn home_with(model: &MockServer, extra: &str) -> tempfile::TempDir {
+    let home = home_for(model, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let mut config = std::fs::read_to_string(&path).expect("read config");
+    config.push('\n');
+    config.push_str(extra);
+    std::fs::write(&path, config).expect("write config");
+    home
+}
+
+/// Runs `reins exec --json` in `ws` (workspace-write, approval never) and returns the events.
+fn exec(home: &Path, ws: &Path, path_var: Option<&str>) -> Vec<Value> {
+    let mut cmd = reins(home);
+    if let Some(p) = path_var {
+        cmd.env("PATH", p);
+    }
+    let out = cmd
+        .args(["exec", "--json", "--sandbox", "workspace-write", "-C"])
+        .arg(ws)
+        .arg("use the tools")
+        .output()
+        .expect("run reins");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    events(&out.stdout)
+}
+
+/// The tool results of the last request, in order.
+fn tool_results(model: &MockServer) -> Vec<String> {
+    let requests = model.requests();
+    let last = requests.last().expect("a request");
+    last.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn shell(command: String) -> Reply {
+    Reply::tool("shell", json!({ "command": command }))
+}
+
+/// The script the model runs to crash the server and have the next call restart it.
+fn crash_then_call() -> Vec<Reply> {
+    vec![
+        Reply::tool("test__crash", json!({})),
+        Reply::tool("test__pid", json!({})),
+        Reply::text("done"),
+    ]
+}
+
+fn python3() -> Option<PathBuf> {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if found.is_none() {
+        eprintln!("skipped: python3 is not installed, so the `python3 -m` attack cannot be tried");
+    }
+    found.map(|_| PathBuf::from("python3"))
+}
+
+#[test]
+fn a_module_the_model_writes_is_not_imported_by_a_restarted_python_server() {
+    if python3().is_none() {
+        return;
+    }
+    let out = outside();
+    let marker = out.path().join("pwned");
+    // The legitimate server: a module on PYTHONPATH that becomes the test server.
+    let lib = out.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib");
+    let exec_server = format!(
+        "import os\nos.execv({0:?}, [{0:?}])\n",
+        test_server().display().to_string()
+    );
+    std::fs::write(lib.join("srvwrap.py"), &exec_server).expect("module");
+    // What the model plants in the workspace (the old working directory): the same module name,
+    // writing the marker first.
+    let payload = format!(
+        "open({:?}, 'w').write('ran')\n{exec_server}",
+        marker.display().to_string()
+    );
+    let mut script = vec![
+        Reply::tool("test__pid", json!({})),
+        shell(format!(
+            "cat > srvwrap.py <<'EOF'\n{payload}EOF\necho planted"
+        )),
+    ];
+    script.extend(crash_then_call());
+    let model = MockServer::start(script);
+    let config = format!(
+        "[mcp_servers.test]\ncommand = \"python3\"\nargs = [\"-m\", \"srvwrap\"]\nenv = {{ PYTHONPATH = \"{}\" }}\n",
+        lib.display()
+    );
+    let home = home_with(&model, &config);
+    let ws = tempfile::tempdir().expect("workspace");
+    exec(home.path(), ws.path(), None);
+
+    let results = tool_results(&model);
+    assert!(results[1].contains("planted"), "{results:?}");
+    assert!(
+        !marker.exists(),
+        "the module the model wrote ran outside the sandbox: {results:?}"
+    );
+    assert!(
+        results[3].trim().parse::<u32>().is_ok(),
+        "the restart itself must still work: {results:?}"
+    );
+}
+
+#[test]
+fn a_server_binary_under_tmp_replaced_by_the_model_is_not_restarted() {
+    let out = outside();
+    let marker = out.path().join("pwned");
+    let installed = tempfile::Builder::new()
+        .prefix("mcp-install")
+        .tempdir_in("/tmp")
+        .expect("dir under /tmp");
+    let binary = installed.path().join("server");
+    std::fs::copy(test_server(), &binary).expect("install the server under /tmp");
+    let replacement = format!(
+        "#!/bin/sh\necho ran > {}\nexec {} \"$@\"\n",
+        marker.display(),
+        test_server().display()
+    );
+    let mut script = vec![
+        Reply::tool("test__pid", json!({})),
+        shell(format!(
+            "cat > {dir}/new <<'EOF'\n{replacement}EOF\nchmod +x {dir}/new && mv {dir}/new {bin} && echo replaced",
+            dir = installed.path().display(),
+            bin = binary.display()
+        )),
+    ];
+    script.extend(crash_then_call());
+    let model = MockServer::start(script);
+    let config = format!("[mcp_servers.test]\ncommand = \"{}\"\n", binary.display());
+    let home = home_with(&model, &config);
+    let ws = tempfile::tempdir().expect("workspace");
+    exec(home.path(), ws.path(), None);
+
+    let results = tool_results(&model);
+    assert!(results[1].contains("replaced"), "{results:?}");
+    assert!(
+        !marker.exists(),
+        "the replaced binary ran outside the sandbox: {results:?}"
+    );
+    assert!(
+        results[3].contains("changed since the server first started"),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn a_command_found_in_a_writable_path_entry_is_refused() {
+    let out = outside();
+    let marker = out.path().join("pwned");
+    let bin = tempfile::Builder::new()
+        .prefix("mcp-bin")
+        .tempdir_in("/tmp")
+        .expect("dir under /tmp");
+    let fake = bin.path().join("fake-mcp-server");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho ran > {}\nexec {} \"$@\"\n",
+            marker.display(),
+            test_server().display()
+        ),
+    )
+    .expect("fake server");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let model = MockServer::start(vec![]);
+    let relative = "[mcp_servers.rel]\ncommand = \"./fake-mcp-server\"\n";
+    let home = home_with(
+        &model,
+        &format!("[mcp_servers.test]\ncommand = \"fake-mcp-server\"\n{relative}"),
+    );
+    let ws = tempfile::tempdir().expect("workspace");
+    let listing = reins(home.path())
+        .env("PATH", &path)
+        .args(["mcp", "list", "--json", "-C"])
+        .arg(ws.path())
+        .output()
+        .expect("reins mcp list");
+    let servers: Value = serde_json::from_slice(&listing.stdout).expect("JSON");
+    let error = |name: &str| {
+        servers
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name))
+            .map(|s| (s["state"].clone(), s["error"].to_string()))
+            .expect("server listed")
+    };
+    let (state, why) = error("test");
+    assert_eq!(state, "failed", "{servers}");
+    assert!(why.contains("which the sandbox can write"), "{why}");
+    let (state, why) = error("rel");
+    assert_eq!(state, "failed", "{servers}");
+    assert!(why.contains("relative path"), "{why}");
+    assert!(!marker.exists(), "the program on the writable PATH ran");
+}
+
+#[test]
+fn servers_run_confined_outside_the_workspace_unless_their_config_says_full() {
+    let out = outside();
+    let confined_target = out.path().join("confined");
+    let full_target = out.path().join("full");
+    let ws = tempfile::tempdir().expect("workspace");
+    let ws_file = ws.path().canonicalize().expect("ws").join("from-server");
+    let model = MockServer::start(vec![
+        Reply::tool("test__cwd", json!({})),
+        Reply::tool("test__env", json!({"name": "PYTHONSAFEPATH"})),
+        Reply::tool(
+            "test__write",
+            json!({"path": confined_target, "text": "x"}),
+        ),
+        Reply::tool("test__write", json!({"path": ws_file, "text": "x"})),
+        Reply::tool("free__write", json!({"path": full_target, "text": "x"})),
+        Reply::text("done"),
+    ]);
+    let server = test_server();
+    let config = format!(
+        "[mcp_servers.test]\ncommand = \"{0}\"\n[mcp_servers.free]\ncommand = \"{0}\"\nsandbox = \"full\"\n",
+        server.display()
+    );
+    let home = home_with(&model, &config);
+    exec(home.path(), ws.path(), None);
+
+    let results = tool_results(&model);
+    let cwd = PathBuf::from(results[0].trim());
+    assert!(
+        !cwd.starts_with(ws.path().canonicalize().expect("ws")) && cwd.is_absolute(),
+        "the server's cwd must be outside the workspace: {results:?}"
+    );
+    assert_eq!(results[1], "1", "PYTHONSAFEPATH: {results:?}");
+    assert!(results[2].starts_with("not written"), "{results:?}");
+    assert!(!confined_target.exists());
+    assert_eq!(results[3], "written", "the workspace stays writable: {results:?}");
+    assert_eq!(results[4], "written", "`sandbox = \"full\"`: {results:?}");
+    assert!(full_target.exists());
+}
