@@ -134,10 +134,10 @@ impl TestServer {
                 text(std::env::var(str_arg(args, "name")).unwrap_or_else(|_| "(unset)".into()))
             }
             "pid" => text(std::process::id().to_string()),
-            "cwd" => text(std::env::current_dir().map_or_else(
-                |e| format!("(no cwd: {e})"),
-                |d| d.display().to_string(),
-            )),
+            "cwd" => text(
+                std::env::current_dir()
+                    .map_or_else(|e| format!("(no cwd: {e})"), |d| d.display().to_string()),
+            ),
             "write" => text(
                 match std::fs::write(str_arg(args, "path"), str_arg(args, "text")) {
                     Ok(()) => "written".into(),

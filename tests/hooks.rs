@@ -268,8 +268,11 @@ fn a_hook_does_not_run_a_bash_the_sandbox_could_have_planted_on_path() {
         .expect("a dir under /tmp");
     let marker = planted.path().join("ran");
     let fake = planted.path().join("bash");
-    std::fs::write(&fake, format!("#!/bin/sh\necho ran > {}\n", marker.display()))
-        .expect("fake bash");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho ran > {}\n", marker.display()),
+    )
+    .expect("fake bash");
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let path = format!(
         "{}:{}",

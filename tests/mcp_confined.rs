@@ -260,10 +260,7 @@ fn servers_run_confined_outside_the_workspace_unless_their_config_says_full() {
     let model = MockServer::start(vec![
         Reply::tool("test__cwd", json!({})),
         Reply::tool("test__env", json!({"name": "PYTHONSAFEPATH"})),
-        Reply::tool(
-            "test__write",
-            json!({"path": confined_target, "text": "x"}),
-        ),
+        Reply::tool("test__write", json!({"path": confined_target, "text": "x"})),
         Reply::tool("test__write", json!({"path": ws_file, "text": "x"})),
         Reply::tool("free__write", json!({"path": full_target, "text": "x"})),
         Reply::text("done"),
@@ -285,7 +282,10 @@ fn servers_run_confined_outside_the_workspace_unless_their_config_says_full() {
     assert_eq!(results[1], "1", "PYTHONSAFEPATH: {results:?}");
     assert!(results[2].starts_with("not written"), "{results:?}");
     assert!(!confined_target.exists());
-    assert_eq!(results[3], "written", "the workspace stays writable: {results:?}");
+    assert_eq!(
+        results[3], "written",
+        "the workspace stays writable: {results:?}"
+    );
     assert_eq!(results[4], "written", "`sandbox = \"full\"`: {results:?}");
     assert!(full_target.exists());
 }

@@ -66,7 +66,7 @@ impl Connection {
 
 /// How to reach a server: a prepared stdio command or an HTTP endpoint.
 pub(super) enum Start {
-    Stdio(Prepared),
+    Stdio(Box<Prepared>),
     Http(String),
 }
 
@@ -79,7 +79,7 @@ pub(super) async fn open(
     let stderr = StderrTail::default();
     let attempt = async {
         let service = match start {
-            Start::Stdio(prepared) => stdio(prepared, handler, &stderr).await?,
+            Start::Stdio(prepared) => stdio(*prepared, handler, &stderr).await?,
             Start::Http(url) => http(&url, handler).await?,
         };
         let tools = service

@@ -71,9 +71,9 @@ impl Pin {
     fn of(path: &Path) -> Pin {
         let stamp = std::fs::symlink_metadata(path).ok().map(|link| Stamp {
             link: (link.dev(), link.ino(), link.ctime(), link.ctime_nsec()),
-            target: std::fs::metadata(path).ok().map(|m| {
-                (m.dev(), m.ino(), m.size(), m.ctime(), m.ctime_nsec())
-            }),
+            target: std::fs::metadata(path)
+                .ok()
+                .map(|m| (m.dev(), m.ino(), m.size(), m.ctime(), m.ctime_nsec())),
         });
         Pin {
             path: path.to_path_buf(),
@@ -230,7 +230,10 @@ mod tests {
         std::fs::write(dir.path().join("new"), "two").unwrap();
         std::fs::rename(dir.path().join("new"), &file).unwrap();
         let err = pin.recheck().unwrap_err();
-        assert!(err.contains("changed since the server first started"), "{err}");
+        assert!(
+            err.contains("changed since the server first started"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -251,6 +254,8 @@ mod tests {
             writable: vec!["cache".into()],
             ..Default::default()
         };
-        assert!(server_policy(&bad, &session).unwrap_err().contains("absolute"));
+        assert!(server_policy(&bad, &session)
+            .unwrap_err()
+            .contains("absolute"));
     }
 }

@@ -34,8 +34,8 @@ mod server;
 mod tool;
 
 pub use config::{McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS};
-pub use launch::Launch;
 pub use hub::{McpConfigError, McpHub};
+pub use launch::Launch;
 pub use names::tool_name;
 pub use server::{McpServer, ServerView, State, ToolInfo};
 pub use tool::{parse_object, McpTool};

@@ -251,7 +251,7 @@ impl McpServer {
         if let Some(why) = &prepared.unsandboxed {
             self.warn(format!("runs without the sandbox: {why}"));
         }
-        Ok(Start::Stdio(prepared))
+        Ok(Start::Stdio(Box::new(prepared)))
     }
 
     /// Turns a failed call into a message; a closed transport means the server died, which is

@@ -152,7 +152,10 @@ mod tests {
 
         let other_ws = tempfile::tempdir().unwrap();
         let err = resolve("srv", Some(bin.as_os_str()), &policy(other_ws.path())).unwrap_err();
-        assert!(err.to_string().contains("which the sandbox can write"), "{err}");
+        assert!(
+            err.to_string().contains("which the sandbox can write"),
+            "{err}"
+        );
     }
 
     #[test]

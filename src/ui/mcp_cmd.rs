@@ -28,10 +28,7 @@ pub fn launch(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Launc
 }
 
 /// Starts every configured server in the background, for a session (exec, the TUI).
-pub fn start(
-    ws: &setup::Workspace,
-    flags: setup::SandboxFlags,
-) -> Result<Arc<McpHub>, ExitError> {
+pub fn start(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Arc<McpHub>, ExitError> {
     McpHub::start(&ws.loaded.config.mcp_servers, launch(ws, flags)?)
         .map_err(|e| ExitError::usage(e.to_string()))
 }
