@@ -98,12 +98,15 @@ pub enum Command {
     /// Run an eval suite over models and routes (`reins eval SUITE.toml`), or compare and merge
     /// eval reports.
     Eval(EvalArgs),
-    /// Trust this workspace: let its .reins/config.toml set providers, the sandbox, approvals,
-    /// allow rules, MCP servers and hooks (ignored until then).
+    /// Trust this workspace: show what its .reins/config.toml, workflows and commands would
+    /// enable, ask, and let them apply in full (until then the config may only add restrictions).
     Trust {
         /// Take the trust back.
         #[arg(long)]
         revoke: bool,
+        /// Trust without asking (for scripts); without a terminal this is required.
+        #[arg(long)]
+        yes: bool,
     },
     /// Print the unified diff of everything a session changed (default: the latest session).
     Diff {

@@ -22,3 +22,4 @@ pub mod tools;
 pub mod ui;
 pub mod workflow;
 pub mod workspace;
+pub mod workspace_file;

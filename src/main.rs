@@ -34,7 +34,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             network,
             command,
         }) => ui::tool_cmd::sandbox(mode, network, &command, cli.global),
-        Some(Command::Trust { revoke }) => ui::config_cmd::trust(revoke, cli.global),
+        Some(Command::Trust { revoke, yes }) => ui::trust_cmd::run(revoke, yes, cli.global),
         Some(Command::Diff { session }) => ui::checkpoint_cmd::diff(session.as_deref(), cli.global),
         Some(Command::Undo { session, to }) => {
             ui::checkpoint_cmd::undo(session.as_deref(), to, cli.global)

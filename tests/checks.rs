@@ -114,7 +114,7 @@ fn configured_checks_give_the_model_a_run_checks_tool() {
     .unwrap();
     // Project checks run commands without asking: they apply once the workspace is trusted.
     let trust = reins(home.path())
-        .args(["trust", "-C"])
+        .args(["trust", "--yes", "-C"])
         .arg(ws.path())
         .output()
         .unwrap();

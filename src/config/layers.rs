@@ -24,6 +24,8 @@ pub enum ConfigError {
     Override(String),
     #[error("{0}")]
     Incomplete(String),
+    #[error("project config: {0}")]
+    Unsafe(#[from] crate::workspace_file::WorkspaceFileError),
 }
 
 /// Where the layers live.
@@ -50,15 +52,26 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
         layers.extend(read_file_layer(&home.join("config.toml"))?);
     }
     let mut warnings = Vec::new();
+    let mut untrusted = None;
     if let Some(ws) = &opts.workspace {
-        if let Some(mut layer) = read_file_layer(&ws.join(".reins").join("config.toml"))? {
-            if !opts.workspace_trusted {
-                warnings.extend(untrusted_warning(
-                    &layer.name,
-                    super::trust::strip_sensitive(&mut layer.table),
-                ));
+        let project = project_layer(ws);
+        match project {
+            Ok(Some(layer)) if opts.workspace_trusted => layers.push(layer),
+            Ok(Some(layer)) => {
+                let (table, report) =
+                    super::untrusted::restrict(&layer.name, &layer.table, &merged_table(&layers));
+                warnings.extend(report.warning());
+                untrusted = Some(report);
+                layers.push(Layer {
+                    name: layer.name,
+                    table,
+                });
             }
-            layers.push(layer);
+            Ok(None) => {}
+            Err(e) if opts.workspace_trusted => return Err(e),
+            Err(e) => warnings.push(format!(
+                "ignored {e}; this workspace is not trusted, so a broken project config is skipped rather than fatal: fix or delete the file"
+            )),
         }
     }
     if !opts.overrides.is_empty() {
@@ -66,16 +79,30 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     }
     let mut loaded = merge_layers(&layers)?;
     loaded.warnings = warnings;
+    loaded.untrusted = untrusted;
     Ok(loaded)
 }
 
-fn untrusted_warning(file: &str, removed: Vec<String>) -> Option<String> {
-    (!removed.is_empty()).then(|| {
-        format!(
-            "ignored {} from {file}: this workspace is not trusted, so its config cannot change providers, models, the sandbox, approvals, allow rules, checks, budgets, MCP servers or hooks; run `reins trust` in it to allow that",
-            removed.join(", ")
-        )
-    })
+/// `<workspace>/.reins/config.toml`, read like every workspace file reins reads for itself (see
+/// [`crate::workspace_file`]): a symlink out of the workspace, a hard link or a secret is refused.
+fn project_layer(ws: &Path) -> Result<Option<Layer>, ConfigError> {
+    let policy = crate::workspace_file::secrets_only(ws);
+    let name = ws.join(".reins").join("config.toml").display().to_string();
+    match crate::workspace_file::read(&policy, Path::new(".reins/config.toml")) {
+        Ok(text) => parse_layer(&name, &text).map(Some),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(ConfigError::Unsafe(e)),
+    }
+}
+
+/// The lower layers merged as plain tables (no validation, no sources).
+fn merged_table(layers: &[Layer]) -> toml::Table {
+    let mut merged = toml::Table::new();
+    let mut sources = BTreeMap::new();
+    for layer in layers {
+        merge_into(&mut merged, &layer.table, "", &layer.name, &mut sources);
+    }
+    merged
 }
 
 /// Merges validated layers, remembering the source of every leaf key.
@@ -91,6 +118,7 @@ pub fn merge_layers(layers: &[Layer]) -> Result<Loaded, ConfigError> {
         sources,
         merged,
         warnings: Vec::new(),
+        untrusted: None,
     })
 }
 
@@ -273,6 +301,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("f.toml") && err.contains("max_steps"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_project_config_is_fatal_only_when_trusted() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+        std::fs::write(ws.path().join(".reins/config.toml"), "max_steps = [\n").unwrap();
+        let opts = |trusted| LoadOptions {
+            workspace: Some(ws.path().to_path_buf()),
+            workspace_trusted: trusted,
+            ..LoadOptions::default()
+        };
+        let loaded = load(&opts(false)).unwrap();
+        assert!(
+            loaded.warnings[0].contains("config.toml"),
+            "{:?}",
+            loaded.warnings
+        );
+        let err = load(&opts(true)).unwrap_err().to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("invalid"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod layers;
 pub mod model;
 mod schema;
 pub mod trust;
+pub mod untrusted;
 
 pub use layers::{ConfigError, Layer, LoadOptions};
 pub use model::{resolve_model, ResolvedModel};
@@ -23,6 +24,9 @@ pub struct Loaded {
     pub merged: toml::Table,
     /// What the user should know about how the layers were read (ignored untrusted keys).
     pub warnings: Vec<String>,
+    /// What an untrusted project layer added and what it was refused (`None` when trusted or
+    /// absent).
+    pub untrusted: Option<untrusted::UntrustedReport>,
 }
 
 /// Loads every layer and merges them.

@@ -1,65 +1,113 @@
-//! Which settings a project may make for itself. A repository's `.reins/config.toml` arrives with
-//! the code, from whoever wrote it: left unchecked it could point the provider's `base_url` at its
-//! own server (and receive the user's API key), turn the sandbox off, allow every command, or start
-//! unconfined MCP servers. Until the user trusts the workspace (`reins trust`), those keys are
-//! ignored from the project layer with a warning; settings that only tighten or describe the
-//! project (deny and ask rules, protected paths, step limits, compaction) still apply.
+//! Which workspaces the user trusts to configure reins for themselves. A repository's
+//! `.reins/config.toml`, workflows and slash commands arrive with the code, from whoever wrote it:
+//! left unchecked they could point the provider's `base_url` at their own server (and receive the
+//! user's API key), turn the sandbox off, run their own checks, or lift the user's budget. Until
+//! the user trusts the workspace (`reins trust`), the project config may only tighten (see
+//! [`super::untrusted`]) and the workflows' sensitive parts are ignored.
+//!
+//! Trust is tied to the content the user reviewed: a digest of the config, the workflows and the
+//! commands. A change afterwards (the agent's own commands included, when `.reins/` did not exist
+//! to be protected) is not something the user reviewed, so the trust does not carry over.
 
+use crate::workspace_file;
 use std::path::{Path, PathBuf};
 
-/// Dotted key prefixes a project layer may set only in a trusted workspace.
-const SENSITIVE: &[&str] = &[
-    "providers",
-    "sandbox",
-    "network",
-    "allow_unsandboxed",
-    "approval",
-    "permissions.allow",
-    "shell.pass_env",
-    "mcp_servers",
-    "hooks",
-    // Commands run without asking, and settings that could lift the user's spending limits.
-    "checks",
-    "max_cost",
-    "models",
-];
+/// The workspace files trust covers, besides `.reins/config.toml`: directory and extension.
+pub const COVERED_DIRS: &[(&str, &str)] =
+    &[(".reins/workflows", "toml"), (".reins/commands", "md")];
 
-/// The file listing trusted workspaces: a line per workspace, its canonical path, a tab, and the
-/// git blob id of its `.reins/config.toml` when it was trusted (`none` if there was none).
+/// The file listing trusted workspaces: one JSON object per line, `{"path": …, "digest": …}`.
+/// JSON escapes every control character, so no path can spill into a line of its own; lines in
+/// any other shape (the tab-separated format of older versions) are not trusted.
 fn trust_file(reins_home: &Path) -> PathBuf {
     reins_home.join("trusted-workspaces")
 }
 
-/// Whether a workspace's config may set sensitive keys.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Entry {
+    path: String,
+    digest: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot trust {0:?}: the path contains a control character (newline, tab, ...); rename the directory first")]
+    ControlCharacter(String),
+    #[error("cannot trust {0}: the path is not valid UTF-8; rename the directory first")]
+    NotUtf8(PathBuf),
+    #[error("cannot record trust in {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Whether a workspace's own configuration applies in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrustState {
     Trusted,
     Untrusted,
-    /// Trusted once, but `.reins/config.toml` changed since: whoever changed it (the agent's own
-    /// commands included, when `.reins/` did not exist to be protected) is not the user who
-    /// reviewed it, so the trust does not carry over.
+    /// Trusted once, but the config, a workflow or a command changed since.
     Changed,
 }
 
-/// Identifies the project config's content as it is now.
-fn config_digest(workspace: &Path) -> String {
-    match std::fs::read(workspace.join(".reins").join("config.toml")) {
-        Ok(bytes) => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
-            .map_or_else(|_| "unreadable".into(), |o| o.to_string()),
-        Err(_) => "none".into(),
+/// The workspace files trust covers that exist now, relative to the workspace, sorted.
+pub fn covered_files(workspace: &Path) -> Vec<PathBuf> {
+    let mut files = vec![PathBuf::from(".reins/config.toml")];
+    for (dir, ext) in COVERED_DIRS {
+        files.extend(
+            workspace_file::names(workspace, Path::new(dir), ext)
+                .into_iter()
+                .map(|n| Path::new(dir).join(format!("{n}.{ext}"))),
+        );
     }
+    files
+}
+
+/// Identifies the content of every covered file as it is now (read under the workspace file
+/// policy, so a file that is a link out counts as unreadable, not as its target).
+pub fn digest(workspace: &Path) -> String {
+    let policy = workspace_file::secrets_only(workspace);
+    let mut listing = String::new();
+    for rel in covered_files(workspace) {
+        let id = match workspace_file::read(&policy, &rel) {
+            Ok(text) => git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
+                .map_or_else(|_| "unreadable".into(), |o| o.to_string()),
+            Err(e) if e.is_not_found() => "none".into(),
+            Err(_) => "unreadable".into(),
+        };
+        listing.push_str(&format!("{}\t{id}\n", rel.display()));
+    }
+    git2::Oid::hash_object(git2::ObjectType::Blob, listing.as_bytes())
+        .map_or_else(|_| "unreadable".into(), |o| o.to_string())
+}
+
+fn entries(reins_home: &Path) -> Vec<Entry> {
+    let text = std::fs::read_to_string(trust_file(reins_home)).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Entry>(l).ok())
+        .collect()
+}
+
+/// The key a workspace is recorded under; `Err` for paths that cannot be recorded safely.
+fn key(workspace: &Path) -> Result<String, TrustError> {
+    let s = workspace
+        .to_str()
+        .ok_or_else(|| TrustError::NotUtf8(workspace.to_path_buf()))?;
+    if s.chars().any(char::is_control) {
+        return Err(TrustError::ControlCharacter(s.to_string()));
+    }
+    Ok(s.to_string())
 }
 
 pub fn trust_state(reins_home: &Path, workspace: &Path) -> TrustState {
-    let want = workspace.display().to_string();
-    let text = std::fs::read_to_string(trust_file(reins_home)).unwrap_or_default();
-    let recorded = text.lines().find_map(|l| {
-        let (path, digest) = l.split_once('\t').unwrap_or((l, ""));
-        (path.trim() == want).then(|| digest.trim().to_string())
-    });
-    match recorded {
+    let Ok(want) = key(workspace) else {
+        return TrustState::Untrusted;
+    };
+    match entries(reins_home).into_iter().find(|e| e.path == want) {
         None => TrustState::Untrusted,
-        Some(d) if d == config_digest(workspace) => TrustState::Trusted,
+        Some(e) if e.digest == digest(workspace) => TrustState::Trusted,
         Some(_) => TrustState::Changed,
     }
 }
@@ -68,87 +116,85 @@ pub fn is_trusted(reins_home: &Path, workspace: &Path) -> bool {
     trust_state(reins_home, workspace) == TrustState::Trusted
 }
 
-/// Adds (or with `trusted = false` removes) the workspace, recording its config as it is now.
-pub fn set_trusted(reins_home: &Path, workspace: &Path, trusted: bool) -> std::io::Result<()> {
+/// Records the workspace as trusted with `digest` (of what the user reviewed), or with `None`
+/// removes it.
+pub fn set_trusted(
+    reins_home: &Path,
+    workspace: &Path,
+    digest: Option<String>,
+) -> Result<(), TrustError> {
+    let want = key(workspace)?;
     let path = trust_file(reins_home);
-    let want = workspace.display().to_string();
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut lines: Vec<String> = current
-        .lines()
-        .filter(|l| {
-            l.split('\t').next().map(str::trim) != Some(want.as_str()) && !l.trim().is_empty()
-        })
-        .map(str::to_string)
+    let mut kept: Vec<Entry> = entries(reins_home)
+        .into_iter()
+        .filter(|e| e.path != want)
         .collect();
-    if trusted {
-        lines.push(format!("{want}\t{}", config_digest(workspace)));
+    if let Some(digest) = digest {
+        kept.push(Entry { path: want, digest });
     }
-    let mut text = lines.join("\n");
-    text.push('\n');
+    let mut text = String::new();
+    for e in &kept {
+        let line = serde_json::to_string(e).map_err(|e| TrustError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        text.push_str(&line);
+        text.push('\n');
+    }
     crate::fsutil::write_atomic(&path, text.as_bytes())
-}
-
-/// Removes the sensitive keys from a project layer; returns the dotted keys it removed.
-pub fn strip_sensitive(table: &mut toml::Table) -> Vec<String> {
-    let mut removed = Vec::new();
-    for key in SENSITIVE {
-        let parts: Vec<&str> = key.split('.').collect();
-        if remove_path(table, &parts) {
-            removed.push((*key).to_string());
-        }
-    }
-    removed
-}
-
-fn remove_path(table: &mut toml::Table, parts: &[&str]) -> bool {
-    match parts {
-        [] => false,
-        [last] => table.remove(*last).is_some(),
-        [first, rest @ ..] => match table.get_mut(*first) {
-            Some(toml::Value::Table(inner)) => remove_path(inner, rest),
-            _ => false,
-        },
-    }
+        .map_err(|source| TrustError::Io { path, source })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn strips_only_the_sensitive_keys() {
-        let mut t: toml::Table = toml::from_str(
-            "sandbox = \"full\"\nmodel = \"x\"\n[providers.openai]\nbase_url = \"https://evil\"\n[permissions]\nallow = [\"shell\"]\ndeny = [\"shell(rm*)\"]\n",
-        )
-        .unwrap();
-        let removed = strip_sensitive(&mut t);
-        assert_eq!(removed, ["providers", "sandbox", "permissions.allow"]);
-        assert_eq!(t["model"].as_str(), Some("x"));
-        assert!(t["permissions"].get("deny").is_some());
+    fn trust(home: &Path, ws: &Path) {
+        set_trusted(home, ws, Some(digest(ws))).unwrap();
     }
 
     #[test]
-    fn a_config_changed_after_trust_is_not_trusted() {
+    fn a_config_workflow_or_command_changed_after_trust_is_not_trusted() {
         let home = tempfile::tempdir().unwrap();
         let ws = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+        std::fs::create_dir_all(ws.path().join(".reins/workflows")).unwrap();
         std::fs::write(ws.path().join(".reins/config.toml"), "max_steps = 3\n").unwrap();
-        set_trusted(home.path(), ws.path(), true).unwrap();
+        trust(home.path(), ws.path());
         assert_eq!(trust_state(home.path(), ws.path()), TrustState::Trusted);
         std::fs::write(ws.path().join(".reins/config.toml"), "sandbox = \"full\"\n").unwrap();
         assert_eq!(trust_state(home.path(), ws.path()), TrustState::Changed);
-        set_trusted(home.path(), ws.path(), true).unwrap();
-        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Trusted);
+        trust(home.path(), ws.path());
+        std::fs::write(
+            ws.path().join(".reins/workflows/w.toml"),
+            "prompt = \"p\"\n",
+        )
+        .unwrap();
+        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Changed);
+        trust(home.path(), ws.path());
+        std::fs::create_dir_all(ws.path().join(".reins/commands")).unwrap();
+        std::fs::write(ws.path().join(".reins/commands/c.md"), "x").unwrap();
+        assert_eq!(trust_state(home.path(), ws.path()), TrustState::Changed);
     }
 
     #[test]
     fn trust_is_recorded_and_revoked() {
         let home = tempfile::tempdir().unwrap();
-        let ws = Path::new("/some/ws");
-        assert!(!is_trusted(home.path(), ws));
-        set_trusted(home.path(), ws, true).unwrap();
-        assert!(is_trusted(home.path(), ws));
-        set_trusted(home.path(), ws, false).unwrap();
-        assert!(!is_trusted(home.path(), ws));
+        let ws = tempfile::tempdir().unwrap();
+        assert!(!is_trusted(home.path(), ws.path()));
+        trust(home.path(), ws.path());
+        assert!(is_trusted(home.path(), ws.path()));
+        set_trusted(home.path(), ws.path(), None).unwrap();
+        assert!(!is_trusted(home.path(), ws.path()));
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_old_lines_are_not_trusted() {
+        let home = tempfile::tempdir().unwrap();
+        let err = set_trusted(home.path(), Path::new("/a\n/b\tx"), Some("d".into())).unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+        let ws = tempfile::tempdir().unwrap();
+        let legacy = format!("{}\t{}\n", ws.path().display(), digest(ws.path()));
+        std::fs::write(home.path().join("trusted-workspaces"), legacy).unwrap();
+        assert!(!is_trusted(home.path(), ws.path()));
     }
 }

@@ -24,9 +24,26 @@ pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
         } else {
             value
         };
-        println!("{key} = {shown}    # {source}");
+        println!(
+            "{key} = {shown}    # {source}{}",
+            untrusted_mark(&ws.loaded, &key)
+        );
+    }
+    if let Some(report) = &ws.loaded.untrusted {
+        for refused in &report.refused {
+            println!("# refused (untrusted {}): {refused}", report.file);
+        }
     }
     Ok(0)
+}
+
+/// What an untrusted project layer added to `key`, if anything.
+fn untrusted_mark(loaded: &crate::config::Loaded, key: &str) -> String {
+    let Some(added) = loaded.untrusted.as_ref().and_then(|r| r.added.get(key)) else {
+        return String::new();
+    };
+    let quoted: Vec<String> = added.iter().map(|a| format!("{a:?}")).collect();
+    format!(" (untrusted: only added {})", quoted.join(", "))
 }
 
 /// Shows whether the key variable is set, masking the key itself.
@@ -53,7 +70,7 @@ fn mask(key: &str) -> String {
     format!("****{tail}")
 }
 
-fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
+pub(super) fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
     for (k, v) in table {
         let key = if prefix.is_empty() {
             k.clone()
@@ -65,20 +82,4 @@ fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
             other => out.push((key, other.to_string())),
         }
     }
-}
-
-/// `reins trust [--revoke]`.
-pub fn trust(revoke: bool, global: GlobalArgs) -> Result<i32, ExitError> {
-    let ws = setup::workspace(&global)?;
-    crate::config::trust::set_trusted(ws.home()?, &ws.root, !revoke)
-        .map_err(|e| ExitError::failure(format!("cannot record trust: {e}")))?;
-    if revoke {
-        println!(
-            "{} is no longer trusted: its .reins/config.toml cannot change security settings",
-            ws.root.display()
-        );
-    } else {
-        println!("trusted {}: its .reins/config.toml may now set providers, the sandbox, approvals, allow rules, MCP servers and hooks", ws.root.display());
-    }
-    Ok(0)
 }

@@ -11,6 +11,7 @@ pub mod session_builder;
 pub mod sessions_cmd;
 pub mod setup;
 pub mod tool_cmd;
+pub mod trust_cmd;
 pub mod tui;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.

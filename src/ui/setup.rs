@@ -37,7 +37,7 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
     if trust == TrustState::Changed {
         loaded.warnings.insert(
             0,
-            "this workspace's .reins/config.toml changed since you trusted it, so its security settings are ignored; review it and run `reins trust` again".to_string(),
+            "this workspace's .reins/config.toml, workflows or commands changed since you trusted it, so they are treated as untrusted; review them and run `reins trust` again".to_string(),
         );
     }
     Ok(Workspace { root, home, loaded })

@@ -1,0 +1,108 @@
+//! `reins trust [--revoke] [--yes]`: shows what trusting the workspace would let its own files
+//! do (every key its `.reins/config.toml` sets, each workflow's checks, models and limits, the
+//! slash commands), asks, and records the trust tied to the content that was shown.
+
+use super::{config_cmd, ExitError};
+use crate::cli::GlobalArgs;
+use crate::config::trust::{self, TrustError};
+use crate::config::{self, LoadOptions};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+impl From<TrustError> for ExitError {
+    fn from(e: TrustError) -> Self {
+        match e {
+            TrustError::Io { .. } => ExitError::failure(e.to_string()),
+            _ => ExitError::usage(e.to_string()),
+        }
+    }
+}
+
+pub fn run(revoke: bool, yes: bool, global: GlobalArgs) -> Result<i32, ExitError> {
+    let root = crate::workspace::discover(global.cd.as_deref())
+        .map_err(|e| ExitError::usage(e.to_string()))?;
+    let home = crate::workspace::reins_home().ok_or_else(|| {
+        ExitError::usage(
+            "neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write",
+        )
+    })?;
+    if revoke {
+        trust::set_trusted(&home, &root, None)?;
+        println!(
+            "{} is no longer trusted: its .reins/config.toml may only add deny, ask and protected entries, and its workflows' checks, models and limits are ignored",
+            root.display()
+        );
+        return Ok(0);
+    }
+    let digest = trust::digest(&root);
+    print!("{}", review(&home, &root)?);
+    if !confirmed(yes)? {
+        println!("not trusted");
+        return Ok(1);
+    }
+    if trust::digest(&root) != digest {
+        return Err(ExitError::failure(
+            "the workspace's .reins files changed while you reviewed them; run `reins trust` again",
+        ));
+    }
+    trust::set_trusted(&home, &root, Some(digest))?;
+    println!("trusted {}", root.display());
+    Ok(0)
+}
+
+/// What trusting the workspace enables, as text for the user.
+fn review(home: &Path, root: &Path) -> Result<String, ExitError> {
+    let loaded = config::load(&LoadOptions {
+        reins_home: Some(home.to_path_buf()),
+        workspace: Some(root.to_path_buf()),
+        overrides: Vec::new(),
+        workspace_trusted: true,
+    })
+    .map_err(|e| ExitError::usage(format!("{e}; fix it before trusting the workspace")))?;
+    let mut out = format!(
+        "Trusting {} lets its own files configure reins:\n",
+        root.display()
+    );
+    let project = root.join(".reins").join("config.toml");
+    let project = project.display().to_string();
+    let mut leaves = Vec::new();
+    config_cmd::flatten(&loaded.merged, "", &mut leaves);
+    let set: Vec<String> = leaves
+        .into_iter()
+        .filter(|(k, _)| loaded.sources.get(k) == Some(&project))
+        .map(|(k, v)| format!("  {k} = {v}\n"))
+        .collect();
+    if set.is_empty() {
+        out.push_str("- .reins/config.toml: nothing\n");
+    } else {
+        out.push_str("- .reins/config.toml sets:\n");
+        out.extend(set);
+    }
+    for rel in trust::covered_files(root).into_iter().skip(1) {
+        out.push_str(&format!("- {}\n", rel.display()));
+    }
+    out.push_str("Any later change to these files needs `reins trust` again.\n");
+    Ok(out)
+}
+
+/// `--yes`, or a `y` typed on a terminal; without a terminal and without `--yes` it refuses.
+fn confirmed(yes: bool) -> Result<bool, ExitError> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(ExitError::usage(
+            "reins trust asks before trusting, and there is no terminal to ask on; review the output above and run `reins trust --yes` to confirm",
+        ));
+    }
+    print!("Trust this workspace? [y/N] ");
+    std::io::stdout()
+        .flush()
+        .map_err(|e| ExitError::failure(e.to_string()))?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| ExitError::failure(e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
