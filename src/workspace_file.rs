@@ -8,19 +8,18 @@
 //!   the workspace (`CLAUDE.md -> AGENTS.md`) is fine;
 //! - the secret patterns and `read(...)` deny rules ([`SandboxPolicy::check_read`]) apply to both
 //!   the name and the resolved target;
-//! - the resolved path is then opened one component at a time from a handle of the workspace root
-//!   with `O_NOFOLLOW`, so a component swapped for a symlink after the check (by a background
-//!   process the agent started) makes the open fail instead of leaving the workspace;
+//! - the resolved path is then opened beneath a handle of the workspace root with no symlink
+//!   allowed anywhere ([`Beneath`], `openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), so a
+//!   component swapped for a symlink after the check (by a background process the agent started)
+//!   makes the open fail instead of leaving the workspace; kernels without `openat2` fail closed;
 //! - the opened file must be a regular file (a FIFO would block; `O_NONBLOCK` keeps the open
 //!   itself from hanging) with a single link (a hard link may be a file outside the workspace) and
 //!   at most [`MAX_BYTES`].
 
+use crate::sandbox::beneath::Beneath;
 use crate::sandbox::{SandboxError, SandboxMode, SandboxPolicy};
-use std::ffi::CString;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -105,25 +104,33 @@ pub fn read(policy: &SandboxPolicy, rel: &Path) -> Result<String, WorkspaceFileE
                 source,
             })?;
     }
-    let file = open_beneath(root, inside).map_err(|e| match e.raw_os_error() {
-        Some(libc::ELOOP) | Some(libc::ENOTDIR) => WorkspaceFileError::Raced {
-            path: logical.clone(),
-        },
-        _ => io(e),
-    })?;
-    read_checked(file, &logical)
+    let opened = Beneath::open(root)
+        .and_then(|b| b.open_regular(inside))
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) | Some(libc::EXDEV) | Some(libc::ENOTDIR) => {
+                WorkspaceFileError::Raced {
+                    path: logical.clone(),
+                }
+            }
+            _ if e.kind() == std::io::ErrorKind::InvalidInput
+                || e.kind() == std::io::ErrorKind::IsADirectory =>
+            {
+                WorkspaceFileError::NotRegular(logical.clone())
+            }
+            _ => io(e),
+        })?;
+    read_checked(opened, &logical)
 }
 
 /// Checks the opened file and reads it.
-fn read_checked(file: File, logical: &Path) -> Result<String, WorkspaceFileError> {
+fn read_checked(
+    (file, meta): (File, std::fs::Metadata),
+    logical: &Path,
+) -> Result<String, WorkspaceFileError> {
     let io = |source: std::io::Error| WorkspaceFileError::Io {
         path: logical.to_path_buf(),
         source,
     };
-    let meta = file.metadata().map_err(io)?;
-    if !meta.is_file() {
-        return Err(WorkspaceFileError::NotRegular(logical.to_path_buf()));
-    }
     if meta.nlink() > 1 {
         return Err(WorkspaceFileError::HardLinked {
             path: logical.to_path_buf(),
@@ -141,43 +148,6 @@ fn read_checked(file: File, logical: &Path) -> Result<String, WorkspaceFileError
         return Err(WorkspaceFileError::TooBig(logical.to_path_buf()));
     }
     Ok(text)
-}
-
-/// Opens `rel` (plain components, no links expected) under `root` one component at a time,
-/// refusing to follow a symlink anywhere on the way.
-fn open_beneath(root: &Path, rel: &Path) -> std::io::Result<File> {
-    let mut dir = open_at(None, root, libc::O_DIRECTORY)?;
-    let parts: Vec<&std::ffi::OsStr> = rel.iter().collect();
-    let Some((last, parents)) = parts.split_last() else {
-        return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
-    };
-    for part in parents {
-        dir = open_at(
-            Some(&dir),
-            Path::new(part),
-            libc::O_DIRECTORY | libc::O_NOFOLLOW,
-        )?;
-    }
-    let fd = open_at(
-        Some(&dir),
-        Path::new(last),
-        libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY,
-    )?;
-    Ok(File::from(fd))
-}
-
-fn open_at(dir: Option<&OwnedFd>, name: &Path, flags: libc::c_int) -> std::io::Result<OwnedFd> {
-    use std::os::fd::AsRawFd;
-    let c = CString::new(name.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    let dirfd = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
-    // SAFETY: `c` is a valid NUL-terminated string and `dirfd` an open descriptor or AT_FDCWD.
-    let fd = unsafe { libc::openat(dirfd, c.as_ptr(), flags | libc::O_RDONLY | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just returned by openat and is owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// The names of the files in workspace directory `rel_dir` ending in `.ext`, sorted; empty when
@@ -202,15 +172,20 @@ pub fn names(root: &Path, rel_dir: &Path, ext: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn ws() -> (tempfile::TempDir, SandboxPolicy) {
+    /// A scratch workspace, or `None` (said on stderr) when the kernel lacks openat2.
+    fn ws() -> Option<(tempfile::TempDir, SandboxPolicy)> {
+        if !crate::sandbox::beneath::openat2_available() {
+            eprintln!("SKIPPED: this kernel has no openat2; workspace files are then refused (fail closed)");
+            return None;
+        }
         let d = tempfile::tempdir().unwrap();
         let p = secrets_only(d.path());
-        (d, p)
+        Some((d, p))
     }
 
     #[test]
     fn reads_plain_files_and_links_within_the_workspace() {
-        let (d, p) = ws();
+        let Some((d, p)) = ws() else { return };
         std::fs::write(d.path().join("AGENTS.md"), "rules").unwrap();
         std::os::unix::fs::symlink("AGENTS.md", d.path().join("CLAUDE.md")).unwrap();
         assert_eq!(read(&p, Path::new("CLAUDE.md")).unwrap(), "rules");
@@ -219,7 +194,7 @@ mod tests {
 
     #[test]
     fn refuses_links_out_secrets_and_hard_links() {
-        let (d, p) = ws();
+        let Some((d, p)) = ws() else { return };
         let out = tempfile::tempdir().unwrap();
         std::fs::write(out.path().join("x"), "outside").unwrap();
         std::fs::write(d.path().join(".env"), "KEY=1").unwrap();
@@ -235,7 +210,9 @@ mod tests {
 
     #[test]
     fn a_fifo_is_refused_without_blocking() {
-        let (d, p) = ws();
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let Some((d, p)) = ws() else { return };
         let fifo = CString::new(d.path().join("f.md").as_os_str().as_bytes()).unwrap();
         // SAFETY: a valid path string.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
