@@ -43,7 +43,7 @@ fn deny_rule_refuses_the_command_and_tells_the_model() {
 }
 
 #[test]
-fn exec_never_asks_it_refuses_and_suggests_a_rule() {
+fn exec_never_asks_it_refuses_and_names_the_ask_rule() {
     let ws = calc_workspace();
     let (evs, result) = one_call(
         "shell",
@@ -62,7 +62,7 @@ fn exec_never_asks_it_refuses_and_suggests_a_rule() {
         .expect("approval.decision");
     assert_eq!(dec["decision"], "deny");
     assert!(
-        result.contains("never asks") && result.contains("shell(git*)"),
+        result.contains("never asks") && result.contains("`shell(git push*)` asks"),
         "{result}"
     );
 }

@@ -97,7 +97,11 @@ impl Session {
     /// `write(secrets/**)`. A path that does not resolve stays as written; the tool refuses it.
     fn resolved_subjects(&self, tool: &str, arguments: &serde_json::Value) -> Vec<String> {
         let raw = approval::subjects(tool, arguments);
-        if tool == "shell" || tool.contains("__") {
+        if tool.contains("__") {
+            let origin = self.setup.registry.get(tool).and_then(|t| t.origin());
+            return origin.map(|o| vec![o]).unwrap_or(raw);
+        }
+        if tool == "shell" {
             return raw;
         }
         let ctx = &self.setup.tools;
@@ -122,13 +126,13 @@ impl Session {
         arguments: &serde_json::Value,
         emit: Emit<'_>,
     ) -> Result<(), String> {
-        let mutates = self
-            .setup
-            .registry
-            .get(&call.name)
-            .is_some_and(|t| t.mutates());
+        let tool = self.setup.registry.get(&call.name);
+        let effects = approval::Effects {
+            mutates: tool.is_some_and(|t| t.mutates()),
+            runs_commands: tool.is_some_and(|t| t.runs_commands()),
+        };
         let subjects = self.resolved_subjects(&call.name, arguments);
-        let reason = match self.setup.gate.decide_all(&call.name, &subjects, mutates) {
+        let reason = match self.setup.gate.decide_all(&call.name, &subjects, effects) {
             Decision::Allow => return Ok(()),
             Decision::Deny(reason) => {
                 return Err(format!(

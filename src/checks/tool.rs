@@ -32,6 +32,9 @@ impl Tool for RunChecks {
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {}})
     }
+    fn runs_commands(&self) -> bool {
+        true
+    }
     /// Always `Ok`: failing checks are information for the model, not a broken call.
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

@@ -56,6 +56,15 @@ impl Tool for McpTool {
         !self.read_only
     }
 
+    /// `SERVER__TOOL` with the server's own tool name, unshortened and unreplaced.
+    fn origin(&self) -> Option<String> {
+        Some(format!(
+            "{}{}",
+            names::prefix(self.server.name()),
+            self.remote
+        ))
+    }
+
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let arguments = parse_object(self.name, args)?;

@@ -3,6 +3,7 @@
 //! names. The sandbox still confines whatever is allowed.
 
 use super::rules::{Decision, Rules};
+use super::shell::{self, pattern::exact_rule};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
@@ -59,25 +60,44 @@ pub trait Approver: Send + Sync {
     fn ask<'a>(&'a self, request: &'a Request) -> crate::provider::BoxFuture<'a, Answer>;
 }
 
-/// The headless answer: never ask, refuse what would need asking.
+/// The headless answer: never ask, refuse what would need asking. The request's reason already
+/// says what to do instead.
 pub struct NeverAsk;
 
 impl Approver for NeverAsk {
     fn ask<'a>(&'a self, request: &'a Request) -> crate::provider::BoxFuture<'a, Answer> {
         let note = format!(
-            "{}; reins exec never asks. The user can allow it with a rule in [permissions].allow (e.g. `{}`)",
-            request.reason,
-            suggest_rule(&request.tool, &request.arguments)
+            "{}. reins exec never asks, so the call was refused",
+            request.reason
         );
         Box::pin(async move { Answer::Deny { note: Some(note) } })
     }
 }
 
-fn suggest_rule(tool: &str, args: &serde_json::Value) -> String {
-    match (tool, args.get("command").and_then(|c| c.as_str())) {
-        ("shell", Some(cmd)) => format!("shell({}*)", cmd.split_whitespace().next().unwrap_or("")),
-        (mcp, _) if mcp.contains("__") => format!("mcp({mcp})"),
-        _ => tool.to_string(),
+/// Why a call that no rule names needs approval, and the rule that would allow exactly it: never
+/// a prefix glob, which would allow more than the user saw.
+fn unlisted(tool: &str, subject: Option<&str>) -> String {
+    let suggest = |rules: &str| {
+        format!("`{tool}` is not covered by an allow rule; to run it without asking, the user can add {rules} to [permissions].allow")
+    };
+    match (tool, subject) {
+        ("shell", Some(line)) => {
+            let analysis = shell::analyze(line);
+            if let Some(why) = analysis.why_unplain() {
+                return format!(
+                    "the command line contains {why}, which no allow rule can match; run plain commands instead, or have the user approve it"
+                );
+            }
+            let rules: Vec<String> = analysis
+                .commands
+                .iter()
+                .map(|c| format!("`{}`", exact_rule(c)))
+                .collect();
+            suggest(&rules.join(", "))
+        }
+        (mcp, _) if mcp.contains("__") => suggest(&format!("`mcp({mcp})`")),
+        (_, Some(path)) => suggest(&format!("`{tool}({path})`")),
+        (_, None) => suggest(&format!("`{tool}`")),
     }
 }
 
@@ -104,6 +124,15 @@ fn op_paths(op: &crate::patch::FileOp) -> Vec<String> {
             .chain(move_to.clone())
             .collect(),
     }
+}
+
+/// What a tool does, as far as approvals care (each tool declares it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// It can change the workspace.
+    pub mutates: bool,
+    /// It runs commands (`shell`, `run_checks`).
+    pub runs_commands: bool,
 }
 
 /// Decides allow / ask / deny for one call.
@@ -138,13 +167,13 @@ impl Gate {
     }
 
     /// The strictest decision over every subject of a call (a patch names several files).
-    pub fn decide_all(&self, tool: &str, subjects: &[String], mutates: bool) -> Decision {
+    pub fn decide_all(&self, tool: &str, subjects: &[String], effects: Effects) -> Decision {
         if subjects.is_empty() {
-            return self.decide(tool, None, mutates);
+            return self.decide(tool, None, effects);
         }
         let mut worst = Decision::Allow;
         for s in subjects {
-            match self.decide(tool, Some(s), mutates) {
+            match self.decide(tool, Some(s), effects) {
                 d @ Decision::Deny(_) => return d,
                 d @ Decision::Ask(_) => worst = d,
                 Decision::Allow => {}
@@ -153,8 +182,11 @@ impl Gate {
         worst
     }
 
-    /// The decision for `tool` on `subject` (command line or workspace-relative path).
-    pub fn decide(&self, tool: &str, subject: Option<&str>, mutates: bool) -> Decision {
+    /// The decision for `tool` on `subject` (command line, workspace-relative path, or an MCP
+    /// tool's own name). `on-request` asks before the commands the model writes (shell lines, MCP
+    /// calls); `untrusted` also before every write and every tool that runs commands, the
+    /// configured checks included.
+    pub fn decide(&self, tool: &str, subject: Option<&str>, effects: Effects) -> Decision {
         match self.rules.evaluate(tool, subject) {
             Some(Decision::Allow) => return Decision::Allow,
             Some(d) => return d,
@@ -166,13 +198,13 @@ impl Gate {
         let is_command = tool == "shell" || tool.contains("__");
         match self.approval {
             Approval::Never => Decision::Allow,
-            Approval::OnRequest if is_command => {
-                Decision::Ask(format!("`{tool}` is not covered by an allow rule"))
+            Approval::OnRequest if is_command => Decision::Ask(unlisted(tool, subject)),
+            Approval::Untrusted if is_command || effects.mutates || effects.runs_commands => {
+                Decision::Ask(format!(
+                    "approval = untrusted asks before every write and command; {}",
+                    unlisted(tool, subject)
+                ))
             }
-            Approval::Untrusted if is_command || mutates => Decision::Ask(
-                "approval = untrusted asks before every write and command not allowed by a rule"
-                    .to_string(),
-            ),
             _ => Decision::Allow,
         }
     }
@@ -197,6 +229,11 @@ impl Gate {
 mod tests {
     use super::*;
 
+    const WRITES: Effects = Effects {
+        mutates: true,
+        runs_commands: false,
+    };
+
     fn gate(approval: Approval) -> Gate {
         let rules = Rules::parse(
             &["shell(cargo test*)".into()],
@@ -211,15 +248,15 @@ mod tests {
     fn rules_come_first_in_every_mode() {
         for a in [Approval::Never, Approval::OnRequest, Approval::Untrusted] {
             assert_eq!(
-                gate(a).decide("shell", Some("cargo test -q"), true),
+                gate(a).decide("shell", Some("cargo test -q"), WRITES),
                 Decision::Allow
             );
             assert!(matches!(
-                gate(a).decide("shell", Some("git push origin"), true),
+                gate(a).decide("shell", Some("git push origin"), WRITES),
                 Decision::Ask(_)
             ));
             assert!(matches!(
-                gate(a).decide("shell", Some("rm -rf /"), true),
+                gate(a).decide("shell", Some("rm -rf /"), WRITES),
                 Decision::Deny(_)
             ));
         }
@@ -229,23 +266,79 @@ mod tests {
     fn on_request_asks_for_unlisted_commands_only() {
         let g = gate(Approval::OnRequest);
         assert!(matches!(
-            g.decide("shell", Some("make"), true),
+            g.decide("shell", Some("make"), WRITES),
             Decision::Ask(_)
         ));
-        assert_eq!(g.decide("write_file", Some("a.txt"), true), Decision::Allow);
+        assert_eq!(
+            g.decide("write_file", Some("a.txt"), WRITES),
+            Decision::Allow
+        );
         g.allow_for_session("shell", Some("make"));
-        assert_eq!(g.decide("shell", Some("make"), true), Decision::Allow);
+        assert_eq!(g.decide("shell", Some("make"), WRITES), Decision::Allow);
     }
 
     #[test]
     fn untrusted_asks_for_writes() {
         assert!(matches!(
-            gate(Approval::Untrusted).decide("edit_file", Some("a.rs"), true),
+            gate(Approval::Untrusted).decide("edit_file", Some("a.rs"), WRITES),
             Decision::Ask(_)
         ));
         assert_eq!(
-            gate(Approval::Untrusted).decide("read_file", Some("a.rs"), false),
+            gate(Approval::Untrusted).decide("read_file", Some("a.rs"), Effects::default()),
             Decision::Allow
         );
+    }
+
+    #[test]
+    fn untrusted_asks_before_tools_that_run_commands() {
+        let checks = Effects {
+            mutates: false,
+            runs_commands: true,
+        };
+        let d = gate(Approval::Untrusted).decide("run_checks", None, checks);
+        assert!(
+            matches!(&d, Decision::Ask(r) if r.contains("`run_checks`")),
+            "{d:?}"
+        );
+        assert_eq!(
+            gate(Approval::OnRequest).decide("run_checks", None, checks),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn unlisted_commands_suggest_the_exact_command_never_a_prefix() {
+        let g = gate(Approval::OnRequest);
+        let Decision::Ask(reason) =
+            g.decide("shell", Some("make -j4 'a b' && ls src/*.rs"), WRITES)
+        else {
+            panic!("expected a question");
+        };
+        assert!(
+            reason.contains("`shell(make -j4 'a b')`") && reason.contains("`shell(ls 'src/*.rs')`"),
+            "{reason}"
+        );
+        let suggested = Rules::parse(
+            &[
+                "shell(make -j4 'a b')".into(),
+                "shell(ls 'src/*.rs')".into(),
+            ],
+            &[],
+            &[],
+        )
+        .unwrap();
+        let allowed = Gate::new(suggested, Approval::OnRequest);
+        assert_eq!(
+            allowed.decide("shell", Some("make -j4 'a b' && ls src/*.rs"), WRITES),
+            Decision::Allow
+        );
+        assert!(matches!(
+            allowed.decide("shell", Some("make -j4 'a b' x"), WRITES),
+            Decision::Ask(_)
+        ));
+        assert!(matches!(
+            allowed.decide("shell", Some("ls src/a.rs"), WRITES),
+            Decision::Ask(_)
+        ));
     }
 }

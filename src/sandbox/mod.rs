@@ -79,7 +79,7 @@ pub mod program;
 pub mod rules;
 mod run;
 pub mod secrets;
-mod shell_split;
+mod shell;
 
 pub use env::scrubbed_env;
 pub use error::SandboxError;

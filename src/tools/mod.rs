@@ -121,6 +121,15 @@ pub trait Tool: Send + Sync {
     fn mutates(&self) -> bool {
         false
     }
+    /// Whether the call runs commands (the `untrusted` approval mode asks before it).
+    fn runs_commands(&self) -> bool {
+        false
+    }
+    /// The tool's name where it comes from (an MCP server's own `SERVER__TOOL`), which permission
+    /// rules match besides [`Tool::name`].
+    fn origin(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The tools of a session, in a fixed order so the request prefix is byte-identical every step.

@@ -38,6 +38,9 @@ impl Tool for Shell {
     fn mutates(&self) -> bool {
         true
     }
+    fn runs_commands(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;

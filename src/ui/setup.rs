@@ -112,8 +112,8 @@ pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
         .map(PathBuf::from)
         .collect();
     let mut policy = SandboxPolicy::new(mode, network, &ws.root, protected);
-    policy.deny_read = read_patterns(&cfg.permissions.deny);
-    policy.allow_read = read_patterns(&cfg.permissions.allow);
+    policy.deny_read = crate::sandbox::rules::read_patterns(&cfg.permissions.deny);
+    policy.allow_read = crate::sandbox::rules::read_patterns(&cfg.permissions.allow);
     policy
 }
 
@@ -199,16 +199,4 @@ pub fn routing(
         router,
         budget,
     }))
-}
-
-/// The `PATTERN`s of `read(PATTERN)` rules.
-fn read_patterns(rules: &[String]) -> Vec<String> {
-    rules
-        .iter()
-        .filter_map(|r| {
-            r.strip_prefix("read(")
-                .and_then(|r| r.strip_suffix(')'))
-                .map(str::to_string)
-        })
-        .collect()
 }
