@@ -12,7 +12,8 @@
 //! - `git` with options before the subcommand other than [`GIT_QUIET_GLOBALS`] (`-C`, `-c`,
 //!   `--git-dir`...), the subcommands that run tools (`difftool`, `mergetool`, `bisect`,
 //!   `submodule`, `filter-branch`, `config`), and [`GIT_RISKY`] options (`--extcmd`,
-//!   `--upload-pack`, `--exec`, `--template`...);
+//!   `--upload-pack`, `--exec`, `--template`...), and `--output` (it writes a file, like a
+//!   redirection does);
 //! - `cargo --config` (a `runner` or `rustc-wrapper` runs any program), `find -exec` and the
 //!   other `find` actions that run or write, and the [`RISKY`] options of other programs;
 //! - variable assignments in front of a command other than [`QUIET_VARS`] (`LD_PRELOAD`,
@@ -442,6 +443,9 @@ fn git(args: &[Word], out: &mut Analysis) {
     }
     if let Some(w) = args.iter().find(|w| has_option(&w.text, GIT_RISKY)) {
         out.unplain(format!("`git {}` can run another program", w.text));
+    }
+    if let Some(w) = args.iter().find(|w| has_option(&w.text, &["--output"])) {
+        out.unplain(format!("`git {}` writes a file", w.text));
     }
     let short = GIT_RISKY_SHORT
         .iter()
