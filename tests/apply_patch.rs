@@ -45,8 +45,12 @@ impl Workspace {
 
     fn apply(&self, patch: &str) -> Result<Vec<FileChange>, PatchError> {
         let root = self.root.clone();
-        let resolve = move |p: &str| paths::resolve(&root, p).map_err(|e| e.to_string());
-        apply(patch, &resolve)
+        let handle = reins::sandbox::beneath::Beneath::open(&root).unwrap();
+        let resolve = |p: &str| {
+            let abs = paths::resolve(&root, p).map_err(|e| e.to_string())?;
+            Ok(abs.strip_prefix(&root).unwrap().to_path_buf())
+        };
+        apply(patch, &resolve, &handle)
     }
 
     fn applied(&self, patch: &str) -> Vec<FileChange> {

@@ -327,3 +327,118 @@ fn tool_list_prints_every_schema() {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
 }
+
+/// `run_tool` with a deadline: a call that blocks (on a FIFO, say) fails the test instead of
+/// hanging it.
+fn run_tool_within(ws: &Path, name: &str, args: &str, secs: u64) -> (i32, String) {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("reins")
+        .unwrap()
+        .env("REINS_HOME", home.path())
+        .args(["tool", "run", "-C"])
+        .arg(ws)
+        .args([name, args])
+        .timeout(std::time::Duration::from_secs(secs))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "`{name}` hung on {args} and was killed"
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_fifo_never_hangs_the_file_tools() {
+    let ws = workspace();
+    let fifo = ws.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let calls = [
+        ("read_file", r#"{"path": "pipe"}"#),
+        ("write_file", r#"{"path": "pipe", "content": "x"}"#),
+        (
+            "edit_file",
+            r#"{"path": "pipe", "old_string": "a", "new_string": "b"}"#,
+        ),
+        (
+            "apply_patch",
+            r#"{"patch": "*** Begin Patch\n*** Update File: pipe\n@@\n-a\n+b\n*** End Patch\n"}"#,
+        ),
+    ];
+    for (name, args) in calls {
+        let (code, err) = run_tool_within(ws.path(), name, args, 20);
+        assert_eq!(code, 1, "{name}: {err}");
+        assert!(err.contains("not a regular file"), "{name}: {err}");
+    }
+    let (code, _, _) = run_tool(ws.path(), "grep", r#"{"pattern": "x"}"#);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_hard_link_to_a_secret_is_not_read_by_any_file_tool() {
+    let ws = workspace();
+    std::fs::write(ws.path().join(".env"), "API_TOKEN=hunter2\n").unwrap();
+    std::fs::hard_link(ws.path().join(".env"), ws.path().join("notes.txt")).unwrap();
+    let (code, out, err) = run_tool(ws.path(), "read_file", r#"{"path": "notes.txt"}"#);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("hard links"), "{err}");
+    let (_, out, _) = run_tool(ws.path(), "grep", r#"{"pattern": "hunter2"}"#);
+    assert!(out.contains("no matches"), "{out}");
+    let (code, out, err) = run_tool(
+        ws.path(),
+        "edit_file",
+        r#"{"path": "notes.txt", "old_string": "hunter2", "new_string": "x"}"#,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        !err.contains("hunter2") && !out.contains("hunter2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn glob_and_list_dir_do_not_name_secret_files() {
+    let ws = workspace();
+    std::fs::write(ws.path().join(".env.production"), "K=v\n").unwrap();
+    std::fs::write(ws.path().join("src/server.pem"), "pem\n").unwrap();
+    let (_, out, _) = run_tool(ws.path(), "list_dir", r#"{}"#);
+    assert!(out.contains("lib.rs"), "{out}");
+    assert!(
+        !out.contains(".env") && !out.contains("server.pem"),
+        "{out}"
+    );
+    let (_, out, _) = run_tool(ws.path(), "glob", r#"{"pattern": "**/*"}"#);
+    assert!(out.contains("src/lib.rs"), "{out}");
+    assert!(
+        !out.contains(".env") && !out.contains("server.pem"),
+        "{out}"
+    );
+}
+
+/// Through the library: a 30 MB argument does not fit on a command line.
+#[tokio::test]
+async fn a_huge_write_sends_back_a_capped_diff_that_says_so() {
+    let ws = workspace();
+    let ctx = reins::tools::ToolContext::new(ws.path(), reins::cancel::Cancel::never()).unwrap();
+    let content: String = (0..3_000_000).map(|i| format!("l{i:07}\n")).collect();
+    let args = serde_json::json!({"path": "big.txt", "content": content}).to_string();
+    let out = reins::tools::Registry::builtin()
+        .run("write_file", &args, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(ws.path().join("big.txt")).unwrap().len(),
+        content.len() as u64
+    );
+    assert!(out.len() < 64 * 1024, "{} bytes sent back", out.len());
+    assert!(
+        out.contains("diff cut at") && out.contains("read_file"),
+        "{}",
+        &out[out.len() - 300..]
+    );
+}

@@ -33,6 +33,8 @@ mod udiff;
 
 use std::path::PathBuf;
 
+use crate::sandbox::beneath::Beneath;
+
 pub use error::PatchError;
 pub use parse::{parse, Chunk, FileOp, Patch};
 
@@ -55,20 +57,23 @@ pub enum ChangeKind {
     Update { moved_from: Option<String> },
 }
 
-/// Parses and applies `text` atomically. `resolve` maps a path as written in the patch to an
-/// absolute path, refusing paths outside the workspace with a message for the model. Nothing is
-/// written unless every section succeeds; a failed write restores the files already written.
+/// Parses and applies `text` atomically. `resolve` maps a path as written in the patch to a path
+/// relative to the root of `fs` (the workspace handle), refusing paths the policy forbids with a
+/// message for the model; every read and write then goes through `fs`, so a symlink swapped in
+/// after the check is refused rather than followed. Nothing is written unless every section
+/// succeeds; a failed write restores the files already written.
 pub fn apply(
     text: &str,
     resolve: &dyn Fn(&str) -> Result<PathBuf, String>,
+    fs: &Beneath,
 ) -> Result<Vec<FileChange>, PatchError> {
     let patch = parse(text)?;
-    let mut stage = stage::Stage::new(resolve);
+    let mut stage = stage::Stage::new(resolve, fs);
     let changes = patch
         .ops
         .iter()
         .map(|op| stage.run(op))
         .collect::<Result<Vec<_>, _>>()?;
-    commit::commit(&stage.steps())?;
+    commit::commit(fs, &stage.steps())?;
     Ok(changes)
 }

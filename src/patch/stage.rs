@@ -2,8 +2,8 @@
 //! sections left (so "add then update", "delete then add" or "update then move" in one patch
 //! work), every check happens here, and nothing touches the disk until the whole patch is staged.
 
-use std::fs::{self, Permissions};
-use std::io;
+use std::fs::Permissions;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::commit::Step;
@@ -11,8 +11,10 @@ use super::hunks::{self, Updated};
 use super::parse::{Chunk, FileOp};
 use super::{ChangeKind, FileChange, PatchError};
 use crate::diff;
+use crate::sandbox::beneath::Beneath;
 
-/// Maps a path as written in the patch to an absolute one, or refuses it with a reason.
+/// Maps a path as written in the patch to one relative to the handle's root, or refuses it with
+/// a reason.
 pub type Resolve<'r> = &'r dyn Fn(&str) -> Result<PathBuf, String>;
 
 /// What was at a path before the patch.
@@ -30,7 +32,8 @@ enum Next {
 
 /// A path the patch touches.
 struct Entry {
-    abs: PathBuf,
+    /// Relative to the root of the handle.
+    rel: PathBuf,
     /// The path as first written in the patch, for messages and results.
     display: String,
     original: Disk,
@@ -50,13 +53,15 @@ enum Now<'e> {
 /// The in-memory tree: every path the patch has touched, in first-touch order.
 pub struct Stage<'r> {
     resolve: Resolve<'r>,
+    fs: &'r Beneath,
     entries: Vec<Entry>,
 }
 
 impl<'r> Stage<'r> {
-    pub fn new(resolve: Resolve<'r>) -> Self {
+    pub fn new(resolve: Resolve<'r>, fs: &'r Beneath) -> Self {
         Self {
             resolve,
+            fs,
             entries: Vec::new(),
         }
     }
@@ -223,13 +228,9 @@ impl<'r> Stage<'r> {
     /// How results and messages name `path`: as the model wrote it, minus a leading `./`, so it
     /// recognises its own words; an absolute path is shown relative to the workspace root (what
     /// `.` resolves to) when it lies inside it.
-    fn display(&self, path: &str, abs: &Path) -> String {
-        if Path::new(path).is_absolute() {
-            let root = (self.resolve)(".").ok();
-            let relative = root.as_deref().and_then(|root| abs.strip_prefix(root).ok());
-            if let Some(relative) = relative.filter(|r| !r.as_os_str().is_empty()) {
-                return relative.to_string_lossy().replace('\\', "/");
-            }
+    fn display(&self, path: &str, rel: &Path) -> String {
+        if Path::new(path).is_absolute() && !rel.as_os_str().is_empty() {
+            return rel.to_string_lossy().replace('\\', "/");
         }
         let mut path = path;
         while let Some(rest) = path.strip_prefix("./") {
@@ -241,20 +242,20 @@ impl<'r> Stage<'r> {
     /// The entry for `path`, resolving and reading it on first touch. Paths are compared after
     /// resolution, so `./a` and `a` are the same file.
     fn entry(&mut self, path: &str) -> Result<usize, PatchError> {
-        let abs = (self.resolve)(path).map_err(|reason| PatchError::Refused {
+        let rel = (self.resolve)(path).map_err(|reason| PatchError::Refused {
             path: path.to_string(),
             reason,
         })?;
-        if let Some(i) = self.entries.iter().position(|e| e.abs == abs) {
+        if let Some(i) = self.entries.iter().position(|e| e.rel == rel) {
             return Ok(i);
         }
-        let display = self.display(path, &abs);
-        let original = load(&abs).map_err(|source| PatchError::Read {
+        let display = self.display(path, &rel);
+        let original = load(self.fs, &rel).map_err(|source| PatchError::Read {
             path: display.clone(),
             source,
         })?;
         self.entries.push(Entry {
-            abs,
+            rel,
             display,
             original,
             next: None,
@@ -264,16 +265,28 @@ impl<'r> Stage<'r> {
     }
 }
 
-/// What is on disk at `abs`, with a file's bytes kept for diffs and for rolling back.
-fn load(abs: &Path) -> io::Result<Disk> {
-    match fs::metadata(abs) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Disk::Absent),
-        Err(e) => Err(e),
-        Ok(meta) if meta.is_dir() => Ok(Disk::Dir),
-        Ok(meta) => Ok(Disk::File {
-            bytes: fs::read(abs)?,
-            perms: meta.permissions(),
-        }),
+/// What is on disk at `rel`, with a file's bytes kept for diffs and for rolling back. Only
+/// regular files with one link are read: a FIFO would hang the read, a symlink is refused by the
+/// handle, and writing a hard-linked file by rename would silently split it from its twin.
+fn load(fs: &Beneath, rel: &Path) -> io::Result<Disk> {
+    match fs.metadata(rel)? {
+        None => Ok(Disk::Absent),
+        Some(meta) if meta.is_dir() => Ok(Disk::Dir),
+        Some(_) => {
+            let (mut file, meta) = fs.open_regular(rel)?;
+            if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    "the file has several hard links, which may be outside the workspace",
+                ));
+            }
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            Ok(Disk::File {
+                bytes,
+                perms: meta.permissions(),
+            })
+        }
     }
 }
 
@@ -293,7 +306,7 @@ fn step(entry: &Entry) -> Option<Step<'_>> {
         Next::File(bytes) => Some(bytes.as_slice()),
     };
     Some(Step {
-        abs: &entry.abs,
+        rel: &entry.rel,
         display: &entry.display,
         write,
         perms: original.map(|(_, perms)| perms).or(entry.inherit.as_ref()),

@@ -61,8 +61,9 @@
 //! - Hard links to outside files that already exist in the workspace are written through by
 //!   children (Landlock checks the path, not the inode); children cannot create new ones, and
 //!   file tools refuse to write multiply-linked files.
-//! - The in-process checks race with concurrent renames (time of check to time of use); the
-//!   kernel confinement of children does not.
+//! - The in-process checks of the file tools run on the resolved path, which is then opened
+//!   through [`beneath::Beneath`] with no symlink allowed: a link swapped in between makes the
+//!   call fail. A directory *renamed* in between (no link) still moves what the path names.
 
 pub mod approval;
 pub mod beneath;

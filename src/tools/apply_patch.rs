@@ -34,18 +34,22 @@ impl Tool for ApplyPatch {
     }
 }
 
-/// Applies a patch under the workspace of `ctx` and reports each file's diff.
+/// Applies a patch under the workspace of `ctx` and reports each file's diff. Paths are resolved
+/// and checked here, then read and written through the workspace handle by their
+/// workspace-relative form.
 pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
     let resolve = |p: &str| -> Result<std::path::PathBuf, String> {
         let path = ctx.resolve(p).map_err(|e| e.0)?;
         ctx.check_write(&path).map_err(|e| e.0)?;
-        if path.exists() {
-            // Updates, deletes and moves report the old content in their diff.
+        // Updates, deletes and moves report the old content in their diff.
+        let exists = ctx.mtime(&path).is_some();
+        if exists {
             ctx.check_read(&path).map_err(|e| e.0)?;
         }
-        Ok(path)
+        Ok(ctx.beneath(&path).map_err(|e| e.0)?.to_path_buf())
     };
-    let changes = crate::patch::apply(patch, &resolve).map_err(|e| ToolError(e.to_string()))?;
+    let changes =
+        crate::patch::apply(patch, &resolve, &ctx.fs).map_err(|e| ToolError(e.to_string()))?;
     for c in &changes {
         if let Ok(p) = ctx.resolve(&c.path) {
             ctx.mark_seen(&p);
@@ -67,8 +71,9 @@ fn render(changes: &[FileChange]) -> String {
         };
         out.push_str(&what);
         out.push('\n');
-        out.push_str(&c.diff);
-        if !c.diff.ends_with('\n') && !c.diff.is_empty() {
+        let diff = super::output_cap::cap_diff(c.diff.clone(), &c.path);
+        out.push_str(&diff);
+        if !diff.ends_with('\n') && !diff.is_empty() {
             out.push('\n');
         }
     }

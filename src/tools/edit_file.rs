@@ -1,7 +1,6 @@
 //! `edit_file`: replace one exact, unique occurrence of a block. When the block is missing or not
 //! unique, the error shows the closest lines so the model can resend a block that matches.
 
-use super::fs_read::io_error;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use serde::Deserialize;
 use serde_json::json;
@@ -39,29 +38,35 @@ impl Tool for EditFile {
             let a: Args = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
             ctx.check_write(&path)?;
-            ctx.check_read(&path)?;
-            check_unchanged_since_read(ctx, &path, &a.path)?;
-            let old = std::fs::read_to_string(&path).map_err(|e| io_error(&a.path, &e))?;
+            let Some((old, meta)) = ctx.read_for_change(&path, &a.path)? else {
+                return Err(ToolError(format!(
+                    "`{}` does not exist; create it with write_file",
+                    a.path
+                )));
+            };
+            check_unchanged_since_read(ctx, &path, meta.modified().ok(), &a.path)?;
             let new = replace(&old, &a)?;
-            crate::fsutil::write_atomic(&path, new.as_bytes())
-                .map_err(|e| ToolError(format!("cannot write `{}`: {e}", a.path)))?;
+            ctx.write_whole(&path, new.as_bytes(), &a.path)?;
             ctx.mark_seen(&path);
             let rel = ctx.relative(&path);
+            let diff = crate::diff::unified(&rel, Some(&old), Some(&new));
             Ok(format!(
                 "edited `{rel}`\n{}",
-                crate::diff::unified(&rel, Some(&old), Some(&new))
+                super::output_cap::cap_diff(diff, &rel)
             ))
         })
     }
 }
 
+/// Refuses an edit to a file whose modification time (`now`, from the open file) differs from
+/// when the model last read or wrote it.
 fn check_unchanged_since_read(
     ctx: &ToolContext,
     path: &Path,
+    now: Option<std::time::SystemTime>,
     shown: &str,
 ) -> Result<(), ToolError> {
     let seen = ctx.seen.lock().ok().and_then(|s| s.get(path).copied());
-    let now = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     match (seen, now) {
         (Some(seen), Some(now)) if seen != now => Err(ToolError(format!(
             "`{shown}` changed on disk since you last read it; read it again before editing"

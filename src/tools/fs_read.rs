@@ -1,10 +1,12 @@
 //! Reading tools: `read_file` (numbered, paged lines) and `list_dir` (an ignore-aware tree).
 
+use super::files::io_error;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use serde::Deserialize;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 const DEFAULT_LIMIT: usize = 2000;
 const MAX_LINE_CHARS: usize = 2000;
@@ -39,49 +41,40 @@ impl Tool for ReadFile {
         Box::pin(async move {
             let a: ReadArgs = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
-            ctx.check_read(&path)?;
-            let (p, shown) = (path.clone(), a.path.clone());
+            let (file, meta) = ctx.open_read(&path, &a.path)?;
+            let shown = a.path.clone();
             let (offset, limit) = (
                 a.offset.unwrap_or(1).max(1),
                 a.limit.unwrap_or(DEFAULT_LIMIT).max(1),
             );
-            let out = tokio::task::spawn_blocking(move || read_numbered(&p, &shown, offset, limit))
-                .await
-                .map_err(|e| ToolError(format!("read_file failed: {e}")))??;
+            let size = meta.len();
+            let out = tokio::task::spawn_blocking(move || {
+                read_numbered(file, size, &shown, offset, limit)
+            })
+            .await
+            .map_err(|e| ToolError(format!("read_file failed: {e}")))??;
             ctx.mark_seen(&path);
             Ok(out)
         })
     }
 }
 
-fn open_text(path: &std::path::Path, shown: &str) -> Result<BufReader<std::fs::File>, ToolError> {
-    let meta = std::fs::metadata(path).map_err(|e| io_error(shown, &e))?;
-    if meta.is_dir() {
-        return Err(ToolError(format!(
-            "`{shown}` is a directory; use list_dir to see its contents"
-        )));
-    }
-    if !meta.is_file() {
-        // A FIFO or device would block the session forever on open or read.
-        return Err(ToolError(format!(
-            "`{shown}` is not a regular file (a pipe, socket or device); it cannot be read as text"
-        )));
-    }
-    let mut file = std::fs::File::open(path).map_err(|e| io_error(shown, &e))?;
+/// A reader over the file at its start, after refusing a binary file (a NUL in the first 8 KB).
+fn text_reader(mut file: File, size: u64, shown: &str) -> Result<BufReader<File>, ToolError> {
     let mut head = [0u8; 8192];
     let n = file.read(&mut head).map_err(|e| io_error(shown, &e))?;
     if head[..n].contains(&0) {
         return Err(ToolError(format!(
-            "`{shown}` is a binary file ({} bytes); it cannot be shown as text",
-            meta.len()
+            "`{shown}` is a binary file ({size} bytes); it cannot be shown as text"
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| io_error(shown, &e))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| io_error(shown, &e))?;
     Ok(BufReader::new(file))
 }
 
-fn read_numbered(path: &std::path::Path, shown: &str, offset: usize, limit: usize) -> ToolResult {
-    let mut reader = open_text(path, shown)?;
+fn read_numbered(file: File, size: u64, shown: &str, offset: usize, limit: usize) -> ToolResult {
+    let mut reader = text_reader(file, size, shown)?;
     let mut out = String::new();
     let mut buf = Vec::new();
     let (mut line_no, mut last_shown) = (0usize, 0usize);
@@ -152,18 +145,6 @@ fn page_footer(mut out: String, shown: &str, total: usize, offset: usize, last: 
     out
 }
 
-pub(super) fn io_error(shown: &str, e: &std::io::Error) -> ToolError {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => ToolError(format!(
-            "`{shown}` does not exist; check the path with list_dir or glob"
-        )),
-        std::io::ErrorKind::PermissionDenied => {
-            ToolError(format!("`{shown}` is not readable: permission denied"))
-        }
-        _ => ToolError(format!("cannot read `{shown}`: {e}")),
-    }
-}
-
 pub struct ListDir;
 
 #[derive(Deserialize)]
@@ -187,15 +168,22 @@ impl Tool for ListDir {
             let a: ListArgs = parse_args(self.name(), args)?;
             let shown = a.path.unwrap_or_else(|| ".".into());
             let dir = ctx.resolve(&shown)?;
-            if !dir.is_dir() {
+            let is_dir = ctx
+                .fs
+                .metadata(ctx.beneath(&dir)?)
+                .map_err(|e| io_error(&shown, &e))?
+                .is_some_and(|m| m.is_dir());
+            if !is_dir {
                 return Err(ToolError(format!("`{shown}` is not a directory")));
             }
-            Ok(tree(&dir, a.depth.unwrap_or(2).clamp(1, 20)))
+            Ok(tree(ctx, &dir, a.depth.unwrap_or(2).clamp(1, 20)))
         })
     }
 }
 
-fn tree(dir: &std::path::Path, depth: usize) -> String {
+/// The names under `dir`, indented by depth; names the read check refuses (secrets, read-deny
+/// rules) are left out, as are entries no longer where the walk saw them.
+fn tree(ctx: &ToolContext, dir: &std::path::Path, depth: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     for entry in super::walk::walker(dir)
@@ -204,7 +192,7 @@ fn tree(dir: &std::path::Path, depth: usize) -> String {
         .build()
         .flatten()
     {
-        if entry.depth() == 0 {
+        if entry.depth() == 0 || !ctx.may_list(entry.path()) {
             continue;
         }
         count += 1;

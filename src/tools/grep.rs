@@ -1,6 +1,7 @@
 //! The `grep` tool, on ripgrep's own crates: a parallel ignore-aware walk, one searcher per thread,
 //! results sorted by path so the model sees a stable order.
 
+use super::files::Reader;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{
@@ -47,24 +48,18 @@ impl Tool for Grep {
             let a: GrepArgs = parse_args(self.name(), args)?;
             let dir = ctx.resolve(a.path.as_deref().unwrap_or("."))?;
             let root = ctx.root.clone();
-            let policy = ctx.policy.clone();
-            tokio::task::spawn_blocking(move || {
-                search(&root, &dir, &a, &|p| policy.check_read(p).is_ok())
-            })
-            .await
-            .map_err(|e| ToolError(format!("grep failed: {e}")))?
+            let reader = ctx.reader();
+            tokio::task::spawn_blocking(move || search(&root, &dir, &a, &reader))
+                .await
+                .map_err(|e| ToolError(format!("grep failed: {e}")))?
         })
     }
 }
 
-/// Searches `dir` and renders `path:line:text` lines relative to `root`. Files for which
-/// `readable` is false (secrets) are skipped.
-pub fn search(
-    root: &Path,
-    dir: &Path,
-    a: &GrepArgs,
-    readable: &(dyn Fn(&Path) -> bool + Sync),
-) -> ToolResult {
+/// Searches `dir` and renders `path:line:text` lines relative to `root`. Files are opened
+/// through `reader`, which skips what the file tools may not read (secrets, read-deny rules,
+/// hard links, anything reached through a symlink swapped in during the walk).
+pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolResult {
     let matcher = RegexMatcherBuilder::new()
         .case_insensitive(a.ignore_case)
         .build(&a.pattern)
@@ -97,16 +92,21 @@ pub fn search(
                 return WalkState::Continue;
             }
             let path = entry.path();
-            if !readable(path) {
-                return WalkState::Continue;
-            }
             let rel = path.strip_prefix(dir).unwrap_or(path);
             if glob.as_ref().is_some_and(|g| {
                 !g.is_match(rel) && !rel.file_name().is_some_and(|n| g.is_match(n))
             }) {
                 return WalkState::Continue;
             }
-            search_file(&mut searcher, matcher, root, path, found, results, max)
+            let Some(file) = reader.open(path) else {
+                return WalkState::Continue;
+            };
+            let found_in = Found {
+                found,
+                results,
+                max,
+            };
+            search_file(&mut searcher, matcher, root, path, &file, found_in)
         })
     });
     let mut results = results.into_inner().unwrap_or_default();
@@ -115,14 +115,24 @@ pub fn search(
     Ok(render(results, total, max, &a.pattern))
 }
 
+/// Where a search collects: the match count shared by all threads, the results, the limit.
+struct Found<'a> {
+    found: &'a AtomicUsize,
+    results: &'a Mutex<Vec<(PathBuf, String)>>,
+    max: usize,
+}
+
 fn search_file(
     searcher: &mut Searcher,
     matcher: &RegexMatcher,
     root: &Path,
     path: &Path,
-    found: &AtomicUsize,
-    results: &Mutex<Vec<(PathBuf, String)>>,
-    max: usize,
+    file: &std::fs::File,
+    Found {
+        found,
+        results,
+        max,
+    }: Found<'_>,
 ) -> WalkState {
     let shown = crate::sandbox::paths::relative(root, path);
     let mut sink = Collect {
@@ -132,7 +142,7 @@ fn search_file(
         found,
         max,
     };
-    let _ = searcher.search_path(matcher, path, &mut sink);
+    let _ = searcher.search_file(matcher, file, &mut sink);
     if sink.matches > 0 {
         if let Ok(mut r) = results.lock() {
             r.push((path.to_path_buf(), sink.out));

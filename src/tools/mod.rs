@@ -4,6 +4,7 @@
 mod apply_patch;
 mod args;
 mod edit_file;
+mod files;
 mod fs_read;
 mod fuzzy_edit;
 mod git;
@@ -21,7 +22,7 @@ use crate::sandbox::{SandboxMode, SandboxPolicy};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 pub use apply_patch::apply_text as apply_patch_text;
@@ -46,6 +47,9 @@ pub type ToolResult = Result<String, ToolError>;
 pub struct ToolContext {
     /// Canonical workspace root; every path a tool touches resolves inside it.
     pub root: PathBuf,
+    /// The workspace root opened once: all file I/O of the tools goes through it (see
+    /// [`crate::sandbox::beneath`]), so a path cannot be swapped between check and use.
+    pub fs: Arc<crate::sandbox::beneath::Beneath>,
     pub cancel: Cancel,
     pub shell_timeout: Duration,
     /// The environment child processes get (secrets already removed).
@@ -64,15 +68,18 @@ pub struct ToolContext {
 
 impl ToolContext {
     pub fn new(root: &Path, cancel: Cancel) -> std::io::Result<Self> {
+        let root = root.canonicalize()?;
+        let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
         Ok(ToolContext {
-            root: root.canonicalize()?,
+            fs: Arc::new(crate::sandbox::beneath::Beneath::open(&root)?),
+            root,
             cancel,
             shell_timeout: Duration::from_secs(120),
             child_env: std::env::vars_os().collect(),
             seen: Mutex::new(HashMap::new()),
             reins_home: None,
             memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
-            policy: SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, root, Vec::new()),
+            policy,
             allow_unsandboxed: false,
         })
     }
@@ -101,7 +108,7 @@ impl ToolContext {
     }
 
     pub(crate) fn mark_seen(&self, path: &Path) {
-        if let Ok(mtime) = std::fs::metadata(path).and_then(|m| m.modified()) {
+        if let Some(mtime) = self.mtime(path) {
             if let Ok(mut seen) = self.seen.lock() {
                 seen.insert(path.to_path_buf(), mtime);
             }
@@ -197,7 +204,14 @@ impl Registry {
     /// Runs one call; an unknown tool is an error the model can correct.
     pub async fn run(&self, name: &str, args: &str, ctx: &ToolContext) -> ToolResult {
         match self.get(name) {
-            Some(tool) => tool.run(args, ctx).await,
+            // Every result is capped, whatever the tool (an MCP server's included).
+            Some(tool) => {
+                let cap = |s: String| output_cap::cap_result(s, output_cap::MAX_RESULT_BYTES);
+                tool.run(args, ctx)
+                    .await
+                    .map(cap)
+                    .map_err(|e| ToolError(cap(e.0)))
+            }
             None => Err(ToolError(format!(
                 "unknown tool `{name}`; available tools: {}",
                 self.names().join(", ")

@@ -53,7 +53,7 @@ impl Tool for Glob {
                     continue;
                 }
                 let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-                if matcher.is_match(rel) {
+                if matcher.is_match(rel) && ctx.may_list(entry.path()) {
                     out.push(ctx.relative(entry.path()));
                     if out.len() > MAX_MATCHES {
                         break;

@@ -1,0 +1,148 @@
+//! The file tools against a process racing them: a background thread swaps a workspace directory
+//! for a symlink to a directory outside, in a tight loop, while the tools write, edit, patch and
+//! read through that directory thousands of times. Nothing outside may ever be written or read
+//! (issue 14 item 2).
+
+use reins::cancel::Cancel;
+use reins::tools::{Registry, ToolContext};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+const ROUNDS: usize = 1500;
+const OUTSIDE_TEXT: &str = "line\n";
+const OUTSIDE_SECRET: &str = "OUTSIDE-SECRET";
+
+/// Swaps `dir` for a symlink to `target` and back until stopped.
+struct Swapper {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<u64>>,
+}
+
+impl Swapper {
+    fn start(dir: PathBuf, target: PathBuf) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let parked = dir.with_extension("parked");
+            let mut swaps = 0u64;
+            while !flag.load(Ordering::Relaxed) {
+                if std::fs::rename(&dir, &parked).is_err() {
+                    continue;
+                }
+                let _ = std::os::unix::fs::symlink(&target, &dir);
+                let _ = std::fs::remove_file(&dir);
+                if std::fs::rename(&parked, &dir).is_err() {
+                    // A tool created the directory anew while the real one was parked.
+                    let _ = std::fs::remove_dir_all(&dir);
+                    let _ = std::fs::rename(&parked, &dir);
+                }
+                // Leave the real directory in place a moment, so that calls also get through
+                // and reach their writes (otherwise the test could pass by refusing everything).
+                std::thread::sleep(std::time::Duration::from_micros(20));
+                swaps += 1;
+            }
+            swaps
+        });
+        Swapper {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.take().map(|t| t.join().unwrap()).unwrap_or(0)
+    }
+}
+
+/// What the directory outside holds, file by file.
+fn listing(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn openat2_or_skip() -> bool {
+    if reins::sandbox::beneath::openat2_available() {
+        return true;
+    }
+    eprintln!("skipped: this kernel has no openat2, and the file tools refuse to run without it");
+    false
+}
+
+#[test]
+fn file_tools_never_write_or_read_through_a_swapped_directory() {
+    if !openat2_or_skip() {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("victim.txt"), OUTSIDE_TEXT).unwrap();
+    std::fs::write(outside.path().join("secret.txt"), OUTSIDE_SECRET).unwrap();
+    let before = listing(outside.path());
+    let dir = ws.path().join("d");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("victim.txt"), OUTSIDE_TEXT).unwrap();
+    std::fs::write(dir.join("secret.txt"), "inside").unwrap();
+
+    let ctx = ToolContext::new(ws.path(), Cancel::never()).unwrap();
+    let tools = Registry::builtin();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let swapper = Swapper::start(dir, outside.path().to_path_buf());
+    let mut leaked = Vec::new();
+    let mut succeeded = 0usize;
+    rt.block_on(async {
+        for i in 0..ROUNDS {
+            let calls = [
+                (
+                    "write_file",
+                    format!(r#"{{"path": "d/victim.txt", "content": "line\nPWNED-w{i}\n"}}"#),
+                ),
+                (
+                    "edit_file",
+                    r#"{"path": "d/victim.txt", "old_string": "line\n", "new_string": "line\nPWNED-e\n"}"#.to_string(),
+                ),
+                (
+                    "apply_patch",
+                    format!(
+                        r#"{{"patch": "*** Begin Patch\n*** Update File: d/victim.txt\n@@\n line\n+PWNED-p\n*** Add File: d/new{i}.txt\n+PWNED-a\n*** End Patch\n"}}"#
+                    ),
+                ),
+                ("read_file", r#"{"path": "d/secret.txt"}"#.to_string()),
+            ];
+            for (name, args) in &calls {
+                let result = tools.run(name, args, &ctx).await;
+                if let Ok(out) = &result {
+                    succeeded += 1;
+                    if out.contains(OUTSIDE_SECRET) {
+                        leaked.push(format!("{name}: {out}"));
+                    }
+                }
+            }
+        }
+    });
+    let swaps = swapper.stop();
+    eprintln!("{succeeded} calls succeeded against {swaps} swaps");
+    assert!(swaps > 100, "the swapper barely ran ({swaps} swaps)");
+    assert!(
+        succeeded > 0,
+        "no call ever succeeded: the test proves nothing"
+    );
+    assert!(leaked.is_empty(), "read outside: {leaked:?}");
+    assert_eq!(
+        listing(outside.path()),
+        before,
+        "a file outside the workspace was written ({succeeded} calls succeeded, {swaps} swaps)"
+    );
+}
