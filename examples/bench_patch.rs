@@ -18,14 +18,16 @@ fn main() {
         .collect();
     let patch = make_patch();
     let file = root.join("big.rs");
+    let handle = reins::sandbox::beneath::Beneath::open(&root).expect("workspace handle");
     let mut ours = Vec::new();
     for _ in 0..RUNS {
         std::fs::write(&file, &original).expect("write");
         let t = Instant::now();
-        let changes = reins::patch::apply(&patch, &|p: &str| {
-            reins::sandbox::paths::resolve(&root, p).map_err(|e| e.to_string())
-        })
-        .expect("patch applies");
+        let resolve = |p: &str| {
+            let abs = reins::sandbox::paths::resolve(&root, p).map_err(|e| e.to_string())?;
+            Ok(abs.strip_prefix(&root).expect("inside").to_path_buf())
+        };
+        let changes = reins::patch::apply(&patch, &resolve, &handle).expect("patch applies");
         ours.push(t.elapsed());
         assert_eq!(changes.len(), 1);
     }

@@ -88,7 +88,7 @@ impl ToolContext {
     }
 
     /// For a walk that reads files on worker threads: what it needs to open them safely.
-    pub(crate) fn reader(&self) -> Reader {
+    pub fn reader(&self) -> Reader {
         Reader {
             fs: self.fs.clone(),
             root: self.root.clone(),
