@@ -236,3 +236,64 @@ fn a_path_with_a_newline_cannot_trust_another_workspace() {
         "victim trusted: {text}"
     );
 }
+
+#[test]
+fn instruction_files_and_project_memory_are_read_like_read_file_reads() {
+    use support::reins::{home_for, Wire};
+    use support::{MockServer, Reply};
+    let server = MockServer::start(vec![Reply::text("ok")]);
+    let home = home_for(&server, Wire::Anthropic);
+    let mut cfg = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    cfg.push_str("[permissions]\ndeny = [\"read(keys/**)\"]\n");
+    std::fs::write(home.path().join("config.toml"), cfg).unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let ws_path = ws.path();
+    write(&ws_path.join(".env"), "SECRET_FROM_DOTENV=1");
+    write(&ws_path.join("keys/deploy.txt"), "SECRET_FROM_DENY_RULE");
+    write(&outside.path().join("notes.md"), "SECRET_FROM_OUTSIDE");
+    write(&outside.path().join("linked.md"), "SECRET_FROM_HARD_LINK");
+    write(&ws_path.join("README.md"), "fine");
+    std::os::unix::fs::symlink(".env", ws_path.join("AGENTS.md")).unwrap();
+    std::fs::create_dir_all(ws_path.join("a/b")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("notes.md"), ws_path.join("a/CLAUDE.md"))
+        .unwrap();
+    std::fs::hard_link(
+        outside.path().join("linked.md"),
+        ws_path.join("a/b/AGENTS.md"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws_path.join(".reins")).unwrap();
+    std::os::unix::fs::symlink("../keys/deploy.txt", ws_path.join(".reins/memory.md")).unwrap();
+    let out = reins(home.path())
+        .current_dir(ws_path.join("a/b"))
+        .args(["exec", "-C"])
+        .arg(ws_path)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = server.requests()[0].body.to_string();
+    for secret in [
+        "SECRET_FROM_DOTENV",
+        "SECRET_FROM_DENY_RULE",
+        "SECRET_FROM_OUTSIDE",
+        "SECRET_FROM_HARD_LINK",
+    ] {
+        assert!(!body.contains(secret), "{secret} reached the model: {body}");
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    for why in [
+        "secret",
+        "read(keys/**)",
+        "outside the workspace",
+        "hard links",
+    ] {
+        assert!(err.contains(why), "no warning about {why}: {err}");
+    }
+}

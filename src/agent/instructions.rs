@@ -2,26 +2,41 @@
 //! directory from the repo root down to the working directory, root first. A directory without
 //! AGENTS.md but with CLAUDE.md contributes that instead, so existing projects work unchanged.
 
+use crate::sandbox::SandboxPolicy;
+use crate::workspace_file;
 use std::path::{Path, PathBuf};
 
 pub const CAP_BYTES: usize = 32 * 1024;
 
-/// The instructions text for the prompt, and warnings about what the cap cut.
-pub fn load(reins_home: Option<&Path>, root: &Path, cwd: &Path) -> (String, Vec<String>) {
-    let mut files: Vec<PathBuf> = Vec::new();
-    if let Some(home) = reins_home {
-        files.extend(existing(&home.join("AGENTS.md")));
-    }
-    for dir in dirs_from_root(root, cwd) {
-        files.extend(existing(&dir.join("AGENTS.md")).or_else(|| existing(&dir.join("CLAUDE.md"))));
-    }
+/// The instructions text for the prompt, and warnings about what was refused or cut. The
+/// workspace's files come with the repository, so they are read under `policy` like `read_file`
+/// reads ([`workspace_file::read`]): one that links out of the workspace, to a secret or to a
+/// file a `read(...)` deny rule names, or that is hard-linked, is skipped with a warning.
+pub fn load(
+    reins_home: Option<&Path>,
+    policy: &SandboxPolicy,
+    cwd: &Path,
+) -> (String, Vec<String>) {
     let mut out = String::new();
     let mut warnings = Vec::new();
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            warnings.push(format!("cannot read {}; skipped", f.display()));
+    let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(home) = reins_home {
+        let path = home.join("AGENTS.md");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            texts.push((path, text));
+        }
+    }
+    let root = &policy.workspace;
+    for dir in dirs_from_root(root, cwd) {
+        let Some(rel) = pick(root, &dir) else {
             continue;
         };
+        match workspace_file::read(policy, &rel) {
+            Ok(text) => texts.push((root.join(&rel), text)),
+            Err(e) => warnings.push(format!("{e}; skipped")),
+        }
+    }
+    for (f, text) in texts {
         let section = format!("## {}\n{}\n\n", f.display(), text.trim());
         if out.len() + section.len() > CAP_BYTES {
             warnings.push(format!(
@@ -41,8 +56,14 @@ pub fn load(reins_home: Option<&Path>, root: &Path, cwd: &Path) -> (String, Vec<
     (out, warnings)
 }
 
-fn existing(p: &Path) -> Option<PathBuf> {
-    p.is_file().then(|| p.to_path_buf())
+/// The workspace-relative instruction file of `dir`: its AGENTS.md if there is one (a link
+/// counts, to be refused if it leads out), else its CLAUDE.md.
+fn pick(root: &Path, dir: &Path) -> Option<PathBuf> {
+    let rel = dir.strip_prefix(root).ok()?;
+    ["AGENTS.md", "CLAUDE.md"]
+        .into_iter()
+        .map(|name| rel.join(name))
+        .find(|p| root.join(p).symlink_metadata().is_ok())
 }
 
 /// `root`, then each directory on the way down to `cwd` (only `root` if `cwd` is outside it).
@@ -71,7 +92,8 @@ mod tests {
         std::fs::write(root.join("a/CLAUDE.md"), "claude rules").unwrap();
         std::fs::write(root.join("a/b/AGENTS.md"), "deep rules").unwrap();
         std::fs::write(root.join("a/b/CLAUDE.md"), "ignored").unwrap();
-        let (text, warnings) = load(None, root, &root.join("a/b"));
+        let policy = workspace_file::secrets_only(root);
+        let (text, warnings) = load(None, &policy, &policy.workspace.join("a/b"));
         let order: Vec<usize> = ["root rules", "claude rules", "deep rules"]
             .iter()
             .map(|s| text.find(s).unwrap())
@@ -84,7 +106,8 @@ mod tests {
     fn cap_cuts_with_a_warning() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("AGENTS.md"), "x".repeat(CAP_BYTES + 10)).unwrap();
-        let (text, warnings) = load(None, d.path(), d.path());
+        let policy = workspace_file::secrets_only(d.path());
+        let (text, warnings) = load(None, &policy, d.path());
         assert!(text.len() <= CAP_BYTES);
         assert!(warnings[0].contains("was cut"), "{warnings:?}");
     }

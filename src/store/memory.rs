@@ -43,25 +43,39 @@ pub fn user_path(reins_home: &Path) -> PathBuf {
     reins_home.join("memory.md")
 }
 
-/// The memory section of the prompt prefix: the user's file, then the project's; empty if neither.
-pub fn prompt_section(workspace: &Path, reins_home: Option<&Path>) -> String {
+/// The memory section of the prompt prefix: the user's file, then the project's; empty if
+/// neither. The project's comes with the repository, so it is read under `policy` like
+/// `read_file` reads ([`crate::workspace_file::read`]); why it was refused is in the warnings.
+pub fn prompt_section(
+    policy: &crate::sandbox::SandboxPolicy,
+    reins_home: Option<&Path>,
+) -> (String, Vec<String>) {
     let mut out = String::new();
-    let mut add = |title: &str, path: PathBuf| {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if !text.trim().is_empty() {
-                out.push_str(&format!(
-                    "## {title} ({})\n{}\n\n",
-                    path.display(),
-                    text.trim()
-                ));
-            }
+    let mut add = |title: &str, path: PathBuf, text: String| {
+        if !text.trim().is_empty() {
+            out.push_str(&format!(
+                "## {title} ({})\n{}\n\n",
+                path.display(),
+                text.trim()
+            ));
         }
     };
     if let Some(home) = reins_home {
-        add("User memory", user_path(home));
+        let path = user_path(home);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            add("User memory", path, text);
+        }
     }
-    add("Project memory", project_path(workspace));
-    out
+    let mut warnings = Vec::new();
+    let rel = Path::new(".reins").join("memory.md");
+    match crate::workspace_file::read(policy, &rel) {
+        Ok(text) => add("Project memory", project_path(&policy.workspace), text),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => warnings.push(format!(
+            "{e}; the project memory was left out of the prompt"
+        )),
+    }
+    (out, warnings)
 }
 
 /// Adds `fact` as a bullet to the memory file at `path`, unless it is already there.
@@ -195,7 +209,8 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         remember(&project_path(ws.path()), "tests: cargo test", 1000).unwrap();
         remember(&user_path(home.path()), "prefer short answers", 1000).unwrap();
-        let s = prompt_section(ws.path(), Some(home.path()));
+        let policy = crate::workspace_file::secrets_only(ws.path());
+        let (s, _) = prompt_section(&policy, Some(home.path()));
         let user = s.find("prefer short answers").unwrap();
         let project = s.find("tests: cargo test").unwrap();
         assert!(user < project, "{s}");

@@ -21,7 +21,11 @@ pub async fn run(cmd: Option<MemoryCommand>, global: GlobalArgs) -> Result<i32, 
             project.display()
         ),
         MemoryCommand::Show => {
-            let text = memory::prompt_section(&ws.root, Some(&home));
+            let policy = super::setup::policy(&ws, super::setup::SandboxFlags::default());
+            let (text, warnings) = memory::prompt_section(&policy, Some(&home));
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             println!(
                 "{}",
                 if text.is_empty() {

@@ -69,12 +69,15 @@ impl Workspace {
     }
 
     /// A closure that assembles the prompt prefix from the files as they are now.
+    /// Workspace files are read under the read side of the sandbox policy (secrets, deny rules).
     pub fn system_builder(&self) -> impl Fn() -> String + Send + Sync + 'static {
         let (root, home) = (self.root.clone(), self.home.clone());
+        let policy = policy(self, SandboxFlags::default());
         move || {
             let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
-            let (instructions, _) = crate::agent::instructions::load(home.as_deref(), &root, &cwd);
-            let memory = crate::store::memory::prompt_section(&root, home.as_deref());
+            let (instructions, _) =
+                crate::agent::instructions::load(home.as_deref(), &policy, &cwd);
+            let (memory, _) = crate::store::memory::prompt_section(&policy, home.as_deref());
             crate::agent::prompt::system_prefix(&instructions, &memory)
         }
     }
@@ -84,8 +87,10 @@ impl Workspace {
     /// config keys ignored because the workspace is not trusted.
     pub fn instruction_warnings(&self) -> Vec<String> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| self.root.clone());
+        let policy = policy(self, SandboxFlags::default());
         let mut out = self.loaded.warnings.clone();
-        out.extend(crate::agent::instructions::load(self.home.as_deref(), &self.root, &cwd).1);
+        out.extend(crate::agent::instructions::load(self.home.as_deref(), &policy, &cwd).1);
+        out.extend(crate::store::memory::prompt_section(&policy, self.home.as_deref()).1);
         out
     }
 }
