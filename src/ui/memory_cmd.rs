@@ -65,6 +65,19 @@ fn edit(path: &Path) -> Result<i32, ExitError> {
     Ok(status.code().unwrap_or(1))
 }
 
+/// The memory file's text; the project's is read under the file tools' policy, as it is sent
+/// to the model (a `.reins/memory.md` linked to `.env` must not be).
+fn read_memory(ws: &setup::Workspace, path: &Path) -> Result<String, ExitError> {
+    let project = memory::project_path(&ws.root);
+    let read = if path == project {
+        let policy = setup::policy(ws, setup::SandboxFlags::default());
+        crate::workspace_file::read(&policy, Path::new(".reins/memory.md")).map_err(|e| e.to_string())
+    } else {
+        std::fs::read_to_string(path).map_err(|e| e.to_string())
+    };
+    read.map_err(|e| ExitError::usage(format!("no memory file at {}: {e}", path.display())))
+}
+
 /// Has the model rewrite the file, shows the diff, and writes it when confirmed.
 async fn compact(
     ws: &setup::Workspace,
@@ -72,8 +85,7 @@ async fn compact(
     yes: bool,
     model: Option<&str>,
 ) -> Result<i32, ExitError> {
-    let old = std::fs::read_to_string(path)
-        .map_err(|e| ExitError::usage(format!("no memory file at {}: {e}", path.display())))?;
+    let old = read_memory(ws, path)?;
     let resolved =
         crate::config::resolve_model(&ws.loaded.config, model, &|k| std::env::var(k).ok())?;
     let client = client_for(&resolved).map_err(|e| ExitError::usage(e.to_string()))?;
