@@ -111,6 +111,13 @@ fn run_fills_variables_and_enforces_tools_and_deny_paths() {
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     add_workflow(ws.path(), "fix", FIX);
+    // A workspace workflow's checks and tool list apply only once the workspace is trusted.
+    let trusted = reins(home.path())
+        .args(["trust", "--yes", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(trusted.status.code(), Some(0));
     let tests_before = std::fs::read_to_string(ws.path().join("test_calc.py")).unwrap();
     let out = reins(home.path())
         .args(["run", "fix", "--var", "module=calc.py", "--json", "-C"])

@@ -71,7 +71,8 @@ fn read_memory(ws: &setup::Workspace, path: &Path) -> Result<String, ExitError> 
     let project = memory::project_path(&ws.root);
     let read = if path == project {
         let policy = setup::policy(ws, setup::SandboxFlags::default());
-        crate::workspace_file::read(&policy, Path::new(".reins/memory.md")).map_err(|e| e.to_string())
+        crate::workspace_file::read(&policy, Path::new(".reins/memory.md"))
+            .map_err(|e| e.to_string())
     } else {
         std::fs::read_to_string(path).map_err(|e| e.to_string())
     };

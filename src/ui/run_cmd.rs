@@ -2,7 +2,7 @@
 
 use super::{exec, setup, ExitError};
 use crate::cli::{ExecArgs, GlobalArgs, RunArgs};
-use crate::workflow::{self, Workflow, WorkflowError, WorkflowGuard};
+use crate::workflow::{self, Found, Origin, Workflow, WorkflowError, WorkflowGuard};
 
 impl From<WorkflowError> for ExitError {
     fn from(e: WorkflowError) -> Self {
@@ -13,12 +13,9 @@ impl From<WorkflowError> for ExitError {
 /// Runs a workflow and returns exec's exit code for the session.
 pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let mut ws = setup::workspace(&global)?;
-    let path = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
-    let name = path.file_stem().map_or_else(
-        || args.workflow.clone(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    let wf = Workflow::load(&path)?.instantiate(&name, &workflow::parse_vars(&args.vars)?)?;
+    let found = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
+    let name = found.name.clone();
+    let wf = trusted_parts(&ws, &found)?.instantiate(&name, &workflow::parse_vars(&args.vars)?)?;
     let task = task(&wf, args.exec.prompt.as_deref())?;
     let flags = exec_flags(&wf, args.exec);
     let cfg = &mut ws.loaded.config;
@@ -29,6 +26,25 @@ pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let root = ws.root.canonicalize().unwrap_or_else(|_| ws.root.clone());
     let guard = WorkflowGuard::new(&name, &root, wf.tools.clone(), &wf.deny_paths)?;
     exec::run_task(&task, ws, &flags, vec![Box::new(guard)]).await
+}
+
+/// The workflow as it may apply: a workspace workflow in an untrusted workspace loses its
+/// checks, model, route, limits and tool list (said on stderr), like an untrusted project config.
+fn trusted_parts(ws: &setup::Workspace, found: &Found) -> Result<Workflow, ExitError> {
+    if let Some(w) = found.shadow_warning() {
+        eprintln!("warning: {w}");
+    }
+    let wf = found.load(&setup::policy(ws, setup::SandboxFlags::default()))?;
+    let ignored = wf.sensitive_parts();
+    if found.origin != Origin::Workspace || ws.trusted || ignored.is_empty() {
+        return Ok(wf);
+    }
+    eprintln!(
+        "warning: ignored from {} (this workspace is not trusted): {}; review it and run `reins trust` to apply them",
+        found.path.display(),
+        ignored.join(", ")
+    );
+    Ok(wf.without_sensitive_parts())
 }
 
 /// The workflow's prompt, with extra instructions from the command line and the tool
@@ -69,7 +85,8 @@ fn exec_flags(wf: &Workflow, mut flags: ExecArgs) -> ExecArgs {
 /// `reins workflows`: each workflow's name and description (or why it cannot be read).
 pub fn list(global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
-    let found = workflow::list(&ws.root, ws.home.as_deref());
+    let policy = setup::policy(&ws, setup::SandboxFlags::default());
+    let found = workflow::list(&ws.root, ws.home.as_deref(), &policy);
     if found.is_empty() {
         let dirs: Vec<String> = workflow::dirs(&ws.root, ws.home.as_deref())
             .iter()
@@ -78,14 +95,17 @@ pub fn list(global: GlobalArgs) -> Result<i32, ExitError> {
         eprintln!("no workflows in {}", dirs.join(" or "));
         return Ok(0);
     }
-    let width = found.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    let width = found.iter().map(|l| l.found.name.len()).max().unwrap_or(0);
     for l in found {
         let text = match &l.description {
             Ok(d) if d.is_empty() => "(no description)".to_string(),
             Ok(d) => d.clone(),
             Err(e) => format!("unreadable: {e}"),
         };
-        println!("{:width$}  {text}", l.name);
+        println!("{:width$}  {text}", l.found.name);
+        if let Some(w) = l.found.shadow_warning() {
+            eprintln!("warning: {w}");
+        }
     }
     Ok(0)
 }

@@ -19,6 +19,8 @@ pub struct Workspace {
     pub root: PathBuf,
     pub home: Option<PathBuf>,
     pub loaded: Loaded,
+    /// Whether the user trusts the workspace's own config, workflows and commands as they are.
+    pub trusted: bool,
 }
 
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
@@ -40,7 +42,12 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
             "this workspace's .reins/config.toml, workflows or commands changed since you trusted it, so they are treated as untrusted; review them and run `reins trust` again".to_string(),
         );
     }
-    Ok(Workspace { root, home, loaded })
+    Ok(Workspace {
+        root,
+        home,
+        loaded,
+        trusted: trust == TrustState::Trusted,
+    })
 }
 
 impl Workspace {

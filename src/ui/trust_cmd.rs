@@ -6,6 +6,7 @@ use super::{config_cmd, ExitError};
 use crate::cli::GlobalArgs;
 use crate::config::trust::{self, TrustError};
 use crate::config::{self, LoadOptions};
+use crate::workflow::{Found, Origin};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
@@ -78,11 +79,37 @@ fn review(home: &Path, root: &Path) -> Result<String, ExitError> {
         out.push_str("- .reins/config.toml sets:\n");
         out.extend(set);
     }
-    for rel in trust::covered_files(root).into_iter().skip(1) {
-        out.push_str(&format!("- {}\n", rel.display()));
+    out.extend(workflow_lines(root));
+    for rel in trust::covered_files(root)
+        .into_iter()
+        .filter(|r| r.extension().is_some_and(|e| e == "md"))
+    {
+        out.push_str(&format!("- {} (a slash command's prompt)\n", rel.display()));
     }
     out.push_str("Any later change to these files needs `reins trust` again.\n");
     Ok(out)
+}
+
+/// Each workspace workflow with the parts trust lets apply (checks, model, route, limits, tools).
+fn workflow_lines(root: &Path) -> Vec<String> {
+    let policy = crate::workspace_file::secrets_only(root);
+    crate::workspace_file::names(root, Path::new(".reins/workflows"), "toml")
+        .into_iter()
+        .map(|name| {
+            let found = Found {
+                path: root.join(".reins/workflows").join(format!("{name}.toml")),
+                name,
+                origin: Origin::Workspace,
+                shadowed: None,
+            };
+            let parts = match found.load(&policy) {
+                Ok(wf) if wf.sensitive_parts().is_empty() => "a prompt only".to_string(),
+                Ok(wf) => wf.sensitive_parts().join(", "),
+                Err(e) => format!("unusable: {e}"),
+            };
+            format!("- workflow .reins/workflows/{}.toml: {parts}\n", found.name)
+        })
+        .collect()
 }
 
 /// `--yes`, or a `y` typed on a terminal; without a terminal and without `--yes` it refuses.

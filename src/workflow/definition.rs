@@ -40,7 +40,12 @@ impl Workflow {
             path: path.to_path_buf(),
             source,
         })?;
-        let wf: Workflow = toml::from_str(&text).map_err(|e| WorkflowError::Invalid {
+        Workflow::parse(&text, path)
+    }
+
+    /// Checks a workflow's text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, WorkflowError> {
+        let wf: Workflow = toml::from_str(text).map_err(|e| WorkflowError::Invalid {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -51,6 +56,47 @@ impl Workflow {
             });
         }
         Ok(wf)
+    }
+
+    /// The parts a repository may not set for itself (commands run as checks, the model or
+    /// route and so the spending, the step and cost limits, and the tool list) as `key = value`
+    /// lines; empty when it sets none.
+    pub fn sensitive_parts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut add = |key: &str, value: String| out.push(format!("{key} = {value}"));
+        if !self.checks.is_empty() {
+            add("checks", format!("{:?}", self.checks));
+        }
+        if let Some(m) = &self.model {
+            add("model", format!("{m:?}"));
+        }
+        if let Some(r) = &self.route {
+            add("route", format!("{r:?}"));
+        }
+        if let Some(n) = self.max_steps {
+            add("max_steps", n.to_string());
+        }
+        if let Some(c) = self.max_cost {
+            add("max_cost", c.to_string());
+        }
+        if let Some(t) = &self.tools {
+            add("tools", format!("{t:?}"));
+        }
+        out
+    }
+
+    /// This workflow without its [`Workflow::sensitive_parts`], for an untrusted workspace: the
+    /// prompt, variables and deny paths (which only restrict) stay.
+    pub fn without_sensitive_parts(&self) -> Workflow {
+        Workflow {
+            checks: Vec::new(),
+            model: None,
+            route: None,
+            max_steps: None,
+            max_cost: None,
+            tools: None,
+            ..self.clone()
+        }
     }
 
     /// Every variable the prompt, checks and paths use.

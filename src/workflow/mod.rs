@@ -9,7 +9,7 @@ mod template;
 
 pub use definition::{parse_vars, Workflow};
 pub use guard::{protected_dirs, WorkflowGuard};
-pub use store::{dirs, find, list, Listed};
+pub use store::{dirs, find, list, Found, Listed, Origin};
 
 use std::path::PathBuf;
 
@@ -27,6 +27,8 @@ pub enum WorkflowError {
     },
     #[error("invalid workflow {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("workflow {path} is not used: {message}")]
+    Unsafe { path: PathBuf, message: String },
     #[error("workflow `{workflow}` needs {}: pass each with --var NAME=VALUE", missing.join(", "))]
     MissingVars {
         workflow: String,
