@@ -194,3 +194,29 @@ fn nesting_and_size_are_bounded() {
     assert!(a.why_hidden().is_some());
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn everyday_commands_stay_plain() {
+    for line in [
+        "grep -rn \"fn main\" src/ | head -20",
+        "sed -n '1,20p' src/main.rs",
+        "cat -n src/lib.rs | sed -n '10,40p'",
+        "python3 -m pytest -q 2>&1 | tail -5",
+        "ls -la && pwd",
+        "git log --oneline -5",
+        "cd tiny && cargo test --offline -q 2>&1",
+        "mkdir -p a/b && touch a/b/c",
+        "awk '{print $1}' file.txt",
+        "find . -name '*.py' -not -path './.venv/*'",
+        "wc -l src/*.rs",
+        "echo \"it's done\"",
+        "test -f Cargo.toml && echo yes || echo no",
+        "cargo build --release 2>&1 | grep -E '^(error|warning)' || true",
+        "diff -u a.txt b.txt",
+        "npm test -- --watch=false",
+    ] {
+        let a = analyze(line);
+        assert_eq!(a.why_unplain(), None, "{line}");
+        assert!(!a.commands.is_empty(), "{line}");
+    }
+}
