@@ -250,6 +250,10 @@ impl<'t> Walker<'_, '_> {
         let Some(body) = named_of_kind(n, "heredoc_body") else {
             return Word::exact("");
         };
+        if !self.heredoc_agrees(n, body) {
+            self.out
+                .hide("a here-document whose end bash may read differently");
+        }
         let mut cursor = body.walk();
         let mut exact = true;
         for part in body.named_children(&mut cursor) {
@@ -264,6 +268,30 @@ impl<'t> Walker<'_, '_> {
             text: self.src[body.byte_range()].to_string(),
             exact,
         }
+    }
+}
+
+impl Walker<'_, '_> {
+    /// Whether bash would end the here-document where tree-sitter did: no line of the body
+    /// (tabs stripped for `<<-`) may be the delimiter itself.
+    fn heredoc_agrees(&self, n: Node, body: Node) -> bool {
+        let mut cursor = n.walk();
+        let strip_tabs = n.children(&mut cursor).any(|c| c.kind() == "<<-");
+        let Some(start) = named_of_kind(n, "heredoc_start") else {
+            return false;
+        };
+        let delimiter: String = self.src[start.byte_range()]
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+            .collect();
+        !self.src[body.byte_range()].lines().any(|line| {
+            let line = if strip_tabs {
+                line.trim_start_matches('\t')
+            } else {
+                line
+            };
+            line == delimiter
+        })
     }
 }
 

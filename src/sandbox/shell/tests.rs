@@ -220,3 +220,18 @@ fn everyday_commands_stay_plain() {
         assert!(!a.commands.is_empty(), "{line}");
     }
 }
+
+#[test]
+fn here_documents_end_where_bash_ends_them() {
+    let a = analyze("cat <<-EOF\n\tbody\n\tEOF\ntouch p1");
+    assert!(a.why_hidden().is_none());
+    assert!(a.commands.iter().any(|c| c.program() == "touch"));
+    let b = analyze("cat <<'EOF'\nx\nEOF\n");
+    assert!(b.plain_commands().is_some(), "{:?}", b.why_unplain());
+    for line in [
+        "cat <<\"E\"OF\nEOF\ntouch p2",
+        "cat <<EOF; touch p3\nbody\nEOF\ntouch p4",
+    ] {
+        assert!(analyze(line).why_hidden().is_some(), "{line}");
+    }
+}
