@@ -235,3 +235,41 @@ fn here_documents_end_where_bash_ends_them() {
         assert!(analyze(line).why_hidden().is_some(), "{line}");
     }
 }
+
+#[test]
+fn comment_and_carriage_return_edges_split_as_bash_does() {
+    for line in [
+        "ls # x \\\ntouch p",
+        "ls\r\ntouch p",
+        "ls #'\"`$(\ntouch p",
+        "echo a\\\\\ntouch p",
+    ] {
+        let seen = words(line);
+        assert!(
+            seen.iter().any(|w| w.first().is_some_and(|p| p == "touch")),
+            "{line:?}: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn quoting_edges_do_not_hide_commands() {
+    for line in [
+        r"echo 'a\' ; touch p ; echo 'b'",
+        r#"echo \"; touch p; echo \""#,
+        r#"echo "a\\" ; touch p ; echo "b""#,
+        r"echo ${x#\'} ; touch p",
+        r"echo ${x:-'}'} ; touch p",
+        r#"echo "$(echo ")" ; touch p ; echo "(")""#,
+        "echo `echo \\`` ; touch p",
+        r"echo a\'b ; touch p",
+    ] {
+        let a = analyze(line);
+        let sees_touch = a.commands.iter().any(|c| c.program() == "touch");
+        assert!(
+            sees_touch || a.why_hidden().is_some(),
+            "{line:?}: {:?}",
+            words(line)
+        );
+    }
+}
