@@ -277,10 +277,15 @@ fn read_deny_rules_for_one_read_tool_hold_for_the_others() {
             ("grep", json!({"pattern": "launch code"})),
             ("read_file", json!({"path": "secrets/token.txt"})),
             ("grep", json!({"pattern": "launch", "path": "secrets"})),
+            ("list_dir", json!({"path": "secrets"})),
+            ("glob", json!({"pattern": "**/*.txt"})),
         ];
         let (_, results) = session(calls, &["-c", &deny], ws.path());
         for result in &results {
-            assert!(!result.contains("4321"), "{rule}: {result}");
+            assert!(
+                !result.contains("4321") && !result.contains("token.txt"),
+                "{rule}: {result}"
+            );
         }
         assert!(
             results[1].contains("not permitted"),
