@@ -145,6 +145,7 @@ fn deny_rules_catch_every_spelling_of_the_program_and_options() {
         "rm -r -f {}",
         "rm -fr {}",
         "rm --recursive --force {}",
+        "rm --recur --forc {}",
         "/bin/rm -rf {}",
         "r''m -rf {}",
         "\\rm -rf {}",

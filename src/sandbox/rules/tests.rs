@@ -164,6 +164,7 @@ fn deny_rules_match_every_spelling_of_the_program_and_options() {
         "rm -fr x",
         "rm -f -r x",
         "rm --recursive --force x",
+        "rm --rec --f x",
         "rm -R --force x",
         "/bin/rm -rf x",
         "r''m -rf x",

@@ -8,7 +8,8 @@
 //!   place: `shell(git diff*)` allows `git diff --stat`, not `git -C x diff`.
 //! - Deny and ask rules match every spelling of the same call: the program by file name
 //!   (`/bin/rm` is `rm`); options as a set, in any order and combination (`-rf` is `-r -f`,
-//!   `-fr`, `--recursive --force` where the program's long names are known, see [`ALIASES`]);
+//!   `-fr`, `--recursive --force` or `--rec --for` where the program's long names are known, see
+//!   [`ALIASES`]);
 //!   and the other words in order but with anything between them (`git push*` catches
 //!   `git -C . push`). They always allow more words, so `shell(rm -rf)` catches `rm -rf /`.
 
@@ -174,16 +175,26 @@ fn flags_of(program: &str, word: &str) -> Vec<String> {
         .find(|(p, _)| *p == program)
         .map(|(_, a)| *a)
         .unwrap_or(&[]);
-    names
-        .into_iter()
-        .map(|n| {
-            aliases
-                .iter()
-                .find(|(from, _)| *from == n)
-                .map(|(_, to)| to.to_string())
-                .unwrap_or(n)
-        })
-        .collect()
+    names.into_iter().map(|n| canonical(aliases, n)).collect()
+}
+
+/// The canonical name of option `name`: its short alias, also for an abbreviated long name
+/// (`--rec`), which GNU and git option parsers accept when it is unambiguous.
+fn canonical(aliases: &[(&str, &str)], name: String) -> String {
+    let exact = aliases.iter().find(|(from, _)| *from == name);
+    let prefix = || {
+        let mut hits = aliases.iter().filter(|(from, _)| {
+            name.len() > 2 && from.starts_with("--") && from.starts_with(&name)
+        });
+        match (hits.next(), hits.next()) {
+            (Some(hit), None) => Some(hit),
+            _ => None,
+        }
+    };
+    exact
+        .or_else(prefix)
+        .map(|(_, to)| to.to_string())
+        .unwrap_or(name)
 }
 
 fn has_glob(text: &str) -> bool {
