@@ -1,8 +1,9 @@
-//! The slash-command catalogue: the built-in commands and the user's own, Markdown files in
-//! `.reins/commands/NAME.md` (the project's) and `$REINS_HOME/commands/NAME.md` (the user's) whose
-//! body becomes the prompt, `$ARGUMENTS` replaced by what follows `/NAME`.
+//! The slash-command catalogue: the built-in commands and custom ones, Markdown files in
+//! `$REINS_HOME/commands/NAME.md` (the user's) and `.reins/commands/NAME.md` (the project's) whose
+//! body becomes the prompt, `$ARGUMENTS` replaced by what follows `/NAME`. The user's win.
 
-use std::path::Path;
+use crate::sandbox::SandboxPolicy;
+use std::path::{Path, PathBuf};
 
 /// One entry of the `/` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +48,20 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ("quit", "", "leave reins"),
 ];
 
-/// The built-in commands, then custom ones (the project's before the user's; a name already
-/// taken is skipped, so a custom file cannot shadow a built-in).
+/// The built-in commands, then custom ones, with the workspace's files read under the secret
+/// patterns only; see [`load_checked`].
 pub fn load(workspace: &Path, reins_home: Option<&Path>) -> Vec<CommandInfo> {
+    load_checked(&crate::workspace_file::secrets_only(workspace), reins_home).0
+}
+
+/// The built-in commands, then the user's (`$REINS_HOME/commands`), then the workspace's
+/// (`.reins/commands`, read under `policy` like `read_file` reads). A name already taken is
+/// skipped, so a custom file cannot shadow a built-in, and a workspace command cannot replace the
+/// user's of the same name: that is reported in the warnings, as is a refused file.
+pub fn load_checked(
+    policy: &SandboxPolicy,
+    reins_home: Option<&Path>,
+) -> (Vec<CommandInfo>, Vec<String>) {
     let mut out: Vec<CommandInfo> = BUILTINS
         .iter()
         .map(|(name, args, help)| CommandInfo {
@@ -59,53 +71,75 @@ pub fn load(workspace: &Path, reins_home: Option<&Path>) -> Vec<CommandInfo> {
             body: None,
         })
         .collect();
-    let dirs = [
-        Some(workspace.join(".reins").join("commands")),
-        reins_home.map(|h| h.join("commands")),
-    ];
-    for dir in dirs.into_iter().flatten() {
-        for custom in read_dir(&dir) {
-            if !out.iter().any(|c| c.name == custom.name) {
-                out.push(custom);
+    let mut warnings = Vec::new();
+    let user = reins_home.map(|h| (h.to_path_buf(), PathBuf::from("commands")));
+    let workspace = (policy.workspace.clone(), PathBuf::from(WORKSPACE_DIR));
+    for (is_user, (base, dir)) in [(true, user), (false, Some(workspace))]
+        .into_iter()
+        .filter_map(|(u, d)| d.map(|d| (u, d)))
+    {
+        for name in crate::workspace_file::names(&base, &dir, "md") {
+            if !valid_name(&name) {
+                continue;
+            }
+            let path = base.join(&dir).join(format!("{name}.md"));
+            if let Some(taken) = out.iter().find(|c| c.name == name) {
+                if !is_user {
+                    warnings.push(shadow_warning(&path, taken));
+                }
+                continue;
+            }
+            let body = if is_user {
+                std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            } else {
+                crate::workspace_file::read(policy, &dir.join(format!("{name}.md")))
+                    .map_err(|e| e.to_string())
+            };
+            match body {
+                Ok(body) => out.push(custom(name, body)),
+                Err(e) => warnings.push(format!("command /{name} skipped: {e}")),
             }
         }
     }
-    out
+    (out, warnings)
 }
 
-fn read_dir(dir: &Path) -> Vec<CommandInfo> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+const WORKSPACE_DIR: &str = ".reins/commands";
+
+fn shadow_warning(path: &Path, taken: &CommandInfo) -> String {
+    let whose = if taken.body.is_some() {
+        "yours"
+    } else {
+        "the built-in"
     };
-    let mut out: Vec<CommandInfo> = entries
-        .flatten()
-        .filter_map(|e| {
-            let path = e.path();
-            let name = path.file_stem()?.to_str()?.to_string();
-            let valid = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if path.extension()? != "md" || !valid {
-                return None;
-            }
-            let body = std::fs::read_to_string(&path).ok()?;
-            let help = body
-                .lines()
-                .map(|l| l.trim().trim_start_matches('#').trim())
-                .find(|l| !l.is_empty())
-                .unwrap_or("custom command")
-                .to_string();
-            Some(CommandInfo {
-                name,
-                args: "[ARGS]".into(),
-                help,
-                body: Some(body),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    format!(
+        "{} is ignored: /{} is {whose}; rename the file to use it",
+        path.display(),
+        taken.name
+    )
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn custom(name: String, body: String) -> CommandInfo {
+    let help = body
+        .lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("custom command")
+        .to_string();
+    CommandInfo {
+        name,
+        args: "[ARGS]".into(),
+        help,
+        body: Some(body),
+    }
 }
 
 /// `/name args` split into the name and the rest; `None` when `line` is not a command.
@@ -153,23 +187,43 @@ mod tests {
     }
 
     #[test]
-    fn custom_commands_come_from_both_directories() {
+    fn custom_commands_come_from_both_directories_the_users_winning() {
         let ws = tempfile::tempdir().unwrap();
         let home = tempfile::tempdir().unwrap();
         let p = ws.path().join(".reins/commands");
         std::fs::create_dir_all(&p).unwrap();
         std::fs::write(p.join("review.md"), "# Review the diff\nReview $ARGUMENTS").unwrap();
         std::fs::write(p.join("help.md"), "shadow attempt").unwrap();
+        std::fs::write(p.join("lint.md"), "# Lint it\nlint").unwrap();
+        std::fs::write(ws.path().join(".env"), "TOKEN=SECRET_VALUE").unwrap();
+        std::os::unix::fs::symlink("../../.env", p.join("leak.md")).unwrap();
         let u = home.path().join("commands");
         std::fs::create_dir_all(&u).unwrap();
         std::fs::write(u.join("ship.md"), "Ship it").unwrap();
         std::fs::write(u.join("review.md"), "user copy").unwrap();
-        let all = load(ws.path(), Some(home.path()));
-        let custom: Vec<_> = all.iter().filter(|c| c.body.is_some()).collect();
-        assert_eq!(custom.len(), 2);
-        assert_eq!(custom[0].name, "review");
-        assert_eq!(custom[0].help, "Review the diff");
-        assert_eq!(custom[1].name, "ship");
+        let policy = crate::workspace_file::secrets_only(ws.path());
+        let (all, warnings) = load_checked(&policy, Some(home.path()));
+        let custom: Vec<(&str, &str)> = all
+            .iter()
+            .filter_map(|c| Some((c.name.as_str(), c.body.as_deref()?)))
+            .collect();
+        assert_eq!(
+            custom,
+            [
+                ("review", "user copy"),
+                ("ship", "Ship it"),
+                ("lint", "# Lint it\nlint")
+            ]
+        );
         assert_eq!(all.iter().filter(|c| c.name == "help").count(), 1);
+        let w = warnings.join("\n");
+        assert!(
+            w.contains("/review is yours") && w.contains("/help is the built-in"),
+            "{w}"
+        );
+        assert!(
+            w.contains("/leak skipped") && !w.contains("SECRET_VALUE"),
+            "{w}"
+        );
     }
 }

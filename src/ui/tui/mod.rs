@@ -66,6 +66,8 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         mode: args.sandbox,
         network: args.network,
     };
+    let (commands, command_warnings) =
+        commands::load_checked(&setup::policy(&ws, sandbox), ws.home.as_deref());
     let mcp = super::mcp_cmd::start(&ws, sandbox)?;
     let factory = Factory {
         ws,
@@ -82,8 +84,8 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         (None, true) => Resume::Latest,
         (None, false) => Resume::New,
     };
-    let built = factory.build(resume)?;
-    let commands = commands::load(&ctx.root, ctx.home.as_deref());
+    let mut built = factory.build(resume)?;
+    built.warnings.extend(command_warnings);
     let files = fuzzy::FileIndex::start(&ctx.root);
     let engine = engine::spawn(built, factory, canceller, ui_tx);
     let theme = theme::Theme::from_env();
