@@ -146,3 +146,54 @@ fn file_tools_never_write_or_read_through_a_swapped_directory() {
         "a file outside the workspace was written ({succeeded} calls succeeded, {swaps} swaps)"
     );
 }
+
+/// Puts `dir` back as a real directory after a swapper stopped at any point of its loop.
+fn settle(dir: &Path) {
+    let parked = dir.with_extension("parked");
+    if parked.exists() {
+        let _ = std::fs::remove_file(dir);
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::rename(&parked, dir).unwrap();
+    }
+    if dir.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+        std::fs::remove_file(dir).unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+}
+
+#[test]
+fn undo_never_deletes_or_writes_through_a_swapped_directory() {
+    if !openat2_or_skip() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("keep.txt"), "outside\n").unwrap();
+    std::fs::write(outside.path().join("new.txt"), "outside\n").unwrap();
+    let before = listing(outside.path());
+    let dir = ws.path().join("d");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("keep.txt"), "v1\n").unwrap();
+    let mut store = reins::store::CheckpointStore::open(home.path(), ws.path()).unwrap();
+    let first = store.checkpoint("s", 1, "before the step").unwrap();
+    let (mut restored, mut refused) = (0, 0);
+    for _ in 0..150 {
+        settle(&dir);
+        std::fs::write(dir.join("keep.txt"), "v2\n").unwrap();
+        std::fs::write(dir.join("new.txt"), "made by the step\n").unwrap();
+        let swapper = Swapper::start(dir.clone(), outside.path().to_path_buf());
+        match store.restore("s", &first) {
+            Ok(_) => restored += 1,
+            Err(_) => refused += 1,
+        }
+        swapper.stop();
+        assert_eq!(
+            listing(outside.path()),
+            before,
+            "undo touched a file outside the workspace (after {restored} restores)"
+        );
+    }
+    eprintln!("{restored} restores done, {refused} refused");
+    assert!(restored > 0, "no restore ever ran: the test proves nothing");
+}

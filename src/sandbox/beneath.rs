@@ -153,11 +153,20 @@ impl Beneath {
         file.write_all(bytes)
     }
 
-    /// Sets the permission bits of the regular file `rel` (never through a symlink).
+    /// Sets the permission bits of the regular file `rel` (never through a symlink), even one
+    /// its owner cannot read.
     pub fn set_mode(&self, rel: &Path, mode: u32) -> io::Result<()> {
-        let (file, _) = self.open_regular(rel)?;
-        // SAFETY: valid fd.
-        cvt(unsafe { libc::fchmod(file.as_raw_fd(), mode) })
+        let file = File::from(self.openat2(rel, libc::O_PATH | libc::O_NOFOLLOW, 0)?);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is not a regular file",
+            ));
+        }
+        // fchmod refuses an O_PATH descriptor; its /proc link names exactly the inode it holds.
+        let proc = cstring(OsStr::new(&format!("/proc/self/fd/{}", file.as_raw_fd())))?;
+        // SAFETY: valid C string.
+        cvt(unsafe { libc::chmod(proc.as_ptr(), mode) })
     }
 
     /// Removes the file or symlink `rel` (a symlink itself, never its target).

@@ -2,19 +2,20 @@
 //! point), then only the files that differ are touched: removals first (pruning directories they
 //! leave empty), then writes. Files outside the snapshot (ignored, too large, unreadable) are
 //! never modified or deleted; when one is in the way of a file to restore, that file is skipped
-//! and reported.
+//! and reported. Every removal and write goes through a handle of the workspace root
+//! ([`Beneath`]) by workspace-relative path, with no symlink allowed on the way: a directory
+//! swapped for a link to elsewhere makes the restore fail, never delete or write outside.
 
 use super::compare::{changes, Change};
 use super::error::{io_err, CheckpointError};
 use super::history::BEFORE_UNDO_LABEL;
 use super::tree::Leaf;
 use super::{Checkpoint, CheckpointStore};
+use crate::sandbox::beneath::Beneath;
 use git2::Oid;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 /// What restore did to one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,7 @@ impl CheckpointStore {
         session_id: &str,
         target: &Checkpoint,
     ) -> Result<RestoreReport, CheckpointError> {
+        let fs = Beneath::open(&self.workspace).map_err(io_err("opening", &self.workspace))?;
         let target_id = Oid::from_str(&target.id)?;
         let target_tree = self.repo.find_commit(target_id)?.tree_id();
         let step = self.list(session_id)?.iter().map(|c| c.step + 1).max();
@@ -77,8 +79,8 @@ impl CheckpointStore {
         )?;
         let current_tree = self.tree_of(&saved)?;
         let todo = changes(&self.repo, Some(current_tree), Some(target_tree))?;
-        let mut paths = self.remove_stale(&todo)?;
-        paths.extend(self.write_restored(&todo)?);
+        let mut paths = remove_stale(&fs, &todo)?;
+        paths.extend(self.write_restored(&fs, &todo)?);
         paths.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(RestoreReport {
             target: target.clone(),
@@ -87,44 +89,12 @@ impl CheckpointStore {
         })
     }
 
-    /// Removes files absent from the target, and any whose type changes (file ↔ symlink), then
-    /// the directories that leaves empty.
-    fn remove_stale(&self, todo: &[Change]) -> Result<Vec<RestoredPath>, CheckpointError> {
-        let mut done = Vec::new();
-        for c in todo {
-            let Some(old) = c.old else { continue };
-            let replaced = c.new.is_some_and(|n| is_link(n) != is_link(old));
-            if c.new.is_some() && !replaced {
-                continue;
-            }
-            let path = self.abs(&c.path);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err("removing", &path)(e)),
-            }
-            self.prune_empty_parents(&path);
-            if !replaced {
-                done.push(entry(&c.path, RestoreKind::Removed));
-            }
-        }
-        Ok(done)
-    }
-
-    /// Removes the now-empty directories above `path`, up to the workspace root. A directory
-    /// still holding anything (ignored files included) stays.
-    fn prune_empty_parents(&self, path: &Path) {
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if d == self.workspace || std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
-    }
-
     /// Writes every file whose content, mode or existence differs from the target.
-    fn write_restored(&self, todo: &[Change]) -> Result<Vec<RestoredPath>, CheckpointError> {
+    fn write_restored(
+        &self,
+        fs: &Beneath,
+        todo: &[Change],
+    ) -> Result<Vec<RestoredPath>, CheckpointError> {
         let mut done = Vec::new();
         for c in todo {
             let Some(new) = c.new else { continue };
@@ -132,9 +102,10 @@ impl CheckpointStore {
                 None => RestoreKind::Recreated,
                 Some(_) => RestoreKind::Reverted,
             };
-            let written = self.ensure_parents(&c.path)?
-                && (c.old.is_some() || !exists(&self.abs(&c.path)))
-                && self.write_one(&c.path, c.old, new)?;
+            let rel = rel_path(&c.path);
+            let written = ensure_parents(fs, rel)?
+                && (c.old.is_some() || !exists(fs, rel)?)
+                && self.write_one(fs, rel, c.old, new)?;
             let kind = if written { kind } else { RestoreKind::Skipped };
             done.push(entry(&c.path, kind));
         }
@@ -142,55 +113,101 @@ impl CheckpointStore {
     }
 
     /// Writes one file or symlink; false when something outside the snapshot is in the way.
-    fn write_one(&self, rel: &[u8], old: Option<Leaf>, new: Leaf) -> Result<bool, CheckpointError> {
-        let path = self.abs(rel);
+    fn write_one(
+        &self,
+        fs: &Beneath,
+        rel: &Path,
+        old: Option<Leaf>,
+        new: Leaf,
+    ) -> Result<bool, CheckpointError> {
         let blob = self.repo.find_blob(new.oid)?;
         if is_link(new) {
             if old.is_some() {
-                remove_if_present(&path)?;
+                remove_if_present(fs, rel)?;
             }
             let target = std::ffi::OsStr::from_bytes(blob.content());
-            std::os::unix::fs::symlink(target, &path).map_err(io_err("creating symlink", &path))?;
+            fs.symlink(target, rel)
+                .map_err(io_err("creating symlink", rel))?;
             return Ok(true);
         }
         let exec = new.mode == 0o100755;
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_file() => {
+        match fs.metadata(rel).map_err(io_err("inspecting", rel))? {
+            Some(m) if m.is_file() => {
                 let mode = with_exec(m.permissions().mode() & 0o7777, exec);
                 if old.is_some_and(|o| o.oid == new.oid) {
-                    set_mode(&path, mode)?;
+                    fs.set_mode(rel, mode)
+                        .map_err(io_err("setting permissions of", rel))?;
                 } else {
-                    replace_file(&path, blob.content(), mode)?;
+                    fs.write_atomic(rel, blob.content(), Some(mode))
+                        .map_err(io_err("replacing", rel))?;
                 }
                 Ok(true)
             }
-            Ok(_) => Ok(false),
-            Err(_) => {
-                create_file(&path, blob.content(), exec)?;
+            Some(_) => Ok(false),
+            None => {
+                // Created the way git checks a file out: 0666 or 0777, less the umask.
+                let mode = if exec { 0o777 } else { 0o666 };
+                fs.create_new(rel, blob.content(), mode)
+                    .map_err(io_err("creating", rel))?;
                 Ok(true)
             }
         }
     }
+}
 
-    /// Creates the missing directories above `rel`. False when a parent is not a real directory
-    /// (an ignored file, or a symlink that would lead the write outside the workspace).
-    fn ensure_parents(&self, rel: &[u8]) -> Result<bool, CheckpointError> {
-        let parts: Vec<&[u8]> = rel.split(|&b| b == b'/').collect();
-        let mut dir = self.workspace.clone();
-        for part in &parts[..parts.len() - 1] {
-            dir.push(std::ffi::OsStr::from_bytes(part));
-            match std::fs::symlink_metadata(&dir) {
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => return Ok(false),
-                Err(_) => std::fs::create_dir(&dir).map_err(io_err("creating", &dir))?,
+/// Removes files absent from the target, and any whose type changes (file ↔ symlink), then
+/// the directories that leaves empty.
+fn remove_stale(fs: &Beneath, todo: &[Change]) -> Result<Vec<RestoredPath>, CheckpointError> {
+    let mut done = Vec::new();
+    for c in todo {
+        let Some(old) = c.old else { continue };
+        let replaced = c.new.is_some_and(|n| is_link(n) != is_link(old));
+        if c.new.is_some() && !replaced {
+            continue;
+        }
+        let rel = rel_path(&c.path);
+        remove_if_present(fs, rel)?;
+        prune_empty_parents(fs, rel);
+        if !replaced {
+            done.push(entry(&c.path, RestoreKind::Removed));
+        }
+    }
+    Ok(done)
+}
+
+/// Removes the now-empty directories above `rel`, up to the workspace root. A directory still
+/// holding anything (ignored files included) stays.
+fn prune_empty_parents(fs: &Beneath, rel: &Path) {
+    let mut dir = rel.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if fs.remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Creates the missing directories above `rel`. False when a parent is not a real directory
+/// (an ignored file, or a symlink that would lead the write outside the workspace).
+fn ensure_parents(fs: &Beneath, rel: &Path) -> Result<bool, CheckpointError> {
+    let mut dir = std::path::PathBuf::new();
+    let parts: Vec<_> = rel.components().collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        dir.push(part);
+        match fs.metadata(&dir).map_err(io_err("inspecting", &dir))? {
+            Some(m) if m.is_dir() => {}
+            Some(_) => return Ok(false),
+            None => {
+                fs.create_dir_all(&dir).map_err(io_err("creating", &dir))?;
             }
         }
-        Ok(true)
     }
+    Ok(true)
+}
 
-    fn abs(&self, rel: &[u8]) -> PathBuf {
-        self.workspace.join(std::ffi::OsStr::from_bytes(rel))
-    }
+/// A snapshot path (bytes, `/`-separated) as a workspace-relative path.
+fn rel_path(rel: &[u8]) -> &Path {
+    Path::new(std::ffi::OsStr::from_bytes(rel))
 }
 
 fn entry(path: &[u8], kind: RestoreKind) -> RestoredPath {
@@ -204,8 +221,11 @@ fn is_link(leaf: Leaf) -> bool {
     leaf.mode == 0o120000
 }
 
-fn exists(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
+fn exists(fs: &Beneath, rel: &Path) -> Result<bool, CheckpointError> {
+    Ok(fs
+        .metadata(rel)
+        .map_err(io_err("inspecting", rel))?
+        .is_some())
 }
 
 /// `mode` with the executable bits set wherever it is readable, or cleared; other bits kept.
@@ -217,42 +237,9 @@ fn with_exec(mode: u32, exec: bool) -> u32 {
     }
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), CheckpointError> {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(io_err("setting permissions of", path))
-}
-
-fn remove_if_present(path: &Path) -> Result<(), CheckpointError> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err("removing", path)(e)),
+fn remove_if_present(fs: &Beneath, rel: &Path) -> Result<(), CheckpointError> {
+    match fs.remove_file(rel) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err("removing", rel)(e)),
         _ => Ok(()),
     }
-}
-
-/// Replaces an existing file through a temporary file and a rename, so an interrupted restore
-/// never leaves it half-written; its permissions become `mode`.
-fn replace_file(path: &Path, content: &[u8], mode: u32) -> Result<(), CheckpointError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reins-restore")
-        .tempfile_in(dir)
-        .map_err(io_err("creating a file in", dir))?;
-    tmp.write_all(content).map_err(io_err("writing", path))?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(io_err("setting permissions of", path))?;
-    tmp.persist(path)
-        .map_err(|e| io_err("replacing", path)(e.error))?;
-    Ok(())
-}
-
-/// Creates a new file the way git checks one out: 0666 or 0777, less the umask.
-fn create_file(path: &Path, content: &[u8], exec: bool) -> Result<(), CheckpointError> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(if exec { 0o777 } else { 0o666 })
-        .open(path)
-        .map_err(io_err("creating", path))?;
-    f.write_all(content).map_err(io_err("writing", path))
 }
