@@ -442,3 +442,55 @@ async fn a_huge_write_sends_back_a_capped_diff_that_says_so() {
         &out[out.len() - 300..]
     );
 }
+
+#[test]
+fn remember_does_not_write_through_a_reins_dir_linked_outside() {
+    let ws = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), ws.path().join(".reins")).unwrap();
+    let (code, out, err) = run_tool(ws.path(), "remember", r#"{"fact": "planted"}"#);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("symbolic link"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "written outside: {left:?}");
+}
+
+/// Runs one `remember` call from a scripted model through `reins exec` (approval `never`) and
+/// returns what the model got back and the REINS_HOME used.
+fn remember_through_exec(scope: &str) -> (String, tempfile::TempDir, tempfile::TempDir) {
+    use support::reins::{assert_success, home_for, reins, Wire};
+    use support::{MockServer, Reply};
+    let ws = workspace();
+    let args = serde_json::json!({"fact": "prefers tabs", "scope": scope});
+    let server = MockServer::start(vec![Reply::tool("remember", args), Reply::text("ok")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let result = server.requests()[1].body["messages"][3]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (result, home, ws)
+}
+
+#[test]
+fn remember_in_the_user_scope_asks_first_and_exec_refuses_it() {
+    let (result, home, _ws) = remember_through_exec("user");
+    assert!(
+        result.contains("outside the workspace") && result.contains("never asks"),
+        "{result}"
+    );
+    assert!(!home.path().join("memory.md").exists());
+    let (result, _home, ws) = remember_through_exec("project");
+    assert!(result.contains("remembered"), "{result}");
+    let text = std::fs::read_to_string(ws.path().join(".reins/memory.md")).unwrap();
+    assert!(text.contains("prefers tabs"), "{text}");
+}

@@ -130,6 +130,7 @@ impl Session {
         let effects = approval::Effects {
             mutates: tool.is_some_and(|t| t.mutates()),
             runs_commands: tool.is_some_and(|t| t.runs_commands()),
+            writes_outside: tool.is_some_and(|t| t.writes_outside(arguments)),
         };
         let subjects = self.resolved_subjects(&call.name, arguments);
         let reason = match self.setup.gate.decide_all(&call.name, &subjects, effects) {

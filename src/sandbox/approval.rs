@@ -133,6 +133,9 @@ pub struct Effects {
     pub mutates: bool,
     /// It runs commands (`shell`, `run_checks`).
     pub runs_commands: bool,
+    /// It writes outside the workspace (`remember` with `scope: "user"`): asked in every
+    /// approval mode, refused headless, unless a rule or an `always` answer allows it.
+    pub writes_outside: bool,
 }
 
 /// Decides allow / ask / deny for one call.
@@ -195,6 +198,12 @@ impl Gate {
         if self.session_allowed(tool, subject) {
             return Decision::Allow;
         }
+        if effects.writes_outside {
+            return Decision::Ask(format!(
+                "`{tool}` writes outside the workspace this time; {}",
+                unlisted(tool, subject)
+            ));
+        }
         let is_command = tool == "shell" || tool.contains("__");
         match self.approval {
             Approval::Never => Decision::Allow,
@@ -232,6 +241,7 @@ mod tests {
     const WRITES: Effects = Effects {
         mutates: true,
         runs_commands: false,
+        writes_outside: false,
     };
 
     fn gate(approval: Approval) -> Gate {
@@ -294,6 +304,7 @@ mod tests {
         let checks = Effects {
             mutates: false,
             runs_commands: true,
+            writes_outside: false,
         };
         let d = gate(Approval::Untrusted).decide("run_checks", None, checks);
         assert!(
@@ -340,5 +351,22 @@ mod tests {
             allowed.decide("shell", Some("ls src/a.rs"), WRITES),
             Decision::Ask(_)
         ));
+    }
+
+    #[test]
+    fn writing_outside_the_workspace_is_asked_even_when_approval_is_never() {
+        let outside = Effects {
+            mutates: true,
+            writes_outside: true,
+            ..Effects::default()
+        };
+        let d = gate(Approval::Never).decide("remember", None, outside);
+        assert!(
+            matches!(&d, Decision::Ask(r) if r.contains("outside the workspace")),
+            "{d:?}"
+        );
+        let g = gate(Approval::Never);
+        g.allow_for_session("remember", None);
+        assert_eq!(g.decide("remember", None, outside), Decision::Allow);
     }
 }

@@ -153,6 +153,21 @@ impl Beneath {
         file.write_all(bytes)
     }
 
+    /// Opens `rel` for writing without truncating it, creating it (0666 less the umask) if it is
+    /// missing: for lock files. A symlink or non-regular file there is refused.
+    pub fn open_or_create(&self, rel: &Path) -> io::Result<File> {
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        let file = File::from(self.openat2(rel, flags, 0o666)?);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is not a regular file",
+            ));
+        }
+        clear_nonblock(&file)?;
+        Ok(file)
+    }
+
     /// Sets the permission bits of the regular file `rel` (never through a symlink), even one
     /// its owner cannot read.
     pub fn set_mode(&self, rel: &Path, mode: u32) -> io::Result<()> {

@@ -2,8 +2,20 @@
 //! `$REINS_HOME/memory.md` (the user's, across projects). Both go into every session's prompt
 //! prefix. Writes take an advisory lock and re-read the file under it, so concurrent sessions
 //! never lose or duplicate a fact, and land by rename, so a reader never sees half a file.
+//!
+//! Every write (the file, its lock, the temp file) goes through a directory handle
+//! ([`Beneath`]) of the workspace or of `$REINS_HOME`, with no symlink allowed on the way: a
+//! `.reins` (or `memory.md`, or lock file) that is a link to elsewhere is refused, not written
+//! through.
 
+use crate::sandbox::beneath::Beneath;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The project memory, relative to the workspace root.
+pub const PROJECT_FILE: &str = ".reins/memory.md";
+/// The user memory, relative to `$REINS_HOME`.
+pub const USER_FILE: &str = "memory.md";
 
 pub const DEFAULT_CAP_BYTES: usize = 16 * 1024;
 
@@ -36,11 +48,11 @@ pub enum Remembered {
 }
 
 pub fn project_path(workspace: &Path) -> PathBuf {
-    workspace.join(".reins").join("memory.md")
+    workspace.join(PROJECT_FILE)
 }
 
 pub fn user_path(reins_home: &Path) -> PathBuf {
-    reins_home.join("memory.md")
+    reins_home.join(USER_FILE)
 }
 
 /// The memory section of the prompt prefix: the user's file, then the project's; empty if
@@ -67,8 +79,7 @@ pub fn prompt_section(
         }
     }
     let mut warnings = Vec::new();
-    let rel = Path::new(".reins").join("memory.md");
-    match crate::workspace_file::read(policy, &rel) {
+    match crate::workspace_file::read(policy, Path::new(PROJECT_FILE)) {
         Ok(text) => add("Project memory", project_path(&policy.workspace), text),
         Err(e) if e.is_not_found() => {}
         Err(e) => warnings.push(format!(
@@ -78,52 +89,64 @@ pub fn prompt_section(
     (out, warnings)
 }
 
-/// Adds `fact` as a bullet to the memory file at `path`, unless it is already there.
-pub fn remember(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
+/// Adds `fact` as a bullet to the memory file `rel` beneath `dir`, unless it is already there.
+pub fn remember(
+    dir: &Beneath,
+    rel: &Path,
+    fact: &str,
+    cap: usize,
+) -> Result<Remembered, MemoryError> {
     let fact = fact.split_whitespace().collect::<Vec<_>>().join(" ");
     if fact.is_empty() {
         return Err(MemoryError::Empty);
     }
-    let io = |source| MemoryError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .ok_or_else(|| io(std::io::Error::other("no parent directory")))?;
-    std::fs::create_dir_all(dir).map_err(io)?;
-    locked(path, || add_locked(path, &fact, cap))
+    if let Some(parent) = rel.parent() {
+        dir.create_dir_all(parent).map_err(io(dir, rel))?;
+    }
+    locked(dir, rel, || add_locked(dir, rel, &fact, cap))
 }
 
-/// Runs `f` holding the advisory lock of the memory file at `path`, so writers in concurrent
-/// sessions take turns and each re-reads what the one before wrote.
-fn locked<T>(path: &Path, f: impl FnOnce() -> Result<T, MemoryError>) -> Result<T, MemoryError> {
-    let io = |source| MemoryError::Io {
-        path: path.to_path_buf(),
+/// Wraps an I/O error on the memory file `rel` beneath `dir`.
+fn io<'a>(dir: &'a Beneath, rel: &'a Path) -> impl FnOnce(std::io::Error) -> MemoryError + 'a {
+    move |source| MemoryError::Io {
+        path: dir.path().join(rel),
         source,
-    };
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(path))
-        .map_err(io)?;
-    lock.lock().map_err(io)?;
+    }
+}
+
+/// Runs `f` holding the advisory lock of the memory file `rel`, so writers in concurrent
+/// sessions take turns and each re-reads what the one before wrote.
+fn locked<T>(
+    dir: &Beneath,
+    rel: &Path,
+    f: impl FnOnce() -> Result<T, MemoryError>,
+) -> Result<T, MemoryError> {
+    let lock = dir.open_or_create(&lock_path(rel)).map_err(io(dir, rel))?;
+    lock.lock().map_err(io(dir, rel))?;
     let result = f();
     let _ = lock.unlock();
     result
 }
 
-fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
-    let io = |source| MemoryError::Io {
-        path: path.to_path_buf(),
-        source,
+/// The file's text, empty when it does not exist yet.
+fn read(dir: &Beneath, rel: &Path) -> Result<String, MemoryError> {
+    let mut file = match dir.open_regular(rel) {
+        Ok((file, _)) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(io(dir, rel)(e)),
     };
-    let current = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(io(e)),
-    };
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io(dir, rel))?;
+    Ok(text)
+}
+
+fn add_locked(
+    dir: &Beneath,
+    rel: &Path,
+    fact: &str,
+    cap: usize,
+) -> Result<Remembered, MemoryError> {
+    let current = read(dir, rel)?;
     let known = current
         .lines()
         .any(|l| l.trim_start_matches(['-', '*', ' ']).trim() == fact);
@@ -141,74 +164,87 @@ fn add_locked(path: &Path, fact: &str, cap: usize) -> Result<Remembered, MemoryE
     next.push_str(&format!("- {fact}\n"));
     if next.len() > cap {
         return Err(MemoryError::Full {
-            path: path.to_path_buf(),
+            path: dir.path().join(rel),
             cap,
         });
     }
-    crate::fsutil::write_atomic(path, next.as_bytes()).map_err(io)?;
+    dir.write_atomic(rel, next.as_bytes(), None)
+        .map_err(io(dir, rel))?;
     Ok(Remembered::Added)
 }
 
-/// Replaces the file with `new`, but only if it still holds `expected` (what was compacted): a
-/// fact remembered meanwhile must not be lost.
-pub fn replace(path: &Path, expected: &str, new: &str) -> Result<(), MemoryError> {
-    locked(path, || {
-        let current = std::fs::read_to_string(path).unwrap_or_default();
-        let changed = std::io::Error::other(
-            "the file changed while it was being compacted; run the command again",
-        );
-        let source = if current == expected {
-            match crate::fsutil::write_atomic(path, new.as_bytes()) {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            }
-        } else {
-            changed
-        };
-        Err(MemoryError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+/// Replaces the file `rel` beneath `dir` with `new`, but only if it still holds `expected` (what
+/// was compacted): a fact remembered meanwhile must not be lost.
+pub fn replace(dir: &Beneath, rel: &Path, expected: &str, new: &str) -> Result<(), MemoryError> {
+    locked(dir, rel, || {
+        if read(dir, rel)? != expected {
+            return Err(io(dir, rel)(std::io::Error::other(
+                "the file changed while it was being compacted; run the command again",
+            )));
+        }
+        dir.write_atomic(rel, new.as_bytes(), None)
+            .map_err(io(dir, rel))
     })
 }
 
-fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path
+fn lock_path(rel: &Path) -> PathBuf {
+    let mut name = rel
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(".lock");
-    path.with_file_name(name)
+    rel.with_file_name(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn add(root: &Path, rel: &str, fact: &str, cap: usize) -> Result<Remembered, MemoryError> {
+        remember(&Beneath::open(root).unwrap(), Path::new(rel), fact, cap)
+    }
+
     #[test]
     fn adds_once_and_refuses_over_cap() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join(".reins/memory.md");
+        let p = d.path().join(PROJECT_FILE);
         assert_eq!(
-            remember(&p, "build with  cargo build", 1000).unwrap(),
+            add(d.path(), PROJECT_FILE, "build with  cargo build", 1000).unwrap(),
             Remembered::Added
         );
         assert_eq!(
-            remember(&p, "build with cargo build", 1000).unwrap(),
+            add(d.path(), PROJECT_FILE, "build with cargo build", 1000).unwrap(),
             Remembered::AlreadyKnown
         );
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(text, "# Memory\n\n- build with cargo build\n");
-        let err = remember(&p, &"x".repeat(2000), 1000).unwrap_err();
+        let err = add(d.path(), PROJECT_FILE, &"x".repeat(2000), 1000).unwrap_err();
         assert!(err.to_string().contains("consolidate"), "{err}");
+    }
+
+    #[test]
+    fn a_reins_dir_linked_outside_is_not_written_through() {
+        let ws = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), ws.path().join(".reins")).unwrap();
+        let err = add(ws.path(), PROJECT_FILE, "planted", 1000).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+        // The lock file alone, linked outside, is refused too.
+        std::fs::remove_file(ws.path().join(".reins")).unwrap();
+        std::fs::create_dir(ws.path().join(".reins")).unwrap();
+        let victim = outside.path().join("victim");
+        std::os::unix::fs::symlink(&victim, ws.path().join(".reins/memory.md.lock")).unwrap();
+        assert!(add(ws.path(), PROJECT_FILE, "planted", 1000).is_err());
+        assert!(!victim.exists());
     }
 
     #[test]
     fn prompt_section_names_both_files() {
         let ws = tempfile::tempdir().unwrap();
         let home = tempfile::tempdir().unwrap();
-        remember(&project_path(ws.path()), "tests: cargo test", 1000).unwrap();
-        remember(&user_path(home.path()), "prefer short answers", 1000).unwrap();
+        add(ws.path(), PROJECT_FILE, "tests: cargo test", 1000).unwrap();
+        add(home.path(), USER_FILE, "prefer short answers", 1000).unwrap();
         let policy = crate::workspace_file::secrets_only(ws.path());
         let (s, _) = prompt_section(&policy, Some(home.path()));
         let user = s.find("prefer short answers").unwrap();

@@ -129,6 +129,10 @@ pub trait Tool: Send + Sync {
     fn mutates(&self) -> bool {
         false
     }
+    /// Whether this call writes outside the workspace (the gate asks in every approval mode).
+    fn writes_outside(&self, _args: &serde_json::Value) -> bool {
+        false
+    }
     /// Whether the call runs commands (the `untrusted` approval mode asks before it).
     fn runs_commands(&self) -> bool {
         false

@@ -1,9 +1,11 @@
 //! `remember`: the model adds a fact to a memory file, for sessions to come.
 
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::sandbox::beneath::Beneath;
 use crate::store::memory::{self, Remembered, Scope};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 pub struct Remember;
 
@@ -29,36 +31,57 @@ impl Tool for Remember {
     fn mutates(&self) -> bool {
         true
     }
+    /// The user memory lives in `$REINS_HOME`, outside the workspace: the user is asked first.
+    fn writes_outside(&self, args: &serde_json::Value) -> bool {
+        args.get("scope").and_then(|s| s.as_str()) == Some("user")
+    }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
-            let path = match a.scope.unwrap_or(Scope::Project) {
-                Scope::Project => memory::project_path(&ctx.root),
-                Scope::User => {
-                    memory::user_path(ctx.reins_home.as_deref().ok_or_else(|| {
-                        ToolError::new("no user home is set (REINS_HOME or HOME)")
-                    })?)
-                }
-            };
             if ctx.policy.mode == crate::sandbox::SandboxMode::ReadOnly {
                 return Err(ToolError::new(
                     "the sandbox is read-only: nothing can be remembered in this session",
                 ));
             }
-            if path.starts_with(&ctx.root) {
-                ctx.check_write(&path)?;
-            }
-            let cap = ctx.memory_cap;
-            let fact = a.fact.clone();
-            let p = path.clone();
-            let outcome = tokio::task::spawn_blocking(move || memory::remember(&p, &fact, cap))
-                .await
-                .map_err(|e| ToolError(format!("remember failed: {e}")))?
-                .map_err(|e| ToolError(e.to_string()))?;
+            let (dir, rel) = match a.scope.unwrap_or(Scope::Project) {
+                Scope::Project => {
+                    let path = memory::project_path(&ctx.root);
+                    ctx.check_write(&path)?;
+                    (ctx.fs.clone(), memory::PROJECT_FILE)
+                }
+                Scope::User => {
+                    let home = user_home(ctx)?;
+                    let path = home.path().join(memory::USER_FILE);
+                    if path.starts_with(&ctx.root) {
+                        ctx.check_write(&path)?;
+                    }
+                    (home, memory::USER_FILE)
+                }
+            };
+            let shown = dir.path().join(rel);
+            let (cap, fact) = (ctx.memory_cap, a.fact.clone());
+            let outcome = tokio::task::spawn_blocking(move || {
+                memory::remember(&dir, std::path::Path::new(rel), &fact, cap)
+            })
+            .await
+            .map_err(|e| ToolError(format!("remember failed: {e}")))?
+            .map_err(|e| ToolError(e.to_string()))?;
             Ok(match outcome {
-                Remembered::Added => format!("remembered in {}", path.display()),
-                Remembered::AlreadyKnown => format!("already in {}", path.display()),
+                Remembered::Added => format!("remembered in {}", shown.display()),
+                Remembered::AlreadyKnown => format!("already in {}", shown.display()),
             })
         })
     }
+}
+
+/// A handle on `$REINS_HOME`, where the user memory lives.
+fn user_home(ctx: &ToolContext) -> Result<Arc<Beneath>, ToolError> {
+    let home = ctx
+        .reins_home
+        .as_deref()
+        .ok_or_else(|| ToolError::new("no user home is set (REINS_HOME or HOME)"))?;
+    std::fs::create_dir_all(home)
+        .and_then(|()| Beneath::open(home))
+        .map(Arc::new)
+        .map_err(|e| ToolError(format!("cannot open {}: {e}", home.display())))
 }

@@ -126,7 +126,16 @@ async fn compact(
         );
         return Ok(1);
     }
-    memory::replace(path, &old, &new).map_err(|e| ExitError::failure(e.to_string()))?;
+    // Written through a handle of the workspace or of REINS_HOME, never through a link.
+    let (root, rel) = if *path == memory::user_path(ws.home()?) {
+        (ws.home()?, memory::USER_FILE)
+    } else {
+        (ws.root.as_path(), memory::PROJECT_FILE)
+    };
+    let dir = crate::sandbox::beneath::Beneath::open(root)
+        .map_err(|e| ExitError::failure(format!("{}: {e}", root.display())))?;
+    memory::replace(&dir, Path::new(rel), &old, &new)
+        .map_err(|e| ExitError::failure(e.to_string()))?;
     println!(
         "wrote {} ({} -> {} bytes)",
         path.display(),

@@ -170,13 +170,20 @@ impl App {
     fn memory(&mut self, args: &str) {
         let project = memory::project_path(&self.ctx.root);
         if let Some(fact) = args.strip_prefix("add") {
-            let text = match memory::remember(&project, fact.trim(), self.ctx.memory_cap) {
+            let added = crate::sandbox::beneath::Beneath::open(&self.ctx.root)
+                .map_err(|e| e.to_string())
+                .and_then(|dir| {
+                    let rel = std::path::Path::new(memory::PROJECT_FILE);
+                    memory::remember(&dir, rel, fact.trim(), self.ctx.memory_cap)
+                        .map_err(|e| e.to_string())
+                });
+            let text = match added {
                 Ok(memory::Remembered::Added) => format!(
                     "remembered in {} (the model sees it from the next session, or after /compact)",
                     project.display()
                 ),
                 Ok(memory::Remembered::AlreadyKnown) => "already in memory".to_string(),
-                Err(e) => return self.note(Level::Error, e.to_string()),
+                Err(e) => return self.note(Level::Error, e),
             };
             return self.note(Level::Info, text);
         }
