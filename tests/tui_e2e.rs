@@ -29,6 +29,16 @@ impl Pty {
     }
 
     fn spawn_sized(home: &Path, ws: &Path, args: &[&str], rows: u16, cols: u16) -> Pty {
+        let ws_arg = ws.to_string_lossy();
+        let all: Vec<&str> = ["-C", ws_arg.as_ref()]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        Pty::spawn_in(home, ws, &all, rows, cols)
+    }
+
+    /// `reins ARGS` (no `-C`) with the workspace as its current directory.
+    fn spawn_in(home: &Path, ws: &Path, args: &[&str], rows: u16, cols: u16) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -38,8 +48,6 @@ impl Pty {
             })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reins"));
-        cmd.arg("-C");
-        cmd.arg(ws);
         for a in args {
             cmd.arg(a);
         }
@@ -387,4 +395,49 @@ fn model_switches_mid_session_and_keeps_the_conversation() {
         "the history is kept"
     );
     pty.quit();
+}
+
+#[test]
+fn trust_asks_on_a_terminal_and_only_y_trusts() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = calc_workspace();
+    std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+    std::fs::write(ws.path().join(".reins/config.toml"), "sandbox = \"full\"\n").unwrap();
+    let trusted = |home: &Path| {
+        let out = support::reins::reins(home)
+            .args(["config", "show", "-C"])
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("sandbox = \"full\"")
+    };
+    let mut pty = Pty::spawn_in(home.path(), ws.path(), &["trust"], 24, 200);
+    let screen = pty.wait_for("[y/N]");
+    assert!(screen.contains("sandbox = \"full\""), "{screen}");
+    pty.send(b"\r");
+    assert_eq!(pty.wait_exit(), 1, "Enter alone means no");
+    assert!(!trusted(home.path()));
+    let mut pty = Pty::spawn_in(home.path(), ws.path(), &["trust"], 24, 200);
+    pty.wait_for("[y/N]");
+    pty.send(b"y\r");
+    assert_eq!(pty.wait_exit(), 0);
+    assert!(trusted(home.path()));
+}
+
+#[test]
+fn a_workspace_command_shadowing_the_users_is_reported_when_the_tui_opens() {
+    let server = MockServer::start(vec![]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    for dir in [
+        home.path().join("commands"),
+        ws.path().join(".reins/commands"),
+    ] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ship.md"), "ship it").unwrap();
+    }
+    let mut pty = Pty::spawn_sized(home.path(), ws.path(), &[], 24, 200);
+    let screen = pty.wait_for("is ignored");
+    assert!(screen.contains("/ship is yours"), "{screen}");
+    assert_eq!(pty.quit(), 0);
 }
