@@ -2,6 +2,8 @@
 //! it in reverse: the hunk's new side is found in the file (where the header says, else the
 //! nearest place it matches exactly) and replaced by its old side.
 
+use crate::sandbox::beneath::Beneath;
+use std::io::Read;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,30 +233,39 @@ fn sides(h: &Hunk) -> Sides {
 pub fn revert(root: &Path, file: &FileDiff, hunk: &Hunk) -> Result<(), RevertError> {
     let s = sides(hunk);
     let path = file.path().to_string();
-    // The path comes from a diff: it must stay inside the workspace like any tool's path.
-    let full = root
-        .canonicalize()
-        .ok()
-        .and_then(|r| crate::sandbox::paths::resolve(&r, &path).ok())
-        .ok_or(RevertError::NoMatch { path: path.clone() })?;
+    // The path comes from a diff: it must stay inside the workspace like any tool's path, and
+    // it is read and written through a handle of the root, so a link swapped in is refused.
+    let no_match = || RevertError::NoMatch { path: path.clone() };
+    let root = root.canonicalize().map_err(|_| no_match())?;
+    let full = crate::sandbox::paths::resolve(&root, &path).map_err(|_| no_match())?;
+    let rel = full.strip_prefix(&root).map_err(|_| no_match())?;
+    let fs = Beneath::open(&root).map_err(|source| RevertError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let write_err = |source| RevertError::Write {
+        path: path.clone(),
+        source,
+    };
     let write = |text: String| {
-        crate::fsutil::write_atomic(&full, text.as_bytes()).map_err(|source| RevertError::Write {
-            path: path.clone(),
-            source,
-        })
+        if let Some(parent) = rel.parent() {
+            fs.create_dir_all(parent).map_err(write_err)?;
+        }
+        fs.write_atomic(rel, text.as_bytes(), None)
+            .map_err(write_err)
     };
     if file.new_path.is_none() {
         return write(join(&s.old, !s.old_no_eol));
     }
-    let current = std::fs::read_to_string(&full).map_err(|source| RevertError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    if file.old_path.is_none() && file.hunks.len() == 1 {
-        return std::fs::remove_file(&full).map_err(|source| RevertError::Write {
+    let mut current = String::new();
+    fs.open_regular(rel)
+        .and_then(|(mut f, _)| f.read_to_string(&mut current))
+        .map_err(|source| RevertError::Read {
             path: path.clone(),
             source,
-        });
+        })?;
+    if file.old_path.is_none() && file.hunks.len() == 1 {
+        return fs.remove_file(rel).map_err(write_err);
     }
     let had_eol = current.ends_with('\n');
     let crlf = current.contains("\r\n");
