@@ -13,6 +13,7 @@
 //! - whether something it runs is *hidden*: a program name computed at run time, `eval` of a
 //!   variable, a shell reading commands from a pipe. Deny and ask rules cannot be checked then.
 
+mod git;
 mod parse;
 pub(crate) mod pattern;
 mod programs;

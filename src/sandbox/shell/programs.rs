@@ -9,11 +9,7 @@
 //! - shells given a script as text (`bash -c`, `sh -c`) or reading one from standard input,
 //!   interpreters given code inline (`python3 -c`, `perl -e`, `node -e`) or through a
 //!   here-document or here-string;
-//! - `git` with options before the subcommand other than [`GIT_QUIET_GLOBALS`] (`-C`, `-c`,
-//!   `--git-dir`...), the subcommands that run tools (`difftool`, `mergetool`, `bisect`,
-//!   `submodule`, `filter-branch`, `config`), and [`GIT_RISKY`] options (`--extcmd`,
-//!   `--upload-pack`, `--exec`, `--template`...), and `--output` (it writes a file, like a
-//!   redirection does);
+//! - `git` with options that run programs (see [`super::git`]);
 //! - `cargo --config` (a `runner` or `rustc-wrapper` runs any program), `find -exec` and the
 //!   other `find` actions that run or write, and the [`RISKY`] options of other programs;
 //! - variable assignments in front of a command other than [`QUIET_VARS`] (`LD_PRELOAD`,
@@ -107,56 +103,6 @@ const QUIET_VARS: &[&str] = &[
     "LC_ALL",
     "TZ",
     "COLUMNS",
-];
-/// `git` options allowed before the subcommand in a plain line.
-const GIT_QUIET_GLOBALS: &[&str] = &[
-    "--no-pager",
-    "-P",
-    "--no-optional-locks",
-    "--literal-pathspecs",
-    "--glob-pathspecs",
-    "--noglob-pathspecs",
-    "--icase-pathspecs",
-    "--no-replace-objects",
-    "--version",
-    "--help",
-    "-h",
-];
-/// `git` subcommands that run external tools or change what later git commands run.
-const GIT_TOOL_COMMANDS: &[&str] = &[
-    "difftool",
-    "mergetool",
-    "bisect",
-    "submodule",
-    "filter-branch",
-    "config",
-    "instaweb",
-    "daemon",
-    "credential",
-    "web--browse",
-];
-/// `git` options (after the subcommand) that name a program to run, or a template whose hooks
-/// run: matched as the option or `option=value`.
-const GIT_RISKY: &[&str] = &[
-    "--extcmd",
-    "--upload-pack",
-    "--receive-pack",
-    "--exec",
-    "--template",
-    "--open-files-in-pager",
-    "--config",
-    "--tool",
-];
-/// Short `git` options that run programs, by subcommand.
-const GIT_RISKY_SHORT: &[(&str, &str)] = &[
-    ("grep", "-O"),
-    ("rebase", "-x"),
-    ("clone", "-c"),
-    ("clone", "-u"),
-    ("fetch", "-u"),
-    ("pull", "-u"),
-    ("ls-remote", "-u"),
-    ("archive", "--remote"),
 ];
 /// `find` actions that run the command following them, up to `;` or `+`.
 const FIND_EXEC: &[&str] = &["-exec", "-execdir", "-ok", "-okdir"];
@@ -256,7 +202,7 @@ fn knowledge(name: &str, command: &Command, stdin_known: bool, depth: usize, out
             out.unplain(format!("`{name} {}` runs code given inline", flag.text));
         }
     } else if name == "git" {
-        git(args, out);
+        super::git::classify(args, out);
     } else if let Some((_, options)) = RISKY.iter().find(|(p, _)| *p == name) {
         if let Some(w) = args.iter().find(|w| has_option(&w.text, options)) {
             out.unplain(format!("`{name} {}` can run another program", w.text));
@@ -286,7 +232,7 @@ fn leading_options(args: &[Word]) -> impl Iterator<Item = &Word> {
 
 /// Whether `word` is one of `options`, possibly with `=value`; a one-letter option also counts
 /// inside a cluster or with its value attached (`-Bc`, `-ecmd`).
-fn has_option(word: &str, options: &[&str]) -> bool {
+pub(super) fn has_option(word: &str, options: &[&str]) -> bool {
     options.iter().any(|o| {
         word == *o
             || word.starts_with(&format!("{o}="))
@@ -420,39 +366,5 @@ fn redefiner(name: &str, args: &[Word], depth: usize, out: &mut Analysis) {
             }
         }
         _ => out.hide("`hash`, `enable` or `shopt` can change which program a name runs"),
-    }
-}
-
-/// `git`: global options before the subcommand, tool-running subcommands and risky options.
-fn git(args: &[Word], out: &mut Analysis) {
-    let sub = args.iter().position(|w| !w.text.starts_with('-'));
-    if let Some(global) = args[..sub.unwrap_or(args.len())]
-        .iter()
-        .find(|w| !GIT_QUIET_GLOBALS.contains(&w.text.as_str()))
-    {
-        out.unplain(format!(
-            "`git {}` before the subcommand changes where or how git runs",
-            global.text
-        ));
-    }
-    let Some(sub) = sub.map(|i| args[i].text.as_str()) else {
-        return;
-    };
-    if GIT_TOOL_COMMANDS.contains(&sub) {
-        out.unplain(format!("`git {sub}` can run other programs"));
-    }
-    if let Some(w) = args.iter().find(|w| has_option(&w.text, GIT_RISKY)) {
-        out.unplain(format!("`git {}` can run another program", w.text));
-    }
-    if let Some(w) = args.iter().find(|w| has_option(&w.text, &["--output"])) {
-        out.unplain(format!("`git {}` writes a file", w.text));
-    }
-    let short = GIT_RISKY_SHORT
-        .iter()
-        .filter(|(s, _)| *s == sub)
-        .map(|(_, o)| *o)
-        .collect::<Vec<_>>();
-    if let Some(w) = args.iter().find(|w| has_option(&w.text, &short)) {
-        out.unplain(format!("`git {sub} {}` can run another program", w.text));
     }
 }
