@@ -4,7 +4,7 @@
 //! that name a program (`--extcmd`, `--upload-pack`, `--exec`, `--template`...), and `--output`
 //! (it writes a file, like a redirection does).
 
-use super::programs::has_option;
+use super::words::has_option;
 use super::{Analysis, Word};
 
 /// `git` options allowed before the subcommand in a plain line.

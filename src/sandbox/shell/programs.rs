@@ -16,6 +16,7 @@
 //!   `GIT_EXTERNAL_DIFF`, `CARGO_TARGET_*_RUNNER` run programs).
 
 use super::parse::Simple;
+use super::words::{has_option, is_cluster};
 use super::{analyze_into, Analysis, Command, Word};
 
 /// Programs that run the command given in their arguments.
@@ -228,23 +229,6 @@ fn leading_options(args: &[Word]) -> impl Iterator<Item = &Word> {
             *after_m = w.text == "-m";
             (!stop).then_some(w)
         })
-}
-
-/// Whether `word` is one of `options`, possibly with `=value`; a one-letter option also counts
-/// inside a cluster or with its value attached (`-Bc`, `-ecmd`).
-pub(super) fn has_option(word: &str, options: &[&str]) -> bool {
-    options.iter().any(|o| {
-        word == *o
-            || word.starts_with(&format!("{o}="))
-            || (o.len() == 2
-                && o.starts_with('-')
-                && is_cluster(word)
-                && word[1..].contains(&o[1..]))
-    })
-}
-
-fn is_cluster(word: &str) -> bool {
-    word.len() > 1 && word.starts_with('-') && !word.starts_with("--")
 }
 
 /// A command run by a wrapper: every suffix of its arguments could be the inner command (option

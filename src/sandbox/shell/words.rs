@@ -269,3 +269,20 @@ fn expands_braces(unquoted: &str) -> bool {
     let inner = &rest[..close];
     inner.contains(',') || inner.contains("..")
 }
+
+/// Whether `word` is one of `options`, possibly with `=value`; a one-letter option also counts
+/// inside a cluster or with its value attached (`-Bc`, `-ecmd`).
+pub(crate) fn has_option(word: &str, options: &[&str]) -> bool {
+    options.iter().any(|o| {
+        word == *o
+            || word.starts_with(&format!("{o}="))
+            || (o.len() == 2
+                && o.starts_with('-')
+                && is_cluster(word)
+                && word[1..].contains(&o[1..]))
+    })
+}
+
+pub(crate) fn is_cluster(word: &str) -> bool {
+    word.len() > 1 && word.starts_with('-') && !word.starts_with("--")
+}
