@@ -64,6 +64,8 @@ const WRAPPERS: &[&str] = &[
     "sg",
     "newgrp",
 ];
+/// The most places a wrapper's inner command may start at that are tried (each is classified).
+const MAX_WRAPPED_STARTS: usize = 64;
 /// Wrappers whose command gets further arguments from standard input.
 const STDIN_ARGS: &[&str] = &["xargs", "parallel"];
 /// Shells: `-c TEXT` runs TEXT, no script file means commands come from standard input.
@@ -231,9 +233,10 @@ fn leading_options(args: &[Word]) -> impl Iterator<Item = &Word> {
         })
 }
 
-/// A command run by a wrapper: every suffix of its arguments could be the inner command (option
-/// syntax differs per wrapper), so each is collected for deny rules; arguments with spaces may
-/// be scripts (`env -S`, `su -c`, `watch`).
+/// A command run by a wrapper: every suffix of its arguments that starts with a word that is not
+/// an option or an assignment could be the inner command (option syntax differs per wrapper), so
+/// each is collected for deny rules; arguments with spaces may be scripts (`env -S`, `su -c`,
+/// `watch`). `classify` adds nothing once the line holds too many commands, which ends the loop.
 fn wrapper(name: &str, command: &Command, depth: usize, out: &mut Analysis) {
     out.unplain(format!("`{name}` runs another program"));
     if depth >= super::MAX_DEPTH {
@@ -241,7 +244,14 @@ fn wrapper(name: &str, command: &Command, depth: usize, out: &mut Analysis) {
         return;
     }
     let args = &command.words[1..];
-    for start in 0..args.len() {
+    let starts: Vec<usize> = (0..args.len())
+        .filter(|&i| !args[i].text.starts_with('-') && !args[i].text.contains('='))
+        .collect();
+    if starts.len() > MAX_WRAPPED_STARTS {
+        out.hide("a wrapper with too many arguments to classify");
+        return;
+    }
+    for start in starts {
         let mut words = args[start..].to_vec();
         if STDIN_ARGS.contains(&name) {
             words.push(Word {
@@ -254,9 +264,6 @@ fn wrapper(name: &str, command: &Command, depth: usize, out: &mut Analysis) {
             words,
             stdin: None,
         };
-        if inner.words.is_empty() {
-            continue;
-        }
         let before = out.commands.len();
         classify(inner, depth + 1, out);
         if out.commands.len() == before {

@@ -273,3 +273,15 @@ fn quoting_edges_do_not_hide_commands() {
         );
     }
 }
+
+#[test]
+fn long_wrapper_lines_are_bounded() {
+    let many = format!("sudo {} rm -rf /", "-u a ".repeat(5000));
+    let start = std::time::Instant::now();
+    let a = analyze(&many);
+    assert!(a.why_hidden().is_some() || a.commands.iter().any(|c| c.program() == "rm"));
+    let args = format!("sudo rm -rf {}", "x ".repeat(20000));
+    let b = analyze(&args);
+    assert!(b.commands.iter().any(|c| c.program() == "rm") || b.why_hidden().is_some());
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
