@@ -226,7 +226,8 @@ fn a_path_with_a_newline_cannot_trust_another_workspace() {
         victim_path.display()
     ));
     std::fs::create_dir_all(&crafted).unwrap();
-    let out = trust_cmd(home.path(), &crafted, &["--yes"]);
+    // Refused before anything is shown or asked (older versions trusted without asking).
+    let out = trust_cmd(home.path(), &crafted, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("control character"), "{err}");

@@ -91,7 +91,7 @@ fn entries(reins_home: &Path) -> Vec<Entry> {
 }
 
 /// The key a workspace is recorded under; `Err` for paths that cannot be recorded safely.
-fn key(workspace: &Path) -> Result<String, TrustError> {
+pub fn key(workspace: &Path) -> Result<String, TrustError> {
     let s = workspace
         .to_str()
         .ok_or_else(|| TrustError::NotUtf8(workspace.to_path_buf()))?;

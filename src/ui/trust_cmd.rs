@@ -27,6 +27,7 @@ pub fn run(revoke: bool, yes: bool, global: GlobalArgs) -> Result<i32, ExitError
             "neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write",
         )
     })?;
+    trust::key(&root)?;
     if revoke {
         trust::set_trusted(&home, &root, None)?;
         println!(
