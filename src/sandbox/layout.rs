@@ -77,6 +77,35 @@ impl WriteLayout {
             .collect()
     }
 
+    /// The directories between each pin and the writable root holding it (the root included,
+    /// the pin excluded), outermost first, deduplicated: bind-mounted over themselves so that
+    /// they cannot be renamed away from the pin (see `linux::mounts`). The root, not the
+    /// workspace: a workspace inside /tmp must not be movable by renaming one of its parents.
+    pub(crate) fn anchors(&self, pins: &[PathBuf]) -> Vec<PathBuf> {
+        let mut anchors: Vec<PathBuf> = pins
+            .iter()
+            .filter_map(|pin| {
+                let root = self.roots.iter().find(|r| pin.starts_with(r))?;
+                let chain = pin.ancestors().skip(1).take_while(|a| a.starts_with(root));
+                Some(chain.map(Path::to_path_buf).collect::<Vec<_>>())
+            })
+            .flatten()
+            .collect();
+        anchors.sort_by_key(|a| a.components().count());
+        let mut seen = std::collections::HashSet::new();
+        anchors.retain(|a| seen.insert(a.clone()));
+        anchors
+    }
+
+    /// The deepest writable directory holding `path`: a workspace inside /tmp is the base of its
+    /// own `.git`, not /tmp.
+    fn deepest_base(&self, path: &Path) -> Option<&PathBuf> {
+        self.bases
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count())
+    }
+
     /// What to mount read-only so that the protected paths inside writable roots stay
     /// read-only: each such path if it exists, else its deepest existing ancestor strictly
     /// below the root. A path whose nearest existing ancestor is the root itself cannot be
@@ -88,12 +117,7 @@ impl WriteLayout {
             .filter_map(|p| {
                 // The deepest root holding the path: a workspace inside /tmp must be pinned
                 // relative to the workspace, or the whole workspace would be pinned read-only.
-                let root = self
-                    .bases
-                    .iter()
-                    .filter(|r| p.starts_with(r))
-                    .max_by_key(|r| r.components().count())?;
-                pin_point(p, root)
+                pin_point(p, self.deepest_base(p)?)
             })
             .collect();
         pins.sort();
@@ -194,6 +218,20 @@ mod tests {
             ],
         );
         assert_eq!(l.pins(), vec![ws.join(".git"), ws.join(".reins")]);
+    }
+
+    #[test]
+    fn anchors_run_from_the_base_to_each_pins_parent() {
+        let l = layout(&[Path::new("/ws")], &[]);
+        let pins = [PathBuf::from("/ws/a/b/secret"), PathBuf::from("/ws/.git")];
+        assert_eq!(
+            l.anchors(&pins),
+            vec![
+                PathBuf::from("/ws"),
+                PathBuf::from("/ws/a"),
+                PathBuf::from("/ws/a/b")
+            ]
+        );
     }
 
     #[test]

@@ -4,12 +4,26 @@
 use std::path::{Path, PathBuf};
 
 use super::layout::WriteLayout;
+use super::paths::canonicalize_existing_prefix;
 use super::{secrets, SandboxError, SandboxMode};
 
 /// Workspace paths that stay read-only in `workspace-write`: the repository internals (a
 /// written hook or `core.hooksPath` runs code outside the sandbox at the next `git commit`) and
 /// the project config (it could grant the agent more rights at the next start).
 const DEFAULT_PROTECTED: &[&str] = &[".git", ".reins/config.toml"];
+
+/// What reins keeps in `$REINS_HOME`, protected even before it exists.
+const HOME_FILES: &[&str] = &[
+    "config.toml",
+    "trusted-workspaces",
+    "memory.md",
+    "AGENTS.md",
+    "sessions",
+    "workflows",
+    "commands",
+    "agents",
+    "skills",
+];
 
 /// What the agent's tools and children may do.
 #[derive(Debug, Clone)]
@@ -56,6 +70,29 @@ impl SandboxPolicy {
         }
     }
 
+    /// Keeps `$REINS_HOME` read-only wherever it lies (under /tmp in CI, say): it holds the user
+    /// config (a `sandbox = "full"` written there would free the next session), the trusted
+    /// workspaces, the user memory and the transcripts. When the workspace lies inside it, only
+    /// the entries that do not hold the workspace (and the files reins reads from it) are
+    /// protected, so the workspace stays writable.
+    pub fn protect_reins_home(&mut self, home: &Path) {
+        let home = canonicalize_existing_prefix(home).unwrap_or_else(|_| home.to_path_buf());
+        if !self.workspace.starts_with(&home) {
+            self.protected.push(home);
+            return;
+        }
+        let entries = std::fs::read_dir(&home).into_iter().flatten().flatten();
+        let existing = entries.map(|e| e.path());
+        let known = HOME_FILES.iter().map(|name| home.join(name));
+        let mut paths: Vec<PathBuf> = existing
+            .chain(known)
+            .filter(|p| !self.workspace.starts_with(p))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        self.protected.extend(paths);
+    }
+
     /// In-process check for file tools: `Err` (with a message for the model) when the policy
     /// forbids writing `path`, which must already be resolved (see [`super::paths::resolve`]).
     pub fn check_write(&self, path: &Path) -> Result<(), SandboxError> {
@@ -93,6 +130,16 @@ impl SandboxPolicy {
         self.confine_std(cmd.as_std_mut())
     }
 
+    /// What confinement lacks on this machine in a confined mode (no PID namespace, no process
+    /// cap, no signal scoping), one sentence each, for a warning at session start; empty under
+    /// `full`, where nothing is confined anyway.
+    pub fn weaknesses(&self) -> &'static [String] {
+        match self.mode {
+            SandboxMode::Full => &[],
+            _ => weaknesses(),
+        }
+    }
+
     /// [`SandboxPolicy::confine`] for a `std` command.
     pub fn confine_std(&self, cmd: &mut std::process::Command) -> Result<(), SandboxError> {
         if self.mode == SandboxMode::Full {
@@ -122,6 +169,16 @@ fn confine_child(
     cmd: &mut std::process::Command,
 ) -> Result<(), SandboxError> {
     super::linux::confine(policy, cmd)
+}
+
+#[cfg(target_os = "linux")]
+fn weaknesses() -> &'static [String] {
+    super::linux::degraded()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn weaknesses() -> &'static [String] {
+    &[]
 }
 
 #[cfg(not(target_os = "linux"))]

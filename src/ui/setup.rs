@@ -126,6 +126,9 @@ pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
     let mut policy = SandboxPolicy::new(mode, network, &ws.root, protected);
     policy.deny_read = crate::sandbox::rules::read_patterns(&cfg.permissions.deny);
     policy.allow_read = crate::sandbox::rules::read_patterns(&cfg.permissions.allow);
+    if let Some(home) = &ws.home {
+        policy.protect_reins_home(home);
+    }
     policy
 }
 

@@ -6,8 +6,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use seccompiler::BpfProgram;
 
 use super::caps::CapDrop;
+use super::limit::ProcessLimit;
 use super::mounts::MountPlan;
-use super::{fs_rules, seccomp};
+use super::namespaces::{self, IdMaps};
+use super::{contain, fs_rules, seccomp};
 use crate::sandbox::layout::WriteLayout;
 use crate::sandbox::SandboxError;
 
@@ -23,15 +25,22 @@ pub(super) struct Prepared {
     open: OwnedFd,
     /// `Some` when protected paths lie inside writable roots.
     pinned: Option<Pinned>,
+    /// Whether to enter namespaces at all (off only to test the carved fallback).
+    namespaces: bool,
+    /// `Some` when not running as root (namespaces go through a user namespace).
+    ids: Option<IdMaps>,
     /// `Some` when running as root.
     caps: Option<CapDrop>,
+    /// `Some` when the kernel lets reins cap the number of processes.
+    limit: Option<ProcessLimit>,
     filter: BpfProgram,
 }
 
 impl Prepared {
     /// Prepares the confinement for `layout` (allocation and file system access happen here).
     pub(super) fn new(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
-        let pinned = match MountPlan::new(&layout.pins())? {
+        let pins = layout.pins();
+        let pinned = match MountPlan::new(&pins, &layout.anchors(&pins))? {
             Some(plan) => Some(Pinned {
                 plan,
                 carved: fs_rules::ruleset(layout, true)?,
@@ -41,31 +50,50 @@ impl Prepared {
         Ok(Prepared {
             open: fs_rules::ruleset(layout, false)?,
             pinned,
+            namespaces: true,
+            ids: IdMaps::for_current_user(),
             caps: CapDrop::new(network),
+            limit: ProcessLimit::for_session(),
             filter: seccomp::program(network)?,
         })
     }
 
-    /// The fallback configuration alone (carved ruleset, no mounts), to test it where mount
+    /// The fallback configuration alone (carved ruleset, no namespaces), to test it where
     /// namespaces work.
     #[cfg(test)]
     pub(super) fn carved_only(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
         Ok(Prepared {
             open: fs_rules::ruleset(layout, true)?,
             pinned: None,
+            namespaces: false,
+            ids: None,
             caps: CapDrop::new(network),
+            limit: None,
             filter: seccomp::program(network)?,
         })
     }
 
-    /// In the child, between `fork` and `exec`: mounts, capabilities, `no_new_privs`, Landlock,
-    /// seccomp. Only system calls on prepared data: no allocation, no locks.
+    /// In the child, between `fork` and `exec`: namespaces, mounts, the process limit,
+    /// containment, capabilities, `no_new_privs`, Landlock, seccomp. Only system calls on
+    /// prepared data: no allocation, no locks.
     pub(super) fn apply(&self) -> io::Result<()> {
+        let entered = if self.namespaces {
+            namespaces::enter(self.ids.as_ref())?
+        } else {
+            namespaces::Entered::default()
+        };
         let ruleset = match &self.pinned {
             None => &self.open,
-            Some(pinned) if pinned.plan.enter()? => &self.open,
+            Some(pinned) if entered.mount && pinned.plan.make()? => &self.open,
             Some(pinned) => &pinned.carved,
         };
+        if let Some(limit) = &self.limit {
+            limit.join();
+        }
+        if entered.pid {
+            contain::become_contained()?;
+            contain::mount_proc();
+        }
         if let Some(caps) = &self.caps {
             caps.apply()?;
         }

@@ -9,6 +9,11 @@
 //!   recursing along their ancestors. The directories on those paths (e.g. the workspace root)
 //!   get no write right of their own, so new entries cannot be created directly in them: that
 //!   is the price of never granting a right that would reach into `.git`.
+//!
+//! Both also scope signals and abstract unix sockets to the sandbox (Landlock ABI 6, Linux 6.12):
+//! a child cannot signal reins or any process outside its domain, nor connect to a daemon's
+//! abstract socket. On older kernels these scopes are dropped (best effort) and
+//! [`super::probe::degraded`] says so.
 
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -17,7 +22,7 @@ use std::path::Path;
 
 use landlock::{
     Access, AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, ABI,
+    RulesetCreatedAttr, Scope, ABI,
 };
 
 use crate::sandbox::layout::WriteLayout;
@@ -58,6 +63,8 @@ pub(super) fn ruleset(layout: &WriteLayout, carve: bool) -> Result<OwnedFd, Sand
     let mut created = Ruleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(AccessFs::from_all(HANDLED_ABI))
+        .map(|r| r.set_compatibility(CompatLevel::BestEffort))
+        .and_then(|r| r.scope(Scope::Signal | Scope::AbstractUnixSocket))
         .and_then(|r| r.create())
         .map_err(rejected)?;
     for grant in grants {

@@ -7,8 +7,11 @@
 
 mod caps;
 mod child;
+mod contain;
 mod fs_rules;
+mod limit;
 mod mounts;
+mod namespaces;
 mod probe;
 mod seccomp;
 #[cfg(test)]
@@ -18,6 +21,8 @@ use std::os::unix::process::CommandExt;
 
 use super::layout::WriteLayout;
 use super::{SandboxError, SandboxPolicy};
+
+pub(crate) use probe::degraded;
 
 /// Installs the confinement of `policy` (a confined mode) on `cmd`.
 pub(crate) fn confine(

@@ -3,10 +3,8 @@
 //! keep the workspace root itself writable (`touch newfile`, `cargo new`) while `.git` stays
 //! read-only, which Landlock alone cannot express.
 //!
-//! Root creates the namespace directly; other users go through a user namespace mapping only
-//! their own ids (so files keep their owners and the child gains no privilege once it execs).
-//! Either can be unavailable (containers, distributions restricting user namespaces); the child
-//! then reports failure and the caller falls back to the carved Landlock ruleset.
+//! The namespace itself is entered by [`super::namespaces`]; when it cannot be, or a mount is
+//! refused, the caller falls back to the carved Landlock ruleset.
 //!
 //! Mounting happens before Landlock is applied, because a Landlock domain forbids any change of
 //! the mount topology, which also guarantees the child cannot undo these mounts.
@@ -36,75 +34,67 @@ struct Pin {
     flags: libc::c_ulong,
 }
 
-/// The id maps written when entering a user namespace.
-struct IdMaps {
-    uid_map: Vec<u8>,
-    gid_map: Vec<u8>,
-}
-
 /// Everything the child needs to make the mounts, prepared in the parent.
 pub(super) struct MountPlan {
+    /// Directories bind-mounted over themselves, outermost first: the workspace and every
+    /// directory on the way to a protected path. A mount point cannot be renamed or removed
+    /// (`EBUSY`), so a child cannot move `.reins/` (or the workspace itself, when it lies in a
+    /// writable temp dir) aside and recreate it without its read-only pin.
+    anchors: Vec<CString>,
     pins: Vec<Pin>,
-    /// `Some` when not running as root, so a user namespace is needed.
-    ids: Option<IdMaps>,
 }
 
 impl MountPlan {
-    /// The plan for `pins`; `None` when there is nothing to mount.
-    pub(super) fn new(pins: &[PathBuf]) -> Result<Option<Self>, SandboxError> {
+    /// The plan for `pins` (existing paths) and `anchors` (their ancestors inside writable
+    /// roots); `None` when there is nothing to mount.
+    pub(super) fn new(pins: &[PathBuf], anchors: &[PathBuf]) -> Result<Option<Self>, SandboxError> {
         if pins.is_empty() {
             return Ok(None);
         }
         let pins = pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?;
-        // SAFETY: these calls cannot fail and have no preconditions.
-        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        let ids = (uid != 0).then(|| IdMaps {
-            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
-            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
-        });
-        Ok(Some(MountPlan { pins, ids }))
+        let anchors = anchors
+            .iter()
+            .map(|a| c_path(a, "anchoring"))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(MountPlan { anchors, pins }))
     }
 
-    /// In the child: makes the mounts. `Ok(false)` when namespaces are unavailable (nothing
-    /// changed that matters: fall back to carving); `Err` only when a user namespace was entered
-    /// but its id maps could not be written, which leaves a child unable to create files.
-    pub(super) fn enter(&self) -> io::Result<bool> {
-        if !self.unshare()? {
-            return Ok(false);
-        }
-        // SAFETY: constant arguments; makes mounts below `/` private to this namespace, so the
-        // bind mounts do not propagate back to the parent's namespace.
-        let rc = unsafe {
-            libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_SLAVE,
-                std::ptr::null(),
-            )
-        };
-        if rc != 0 || !self.pins.iter().all(Pin::mount_read_only) {
+    /// In the child, inside a fresh mount namespace made private: makes the mounts. `false` when the kernel
+    /// refused one (fall back to carving).
+    pub(super) fn make(&self) -> io::Result<bool> {
+        if !self.anchors.iter().all(|a| bind_over_itself(a))
+            || !self.pins.iter().all(Pin::mount_read_only)
+        {
             return Ok(false);
         }
         rechdir()?;
         Ok(true)
     }
+}
 
-    /// Enters the new namespace(s); `Ok(false)` if the kernel refused.
-    fn unshare(&self) -> io::Result<bool> {
-        let Some(ids) = &self.ids else {
-            // SAFETY: plain system call.
-            return Ok(unsafe { libc::unshare(libc::CLONE_NEWNS) } == 0);
-        };
-        // SAFETY: plain system call; the child is single-threaded, as a user namespace requires.
-        if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) } != 0 {
-            return Ok(false);
-        }
-        write_proc(c"/proc/self/setgroups", b"deny")?;
-        write_proc(c"/proc/self/uid_map", &ids.uid_map)?;
-        write_proc(c"/proc/self/gid_map", &ids.gid_map)?;
-        Ok(true)
+/// Bind-mounts `path` over itself (keeping its flags and submounts).
+fn bind_over_itself(path: &CString) -> bool {
+    let none = std::ptr::null();
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe {
+        libc::mount(
+            path.as_ptr(),
+            path.as_ptr(),
+            none,
+            libc::MS_BIND | libc::MS_REC,
+            none.cast(),
+        ) == 0
     }
+}
+
+/// `path` as a C string, for the mount calls.
+fn c_path(path: &Path, what: &str) -> Result<CString, SandboxError> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|e| {
+        SandboxError::io(
+            format!("{what} {}", path.display()),
+            io::Error::new(io::ErrorKind::InvalidInput, e),
+        )
+    })
 }
 
 impl Pin {
@@ -123,12 +113,7 @@ impl Pin {
 
 /// Prepares the pin of `path`, reading the flags of the mount it lives on.
 fn pin(path: &Path) -> Result<Pin, SandboxError> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|e| {
-        SandboxError::io(
-            format!("pinning {}", path.display()),
-            io::Error::new(io::ErrorKind::InvalidInput, e),
-        )
-    })?;
+    let c_path = c_path(path, "pinning")?;
     // SAFETY: `statvfs` is plain old data, fully written by a successful call.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: `c_path` is NUL-terminated and `stat` is a valid out-pointer.
@@ -144,24 +129,6 @@ fn pin(path: &Path) -> Result<Pin, SandboxError> {
         path: c_path,
         flags,
     })
-}
-
-/// Writes `data` to a `/proc/self` control file.
-fn write_proc(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
-    // SAFETY: `path` is NUL-terminated; the descriptor is closed before returning.
-    unsafe {
-        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let written = libc::write(fd, data.as_ptr().cast(), data.len());
-        let err = io::Error::last_os_error();
-        libc::close(fd);
-        if written != data.len() as isize {
-            return Err(err);
-        }
-    }
-    Ok(())
 }
 
 /// Re-enters the working directory by path. If it lies inside a pinned tree, the process still

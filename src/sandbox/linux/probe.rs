@@ -2,6 +2,7 @@
 //! produces an error naming the cause instead of a child that runs unconfined.
 
 use std::io;
+use std::sync::OnceLock;
 
 use crate::sandbox::SandboxError;
 
@@ -12,17 +13,12 @@ const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
 /// `truncate(2)`, without which a read-only file could still be emptied.
 pub(super) const MIN_LANDLOCK_ABI: i64 = 3;
 
+/// The first Landlock ABI that scopes signals and abstract unix sockets.
+const SCOPES_ABI: i64 = 6;
+
 /// `Ok` if the running kernel offers Landlock ABI [`MIN_LANDLOCK_ABI`] or newer.
 pub(super) fn require_landlock() -> Result<(), SandboxError> {
-    // SAFETY: with a null attribute and size 0 this call only reports the ABI version.
-    let version = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            LANDLOCK_CREATE_RULESET_VERSION,
-        )
-    };
+    let version = landlock_abi();
     if version < 0 {
         return Err(SandboxError::unavailable(landlock_missing(
             io::Error::last_os_error(),
@@ -35,6 +31,66 @@ pub(super) fn require_landlock() -> Result<(), SandboxError> {
         )));
     }
     Ok(())
+}
+
+/// The Landlock ABI version of the running kernel, negative when Landlock is unavailable.
+fn landlock_abi() -> i64 {
+    // SAFETY: with a null attribute and size 0 this call only reports the ABI version.
+    unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    }
+}
+
+/// What confinement lacks on this machine beyond the hard requirements (which fail closed),
+/// each as a sentence for the user. Probed once per process: a PID namespace (containment),
+/// the process cap, the Landlock scopes.
+pub(crate) fn degraded() -> &'static [String] {
+    static FOUND: OnceLock<Vec<String>> = OnceLock::new();
+    FOUND.get_or_init(|| {
+        let mut found = Vec::new();
+        if !pid_namespace_works() {
+            found.push(
+                "no PID namespace can be created here, so processes a command detaches \
+                 (`setsid`, daemons) can outlive it"
+                    .to_string(),
+            );
+        }
+        if !super::limit::available() {
+            found.push(format!(
+                "no cgroup can be created here, so commands are not capped at {} processes",
+                super::limit::MAX_PROCESSES
+            ));
+        }
+        let abi = landlock_abi();
+        if (0..SCOPES_ABI).contains(&abi) {
+            found.push(format!(
+                "the kernel's Landlock ABI {abi} cannot scope signals and abstract unix sockets \
+                 (ABI {SCOPES_ABI}, Linux 6.12, can)"
+            ));
+        }
+        found
+    })
+}
+
+/// Whether a child can enter a PID namespace, tried for real in a throwaway child.
+fn pid_namespace_works() -> bool {
+    let ids = super::namespaces::IdMaps::for_current_user();
+    let mut cmd = std::process::Command::new("true");
+    // SAFETY: the hook only makes system calls on data prepared before fork.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            match super::namespaces::enter(ids.as_ref())?.pid {
+                true => Ok(()),
+                false => Err(io::Error::from_raw_os_error(libc::EPERM)),
+            }
+        });
+    }
+    cmd.status().is_ok_and(|s| s.success())
 }
 
 /// The cause to report when probing Landlock failed with `err`.

@@ -1,0 +1,129 @@
+//! The cap on the number of processes a session's confined commands may run at once (a fork
+//! bomb stops at the cap instead of taking the machine down). `RLIMIT_NPROC` cannot do it: it
+//! counts every process of the user, and root is exempt. A cgroup's `pids.max` can: reins makes
+//! one cgroup per process (`reins-<pid>`, beside its own, in the `pids` hierarchy of cgroup v1 or
+//! in cgroup v2), and every confined child moves itself into it before it execs.
+//!
+//! Creating cgroups needs write access to the hierarchy (root, or a delegated subtree); where
+//! there is none the cap is missing, which [`super::probe::degraded`] reports.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Processes (threads included, as the kernel counts them) a session's commands may hold at once.
+pub(super) const MAX_PROCESSES: u32 = 4096;
+
+/// An open `cgroup.procs` of the session's cgroup.
+pub(super) struct ProcessLimit {
+    procs: OwnedFd,
+}
+
+impl ProcessLimit {
+    /// The limit for this process's session, creating its cgroup on first use; `None` where
+    /// cgroups cannot be created.
+    pub(super) fn for_session() -> Option<Self> {
+        let dir = session_cgroup().as_ref()?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join("cgroup.procs"))
+            .ok()?;
+        Some(ProcessLimit {
+            procs: OwnedFd::from(file),
+        })
+    }
+
+    /// In the child: moves itself into the cgroup (`0` names the writer). A refusal leaves the
+    /// child uncapped, as the probe already reported.
+    pub(super) fn join(&self) {
+        // SAFETY: writes two bytes from a static buffer to a descriptor owned by the hook.
+        unsafe {
+            libc::write(self.procs.as_raw_fd(), b"0\n".as_ptr().cast(), 2);
+        }
+    }
+}
+
+/// Whether the session's cgroup exists (for the probe's report).
+pub(super) fn available() -> bool {
+    session_cgroup().is_some()
+}
+
+/// The session's cgroup, created once per process.
+fn session_cgroup() -> &'static Option<PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let parent = pids_dir(&cgroup)?;
+        sweep_stale(&parent);
+        let dir = parent.join(format!("reins-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::write(dir.join("pids.max"), MAX_PROCESSES.to_string()).ok()?;
+        Some(dir)
+    })
+}
+
+/// The directory of this process's cgroup in a hierarchy with the `pids` controller.
+fn pids_dir(proc_cgroup: &str) -> Option<PathBuf> {
+    let v1 = proc_cgroup.lines().find_map(|line| {
+        let mut fields = line.splitn(3, ':');
+        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "pids")
+            .then(|| join_cgroup(Path::new("/sys/fs/cgroup/pids"), path))
+    });
+    v1.filter(|d| d.is_dir()).or_else(|| v2_dir(proc_cgroup))
+}
+
+/// The cgroup v2 directory, with `pids` enabled for its children.
+fn v2_dir(proc_cgroup: &str) -> Option<PathBuf> {
+    let path = proc_cgroup.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let root = Path::new("/sys/fs/cgroup");
+    let controllers = std::fs::read_to_string(root.join("cgroup.controllers")).ok()?;
+    if !controllers.split_whitespace().any(|c| c == "pids") {
+        return None;
+    }
+    let dir = join_cgroup(root, path);
+    let _ = std::fs::write(dir.join("cgroup.subtree_control"), "+pids");
+    Some(dir)
+}
+
+/// `root` joined with the cgroup path `/a/b` from `/proc/self/cgroup`.
+fn join_cgroup(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim().trim_start_matches('/'))
+}
+
+/// Removes the empty cgroups of reins processes that are gone (a cgroup can only be removed
+/// empty, so one still holding processes stays).
+fn sweep_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("reins-")) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_v1_pids_hierarchy_line() {
+        let text = "9:name=systemd:/\n8:pids:/user.slice\n0::/\n";
+        let dir = pids_dir(text);
+        if Path::new("/sys/fs/cgroup/pids/user.slice").is_dir() {
+            assert_eq!(dir, Some(PathBuf::from("/sys/fs/cgroup/pids/user.slice")));
+        }
+        assert_eq!(
+            join_cgroup(Path::new("/sys/fs/cgroup/pids"), "/a/b"),
+            PathBuf::from("/sys/fs/cgroup/pids/a/b")
+        );
+    }
+}
