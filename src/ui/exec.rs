@@ -78,7 +78,7 @@ fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, Exi
     }
     if !args.json && !last.is_empty() {
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{last}");
+        let _ = writeln!(stdout, "{}", super::display::for_stdout(last));
     }
     Ok(status.exit_code())
 }
@@ -123,7 +123,7 @@ impl Output {
             return;
         }
         if let Some(line) = human_line(event) {
-            eprintln!("{line}");
+            eprintln!("{}", super::display::neutralize(&line));
         }
     }
 }

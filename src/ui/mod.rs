@@ -2,6 +2,7 @@
 
 pub mod checkpoint_cmd;
 pub mod config_cmd;
+pub mod display;
 pub mod eval_cmd;
 pub mod exec;
 pub mod mcp_cmd;

@@ -38,6 +38,11 @@ pub(super) fn become_contained() -> io::Result<()> {
     if command != 0 {
         reap(command);
     }
+    // A session of its own, so the command has no controlling terminal: opening `/dev/tty` to
+    // write escape sequences (OSC 52 sets the user's clipboard) or to read keystrokes fails.
+    // Reins still reaches it: init stays in the process group reins kills.
+    // SAFETY: plain system call; the command is not a group leader, so it cannot fail.
+    unsafe { libc::setsid() };
     Ok(())
 }
 

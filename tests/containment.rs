@@ -1,0 +1,357 @@
+//! Containment attacks (Linux): processes that try to outlive their command, signal reins, reach
+//! daemons over abstract unix sockets, exhaust the process table, or move a protected path's
+//! parent aside. Each attack also runs under `full`, where it must work, which proves the attempt
+//! is real; a kernel feature this machine lacks makes the test say it skipped, never pass quietly.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use reins::sandbox::{SandboxMode, SandboxPolicy};
+
+/// A workspace under a directory no policy makes writable.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let base = tempfile::Builder::new()
+        .prefix("contain")
+        .tempdir_in(support::outside_temp_dirs())
+        .unwrap();
+    let ws = base.path().canonicalize().unwrap().join("ws");
+    std::fs::create_dir_all(ws.join(".reins")).unwrap();
+    (base, ws)
+}
+
+fn policy(ws: &Path, mode: SandboxMode) -> SandboxPolicy {
+    SandboxPolicy::new(mode, false, ws, vec!["a/b/secret".into()])
+}
+
+async fn run(policy: &SandboxPolicy, script: &str) -> Output {
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(&policy.workspace)
+        .stdin(Stdio::null())
+        .process_group(0);
+    policy.confine(&mut cmd).unwrap();
+    cmd.output().await.unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Whether the weakness list names `what`: then the kernel cannot do it and the test skips.
+fn lacks(policy: &SandboxPolicy, what: &str) -> bool {
+    let missing = policy.weaknesses().iter().any(|w| w.contains(what));
+    if missing {
+        eprintln!(
+            "skipped: this machine lacks {what}: {:?}",
+            policy.weaknesses()
+        );
+    }
+    missing
+}
+
+/// Processes whose command line contains `marker`.
+fn survivors(marker: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|cmdline| String::from_utf8_lossy(cmdline).contains(marker))
+        .count()
+}
+
+/// Waits up to `limit` for no process to carry `marker`; how many are left.
+fn survivors_after(marker: &str, limit: Duration) -> usize {
+    let start = Instant::now();
+    loop {
+        let left = survivors(marker);
+        if left == 0 || start.elapsed() > limit {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kill_marked(marker: &str) {
+    let _ = std::process::Command::new("pkill")
+        .args(["-9", "-f", marker])
+        .status();
+}
+
+#[tokio::test]
+async fn fifty_setsid_children_die_with_their_command() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    if lacks(&p, "PID namespace") {
+        return;
+    }
+    let marker = format!("reins-contain-{}", std::process::id());
+    let script = format!(
+        "for i in $(seq 50); do setsid bash -c 'exec -a {marker} sleep 30' </dev/null >/dev/null 2>&1 & done; \
+         nohup bash -c 'exec -a {marker} sleep 30' >/dev/null 2>&1 & disown; sleep 0.3; echo started"
+    );
+    let out = run(&p, &script).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let left = survivors_after(&marker, Duration::from_secs(1));
+    kill_marked(&marker);
+    assert_eq!(left, 0, "processes outlived their confined command");
+
+    let full = policy(&ws, SandboxMode::Full);
+    run(&full, &script).await;
+    let left = survivors_after(&marker, Duration::from_millis(300));
+    kill_marked(&marker);
+    assert!(
+        left > 0,
+        "unconfined, the detached children should survive: the test proves nothing"
+    );
+}
+
+/// Starts an unconfined `sleep` standing in for reins, and returns it.
+fn bystander() -> std::process::Child {
+    std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_confined_child_cannot_signal_processes_outside() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    let mut target = bystander();
+    let script = format!("kill -9 {0}; kill -9 {1}", target.id(), std::process::id());
+    run(&p, &script).await;
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        target.try_wait().unwrap().is_none(),
+        "a confined child killed a process outside its sandbox"
+    );
+    target.kill().unwrap();
+    target.wait().unwrap();
+
+    let mut target = bystander();
+    run(
+        &policy(&ws, SandboxMode::Full),
+        &format!("kill -9 {}", target.id()),
+    )
+    .await;
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        target.try_wait().unwrap().is_some(),
+        "unconfined, the kill should work"
+    );
+}
+
+fn has_python() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "pass"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: python3 is not available");
+    }
+    ok
+}
+
+#[tokio::test]
+async fn abstract_unix_sockets_outside_are_unreachable() {
+    use std::os::linux::net::SocketAddrExt;
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    if !has_python() || lacks(&p, "abstract unix sockets") {
+        return;
+    }
+    let name = format!("reins-daemon-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let _daemon = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    let script = format!(
+        "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('\\0{name}'); print('connected')\""
+    );
+    let out = run(&p, &script).await;
+    assert!(!text(&out).contains("connected"), "{}", text(&out));
+    let out = run(&policy(&ws, SandboxMode::Full), &script).await;
+    assert!(
+        text(&out).contains("connected"),
+        "unconfined: {}",
+        text(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_thread_bomb_stops_at_the_process_cap_and_leaves_nothing() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    if !has_python() || lacks(&p, "cgroup") {
+        return;
+    }
+    let script = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint(n)\n\"";
+    let out = run(&p, script).await;
+    let started: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        (1..6000).contains(&started),
+        "the cap did not stop the bomb: {}",
+        text(&out)
+    );
+}
+
+#[tokio::test]
+async fn renaming_a_protected_paths_parent_does_not_unprotect_it() {
+    let (_d, ws) = workspace();
+    std::fs::create_dir_all(ws.join("a/b/secret")).unwrap();
+    std::fs::write(ws.join("a/b/secret/x"), "original").unwrap();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    let script = "mv a a2; mkdir -p a/b/secret && echo pwned > a/b/secret/x; \
+                  mv .reins .r2; mkdir -p .reins && echo 'sandbox = \"full\"' > .reins/config.toml";
+    let out = run(&p, script).await;
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a/b/secret/x")).unwrap(),
+        "original",
+        "{}",
+        text(&out)
+    );
+    assert!(!ws.join(".reins/config.toml").exists(), "{}", text(&out));
+
+    run(&policy(&ws, SandboxMode::Full), script).await;
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a/b/secret/x"))
+            .unwrap()
+            .trim(),
+        "pwned",
+        "unconfined, the rename should work"
+    );
+}
+
+#[tokio::test]
+async fn a_workspace_in_a_temp_dir_cannot_be_moved_from_under_its_git() {
+    let base = tempfile::tempdir().unwrap();
+    let ws = base.path().canonicalize().unwrap().join("ws");
+    std::fs::create_dir_all(ws.join(".git/hooks")).unwrap();
+    let p = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &ws, Vec::new());
+    let parent = base.path().canonicalize().unwrap();
+    let moved = parent.with_extension("moved");
+    let script = format!(
+        "mv {0} {1}; mkdir -p {2}/.git/hooks && echo pwned > {2}/.git/hooks/pre-commit",
+        parent.display(),
+        moved.display(),
+        ws.display()
+    );
+    let out = run(&p, &script).await;
+    let hook = ws.join(".git/hooks/pre-commit");
+    let escaped = hook.exists() || moved.exists();
+    if moved.exists() {
+        std::fs::rename(&moved, &parent).unwrap();
+    }
+    assert!(!escaped, "{}", text(&out));
+}
+
+#[tokio::test]
+async fn reins_home_in_a_temp_dir_stays_read_only() {
+    let (_d, ws) = workspace();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "sandbox = \"workspace-write\"\n",
+    )
+    .unwrap();
+    let mut p = policy(&ws, SandboxMode::WorkspaceWrite);
+    p.protect_reins_home(home.path());
+    let script = format!(
+        "sed -i 's/workspace-write/full/' {0}/config.toml; echo x > {0}/memory.md; \
+         mkdir -p {0}/workflows",
+        home.path().display()
+    );
+    let out = run(&p, &script).await;
+    let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(
+        config.contains("workspace-write"),
+        "{config}\n{}",
+        text(&out)
+    );
+    assert!(!home.path().join("memory.md").exists());
+    assert!(!home.path().join("workflows").exists());
+}
+
+#[tokio::test]
+async fn a_command_still_reports_its_exit_code_and_signal() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    let out = run(&p, "echo out; echo err >&2; exit 7").await;
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    let out = run(&p, "kill -TERM $$").await;
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        out.status.signal().is_some() || out.status.code() == Some(143),
+        "{:?}",
+        out.status
+    );
+}
+
+/// Runs `reins sandbox --mode MODE -- bash -c SCRIPT` in a pseudo-terminal; what reached it.
+fn through_a_terminal(ws: &Path, mode: &str, script: &str) -> String {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::Read;
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reins"));
+    cmd.args(["sandbox", "--mode", mode, "-C"]);
+    cmd.arg(ws);
+    cmd.args(["--", "bash", "-c", script]);
+    cmd.cwd(ws);
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let bytes = seen.lock().unwrap().clone();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn commands_cannot_write_escape_sequences_to_the_users_terminal() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    if lacks(&p, "PID namespace") {
+        return;
+    }
+    // Standard output and error go nowhere, as for the agent's commands; only /dev/tty is left.
+    let script = "exec >/dev/null 2>&1; printf '\\033]52;c;cHduZWQ=\\007TTY-REACHED' > /dev/tty";
+    let confined = through_a_terminal(&ws, "workspace-write", script);
+    assert!(!confined.contains("TTY-REACHED"), "{confined:?}");
+    let unconfined = through_a_terminal(&ws, "full", script);
+    assert!(
+        unconfined.contains("TTY-REACHED"),
+        "unconfined, /dev/tty should be reachable: {unconfined:?}"
+    );
+}
