@@ -355,3 +355,26 @@ fn commands_cannot_write_escape_sequences_to_the_users_terminal() {
         "unconfined, /dev/tty should be reachable: {unconfined:?}"
     );
 }
+
+#[tokio::test]
+async fn metadata_outside_the_workspace_cannot_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let (d, ws) = workspace();
+    let outside = d.path().join("outside.txt");
+    std::fs::write(&outside, "x").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::metadata(&outside).unwrap().modified().unwrap();
+    let script = format!(
+        "chmod 777 {0}; touch -d 2001-01-01 {0}; python3 -c \"import os; os.setxattr('{0}', 'user.x', b'1')\" 2>/dev/null; \
+         echo ok > inside && chmod +x inside",
+        outside.display()
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let out = run(&policy(&ws, SandboxMode::WorkspaceWrite), &script).await;
+    assert_eq!(mode(&outside), 0o644, "{}", text(&out));
+    assert_eq!(std::fs::metadata(&outside).unwrap().modified().unwrap(), before);
+    assert_eq!(mode(&ws.join("inside")), 0o755, "work inside must go on: {}", text(&out));
+
+    run(&policy(&ws, SandboxMode::Full), &script).await;
+    assert_eq!(mode(&outside), 0o777, "unconfined, chmod should work");
+}

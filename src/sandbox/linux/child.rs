@@ -13,18 +13,19 @@ use super::{contain, fs_rules, seccomp};
 use crate::sandbox::layout::WriteLayout;
 use crate::sandbox::SandboxError;
 
-/// The protected paths' bind mounts and the ruleset to use if they cannot be made.
-struct Pinned {
+/// The mounts of the child's namespace, and the ruleset to use if they cannot be made.
+struct Mounts {
     plan: MountPlan,
-    carved: OwnedFd,
+    /// The carved ruleset, when protected paths need it without mounts.
+    carved: Option<OwnedFd>,
 }
 
 /// Everything the hook needs, owned by the hook (the descriptors close with the command).
 pub(super) struct Prepared {
     /// The ruleset with every writable root open.
     open: OwnedFd,
-    /// `Some` when protected paths lie inside writable roots.
-    pinned: Option<Pinned>,
+    /// `None` only to test the carved fallback.
+    mounts: Option<Mounts>,
     /// Whether to enter namespaces at all (off only to test the carved fallback).
     namespaces: bool,
     /// `Some` when not running as root (namespaces go through a user namespace).
@@ -40,16 +41,14 @@ impl Prepared {
     /// Prepares the confinement for `layout` (allocation and file system access happen here).
     pub(super) fn new(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
         let pins = layout.pins();
-        let pinned = match MountPlan::new(&pins, &layout.anchors(&pins))? {
-            Some(plan) => Some(Pinned {
-                plan,
-                carved: fs_rules::ruleset(layout, true)?,
-            }),
-            None => None,
+        let plan = MountPlan::new(&layout.roots, &pins, &layout.anchors(&pins))?;
+        let carved = match plan.pins_anything() {
+            true => Some(fs_rules::ruleset(layout, true)?),
+            false => None,
         };
         Ok(Prepared {
             open: fs_rules::ruleset(layout, false)?,
-            pinned,
+            mounts: Some(Mounts { plan, carved }),
             namespaces: true,
             ids: IdMaps::for_current_user(),
             caps: CapDrop::new(network),
@@ -64,7 +63,7 @@ impl Prepared {
     pub(super) fn carved_only(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
         Ok(Prepared {
             open: fs_rules::ruleset(layout, true)?,
-            pinned: None,
+            mounts: None,
             namespaces: false,
             ids: None,
             caps: CapDrop::new(network),
@@ -82,10 +81,11 @@ impl Prepared {
         } else {
             namespaces::Entered::default()
         };
-        let ruleset = match &self.pinned {
-            None => &self.open,
-            Some(pinned) if entered.mount && pinned.plan.make()? => &self.open,
-            Some(pinned) => &pinned.carved,
+        let ruleset = match &self.mounts {
+            Some(mounts) if !(entered.mount && mounts.plan.make()?) => {
+                mounts.carved.as_ref().unwrap_or(&self.open)
+            }
+            _ => &self.open,
         };
         if let Some(limit) = &self.limit {
             limit.join();

@@ -36,6 +36,8 @@ struct Pin {
 
 /// Everything the child needs to make the mounts, prepared in the parent.
 pub(super) struct MountPlan {
+    /// The writable roots: the only mounts left writable once everything is made read-only.
+    roots: Vec<CString>,
     /// Directories bind-mounted over themselves, outermost first: the workspace and every
     /// directory on the way to a protected path. A mount point cannot be renamed or removed
     /// (`EBUSY`), so a child cannot move `.reins/` (or the workspace itself, when it lies in a
@@ -45,30 +47,84 @@ pub(super) struct MountPlan {
 }
 
 impl MountPlan {
-    /// The plan for `pins` (existing paths) and `anchors` (their ancestors inside writable
-    /// roots); `None` when there is nothing to mount.
-    pub(super) fn new(pins: &[PathBuf], anchors: &[PathBuf]) -> Result<Option<Self>, SandboxError> {
-        if pins.is_empty() {
-            return Ok(None);
-        }
-        let pins = pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?;
-        let anchors = anchors
-            .iter()
-            .map(|a| c_path(a, "anchoring"))
-            .collect::<Result<_, _>>()?;
-        Ok(Some(MountPlan { anchors, pins }))
+    /// The plan for the writable `roots`, the `pins` (existing protected paths) and the
+    /// `anchors` (their ancestors inside writable roots).
+    pub(super) fn new(
+        roots: &[PathBuf],
+        pins: &[PathBuf],
+        anchors: &[PathBuf],
+    ) -> Result<Self, SandboxError> {
+        let c_paths = |paths: &[PathBuf], what: &str| -> Result<Vec<CString>, SandboxError> {
+            paths.iter().map(|p| c_path(p, what)).collect()
+        };
+        Ok(MountPlan {
+            roots: c_paths(roots, "keeping writable")?,
+            anchors: c_paths(anchors, "anchoring")?,
+            pins: pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?,
+        })
     }
 
-    /// In the child, inside a fresh mount namespace made private: makes the mounts. `false` when the kernel
-    /// refused one (fall back to carving).
+    /// Whether protected paths are pinned (else the carved ruleset is not needed).
+    pub(super) fn pins_anything(&self) -> bool {
+        !self.pins.is_empty()
+    }
+
+    /// In the child, inside a fresh mount namespace made private: makes the mounts. `false`
+    /// when the kernel refused one (fall back to carving).
     pub(super) fn make(&self) -> io::Result<bool> {
-        if !self.anchors.iter().all(|a| bind_over_itself(a))
+        if !freeze_all_but(&self.roots)
+            || !self.anchors.iter().all(bind_over_itself)
             || !self.pins.iter().all(Pin::mount_read_only)
         {
             return Ok(false);
         }
         rechdir()?;
         Ok(true)
+    }
+}
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `MOUNT_ATTR_RDONLY`.
+const MOUNT_ATTR_RDONLY: u64 = 1;
+
+/// Makes every mount read-only, then the writable roots writable again (each bound over itself
+/// first, so only that tree changes). Landlock does not govern metadata: without this a child
+/// could `chmod`, `chown`, `touch -d` or set extended attributes on any file outside the
+/// workspace that its user owns. Device nodes stay writable on a read-only mount, so
+/// `/dev/null` and terminals keep working.
+fn freeze_all_but(roots: &[CString]) -> bool {
+    set_read_only(c"/", true, libc::AT_RECURSIVE as libc::c_uint)
+        && roots
+            .iter()
+            .all(|root| bind_over_itself(root) && set_read_only(root, false, 0))
+}
+
+/// `mount_setattr(path, flags)` setting or clearing the read-only attribute.
+fn set_read_only(path: &std::ffi::CStr, read_only: bool, flags: libc::c_uint) -> bool {
+    let attr = MountAttr {
+        attr_set: if read_only { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: if read_only { 0 } else { MOUNT_ATTR_RDONLY },
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: `path` is NUL-terminated and `attr` is a valid `mount_attr` of the given size.
+    unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        ) == 0
     }
 }
 
