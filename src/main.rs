@@ -13,6 +13,8 @@ fn main() {
             e.code
         }
     };
+    // Every confined child is gone with the runtime; their private temp files go too.
+    reins::sandbox::remove_private_tmp();
     std::process::exit(code);
 }
 

@@ -372,8 +372,16 @@ async fn metadata_outside_the_workspace_cannot_change() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let out = run(&policy(&ws, SandboxMode::WorkspaceWrite), &script).await;
     assert_eq!(mode(&outside), 0o644, "{}", text(&out));
-    assert_eq!(std::fs::metadata(&outside).unwrap().modified().unwrap(), before);
-    assert_eq!(mode(&ws.join("inside")), 0o755, "work inside must go on: {}", text(&out));
+    assert_eq!(
+        std::fs::metadata(&outside).unwrap().modified().unwrap(),
+        before
+    );
+    assert_eq!(
+        mode(&ws.join("inside")),
+        0o755,
+        "work inside must go on: {}",
+        text(&out)
+    );
 
     run(&policy(&ws, SandboxMode::Full), &script).await;
     assert_eq!(mode(&outside), 0o777, "unconfined, chmod should work");

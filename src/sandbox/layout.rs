@@ -6,10 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::paths::canonicalize_existing_prefix;
-use super::{SandboxMode, SandboxPolicy};
-
-/// Temp directories every confined child may write, besides `std::env::temp_dir()`.
-const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
+use super::{private_tmp, SandboxMode, SandboxPolicy};
 
 /// The writable trees and the read-only exceptions inside them, all canonical.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +18,17 @@ pub(crate) struct WriteLayout {
     /// Every writable directory before nesting was folded (the workspace may lie inside /tmp):
     /// a protected path is pinned relative to the deepest of these that holds it.
     pub(crate) bases: Vec<PathBuf>,
+    /// Shared temp dirs that children see replaced by the session's private stand-ins.
+    pub(crate) overlays: Vec<Overlay>,
+    /// The directory children get as `TMPDIR`, when the temp dirs are confined.
+    pub(crate) tmpdir: Option<PathBuf>,
+}
+
+/// A shared temp dir (`over`) and the private directory mounted over it in the child.
+#[derive(Debug, Clone)]
+pub(crate) struct Overlay {
+    pub(crate) private: PathBuf,
+    pub(crate) over: PathBuf,
 }
 
 impl WriteLayout {
@@ -29,19 +37,19 @@ impl WriteLayout {
         let protected: Vec<PathBuf> = policy.protected.iter().map(|p| lenient(p)).collect();
         if policy.mode != SandboxMode::WorkspaceWrite {
             return WriteLayout {
-                roots: Vec::new(),
                 protected,
-                bases: Vec::new(),
+                ..WriteLayout::default()
             };
         }
         let mut candidates = vec![policy.workspace.clone()];
-        candidates.extend(temp_dirs());
         candidates.extend(
             policy
                 .extra_writable
                 .iter()
                 .filter_map(|p| p.canonicalize().ok()),
         );
+        let (temp, overlays, tmpdir) = private_temp(&candidates, super::policy::mount_namespaces());
+        candidates.extend(temp);
         let roots = outermost(candidates.clone())
             .into_iter()
             .filter(|root| !protected.iter().any(|p| root.starts_with(p)))
@@ -50,7 +58,23 @@ impl WriteLayout {
             roots,
             protected,
             bases: candidates,
+            overlays,
+            tmpdir,
         }
+    }
+
+    /// The writable roots as children see them: a private stand-in by the path it is mounted
+    /// over.
+    pub(crate) fn mount_roots(&self) -> Vec<PathBuf> {
+        self.roots
+            .iter()
+            .map(|root| {
+                self.overlays
+                    .iter()
+                    .find(|o| &o.private == root)
+                    .map_or_else(|| root.clone(), |o| o.over.clone())
+            })
+            .collect()
     }
 
     /// `Err(reason)` when `path` (canonical) must not be written.
@@ -137,17 +161,31 @@ fn pin_point(path: &Path, root: &Path) -> Option<PathBuf> {
     (candidate != root && candidate.starts_with(root)).then(|| candidate.to_path_buf())
 }
 
-/// The temp directories that exist, canonical. One that is `/` or contains the home directory
-/// (say `TMPDIR=$HOME`) is skipped: it would make the whole home writable.
-fn temp_dirs() -> Vec<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut dirs = vec![std::env::temp_dir()];
-    dirs.extend(TEMP_DIRS.iter().map(PathBuf::from));
-    dirs.into_iter()
-        .filter_map(|d| d.canonicalize().ok())
-        .filter(|d| d.is_dir() && d.parent().is_some())
-        .filter(|d| home.as_ref().is_none_or(|h| !h.starts_with(d)))
-        .collect()
+/// The private temp dirs children may write, the shared temp dirs to cover with them, and the
+/// `TMPDIR` to give children. With `overlay` (a mount namespace is available), each shared temp
+/// dir that exists is covered by its stand-in, except one holding a writable root (a workspace
+/// under /tmp must stay visible): that one stays read-only outside the root. Without, children
+/// see the shared dirs read-only and write the stand-ins by their real path, via `TMPDIR`.
+fn private_temp(roots: &[PathBuf], overlay: bool) -> (Vec<PathBuf>, Vec<Overlay>, Option<PathBuf>) {
+    let mut writable = Vec::new();
+    let mut overlays = Vec::new();
+    for (shared, _) in private_tmp::SHARED {
+        let over = PathBuf::from(shared);
+        let Some(private) = private_tmp::stand_in(&over) else {
+            continue;
+        };
+        writable.push(private.clone());
+        let visible = over.is_dir() && !roots.iter().any(|r| r.starts_with(&over));
+        if overlay && visible {
+            overlays.push(Overlay { private, over });
+        }
+    }
+    let tmp = Path::new("/tmp");
+    let tmpdir = match overlays.iter().any(|o| o.over == tmp) {
+        true => Some(tmp.to_path_buf()),
+        false => private_tmp::stand_in(tmp),
+    };
+    (writable, overlays, tmpdir)
 }
 
 /// `paths` without duplicates and without those inside another one.
@@ -173,6 +211,7 @@ mod tests {
             roots: roots.iter().map(|p| p.to_path_buf()).collect(),
             protected: protected.iter().map(|p| p.to_path_buf()).collect(),
             bases: roots.iter().map(|p| p.to_path_buf()).collect(),
+            ..WriteLayout::default()
         }
     }
 
@@ -186,6 +225,7 @@ mod tests {
             roots: vec![tmp.clone()],
             protected: vec![ws.join(".git")],
             bases: vec![ws.clone(), tmp],
+            ..WriteLayout::default()
         };
         assert!(
             l.pins().is_empty(),

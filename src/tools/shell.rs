@@ -51,13 +51,32 @@ impl Tool for Shell {
                     a.workdir.unwrap_or_default()
                 )));
             }
-            let timeout = a
-                .timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(ctx.shell_timeout);
+            let (timeout, capped) = timeout_for(a.timeout_ms, ctx.shell_timeout);
             let out = run_command(&a.command, &dir, ctx, timeout).await?;
-            Ok(out.render())
+            Ok(match capped {
+                true => format!(
+                    "[timeout_ms capped at {} ms]\n{}",
+                    timeout.as_millis(),
+                    out.render()
+                ),
+                false => out.render(),
+            })
         })
+    }
+}
+
+/// The longest a command may run when the model asks for more than the configured timeout:
+/// a model-chosen `timeout_ms` must not hold a session (and its budget) for hours.
+const MAX_MODEL_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The timeout for a call: the model's `timeout_ms` if given, at most the larger of the
+/// configured timeout and [`MAX_MODEL_TIMEOUT`]; whether it was capped.
+fn timeout_for(requested_ms: Option<u64>, configured: Duration) -> (Duration, bool) {
+    let ceiling = configured.max(MAX_MODEL_TIMEOUT);
+    match requested_ms.map(Duration::from_millis) {
+        Some(t) if t > ceiling => (ceiling, true),
+        Some(t) => (t, false),
+        None => (configured, false),
     }
 }
 
@@ -186,5 +205,26 @@ pub(crate) fn kill_group(pgid: Option<i32>) {
         unsafe {
             libc::kill(-pgid, libc::SIGKILL);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_timeout_is_capped_at_the_ceiling() {
+        let configured = Duration::from_secs(120);
+        assert_eq!(timeout_for(None, configured), (configured, false));
+        assert_eq!(
+            timeout_for(Some(5_000), configured),
+            (Duration::from_secs(5), false)
+        );
+        assert_eq!(
+            timeout_for(Some(u64::MAX), configured),
+            (MAX_MODEL_TIMEOUT, true)
+        );
+        let long = Duration::from_secs(3600);
+        assert_eq!(timeout_for(Some(u64::MAX), long), (long, true));
     }
 }

@@ -69,6 +69,7 @@ pub fn build(
         .unwrap_or_default()
         .into_iter()
         .chain(ws.instruction_warnings())
+        .chain(sandbox_weaknesses(&tools.policy))
         .collect();
     let session = Session::new(SessionSetup {
         id,
@@ -93,6 +94,12 @@ pub fn build(
         checkpoints: open_checkpoints(ws, &mut warnings),
     });
     Ok(Built { session, warnings })
+}
+
+/// What the sandbox cannot do on this machine, as warnings: confinement that is weaker than the
+/// documented one is announced, never silent.
+fn sandbox_weaknesses(policy: &crate::sandbox::SandboxPolicy) -> impl Iterator<Item = String> {
+    policy.weaknesses().iter().map(|w| format!("sandbox: {w}"))
 }
 
 fn load_resumed(

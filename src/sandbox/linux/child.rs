@@ -41,7 +41,7 @@ impl Prepared {
     /// Prepares the confinement for `layout` (allocation and file system access happen here).
     pub(super) fn new(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
         let pins = layout.pins();
-        let plan = MountPlan::new(&layout.roots, &pins, &layout.anchors(&pins))?;
+        let plan = MountPlan::new(layout, &pins)?;
         let carved = match plan.pins_anything() {
             true => Some(fs_rules::ruleset(layout, true)?),
             false => None,

@@ -24,6 +24,11 @@ use super::{SandboxError, SandboxPolicy};
 
 pub(crate) use probe::degraded;
 
+/// Whether children can get a mount namespace of their own.
+pub(crate) fn mount_namespaces() -> bool {
+    probe::namespaces().mount
+}
+
 /// Installs the confinement of `policy` (a confined mode) on `cmd`.
 pub(crate) fn confine(
     policy: &SandboxPolicy,
@@ -33,6 +38,9 @@ pub(crate) fn confine(
     probe::require_seccomp()?;
     let layout = WriteLayout::of(policy);
     let prepared = child::Prepared::new(&layout, policy.network)?;
+    if let Some(tmpdir) = &layout.tmpdir {
+        cmd.env("TMPDIR", tmpdir);
+    }
     // SAFETY: `apply` only makes async-signal-safe system calls on data prepared above (no
     // allocation, no locks), as required between `fork` and `exec`.
     unsafe {

@@ -14,6 +14,7 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::sandbox::layout::WriteLayout;
 use crate::sandbox::SandboxError;
 
 /// Per-mount flags (`statvfs` `f_flag` bit, `mount` flag) that a read-only remount must repeat:
@@ -36,6 +37,8 @@ struct Pin {
 
 /// Everything the child needs to make the mounts, prepared in the parent.
 pub(super) struct MountPlan {
+    /// Shared temp dirs (second) covered by the session's private ones (first).
+    overlays: Vec<(CString, CString)>,
     /// The writable roots: the only mounts left writable once everything is made read-only.
     roots: Vec<CString>,
     /// Directories bind-mounted over themselves, outermost first: the workspace and every
@@ -47,19 +50,29 @@ pub(super) struct MountPlan {
 }
 
 impl MountPlan {
-    /// The plan for the writable `roots`, the `pins` (existing protected paths) and the
-    /// `anchors` (their ancestors inside writable roots).
-    pub(super) fn new(
-        roots: &[PathBuf],
-        pins: &[PathBuf],
-        anchors: &[PathBuf],
-    ) -> Result<Self, SandboxError> {
+    /// The plan for `layout` with its `pins` (existing protected paths, see
+    /// [`WriteLayout::pins`]).
+    pub(super) fn new(layout: &WriteLayout, pins: &[PathBuf]) -> Result<Self, SandboxError> {
         let c_paths = |paths: &[PathBuf], what: &str| -> Result<Vec<CString>, SandboxError> {
             paths.iter().map(|p| c_path(p, what)).collect()
         };
+        // The stand-ins live under a shared temp dir (usually /tmp): cover that one last, or the
+        // other stand-ins would be hidden before they are mounted.
+        let mut ordered: Vec<_> = layout.overlays.iter().collect();
+        ordered.sort_by_key(|o| o.private.starts_with(&o.over));
+        let overlays = ordered
+            .into_iter()
+            .map(|o| {
+                Ok((
+                    c_path(&o.private, "mounting")?,
+                    c_path(&o.over, "covering")?,
+                ))
+            })
+            .collect::<Result<_, SandboxError>>()?;
         Ok(MountPlan {
-            roots: c_paths(roots, "keeping writable")?,
-            anchors: c_paths(anchors, "anchoring")?,
+            overlays,
+            roots: c_paths(&layout.mount_roots(), "keeping writable")?,
+            anchors: c_paths(&layout.anchors(pins), "anchoring")?,
             pins: pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?,
         })
     }
@@ -72,7 +85,11 @@ impl MountPlan {
     /// In the child, inside a fresh mount namespace made private: makes the mounts. `false`
     /// when the kernel refused one (fall back to carving).
     pub(super) fn make(&self) -> io::Result<bool> {
-        if !freeze_all_but(&self.roots)
+        if !self
+            .overlays
+            .iter()
+            .all(|(private, over)| bind(private, over))
+            || !freeze_all_but(&self.roots)
             || !self.anchors.iter().all(bind_over_itself)
             || !self.pins.iter().all(Pin::mount_read_only)
         {
@@ -130,12 +147,17 @@ fn set_read_only(path: &std::ffi::CStr, read_only: bool, flags: libc::c_uint) ->
 
 /// Bind-mounts `path` over itself (keeping its flags and submounts).
 fn bind_over_itself(path: &CString) -> bool {
+    bind(path, path)
+}
+
+/// Bind-mounts `source` (with its submounts) over `target`.
+fn bind(source: &CString, target: &CString) -> bool {
     let none = std::ptr::null();
-    // SAFETY: `path` is NUL-terminated and outlives the call.
+    // SAFETY: both paths are NUL-terminated and outlive the call.
     unsafe {
         libc::mount(
-            path.as_ptr(),
-            path.as_ptr(),
+            source.as_ptr(),
+            target.as_ptr(),
             none,
             libc::MS_BIND | libc::MS_REC,
             none.cast(),

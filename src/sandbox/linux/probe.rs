@@ -4,6 +4,8 @@
 use std::io;
 use std::sync::OnceLock;
 
+use super::namespaces::Entered;
+
 use crate::sandbox::SandboxError;
 
 /// `LANDLOCK_CREATE_RULESET_VERSION`: asks `landlock_create_ruleset` for the ABI version.
@@ -53,7 +55,7 @@ pub(crate) fn degraded() -> &'static [String] {
     static FOUND: OnceLock<Vec<String>> = OnceLock::new();
     FOUND.get_or_init(|| {
         let mut found = Vec::new();
-        if !pid_namespace_works() {
+        if !namespaces().pid {
             found.push(
                 "no PID namespace can be created here, so processes a command detaches \
                  (`setsid`, daemons) can outlive it"
@@ -77,20 +79,27 @@ pub(crate) fn degraded() -> &'static [String] {
     })
 }
 
-/// Whether a child can enter a PID namespace, tried for real in a throwaway child.
-fn pid_namespace_works() -> bool {
-    let ids = super::namespaces::IdMaps::for_current_user();
-    let mut cmd = std::process::Command::new("true");
-    // SAFETY: the hook only makes system calls on data prepared before fork.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-            match super::namespaces::enter(ids.as_ref())?.pid {
-                true => Ok(()),
-                false => Err(io::Error::from_raw_os_error(libc::EPERM)),
-            }
-        });
-    }
-    cmd.status().is_ok_and(|s| s.success())
+/// Which namespaces a child can enter, tried for real once in a throwaway child (which reports
+/// through its exit code).
+pub(crate) fn namespaces() -> Entered {
+    static FOUND: OnceLock<Entered> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let ids = super::namespaces::IdMaps::for_current_user();
+        let mut cmd = std::process::Command::new("true");
+        // SAFETY: the hook only makes system calls on data prepared before fork.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                let entered = super::namespaces::enter(ids.as_ref())?;
+                let code = u8::from(entered.mount) | (u8::from(entered.pid) << 1);
+                libc::_exit(i32::from(code) + 10)
+            });
+        }
+        let code = cmd.status().ok().and_then(|s| s.code()).unwrap_or(0) - 10;
+        Entered {
+            mount: (0..4).contains(&code) && code & 1 != 0,
+            pid: (0..4).contains(&code) && code & 2 != 0,
+        }
+    })
 }
 
 /// The cause to report when probing Landlock failed with `err`.

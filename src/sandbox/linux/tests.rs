@@ -65,16 +65,19 @@ fn carving_keeps_existing_entries_writable() {
         "echo x > src/new.rs && mkdir -p src/a/b && rm src/new.rs"
     ));
     assert!(carved(&p, "echo x >> .reins/notes.md"));
-    // A temp dir that holds the workspace is itself carved (creating directly in it is the
-    // fallback's price), so write in one that does not: the checkout may live under /tmp.
-    let tmp = ["/tmp", "/var/tmp", "/dev/shm"]
-        .into_iter()
-        .find(|t| !p.workspace.starts_with(t) && Path::new(t).is_dir())
-        .unwrap();
+    // The session's private temp dir stays writable by its real path (without a mount namespace
+    // nothing covers the shared temp dirs, which stay read-only).
+    let tmp = crate::sandbox::private_tmp::stand_in(Path::new("/tmp")).unwrap();
     assert!(carved(
         &p,
-        &format!("echo x > {tmp}/reins-carve-$$ && rm {tmp}/reins-carve-$$")
+        &format!(
+            "echo x > {0}/reins-carve-$$ && rm {0}/reins-carve-$$",
+            tmp.display()
+        )
     ));
+    if !p.workspace.starts_with("/tmp") {
+        assert!(!carved(&p, "echo x > /tmp/reins-carve-$$"));
+    }
 }
 
 #[test]
