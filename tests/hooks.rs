@@ -262,12 +262,13 @@ fn a_hook_does_not_run_a_bash_the_sandbox_could_have_planted_on_path() {
         &model,
         "[[hooks]]\nevent = \"session_start\"\ncommand = \"echo hook context\"\n",
     );
-    let planted = tempfile::Builder::new()
-        .prefix("hook-bin")
-        .tempdir_in("/tmp")
-        .expect("a dir under /tmp");
-    let marker = planted.path().join("ran");
-    let fake = planted.path().join("bash");
+    // The workspace is where a sandboxed command can plant a program (the shared temp dirs are
+    // private or read-only to it).
+    let ws = tempfile::tempdir().expect("workspace");
+    let planted = ws.path().join("bin");
+    std::fs::create_dir(&planted).expect("bin dir");
+    let marker = ws.path().join("ran");
+    let fake = planted.join("bash");
     std::fs::write(
         &fake,
         format!("#!/bin/sh\necho ran > {}\n", marker.display()),
@@ -276,10 +277,9 @@ fn a_hook_does_not_run_a_bash_the_sandbox_could_have_planted_on_path() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let path = format!(
         "{}:{}",
-        planted.path().display(),
+        planted.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let ws = tempfile::tempdir().expect("workspace");
     let out = reins(home.path())
         .env("PATH", path)
         .args(["exec", "--json", "-C"])
@@ -293,7 +293,7 @@ fn a_hook_does_not_run_a_bash_the_sandbox_could_have_planted_on_path() {
     assert!(
         warned
             .iter()
-            .any(|w| w.contains("could not run") && w.contains("which the sandbox can write")),
+            .any(|w| w.contains("could not run") && w.contains("inside the workspace")),
         "{warned:?}"
     );
 }

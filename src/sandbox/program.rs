@@ -150,8 +150,17 @@ mod tests {
         let err = resolve("srv", Some(bin.as_os_str()), &policy(ws.path())).unwrap_err();
         assert!(err.to_string().contains("inside the workspace"), "{err}");
 
+        // The session's private temp dir is the one temp dir children can write.
+        let tmp = crate::sandbox::private_tmp::stand_in(Path::new("/tmp")).unwrap();
+        let temp_bin = tempfile::tempdir_in(tmp).unwrap();
+        executable(&temp_bin.path().join("srv"));
         let other_ws = tempfile::tempdir().unwrap();
-        let err = resolve("srv", Some(bin.as_os_str()), &policy(other_ws.path())).unwrap_err();
+        let err = resolve(
+            "srv",
+            Some(temp_bin.path().as_os_str()),
+            &policy(other_ws.path()),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("which the sandbox can write"),
             "{err}"
