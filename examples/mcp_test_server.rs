@@ -15,7 +15,17 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// When this server process started (nanoseconds since the epoch), set by the first call.
+fn started() -> u128 {
+    static STARTED: OnceLock<u128> = OnceLock::new();
+    *STARTED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    })
+}
 
 /// A 1x1 transparent PNG.
 const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -133,7 +143,8 @@ impl TestServer {
             "env" => {
                 text(std::env::var(str_arg(args, "name")).unwrap_or_else(|_| "(unset)".into()))
             }
-            "pid" => text(std::process::id().to_string()),
+            // In a PID namespace every server is pid 2, so the start time tells restarts apart.
+            "pid" => text(format!("{}@{}", std::process::id(), started())),
             "cwd" => text(
                 std::env::current_dir()
                     .map_or_else(|e| format!("(no cwd: {e})"), |d| d.display().to_string()),
@@ -208,6 +219,7 @@ impl ServerHandler for TestServer {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    started();
     if std::env::args().any(|a| a == "--fail-start") {
         eprintln!("test server: refusing to start (--fail-start)");
         std::process::exit(1);

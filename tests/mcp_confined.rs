@@ -149,21 +149,22 @@ fn a_module_the_model_writes_is_not_imported_by_a_restarted_python_server() {
         "the module the model wrote ran outside the sandbox: {results:?}"
     );
     assert!(
-        results[3].trim().parse::<u32>().is_ok(),
+        results[3].contains('@') && !results[3].starts_with("error"),
         "the restart itself must still work: {results:?}"
     );
 }
 
 #[test]
-fn a_server_binary_under_tmp_replaced_by_the_model_is_not_restarted() {
+fn a_server_binary_the_model_can_write_is_not_restarted_once_replaced() {
     let out = outside();
     let marker = out.path().join("pwned");
-    let installed = tempfile::Builder::new()
-        .prefix("mcp-install")
-        .tempdir_in("/tmp")
-        .expect("dir under /tmp");
-    let binary = installed.path().join("server");
-    std::fs::copy(test_server(), &binary).expect("install the server under /tmp");
+    // The shared temp dirs are private or read-only to commands now; the workspace is where a
+    // user-installed server (named by absolute path) stays replaceable.
+    let ws = tempfile::tempdir().expect("workspace");
+    let installed = ws.path().canonicalize().expect("ws").join("tools");
+    std::fs::create_dir(&installed).expect("tools dir");
+    let binary = installed.join("server");
+    std::fs::copy(test_server(), &binary).expect("install the server in the workspace");
     let replacement = format!(
         "#!/bin/sh\necho ran > {}\nexec {} \"$@\"\n",
         marker.display(),
@@ -173,7 +174,7 @@ fn a_server_binary_under_tmp_replaced_by_the_model_is_not_restarted() {
         Reply::tool("test__pid", json!({})),
         shell(format!(
             "cat > {dir}/new <<'EOF'\n{replacement}EOF\nchmod +x {dir}/new && mv {dir}/new {bin} && echo replaced",
-            dir = installed.path().display(),
+            dir = installed.display(),
             bin = binary.display()
         )),
     ];
@@ -181,7 +182,6 @@ fn a_server_binary_under_tmp_replaced_by_the_model_is_not_restarted() {
     let model = MockServer::start(script);
     let config = format!("[mcp_servers.test]\ncommand = \"{}\"\n", binary.display());
     let home = home_with(&model, &config);
-    let ws = tempfile::tempdir().expect("workspace");
     exec(home.path(), ws.path(), None);
 
     let results = tool_results(&model);
@@ -200,11 +200,10 @@ fn a_server_binary_under_tmp_replaced_by_the_model_is_not_restarted() {
 fn a_command_found_in_a_writable_path_entry_is_refused() {
     let out = outside();
     let marker = out.path().join("pwned");
-    let bin = tempfile::Builder::new()
-        .prefix("mcp-bin")
-        .tempdir_in("/tmp")
-        .expect("dir under /tmp");
-    let fake = bin.path().join("fake-mcp-server");
+    let ws = tempfile::tempdir().expect("workspace");
+    let bin = ws.path().canonicalize().expect("ws").join("bin");
+    std::fs::create_dir(&bin).expect("bin dir");
+    let fake = bin.join("fake-mcp-server");
     std::fs::write(
         &fake,
         format!(
@@ -217,7 +216,7 @@ fn a_command_found_in_a_writable_path_entry_is_refused() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let path = format!(
         "{}:{}",
-        bin.path().display(),
+        bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let model = MockServer::start(vec![]);
@@ -226,7 +225,6 @@ fn a_command_found_in_a_writable_path_entry_is_refused() {
         &model,
         &format!("[mcp_servers.test]\ncommand = \"fake-mcp-server\"\n{relative}"),
     );
-    let ws = tempfile::tempdir().expect("workspace");
     let listing = reins(home.path())
         .env("PATH", &path)
         .args(["mcp", "list", "--json", "-C"])
@@ -243,7 +241,7 @@ fn a_command_found_in_a_writable_path_entry_is_refused() {
     };
     let (state, why) = error("test");
     assert_eq!(state, "failed", "{servers}");
-    assert!(why.contains("which the sandbox can write"), "{why}");
+    assert!(why.contains("inside the workspace"), "{why}");
     let (state, why) = error("rel");
     assert_eq!(state, "failed", "{servers}");
     assert!(why.contains("relative path"), "{why}");

@@ -34,6 +34,12 @@ pub(crate) struct Overlay {
 impl WriteLayout {
     /// The layout of `policy`; empty (nothing writable) for `read-only`.
     pub(crate) fn of(policy: &SandboxPolicy) -> Self {
+        Self::keeping_visible(policy, &[])
+    }
+
+    /// The layout of `policy` for a child that must still see `visible` (its working directory
+    /// and program): a shared temp dir holding one of them is not covered by its stand-in.
+    pub(crate) fn keeping_visible(policy: &SandboxPolicy, visible: &[PathBuf]) -> Self {
         let protected: Vec<PathBuf> = policy.protected.iter().map(|p| lenient(p)).collect();
         if policy.mode != SandboxMode::WorkspaceWrite {
             return WriteLayout {
@@ -48,7 +54,8 @@ impl WriteLayout {
                 .iter()
                 .filter_map(|p| p.canonicalize().ok()),
         );
-        let (temp, overlays, tmpdir) = private_temp(&candidates, super::policy::mount_namespaces());
+        let keep: Vec<PathBuf> = candidates.iter().chain(visible).cloned().collect();
+        let (temp, overlays, tmpdir) = private_temp(&keep, super::policy::mount_namespaces());
         candidates.extend(temp);
         let roots = outermost(candidates.clone())
             .into_iter()
@@ -163,10 +170,11 @@ fn pin_point(path: &Path, root: &Path) -> Option<PathBuf> {
 
 /// The private temp dirs children may write, the shared temp dirs to cover with them, and the
 /// `TMPDIR` to give children. With `overlay` (a mount namespace is available), each shared temp
-/// dir that exists is covered by its stand-in, except one holding a writable root (a workspace
-/// under /tmp must stay visible): that one stays read-only outside the root. Without, children
+/// dir that exists is covered by its stand-in, except one holding a path in `keep` (a workspace
+/// under /tmp, a program's working directory there, must stay visible): that one stays
+/// read-only outside the writable roots. Without, children
 /// see the shared dirs read-only and write the stand-ins by their real path, via `TMPDIR`.
-fn private_temp(roots: &[PathBuf], overlay: bool) -> (Vec<PathBuf>, Vec<Overlay>, Option<PathBuf>) {
+fn private_temp(keep: &[PathBuf], overlay: bool) -> (Vec<PathBuf>, Vec<Overlay>, Option<PathBuf>) {
     let mut writable = Vec::new();
     let mut overlays = Vec::new();
     for (shared, _) in private_tmp::SHARED {
@@ -175,7 +183,7 @@ fn private_temp(roots: &[PathBuf], overlay: bool) -> (Vec<PathBuf>, Vec<Overlay>
             continue;
         };
         writable.push(private.clone());
-        let visible = over.is_dir() && !roots.iter().any(|r| r.starts_with(&over));
+        let visible = over.is_dir() && !keep.iter().any(|r| r.starts_with(&over));
         if overlay && visible {
             overlays.push(Overlay { private, over });
         }

@@ -36,7 +36,7 @@ pub(crate) fn confine(
 ) -> Result<(), SandboxError> {
     probe::require_landlock()?;
     probe::require_seccomp()?;
-    let layout = WriteLayout::of(policy);
+    let layout = WriteLayout::keeping_visible(policy, &must_see(cmd));
     let prepared = child::Prepared::new(&layout, policy.network)?;
     if let Some(tmpdir) = &layout.tmpdir {
         cmd.env("TMPDIR", tmpdir);
@@ -47,4 +47,19 @@ pub(crate) fn confine(
         cmd.pre_exec(move || prepared.apply());
     }
     Ok(())
+}
+
+/// What the child must still find after its mounts: its working directory and its program
+/// (when named by path), which a covered temp dir would hide.
+fn must_see(cmd: &std::process::Command) -> Vec<std::path::PathBuf> {
+    let cwd = cmd
+        .get_current_dir()
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok());
+    let program = std::path::Path::new(cmd.get_program());
+    let program = program.is_absolute().then(|| program.to_path_buf());
+    cwd.into_iter()
+        .chain(program)
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .collect()
 }
