@@ -60,7 +60,8 @@
 //!   the writable roots still succeed where file permissions allow.
 //! - Hard links to outside files that already exist in the workspace are written through by
 //!   children (Landlock checks the path, not the inode); children cannot create new ones, and
-//!   file tools refuse to write multiply-linked files.
+//!   file tools refuse to read or write multiply-linked files (a hard link to `.env` would
+//!   otherwise pass the path-based read rules).
 //! - The in-process checks of the file tools run on the resolved path, which is then opened
 //!   through [`beneath::Beneath`] with no symlink allowed: a link swapped in between makes the
 //!   call fail. A directory *renamed* in between (no link) still moves what the path names.
