@@ -124,3 +124,23 @@ fn an_untrusted_project_cannot_redirect_providers_or_loosen_the_sandbox() {
         .unwrap();
     assert!(!show(home.path()).contains("collector.invalid"));
 }
+
+#[test]
+fn a_nan_or_negative_threshold_is_a_config_error_naming_the_key() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    for value in ["nan", "-0.5", "1.5"] {
+        std::fs::write(
+            home.path().join("config.toml"),
+            format!("compact_threshold = {value}\n"),
+        )
+        .unwrap();
+        let out = reins(home.path())
+            .args(["config", "show", "-C"])
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{value}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("compact_threshold"));
+    }
+}

@@ -494,3 +494,33 @@ fn remember_in_the_user_scope_asks_first_and_exec_refuses_it() {
     let text = std::fs::read_to_string(ws.path().join(".reins/memory.md")).unwrap();
     assert!(text.contains("prefers tabs"), "{text}");
 }
+
+#[test]
+fn tool_run_honours_the_users_deny_rules() {
+    let ws = workspace();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[permissions]\ndeny = [\"shell(touch*)\", \"write(src/**)\"]\n",
+    )
+    .unwrap();
+    let run = |name: &str, args: &str| {
+        Command::cargo_bin("reins")
+            .unwrap()
+            .env("REINS_HOME", home.path())
+            .args(["tool", "run", "-C"])
+            .arg(ws.path())
+            .args([name, args])
+            .output()
+            .unwrap()
+    };
+    let out = run("shell", r#"{"command":"touch pwned"}"#);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not permitted"));
+    assert!(!ws.path().join("pwned").exists());
+    let out = run("write_file", r#"{"path":"src/x.rs","content":"x"}"#);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!ws.path().join("src/x.rs").exists());
+    let out = run("write_file", r#"{"path":"notes.md","content":"x"}"#);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}

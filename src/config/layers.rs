@@ -151,10 +151,15 @@ fn check(table: &toml::Table, name: &str) -> Result<Config, ConfigError> {
         source_name: name.to_string(),
         message: e.to_string(),
     })?;
-    toml::from_str::<Config>(&text).map_err(|e| ConfigError::Invalid {
+    let config = toml::from_str::<Config>(&text).map_err(|e| ConfigError::Invalid {
         source_name: name.to_string(),
         message: e.message().to_string() + &key_hint(&e, &text),
-    })
+    })?;
+    super::ranges::check(&config).map_err(|message| ConfigError::Invalid {
+        source_name: name.to_string(),
+        message,
+    })?;
+    Ok(config)
 }
 
 /// toml reports a span into the re-serialized text; the line there names the offending key.

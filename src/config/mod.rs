@@ -5,6 +5,7 @@
 
 mod layers;
 pub mod model;
+mod ranges;
 mod schema;
 pub mod trust;
 pub mod untrusted;

@@ -27,6 +27,10 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
                 crate::cancel::Cancel::never(),
                 setup::SandboxFlags::default(),
             )?;
+            if let Some(reason) = denied(&ws, &ctx, &name, &args)? {
+                eprintln!("error: not permitted: {reason}");
+                return Ok(1);
+            }
             match registry.run(&name, &args, &ctx).await {
                 Ok(out) => {
                     println!("{out}");
@@ -39,6 +43,31 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
             }
         }
     }
+}
+
+/// Why `[permissions].deny` refuses this call, if it does. The user runs `tool run` by hand, so
+/// an `ask` rule is answered by the invocation itself; a deny rule is the user's "never", which
+/// holds here as in a session.
+fn denied(
+    ws: &setup::Workspace,
+    ctx: &crate::tools::ToolContext,
+    name: &str,
+    args: &str,
+) -> Result<Option<String>, ExitError> {
+    use crate::sandbox::approval::{self, Approval, Effects};
+    let gate = setup::gate(ws, Approval::Never)?;
+    let value: serde_json::Value = serde_json::from_str(args).unwrap_or_default();
+    let subjects: Vec<String> = approval::subjects(name, &value)
+        .into_iter()
+        .map(|s| match name {
+            "shell" => s,
+            _ => ctx.resolve(&s).map(|p| ctx.relative(&p)).unwrap_or(s),
+        })
+        .collect();
+    Ok(match gate.decide_all(name, &subjects, Effects::default()) {
+        crate::sandbox::Decision::Deny(reason) => Some(reason),
+        _ => None,
+    })
 }
 
 /// `reins sandbox`: runs a command under the policy, with stdio inherited.

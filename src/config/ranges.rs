@@ -1,0 +1,51 @@
+//! Values that parse but make no sense: a NaN or negative compaction threshold would compact on
+//! every step or never, a negative budget would stop every run before it starts. They are config
+//! errors naming the key, like a type error, rather than surprises later.
+
+use super::schema::Config;
+
+/// `Err(message)` naming the first key whose value is out of range.
+pub(super) fn check(config: &Config) -> Result<(), String> {
+    if let Some(t) = config.compact_threshold {
+        if !(t > 0.0 && t <= 1.0) {
+            return Err(format!(
+                "`compact_threshold = {t}` must be a share of the context window, above 0 and \
+                 at most 1 (e.g. 0.85)"
+            ));
+        }
+    }
+    if let Some(cost) = config.max_cost {
+        if !(cost.is_finite() && cost >= 0.0) {
+            return Err(format!(
+                "`max_cost = {cost}` must be a number of US dollars, 0 or more"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(threshold: Option<f64>, cost: Option<f64>) -> Result<(), String> {
+        check(&Config {
+            compact_threshold: threshold,
+            max_cost: cost,
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn nan_negative_and_oversized_values_are_refused() {
+        assert!(with(Some(0.85), Some(1.5)).is_ok());
+        assert!(with(None, None).is_ok());
+        for bad in [f64::NAN, -0.5, 0.0, 1.5, f64::INFINITY] {
+            let err = with(Some(bad), None).unwrap_err();
+            assert!(err.contains("compact_threshold"), "{err}");
+        }
+        for bad in [f64::NAN, -1.0, f64::INFINITY] {
+            assert!(with(None, Some(bad)).unwrap_err().contains("max_cost"));
+        }
+    }
+}
