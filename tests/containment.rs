@@ -386,3 +386,77 @@ async fn metadata_outside_the_workspace_cannot_change() {
     run(&policy(&ws, SandboxMode::Full), &script).await;
     assert_eq!(mode(&outside), 0o777, "unconfined, chmod should work");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Through the binary, as a session runs them
+
+use serde_json::json;
+use support::reins::{home_for, reins, Wire};
+use support::{MockServer, Reply};
+
+/// The text of every tool result sent back in `request`.
+fn tool_results(request: &serde_json::Value) -> Vec<String> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_session_whose_commands_detach_fifty_children_ends_with_none_left() {
+    let (_d, ws) = workspace();
+    let marker = format!("reins-session-{}", std::process::id());
+    let command = format!(
+        "for i in $(seq 50); do setsid bash -c 'exec -a {marker} sleep 60' </dev/null >/dev/null 2>&1 & done; echo started"
+    );
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({ "command": command })),
+        Reply::text("done"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(&ws)
+        .arg("start some servers")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let left = survivors_after(&marker, Duration::from_secs(1));
+    kill_marked(&marker);
+    let results = tool_results(&server.requests()[1].body);
+    assert!(results[0].contains("started"), "{results:?}");
+    assert_eq!(left, 0, "detached children outlived the session");
+}
+
+#[test]
+fn credentials_under_any_name_stay_out_of_commands() {
+    let (_d, ws) = workspace();
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({ "command": "env" })),
+        Reply::text("done"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .env("DATABASE_URL", "postgres://u:hunter2@db/x")
+        .env("STRIPE_APIKEY", "sk_live_abc")
+        .env("GOOGLE_APPLICATION_CREDENTIALS", "/secret.json")
+        .env("SSH_AUTH_SOCK", "/tmp/ssh-agent.sock")
+        .env("LC_ALL", "C.UTF-8")
+        .args(["exec", "-C"])
+        .arg(&ws)
+        .arg("print the environment")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let env = &tool_results(&server.requests()[1].body)[0];
+    for leaked in ["hunter2", "sk_live_abc", "/secret.json", "ssh-agent.sock"] {
+        assert!(!env.contains(leaked), "{leaked} reached the command: {env}");
+    }
+    assert!(
+        env.contains("LC_ALL=C.UTF-8") && env.contains("PATH="),
+        "{env}"
+    );
+}
