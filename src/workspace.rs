@@ -1,24 +1,24 @@
 //! Finding the workspace root and the per-user home.
 
+pub mod repo;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root: `-C DIR` when given, else the enclosing git repository's root, else the
-/// current directory. Canonical, so path checks compare like with like.
-pub fn discover(cd: Option<&Path>) -> std::io::Result<PathBuf> {
+/// current directory. Canonical, so path checks compare like with like. The second value is a
+/// warning for the user when a repository was found but not used ([`repo::open`]).
+pub fn discover(cd: Option<&Path>) -> std::io::Result<(PathBuf, Option<String>)> {
     if let Some(dir) = cd {
-        return dir.canonicalize().map_err(|e| {
+        let root = dir.canonicalize().map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!("workspace directory {}: {e}", dir.display()),
             )
-        });
+        })?;
+        return Ok((root, None));
     }
-    let cwd = std::env::current_dir()?;
-    let root = git2::Repository::discover(&cwd)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf))
-        .unwrap_or(cwd);
-    root.canonicalize()
+    let cwd = std::env::current_dir()?.canonicalize()?;
+    Ok(repo::root_for(&cwd))
 }
 
 /// `$REINS_HOME`, else `~/.reins`.

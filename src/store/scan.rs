@@ -1,7 +1,6 @@
 //! Listing the workspace as git would see it: every file that is tracked, or untracked and not
 //! ignored, with the stat data that lets an unchanged file skip being read again.
 
-use git2::Repository;
 use ignore::WalkBuilder;
 use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
@@ -120,11 +119,7 @@ fn add_tracked_but_ignored(root: &Path, skip: Option<&Path>, files: &mut Vec<Sca
     }
     let seen: HashSet<Vec<u8>> = files.iter().map(|f| f.path.clone()).collect();
     for rel in tracked {
-        if seen.contains(&rel)
-            || rel
-                .split(|&b| b == b'/')
-                .any(|c| c.eq_ignore_ascii_case(b".git"))
-        {
+        if seen.contains(&rel) || !plain_relative(&rel) {
             continue;
         }
         let path = root.join(std::ffi::OsStr::from_bytes(&rel));
@@ -137,10 +132,19 @@ fn add_tracked_but_ignored(root: &Path, skip: Option<&Path>, files: &mut Vec<Sca
     }
 }
 
-/// The index paths under `root`, relative to it; none when `root` is not inside a git work tree
-/// or the repository cannot be read (a missing extra is better than a failed checkpoint).
+/// Whether an index path names a file beneath the root: no `.git`, `..`, `.` or empty component.
+/// The index is repository data the sandbox may have written (a `.git` planted in a workspace
+/// that had none), so `../../etc/passwd` in it must not reach the checkpoint, or restore.
+fn plain_relative(rel: &[u8]) -> bool {
+    rel.split(|&b| b == b'/')
+        .all(|c| !(c.is_empty() || c == b"." || c == b".." || c.eq_ignore_ascii_case(b".git")))
+}
+
+/// The index paths under `root`, relative to it; none when `root` is not inside a git work tree,
+/// the repository was refused (its working tree is elsewhere, see [`crate::workspace::repo`]) or
+/// cannot be read (a missing extra is better than a failed checkpoint).
 fn tracked_paths(root: &Path) -> Vec<Vec<u8>> {
-    let Ok(repo) = Repository::discover(root) else {
+    let Ok(Some(repo)) = crate::workspace::repo::open(root) else {
         return Vec::new();
     };
     let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
@@ -176,4 +180,24 @@ fn has_symlinked_dir(root: &Path, rel: &[u8]) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_relative;
+
+    #[test]
+    fn index_paths_that_climb_or_name_git_are_not_checkpointed() {
+        assert!(plain_relative(b"src/main.rs"));
+        for bad in [
+            &b"../../etc/passwd"[..],
+            b"a/../../x",
+            b"./a",
+            b"a//b",
+            b"",
+            b"sub/.GIT/config",
+        ] {
+            assert!(!plain_relative(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
 }

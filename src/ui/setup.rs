@@ -24,7 +24,7 @@ pub struct Workspace {
 }
 
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
-    let root = crate::workspace::discover(global.cd.as_deref())
+    let (root, repo_warning) = crate::workspace::discover(global.cd.as_deref())
         .map_err(|e| ExitError::usage(e.to_string()))?;
     let home = crate::workspace::reins_home();
     let trust = home.as_deref().map_or(TrustState::Untrusted, |h| {
@@ -36,6 +36,7 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
         overrides: global.overrides.clone(),
         workspace_trusted: trust == TrustState::Trusted,
     })?;
+    loaded.warnings.extend(repo_warning);
     if trust == TrustState::Changed {
         loaded.warnings.insert(
             0,
