@@ -20,8 +20,11 @@ impl From<TrustError> for ExitError {
 }
 
 pub fn run(revoke: bool, yes: bool, global: GlobalArgs) -> Result<i32, ExitError> {
-    let root = crate::workspace::discover(global.cd.as_deref())
+    let (root, repo_warning) = crate::workspace::discover(global.cd.as_deref())
         .map_err(|e| ExitError::usage(e.to_string()))?;
+    if let Some(warning) = repo_warning {
+        eprintln!("warning: {warning}");
+    }
     let home = crate::workspace::reins_home().ok_or_else(|| {
         ExitError::usage(
             "neither REINS_HOME nor HOME is set; set REINS_HOME to a directory reins may write",
