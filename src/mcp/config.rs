@@ -1,6 +1,6 @@
 //! `[mcp_servers.NAME]`: how to reach one MCP server, and the environment and sandbox its process
 //! gets. The whole table is security-sensitive: an untrusted project config cannot set it (see
-//! `config::trust`), so every entry here is the user's own choice.
+//! `config::untrusted`), so every entry here is the user's own choice.
 
 use crate::sandbox::SandboxMode;
 use serde::{Deserialize, Serialize};
