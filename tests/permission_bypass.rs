@@ -361,3 +361,26 @@ fn mcp_rules_match_case_variants_of_the_tool_name() {
         assert!(result.contains("not permitted"), "{rule}: {result}");
     }
 }
+
+#[test]
+fn read_deny_rules_for_one_read_tool_hold_for_the_git_tools() {
+    let ws = git_workspace();
+    std::fs::create_dir_all(ws.path().join("secrets")).unwrap();
+    std::fs::write(ws.path().join("secrets/token.txt"), "launch code 4321\n").unwrap();
+    let calls = vec![
+        ("git_status", json!({})),
+        ("git_diff", json!({})),
+        ("git_diff", json!({"path": "secrets/token.txt"})),
+    ];
+    let (_, results) = session(
+        calls,
+        &["-c", r#"permissions.deny=["read_file(secrets/**)"]"#],
+        ws.path(),
+    );
+    for result in &results {
+        assert!(
+            !result.contains("4321") && !result.contains("token.txt"),
+            "{result}"
+        );
+    }
+}
