@@ -1,0 +1,121 @@
+//! The cost of confinement per command, through the binary: the same scripted `reins exec`
+//! session of shell steps (each running `true`) under `--sandbox full` and under
+//! `--sandbox workspace-write` (Landlock, seccomp, mount and PID namespaces, private temp dirs,
+//! the process cap), interleaved, median of the runs; the difference divided by the steps is what
+//! containment adds to each command. Then a session whose command detaches 50 `setsid` children:
+//! how long after `reins exec` returns the last of them is gone.
+//!
+//! Run: `cargo build --release && cargo run --release --example bench_contain`
+
+#[path = "../tests/support/mock_server.rs"]
+#[allow(dead_code)]
+mod mock_server;
+
+use mock_server::{MockServer, Reply, Turn};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const STEPS: usize = 30;
+const RUNS: usize = 9;
+
+fn main() {
+    let bin = reins_binary();
+    let ws = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("workspace");
+    let mut full = Vec::new();
+    let mut confined = Vec::new();
+    for _ in 0..RUNS {
+        full.push(session(&bin, ws.path(), "full", &["true"; STEPS]));
+        confined.push(session(&bin, ws.path(), "workspace-write", &["true"; STEPS]));
+    }
+    let (full, confined) = (median(&mut full), median(&mut confined));
+    println!("reins exec, {STEPS} shell steps running `true`, median of {RUNS} runs each:");
+    println!("  --sandbox full:            {:>8.2} ms per step", ms(full) / STEPS as f64);
+    println!("  --sandbox workspace-write: {:>8.2} ms per step", ms(confined) / STEPS as f64);
+    println!(
+        "  added per confined command: {:>+7.2} ms",
+        (ms(confined) - ms(full)) / STEPS as f64
+    );
+
+    let marker = format!("reins-bench-detach-{}", std::process::id());
+    let detach = format!(
+        "for i in $(seq 50); do setsid bash -c 'exec -a {marker} sleep 60' </dev/null >/dev/null 2>&1 & done"
+    );
+    let mut gone = Vec::new();
+    for _ in 0..5 {
+        session(&bin, ws.path(), "workspace-write", &[detach.as_str()]);
+        let ended = Instant::now();
+        while survivors(&marker) > 0 && ended.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(survivors(&marker), 0, "detached children outlived the session");
+        gone.push(ended.elapsed());
+    }
+    println!(
+        "  50 setsid children, last one gone after the session ended: {:.1} ms (median of 5)",
+        ms(median(&mut gone))
+    );
+}
+
+/// Runs one scripted session whose steps run `commands`; its wall time.
+fn session(bin: &Path, ws: &Path, sandbox: &str, commands: &[&str]) -> Duration {
+    let mut script: Vec<Reply> = commands
+        .iter()
+        .map(|c| Reply::Turn(Turn::tool("shell", json!({ "command": c }))))
+        .collect();
+    script.push(Reply::text("done"));
+    let server = MockServer::start_with_gap(script, Duration::ZERO);
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("home");
+    let config = format!(
+        "model = \"mock\"\n[providers.mock]\nkind = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"\"\n[models.mock]\nprovider = \"mock\"\nname = \"m\"\n",
+        server.openai_base()
+    );
+    std::fs::write(home.path().join("config.toml"), config).expect("config");
+    let started = Instant::now();
+    let status = Command::new(bin)
+        .env("REINS_HOME", home.path())
+        .env("NO_PROXY", "*")
+        .args(["exec", "--json", "--sandbox", sandbox, "-C"])
+        .arg(ws)
+        .arg("bench")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run reins");
+    let wall = started.elapsed();
+    assert!(status.success(), "reins exited with {status}");
+    assert_eq!(server.requests().len(), commands.len() + 1, "not every step ran");
+    wall
+}
+
+/// Processes whose command line carries `marker`.
+fn survivors(marker: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(marker))
+        .count()
+}
+
+fn reins_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let bin = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .map(|p| p.join("reins"))
+        .expect("target dir");
+    assert!(bin.exists(), "build the binary first: cargo build --release");
+    bin
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
