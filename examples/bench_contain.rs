@@ -22,17 +22,30 @@ const RUNS: usize = 9;
 
 fn main() {
     let bin = reins_binary();
-    let ws = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("workspace");
+    // Outside the shared temp dirs, as a user's checkout is (so commands get private ones).
+    let scratch = scratch_dir(&bin);
+    let ws = tempfile::tempdir_in(&scratch).expect("workspace");
     let mut full = Vec::new();
     let mut confined = Vec::new();
     for _ in 0..RUNS {
         full.push(session(&bin, ws.path(), "full", &["true"; STEPS]));
-        confined.push(session(&bin, ws.path(), "workspace-write", &["true"; STEPS]));
+        confined.push(session(
+            &bin,
+            ws.path(),
+            "workspace-write",
+            &["true"; STEPS],
+        ));
     }
     let (full, confined) = (median(&mut full), median(&mut confined));
     println!("reins exec, {STEPS} shell steps running `true`, median of {RUNS} runs each:");
-    println!("  --sandbox full:            {:>8.2} ms per step", ms(full) / STEPS as f64);
-    println!("  --sandbox workspace-write: {:>8.2} ms per step", ms(confined) / STEPS as f64);
+    println!(
+        "  --sandbox full:            {:>8.2} ms per step",
+        ms(full) / STEPS as f64
+    );
+    println!(
+        "  --sandbox workspace-write: {:>8.2} ms per step",
+        ms(confined) / STEPS as f64
+    );
     println!(
         "  added per confined command: {:>+7.2} ms",
         (ms(confined) - ms(full)) / STEPS as f64
@@ -49,7 +62,11 @@ fn main() {
         while survivors(&marker) > 0 && ended.elapsed() < Duration::from_secs(5) {
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert_eq!(survivors(&marker), 0, "detached children outlived the session");
+        assert_eq!(
+            survivors(&marker),
+            0,
+            "detached children outlived the session"
+        );
         gone.push(ended.elapsed());
     }
     println!(
@@ -66,7 +83,7 @@ fn session(bin: &Path, ws: &Path, sandbox: &str, commands: &[&str]) -> Duration 
         .collect();
     script.push(Reply::text("done"));
     let server = MockServer::start_with_gap(script, Duration::ZERO);
-    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("home");
+    let home = tempfile::tempdir_in(scratch_dir(bin)).expect("home");
     let config = format!(
         "model = \"mock\"\n[providers.mock]\nkind = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"\"\n[models.mock]\nprovider = \"mock\"\nname = \"m\"\n",
         server.openai_base()
@@ -85,7 +102,11 @@ fn session(bin: &Path, ws: &Path, sandbox: &str, commands: &[&str]) -> Duration 
         .expect("run reins");
     let wall = started.elapsed();
     assert!(status.success(), "reins exited with {status}");
-    assert_eq!(server.requests().len(), commands.len() + 1, "not every step ran");
+    assert_eq!(
+        server.requests().len(),
+        commands.len() + 1,
+        "not every step ran"
+    );
     wall
 }
 
@@ -100,6 +121,17 @@ fn survivors(marker: &str) -> usize {
         .count()
 }
 
+/// `target/bench-scratch`, beside the binary's profile directory.
+fn scratch_dir(bin: &Path) -> PathBuf {
+    let dir = bin
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("bench-scratch"))
+        .expect("target dir");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
 fn reins_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let bin = exe
@@ -107,7 +139,10 @@ fn reins_binary() -> PathBuf {
         .and_then(|p| p.parent())
         .map(|p| p.join("reins"))
         .expect("target dir");
-    assert!(bin.exists(), "build the binary first: cargo build --release");
+    assert!(
+        bin.exists(),
+        "build the binary first: cargo build --release"
+    );
     bin
 }
 
