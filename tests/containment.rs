@@ -460,3 +460,48 @@ fn credentials_under_any_name_stay_out_of_commands() {
         "{env}"
     );
 }
+
+#[tokio::test]
+async fn reins_home_as_the_workspace_root_stays_read_only() {
+    let (_d, ws) = workspace();
+    let mut p = policy(&ws, SandboxMode::WorkspaceWrite);
+    p.protect_reins_home(&ws);
+    let script = "echo 'sandbox = \"full\"' > config.toml; echo x >> trusted-workspaces; \
+                  mkdir -p workflows && echo x > workflows/w.toml; echo ok > notes.md";
+    let out = run(&p, script).await;
+    let config = std::fs::read_to_string(ws.join("config.toml")).unwrap_or_default();
+    assert!(!config.contains("full"), "{}", text(&out));
+    assert!(!ws.join("workflows/w.toml").exists(), "{}", text(&out));
+    assert!(
+        ws.join("notes.md").exists(),
+        "other work goes on: {}",
+        text(&out)
+    );
+}
+
+#[test]
+fn reins_sandbox_runs_like_the_shell_tool_in_the_workspace_with_its_environment() {
+    let (_d, ws) = workspace();
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .env("DATABASE_URL", "postgres://u:hunter2@db/x")
+        .env("FOO_APIKEY", "k-123")
+        .current_dir(home.path())
+        .args(["sandbox", "-C"])
+        .arg(&ws)
+        .args(["--", "bash", "-c", "pwd; env"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some(ws.to_str().unwrap()),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("hunter2") && !stdout.contains("k-123"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PATH="), "{stdout}");
+}

@@ -852,8 +852,10 @@ async fn run_command_reports_the_exit_code() {
     let fx = fixture();
     let p = policy(&fx, SandboxMode::WorkspaceWrite, false);
     let argv = |s: &str| vec!["bash".to_string(), "-c".to_string(), s.to_string()];
-    assert_eq!(reins::sandbox::run_command(&p, &argv("exit 7")).unwrap(), 7);
+    let env = scrubbed_env(&[], &[]);
+    let run = |argv: &[String]| reins::sandbox::run_command(&p, argv, &env);
+    assert_eq!(run(&argv("exit 7")).unwrap(), 7);
     let blocked = format!("echo x > {}/f", fx.outside.display());
-    assert_ne!(reins::sandbox::run_command(&p, &argv(&blocked)).unwrap(), 0);
-    assert!(reins::sandbox::run_command(&p, &[]).is_err());
+    assert_ne!(run(&argv(&blocked)).unwrap(), 0);
+    assert!(run(&[]).is_err());
 }

@@ -12,18 +12,16 @@ use super::{secrets, SandboxError, SandboxMode};
 /// the project config (it could grant the agent more rights at the next start).
 const DEFAULT_PROTECTED: &[&str] = &[".git", ".reins/config.toml"];
 
-/// What reins keeps in `$REINS_HOME`, protected even before it exists.
+/// The files reins keeps in `$REINS_HOME`, protected even before they exist.
 const HOME_FILES: &[&str] = &[
     "config.toml",
     "trusted-workspaces",
     "memory.md",
     "AGENTS.md",
-    "sessions",
-    "workflows",
-    "commands",
-    "agents",
-    "skills",
 ];
+
+/// The folders reins keeps in `$REINS_HOME`.
+const HOME_DIRS: &[&str] = &["sessions", "workflows", "commands", "agents", "skills"];
 
 /// What the agent's tools and children may do.
 #[derive(Debug, Clone)]
@@ -81,9 +79,15 @@ impl SandboxPolicy {
             self.protected.push(home);
             return;
         }
+        if home == self.workspace {
+            materialize(&home);
+        }
         let entries = std::fs::read_dir(&home).into_iter().flatten().flatten();
         let existing = entries.map(|e| e.path());
-        let known = HOME_FILES.iter().map(|name| home.join(name));
+        let known = HOME_FILES
+            .iter()
+            .chain(HOME_DIRS)
+            .map(|name| home.join(name));
         let mut paths: Vec<PathBuf> = existing
             .chain(known)
             .filter(|p| !self.workspace.starts_with(p))
@@ -146,6 +150,22 @@ impl SandboxPolicy {
             return Ok(());
         }
         confine_child(self, cmd)
+    }
+}
+
+/// Creates `$REINS_HOME`'s missing files (empty, which reads as absent) and folders when the home
+/// is the workspace root itself: a protected path that does not exist cannot be pinned read-only
+/// (there is nothing to mount over), and a command could then create `config.toml` with
+/// `sandbox = "full"` for the next session.
+fn materialize(home: &Path) {
+    for name in HOME_FILES {
+        let _ = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(home.join(name));
+    }
+    for name in HOME_DIRS {
+        let _ = std::fs::create_dir_all(home.join(name));
     }
 }
 

@@ -85,7 +85,10 @@ pub fn sandbox(
             network,
         },
     );
-    crate::sandbox::run_command(&policy, command).map_err(|e| ExitError::failure(e.to_string()))
+    let cfg = &ws.loaded.config;
+    let env = crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env);
+    crate::sandbox::run_command(&policy, command, &env)
+        .map_err(|e| ExitError::failure(e.to_string()))
 }
 
 /// `reins apply-patch`: a patch from a file or stdin, applied as the model's tool would.
