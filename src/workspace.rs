@@ -1,5 +1,6 @@
 //! Finding the workspace root and the per-user home.
 
+pub mod planted;
 pub mod repo;
 
 use std::path::{Path, PathBuf};

@@ -505,3 +505,46 @@ fn reins_sandbox_runs_like_the_shell_tool_in_the_workspace_with_its_environment(
     );
     assert!(stdout.contains("PATH="), "{stdout}");
 }
+
+#[test]
+fn a_repository_planted_to_run_programs_is_set_aside_after_the_command() {
+    let (_d, ws) = workspace();
+    let mark = ws.join("fsmonitor-ran");
+    let plant = format!(
+        "git init -q . && git config core.fsmonitor 'touch {}' && echo planted",
+        mark.display()
+    );
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({ "command": plant })),
+        Reply::tool(
+            "shell",
+            json!({ "command": "git init -q sub && echo plain" }),
+        ),
+        Reply::text("done"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(&ws)
+        .arg("set up git")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let results = tool_results(&server.requests()[2].body);
+    assert!(results[0].contains("sets `core.fsmonitor`"), "{results:?}");
+    assert!(
+        !ws.join(".git").exists(),
+        "the planted repository is still in place"
+    );
+    assert!(ws.join(".git-set-aside").is_dir());
+    // The user's own git in that folder now finds no repository to run the monitor from.
+    let _ = std::process::Command::new("git")
+        .args(["status"])
+        .current_dir(&ws)
+        .output();
+    assert!(!mark.exists(), "the planted fsmonitor ran");
+    assert!(
+        ws.join("sub/.git").is_dir(),
+        "a plain repository in a subfolder stays"
+    );
+}

@@ -65,11 +65,15 @@ pub struct ToolContext {
     pub policy: SandboxPolicy,
     /// Run commands unconfined (with a note) when the kernel cannot confine them.
     pub allow_unsandboxed: bool,
+    /// The workspace had no `.git` at its top when the session started: one a command creates
+    /// there is checked after each command (see [`crate::workspace::planted`]).
+    pub git_absent_at_start: bool,
 }
 
 impl ToolContext {
     pub fn new(root: &Path, cancel: Cancel) -> std::io::Result<Self> {
         let root = root.canonicalize()?;
+        let git_absent_at_start = root.join(".git").symlink_metadata().is_err();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
         Ok(ToolContext {
             fs: Arc::new(crate::sandbox::beneath::Beneath::open(&root)?),
@@ -80,6 +84,7 @@ impl ToolContext {
             seen: Mutex::new(HashMap::new()),
             reins_home: None,
             memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
+            git_absent_at_start,
             policy,
             allow_unsandboxed: false,
         })

@@ -52,7 +52,12 @@ impl Tool for Shell {
                 )));
             }
             let (timeout, capped) = timeout_for(a.timeout_ms, ctx.shell_timeout);
-            let out = run_command(&a.command, &dir, ctx, timeout).await?;
+            let mut out = run_command(&a.command, &dir, ctx, timeout).await?;
+            if ctx.git_absent_at_start {
+                if let Some(note) = crate::workspace::planted::set_aside_if_dangerous(&ctx.root) {
+                    out.output = format!("{}\n{note}", out.output);
+                }
+            }
             Ok(match capped {
                 true => format!(
                     "[timeout_ms capped at {} ms]\n{}",
