@@ -10,12 +10,15 @@
 #[path = "../tests/support/mock_server.rs"]
 #[allow(dead_code)]
 mod mock_server;
+#[path = "support/timing.rs"]
+mod timing;
 
 use mock_server::{MockServer, Reply, Turn};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use timing::{median, ms, reins_binary};
 
 const STEPS: usize = 30;
 const RUNS: usize = 9;
@@ -130,27 +133,4 @@ fn scratch_dir(bin: &Path) -> PathBuf {
         .expect("target dir");
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-fn reins_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let bin = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .map(|p| p.join("reins"))
-        .expect("target dir");
-    assert!(
-        bin.exists(),
-        "build the binary first: cargo build --release"
-    );
-    bin
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

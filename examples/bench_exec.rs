@@ -7,12 +7,15 @@
 #[path = "../tests/support/mock_server.rs"]
 #[allow(dead_code)]
 mod mock_server;
+#[path = "support/timing.rs"]
+mod timing;
 
 use mock_server::{MockServer, Reply, Turn};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use timing::{median, ms, reins_binary};
 
 const STEPS: usize = 30;
 const RUNS: usize = 7;
@@ -112,27 +115,4 @@ fn wait_with_rusage(pid: i32) -> (i32, libc::rusage) {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     (libc::WEXITSTATUS(status), usage)
-}
-
-fn reins_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let bin = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .map(|p| p.join("reins"))
-        .expect("target dir");
-    assert!(
-        bin.exists(),
-        "build the binary first: cargo build --release"
-    );
-    bin
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
