@@ -55,6 +55,15 @@ pub(crate) fn degraded() -> &'static [String] {
     static FOUND: OnceLock<Vec<String>> = OnceLock::new();
     FOUND.get_or_init(|| {
         let mut found = Vec::new();
+        if !namespaces().mount {
+            found.push(
+                "no mount namespace can be created here, so protected paths are carved out of \
+                 the file rules (nothing can be created at the workspace root), metadata outside \
+                 the workspace is not protected and the shared temp dirs are read-only instead \
+                 of private"
+                    .to_string(),
+            );
+        }
         if !namespaces().pid {
             found.push(
                 "no PID namespace can be created here, so processes a command detaches \
