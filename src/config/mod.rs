@@ -4,6 +4,7 @@
 //! value of every key remembers its source for `reins config show`.
 
 mod layers;
+pub mod leaves;
 pub mod model;
 mod ranges;
 mod schema;

@@ -52,7 +52,7 @@ pub fn restrict(
         ..UntrustedReport::default()
     };
     let mut out = toml::Table::new();
-    for (key, value) in leaves(layer, "") {
+    for (key, value) in super::leaves::leaves(layer, "") {
         if !APPENDABLE.contains(&key.as_str()) {
             report.refused.push(key);
             continue;
@@ -101,23 +101,6 @@ fn check_entry(key: &str, entry: &str) -> Result<(), String> {
     crate::sandbox::Rules::parse(&[], &one, &[])
         .map(|_| ())
         .map_err(|e| e.to_string())
-}
-
-/// Every leaf of `table` as (dotted key, value); arrays are leaves.
-fn leaves<'a>(table: &'a toml::Table, prefix: &str) -> Vec<(String, &'a toml::Value)> {
-    let mut out = Vec::new();
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(t) if !t.is_empty() => out.extend(leaves(t, &key)),
-            other => out.push((key, other)),
-        }
-    }
-    out
 }
 
 fn lookup<'a>(table: &'a toml::Table, dotted: &str) -> Option<&'a toml::Value> {

@@ -34,12 +34,18 @@ pub(crate) struct Overlay {
 impl WriteLayout {
     /// The layout of `policy`; empty (nothing writable) for `read-only`.
     pub(crate) fn of(policy: &SandboxPolicy) -> Self {
-        Self::keeping_visible(policy, &[])
+        Self::keeping_visible(policy, &[], false)
     }
 
     /// The layout of `policy` for a child that must still see `visible` (its working directory
     /// and program): a shared temp dir holding one of them is not covered by its stand-in.
-    pub(crate) fn keeping_visible(policy: &SandboxPolicy, visible: &[PathBuf]) -> Self {
+    /// `overlay` says whether the child gets a mount namespace to cover temp dirs in (the caller
+    /// probes it; the in-process checks, which only look at the roots, pass `false`).
+    pub(crate) fn keeping_visible(
+        policy: &SandboxPolicy,
+        visible: &[PathBuf],
+        overlay: bool,
+    ) -> Self {
         let protected: Vec<PathBuf> = policy.protected.iter().map(|p| lenient(p)).collect();
         if policy.mode != SandboxMode::WorkspaceWrite {
             return WriteLayout {
@@ -55,7 +61,7 @@ impl WriteLayout {
                 .filter_map(|p| p.canonicalize().ok()),
         );
         let keep: Vec<PathBuf> = candidates.iter().chain(visible).cloned().collect();
-        let (temp, overlays, tmpdir) = private_temp(&keep, super::policy::mount_namespaces());
+        let (temp, overlays, tmpdir) = private_temp(&keep, overlay);
         candidates.extend(temp);
         let roots = outermost(candidates.clone())
             .into_iter()

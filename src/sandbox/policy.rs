@@ -196,17 +196,6 @@ fn weaknesses() -> &'static [String] {
     super::linux::degraded()
 }
 
-/// Whether children can get a mount namespace of their own (probed once).
-#[cfg(target_os = "linux")]
-pub(super) fn mount_namespaces() -> bool {
-    super::linux::mount_namespaces()
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(super) fn mount_namespaces() -> bool {
-    false
-}
-
 #[cfg(not(target_os = "linux"))]
 fn weaknesses() -> &'static [String] {
     &[]

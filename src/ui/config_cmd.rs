@@ -70,16 +70,13 @@ fn mask(key: &str) -> String {
     format!("****{tail}")
 }
 
+/// The leaves of `table` as `(dotted key, TOML text)`; empty tables say nothing and are left out.
 pub(super) fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, String)>) {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(t) => flatten(t, &key, out),
-            other => out.push((key, other.to_string())),
-        }
-    }
+    let is_empty_table = |v: &toml::Value| v.as_table().is_some_and(|t| t.is_empty());
+    out.extend(
+        crate::config::leaves::leaves(table, prefix)
+            .into_iter()
+            .filter(|(_, v)| !is_empty_table(v))
+            .map(|(k, v)| (k, v.to_string())),
+    );
 }

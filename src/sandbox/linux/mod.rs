@@ -24,11 +24,6 @@ use super::{SandboxError, SandboxPolicy};
 
 pub(crate) use probe::degraded;
 
-/// Whether children can get a mount namespace of their own.
-pub(crate) fn mount_namespaces() -> bool {
-    probe::namespaces().mount
-}
-
 /// Installs the confinement of `policy` (a confined mode) on `cmd`.
 pub(crate) fn confine(
     policy: &SandboxPolicy,
@@ -36,7 +31,7 @@ pub(crate) fn confine(
 ) -> Result<(), SandboxError> {
     probe::require_landlock()?;
     probe::require_seccomp()?;
-    let layout = WriteLayout::keeping_visible(policy, &must_see(cmd));
+    let layout = WriteLayout::keeping_visible(policy, &must_see(cmd), probe::namespaces().mount);
     let prepared = child::Prepared::new(&layout, policy.network)?;
     if let Some(tmpdir) = &layout.tmpdir {
         cmd.env("TMPDIR", tmpdir);
