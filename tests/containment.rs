@@ -191,14 +191,23 @@ async fn abstract_unix_sockets_outside_are_unreachable() {
 }
 
 #[tokio::test]
-async fn a_thread_bomb_stops_at_the_process_cap_and_leaves_nothing() {
+async fn a_thread_bomb_stops_at_the_process_cap() {
     let (_d, ws) = workspace();
     let p = policy(&ws, SandboxMode::WorkspaceWrite);
     if !has_python() || lacks(&p, "cgroup") {
         return;
     }
     let script = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint(n)\n\"";
-    let out = run(&p, script).await;
+    // Through the binary: its own process, so its own session cgroup. Run in this test process,
+    // the bomb would fill the cgroup every other test here shares, and their spawns would fail.
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .args(["sandbox", "-C"])
+        .arg(&ws)
+        .args(["--", "bash", "-c", script])
+        .output()
+        .unwrap();
     let started: usize = String::from_utf8_lossy(&out.stdout)
         .trim()
         .parse()
