@@ -19,6 +19,7 @@ pub mod router;
 pub mod sandbox;
 pub mod store;
 pub mod tools;
+pub mod types;
 pub mod ui;
 pub mod workflow;
 pub mod workspace;

@@ -3,8 +3,9 @@
 //! `reins diff` and `reins undo` cover every change, shell commands included. A failing store is
 //! a warning, never a failed step: the work matters more than its undo record.
 
+use super::events::Emit;
 use super::events::Event;
-use super::session::{Emit, Session};
+use super::session::Session;
 use crate::conversation::ToolCall;
 
 impl Session {

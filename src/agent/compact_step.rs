@@ -2,9 +2,10 @@
 //! a summary (the router's `compact` step), and recording the new history.
 
 use super::compact;
+use super::events::Emit;
 use super::events::Event;
 use super::request::{complete, RequestError};
-use super::session::{Emit, Session};
+use super::session::Session;
 use crate::conversation::Item;
 use crate::provider::Request;
 use crate::store::transcript::Record;

@@ -155,3 +155,6 @@ pub fn clip(s: &str, limit: usize) -> String {
     }
     format!("{}… [{} more bytes]", &s[..end], s.len() - end)
 }
+
+/// Where events go; a closure for exec, a channel for the TUI.
+pub type Emit<'a> = &'a mut (dyn FnMut(Event) + Send);

@@ -5,7 +5,7 @@
 
 use super::events::Event;
 use crate::conversation::ToolCall;
-use crate::provider::BoxFuture;
+use crate::types::BoxFuture;
 
 /// Where an extension reports what it did (check results, hook warnings).
 pub type Report<'a> = &'a mut (dyn FnMut(Event) + Send);

@@ -1,7 +1,7 @@
 //! One model request with retries, streamed text going out as deltas; stops at once on interrupt.
 
+use super::events::Emit;
 use super::events::Event;
-use super::session::Emit;
 use crate::conversation::Completion;
 use crate::provider::{with_retries, ModelClient, ProviderError, Request, RetryPolicy};
 use std::sync::Mutex;

@@ -2,7 +2,7 @@
 //! public event and every history item also goes to the transcript, so the session can be resumed.
 
 use super::compact;
-use super::events::{Event, Status};
+use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::request::{complete, provider_message, RequestError};
 use super::routing::Routing;
@@ -71,9 +71,6 @@ pub struct Session {
     /// Steps taken before this turn: `max_steps` limits each turn, not the whole session.
     turn_start_steps: u32,
 }
-
-/// Where events go; a closure for exec, a channel for the TUI.
-pub type Emit<'a> = &'a mut (dyn FnMut(Event) + Send);
 
 impl Session {
     pub fn new(mut setup: SessionSetup) -> Self {

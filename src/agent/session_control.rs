@@ -2,7 +2,8 @@
 //! change the approval policy or the sandbox mode, and the figures its status line shows. Kept out
 //! of `session.rs` so the turn loop stays about turns.
 
-use super::session::{Emit, Session};
+use super::events::Emit;
+use super::session::Session;
 use crate::sandbox::approval::Approval;
 use crate::sandbox::SandboxMode;
 

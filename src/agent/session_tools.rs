@@ -7,8 +7,8 @@
 //! seen by the model from its next user turn on; until then the old proxies keep working.
 
 use super::session::Session;
-use crate::provider::BoxFuture;
 use crate::tools::Tool;
+use crate::types::BoxFuture;
 
 /// A provider of tools that come and go.
 pub trait ToolSource: Send + Sync {

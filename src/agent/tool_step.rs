@@ -1,8 +1,9 @@
 //! Running the model's tool calls: loop detection, the permission gate, the tool itself, and the
 //! result (secrets redacted) into history.
 
+use super::events::Emit;
 use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
-use super::session::{Emit, Session};
+use super::session::Session;
 use crate::conversation::{Item, ToolCall};
 use crate::sandbox::approval::{self, Answer};
 use crate::sandbox::Decision;

@@ -4,8 +4,8 @@
 
 use super::run::{failure_message, run_all};
 use crate::agent::extension::{Extension, Report, StopVerdict};
-use crate::provider::BoxFuture;
 use crate::tools::ToolContext;
+use crate::types::BoxFuture;
 use std::time::Duration;
 
 pub struct ChecksExtension {

@@ -4,13 +4,12 @@
 //! output is read by parsers for the common test runners ([`summary`]) so the model and the user
 //! get counts and failing test names rather than a screen of log.
 
-mod config;
 mod extension;
 mod run;
 pub mod summary;
 mod tool;
 
-pub use config::{ChecksConfig, DEFAULT_TIMEOUT_MS};
+pub use crate::config::checks::{ChecksConfig, DEFAULT_TIMEOUT_MS};
 pub use extension::ChecksExtension;
 pub use run::{failure_message, run_all, run_check, tool_report, CheckOutcome};
 pub use tool::RunChecks;

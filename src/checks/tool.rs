@@ -1,8 +1,8 @@
 //! `run_checks {}`: the model runs the configured checks itself, before ending its turn.
 
 use super::run::{run_all, tool_report};
-use crate::provider::BoxFuture;
 use crate::tools::{parse_args, Tool, ToolContext, ToolResult};
+use crate::types::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;

@@ -19,13 +19,13 @@ pub struct Config {
     pub retry: RetryConfig,
     pub shell: ShellConfig,
     /// `read-only`, `workspace-write` (default) or `full`.
-    pub sandbox: Option<crate::sandbox::SandboxMode>,
+    pub sandbox: Option<crate::types::SandboxMode>,
     /// Whether sandboxed commands may open network sockets (default false).
     pub network: Option<bool>,
     /// Run commands unconfined when the kernel cannot confine them (default false: refuse).
     pub allow_unsandboxed: Option<bool>,
     /// When to ask before acting: `never` (the default of `exec`), `on-request`, `untrusted`.
-    pub approval: Option<crate::sandbox::approval::Approval>,
+    pub approval: Option<crate::types::Approval>,
     pub permissions: PermissionsConfig,
     /// Per-step model routing; absent = one model for every step.
     pub router: Option<crate::router::RouterConfig>,
@@ -38,7 +38,7 @@ pub struct Config {
     /// `[[hooks]]`: commands run at moments of the session (`event`, `match`, `command`).
     pub hooks: Vec<crate::hooks::HookConfig>,
     /// `[checks]`: the commands that define done (`--check` adds to them).
-    pub checks: crate::checks::ChecksConfig,
+    pub checks: super::checks::ChecksConfig,
 }
 
 /// `[permissions]`: `tool(pattern)` rules; deny beats ask beats allow.

@@ -7,8 +7,8 @@ use super::names;
 use super::server::{EventLog, McpServer, ServerView};
 use super::tool::McpTool;
 use crate::agent::{Event, Session, ToolSource};
-use crate::provider::BoxFuture;
 use crate::tools::Tool;
+use crate::types::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -135,11 +135,6 @@ impl McpHub {
         for event in self.take_events() {
             session.announce(event, out);
         }
-    }
-
-    /// The extension that reports status changes (crashes, restarts) as they happen in a turn.
-    pub fn reporter(self: &Arc<Self>) -> Box<dyn crate::agent::extension::Extension> {
-        Box::new(super::report::StatusReporter::new(self.clone()))
     }
 }
 

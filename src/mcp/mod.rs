@@ -37,5 +37,6 @@ pub use config::{McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEO
 pub use hub::{McpConfigError, McpHub};
 pub use launch::Launch;
 pub use names::tool_name;
+pub use report::reporter;
 pub use server::{McpServer, ServerView, State, ToolInfo};
 pub use tool::{parse_object, McpTool};

@@ -5,8 +5,13 @@
 use super::hub::McpHub;
 use crate::agent::extension::{Extension, Report, StopVerdict};
 use crate::conversation::ToolCall;
-use crate::provider::BoxFuture;
+use crate::types::BoxFuture;
 use std::sync::Arc;
+
+/// The extension that reports a hub's status changes (crashes, restarts) as they happen in a turn.
+pub fn reporter(hub: &Arc<McpHub>) -> Box<dyn Extension> {
+    Box::new(StatusReporter::new(hub.clone()))
+}
 
 pub struct StatusReporter {
     hub: Arc<McpHub>,

@@ -3,8 +3,8 @@
 
 use super::names;
 use super::server::{McpServer, ToolInfo};
-use crate::provider::BoxFuture;
 use crate::tools::{Tool, ToolContext, ToolError, ToolResult};
+use crate::types::BoxFuture;
 use rmcp::model::JsonObject;
 use std::sync::Arc;
 

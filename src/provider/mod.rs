@@ -10,8 +10,7 @@ mod sse;
 use crate::config::model::Endpoint;
 use crate::config::{ProviderKind, ResolvedModel, RetryConfig};
 use crate::conversation::{Completion, Item, ToolSpec};
-use std::future::Future;
-use std::pin::Pin;
+use crate::types::BoxFuture;
 use std::time::Duration;
 
 pub use retry::{with_retries, Policy as RetryPolicy, RetryNotice};
@@ -25,8 +24,6 @@ pub struct Request<'a> {
 
 /// Receives text as it streams, for front ends that show it live.
 pub type DeltaSink<'a> = &'a mut (dyn FnMut(&str) + Send);
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {

@@ -7,7 +7,6 @@
 //! `cached_input_price` and `output_price` override them. A model not listed here has no price:
 //! its cost is unknown (`None`), never guessed.
 
-pub use super::budget::{Budget, BudgetCheck};
 use crate::config::model::Prices as ConfigPrices;
 
 /// USD per million tokens.

@@ -4,35 +4,10 @@
 
 use super::rules::{Decision, Rules};
 use super::shell::{self, pattern::exact_rule};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::Mutex;
 
-/// When the user is asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Approval {
-    /// Nothing is ever asked: what would need approval is refused (headless runs).
-    #[default]
-    Never,
-    /// Commands not matched by an allow rule ask; reads and sandboxed writes run.
-    OnRequest,
-    /// Every write and every command not matched by an allow rule asks.
-    Untrusted,
-}
-
-impl std::str::FromStr for Approval {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "never" => Ok(Approval::Never),
-            "on-request" => Ok(Approval::OnRequest),
-            "untrusted" => Ok(Approval::Untrusted),
-            other => Err(format!(
-                "unknown approval mode `{other}`: expected never, on-request or untrusted"
-            )),
-        }
-    }
-}
+pub use crate::types::Approval;
 
 /// The user's answer to an approval request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +32,7 @@ pub struct Request {
 
 /// A front end that can answer approval requests.
 pub trait Approver: Send + Sync {
-    fn ask<'a>(&'a self, request: &'a Request) -> crate::provider::BoxFuture<'a, Answer>;
+    fn ask<'a>(&'a self, request: &'a Request) -> crate::types::BoxFuture<'a, Answer>;
 }
 
 /// The headless answer: never ask, refuse what would need asking. The request's reason already
@@ -65,7 +40,7 @@ pub trait Approver: Send + Sync {
 pub struct NeverAsk;
 
 impl Approver for NeverAsk {
-    fn ask<'a>(&'a self, request: &'a Request) -> crate::provider::BoxFuture<'a, Answer> {
+    fn ask<'a>(&'a self, request: &'a Request) -> crate::types::BoxFuture<'a, Answer> {
         let note = format!(
             "{}. reins exec never asks, so the call was refused",
             request.reason

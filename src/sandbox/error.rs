@@ -39,10 +39,6 @@ pub enum SandboxError {
     #[error("invalid permission rule `{rule}`: {reason}")]
     BadRule { rule: String, reason: String },
 
-    /// A sandbox mode name that is not one of the three.
-    #[error("unknown sandbox mode `{0}`: expected `read-only`, `workspace-write` or `full`")]
-    BadMode(String),
-
     /// Preparing the confinement touched the filesystem and failed.
     #[error("cannot prepare the sandbox: {context}: {source}")]
     Io {

@@ -73,7 +73,6 @@ mod error;
 mod layout;
 #[cfg(target_os = "linux")]
 mod linux;
-mod mode;
 pub mod paths;
 mod pattern;
 mod policy;
@@ -84,9 +83,9 @@ mod run;
 pub mod secrets;
 mod shell;
 
+pub use crate::types::SandboxMode;
 pub use env::scrubbed_env;
 pub use error::SandboxError;
-pub use mode::SandboxMode;
 pub use policy::SandboxPolicy;
 pub use private_tmp::remove as remove_private_tmp;
 pub use rules::{Decision, Rules};

@@ -17,8 +17,8 @@ mod write_file;
 
 use crate::cancel::Cancel;
 use crate::conversation::ToolSpec;
-use crate::provider::BoxFuture;
 use crate::sandbox::{SandboxMode, SandboxPolicy};
+use crate::types::BoxFuture;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -149,7 +149,7 @@ pub fn extensions(
     out.extend(checks_extension(ws, cancel.clone(), flags)?);
     let (hooks, slot) = hooks_extension(ws, cancel.clone(), flags)?;
     out.extend(hooks);
-    out.push(mcp.reporter());
+    out.push(crate::mcp::reporter(mcp));
     Ok((out, slot))
 }
 

@@ -5,7 +5,7 @@
 use super::WorkflowError;
 use crate::agent::extension::{Extension, Report};
 use crate::conversation::ToolCall;
-use crate::provider::BoxFuture;
+use crate::types::BoxFuture;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Component, Path, PathBuf};
 

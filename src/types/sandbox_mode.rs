@@ -5,8 +5,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::SandboxError;
-
 /// How much a child process (and a file tool) may change on the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -37,15 +35,20 @@ impl fmt::Display for SandboxMode {
     }
 }
 
+/// A sandbox mode name that is not one of the three.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown sandbox mode `{0}`: expected `read-only`, `workspace-write` or `full`")]
+pub struct UnknownSandboxMode(pub String);
+
 impl FromStr for SandboxMode {
-    type Err = SandboxError;
+    type Err = UnknownSandboxMode;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
             "read-only" => Ok(SandboxMode::ReadOnly),
             "workspace-write" => Ok(SandboxMode::WorkspaceWrite),
             "full" => Ok(SandboxMode::Full),
-            other => Err(SandboxError::BadMode(other.to_string())),
+            other => Err(UnknownSandboxMode(other.to_string())),
         }
     }
 }

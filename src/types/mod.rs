@@ -1,0 +1,10 @@
+//! The leaf every layer may name: small value types shared by config, the libraries, the engine
+//! and the front ends. It imports nothing from the crate, so it can never be part of an import circle.
+
+mod approval_mode;
+mod future;
+mod sandbox_mode;
+
+pub use approval_mode::Approval;
+pub use future::BoxFuture;
+pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};
