@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod hooks;
 pub mod mcp;
 pub mod patch;
+pub mod process_group;
 pub mod provider;
 pub mod redact;
 pub mod router;

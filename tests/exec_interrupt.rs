@@ -67,3 +67,147 @@ fn interrupt_kills_the_running_command() {
     std::thread::sleep(Duration::from_secs(3));
     assert!(!marker.exists(), "the command survived the interrupt");
 }
+
+/// A `sleep` argument no other process on the machine has, so `/proc` tells which of this
+/// test's processes are alive.
+fn unique_sleep(tag: u32) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos();
+    format!("{}{tag}.{nanos}", 7000 + std::process::id() % 1000)
+}
+
+/// Processes whose command line contains `needle` (seen from here, the parent PID namespace,
+/// so sandboxed commands count too).
+fn processes_with(needle: &str) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(needle))
+        .count()
+}
+
+/// Polls until `done` holds or `limit` passes; whether it held.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done()
+}
+
+/// The events of the one transcript under `home`.
+fn transcript_events(home: &std::path::Path) -> Vec<serde_json::Value> {
+    let files: Vec<_> = std::fs::read_dir(home.join("sessions"))
+        .expect("sessions dir")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    assert_eq!(files.len(), 1, "one transcript");
+    let text = std::fs::read_to_string(files[0].path()).expect("read transcript");
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("transcript line is JSON"))
+        .collect()
+}
+
+/// Starts a session whose shell command leaves children in the background (plain, `setsid`,
+/// double-forked) and waits until all of them run; returns the child, the marker and the home.
+fn session_with_background_children(
+    tag: u32,
+) -> (
+    std::process::Child,
+    String,
+    tempfile::TempDir,
+    tempfile::TempDir,
+    MockServer,
+) {
+    let marker = unique_sleep(tag);
+    let ws = calc_workspace();
+    // A `setsid` child leaves the command's process group: only a PID namespace holds it.
+    let policy = reins::sandbox::SandboxPolicy::new(
+        reins::sandbox::SandboxMode::WorkspaceWrite,
+        false,
+        ws.path(),
+        Vec::new(),
+    );
+    let escapes = if policy
+        .weaknesses()
+        .iter()
+        .any(|w| w.contains("PID namespace"))
+    {
+        eprintln!("not tried: a `setsid` child (this machine lacks a PID namespace)");
+        String::new()
+    } else {
+        format!("setsid sleep {marker} & ")
+    };
+    let command = format!("sleep {marker} & {escapes}(sleep {marker} &); sleep {marker}");
+    let server = MockServer::start(vec![Reply::tool("shell", json!({ "command": command }))]);
+    let home = home_for(&server, Wire::OpenAi);
+    let child = spawn_exec(home.path(), ws.path(), "x");
+    assert!(
+        eventually(Duration::from_secs(20), || processes_with(&marker)
+            >= 3 + usize::from(!escapes.is_empty())),
+        "the command's processes did not start"
+    );
+    (child, marker, home, ws, server)
+}
+
+fn signal_and_check(sig: i32, times: usize, expected_code: i32, tag: u32) {
+    let (mut child, marker, home, _ws, _server) = session_with_background_children(tag);
+    for _ in 0..times {
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(child.id() as i32, sig);
+        }
+    }
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(expected_code));
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&marker) == 0),
+        "{} process(es) of the command survived reins",
+        processes_with(&marker)
+    );
+    if times == 1 {
+        let mut out = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_end(&mut out)
+            .expect("read");
+        let last = events(&out).pop().expect("events");
+        assert_eq!(last["type"], "session.finished");
+        assert_eq!(last["status"], "interrupted");
+        let recorded = transcript_events(home.path());
+        let finished = recorded.last().expect("transcript lines");
+        assert_eq!(finished["type"], "session.finished", "{finished}");
+        assert_eq!(finished["status"], "interrupted");
+    }
+}
+
+#[test]
+fn sigterm_ends_the_session_like_an_interrupt_and_exits_143() {
+    signal_and_check(libc::SIGTERM, 1, 143, 1);
+}
+
+#[test]
+fn sighup_ends_the_session_like_an_interrupt_and_exits_129() {
+    signal_and_check(libc::SIGHUP, 1, 129, 2);
+}
+
+#[test]
+fn sigint_kills_every_background_child_too() {
+    signal_and_check(libc::SIGINT, 1, 130, 3);
+}
+
+#[test]
+fn a_second_signal_exits_at_once_and_still_leaves_nothing_running() {
+    signal_and_check(libc::SIGTERM, 2, 143, 4);
+}

@@ -9,7 +9,7 @@
 //! the model does not have.
 
 use crate::tools::output_cap::HeadTail;
-use crate::tools::shell::{confine, kill_group};
+use crate::tools::shell::confine;
 use crate::tools::ToolContext;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -55,7 +55,7 @@ pub async fn run(
         .kill_on_drop(true);
     let unsandboxed = confine(&mut cmd, ctx).map_err(|e| e.0)?;
     let mut child = cmd.spawn().map_err(|e| format!("cannot start bash: {e}"))?;
-    let pgid = child.id().map(|p| p as i32);
+    let group = crate::process_group::Group::track(child.id());
     if let Some(mut stdin) = child.stdin.take() {
         let input = input.to_vec();
         // A hook that ignores its input may exit before reading it; the broken pipe is fine.
@@ -70,7 +70,7 @@ pub async fn run(
         _ = tokio::time::sleep(timeout) => Err(true),
         _ = ctx.cancel.cancelled() => Err(false),
     };
-    kill_group(pgid);
+    drop(group);
     let (stdout, stderr) = (stdout.finish().await, stderr.finish().await);
     match outcome {
         Err(false) => Err("interrupted by the user".to_string()),

@@ -138,7 +138,7 @@ pub async fn run_command(
         .spawn()
         .map_err(|e| ToolError(format!("cannot start bash: {e}")))?;
     drop(cmd);
-    let pgid = child.id().map(|p| p as i32);
+    let group = crate::process_group::Group::track(child.id());
     let captured = Arc::new(Mutex::new(HeadTail::new(OUTPUT_LIMIT)));
     let drain = spawn_drain(reader, captured.clone());
 
@@ -147,7 +147,7 @@ pub async fn run_command(
         _ = tokio::time::sleep(timeout) => Err(true),
         _ = ctx.cancel.cancelled() => Err(false),
     };
-    kill_group(pgid);
+    drop(group);
     let _ = tokio::time::timeout(DRAIN_GRACE, drain).await;
     let output = captured.lock().map(|c| c.render()).unwrap_or_default();
     let output = match note {
@@ -201,16 +201,6 @@ fn spawn_drain(
             }
         }
     })
-}
-
-/// Kills whatever is left of the command's process group (backgrounded children included).
-pub(crate) fn kill_group(pgid: Option<i32>) {
-    if let Some(pgid) = pgid.filter(|p| *p > 0) {
-        // SAFETY: kill(2) with a negative pid signals the process group we created for this command.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-    }
 }
 
 #[cfg(test)]

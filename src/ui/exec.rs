@@ -24,6 +24,8 @@ pub async fn run_task(
     mut extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
 ) -> Result<i32, ExitError> {
     let (canceller, cancel) = crate::cancel::pair();
+    let signalled = super::stop_signals::listen(canceller)
+        .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
     let flags = setup::SandboxFlags {
         mode: args.sandbox,
         network: args.network,
@@ -48,26 +50,28 @@ pub async fn run_task(
         approver: Box::new(NeverAsk),
         extensions,
     };
+    let stop = cancel.clone();
     let Built {
         mut session,
         warnings,
     } = session_builder::build(&ws, opts, cancel)?;
     hook_session.set(session.id());
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            canceller.cancel();
-        }
-    });
     let mut out = Output { json: args.json };
     let mut emit = |e: Event| out.emit(&e);
     session.announce(session.started_event(), &mut emit);
     for message in warnings {
         session.announce(Event::Warning { message }, &mut emit);
     }
-    mcp.attach(&mut session, &mut emit).await;
+    // Waiting for MCP servers to start must not outlast a stop signal; the turn then ends at
+    // once as interrupted, with its prompt recorded.
+    tokio::select! {
+        _ = mcp.attach(&mut session, &mut emit) => {}
+        _ = stop.cancelled() => {}
+    }
     let status = session.run_turn(task, &mut emit).await;
     session.announce(session.finished_event(status), &mut emit);
-    finish(&session, status, args)
+    let code = finish(&session, status, args)?;
+    Ok(signalled.exit_code(status == Status::Interrupted, code))
 }
 
 fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {

@@ -11,6 +11,7 @@ pub mod run_cmd;
 pub mod session_builder;
 pub mod sessions_cmd;
 pub mod setup;
+pub mod stop_signals;
 pub mod tool_cmd;
 pub mod trust_cmd;
 pub mod tui;
