@@ -11,21 +11,9 @@ mod support;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use support::reins::{events, home_for, reins, Wire};
+use support::mcp::{home_with, test_server, tool_results};
+use support::reins::{events, reins};
 use support::{MockServer, Reply};
-
-/// The test server binary; `cargo test` builds the examples before running the tests.
-fn test_server() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let bin = debug.join("examples").join("mcp_test_server");
-    assert!(
-        bin.exists(),
-        "{} is missing: run plain `cargo test` (or `cargo build --examples`) first",
-        bin.display()
-    );
-    bin
-}
 
 /// A directory no sandbox policy makes writable, for the payloads' markers.
 fn outside() -> tempfile::TempDir {
@@ -33,17 +21,6 @@ fn outside() -> tempfile::TempDir {
         .prefix("mcp-outside")
         .tempdir_in(support::outside_temp_dirs())
         .expect("outside dir")
-}
-
-/// A `$REINS_HOME` whose model is `model` and whose config also has `extra`.
-fn home_with(model: &MockServer, extra: &str) -> tempfile::TempDir {
-    let home = home_for(model, Wire::OpenAi);
-    let path = home.path().join("config.toml");
-    let mut config = std::fs::read_to_string(&path).expect("read config");
-    config.push('\n');
-    config.push_str(extra);
-    std::fs::write(&path, config).expect("write config");
-    home
 }
 
 /// Runs `reins exec --json` in `ws` (workspace-write, approval never) and returns the events.
@@ -65,19 +42,6 @@ fn exec(home: &Path, ws: &Path, path_var: Option<&str>) -> Vec<Value> {
         String::from_utf8_lossy(&out.stderr)
     );
     events(&out.stdout)
-}
-
-/// The tool results of the last request, in order.
-fn tool_results(model: &MockServer) -> Vec<String> {
-    let requests = model.requests();
-    let last = requests.last().expect("a request");
-    last.body["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 fn shell(command: String) -> Reply {

@@ -17,9 +17,10 @@
 //!   that fails to start or dies is reported (`mcp.status` events), its tools answer the model
 //!   with the reason, and the next call restarts it.
 //! - Tools: `SERVER__TOOL` with the server's description and JSON schema ([`McpTool`]); results
-//!   are converted to text ([`convert`]). A `notifications/tools/list_changed` marks the server;
-//!   its list is read again when the session refreshes its tools ([`crate::agent::ToolSource`]),
-//!   at the next user turn, so the prompt prefix changes only then.
+//!   are converted to text, each piece of data once ([`convert`]). A
+//!   `notifications/tools/list_changed` marks the server; its list is read again when the
+//!   session refreshes its tools ([`crate::agent::ToolSource`]), at the next user turn, so the
+//!   prompt prefix changes only then.
 //! - Permissions: the gate treats every `__` tool as a command (asked under `on-request` unless
 //!   allowed); rules name them `mcp(SERVER__TOOL)` with globs, e.g. `mcp(github__*)`.
 

@@ -2,6 +2,7 @@
 //! no file uses all of it, hence the blanket `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod mcp;
 pub mod mock_server;
 pub mod reins;
 
