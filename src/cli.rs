@@ -23,7 +23,8 @@ pub struct Cli {
 /// Options of the interactive UI (`reins` without a subcommand).
 #[derive(Debug, Args, Clone, Default)]
 pub struct TuiArgs {
-    /// A first prompt to send when the UI opens.
+    /// A first prompt to send when the UI opens; a one-word prompt goes after `--`
+    /// (`reins -- refactor`), since a lone word is taken for a mistyped command.
     pub prompt: Option<String>,
     /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
     #[arg(short, long, value_name = "NAME")]
@@ -110,11 +111,13 @@ pub enum Command {
     },
     /// Print the unified diff of everything a session changed (default: the latest session).
     Diff {
+        /// The session (default: the latest of this workspace).
         #[arg(long, value_name = "ID")]
         session: Option<String>,
     },
     /// Restore the workspace to the checkpoint before the last step (or before step N).
     Undo {
+        /// The session (default: the latest of this workspace).
         #[arg(long, value_name = "ID")]
         session: Option<String>,
         /// Restore the state before step N (or an undo point's number, to undo an undo).
@@ -123,6 +126,7 @@ pub enum Command {
     },
     /// Apply a patch (apply_patch format) from FILE, or stdin with `-`, atomically.
     ApplyPatch {
+        /// The patch file; `-` reads it from stdin.
         #[arg(default_value = "-")]
         file: String,
     },
@@ -131,12 +135,21 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<MemoryCommand>,
     },
+    /// Print a shell completion script: `reins completions bash > ~/.local/share/bash-completion/completions/reins`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `reins man > ~/.local/share/man/man1/reins.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
     /// One session: its summary, and with --routes the router's decision for every step.
     Show {
+        /// The session's id, as `reins sessions` lists it.
         id: String,
         /// Print the routing decision table.
         #[arg(long)]
@@ -219,6 +232,7 @@ pub enum ToolCommand {
     },
     /// Run one tool with JSON arguments and print its result (exit 1 if the tool reports an error).
     Run {
+        /// The tool's model-facing name (see `reins tool list`).
         name: String,
         /// The arguments as a JSON object, e.g. '{"path": "src/lib.rs"}'.
         #[arg(default_value = "{}")]
@@ -237,7 +251,9 @@ pub enum McpCommand {
     /// Start SERVER and call its tool TOOL (the server's own name) with JSON arguments; exit 1
     /// if the call fails.
     Call {
+        /// The server's [mcp_servers.NAME] name.
         server: String,
+        /// The tool's own name on that server (as `reins mcp list` shows it after the server's prefix).
         tool: String,
         /// The arguments as a JSON object, e.g. '{"text": "hi"}'.
         #[arg(default_value = "{}")]
@@ -306,9 +322,15 @@ pub struct EvalRunArgs {
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// What changed from report A to report B: regressions first, then improvements.
-    Compare { a: PathBuf, b: PathBuf },
+    Compare {
+        /// The earlier report (the baseline).
+        a: PathBuf,
+        /// The later report, compared against A.
+        b: PathBuf,
+    },
     /// Combine shard reports (`--shard`) into one report.
     Merge {
+        /// The shard reports to combine.
         #[arg(required = true, value_name = "REPORT.json")]
         reports: Vec<PathBuf>,
         /// Write the merged report to OUT; without it the merged JSON goes to stdout.

@@ -6,7 +6,14 @@ use reins::ui::{self, ExitError};
 
 fn main() {
     let cli = Cli::parse();
-    let code = match run(cli) {
+    let raw: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let checked = match &cli.command {
+        None => ui::first_word::check(cli.tui.prompt.as_deref(), &raw),
+        Some(_) => Ok(()),
+    };
+    let code = match checked.and_then(|()| run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("reins: {}", e.message);
@@ -52,6 +59,8 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Memory { command }) => {
             runtime.block_on(ui::memory_cmd::run(command, cli.global))
         }
+        Some(Command::Completions { shell }) => ui::shell_docs::completions(shell),
+        Some(Command::Man) => ui::shell_docs::man(),
         None => runtime.block_on(ui::tui::run(cli.tui, cli.global)),
     }
 }
