@@ -74,6 +74,13 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
             )),
         }
     }
+    if let (Some(home), Some(ws)) = (&opts.reins_home, &opts.workspace) {
+        layers.extend(super::user_workspace::layer(
+            home,
+            ws,
+            &merged_table(&layers),
+        )?);
+    }
     if !opts.overrides.is_empty() {
         layers.push(override_layer(&opts.overrides)?);
     }

@@ -1,5 +1,5 @@
 //! Layered configuration: built-in defaults < `$REINS_HOME/config.toml` < `<workspace>/.reins/config.toml`
-//! < `-c key=value`. Each layer is validated on its own first, so an unknown key or a bad value is
+//! < the user's approved rules for the workspace (see [`user_workspace`]) < `-c key=value`. Each layer is validated on its own first, so an unknown key or a bad value is
 //! reported with the file it came from; then the layers are merged key by key and the effective
 //! value of every key remembers its source for `reins config show`.
 
@@ -11,6 +11,7 @@ mod ranges;
 mod schema;
 pub mod trust;
 pub mod untrusted;
+pub mod user_workspace;
 
 pub use layers::{ConfigError, Layer, LoadOptions};
 pub use model::{resolve_model, ResolvedModel};
