@@ -66,6 +66,17 @@ fn calc_diff() -> String {
 /// A whole turn: a prompt, streamed text, three tool calls, the answer and its usage.
 fn played_turn(app: &mut App) {
     app.on_engine(UiMsg::History(vec![]));
+    app.on_engine(UiMsg::State(reins::ui::tui::engine::SessionState {
+        id: "s1".into(),
+        model: "mock".into(),
+        approval: reins::sandbox::approval::Approval::OnRequest,
+        sandbox: reins::sandbox::SandboxMode::WorkspaceWrite,
+        context: reins::agent::session_control::ContextFill {
+            tokens: 0,
+            window: None,
+        },
+        cost: None,
+    }));
     event(
         app,
         Event::SessionStarted {

@@ -27,6 +27,7 @@ mod undo;
 
 pub mod memory;
 pub mod sessions;
+pub mod totals;
 pub mod transcript;
 
 pub use error::CheckpointError;

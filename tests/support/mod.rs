@@ -4,6 +4,7 @@
 
 pub mod mcp;
 pub mod mock_server;
+pub mod pty;
 pub mod reins;
 
 #[allow(unused_imports)]

@@ -9,8 +9,9 @@ use super::composer::Composer;
 use super::diff_view::DiffView;
 use super::engine::{EngineHandle, Op, SessionState, UiMsg};
 use super::fuzzy::FileIndex;
+use super::history::PromptHistory;
 use super::picker::SessionPicker;
-use super::status::Status;
+use super::status::{approval_name, Status};
 use super::theme::Theme;
 use super::transcript::{Level, Transcript};
 use crate::agent::{Event, Status as TurnStatus};
@@ -73,6 +74,18 @@ pub struct App {
     pub(super) transcript_area: Rect,
     /// A prompt from the command line, sent once the session has opened.
     first_prompt: Option<String>,
+    /// A session was (re)opened and its welcome line waits for the session's settings.
+    welcome: Option<Welcome>,
+    /// Whether the open session holds a conversation worth resuming (for the hint on quit).
+    has_conversation: bool,
+    prompt_history: PromptHistory,
+}
+
+/// What kind of opening the welcome line greets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Welcome {
+    New,
+    Resumed,
 }
 
 impl App {
@@ -83,12 +96,15 @@ impl App {
         commands: Vec<CommandInfo>,
         files: FileIndex,
     ) -> Self {
+        let mut prompt_history = PromptHistory::open(ctx.home.as_deref(), &ctx.root);
+        let mut composer = Composer::new(theme, commands, files);
+        composer.set_history(prompt_history.load());
         App {
             theme,
             ctx,
             engine,
             transcript: Transcript::new(theme),
-            composer: Composer::new(theme, commands, files),
+            composer,
             status: Status::default(),
             overlay: None,
             focus: Focus::Composer,
@@ -100,6 +116,9 @@ impl App {
             routes: Vec::new(),
             transcript_area: Rect::default(),
             first_prompt: None,
+            welcome: None,
+            has_conversation: false,
+            prompt_history,
         }
     }
 
@@ -110,6 +129,12 @@ impl App {
 
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// What to print once the terminal is restored: how to come back to this session.
+    pub fn resume_hint(&self) -> Option<String> {
+        (self.has_conversation && !self.session_id.is_empty())
+            .then(|| format!("to resume this session: reins --resume {}", self.session_id))
     }
 
     pub fn is_working(&self) -> bool {
@@ -132,6 +157,14 @@ impl App {
                 .is_some_and(|(_, at)| now.duration_since(*at).as_secs() < 4)
     }
 
+    /// Keeps what the user sent for Up/Down in later launches; a failure to write is said once
+    /// per attempt and costs nothing else.
+    pub(super) fn remember_prompt(&mut self, text: &str) {
+        if let Err(e) = self.prompt_history.append(text, self.composer.history()) {
+            self.note(Level::Warning, format!("prompt history not saved: {e}"));
+        }
+    }
+
     pub fn note(&mut self, level: Level, text: impl Into<String>) {
         self.transcript.push_note(level, text);
     }
@@ -150,6 +183,9 @@ impl App {
     }
 
     pub(super) fn start_work(&mut self, op: Op) {
+        if matches!(op, Op::Prompt(_)) {
+            self.has_conversation = true;
+        }
         self.working = true;
         self.status.working_since = Some(Instant::now());
         self.engine.send(op);
@@ -167,11 +203,14 @@ impl App {
             }
             UiMsg::TurnDone(status) => self.turn_done(status),
             UiMsg::State(s) => self.on_state(s),
-            UiMsg::History(items) => {
-                self.show_history(&items);
-                if let Some(prompt) = self.first_prompt.take() {
-                    self.submit(prompt);
-                }
+            UiMsg::History(items) => self.show_history(&items),
+            UiMsg::Totals(t) => {
+                self.status.restore(&t);
+                self.routes = t
+                    .routes
+                    .into_iter()
+                    .map(|(step, model, reason)| (step as u32, model, reason))
+                    .collect();
             }
             UiMsg::Note(text) => self.note(Level::Info, text),
             UiMsg::Failed(text) => self.note(Level::Error, text),
@@ -181,6 +220,10 @@ impl App {
     fn turn_done(&mut self, status: TurnStatus) {
         self.working = false;
         self.status.working_since = None;
+        // "interrupting…", "queued…" and the router's reason for the last step described the
+        // turn; past it they would only mislead (/route keeps the reasons).
+        self.status.flash = None;
+        self.status.reason.clear();
         self.transcript.settle();
         if let Some(Overlay::Approval { .. }) = self.overlay {
             self.overlay = None;
@@ -210,6 +253,29 @@ impl App {
         if s.context.window.is_some() {
             self.status.window = s.context.window;
         }
+        // The engine sends the state right after a session opens: greet it, then send the
+        // prompt given on the command line.
+        if let Some(kind) = self.welcome.take() {
+            self.welcome_line(kind);
+            if let Some(prompt) = self.first_prompt.take() {
+                self.submit(prompt);
+            }
+        }
+    }
+
+    /// The first line of a (re)opened session: what runs it and how to get help.
+    fn welcome_line(&mut self, kind: Welcome) {
+        let opened = match kind {
+            Welcome::New => "reins".to_string(),
+            Welcome::Resumed => format!("resumed session {}", self.session_id),
+        };
+        let text = format!(
+            "{opened} · model {} · sandbox {} · approval {}\n/help commands and keys · @ attaches a file · Esc stops a turn · Ctrl+C twice quits",
+            self.status.model,
+            self.status.sandbox,
+            approval_name(self.status.approval)
+        );
+        self.note(Level::Info, text);
     }
 
     fn on_event(&mut self, e: Event) {
@@ -328,6 +394,12 @@ impl App {
         self.routes.clear();
         self.status.usage.clear();
         self.status.reason.clear();
+        self.has_conversation = !items.is_empty();
+        self.welcome = Some(if items.is_empty() {
+            Welcome::New
+        } else {
+            Welcome::Resumed
+        });
         for item in items {
             match item {
                 Item::User { text } => self.transcript.push_user(strip_environment(text)),

@@ -43,8 +43,16 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ("clear", "", "start a new session"),
     ("resume", "[ID]", "reopen an earlier session"),
     ("sessions", "", "this workspace's sessions"),
-    ("approval", "MODE", "never | on-request | untrusted"),
-    ("sandbox", "MODE", "read-only | workspace-write | full"),
+    (
+        "approval",
+        "[MODE]",
+        "show or set: never | on-request | untrusted",
+    ),
+    (
+        "sandbox",
+        "[MODE]",
+        "show or set: read-only | workspace-write | full",
+    ),
     ("quit", "", "leave reins"),
 ];
 

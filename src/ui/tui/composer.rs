@@ -59,6 +59,16 @@ impl Composer {
         &self.commands
     }
 
+    /// Earlier prompts (oldest first), for Up/Down.
+    pub fn set_history(&mut self, history: Vec<String>) {
+        self.history = history;
+        self.browsing = None;
+    }
+
+    pub fn history(&self) -> &[String] {
+        &self.history
+    }
+
     pub fn text(&self) -> String {
         self.area.lines().join("\n")
     }
@@ -111,12 +121,61 @@ impl Composer {
                 return Outcome::Ignored
             }
             KeyCode::Char('c') if ctrl => return Outcome::Ignored,
+            KeyCode::Char(c @ ('u' | 'k' | 'w' | 'a' | 'e'))
+                if ctrl && !key.modifiers.contains(KeyModifiers::ALT) =>
+            {
+                self.line_edit(c)
+            }
             _ => {
                 self.area.input(key);
             }
         }
         self.refresh_completion();
         Outcome::Handled
+    }
+
+    /// The readline keys a shell user's fingers know, which the text area binds otherwise
+    /// (Ctrl+U is its undo): kill to the start or end of the line, kill the word before the
+    /// cursor up to whitespace (`foo/bar.rs` goes whole, as in bash), go to the start or end.
+    fn line_edit(&mut self, c: char) {
+        match c {
+            'u' => {
+                let col = self.area.cursor().1;
+                if col > 0 {
+                    self.area.move_cursor(CursorMove::Head);
+                    self.area.delete_str(col);
+                }
+            }
+            'k' => {
+                let (row, col) = (self.area.cursor().0, self.area.cursor().1);
+                let len = self.area.lines().get(row).map_or(0, |l| l.chars().count());
+                if col < len {
+                    self.area.delete_str(len - col);
+                }
+            }
+            'w' => {
+                let (row, col) = (self.area.cursor().0, self.area.cursor().1);
+                let line = self.area.lines().get(row).cloned().unwrap_or_default();
+                let before: Vec<char> = line.chars().take(col).collect();
+                let spaces = before
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_whitespace())
+                    .count();
+                let word = before[..before.len() - spaces]
+                    .iter()
+                    .rev()
+                    .take_while(|c| !c.is_whitespace())
+                    .count();
+                let n = spaces + word;
+                for _ in 0..n {
+                    self.area.move_cursor(CursorMove::Back);
+                }
+                self.area.delete_str(n);
+            }
+            'a' => self.area.move_cursor(CursorMove::Head),
+            _ => self.area.move_cursor(CursorMove::End),
+        }
     }
 
     /// Keys the open completion list takes: move, accept, close.
@@ -212,6 +271,9 @@ impl Composer {
             }
             None => self.set_text(&draft),
         }
+        // A recalled `/command` must not open the list, which would take the next Up.
+        self.dismissed = self.query();
+        self.completion = None;
     }
 
     /// What is being completed at the cursor: `/name` alone on the first line, or `@path`.
@@ -358,6 +420,43 @@ mod tests {
         assert_eq!(c.text(), "dra");
     }
 
+    fn ctrl(c: &mut Composer, ch: char) {
+        c.handle_key(KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL));
+    }
+
+    #[test]
+    fn readline_keys_kill_and_move_by_line_and_word() {
+        let mut c = composer();
+        typed(&mut c, "git commit -m fix src/ui/tui.rs");
+        ctrl(&mut c, 'w');
+        assert_eq!(c.text(), "git commit -m fix ");
+        ctrl(&mut c, 'w');
+        assert_eq!(c.text(), "git commit -m ");
+        ctrl(&mut c, 'a');
+        typed(&mut c, "> ");
+        assert_eq!(c.text(), "> git commit -m ");
+        ctrl(&mut c, 'k');
+        assert_eq!(c.text(), "> ");
+        ctrl(&mut c, 'e');
+        typed(&mut c, "one two");
+        ctrl(&mut c, 'u');
+        assert!(
+            c.is_empty(),
+            "Ctrl+U kills to the start of the line: {:?}",
+            c.text()
+        );
+    }
+
+    #[test]
+    fn ctrl_u_kills_only_the_current_line() {
+        let mut c = composer();
+        typed(&mut c, "keep");
+        c.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::SHIFT));
+        typed(&mut c, "drop this");
+        ctrl(&mut c, 'u');
+        assert_eq!(c.text(), "keep\n");
+    }
+
     #[test]
     fn a_paste_keeps_its_newlines_and_is_not_sent() {
         let mut c = composer();
@@ -383,10 +482,26 @@ mod tests {
     #[test]
     fn a_command_with_a_required_argument_waits_for_it() {
         let mut c = composer();
-        typed(&mut c, "/approv");
+        c.commands.push(CommandInfo {
+            name: "deploy".into(),
+            args: "TARGET".into(),
+            help: "ship it".into(),
+            body: Some("deploy $ARGUMENTS".into()),
+        });
+        typed(&mut c, "/deplo");
         assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Handled);
-        assert_eq!(c.text(), "/approval ");
+        assert_eq!(c.text(), "/deploy ");
         assert!(c.completion().is_none());
+    }
+
+    #[test]
+    fn approval_picked_from_the_list_runs_bare_to_show_the_modes() {
+        let mut c = composer();
+        typed(&mut c, "/approv");
+        assert_eq!(
+            c.handle_key(key(KeyCode::Enter)),
+            Outcome::Submit("/approval".into())
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::cancel::{Cancel, Canceller};
 use crate::conversation::Item;
 use crate::sandbox::approval::{Answer, Approval, Approver, Request};
 use crate::sandbox::SandboxMode;
+use crate::store::totals::SessionTotals;
 use crate::types::BoxFuture;
 use crate::ui::session_builder::{self, Built, Resume, SessionOptions};
 use crate::ui::setup::{SandboxFlags, Workspace};
@@ -40,6 +41,8 @@ pub enum UiMsg {
     State(SessionState),
     /// The history of a session just (re)opened, for the transcript.
     History(Vec<Item>),
+    /// What a resumed session spent before, read from its transcript (after `History`).
+    Totals(SessionTotals),
     Note(String),
     Failed(String),
 }
@@ -271,6 +274,9 @@ impl Engine {
     /// A session was opened: its history, then its start and any warnings.
     fn opened(&mut self, warnings: Vec<String>) {
         self.send(UiMsg::History(self.session.history().to_vec()));
+        if let Some(totals) = self.earlier_totals() {
+            self.send(UiMsg::Totals(totals));
+        }
         let mut emit = self.emitter();
         self.session
             .announce(self.session.started_event(), &mut emit);
@@ -278,6 +284,23 @@ impl Engine {
             self.session.announce(Event::Warning { message }, &mut emit);
         }
         self.state();
+    }
+
+    /// The spending recorded in the open session's transcript, when it has one (a resumed
+    /// session); an unreadable transcript only costs the figures, with a note.
+    fn earlier_totals(&self) -> Option<SessionTotals> {
+        let home = self.factory.ws.home.as_deref()?;
+        let path = crate::store::transcript::transcript_path(home, self.session.id());
+        if !path.exists() {
+            return None;
+        }
+        match crate::store::totals::read(&path) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.note(format!("the session's earlier cost is not shown: {e}"));
+                None
+            }
+        }
     }
 
     async fn turn(&mut self, prompt: &str) {

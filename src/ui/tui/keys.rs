@@ -143,6 +143,7 @@ impl App {
         }
         self.quit_armed = None;
         if let Outcome::Submit(text) = self.composer.handle_key(key) {
+            self.remember_prompt(&text);
             self.submit(text);
         }
     }

@@ -14,6 +14,7 @@ pub mod diff_view;
 pub mod engine;
 pub mod fuzzy;
 pub mod highlight;
+pub mod history;
 pub mod hunks;
 mod keys;
 pub mod markdown;
@@ -100,6 +101,10 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         .map_err(|e| ExitError::failure(format!("cannot set up the terminal: {e}")))?;
     let result = event_loop(&mut tui, &mut app, ui_rx).await;
     drop(tui);
+    // After the alternate screen is gone, so the hint stays in the shell's scrollback.
+    if let Some(hint) = app.resume_hint() {
+        println!("{hint}");
+    }
     result.map(|()| 0)
 }
 

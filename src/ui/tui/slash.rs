@@ -228,6 +228,13 @@ impl App {
     }
 
     fn set_approval(&mut self, args: &str) {
+        if args.is_empty() {
+            let text = format!(
+                "approval: {}\n  never       run every call the rules and the sandbox allow, never ask\n  on-request  ask before commands (shell lines, MCP tools) no rule allows\n  untrusted   also ask before every file write\n/approval MODE switches",
+                approval_name(self.status.approval)
+            );
+            return self.note(Level::Info, text);
+        }
         match args.parse::<Approval>() {
             Ok(mode) => {
                 self.engine.send(Op::Approval(mode));
@@ -239,6 +246,13 @@ impl App {
     }
 
     fn set_sandbox(&mut self, args: &str) {
+        if args.is_empty() {
+            let text = format!(
+                "sandbox: {}\n  read-only        commands and tools may read, not write\n  workspace-write  writes inside the workspace only\n  full             no confinement\n/sandbox MODE switches",
+                self.status.sandbox
+            );
+            return self.note(Level::Info, text);
+        }
         match args.parse::<SandboxMode>() {
             Ok(mode) => {
                 self.engine.send(Op::Sandbox(mode));

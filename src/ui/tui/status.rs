@@ -77,6 +77,25 @@ impl Status {
         self.context_tokens = input;
     }
 
+    /// The figures of a reopened session, as its transcript recorded them.
+    pub fn restore(&mut self, totals: &crate::store::totals::SessionTotals) {
+        self.usage = totals
+            .by_model
+            .iter()
+            .map(|(model, t)| {
+                let u = ModelUsage {
+                    requests: t.requests,
+                    input_tokens: t.input_tokens,
+                    cached_input_tokens: t.cached_input_tokens,
+                    output_tokens: t.output_tokens,
+                    cost: t.cost_usd,
+                };
+                (model.clone(), u)
+            })
+            .collect();
+        self.context_tokens = totals.last_input_tokens;
+    }
+
     pub fn total_tokens(&self) -> u64 {
         self.usage
             .values()

@@ -1,0 +1,69 @@
+//! The TUI keeps its session's state across launches, end to end: the real binary in a
+//! pseudo-terminal against the mock model server. Quitting prints how to resume; resuming shows
+//! what the session spent; the prompts typed come back with Up in the next launch.
+
+mod support;
+
+use support::pty::Pty;
+use support::reins::{calc_workspace, home_for, Wire};
+use support::{MockServer, Reply};
+
+/// The id in `reins --resume ID`, read from the screen left after quitting.
+fn resume_id(screen: &str) -> String {
+    let line = screen
+        .lines()
+        .find(|l| l.contains("reins --resume "))
+        .unwrap_or_else(|| panic!("no resume hint after quitting:\n{screen}"));
+    line.split("reins --resume ")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn quitting_prints_the_resume_hint_and_resuming_restores_cost_and_history() {
+    let server = MockServer::start(vec![Reply::text("First answer."), Reply::text("Second.")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    let welcome = pty.wait_for("model mock");
+    assert!(welcome.contains("/help"), "{welcome}");
+    pty.submit("explain calc");
+    pty.wait_for("First answer.");
+    let spent = pty.wait_until("the cost", |s| s.contains("$0.0"));
+    let cost = spent
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("$0.0")))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert_eq!(pty.quit(), 0);
+    assert!(!pty.alternate());
+    let id = resume_id(&pty.screen());
+    assert!(
+        !ws.path().join(".reins").exists(),
+        "nothing written to the repo"
+    );
+
+    let mut pty = Pty::spawn(home.path(), ws.path(), &["--resume", &id]);
+    let screen = pty.wait_for(&format!("resumed session {id}"));
+    assert!(screen.contains("› explain calc"), "{screen}");
+    pty.wait_until("the earlier cost on the status line", |s| {
+        s.lines().last().is_some_and(|l| l.contains(&cost))
+    });
+    pty.submit("/cost");
+    let screen = pty.wait_for("1 requests");
+    assert!(!screen.contains("no model requests yet"), "{screen}");
+    pty.send(b"\x1b[A");
+    pty.wait_until("the last prompt recalled", |s| {
+        s.lines().any(|l| l.starts_with("› /cost"))
+    });
+    pty.send(b"\x1b[A");
+    pty.wait_until("the first prompt recalled", |s| {
+        s.lines()
+            .filter(|l| l.starts_with("› explain calc"))
+            .count()
+            == 2
+    });
+    assert_eq!(pty.quit(), 0);
+}
