@@ -24,6 +24,8 @@ pub enum ConfigError {
     Override(String),
     #[error("{0}")]
     Incomplete(String),
+    #[error(transparent)]
+    UserRules(#[from] super::user_workspace::UserWorkspaceError),
     #[error("project config: {0}")]
     Unsafe(#[from] crate::workspace_file::WorkspaceFileError),
 }
@@ -75,11 +77,8 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
         }
     }
     if let (Some(home), Some(ws)) = (&opts.reins_home, &opts.workspace) {
-        layers.extend(super::user_workspace::layer(
-            home,
-            ws,
-            &merged_table(&layers),
-        )?);
+        let rules = super::user_workspace::layer(home, ws, &merged_table(&layers))?;
+        layers.extend(rules.map(|(name, table)| Layer { name, table }));
     }
     if !opts.overrides.is_empty() {
         layers.push(override_layer(&opts.overrides)?);

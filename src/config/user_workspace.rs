@@ -12,7 +12,6 @@
 //! project layer, so a project config cannot drop the user's approvals, while the project's deny
 //! and ask rules still beat an allow rule here (deny beats ask beats allow).
 
-use super::layers::{ConfigError, Layer};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -27,8 +26,14 @@ pub enum UserWorkspaceError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Config(#[from] ConfigError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid rules in {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
     #[error("`{rule}` is not a valid rule: {why}")]
     BadRule { rule: String, why: String },
 }
@@ -80,29 +85,18 @@ pub fn add_allow_rule(
         .entry("permissions")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     let toml::Value::Table(perms) = perms else {
-        return Err(ConfigError::Invalid {
-            source_name: path.display().to_string(),
-            message: "`permissions` must be a table".into(),
-        }
-        .into());
+        return Err(invalid(&path, "`permissions` must be a table"));
     };
     let allow = perms
         .entry("allow")
         .or_insert_with(|| toml::Value::Array(Vec::new()));
     let toml::Value::Array(allow) = allow else {
-        return Err(ConfigError::Invalid {
-            source_name: path.display().to_string(),
-            message: "`permissions.allow` must be a list".into(),
-        }
-        .into());
+        return Err(invalid(&path, "`permissions.allow` must be a list"));
     };
     if !allow.iter().any(|v| v.as_str() == Some(rule)) {
         allow.push(toml::Value::String(rule.to_string()));
     }
-    let body = toml::to_string(&table).map_err(|e| ConfigError::Invalid {
-        source_name: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let body = toml::to_string(&table).map_err(|e| invalid(&path, e))?;
     let text = format!(
         "# Permission rules you approved in reins for {}.\n# Added to the other layers' lists; edit or delete freely.\n{body}",
         workspace.display()
@@ -116,16 +110,20 @@ pub fn add_allow_rule(
     Ok(path)
 }
 
-fn read(path: &Path) -> Result<Option<toml::Table>, ConfigError> {
+fn invalid(path: &Path, message: impl ToString) -> UserWorkspaceError {
+    UserWorkspaceError::Invalid {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+fn read(path: &Path) -> Result<Option<toml::Table>, UserWorkspaceError> {
     match std::fs::read_to_string(path) {
         Ok(text) => toml::from_str(&text)
             .map(Some)
-            .map_err(|e| ConfigError::Invalid {
-                source_name: path.display().to_string(),
-                message: e.to_string(),
-            }),
+            .map_err(|e| invalid(path, e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
+        Err(source) => Err(UserWorkspaceError::Read {
             path: path.to_path_buf(),
             source,
         }),
@@ -133,21 +131,19 @@ fn read(path: &Path) -> Result<Option<toml::Table>, ConfigError> {
 }
 
 /// The layer of the user's rules for `workspace`: each list of `below` (the layers under it,
-/// merged) followed by the file's new entries. `None` when there is no file or nothing to add.
+/// merged) followed by the file's new entries, with the file's name. `None` when there is no
+/// file or nothing to add.
 pub(super) fn layer(
     reins_home: &Path,
     workspace: &Path,
     below: &toml::Table,
-) -> Result<Option<Layer>, ConfigError> {
+) -> Result<Option<(String, toml::Table)>, UserWorkspaceError> {
     let path = rules_path(reins_home, workspace);
     let Some(table) = read(&path)? else {
         return Ok(None);
     };
     let name = path.display().to_string();
-    let invalid = |message: String| ConfigError::Invalid {
-        source_name: name.clone(),
-        message,
-    };
+    let invalid = |message: String| invalid(&path, message);
     let empty = toml::Table::new();
     let perms = match table.get("permissions") {
         None => &empty,
@@ -191,7 +187,7 @@ pub(super) fn layer(
     }
     let mut table = toml::Table::new();
     table.insert("permissions".into(), toml::Value::Table(out));
-    Ok(Some(Layer { name, table }))
+    Ok(Some((name, table)))
 }
 
 #[cfg(test)]
