@@ -31,6 +31,15 @@ pub struct ToolCall {
     pub arguments: String,
 }
 
+impl ToolCall {
+    /// The arguments as JSON; text that does not parse stays a JSON string, so events and the
+    /// gate still show what the model wrote (the tool refuses it with a message).
+    pub fn parsed_arguments(&self) -> serde_json::Value {
+        serde_json::from_str(&self.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(self.arguments.clone()))
+    }
+}
+
 /// A tool as the model sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolSpec {

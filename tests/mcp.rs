@@ -314,12 +314,12 @@ async fn a_changed_tool_list_is_picked_up_at_the_next_refresh() {
         reins::mcp::McpHub::start(&[("test".to_string(), config)].into(), launch).expect("start");
     hub.wait_started().await;
 
-    let names = |tools: &[Box<dyn reins::tools::Tool>]| -> Vec<&'static str> {
-        tools.iter().map(|t| t.name()).collect()
+    let names = |tools: &[Box<dyn reins::tools::Tool>]| -> Vec<String> {
+        tools.iter().map(|t| t.name().to_string()).collect()
     };
     let first = hub.current_tools().await;
-    assert!(names(&first).contains(&"test__change_tools"));
-    assert!(!names(&first).contains(&"test__late"));
+    assert!(names(&first).iter().any(|n| n == "test__change_tools"));
+    assert!(!names(&first).iter().any(|n| n == "test__late"));
 
     let ctx = reins::tools::ToolContext::new(ws.path(), reins::cancel::Cancel::never())
         .expect("tool context");
@@ -332,7 +332,7 @@ async fn a_changed_tool_list_is_picked_up_at_the_next_refresh() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let changed = loop {
         let tools = hub.current_tools().await;
-        if names(&tools).contains(&"test__late") {
+        if names(&tools).iter().any(|n| n == "test__late") {
             break tools;
         }
         assert!(Instant::now() < deadline, "the change was never picked up");

@@ -11,9 +11,12 @@ use crate::conversation::ToolCall;
 impl Session {
     /// Whether any of these calls may change the workspace.
     pub(super) fn mutates_any(&self, calls: &[ToolCall]) -> bool {
-        calls
-            .iter()
-            .any(|c| self.setup.registry.get(&c.name).is_none_or(|t| t.mutates()))
+        calls.iter().any(|c| {
+            self.setup
+                .registry
+                .get(&c.name)
+                .is_none_or(|t| t.effects(&c.parsed_arguments()).edits)
+        })
     }
 
     /// Records the workspace now; emits `checkpoint` when files changed since the last one.

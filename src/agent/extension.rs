@@ -5,7 +5,7 @@
 
 use super::events::Event;
 use crate::conversation::ToolCall;
-use crate::types::BoxFuture;
+use crate::types::{BoxFuture, Effects, Subject};
 
 /// Where an extension reports what it did (check results, hook warnings).
 pub type Report<'a> = &'a mut (dyn FnMut(Event) + Send);
@@ -18,6 +18,16 @@ pub enum StopVerdict {
     /// Give the model this message and go on (a `fix` step). `unfinished` marks work judged not
     /// done (failing checks): a session that then runs out of steps or budget ends `checks_failed`.
     Continue { message: String, unfinished: bool },
+}
+
+/// A call about to run, with what its tool declares about it (extensions act on the
+/// declaration, never on the tool's name).
+pub struct ToolUse<'a> {
+    pub call: &'a ToolCall,
+    pub effects: Effects,
+    /// What permission rules see: the command line, the paths (workspace-relative once they
+    /// resolve), or an MCP tool's own name.
+    pub subjects: &'a [Subject],
 }
 
 /// One participant in a session.
@@ -39,7 +49,7 @@ pub trait Extension: Send + Sync {
     /// Before a tool runs; `Err(reason)` refuses the call and the reason goes to the model.
     fn pre_tool<'a>(
         &'a self,
-        _call: &'a ToolCall,
+        _call: &'a ToolUse<'a>,
         _report: Report<'a>,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })

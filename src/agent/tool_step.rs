@@ -3,16 +3,18 @@
 
 use super::events::Emit;
 use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
+use super::extension::ToolUse;
 use super::session::Session;
 use crate::conversation::{Item, ToolCall};
 use crate::sandbox::approval::{self, Answer};
 use crate::sandbox::Decision;
+use crate::tools::Tool;
+use crate::types::Subject;
 
 impl Session {
     /// Runs one call and appends its result. Err only when the user interrupted.
     pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<(), ()> {
-        let arguments = serde_json::from_str(&call.arguments)
-            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        let arguments = call.parsed_arguments();
         emit(Event::ToolCall {
             call_id: call.id.clone(),
             name: call.name.clone(),
@@ -69,7 +71,17 @@ impl Session {
     ) -> crate::tools::ToolResult {
         let interrupted =
             || crate::tools::ToolError("not run: the user interrupted the turn".into());
-        if let Err(reason) = self.pre_tool(call, emit).await {
+        let tool = self.setup.registry.get(&call.name);
+        let effects = tool.map(|t| t.effects(arguments)).unwrap_or_default();
+        let subjects = tool
+            .map(|t| self.resolved_subjects(t, arguments))
+            .unwrap_or_default();
+        let tool_use = ToolUse {
+            call,
+            effects,
+            subjects: &subjects,
+        };
+        if let Err(reason) = self.pre_tool(&tool_use, emit).await {
             return Err(crate::tools::ToolError(format!(
                 "blocked by a hook: {reason}"
             )));
@@ -78,7 +90,7 @@ impl Session {
         if self.setup.tools.cancel.is_cancelled() {
             return Err(interrupted());
         }
-        let permitted = self.permit(call, arguments, emit).await;
+        let permitted = self.permit(&tool_use, arguments, emit).await;
         if self.setup.tools.cancel.is_cancelled() {
             return Err(interrupted());
         }
@@ -96,25 +108,23 @@ impl Session {
     /// The call's subjects as the rules must see them: paths resolved (`..`, absolute paths and
     /// symlinks folded) to their workspace-relative form, so `src/../secrets/k` cannot slip past
     /// `write(secrets/**)`. A path that does not resolve stays as written; the tool refuses it.
-    fn resolved_subjects(&self, tool: &str, arguments: &serde_json::Value) -> Vec<String> {
-        let raw = approval::subjects(tool, arguments);
-        if tool.contains("__") {
-            let origin = self.setup.registry.get(tool).and_then(|t| t.origin());
-            return origin.map(|o| vec![o]).unwrap_or(raw);
-        }
-        if tool == "shell" {
-            return raw;
-        }
+    fn resolved_subjects(&self, tool: &dyn Tool, arguments: &serde_json::Value) -> Vec<Subject> {
         let ctx = &self.setup.tools;
-        raw.into_iter()
-            .map(|s| ctx.resolve(&s).map(|p| ctx.relative(&p)).unwrap_or(s))
+        tool.subjects(arguments)
+            .into_iter()
+            .map(|s| match s {
+                Subject::Path(p) => {
+                    Subject::Path(ctx.resolve(&p).map(|r| ctx.relative(&r)).unwrap_or(p))
+                }
+                other => other,
+            })
             .collect()
     }
 
     /// Lets every extension veto the call; the first refusal wins.
-    async fn pre_tool(&self, call: &ToolCall, emit: Emit<'_>) -> Result<(), String> {
+    async fn pre_tool(&self, tool_use: &ToolUse<'_>, emit: Emit<'_>) -> Result<(), String> {
         for ext in &self.setup.extensions {
-            ext.pre_tool(call, emit).await?;
+            ext.pre_tool(tool_use, emit).await?;
         }
         Ok(())
     }
@@ -123,18 +133,20 @@ impl Session {
     /// approval policy says so. Err carries the refusal for the model.
     async fn permit(
         &self,
-        call: &ToolCall,
+        tool_use: &ToolUse<'_>,
         arguments: &serde_json::Value,
         emit: Emit<'_>,
     ) -> Result<(), String> {
-        let tool = self.setup.registry.get(&call.name);
-        let effects = approval::Effects {
-            mutates: tool.is_some_and(|t| t.mutates()),
-            runs_commands: tool.is_some_and(|t| t.runs_commands()),
-            writes_outside: tool.is_some_and(|t| t.writes_outside(arguments)),
-        };
-        let subjects = self.resolved_subjects(&call.name, arguments);
-        let reason = match self.setup.gate.decide_all(&call.name, &subjects, effects) {
+        let ToolUse {
+            call,
+            effects,
+            subjects,
+        } = *tool_use;
+        // An unknown tool is refused by the registry with the list of tools; nothing to ask.
+        if self.setup.registry.get(&call.name).is_none() {
+            return Ok(());
+        }
+        let reason = match self.setup.gate.decide_all(&call.name, subjects, effects) {
             Decision::Allow => return Ok(()),
             Decision::Deny(reason) => {
                 return Err(format!(
@@ -158,7 +170,7 @@ impl Session {
         match answer {
             Answer::Once => Ok(()),
             Answer::Always => {
-                for s in &subjects {
+                for s in subjects {
                     self.setup.gate.allow_for_session(&call.name, Some(s));
                 }
                 if subjects.is_empty() {

@@ -3,6 +3,7 @@
 use super::run::{run_all, tool_report};
 use crate::tools::{parse_args, Tool, ToolContext, ToolResult};
 use crate::types::BoxFuture;
+use crate::types::{Effects, Runs, Subject, ToolKind};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -23,17 +24,24 @@ impl RunChecks {
 struct Args {}
 
 impl Tool for RunChecks {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "run_checks"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/run_checks.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {}})
     }
-    fn runs_commands(&self) -> bool {
-        true
+    /// It runs the configured commands, never one the model chose.
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects {
+            runs: Runs::Configured,
+            ..Effects::of(ToolKind::Execute)
+        }
+    }
+    fn subjects(&self, _args: &serde_json::Value) -> Vec<Subject> {
+        Vec::new()
     }
     /// Always `Ok`: failing checks are information for the model, not a broken call.
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {

@@ -9,7 +9,7 @@
 
 use super::config::{HookConfig, HookEvent, DEFAULT_TIMEOUT_MS};
 use super::run::{run, HookRun};
-use crate::agent::extension::{Extension, Report, StopVerdict};
+use crate::agent::extension::{Extension, Report, StopVerdict, ToolUse};
 use crate::agent::Event;
 use crate::conversation::ToolCall;
 use crate::tools::ToolContext;
@@ -267,9 +267,10 @@ impl Extension for Hooks {
 
     fn pre_tool<'a>(
         &'a self,
-        call: &'a ToolCall,
+        tool_use: &'a ToolUse<'a>,
         report: Report<'a>,
     ) -> BoxFuture<'a, Result<(), String>> {
+        let call = tool_use.call;
         Box::pin(async move {
             let input = self.input(HookEvent::PreTool, call_fields(call));
             let verdicts = self

@@ -115,7 +115,7 @@ impl McpHub {
         for server in &self.servers {
             for info in server.tools() {
                 let tool = McpTool::new(server.clone(), &info);
-                if seen.insert(tool.name()) {
+                if seen.insert(tool.name().to_string()) {
                     out.push(Box::new(tool));
                 }
             }

@@ -1,8 +1,5 @@
 //! Model-facing names of MCP tools: `SERVER__TOOL`, within what model APIs accept.
 
-use std::collections::HashSet;
-use std::sync::{LazyLock, Mutex};
-
 /// Between the server's name and the tool's. Built-in tools never contain it, which is how the
 /// permission gate and `mcp(...)` rules recognise an MCP call.
 pub const SEPARATOR: &str = "__";
@@ -65,22 +62,6 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
-/// A `'static` copy of `s`, made once per distinct string. The `Tool` trait hands out
-/// `&'static str` names and descriptions (built-in tools use literals); MCP tools are few and
-/// their names repeat across restarts and list changes, so interning bounds what is kept.
-pub fn intern(s: &str) -> &'static str {
-    static INTERNED: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
-    let Ok(mut set) = INTERNED.lock() else {
-        return Box::leak(s.to_owned().into_boxed_str());
-    };
-    if let Some(found) = set.get(s) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    set.insert(leaked);
-    leaked
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,12 +93,5 @@ mod tests {
         assert!(valid_server_name("a_").is_err());
         assert!(valid_server_name("a.b").is_err());
         assert!(valid_server_name("").is_err());
-    }
-
-    #[test]
-    fn interning_returns_the_same_pointer() {
-        let a = intern("srv__tool");
-        let b = intern(&String::from("srv__tool"));
-        assert!(std::ptr::eq(a, b));
     }
 }

@@ -3,7 +3,7 @@
 //! the session's reporter at the next moment it is called (around every tool call, at the stop).
 
 use super::hub::McpHub;
-use crate::agent::extension::{Extension, Report, StopVerdict};
+use crate::agent::extension::{Extension, Report, StopVerdict, ToolUse};
 use crate::conversation::ToolCall;
 use crate::types::BoxFuture;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ impl Extension for StatusReporter {
 
     fn pre_tool<'a>(
         &'a self,
-        _call: &'a ToolCall,
+        _call: &'a ToolUse<'a>,
         report: Report<'a>,
     ) -> BoxFuture<'a, Result<(), String>> {
         self.flush(report);

@@ -4,7 +4,7 @@
 use super::names;
 use super::server::{McpServer, ToolInfo};
 use crate::tools::{Tool, ToolContext, ToolError, ToolResult};
-use crate::types::BoxFuture;
+use crate::types::{BoxFuture, Effects, Subject, ToolKind};
 use rmcp::model::JsonObject;
 use std::sync::Arc;
 
@@ -12,8 +12,8 @@ pub struct McpTool {
     server: Arc<McpServer>,
     /// The server's own name for the tool.
     remote: String,
-    name: &'static str,
-    description: &'static str,
+    name: String,
+    description: String,
     schema: serde_json::Value,
     read_only: bool,
 }
@@ -27,8 +27,8 @@ impl McpTool {
             info.description.clone()
         };
         McpTool {
-            name: names::intern(&name),
-            description: names::intern(&description),
+            name,
+            description,
             remote: info.name.clone(),
             schema: info.input_schema.clone(),
             read_only: info.read_only,
@@ -38,12 +38,12 @@ impl McpTool {
 }
 
 impl Tool for McpTool {
-    fn name(&self) -> &'static str {
-        self.name
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    fn description(&self) -> &'static str {
-        self.description
+    fn description(&self) -> &str {
+        &self.description
     }
 
     fn parameters(&self) -> serde_json::Value {
@@ -52,22 +52,27 @@ impl Tool for McpTool {
 
     /// An MCP tool may change anything the server reaches; only the server's own read-only
     /// hint says otherwise.
-    fn mutates(&self) -> bool {
-        !self.read_only
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects {
+            edits: !self.read_only,
+            external: true,
+            ..Effects::of(ToolKind::Other)
+        }
     }
 
-    /// `SERVER__TOOL` with the server's own tool name, unshortened and unreplaced.
-    fn origin(&self) -> Option<String> {
-        Some(format!(
+    /// `SERVER__TOOL` with the server's own tool name, unshortened and unreplaced: what
+    /// `mcp(...)` rules match.
+    fn subjects(&self, _args: &serde_json::Value) -> Vec<Subject> {
+        vec![Subject::Name(format!(
             "{}{}",
             names::prefix(self.server.name()),
             self.remote
-        ))
+        ))]
     }
 
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
-            let arguments = parse_object(self.name, args)?;
+            let arguments = parse_object(&self.name, args)?;
             let result = self
                 .server
                 .call(&self.remote, arguments, &ctx.cancel)

@@ -77,3 +77,20 @@ pub fn apply(
     commit::commit(fs, &stage.steps())?;
     Ok(changes)
 }
+
+/// Every path a patch text adds, deletes, updates or moves to; none when it does not parse.
+pub fn paths(patch: &str) -> Vec<String> {
+    let Ok(parsed) = parse(patch) else {
+        return Vec::new();
+    };
+    parsed
+        .ops
+        .iter()
+        .flat_map(|op| match op {
+            FileOp::Add { path, .. } | FileOp::Delete { path } => vec![path.clone()],
+            FileOp::Update { path, move_to, .. } => std::iter::once(path.clone())
+                .chain(move_to.clone())
+                .collect(),
+        })
+        .collect()
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::sync::Mutex;
 
 pub use crate::types::Approval;
+use crate::types::{Effects, Subject};
 
 /// The user's answer to an approval request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,12 +52,12 @@ impl Approver for NeverAsk {
 
 /// Why a call that no rule names needs approval, and the rule that would allow exactly it: never
 /// a prefix glob, which would allow more than the user saw.
-fn unlisted(tool: &str, subject: Option<&str>) -> String {
+fn unlisted(tool: &str, subject: Option<&Subject>, effects: Effects) -> String {
     let suggest = |rules: &str| {
         format!("`{tool}` is not covered by an allow rule; to run it without asking, the user can add {rules} to [permissions].allow")
     };
-    match (tool, subject) {
-        ("shell", Some(line)) => {
+    match subject {
+        Some(Subject::Command(line)) => {
             let analysis = shell::analyze(line);
             if let Some(why) = analysis.why_unplain() {
                 return format!(
@@ -70,47 +71,10 @@ fn unlisted(tool: &str, subject: Option<&str>) -> String {
                 .collect();
             suggest(&rules.join(", "))
         }
-        (mcp, _) if mcp.contains("__") => suggest(&format!("`mcp({mcp})`")),
-        (_, Some(path)) => suggest(&format!("`{tool}({path})`")),
-        (_, None) => suggest(&format!("`{tool}`")),
+        _ if effects.external => suggest(&format!("`mcp({tool})`")),
+        Some(s) => suggest(&format!("`{tool}({})`", s.text())),
+        None => suggest(&format!("`{tool}`")),
     }
-}
-
-/// What a call is checked as: the command line of `shell`, the paths of file tools, the
-/// `SERVER__TOOL` name of MCP tools.
-pub fn subjects(tool: &str, args: &serde_json::Value) -> Vec<String> {
-    let field = |k: &str| args.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    match tool {
-        "shell" => field("command").into_iter().collect(),
-        mcp if mcp.contains("__") => vec![mcp.to_string()],
-        "apply_patch" => field("patch")
-            .and_then(|p| crate::patch::parse(&p).ok())
-            .map(|p| p.ops.iter().flat_map(op_paths).collect())
-            .unwrap_or_default(),
-        _ => field("path").into_iter().collect(),
-    }
-}
-
-fn op_paths(op: &crate::patch::FileOp) -> Vec<String> {
-    use crate::patch::FileOp;
-    match op {
-        FileOp::Add { path, .. } | FileOp::Delete { path } => vec![path.clone()],
-        FileOp::Update { path, move_to, .. } => std::iter::once(path.clone())
-            .chain(move_to.clone())
-            .collect(),
-    }
-}
-
-/// What a tool does, as far as approvals care (each tool declares it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Effects {
-    /// It can change the workspace.
-    pub mutates: bool,
-    /// It runs commands (`shell`, `run_checks`).
-    pub runs_commands: bool,
-    /// It writes outside the workspace (`remember` with `scope: "user"`): asked in every
-    /// approval mode, refused headless, unless a rule or an `always` answer allows it.
-    pub writes_outside: bool,
 }
 
 /// Decides allow / ask / deny for one call.
@@ -145,7 +109,7 @@ impl Gate {
     }
 
     /// The strictest decision over every subject of a call (a patch names several files).
-    pub fn decide_all(&self, tool: &str, subjects: &[String], effects: Effects) -> Decision {
+    pub fn decide_all(&self, tool: &str, subjects: &[Subject], effects: Effects) -> Decision {
         if subjects.is_empty() {
             return self.decide(tool, None, effects);
         }
@@ -164,7 +128,7 @@ impl Gate {
     /// tool's own name). `on-request` asks before the commands the model writes (shell lines, MCP
     /// calls); `untrusted` also before every write and every tool that runs commands, the
     /// configured checks included.
-    pub fn decide(&self, tool: &str, subject: Option<&str>, effects: Effects) -> Decision {
+    pub fn decide(&self, tool: &str, subject: Option<&Subject>, effects: Effects) -> Decision {
         match self.rules.evaluate(tool, subject) {
             Some(Decision::Allow) => return Decision::Allow,
             Some(d) => return d,
@@ -176,32 +140,31 @@ impl Gate {
         if effects.writes_outside {
             return Decision::Ask(format!(
                 "`{tool}` writes outside the workspace this time; {}",
-                unlisted(tool, subject)
+                unlisted(tool, subject, effects)
             ));
         }
-        let is_command = tool == "shell" || tool.contains("__");
+        let directed = effects.model_directed();
+        let runs = effects.runs != crate::types::Runs::Nothing;
         match self.approval {
             Approval::Never => Decision::Allow,
-            Approval::OnRequest if is_command => Decision::Ask(unlisted(tool, subject)),
-            Approval::Untrusted if is_command || effects.mutates || effects.runs_commands => {
-                Decision::Ask(format!(
-                    "approval = untrusted asks before every write and command; {}",
-                    unlisted(tool, subject)
-                ))
-            }
+            Approval::OnRequest if directed => Decision::Ask(unlisted(tool, subject, effects)),
+            Approval::Untrusted if directed || effects.edits || runs => Decision::Ask(format!(
+                "approval = untrusted asks before every write and command; {}",
+                unlisted(tool, subject, effects)
+            )),
             _ => Decision::Allow,
         }
     }
 
     /// Records an `always` answer: the same tool and subject run without asking from now on.
-    pub fn allow_for_session(&self, tool: &str, subject: Option<&str>) {
+    pub fn allow_for_session(&self, tool: &str, subject: Option<&Subject>) {
         if let Ok(mut list) = self.session_allow.lock() {
-            list.push(format!("{tool}\u{0}{}", subject.unwrap_or("")));
+            list.push(session_key(tool, subject));
         }
     }
 
-    fn session_allowed(&self, tool: &str, subject: Option<&str>) -> bool {
-        let key = format!("{tool}\u{0}{}", subject.unwrap_or(""));
+    fn session_allowed(&self, tool: &str, subject: Option<&Subject>) -> bool {
+        let key = session_key(tool, subject);
         self.session_allow
             .lock()
             .map(|l| l.contains(&key))
@@ -209,15 +172,31 @@ impl Gate {
     }
 }
 
+fn session_key(tool: &str, subject: Option<&Subject>) -> String {
+    format!("{tool}\u{0}{}", subject.map(Subject::text).unwrap_or(""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::types::{Runs, ToolKind};
+
     const WRITES: Effects = Effects {
-        mutates: true,
-        runs_commands: false,
+        kind: ToolKind::Execute,
+        edits: true,
+        runs: Runs::ModelWritten,
+        external: false,
         writes_outside: false,
     };
+
+    fn cmd(line: &str) -> Option<Subject> {
+        Some(Subject::Command(line.into()))
+    }
+
+    fn path(p: &str) -> Option<Subject> {
+        Some(Subject::Path(p.into()))
+    }
 
     fn gate(approval: Approval) -> Gate {
         let rules = Rules::parse(
@@ -233,15 +212,15 @@ mod tests {
     fn rules_come_first_in_every_mode() {
         for a in [Approval::Never, Approval::OnRequest, Approval::Untrusted] {
             assert_eq!(
-                gate(a).decide("shell", Some("cargo test -q"), WRITES),
+                gate(a).decide("shell", cmd("cargo test -q").as_ref(), WRITES),
                 Decision::Allow
             );
             assert!(matches!(
-                gate(a).decide("shell", Some("git push origin"), WRITES),
+                gate(a).decide("shell", cmd("git push origin").as_ref(), WRITES),
                 Decision::Ask(_)
             ));
             assert!(matches!(
-                gate(a).decide("shell", Some("rm -rf /"), WRITES),
+                gate(a).decide("shell", cmd("rm -rf /").as_ref(), WRITES),
                 Decision::Deny(_)
             ));
         }
@@ -251,25 +230,32 @@ mod tests {
     fn on_request_asks_for_unlisted_commands_only() {
         let g = gate(Approval::OnRequest);
         assert!(matches!(
-            g.decide("shell", Some("make"), WRITES),
+            g.decide("shell", cmd("make").as_ref(), WRITES),
             Decision::Ask(_)
         ));
         assert_eq!(
-            g.decide("write_file", Some("a.txt"), WRITES),
+            g.decide("write_file", path("a.txt").as_ref(), Effects::edit()),
             Decision::Allow
         );
-        g.allow_for_session("shell", Some("make"));
-        assert_eq!(g.decide("shell", Some("make"), WRITES), Decision::Allow);
+        g.allow_for_session("shell", cmd("make").as_ref());
+        assert_eq!(
+            g.decide("shell", cmd("make").as_ref(), WRITES),
+            Decision::Allow
+        );
     }
 
     #[test]
     fn untrusted_asks_for_writes() {
         assert!(matches!(
-            gate(Approval::Untrusted).decide("edit_file", Some("a.rs"), WRITES),
+            gate(Approval::Untrusted).decide("edit_file", path("a.rs").as_ref(), Effects::edit()),
             Decision::Ask(_)
         ));
         assert_eq!(
-            gate(Approval::Untrusted).decide("read_file", Some("a.rs"), Effects::default()),
+            gate(Approval::Untrusted).decide(
+                "read_file",
+                path("a.rs").as_ref(),
+                Effects::of(ToolKind::Read)
+            ),
             Decision::Allow
         );
     }
@@ -277,9 +263,8 @@ mod tests {
     #[test]
     fn untrusted_asks_before_tools_that_run_commands() {
         let checks = Effects {
-            mutates: false,
-            runs_commands: true,
-            writes_outside: false,
+            runs: Runs::Configured,
+            ..Effects::of(ToolKind::Execute)
         };
         let d = gate(Approval::Untrusted).decide("run_checks", None, checks);
         assert!(
@@ -295,9 +280,11 @@ mod tests {
     #[test]
     fn unlisted_commands_suggest_the_exact_command_never_a_prefix() {
         let g = gate(Approval::OnRequest);
-        let Decision::Ask(reason) =
-            g.decide("shell", Some("make -j4 'a b' && ls src/*.rs"), WRITES)
-        else {
+        let Decision::Ask(reason) = g.decide(
+            "shell",
+            cmd("make -j4 'a b' && ls src/*.rs").as_ref(),
+            WRITES,
+        ) else {
             panic!("expected a question");
         };
         assert!(
@@ -315,15 +302,19 @@ mod tests {
         .unwrap();
         let allowed = Gate::new(suggested, Approval::OnRequest);
         assert_eq!(
-            allowed.decide("shell", Some("make -j4 'a b' && ls src/*.rs"), WRITES),
+            allowed.decide(
+                "shell",
+                cmd("make -j4 'a b' && ls src/*.rs").as_ref(),
+                WRITES
+            ),
             Decision::Allow
         );
         assert!(matches!(
-            allowed.decide("shell", Some("make -j4 'a b' x"), WRITES),
+            allowed.decide("shell", cmd("make -j4 'a b' x").as_ref(), WRITES),
             Decision::Ask(_)
         ));
         assert!(matches!(
-            allowed.decide("shell", Some("ls src/a.rs"), WRITES),
+            allowed.decide("shell", cmd("ls src/a.rs").as_ref(), WRITES),
             Decision::Ask(_)
         ));
     }
@@ -331,9 +322,8 @@ mod tests {
     #[test]
     fn writing_outside_the_workspace_is_asked_even_when_approval_is_never() {
         let outside = Effects {
-            mutates: true,
             writes_outside: true,
-            ..Effects::default()
+            ..Effects::edit()
         };
         let d = gate(Approval::Never).decide("remember", None, outside);
         assert!(
@@ -343,5 +333,21 @@ mod tests {
         let g = gate(Approval::Never);
         g.allow_for_session("remember", None);
         assert_eq!(g.decide("remember", None, outside), Decision::Allow);
+    }
+
+    #[test]
+    fn the_gate_acts_on_declared_effects_not_on_names() {
+        let g = gate(Approval::OnRequest);
+        let server = Effects {
+            external: true,
+            ..Effects::of(ToolKind::Other)
+        };
+        let d = g.decide("deploy", Some(&Subject::Name("ops__deploy".into())), server);
+        assert!(
+            matches!(&d, Decision::Ask(r) if r.contains("mcp(deploy)")),
+            "{d:?}"
+        );
+        let reader = Effects::of(ToolKind::Read);
+        assert_eq!(g.decide("shell", None, reader), Decision::Allow);
     }
 }

@@ -30,6 +30,7 @@ use super::pattern::PathGlob;
 use super::shell::pattern::{CommandPattern, Hit};
 use super::shell::{self, Analysis};
 use super::SandboxError;
+use crate::types::Subject;
 
 /// The tools `read(...)` rules cover.
 const READ_TOOLS: &[&str] = &["read_file", "list_dir", "glob", "grep"];
@@ -96,10 +97,10 @@ impl Rules {
 
     /// The decision for a call of `tool` on `subject` (the shell command line, the path for file
     /// tools, the server's own tool name for MCP tools); `None` when no rule matches.
-    pub fn evaluate(&self, tool: &str, subject: Option<&str>) -> Option<Decision> {
-        match (tool, subject) {
-            ("shell", Some(line)) => self.shell(line),
-            _ => self.other(tool, subject),
+    pub fn evaluate(&self, tool: &str, subject: Option<&Subject>) -> Option<Decision> {
+        match subject {
+            Some(Subject::Command(line)) => self.shell(line),
+            other => self.other(tool, other.map(Subject::text)),
         }
     }
 

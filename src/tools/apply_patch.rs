@@ -3,6 +3,7 @@
 
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::patch::{ChangeKind, FileChange};
+use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -14,17 +15,25 @@ struct Args {
 }
 
 impl Tool for ApplyPatch {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "apply_patch"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/apply_patch.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {"patch": {"type": "string"}}, "required": ["patch"]})
     }
-    fn mutates(&self) -> bool {
-        true
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::edit()
+    }
+    /// Every file the patch adds, deletes, updates or moves to.
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        let patch = args.get("patch").and_then(|p| p.as_str()).unwrap_or("");
+        crate::patch::paths(patch)
+            .into_iter()
+            .map(Subject::Path)
+            .collect()
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

@@ -1,7 +1,9 @@
 //! `edit_file`: replace one exact, unique occurrence of a block. When the block is missing or not
 //! unique, the error shows the closest lines so the model can resend a block that matches.
 
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
@@ -18,10 +20,10 @@ struct Args {
 }
 
 impl Tool for EditFile {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "edit_file"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/edit_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
@@ -30,8 +32,11 @@ impl Tool for EditFile {
             "replace_all": {"type": "boolean"}
         }, "required": ["path", "old_string", "new_string"]})
     }
-    fn mutates(&self) -> bool {
-        true
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::edit()
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

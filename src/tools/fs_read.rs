@@ -1,7 +1,9 @@
 //! Reading tools: `read_file` (numbered, paged lines) and `list_dir` (an ignore-aware tree).
 
 use super::files::io_error;
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Subject, ToolKind};
 use serde::Deserialize;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -24,10 +26,10 @@ struct ReadArgs {
 }
 
 impl Tool for ReadFile {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "read_file"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/read_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
@@ -36,6 +38,12 @@ impl Tool for ReadFile {
             "offset": {"type": "integer", "description": "first line, 1-based"},
             "limit": {"type": "integer"}
         }, "required": ["path"]})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Read)
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
@@ -154,14 +162,20 @@ struct ListArgs {
 }
 
 impl Tool for ListDir {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "list_dir"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/list_dir.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {"path": {"type": "string"}, "depth": {"type": "integer"}}})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Read)
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

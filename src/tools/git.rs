@@ -5,7 +5,9 @@
 //! the content of files the read policy refuses (secret-looking files, read-deny rules), like
 //! `glob` and `list_dir`; and their output is capped.
 
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Subject, ToolKind};
 use git2::{DiffDelta, DiffFormat, DiffOptions, Repository, Status, StatusOptions};
 use serde::Deserialize;
 use serde_json::json;
@@ -88,14 +90,20 @@ impl Repo {
 pub struct GitStatus;
 
 impl Tool for GitStatus {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "git_status"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/git_status.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {}})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Read)
+    }
+    fn subjects(&self, _args: &serde_json::Value) -> Vec<Subject> {
+        Vec::new()
     }
     fn run<'a>(&'a self, _args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move { status(&Repo::open(ctx)?, ctx).map_err(git_error) })
@@ -197,14 +205,20 @@ struct DiffArgs {
 }
 
 impl Tool for GitDiff {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "git_diff"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/git_diff.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {"path": {"type": "string"}, "staged": {"type": "boolean"}}})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Read)
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

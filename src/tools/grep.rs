@@ -2,7 +2,9 @@
 //! results sorted by path so the model sees a stable order.
 
 use super::files::Reader;
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Subject, ToolKind};
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{
     BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkContextKind, SinkMatch,
@@ -31,10 +33,10 @@ pub struct GrepArgs {
 }
 
 impl Tool for Grep {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "grep"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/grep.md")
     }
     fn parameters(&self) -> serde_json::Value {
@@ -42,6 +44,12 @@ impl Tool for Grep {
             "pattern": {"type": "string"}, "path": {"type": "string"}, "glob": {"type": "string"},
             "ignore_case": {"type": "boolean"}, "context": {"type": "integer"}, "max_results": {"type": "integer"}
         }, "required": ["pattern"]})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Search)
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

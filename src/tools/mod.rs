@@ -18,7 +18,7 @@ mod write_file;
 use crate::cancel::Cancel;
 use crate::conversation::ToolSpec;
 use crate::sandbox::{SandboxMode, SandboxPolicy};
-use crate::types::BoxFuture;
+use crate::types::{BoxFuture, Effects, Subject};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -124,29 +124,27 @@ impl ToolContext {
 
 /// One tool the model can call.
 pub trait Tool: Send + Sync {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Model-facing description, from `prompts/tools/`.
-    fn description(&self) -> &'static str;
+    fn description(&self) -> &str;
     fn parameters(&self) -> serde_json::Value;
     /// Runs the call. `args` is the raw argument text the model wrote.
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult>;
-    /// Whether the call can change the workspace (checkpoints and approvals care).
-    fn mutates(&self) -> bool {
-        false
-    }
-    /// Whether this call writes outside the workspace (the gate asks in every approval mode).
-    fn writes_outside(&self, _args: &serde_json::Value) -> bool {
-        false
-    }
-    /// Whether the call runs commands (the `untrusted` approval mode asks before it).
-    fn runs_commands(&self) -> bool {
-        false
-    }
-    /// The tool's name where it comes from (an MCP server's own `SERVER__TOOL`), which permission
-    /// rules match besides [`Tool::name`].
-    fn origin(&self) -> Option<String> {
-        None
-    }
+    /// What a call with these arguments does: the gate, the checkpointer and the front ends act
+    /// on this declaration, never on the tool's name.
+    fn effects(&self, args: &serde_json::Value) -> Effects;
+    /// What permission rules match the call against, as the model wrote them (paths are
+    /// resolved by the caller). Malformed arguments give no subjects; the tool refuses them.
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject>;
+}
+
+/// The `path` argument as the call's one subject (the file tools).
+pub fn path_subject(args: &serde_json::Value) -> Vec<Subject> {
+    args.get("path")
+        .and_then(|v| v.as_str())
+        .map(|p| Subject::Path(p.to_string()))
+        .into_iter()
+        .collect()
 }
 
 /// The tools of a session, in a fixed order so the request prefix is byte-identical every step.
@@ -207,7 +205,7 @@ impl Registry {
             .collect()
     }
 
-    pub fn names(&self) -> Vec<&'static str> {
+    pub fn names(&self) -> Vec<&str> {
         self.tools.iter().map(|t| t.name()).collect()
     }
 

@@ -3,6 +3,7 @@
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::sandbox::beneath::Beneath;
 use crate::store::memory::{self, Remembered, Scope};
+use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -16,10 +17,10 @@ struct Args {
 }
 
 impl Tool for Remember {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "remember"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/remember.md")
     }
     fn parameters(&self) -> serde_json::Value {
@@ -27,13 +28,16 @@ impl Tool for Remember {
             "fact": {"type": "string"}, "scope": {"type": "string", "enum": ["project", "user"]}
         }, "required": ["fact"]})
     }
-    /// It writes files that go into every later session's prompt: a write like any other.
-    fn mutates(&self) -> bool {
-        true
-    }
+    /// It writes a file that goes into every later session's prompt: a write like any other.
     /// The user memory lives in `$REINS_HOME`, outside the workspace: the user is asked first.
-    fn writes_outside(&self, args: &serde_json::Value) -> bool {
-        args.get("scope").and_then(|s| s.as_str()) == Some("user")
+    fn effects(&self, args: &serde_json::Value) -> Effects {
+        Effects {
+            writes_outside: args.get("scope").and_then(|s| s.as_str()) == Some("user"),
+            ..Effects::edit()
+        }
+    }
+    fn subjects(&self, _args: &serde_json::Value) -> Vec<Subject> {
+        Vec::new()
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

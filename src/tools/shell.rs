@@ -3,6 +3,7 @@
 
 use super::output_cap::HeadTail;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Runs, Subject, ToolKind};
 use serde::Deserialize;
 use serde_json::json;
 use std::io::Read;
@@ -24,10 +25,10 @@ struct Args {
 }
 
 impl Tool for Shell {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "shell"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/shell.md")
     }
     fn parameters(&self) -> serde_json::Value {
@@ -35,11 +36,19 @@ impl Tool for Shell {
             "command": {"type": "string"}, "timeout_ms": {"type": "integer"}, "workdir": {"type": "string"}
         }, "required": ["command"]})
     }
-    fn mutates(&self) -> bool {
-        true
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects {
+            edits: true,
+            runs: Runs::ModelWritten,
+            ..Effects::of(ToolKind::Execute)
+        }
     }
-    fn runs_commands(&self) -> bool {
-        true
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        args.get("command")
+            .and_then(|c| c.as_str())
+            .map(|c| Subject::Command(c.to_string()))
+            .into_iter()
+            .collect()
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

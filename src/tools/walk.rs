@@ -1,6 +1,8 @@
 //! Ignore-aware directory walks (the `ignore` crate, as ripgrep does) and the `glob` tool.
 
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use crate::types::{Effects, Subject, ToolKind};
 use ignore::WalkBuilder;
 use serde::Deserialize;
 use serde_json::json;
@@ -27,14 +29,20 @@ struct GlobArgs {
 }
 
 impl Tool for Glob {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "glob"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/glob.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {"pattern": {"type": "string"}, "path": {"type": "string"}}, "required": ["pattern"]})
+    }
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::of(ToolKind::Search)
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

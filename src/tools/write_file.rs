@@ -1,6 +1,8 @@
 //! `write_file`: create or overwrite a whole file, reporting the change as a diff.
 
+use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolResult};
+use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,17 +15,20 @@ struct Args {
 }
 
 impl Tool for WriteFile {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "write_file"
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         include_str!("../../prompts/tools/write_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
         json!({"type": "object", "properties": {"path": {"type": "string"}, "content": {"type": "string"}}, "required": ["path", "content"]})
     }
-    fn mutates(&self) -> bool {
-        true
+    fn effects(&self, _args: &serde_json::Value) -> Effects {
+        Effects::edit()
+    }
+    fn subjects(&self, args: &serde_json::Value) -> Vec<Subject> {
+        path_subject(args)
     }
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {

@@ -2,9 +2,11 @@
 //! and the front ends. It imports nothing from the crate, so it can never be part of an import circle.
 
 mod approval_mode;
+mod effects;
 mod future;
 mod sandbox_mode;
 
 pub use approval_mode::Approval;
+pub use effects::{Effects, Runs, Subject, ToolKind};
 pub use future::BoxFuture;
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};

@@ -27,7 +27,11 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
                 crate::cancel::Cancel::never(),
                 setup::SandboxFlags::default(),
             )?;
-            if let Some(reason) = denied(&ws, &ctx, &name, &args)? {
+            let refusal = match registry.get(&name) {
+                Some(tool) => denied(&ws, &ctx, tool, &args)?,
+                None => None,
+            };
+            if let Some(reason) = refusal {
                 eprintln!("error: not permitted: {reason}");
                 return Ok(1);
             }
@@ -51,23 +55,29 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
 fn denied(
     ws: &setup::Workspace,
     ctx: &crate::tools::ToolContext,
-    name: &str,
+    tool: &dyn crate::tools::Tool,
     args: &str,
 ) -> Result<Option<String>, ExitError> {
-    use crate::sandbox::approval::{self, Approval, Effects};
+    use crate::sandbox::approval::Approval;
+    use crate::types::Subject;
     let gate = setup::gate(ws, Approval::Never)?;
     let value: serde_json::Value = serde_json::from_str(args).unwrap_or_default();
-    let subjects: Vec<String> = approval::subjects(name, &value)
+    let subjects: Vec<Subject> = tool
+        .subjects(&value)
         .into_iter()
-        .map(|s| match name {
-            "shell" => s,
-            _ => ctx.resolve(&s).map(|p| ctx.relative(&p)).unwrap_or(s),
+        .map(|s| match s {
+            Subject::Path(p) => {
+                Subject::Path(ctx.resolve(&p).map(|r| ctx.relative(&r)).unwrap_or(p))
+            }
+            other => other,
         })
         .collect();
-    Ok(match gate.decide_all(name, &subjects, Effects::default()) {
-        crate::sandbox::Decision::Deny(reason) => Some(reason),
-        _ => None,
-    })
+    Ok(
+        match gate.decide_all(tool.name(), &subjects, tool.effects(&value)) {
+            crate::sandbox::Decision::Deny(reason) => Some(reason),
+            _ => None,
+        },
+    )
 }
 
 /// `reins sandbox`: runs a command under the policy, with stdio inherited.

@@ -3,17 +3,14 @@
 //! saying what is allowed, so it can take another way.
 
 use super::WorkflowError;
-use crate::agent::extension::{Extension, Report};
-use crate::conversation::ToolCall;
-use crate::types::BoxFuture;
+use crate::agent::extension::{Extension, Report, ToolUse};
+use crate::types::{BoxFuture, Subject};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Component, Path, PathBuf};
 
-/// Tools that write the files their arguments name. `shell` can write anything and is not
-/// checked here; the deny paths that are plain directories are also made read-only in the
-/// sandbox (see [`protected_dirs`]), which covers it.
-const WRITE_TOOLS: &[&str] = &["edit_file", "write_file", "apply_patch"];
-
+/// A workflow's tool list and deny paths. Deny paths are checked against the paths a tool that
+/// edits declares; `shell` can write anything and names no paths, but the deny paths that are
+/// plain directories are also made read-only in the sandbox (see [`protected_dirs`]).
 pub struct WorkflowGuard {
     workflow: String,
     root: PathBuf,
@@ -51,7 +48,8 @@ impl WorkflowGuard {
     }
 
     /// `Err` with a message for the model when the workflow forbids `call`.
-    pub fn check(&self, call: &ToolCall) -> Result<(), String> {
+    pub fn check(&self, tool_use: &ToolUse<'_>) -> Result<(), String> {
+        let call = tool_use.call;
         if let Some(tools) = &self.tools {
             if !tools.iter().any(|t| t == &call.name) {
                 return Err(format!(
@@ -62,12 +60,15 @@ impl WorkflowGuard {
                 ));
             }
         }
-        if !WRITE_TOOLS.contains(&call.name.as_str()) || self.deny_patterns.is_empty() {
+        if !tool_use.effects.edits || self.deny_patterns.is_empty() {
             return Ok(());
         }
-        let args = serde_json::from_str(&call.arguments).unwrap_or(serde_json::Value::Null);
-        for path in crate::sandbox::approval::subjects(&call.name, &args) {
-            let rel = self.relative(&path);
+        let paths = tool_use.subjects.iter().filter_map(|s| match s {
+            Subject::Path(p) => Some(p),
+            _ => None,
+        });
+        for path in paths {
+            let rel = self.relative(path);
             if self.deny.is_match(&rel) {
                 return Err(format!(
                     "the workflow `{}` does not allow changing `{}` (deny_paths: {}); leave it as it is and change other files",
@@ -116,7 +117,7 @@ impl WorkflowGuard {
 impl Extension for WorkflowGuard {
     fn pre_tool<'a>(
         &'a self,
-        call: &'a ToolCall,
+        call: &'a ToolUse<'a>,
         _report: Report<'a>,
     ) -> BoxFuture<'a, Result<(), String>> {
         let verdict = self.check(call);
@@ -140,12 +141,28 @@ pub fn protected_dirs(deny_paths: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::ToolCall;
 
     fn call(name: &str, args: serde_json::Value) -> ToolCall {
         ToolCall {
             id: "c1".into(),
             name: name.into(),
             arguments: args.to_string(),
+        }
+    }
+
+    impl WorkflowGuard {
+        /// `check` with the effects and subjects the built-in tool declares for the call.
+        fn check_call(&self, call: &ToolCall) -> Result<(), String> {
+            let args = call.parsed_arguments();
+            let registry = crate::tools::Registry::builtin();
+            let tool = registry.get(&call.name).expect("a built-in tool");
+            let subjects = tool.subjects(&args);
+            self.check(&ToolUse {
+                call,
+                effects: tool.effects(&args),
+                subjects: &subjects,
+            })
         }
     }
 
@@ -166,14 +183,14 @@ mod tests {
     #[test]
     fn tools_outside_the_allow_list_are_refused_with_the_list() {
         let err = guard()
-            .check(&call("shell", serde_json::json!({"command": "ls"})))
+            .check_call(&call("shell", serde_json::json!({"command": "ls"})))
             .unwrap_err();
         assert!(
             err.contains("`shell` is not one of them") && err.contains("read_file, edit_file"),
             "{err}"
         );
         assert!(guard()
-            .check(&call(
+            .check_call(&call(
                 "read_file",
                 serde_json::json!({"path": "tests/a.py"})
             ))
@@ -190,18 +207,18 @@ mod tests {
             "/w/tests/a.py",
             "Cargo.lock",
         ] {
-            let r = g.check(&call(
+            let r = g.check_call(&call(
                 "edit_file",
                 serde_json::json!({"path": path, "old_string": "a", "new_string": "b"}),
             ));
             assert!(r.is_err(), "{path}");
         }
         assert!(g
-            .check(&call("edit_file", serde_json::json!({"path": "src/a.py"})))
+            .check_call(&call("edit_file", serde_json::json!({"path": "src/a.py"})))
             .is_ok());
         let patch = "*** Begin Patch\n*** Update File: tests/t.py\n@@\n-a\n+b\n*** End Patch";
         assert!(g
-            .check(&call("apply_patch", serde_json::json!({"patch": patch})))
+            .check_call(&call("apply_patch", serde_json::json!({"patch": patch})))
             .is_err());
     }
 

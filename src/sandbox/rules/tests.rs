@@ -1,4 +1,5 @@
 use super::*;
+use crate::types::Subject;
 
 fn rules(allow: &[&str], ask: &[&str], deny: &[&str]) -> Rules {
     let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -6,7 +7,7 @@ fn rules(allow: &[&str], ask: &[&str], deny: &[&str]) -> Rules {
 }
 
 fn shell(r: &Rules, line: &str) -> Option<Decision> {
-    r.evaluate("shell", Some(line))
+    r.evaluate("shell", Some(&Subject::Command((line).into())))
 }
 
 #[test]
@@ -62,21 +63,36 @@ fn deny_beats_ask_beats_allow() {
 fn file_rules_use_path_globs_and_tool_groups() {
     let r = rules(&["read(src/**)", "edit(*.md)"], &[], &["write(.github/**)"]);
     assert_eq!(
-        r.evaluate("read_file", Some("src/a/b.rs")),
+        r.evaluate("read_file", Some(&Subject::Path(("src/a/b.rs").into()))),
         Some(Decision::Allow)
     );
-    assert_eq!(r.evaluate("grep", Some("src")), Some(Decision::Allow));
-    assert_eq!(r.evaluate("read_file", Some("tests/a.rs")), None);
     assert_eq!(
-        r.evaluate("write_file", Some("docs/x.md")),
+        r.evaluate("grep", Some(&Subject::Path(("src").into()))),
         Some(Decision::Allow)
     );
-    assert_eq!(r.evaluate("write_file", Some("src/a.rs")), None);
+    assert_eq!(
+        r.evaluate("read_file", Some(&Subject::Path(("tests/a.rs").into()))),
+        None
+    );
+    assert_eq!(
+        r.evaluate("write_file", Some(&Subject::Path(("docs/x.md").into()))),
+        Some(Decision::Allow)
+    );
+    assert_eq!(
+        r.evaluate("write_file", Some(&Subject::Path(("src/a.rs").into()))),
+        None
+    );
     assert!(matches!(
-        r.evaluate("apply_patch", Some(".github/workflows/ci.yml")),
+        r.evaluate(
+            "apply_patch",
+            Some(&Subject::Path((".github/workflows/ci.yml").into()))
+        ),
         Some(Decision::Deny(_))
     ));
-    assert_eq!(r.evaluate("read_file", Some(".github/x")), None);
+    assert_eq!(
+        r.evaluate("read_file", Some(&Subject::Path((".github/x").into()))),
+        None
+    );
 }
 
 #[test]
@@ -84,13 +100,19 @@ fn bare_tool_matches_every_call() {
     let r = rules(&["list_dir", "git_diff(src/*)"], &[], &[]);
     assert_eq!(r.evaluate("list_dir", None), Some(Decision::Allow));
     assert_eq!(
-        r.evaluate("list_dir", Some("any/where")),
+        r.evaluate("list_dir", Some(&Subject::Path(("any/where").into()))),
         Some(Decision::Allow)
     );
-    let diff = r.evaluate("git_diff", Some("src/main.rs"));
+    let diff = r.evaluate("git_diff", Some(&Subject::Path(("src/main.rs").into())));
     assert_eq!(diff, Some(Decision::Allow));
-    assert_eq!(r.evaluate("git_diff", Some("docs/x.md")), None);
-    assert_eq!(r.evaluate("shell", Some("ls")), None);
+    assert_eq!(
+        r.evaluate("git_diff", Some(&Subject::Path(("docs/x.md").into()))),
+        None
+    );
+    assert_eq!(
+        r.evaluate("shell", Some(&Subject::Command(("ls").into()))),
+        None
+    );
 }
 
 #[test]
@@ -100,7 +122,7 @@ fn mcp_rules_glob_over_server_and_tool() {
         &["mcp(docs__*)"],
         &["mcp(github__delete_*)"],
     );
-    let mcp = |name: &str| r.evaluate(name, Some(name));
+    let mcp = |name: &str| r.evaluate(name, Some(&Subject::Path((name).into())));
     assert_eq!(mcp("github__get_issue"), Some(Decision::Allow));
     assert!(matches!(
         mcp("github__delete_repo"),
@@ -108,9 +130,15 @@ fn mcp_rules_glob_over_server_and_tool() {
     ));
     assert!(matches!(mcp("docs__search"), Some(Decision::Ask(_))));
     assert_eq!(mcp("github__create_issue"), None);
-    assert_eq!(r.evaluate("shell", Some("github__get_x")), None);
+    assert_eq!(
+        r.evaluate("shell", Some(&Subject::Command(("github__get_x").into()))),
+        None
+    );
     let bare = rules(&["mcp"], &[], &[]);
-    assert_eq!(bare.evaluate("x__y", Some("x__y")), Some(Decision::Allow));
+    assert_eq!(
+        bare.evaluate("x__y", Some(&Subject::Path(("x__y").into()))),
+        Some(Decision::Allow)
+    );
 }
 
 #[test]
@@ -282,11 +310,17 @@ fn read_deny_rules_for_any_read_tool_cover_them_all() {
     let r = rules(&[], &[], &["read_file(secrets/**)", "grep(*.pem)"]);
     for tool in ["read_file", "list_dir", "glob", "grep"] {
         assert!(
-            matches!(r.evaluate(tool, Some("secrets/k")), Some(Decision::Deny(_))),
+            matches!(
+                r.evaluate(tool, Some(&Subject::Path(("secrets/k").into()))),
+                Some(Decision::Deny(_))
+            ),
             "{tool}"
         );
         assert!(
-            matches!(r.evaluate(tool, Some("a/b.pem")), Some(Decision::Deny(_))),
+            matches!(
+                r.evaluate(tool, Some(&Subject::Path(("a/b.pem").into()))),
+                Some(Decision::Deny(_))
+            ),
             "{tool}"
         );
     }
@@ -316,19 +350,28 @@ fn mcp_rules_match_the_original_name_case_and_long_names() {
     );
     let origin = format!("srv__{long}");
     assert!(matches!(
-        r.evaluate(&model_name, Some(&origin)),
+        r.evaluate(&model_name, Some(&Subject::Path((&origin).into()))),
         Some(Decision::Deny(_))
     ));
     assert!(matches!(
-        r.evaluate("github__Delete_Repo", Some("github__Delete_Repo")),
+        r.evaluate(
+            "github__Delete_Repo",
+            Some(&Subject::Path(("github__Delete_Repo").into()))
+        ),
         Some(Decision::Deny(_))
     ));
     assert!(matches!(
-        r.evaluate("docs__get_page", Some("docs__get.page")),
+        r.evaluate(
+            "docs__get_page",
+            Some(&Subject::Path(("docs__get.page").into()))
+        ),
         Some(Decision::Deny(_))
     ));
     assert_eq!(
-        r.evaluate("github__get_issue", Some("github__get_issue")),
+        r.evaluate(
+            "github__get_issue",
+            Some(&Subject::Path(("github__get_issue").into()))
+        ),
         None
     );
 }

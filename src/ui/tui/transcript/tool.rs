@@ -119,7 +119,12 @@ impl ToolCell {
     }
 
     fn patch_files(&self) -> String {
-        let files = crate::sandbox::approval::subjects("apply_patch", &self.args);
+        let files = crate::patch::paths(
+            self.args
+                .get("patch")
+                .and_then(|p| p.as_str())
+                .unwrap_or(""),
+        );
         if files.is_empty() {
             "files".to_string()
         } else {
