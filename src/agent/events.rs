@@ -45,6 +45,7 @@ pub enum Event {
         input_tokens: u64,
         cached_input_tokens: u64,
         output_tokens: u64,
+        #[serde(serialize_with = "crate::types::usd::serialize_opt")]
         cost_usd: Option<f64>,
     },
     /// A tool call needs the user's approval.
@@ -96,6 +97,7 @@ pub enum Event {
         steps: u32,
         input_tokens: u64,
         output_tokens: u64,
+        #[serde(serialize_with = "crate::types::usd::serialize_opt")]
         cost_usd: Option<f64>,
         duration_ms: u64,
         /// Per-model breakdown.
@@ -104,8 +106,11 @@ pub enum Event {
     /// The session reached 80% of its budget.
     #[serde(rename = "budget.warning")]
     BudgetWarning {
+        #[serde(serialize_with = "crate::types::usd::serialize")]
         spent_usd: f64,
+        #[serde(serialize_with = "crate::types::usd::serialize")]
         projected_usd: f64,
+        #[serde(serialize_with = "crate::types::usd::serialize")]
         max_cost_usd: f64,
     },
 }

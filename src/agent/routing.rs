@@ -29,6 +29,7 @@ pub struct ModelTotals {
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
     pub output_tokens: u64,
+    #[serde(serialize_with = "crate::types::usd::serialize_opt")]
     pub cost_usd: Option<f64>,
 }
 
@@ -47,6 +48,8 @@ pub struct Routing {
     single: Option<(String, String)>,
     router: Option<Router>,
     budget: Option<Budget>,
+    /// Models already reported as unpriced under the budget: said once, not before every step.
+    unpriced_told: std::collections::BTreeSet<String>,
     loops: LoopDetector,
     first_after_user: bool,
     last_results: Vec<ToolOutcome>,
@@ -81,6 +84,7 @@ impl Routing {
             single,
             router: setup.router,
             budget: setup.budget,
+            unpriced_told: Default::default(),
             loops: LoopDetector::new(),
             first_after_user: false,
             last_results: Vec::new(),
@@ -193,7 +197,8 @@ impl Routing {
         Ok(entry)
     }
 
-    /// Checks the budget before a request whose input is about `input_tokens`.
+    /// Checks the budget before a request whose input is about `input_tokens`; a model without
+    /// prices is reported `Unpriced` the first time only.
     pub fn check_budget(&mut self, entry: &Entry, spent: f64, input_tokens: u64) -> BudgetCheck {
         let Some(budget) = self.budget.as_mut() else {
             return BudgetCheck::Ok;
@@ -211,7 +216,12 @@ impl Routing {
             cache_write: p.input,
             output: p.output,
         });
-        budget.check(spent, input_tokens, avg_output, prices.as_ref())
+        match budget.check(spent, input_tokens, avg_output, prices.as_ref()) {
+            BudgetCheck::Unpriced if !self.unpriced_told.insert(entry.model.label.clone()) => {
+                BudgetCheck::Ok
+            }
+            other => other,
+        }
     }
 
     pub fn max_cost(&self) -> Option<f64> {

@@ -14,6 +14,7 @@ use crate::router::BudgetCheck;
 use crate::sandbox::approval::{Approver, Gate};
 use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
+use crate::types::usd;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -422,19 +423,25 @@ impl Session {
                 Ok(())
             }
             BudgetCheck::Unpriced => {
-                emit(Event::Error {
+                let max = self.routing.max_cost().unwrap_or(0.0);
+                emit(Event::Warning {
                     message: format!(
-                        "{} has no known prices: the budget cannot be enforced for it",
-                        entry.model.label
+                        "{} has no known prices, so the {} budget cannot be enforced for its requests (set input_price and output_price in its [models.*] table)",
+                        entry.model.label,
+                        usd::show(max)
                     ),
-                    retrying: false,
                 });
                 Ok(())
             }
             BudgetCheck::Stop { spent, would_be } => {
                 let max = self.routing.max_cost().unwrap_or(0.0);
                 emit(Event::Error {
-                    message: format!("budget reached: spent ${spent:.4}; the next request would bring it to about ${would_be:.4}, over --max-cost ${max:.2}"),
+                    message: format!(
+                        "budget reached: spent {}; the next request would bring it to about {}, over the {} budget (--max-cost or the workflow's max_cost)",
+                        usd::show(spent),
+                        usd::show(would_be),
+                        usd::show(max)
+                    ),
                     retrying: false,
                 });
                 Err(Status::Budget)

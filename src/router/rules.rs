@@ -30,7 +30,11 @@ impl Rule {
             });
         }
         if let Some(c) = self.cost_above {
-            parts.push(format!("cost ${:.2} > ${c:.2}", s.cost_usd));
+            parts.push(format!(
+                "cost {} > {}",
+                crate::types::usd::show(s.cost_usd),
+                crate::types::usd::show(c)
+            ));
         }
         if let Some(n) = self.failures_at_least {
             parts.push(format!("{} failures >= {n}", s.consecutive_failures));

@@ -5,6 +5,7 @@ mod approval_mode;
 mod effects;
 mod future;
 mod sandbox_mode;
+pub mod usd;
 
 pub use approval_mode::Approval;
 pub use effects::{Effects, Runs, Subject, ToolKind};

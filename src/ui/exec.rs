@@ -6,6 +6,7 @@ use super::{setup, ExitError};
 use crate::agent::{Event, Session, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::sandbox::approval::{Approval, NeverAsk};
+use crate::types::usd;
 use std::io::{Read, Write};
 
 /// Runs `reins exec` and returns the process exit code.
@@ -151,14 +152,47 @@ fn human_line(event: &Event) -> Option<String> {
                 one_line(output, 160)
             )
         }
-        Event::Check { command, passed, summary, .. } => {
-            format!("check `{command}`: {} {}", if *passed { "passed" } else { "FAILED" }, one_line(summary, 120))
+        Event::Check {
+            command,
+            passed,
+            summary,
+            ..
+        } => {
+            format!(
+                "check `{command}`: {} {}",
+                if *passed { "passed" } else { "FAILED" },
+                one_line(summary, 120)
+            )
         }
-        Event::Checkpoint { step, files_changed, .. } => format!("  checkpoint before step {step}: {} files changed", files_changed.len()),
-        Event::McpStatus { server, state, error } => format!("mcp {server}: {state}{}", error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()),
+        Event::Checkpoint {
+            step,
+            files_changed,
+            ..
+        } => format!(
+            "  checkpoint before step {step}: {} files changed",
+            files_changed.len()
+        ),
+        Event::McpStatus {
+            server,
+            state,
+            error,
+        } => format!(
+            "mcp {server}: {state}{}",
+            error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ),
         Event::Warning { message } => format!("warning: {message}"),
-        Event::BudgetWarning { spent_usd, projected_usd, max_cost_usd } => format!(
-            "budget: ${spent_usd:.4} spent, ~${projected_usd:.4} after the next request, of ${max_cost_usd:.2}"
+        Event::BudgetWarning {
+            spent_usd,
+            projected_usd,
+            max_cost_usd,
+        } => format!(
+            "budget: {} spent, ~{} after the next request, of {}",
+            usd::show(*spent_usd),
+            usd::show(*projected_usd),
+            usd::show(*max_cost_usd)
         ),
         Event::ApprovalRequest(r) => format!("approval needed for {}: {}", r.tool, r.reason),
         Event::ApprovalDecision { answer, .. } => format!(
@@ -189,7 +223,7 @@ fn human_line(event: &Event) -> Option<String> {
             format!(
             "— {} after {steps} steps, {input_tokens} in / {output_tokens} out tokens, {}, {:.1}s",
             serde_json::to_string(status).unwrap_or_default().trim_matches('"'),
-            cost_usd.map_or("cost unknown".to_string(), |c| format!("${c:.4}")),
+            cost_usd.map_or("cost unknown".to_string(), usd::show),
             *duration_ms as f64 / 1000.0
         )
         }
