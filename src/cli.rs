@@ -196,8 +196,8 @@ pub struct ExecArgs {
     /// Also write the final assistant message to FILE.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output_last_message: Option<PathBuf>,
-    /// Stop after N model requests (default 50, or `max_steps` in config).
-    #[arg(long, value_name = "N")]
+    /// Stop after N model requests (default 50, or `max_steps` in config); at least 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_steps: Option<u32>,
     /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
     #[arg(long, value_name = "MODE")]
@@ -220,6 +220,9 @@ pub struct ExecArgs {
     /// A command that must pass for the task to be done (repeatable; adds to [checks]).
     #[arg(long = "check", value_name = "CMD")]
     pub check: Vec<String>,
+    /// Show every tool call's output in the trace, not only the last lines of a failing one.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

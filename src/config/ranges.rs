@@ -21,6 +21,12 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
             ));
         }
     }
+    if config.max_steps == Some(0) {
+        return Err(
+            "`max_steps = 0` would end every turn before its first model request: use 1 or more"
+                .to_string(),
+        );
+    }
     Ok(())
 }
 
@@ -47,5 +53,14 @@ mod tests {
         for bad in [f64::NAN, -1.0, f64::INFINITY] {
             assert!(with(None, Some(bad)).unwrap_err().contains("max_cost"));
         }
+    }
+
+    #[test]
+    fn zero_steps_are_refused() {
+        let zero = Config {
+            max_steps: Some(0),
+            ..Config::default()
+        };
+        assert!(check(&zero).unwrap_err().contains("max_steps"));
     }
 }

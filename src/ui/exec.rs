@@ -6,8 +6,7 @@ use super::{setup, ExitError};
 use crate::agent::{Event, Session, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::sandbox::approval::{Approval, NeverAsk};
-use crate::types::usd;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 
 /// Runs `reins exec` and returns the process exit code.
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
@@ -57,7 +56,10 @@ pub async fn run_task(
         warnings,
     } = session_builder::build(&ws, opts, cancel)?;
     hook_session.set(session.id());
-    let mut out = Output { json: args.json };
+    let mut out = match args.json {
+        true => Output::Json,
+        false => Output::Human(super::progress::Progress::new(args.verbose)),
+    };
     let mut emit = |e: Event| out.emit(&e);
     session.announce(session.started_event(), &mut emit);
     for message in warnings {
@@ -81,7 +83,9 @@ fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, Exi
         std::fs::write(path, last)
             .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))?;
     }
-    if !args.json && !last.is_empty() {
+    // Only a finished answer is an answer: after a stop the last message was narration, and the
+    // trace on stderr has already shown it.
+    if !args.json && status == Status::Done && !last.is_empty() {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{}", super::display::for_stdout(last));
     }
@@ -91,6 +95,11 @@ fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, Exi
 pub(super) fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
     let task = match prompt {
         Some("-") => {
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "reins: reading the task from stdin; end it with Ctrl-D on a line of its own"
+                );
+            }
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)
@@ -111,130 +120,24 @@ pub(super) fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
 }
 
 /// Writes events: JSON Lines on stdout, or a readable trace on stderr.
-struct Output {
-    json: bool,
+enum Output {
+    Json,
+    Human(super::progress::Progress),
 }
 
 impl Output {
     fn emit(&mut self, event: &Event) {
-        if self.json {
-            if event.is_public() {
-                if let Ok(line) = serde_json::to_string(event) {
-                    let mut stdout = std::io::stdout().lock();
-                    let _ = writeln!(stdout, "{line}");
-                    let _ = stdout.flush();
+        match self {
+            Output::Json => {
+                if event.is_public() {
+                    if let Ok(line) = serde_json::to_string(event) {
+                        let mut stdout = std::io::stdout().lock();
+                        let _ = writeln!(stdout, "{line}");
+                        let _ = stdout.flush();
+                    }
                 }
             }
-            return;
+            Output::Human(progress) => progress.emit(event),
         }
-        if let Some(line) = human_line(event) {
-            eprintln!("{}", super::display::neutralize(&line));
-        }
-    }
-}
-
-fn human_line(event: &Event) -> Option<String> {
-    Some(match event {
-        Event::SessionStarted {
-            session_id,
-            cwd,
-            model,
-        } => format!("reins · session {session_id} · {model} · {cwd}"),
-        Event::Route { .. } | Event::TextDelta { .. } | Event::Usage { .. } => return None,
-        Event::Message { text, .. } => format!("\n{text}\n"),
-        Event::ToolCall {
-            name, arguments, ..
-        } => format!("→ {name} {}", one_line(&arguments.to_string(), 160)),
-        Event::ToolResult { ok, output, .. } => {
-            format!(
-                "  {} {}",
-                if *ok { "ok" } else { "error:" },
-                one_line(output, 160)
-            )
-        }
-        Event::Check {
-            command,
-            passed,
-            summary,
-            ..
-        } => {
-            format!(
-                "check `{command}`: {} {}",
-                if *passed { "passed" } else { "FAILED" },
-                one_line(summary, 120)
-            )
-        }
-        Event::Checkpoint {
-            step,
-            files_changed,
-            ..
-        } => format!(
-            "  checkpoint before step {step}: {} files changed",
-            files_changed.len()
-        ),
-        Event::McpStatus {
-            server,
-            state,
-            error,
-        } => format!(
-            "mcp {server}: {state}{}",
-            error
-                .as_deref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default()
-        ),
-        Event::Warning { message } => format!("warning: {message}"),
-        Event::BudgetWarning {
-            spent_usd,
-            projected_usd,
-            max_cost_usd,
-        } => format!(
-            "budget: {} spent, ~{} after the next request, of {}",
-            usd::show(*spent_usd),
-            usd::show(*projected_usd),
-            usd::show(*max_cost_usd)
-        ),
-        Event::ApprovalRequest(r) => format!("approval needed for {}: {}", r.tool, r.reason),
-        Event::ApprovalDecision { answer, .. } => format!(
-            "  approval: {}",
-            serde_json::to_string(answer).unwrap_or_default()
-        ),
-        Event::Compacted {
-            tokens_before,
-            tokens_after,
-        } => {
-            format!("compacted the conversation: ~{tokens_before} -> ~{tokens_after} tokens")
-        }
-        Event::Error { message, retrying } => {
-            format!(
-                "{} {message}",
-                if *retrying { "retrying:" } else { "error:" }
-            )
-        }
-        Event::SessionFinished {
-            status,
-            steps,
-            input_tokens,
-            output_tokens,
-            cost_usd,
-            duration_ms,
-            ..
-        } => {
-            format!(
-            "— {} after {steps} steps, {input_tokens} in / {output_tokens} out tokens, {}, {:.1}s",
-            serde_json::to_string(status).unwrap_or_default().trim_matches('"'),
-            cost_usd.map_or("cost unknown".to_string(), usd::show),
-            *duration_ms as f64 / 1000.0
-        )
-        }
-    })
-}
-
-fn one_line(s: &str, max: usize) -> String {
-    let first: String = s.lines().next().unwrap_or("").chars().take(max).collect();
-    if s.lines().nth(1).is_some() || first.len() < s.len() {
-        format!("{first}…")
-    } else {
-        first
     }
 }

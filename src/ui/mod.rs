@@ -8,6 +8,7 @@ pub mod exec;
 pub mod first_word;
 pub mod mcp_cmd;
 pub mod memory_cmd;
+pub mod progress;
 pub mod run_cmd;
 pub mod session_builder;
 pub mod sessions_cmd;
@@ -15,6 +16,7 @@ pub mod setup;
 pub mod shell_docs;
 pub mod stop_signals;
 pub mod tool_cmd;
+pub mod tool_summary;
 pub mod trust_cmd;
 pub mod tui;
 
