@@ -1,12 +1,14 @@
 //! The TUI keeps its session's state across launches, end to end: the real binary in a
 //! pseudo-terminal against the mock model server. Quitting prints how to resume; resuming shows
-//! what the session spent; the prompts typed come back with Up in the next launch.
+//! what the session spent; the prompts typed come back with Up in the next launch; a rule the
+//! user approved from a prompt is saved in the user's files and applies at once and later.
 
 mod support;
 
+use serde_json::json;
 use support::pty::Pty;
 use support::reins::{calc_workspace, home_for, Wire};
-use support::{MockServer, Reply};
+use support::{MockServer, Reply, Turn};
 
 /// The id in `reins --resume ID`, read from the screen left after quitting.
 fn resume_id(screen: &str) -> String {
@@ -66,4 +68,46 @@ fn quitting_prints_the_resume_hint_and_resuming_restores_cost_and_history() {
             == 2
     });
     assert_eq!(pty.quit(), 0);
+}
+
+#[test]
+fn a_prefix_rule_approved_once_holds_for_the_session_and_the_next_launches() {
+    let ws = calc_workspace();
+    let server = MockServer::start(vec![
+        Reply::Turn(
+            Turn::tool("shell", json!({"command": "ls -a"})).with_text("Listing the files first."),
+        ),
+        Reply::tool("shell", json!({"command": "ls -la"})),
+        Reply::text("Listed twice."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("approval = \"on-request\"\n{config}")).unwrap();
+    let mut pty = Pty::spawn_sized(home.path(), ws.path(), &[], 30, 120);
+    pty.wait_for("model mock");
+    pty.submit("list");
+    let screen = pty.wait_for("approve shell?");
+    assert!(screen.contains("Listing the files first."), "{screen}");
+    assert!(screen.contains("starting with `ls`"), "{screen}");
+    // The modal ignores answers for its first moments (type-ahead protection): read first.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    pty.send(b"p");
+    pty.wait_for("always allow commands starting with: ls");
+    pty.send(b"\r");
+    let screen = pty.wait_for("Listed twice.");
+    assert!(!screen.contains("approve shell?"), "asked again: {screen}");
+    assert!(screen.contains("$ ls -la"), "{screen}");
+    assert_eq!(pty.quit(), 0);
+    let shown = support::reins::reins(home.path())
+        .args(["config", "show", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("shell(ls*)"), "{shown}");
+    assert!(
+        !ws.path().join(".reins").exists(),
+        "nothing written to the repo"
+    );
 }

@@ -178,6 +178,16 @@ impl Session {
                 }
                 Ok(())
             }
+            Answer::Rule { rule } => {
+                if self.setup.gate.allow_rule_for_session(&rule).is_err() {
+                    // The front end checked the rule; should it still not parse, the call the
+                    // user approved runs and the same one is allowed again.
+                    for s in subjects {
+                        self.setup.gate.allow_for_session(&call.name, Some(s));
+                    }
+                }
+                Ok(())
+            }
             Answer::Deny { note } => Err(match note {
                 Some(n) => format!("not permitted: {n}"),
                 None => "the user denied this call".to_string(),

@@ -17,6 +17,11 @@ pub enum Answer {
     Once,
     /// Allow this call and the same one for the rest of the session.
     Always,
+    /// Allow this call and every later one the allow rule `rule` matches (`shell(cargo test*)`)
+    /// for the rest of the session; the front end saved the rule for later sessions.
+    Rule {
+        rule: String,
+    },
     Deny {
         note: Option<String>,
     },
@@ -77,12 +82,56 @@ fn unlisted(tool: &str, subject: Option<&Subject>, effects: Effects) -> String {
     }
 }
 
+/// The start of a command line that an "always allow commands starting with …" rule would name:
+/// the program and, when the next word looks like a subcommand (not an option, a path or an
+/// assignment), that word too: `cargo test`, `npm run`, `ls`. `None` when no allow rule can match
+/// the line at all: it is not plain, or it runs more than one command.
+pub fn command_prefix(line: &str) -> Option<String> {
+    let analysis = shell::analyze(line);
+    let [command] = analysis.plain_commands()? else {
+        return None;
+    };
+    let mut words = command.words.iter();
+    let program = words.next()?;
+    let mut prefix = vec![program.clone()];
+    if let Some(next) = words.next() {
+        let sub = &next.text;
+        let subcommand = next.exact
+            && !sub.is_empty()
+            && sub
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':')
+            && !sub.starts_with('-');
+        if subcommand {
+            prefix.push(next.clone());
+        }
+    }
+    Some(shell::Command { words: prefix }.display())
+}
+
+/// The allow rule for the commands starting with `prefix`, checked to parse and to allow `line`
+/// (the command the user is looking at), or why not.
+pub fn prefix_rule(prefix: &str, line: &str) -> Result<String, String> {
+    let prefix = prefix.trim();
+    if prefix.is_empty() {
+        return Err("type the start of the command to allow".into());
+    }
+    let rule = format!("shell({prefix}*)");
+    let rules = Rules::parse(std::slice::from_ref(&rule), &[], &[]).map_err(|e| e.to_string())?;
+    match rules.evaluate("shell", Some(&Subject::Command(line.to_string()))) {
+        Some(Decision::Allow) => Ok(rule),
+        _ => Err(format!("`{rule}` would not allow this command")),
+    }
+}
+
 /// Decides allow / ask / deny for one call.
 pub struct Gate {
     rules: Rules,
     approval: Approval,
     /// `always` answers add allow rules for the rest of the session.
     session_allow: Mutex<Vec<String>>,
+    /// Allow rules the user approved during the session (see [`Answer::Rule`]).
+    session_rules: Mutex<Vec<Rules>>,
 }
 
 impl Gate {
@@ -91,6 +140,7 @@ impl Gate {
             rules,
             approval,
             session_allow: Mutex::new(Vec::new()),
+            session_rules: Mutex::new(Vec::new()),
         }
     }
 
@@ -134,7 +184,7 @@ impl Gate {
             Some(d) => return d,
             None => {}
         }
-        if self.session_allowed(tool, subject) {
+        if self.session_allowed(tool, subject) || self.session_rule_allows(tool, subject) {
             return Decision::Allow;
         }
         if effects.writes_outside {
@@ -161,6 +211,24 @@ impl Gate {
         if let Ok(mut list) = self.session_allow.lock() {
             list.push(session_key(tool, subject));
         }
+    }
+
+    /// Adds an allow rule for the rest of the session. It comes after the configured rules, so
+    /// their deny and ask rules still win.
+    pub fn allow_rule_for_session(&self, rule: &str) -> Result<(), super::SandboxError> {
+        let parsed = Rules::parse(std::slice::from_ref(&rule.to_string()), &[], &[])?;
+        if let Ok(mut list) = self.session_rules.lock() {
+            list.push(parsed);
+        }
+        Ok(())
+    }
+
+    fn session_rule_allows(&self, tool: &str, subject: Option<&Subject>) -> bool {
+        self.session_rules.lock().is_ok_and(|rules| {
+            rules
+                .iter()
+                .any(|r| r.evaluate(tool, subject) == Some(Decision::Allow))
+        })
     }
 
     fn session_allowed(&self, tool: &str, subject: Option<&Subject>) -> bool {
@@ -206,6 +274,51 @@ mod tests {
         )
         .unwrap();
         Gate::new(rules, approval)
+    }
+
+    #[test]
+    fn a_prefix_is_the_program_and_its_subcommand() {
+        assert_eq!(
+            command_prefix("cargo test --lib foo").as_deref(),
+            Some("cargo test")
+        );
+        assert_eq!(command_prefix("ls -la src").as_deref(), Some("ls"));
+        assert_eq!(command_prefix("./run.sh x").as_deref(), Some("./run.sh x"));
+        assert_eq!(
+            command_prefix("python3 src/a.py").as_deref(),
+            Some("python3")
+        );
+        assert_eq!(command_prefix("make && make install"), None);
+        assert_eq!(command_prefix("echo $(whoami)"), None);
+    }
+
+    #[test]
+    fn a_prefix_rule_must_allow_the_command_asked_about() {
+        let line = "cargo test --lib foo";
+        assert_eq!(
+            prefix_rule("cargo test", line).as_deref(),
+            Ok("shell(cargo test*)")
+        );
+        assert!(prefix_rule("cargo build", line).is_err());
+        assert!(prefix_rule("  ", line).is_err());
+    }
+
+    #[test]
+    fn a_session_rule_allows_later_calls_but_not_what_a_configured_rule_asks() {
+        let g = gate(Approval::OnRequest);
+        let later = cmd("cargo build --release");
+        assert!(matches!(
+            g.decide("shell", later.as_ref(), WRITES),
+            Decision::Ask(_)
+        ));
+        g.allow_rule_for_session("shell(cargo build*)").unwrap();
+        assert_eq!(g.decide("shell", later.as_ref(), WRITES), Decision::Allow);
+        g.allow_rule_for_session("shell(git*)").unwrap();
+        assert!(matches!(
+            g.decide("shell", cmd("git push origin").as_ref(), WRITES),
+            Decision::Ask(_)
+        ));
+        assert!(g.allow_rule_for_session("nosuch(x)").is_err());
     }
 
     #[test]

@@ -16,12 +16,12 @@ use super::theme::Theme;
 use super::transcript::{Level, Transcript};
 use crate::agent::{Event, Status as TurnStatus};
 use crate::conversation::Item;
-use crate::sandbox::approval::Answer;
+use crate::sandbox::approval::{Answer, Request};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Instant;
 use tokio::sync::oneshot;
@@ -39,7 +39,7 @@ pub struct AppContext {
 /// A full-screen or modal view over the transcript.
 pub enum Overlay {
     Approval {
-        modal: ApprovalModal,
+        modal: Box<ApprovalModal>,
         reply: Option<oneshot::Sender<Answer>>,
     },
     Diff(DiffView),
@@ -79,6 +79,8 @@ pub struct App {
     /// Whether the open session holds a conversation worth resuming (for the hint on quit).
     has_conversation: bool,
     prompt_history: PromptHistory,
+    /// How many times each request (tool and arguments) was asked in this session.
+    asked: HashMap<String, usize>,
 }
 
 /// What kind of opening the welcome line greets.
@@ -119,6 +121,7 @@ impl App {
             welcome: None,
             has_conversation: false,
             prompt_history,
+            asked: HashMap::new(),
         }
     }
 
@@ -194,13 +197,7 @@ impl App {
     pub fn on_engine(&mut self, msg: UiMsg) {
         match msg {
             UiMsg::Event(e) => self.on_event(e),
-            UiMsg::Approval { request, reply } => {
-                let modal = ApprovalModal::new(request, &self.ctx.root, &self.theme);
-                self.overlay = Some(Overlay::Approval {
-                    modal,
-                    reply: Some(reply),
-                });
-            }
+            UiMsg::Approval { request, reply } => self.ask(request, reply),
             UiMsg::TurnDone(status) => self.turn_done(status),
             UiMsg::State(s) => self.on_state(s),
             UiMsg::History(items) => self.show_history(&items),
@@ -214,6 +211,64 @@ impl App {
             }
             UiMsg::Note(text) => self.note(Level::Info, text),
             UiMsg::Failed(text) => self.note(Level::Error, text),
+        }
+    }
+
+    /// Opens the approval modal with what the model said before the call and how often the
+    /// same request came before in this session.
+    fn ask(&mut self, request: Request, reply: oneshot::Sender<Answer>) {
+        let key = format!("{}\u{0}{}", request.tool, request.arguments);
+        let repeat = self.asked.entry(key).or_default();
+        *repeat += 1;
+        let repeat = *repeat;
+        let explanation = self.transcript.explanation_for(&request.id);
+        let mut modal = ApprovalModal::new(request, &self.ctx.root, &self.theme)
+            .with_context(explanation, repeat);
+        if let Some(home) = &self.ctx.home {
+            modal = modal.offer_rule(crate::config::user_workspace::rules_path(
+                home,
+                &self.ctx.root,
+            ));
+        }
+        self.overlay = Some(Overlay::Approval {
+            modal: Box::new(modal),
+            reply: Some(reply),
+        });
+    }
+
+    /// The user's answer, sent to the gate. A rule the user chose is saved first, in the user's
+    /// own rules for this workspace; if that fails the call still runs, approved for the session
+    /// only, and the note says so.
+    pub(super) fn answer(&mut self, answer: Answer, reply: oneshot::Sender<Answer>) {
+        let answer = match answer {
+            Answer::Rule { rule } => self.save_rule(rule),
+            other => other,
+        };
+        let _ = reply.send(answer);
+    }
+
+    fn save_rule(&mut self, rule: String) -> Answer {
+        let Some(home) = self.ctx.home.clone() else {
+            return Answer::Always;
+        };
+        match crate::config::user_workspace::add_allow_rule(&home, &self.ctx.root, &rule) {
+            Ok(path) => {
+                self.note(
+                    Level::Info,
+                    format!(
+                        "saved `{rule}` in {} (delete it there to be asked again)",
+                        path.display()
+                    ),
+                );
+                Answer::Rule { rule }
+            }
+            Err(e) => {
+                self.note(
+                    Level::Error,
+                    format!("{e}; approved this exact command for the session only"),
+                );
+                Answer::Always
+            }
         }
     }
 
@@ -329,6 +384,7 @@ impl App {
                 let word = match answer {
                     Answer::Once => "approved once".to_string(),
                     Answer::Always => "approved for the session".to_string(),
+                    Answer::Rule { rule } => format!("approved by the new rule {rule}"),
                     Answer::Deny { note: None } => "denied".to_string(),
                     Answer::Deny { note: Some(n) } => format!("denied: {n}"),
                 };
@@ -395,6 +451,7 @@ impl App {
         self.status.usage.clear();
         self.status.reason.clear();
         self.has_conversation = !items.is_empty();
+        self.asked.clear();
         self.welcome = Some(if items.is_empty() {
             Welcome::New
         } else {

@@ -1,19 +1,43 @@
-//! The approval modal: what the model wants to run (the command, or the diff the edit would make)
-//! and why the gate asks. `y` allows once, `a` always (a session allow rule), `n` denies with an
-//! optional note to the model, `Esc` denies.
+//! The approval modal: what the model said it was about to do, what it wants to run (the command,
+//! or the diff the edit would make) and why the gate asks. `y` allows once, `a` always (this exact
+//! call, for the session), `p` always for commands starting with a prefix the user can edit (a
+//! rule saved in the user's own files for this workspace, see
+//! [`crate::config::user_workspace`]), `n` denies with an optional note to the model, `Esc`
+//! denies. The same request asked again in a session is numbered, so two prompts in a row are
+//! not mistaken for one.
 
 use super::theme::Theme;
 use super::wrap::{sanitize, wrap, Logical};
-use crate::sandbox::approval::{Answer, Request};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::sandbox::approval::{command_prefix, prefix_rule, Answer, Request};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Rows of the model's explanation shown above the call; the rest is cut with an ellipsis.
+const EXPLANATION_ROWS: usize = 6;
+
+/// The offer to allow every command starting with a prefix.
+struct RuleOffer {
+    /// Where the rule is saved.
+    file: PathBuf,
+    /// The command asked about, which the rule must allow.
+    command: String,
+    prefix: String,
+    /// Editing the prefix (after `p`); Enter saves.
+    editing: bool,
+    error: Option<String>,
+}
 
 pub struct ApprovalModal {
     pub request: Request,
+    /// What the model wrote before the call: the reason it gives for it.
+    explanation: Option<String>,
+    /// 1 for a request not seen before in the session, 2 for the second identical one, ...
+    repeat: usize,
+    rule: Option<RuleOffer>,
     preview: Vec<Logical>,
     /// Typing the note of a denial.
     note: Option<String>,
@@ -32,6 +56,9 @@ impl ApprovalModal {
         let preview = preview(&request, root, theme);
         ApprovalModal {
             request,
+            explanation: None,
+            repeat: 1,
+            rule: None,
             preview,
             note: None,
             scroll: 0,
@@ -39,9 +66,64 @@ impl ApprovalModal {
         }
     }
 
+    /// Shows what the model wrote before the call, and how many times the same request was
+    /// asked in the session (this one included).
+    pub fn with_context(mut self, explanation: Option<String>, repeat: usize) -> Self {
+        self.explanation = explanation.filter(|e| !e.trim().is_empty());
+        self.repeat = repeat.max(1);
+        self
+    }
+
+    /// Offers `p`: always allow the commands starting with a prefix of this one, the rule saved
+    /// to `file`. Only for a command line an allow rule can match.
+    pub fn offer_rule(mut self, file: PathBuf) -> Self {
+        if self.request.tool != "shell" {
+            return self;
+        }
+        let Some(command) = self
+            .request
+            .arguments
+            .get("command")
+            .and_then(|v| v.as_str())
+        else {
+            return self;
+        };
+        if let Some(prefix) = command_prefix(command) {
+            self.rule = Some(RuleOffer {
+                file,
+                command: command.to_string(),
+                prefix,
+                editing: false,
+                error: None,
+            });
+        }
+        self
+    }
+
     /// A key; `Some` once the user has answered.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Answer> {
         if self.opened.elapsed() < READ_DELAY {
+            return None;
+        }
+        if let Some(offer) = self.rule.as_mut().filter(|o| o.editing) {
+            match key.code {
+                KeyCode::Enter => match prefix_rule(&offer.prefix, &offer.command) {
+                    Ok(rule) => return Some(Answer::Rule { rule }),
+                    Err(e) => offer.error = Some(e),
+                },
+                KeyCode::Esc => {
+                    offer.editing = false;
+                    offer.error = None;
+                }
+                KeyCode::Backspace => {
+                    offer.prefix.pop();
+                }
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    offer.prefix.clear()
+                }
+                KeyCode::Char(c) => offer.prefix.push(c),
+                _ => {}
+            }
             return None;
         }
         if let Some(note) = self.note.as_mut() {
@@ -64,6 +146,12 @@ impl ApprovalModal {
         match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => Some(Answer::Once),
             KeyCode::Char('a') | KeyCode::Char('A') => Some(Answer::Always),
+            KeyCode::Char('p') | KeyCode::Char('P') if self.rule.is_some() => {
+                if let Some(offer) = self.rule.as_mut() {
+                    offer.editing = true;
+                }
+                None
+            }
             KeyCode::Char('n') | KeyCode::Char('N') => {
                 self.note = Some(String::new());
                 None
@@ -81,10 +169,41 @@ impl ApprovalModal {
         }
     }
 
-    /// A paste goes into the note being typed.
+    /// A paste goes into the note or the prefix being typed.
     pub fn paste(&mut self, text: &str) {
+        let text = text.replace(['\r', '\n'], " ");
         if let Some(note) = self.note.as_mut() {
-            note.push_str(&text.replace(['\r', '\n'], " "));
+            note.push_str(&text);
+        } else if let Some(offer) = self.rule.as_mut().filter(|o| o.editing) {
+            offer.prefix.push_str(&text);
+        }
+    }
+
+    /// The explanation, wrapped, at most [`EXPLANATION_ROWS`] rows and a blank line.
+    fn explanation_rows(&self, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(text) = &self.explanation else {
+            return Vec::new();
+        };
+        let mut rows: Vec<Line<'static>> = sanitize(text)
+            .lines()
+            .flat_map(|l| wrap(&Line::styled(l.to_string(), theme.dim), 0, width))
+            .collect();
+        if rows.len() > EXPLANATION_ROWS {
+            rows.truncate(EXPLANATION_ROWS);
+            rows.push(Line::styled("…", theme.dim));
+        }
+        rows.push(Line::default());
+        rows
+    }
+
+    fn title(&self) -> String {
+        match self.repeat {
+            1 => format!(" approve {}? ", self.request.tool),
+            n => format!(
+                " approve {}? ({} identical request) ",
+                self.request.tool,
+                ordinal(n)
+            ),
         }
     }
 
@@ -92,9 +211,13 @@ impl ApprovalModal {
         let width = area.width.saturating_sub(4).clamp(20, 100).min(area.width);
         let inner_w = usize::from(width.saturating_sub(4)).max(1);
         let body: Vec<Line<'static>> = self
-            .preview
-            .iter()
-            .flat_map(|l| wrap(&l.line, l.hang, inner_w))
+            .explanation_rows(inner_w, theme)
+            .into_iter()
+            .chain(
+                self.preview
+                    .iter()
+                    .flat_map(|l| wrap(&l.line, l.hang, inner_w)),
+            )
             .collect();
         let reason = wrap(
             &Line::from(vec![
@@ -120,10 +243,7 @@ impl ApprovalModal {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.warning)
-            .title(Span::styled(
-                format!(" approve {}? ", self.request.tool),
-                theme.bold,
-            ));
+            .title(Span::styled(self.title(), theme.bold));
         let inner = block.inner(rect);
         block.render(rect, buf);
         let inner = Rect {
@@ -145,7 +265,29 @@ impl ApprovalModal {
     }
 
     fn footer(&self, theme: &Theme) -> Vec<Line<'static>> {
-        match &self.note {
+        if let Some(offer) = self.rule.as_ref().filter(|o| o.editing) {
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::styled("always allow commands starting with: ", theme.bold),
+                    Span::raw(offer.prefix.clone()),
+                    Span::styled("█", theme.dim),
+                ]),
+                Line::styled(
+                    format!(
+                        "as the rule shell({}*) in {}",
+                        offer.prefix.trim(),
+                        offer.file.display()
+                    ),
+                    theme.dim,
+                ),
+                Line::styled("Enter save the rule and run · Esc back", theme.dim),
+            ];
+            if let Some(e) = &offer.error {
+                lines.insert(1, Line::styled(e.clone(), theme.error));
+            }
+            return lines;
+        }
+        let mut lines = match &self.note {
             Some(note) => vec![Line::from(vec![
                 Span::styled("note to the model: ", theme.bold),
                 Span::raw(note.clone()),
@@ -156,14 +298,36 @@ impl ApprovalModal {
                 Span::styled("y", theme.ok),
                 Span::raw(" once · "),
                 Span::styled("a", theme.ok),
-                Span::raw(" always · "),
+                Span::raw(" always this call · "),
                 Span::styled("n", theme.error),
                 Span::raw(" deny with a note · "),
                 Span::styled("Esc", theme.error),
                 Span::raw(" deny"),
             ])],
+        };
+        if let (Some(offer), None) = (&self.rule, &self.note) {
+            lines.push(Line::from(vec![
+                Span::styled("p", theme.ok),
+                Span::raw(format!(
+                    " always allow commands starting with `{}` in this workspace",
+                    offer.prefix
+                )),
+            ]));
         }
+        lines
     }
+}
+
+/// 2nd, 3rd, 4th, 11th, 21st.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// The lines that show what the call would do.
@@ -236,7 +400,6 @@ fn edit_diff(root: &Path, path: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
     use serde_json::json;
 
     fn modal() -> ApprovalModal {
@@ -280,6 +443,53 @@ mod tests {
         assert_eq!(
             modal().handle_key(key(KeyCode::Esc)),
             Some(Answer::Deny { note: None })
+        );
+    }
+
+    #[test]
+    fn p_saves_an_edited_prefix_rule_that_must_allow_the_command() {
+        let mut m = modal().offer_rule("/h/permissions.toml".into());
+        m.request.arguments = json!({"command": "make deploy"});
+        assert_eq!(m.handle_key(key(KeyCode::Char('p'))), None);
+        assert_eq!(
+            m.rule.as_ref().map(|o| o.prefix.as_str()),
+            Some("make deploy")
+        );
+        for _ in 0.."deploy".len() {
+            m.handle_key(key(KeyCode::Backspace));
+        }
+        m.handle_key(key(KeyCode::Char('x')));
+        assert_eq!(
+            m.handle_key(key(KeyCode::Enter)),
+            None,
+            "`make x*` does not allow it"
+        );
+        assert!(m.rule.as_ref().and_then(|o| o.error.as_ref()).is_some());
+        m.handle_key(key(KeyCode::Backspace));
+        assert_eq!(
+            m.handle_key(key(KeyCode::Enter)),
+            Some(Answer::Rule {
+                rule: "shell(make*)".into()
+            })
+        );
+    }
+
+    #[test]
+    fn no_prefix_offer_for_a_line_no_rule_can_allow() {
+        let mut m = modal();
+        m.request.arguments = json!({"command": "curl x | sh"});
+        let mut m = m.offer_rule("/h/p.toml".into());
+        assert!(m.rule.is_none());
+        assert_eq!(m.handle_key(key(KeyCode::Char('p'))), None);
+        assert!(m.note.is_none());
+    }
+
+    #[test]
+    fn ordinals() {
+        let all: Vec<String> = [2, 3, 4, 11, 12, 21, 22, 103].map(ordinal).to_vec();
+        assert_eq!(
+            all,
+            ["2nd", "3rd", "4th", "11th", "12th", "21st", "22nd", "103rd"]
         );
     }
 

@@ -91,10 +91,11 @@ impl App {
         match self.overlay.as_mut() {
             Some(Overlay::Approval { modal, reply }) => {
                 if let Some(answer) = modal.handle_key(key) {
-                    if let Some(r) = reply.take() {
-                        let _ = r.send(answer);
-                    }
+                    let reply = reply.take();
                     self.overlay = None;
+                    if let Some(r) = reply {
+                        self.answer(answer, r);
+                    }
                 }
             }
             Some(Overlay::Diff(view)) => match view.handle_key(key) {

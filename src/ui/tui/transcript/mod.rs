@@ -164,6 +164,25 @@ impl Transcript {
         }
     }
 
+    /// The assistant's text just before the tool call `call_id` (other calls of the same step
+    /// skipped), or before the end when the call is not shown: what the model said it was about
+    /// to do, for the approval modal.
+    pub fn explanation_for(&self, call_id: &str) -> Option<String> {
+        let end = self
+            .by_call
+            .get(call_id)
+            .copied()
+            .unwrap_or(self.cells.len());
+        for cell in self.cells[..end.min(self.cells.len())].iter().rev() {
+            match &cell.kind {
+                CellKind::Tool(_) => continue,
+                CellKind::Assistant { md, .. } => return Some(md.text().to_string()),
+                _ => return None,
+            }
+        }
+        None
+    }
+
     pub fn tool_call(&mut self, call_id: &str, name: &str, args: serde_json::Value) {
         self.by_call.insert(call_id.to_string(), self.cells.len());
         self.push(CellKind::Tool(ToolCell::new(call_id, name, args)));
