@@ -168,6 +168,13 @@ impl Beneath {
         Ok(file)
     }
 
+    /// Opens the directory `rel` (`""` for the root itself) for reading, never through a
+    /// symlink; e.g. to hold an advisory lock on it, which needs no file of its own.
+    pub fn open_dir(&self, rel: &Path) -> io::Result<File> {
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW;
+        Ok(File::from(self.openat2(rel, flags, 0)?))
+    }
+
     /// Sets the permission bits of the regular file `rel` (never through a symlink), even one
     /// its owner cannot read.
     pub fn set_mode(&self, rel: &Path, mode: u32) -> io::Result<()> {

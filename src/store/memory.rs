@@ -3,10 +3,10 @@
 //! prefix. Writes take an advisory lock and re-read the file under it, so concurrent sessions
 //! never lose or duplicate a fact, and land by rename, so a reader never sees half a file.
 //!
-//! Every write (the file, its lock, the temp file) goes through a directory handle
-//! ([`Beneath`]) of the workspace or of `$REINS_HOME`, with no symlink allowed on the way: a
-//! `.reins` (or `memory.md`, or lock file) that is a link to elsewhere is refused, not written
-//! through.
+//! Every write (the file, the temp file) and the lock (held on the file's directory, so no lock
+//! file is left in the repository) go through a directory handle ([`Beneath`]) of the workspace
+//! or of `$REINS_HOME`, with no symlink allowed on the way: a `.reins` (or `memory.md`) that is
+//! a link to elsewhere is refused, not written through.
 
 use crate::sandbox::beneath::Beneath;
 use std::io::Read;
@@ -115,17 +115,38 @@ fn io<'a>(dir: &'a Beneath, rel: &'a Path) -> impl FnOnce(std::io::Error) -> Mem
 }
 
 /// Runs `f` holding the advisory lock of the memory file `rel`, so writers in concurrent
-/// sessions take turns and each re-reads what the one before wrote.
+/// sessions take turns and each re-reads what the one before wrote. The lock is taken on the
+/// directory holding the file, not on a lock file: a `memory.md.lock` would sit in the
+/// repository (and in `git status`) forever, and the file itself cannot carry the lock because
+/// each write replaces it by rename.
 fn locked<T>(
     dir: &Beneath,
     rel: &Path,
     f: impl FnOnce() -> Result<T, MemoryError>,
 ) -> Result<T, MemoryError> {
-    let lock = dir.open_or_create(&lock_path(rel)).map_err(io(dir, rel))?;
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    let lock = dir.open_dir(parent).map_err(io(dir, rel))?;
     lock.lock().map_err(io(dir, rel))?;
+    remove_legacy_lock(dir, rel);
     let result = f();
     let _ = lock.unlock();
     result
+}
+
+/// Versions before the directory lock left an empty `memory.md.lock` beside the file, where
+/// `git status` shows it; it is reins' own, so it goes.
+fn remove_legacy_lock(dir: &Beneath, rel: &Path) {
+    let mut name = rel
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    let legacy = rel.with_file_name(name);
+    if let Ok(Some(meta)) = dir.metadata(&legacy) {
+        if meta.is_file() && meta.len() == 0 {
+            let _ = dir.remove_file(&legacy);
+        }
+    }
 }
 
 /// The file's text, empty when it does not exist yet.
@@ -187,15 +208,6 @@ pub fn replace(dir: &Beneath, rel: &Path, expected: &str, new: &str) -> Result<(
     })
 }
 
-fn lock_path(rel: &Path) -> PathBuf {
-    let mut name = rel
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".lock");
-    rel.with_file_name(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,13 +242,14 @@ mod tests {
         let err = add(ws.path(), PROJECT_FILE, "planted", 1000).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
-        // The lock file alone, linked outside, is refused too.
+        // The memory file alone, linked outside, is refused too.
         std::fs::remove_file(ws.path().join(".reins")).unwrap();
         std::fs::create_dir(ws.path().join(".reins")).unwrap();
         let victim = outside.path().join("victim");
-        std::os::unix::fs::symlink(&victim, ws.path().join(".reins/memory.md.lock")).unwrap();
+        std::fs::write(&victim, "theirs").unwrap();
+        std::os::unix::fs::symlink(&victim, ws.path().join(".reins/memory.md")).unwrap();
         assert!(add(ws.path(), PROJECT_FILE, "planted", 1000).is_err());
-        assert!(!victim.exists());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
     }
 
     #[test]

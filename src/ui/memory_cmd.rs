@@ -109,12 +109,20 @@ async fn compact(
     .map_err(|e| ExitError::failure(format!("compaction failed: {e}")))?;
     let mut new = completion.text.trim().to_string();
     new.push('\n');
-    let diff = crate::diff::unified(&path.display().to_string(), Some(&old), Some(&new));
+    let label = match path.strip_prefix(&ws.root) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => path.display().to_string(),
+    };
+    let diff = crate::diff::unified(&label, Some(&old), Some(&new));
     if diff.is_empty() {
         println!("nothing to compact");
         return Ok(0);
     }
     print!("{diff}");
+    if let Err(why) = judge(&old, &new) {
+        eprintln!("not written: {why}");
+        return Ok(1);
+    }
     if !yes && !confirm()? {
         println!(
             "not written{}",
@@ -145,6 +153,34 @@ async fn compact(
     Ok(0)
 }
 
+/// Below this share of the old file's entries or text, an answer is not a compaction.
+const MIN_KEPT: f64 = 0.4;
+
+/// Refuses an answer that is not a compaction of `old`: one that keeps too few of its entries
+/// (a model that replied `done` or summarised the file in a sentence) or too little of its text.
+/// Merging duplicates and dropping stale facts shrinks a file; it does not empty it.
+fn judge(old: &str, new: &str) -> Result<(), String> {
+    let entries = |t: &str| {
+        t.lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                l.starts_with("- ") || l.starts_with("* ")
+            })
+            .count()
+    };
+    let text = |t: &str| t.chars().filter(|c| !c.is_whitespace()).count();
+    let (old_entries, new_entries) = (entries(old), entries(new));
+    let (old_text, new_text) = (text(old), text(new));
+    let too_few_entries = old_entries > 0 && (new_entries as f64) < MIN_KEPT * old_entries as f64;
+    let too_little_text = old_text > 0 && (new_text as f64) < MIN_KEPT * old_text as f64;
+    if too_few_entries || too_little_text {
+        return Err(format!(
+            "the model's answer keeps {new_entries} of {old_entries} entries and {new_text} of              {old_text} characters, which drops most of the file rather than merging it; run the              command again (perhaps with another -m MODEL), or edit the file with `reins memory edit`"
+        ));
+    }
+    Ok(())
+}
+
 fn confirm() -> Result<bool, ExitError> {
     if !std::io::stdin().is_terminal() {
         return Ok(false);
@@ -157,4 +193,23 @@ fn confirm() -> Result<bool, ExitError> {
         .read_line(&mut line)
         .map_err(|e| ExitError::failure(e.to_string()))?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "# Memory\n\n- a fact\n- another fact\n- a third fact\n- a fact again\n";
+
+    #[test]
+    fn a_merge_passes_and_a_dismissal_does_not() {
+        assert!(judge(
+            OLD,
+            "# Memory\n\n- a fact\n- another fact\n- a third fact\n"
+        )
+        .is_ok());
+        let why = judge(OLD, "done\n").unwrap_err();
+        assert!(why.contains("0 of 4 entries"), "{why}");
+        assert!(judge(OLD, "# Memory\n\n- a fact, another and a third\n").is_err());
+    }
 }
