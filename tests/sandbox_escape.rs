@@ -720,7 +720,7 @@ fn file_tools_refuse_secrets_unless_allowed() {
     let env = paths::resolve(&fx.ws, ".env").unwrap();
     assert!(p.check_read(&env).is_err());
     assert!(p.check_read(&fx.ws.join("README.md")).is_ok());
-    p.allow_read.push(".env".to_string());
+    p.set_read_rules(vec![".env".to_string()], Vec::new());
     assert!(p.check_read(&env).is_ok());
 }
 

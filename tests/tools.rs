@@ -524,3 +524,111 @@ fn tool_run_honours_the_users_deny_rules() {
     let out = run("write_file", r#"{"path":"notes.md","content":"x"}"#);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// 60 files with one match each, spread over directories the parallel walk visits in no fixed
+/// order.
+fn many_matches() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for dir in 0..6 {
+        for file in 0..10 {
+            let path = d.path().join(format!("d{dir}/f{file}.txt"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, format!("x\nhit {dir}{file}\n")).unwrap();
+        }
+    }
+    d
+}
+
+#[test]
+fn grep_keeps_the_first_matches_in_path_order_and_says_only_then_that_it_cut() {
+    let ws = many_matches();
+    let (code, out, _) = run_tool(ws.path(), "grep", r#"{"pattern": "hit", "max_results": 7}"#);
+    assert_eq!(code, 0);
+    let shown: Vec<&str> = out.lines().filter(|l| l.contains(":hit")).collect();
+    let want: Vec<String> = (0..7).map(|i| format!("d0/f{i}.txt:2:hit 0{i}")).collect();
+    assert_eq!(shown, want, "{out}");
+    assert!(out.contains("stopped at 7 matches"), "{out}");
+    let (_, all, _) = run_tool(
+        ws.path(),
+        "grep",
+        r#"{"pattern": "hit", "max_results": 60}"#,
+    );
+    assert_eq!(all.lines().filter(|l| l.contains(":hit")).count(), 60);
+    assert!(
+        !all.contains("stopped"),
+        "exactly 60 matches is not a cut: {all}"
+    );
+}
+
+#[test]
+fn grep_cuts_inside_a_file_after_the_last_match_shown_with_its_context() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("a.txt"), "1\nhit\n3\n4\n5\nhit\n7\n").unwrap();
+    let (_, out, _) = run_tool(
+        ws.path(),
+        "grep",
+        r#"{"pattern": "hit", "max_results": 1, "context": 1}"#,
+    );
+    assert_eq!(
+        out.trim_end(),
+        "a.txt-1-1\na.txt:2:hit\na.txt-3-3\n… stopped at 1 matches; narrow the pattern, path or \
+         glob, or raise max_results",
+        "{out}"
+    );
+}
+
+#[test]
+fn glob_lists_files_in_path_order_and_says_when_there_are_more() {
+    let ws = tempfile::tempdir().unwrap();
+    for i in 0..1001 {
+        let path = ws.path().join(format!("d{}/f{i:04}.rs", i % 7));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+    }
+    let (code, out, _) = run_tool(ws.path(), "glob", r#"{"pattern": "**/*.rs"}"#);
+    assert_eq!(code, 0);
+    let listed: Vec<&str> = out.lines().filter(|l| l.ends_with(".rs")).collect();
+    let mut all: Vec<String> = (0..1001)
+        .map(|i| format!("d{}/f{i:04}.rs", i % 7))
+        .collect();
+    all.sort();
+    assert_eq!(listed, all[..1000].to_vec());
+    assert!(out.contains("more than 1000 matches"), "{out}");
+    std::fs::remove_file(ws.path().join(&all[3])).unwrap();
+    let (_, out, _) = run_tool(ws.path(), "glob", r#"{"pattern": "**/*.rs"}"#);
+    assert_eq!(out.lines().count(), 1000);
+    assert!(!out.contains("more than"), "{out}");
+}
+
+#[test]
+fn walking_tools_leave_out_what_a_read_deny_rule_names() {
+    let ws = workspace();
+    std::fs::create_dir_all(ws.path().join("keys")).unwrap();
+    std::fs::write(ws.path().join("keys/prod.txt"), "needle in keys\n").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[permissions]\ndeny = [\"read(keys/**)\"]\n",
+    )
+    .unwrap();
+    let run = |name: &str, args: &str| {
+        let out = Command::cargo_bin("reins")
+            .unwrap()
+            .env("REINS_HOME", home.path())
+            .args(["tool", "run", "-C"])
+            .arg(ws.path())
+            .args([name, args])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run("grep", r#"{"pattern": "needle"}"#);
+    assert!(
+        out.contains("src/nested/deep.rs") && !out.contains("keys"),
+        "{out}"
+    );
+    let out = run("glob", r#"{"pattern": "**/*.txt"}"#);
+    assert!(!out.contains("prod.txt"), "{out}");
+    let out = run("list_dir", r#"{"path": "keys"}"#);
+    assert!(!out.contains("prod.txt"), "{out}");
+}

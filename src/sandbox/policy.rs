@@ -2,10 +2,12 @@
 //! file tools and confines child processes to the same answer.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::layout::WriteLayout;
 use super::paths::canonicalize_existing_prefix;
-use super::{secrets, SandboxError, SandboxMode};
+use super::secrets::ReadRules;
+use super::{SandboxError, SandboxMode};
 
 /// Workspace paths that stay read-only in `workspace-write`: the repository internals (a
 /// written hook or `core.hooksPath` runs code outside the sandbox at the next `git commit`) and
@@ -34,10 +36,9 @@ pub struct SandboxPolicy {
     /// Paths that stay read-only even inside the workspace: `.git`, `.reins/config.toml` and the
     /// configured ones (relative ones are taken from the workspace root).
     pub protected: Vec<PathBuf>,
-    /// Patterns (the `PATTERN` of `read(PATTERN)` allow rules) exempt from the secret deny list.
-    pub allow_read: Vec<String>,
-    /// Patterns of `read(PATTERN)` deny rules: refused to file tools, walks included.
-    pub deny_read: Vec<String>,
+    /// The `read(PATTERN)` rules (see [`SandboxPolicy::set_read_rules`]), compiled once and
+    /// shared by the clones of this policy that walks hand to their threads.
+    pub(crate) read_rules: Arc<ReadRules>,
     /// Directories writable in `workspace-write` besides the workspace and the temp dirs (say a
     /// build cache); empty by default.
     pub extra_writable: Vec<PathBuf>,
@@ -62,8 +63,7 @@ impl SandboxPolicy {
             network,
             protected: defaults.chain(configured).collect(),
             workspace,
-            allow_read: Vec::new(),
-            deny_read: Vec::new(),
+            read_rules: Arc::default(),
             extra_writable: Vec::new(),
         }
     }
@@ -119,11 +119,17 @@ impl SandboxPolicy {
     }
 
     /// In-process check for file tools: `Err` when `path` (resolved) looks like a secret
-    /// ([`secrets::SECRET_PATTERNS`]) and no [`SandboxPolicy::allow_read`] pattern matches it.
+    /// ([`super::secrets::SECRET_PATTERNS`]) and no allow rule names it, or a deny rule names it.
     /// Applies in every mode: it keeps credentials out of the conversation sent to the model
     /// provider, which confinement does not.
     pub fn check_read(&self, path: &Path) -> Result<(), SandboxError> {
-        secrets::check_read(path, &self.workspace, &self.allow_read, &self.deny_read)
+        self.read_rules.check(path, &self.workspace)
+    }
+
+    /// Sets the `read(PATTERN)` rules: `allow` exempts files from the secret deny list, `deny`
+    /// refuses files to the file tools, walks included.
+    pub fn set_read_rules(&mut self, allow: Vec<String>, deny: Vec<String>) {
+        self.read_rules = Arc::new(ReadRules::new(allow, deny));
     }
 
     /// Prepares confinement for a child about to be spawned by installing a `pre_exec` hook on

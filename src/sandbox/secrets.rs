@@ -4,8 +4,11 @@
 //! docs of [`super`].
 
 use std::path::Path;
+use std::sync::OnceLock;
 
-use super::pattern::PathGlob;
+use globset::Candidate;
+
+use super::pattern::PathGlobSet;
 use super::SandboxError;
 
 /// Gitignore-style patterns of files refused to `read_file` & co. by default.
@@ -18,59 +21,126 @@ pub const SECRET_PATTERNS: &[&str] = &[
     "~/.aws/**",
 ];
 
-/// Refuses `path` (canonical) if it matches [`SECRET_PATTERNS`] and no `allow_read` pattern.
-pub(crate) fn check_read(
-    path: &Path,
-    workspace: &Path,
-    allow_read: &[String],
-    deny_read: &[String],
-) -> Result<(), SandboxError> {
-    let home = std::env::var("HOME").ok();
-    let forms = path_forms(path, workspace);
-    // The user's own deny rules hold for every file a tool touches, also those a walk finds.
-    for denied in deny_read {
-        if PathGlob::new(denied, home.as_deref())?.is_match_any(&forms) {
+/// The `read(PATTERN)` allow and deny rules of a policy, compiled together with
+/// [`SECRET_PATTERNS`] on first use and then shared by every clone of the policy, so a walk
+/// over a large tree checks each path against ready matchers.
+#[derive(Default)]
+pub(crate) struct ReadRules {
+    allow: Vec<String>,
+    deny: Vec<String>,
+    compiled: OnceLock<ReadFilter>,
+}
+
+impl ReadRules {
+    pub(crate) fn new(allow: Vec<String>, deny: Vec<String>) -> Self {
+        ReadRules {
+            allow,
+            deny,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Refuses `path` (canonical) if a deny rule names it, or if it matches
+    /// [`SECRET_PATTERNS`] and no allow rule names it.
+    pub(crate) fn check(&self, path: &Path, workspace: &Path) -> Result<(), SandboxError> {
+        self.compiled
+            .get_or_init(|| ReadFilter::compile(&self.allow, &self.deny))
+            .check(path, workspace)
+    }
+}
+
+impl std::fmt::Debug for ReadRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadRules")
+            .field("allow", &self.allow)
+            .field("deny", &self.deny)
+            .finish()
+    }
+}
+
+/// A rule list that did not compile, kept to refuse with it (fail closed) rather than ignored.
+#[derive(Debug, Clone)]
+struct BadRule {
+    rule: String,
+    reason: String,
+}
+
+impl BadRule {
+    fn of(e: SandboxError) -> Self {
+        match e {
+            SandboxError::BadRule { rule, reason } => BadRule { rule, reason },
+            other => BadRule {
+                rule: String::new(),
+                reason: other.to_string(),
+            },
+        }
+    }
+
+    fn error(&self) -> SandboxError {
+        SandboxError::BadRule {
+            rule: self.rule.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// The compiled form of [`ReadRules`], with `$HOME` as it was when compiled.
+struct ReadFilter {
+    home: Option<String>,
+    deny: Result<PathGlobSet, BadRule>,
+    secrets: Result<PathGlobSet, BadRule>,
+    allow: Result<PathGlobSet, BadRule>,
+}
+
+impl ReadFilter {
+    fn compile(allow: &[String], deny: &[String]) -> Self {
+        let home = std::env::var("HOME").ok();
+        let h = home.as_deref();
+        // `~` patterns are skipped when `$HOME` is unknown: they cannot name anything then.
+        let secrets: Vec<&str> = SECRET_PATTERNS
+            .iter()
+            .copied()
+            .filter(|p| h.is_some() || !p.starts_with('~'))
+            .collect();
+        ReadFilter {
+            deny: PathGlobSet::new(deny, h).map_err(BadRule::of),
+            secrets: PathGlobSet::new(&secrets, h).map_err(BadRule::of),
+            allow: PathGlobSet::new(allow, h).map_err(BadRule::of),
+            home,
+        }
+    }
+
+    fn check(&self, path: &Path, workspace: &Path) -> Result<(), SandboxError> {
+        let home = self.home.as_deref();
+        let absolute = Candidate::new(path);
+        let rel = path
+            .strip_prefix(workspace)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty());
+        let relative = rel.map(Candidate::new);
+        // The user's own deny rules hold for every file a tool touches, also those a walk finds.
+        let deny = self.deny.as_ref().map_err(BadRule::error)?;
+        if let Some(rule) = deny.first_match(&absolute, relative.as_ref()) {
             return Err(SandboxError::ReadDeniedByRule {
-                path: display_form(path, workspace, home.as_deref()),
-                rule: format!("read({denied})"),
+                path: display_form(path, workspace, home),
+                rule: format!("read({rule})"),
             });
         }
-    }
-    let Some(pattern) = first_secret_match(&forms, home.as_deref()) else {
-        return Ok(());
-    };
-    for allowed in allow_read {
-        if PathGlob::new(allowed, home.as_deref())?.is_match_any(&forms) {
+        let secrets = self.secrets.as_ref().map_err(BadRule::error)?;
+        let Some(pattern) = secrets.first_match(&absolute, relative.as_ref()) else {
+            return Ok(());
+        };
+        let allow = self.allow.as_ref().map_err(BadRule::error)?;
+        if allow.first_match(&absolute, relative.as_ref()).is_some() {
             return Ok(());
         }
+        Err(SandboxError::ReadDenied {
+            path: display_form(path, workspace, home),
+            pattern: pattern.to_string(),
+            suggestion: display_form(path, workspace, home),
+        })
     }
-    Err(SandboxError::ReadDenied {
-        path: display_form(path, workspace, home.as_deref()),
-        pattern,
-        suggestion: display_form(path, workspace, home.as_deref()),
-    })
 }
-
-/// The deny pattern `forms` match, if any. `~` patterns are skipped when `$HOME` is unknown.
-fn first_secret_match(forms: &[String], home: Option<&str>) -> Option<String> {
-    SECRET_PATTERNS
-        .iter()
-        .filter_map(|raw| PathGlob::new(raw, home).ok())
-        .find(|glob| glob.is_match_any(forms))
-        .map(|glob| glob.raw().to_string())
-}
-
-/// The absolute form of `path` and, inside the workspace, its relative form.
-fn path_forms(path: &Path, workspace: &Path) -> Vec<String> {
-    let mut forms = vec![path.to_string_lossy().into_owned()];
-    if let Ok(rel) = path.strip_prefix(workspace) {
-        if !rel.as_os_str().is_empty() {
-            forms.push(rel.to_string_lossy().into_owned());
-        }
-    }
-    forms
-}
-
 /// How to name `path` to the user: workspace-relative, `~/`-relative, or absolute; this is also
 /// the pattern suggested for an allow rule, which then matches exactly this file.
 fn display_form(path: &Path, workspace: &Path, home: Option<&str>) -> String {
@@ -83,13 +153,6 @@ fn display_form(path: &Path, workspace: &Path, home: Option<&str>) -> String {
     path.to_string_lossy().into_owned()
 }
 
-impl PathGlob {
-    /// Whether any of `forms` matches.
-    pub(crate) fn is_match_any(&self, forms: &[String]) -> bool {
-        forms.iter().any(|f| self.is_match(f))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +161,7 @@ mod tests {
 
     fn check(path: &str, allow: &[&str]) -> Result<(), SandboxError> {
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
-        check_read(Path::new(path), Path::new(WS), &allow, &[])
+        ReadRules::new(allow, Vec::new()).check(Path::new(path), Path::new(WS))
     }
 
     #[test]
@@ -141,5 +204,34 @@ mod tests {
             check("/work/proj/.env", &["[oops"]),
             Err(SandboxError::BadRule { .. })
         ));
+    }
+
+    #[test]
+    fn deny_rules_refuse_any_file_and_name_the_first_rule_that_matches() {
+        let deny = vec!["vendor/**".to_string(), "*.lock".to_string()];
+        let rules = ReadRules::new(Vec::new(), deny);
+        let err = rules
+            .check(Path::new("/work/proj/vendor/x.lock"), Path::new(WS))
+            .unwrap_err();
+        assert!(err.to_string().contains("read(vendor/**)"), "{err}");
+        let err = rules
+            .check(Path::new("/work/proj/Cargo.lock"), Path::new(WS))
+            .unwrap_err();
+        assert!(
+            matches!(err, SandboxError::ReadDeniedByRule { .. }),
+            "{err}"
+        );
+        assert!(rules
+            .check(Path::new("/work/proj/src/vendor.rs"), Path::new(WS))
+            .is_ok());
+    }
+
+    #[test]
+    fn a_bad_deny_rule_refuses_every_read() {
+        let rules = ReadRules::new(Vec::new(), vec!["[oops".to_string()]);
+        let err = rules
+            .check(Path::new("/work/proj/src/main.rs"), Path::new(WS))
+            .unwrap_err();
+        assert!(matches!(err, SandboxError::BadRule { .. }), "{err}");
     }
 }

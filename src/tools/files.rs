@@ -114,6 +114,19 @@ impl Reader {
         refuse_hard_links(&meta, "").ok()?;
         Some(file)
     }
+
+    /// [`ToolContext::may_list`] from any thread.
+    pub fn may_list(&self, path: &Path) -> bool {
+        self.policy.check_read(path).is_ok()
+            && path
+                .strip_prefix(&self.root)
+                .is_ok_and(|rel| matches!(self.fs.metadata(rel), Ok(Some(_))))
+    }
+
+    /// How the model is shown `path`: relative to the workspace root.
+    pub fn relative(&self, path: &Path) -> String {
+        crate::sandbox::paths::relative(&self.root, path)
+    }
 }
 
 fn open_regular(fs: &Beneath, rel: &Path, shown: &str) -> Result<(File, Metadata), ToolError> {

@@ -1,20 +1,20 @@
 //! The `grep` tool, on ripgrep's own crates: a parallel ignore-aware walk, one searcher per thread,
-//! results sorted by path so the model sees a stable order.
+//! results in path order and capped the same way on every run, so the model sees a stable answer.
 
 use super::files::Reader;
 use super::path_subject;
+use super::walk::FirstInOrder;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
-use grep_regex::{RegexMatcher, RegexMatcherBuilder};
+use grep_regex::RegexMatcherBuilder;
 use grep_searcher::{
     BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkContextKind, SinkMatch,
 };
 use ignore::WalkState;
 use serde::Deserialize;
 use serde_json::json;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 const DEFAULT_MAX_RESULTS: usize = 200;
 const MAX_LINE_CHARS: usize = 500;
@@ -64,9 +64,11 @@ impl Tool for Grep {
     }
 }
 
-/// Searches `dir` and renders `path:line:text` lines relative to `root`. Files are opened
-/// through `reader`, which skips what the file tools may not read (secrets, read-deny rules,
-/// hard links, anything reached through a symlink swapped in during the walk).
+/// Searches `dir` and renders `path:line:text` lines relative to `root`: the first
+/// `max_results` matches in path order, the same on every run however the threads interleave
+/// (see [`FirstInOrder`]). Files are opened through `reader`, which skips what the file tools
+/// may not read (secrets, read-deny rules, hard links, FIFOs, anything reached through a
+/// symlink swapped in during the walk).
 pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolResult {
     let matcher = RegexMatcherBuilder::new()
         .case_insensitive(a.ignore_case)
@@ -81,8 +83,9 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
         None => None,
     };
     let max = a.max_results.unwrap_or(DEFAULT_MAX_RESULTS).max(1);
-    let found = AtomicUsize::new(0);
-    let results: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+    // One match more than is shown, to know whether to say the list is cut.
+    let limit = max.saturating_add(1);
+    let kept: FirstInOrder<FileMatches> = FirstInOrder::new(limit);
     let context = a.context.unwrap_or(0).min(20);
     super::walk::walker(dir).build_parallel().run(|| {
         let mut searcher = SearcherBuilder::new()
@@ -91,15 +94,18 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
             .before_context(context)
             .after_context(context)
             .build();
-        let (matcher, glob, found, results) = (&matcher, &glob, &found, &results);
+        let (matcher, glob, kept) = (&matcher, &glob, &kept);
         Box::new(move |entry| {
             let Ok(entry) = entry else {
                 return WalkState::Continue;
             };
+            let path = entry.path();
+            if kept.beyond(path) {
+                return WalkState::Skip;
+            }
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
-            let path = entry.path();
             let rel = path.strip_prefix(dir).unwrap_or(path);
             if glob.as_ref().is_some_and(|g| {
                 !g.is_match(rel) && !rel.file_name().is_some_and(|n| g.is_match(n))
@@ -109,78 +115,51 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
             let Some(file) = reader.open(path) else {
                 return WalkState::Continue;
             };
-            let found_in = Found {
-                found,
-                results,
-                max,
-            };
-            search_file(&mut searcher, matcher, root, path, &file, found_in)
+            let shown = crate::sandbox::paths::relative(root, path);
+            let mut sink = Collect::new(&shown, limit);
+            let _ = searcher.search_file(matcher, &file, &mut sink);
+            if !sink.found.starts.is_empty() {
+                let n = sink.found.starts.len();
+                kept.push(path.to_path_buf(), n, sink.found);
+            }
+            WalkState::Continue
         })
     });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    let total = found.load(Ordering::Relaxed);
-    Ok(render(results, total, max, &a.pattern))
+    Ok(render(kept.finish(), max, &a.pattern))
 }
 
-/// Where a search collects: the match count shared by all threads, the results, the limit.
-struct Found<'a> {
-    found: &'a AtomicUsize,
-    results: &'a Mutex<Vec<(PathBuf, String)>>,
-    max: usize,
-}
-
-fn search_file(
-    searcher: &mut Searcher,
-    matcher: &RegexMatcher,
-    root: &Path,
-    path: &Path,
-    file: &std::fs::File,
-    Found {
-        found,
-        results,
-        max,
-    }: Found<'_>,
-) -> WalkState {
-    let shown = crate::sandbox::paths::relative(root, path);
-    let mut sink = Collect {
-        shown: &shown,
-        out: String::new(),
-        matches: 0,
-        found,
-        max,
-    };
-    let _ = searcher.search_file(matcher, file, &mut sink);
-    if sink.matches > 0 {
-        if let Ok(mut r) = results.lock() {
-            r.push((path.to_path_buf(), sink.out));
-        }
-    }
-    if found.load(Ordering::Relaxed) >= max {
-        WalkState::Quit
-    } else {
-        WalkState::Continue
-    }
+/// One file's output, and where each match's lines (its `--` break and before-context
+/// included) start in it, so the list can be cut after any match.
+#[derive(Default)]
+struct FileMatches {
+    out: String,
+    starts: Vec<usize>,
 }
 
 struct Collect<'a> {
     shown: &'a str,
-    out: String,
-    matches: usize,
-    found: &'a AtomicUsize,
-    max: usize,
+    found: FileMatches,
+    /// Where the lines leading to the next match began (a break or before-context), if any.
+    pending: Option<usize>,
+    limit: usize,
 }
 
-impl Collect<'_> {
+impl<'a> Collect<'a> {
+    fn new(shown: &'a str, limit: usize) -> Self {
+        Collect {
+            shown,
+            found: FileMatches::default(),
+            pending: None,
+            limit,
+        }
+    }
+
     fn push(&mut self, sep: char, line: Option<u64>, bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
         let text = text.trim_end_matches(['\n', '\r']);
         let text: String = text.chars().take(MAX_LINE_CHARS).collect();
-        self.out.push_str(&format!(
-            "{}{sep}{}{sep}{text}\n",
-            self.shown,
-            line.unwrap_or(0)
-        ));
+        let out = &mut self.found.out;
+        let _ = writeln!(out, "{}{sep}{}{sep}{text}", self.shown, line.unwrap_or(0));
     }
 }
 
@@ -188,33 +167,50 @@ impl Sink for Collect<'_> {
     type Error = std::io::Error;
 
     fn matched(&mut self, _: &Searcher, m: &SinkMatch<'_>) -> Result<bool, Self::Error> {
-        if self.found.fetch_add(1, Ordering::Relaxed) >= self.max {
-            return Ok(false);
-        }
-        self.matches += 1;
+        let start = self.pending.take().unwrap_or(self.found.out.len());
+        self.found.starts.push(start);
         self.push(':', m.line_number(), m.bytes());
-        Ok(true)
+        // More matches in this file than can be shown in all are not needed.
+        Ok(self.found.starts.len() < self.limit)
     }
 
     fn context(&mut self, _: &Searcher, c: &SinkContext<'_>) -> Result<bool, Self::Error> {
-        if matches!(c.kind(), SinkContextKind::Before | SinkContextKind::After) {
-            self.push('-', c.line_number(), c.bytes());
+        match c.kind() {
+            SinkContextKind::Before => {
+                self.pending.get_or_insert(self.found.out.len());
+                self.push('-', c.line_number(), c.bytes());
+            }
+            SinkContextKind::After => self.push('-', c.line_number(), c.bytes()),
+            SinkContextKind::Other => {}
         }
         Ok(true)
     }
 
     fn context_break(&mut self, _: &Searcher) -> Result<bool, Self::Error> {
-        self.out.push_str("--\n");
+        self.pending.get_or_insert(self.found.out.len());
+        self.found.out.push_str("--\n");
         Ok(true)
     }
 }
 
-fn render(results: Vec<(PathBuf, String)>, total: usize, max: usize, pattern: &str) -> String {
-    if results.is_empty() {
+/// The kept files' lines in path order, cut after the `max`-th match.
+fn render(files: Vec<(PathBuf, usize, FileMatches)>, max: usize, pattern: &str) -> String {
+    if files.is_empty() {
         return format!("no matches for `{pattern}`");
     }
-    let mut s: String = results.into_iter().map(|(_, out)| out).collect();
-    if total >= max {
+    let mut s = String::new();
+    let mut left = max;
+    let mut cut = false;
+    for (_, n, found) in files {
+        if n > left {
+            s.push_str(&found.out[..found.starts[left]]);
+            cut = true;
+            break;
+        }
+        s.push_str(&found.out);
+        left -= n;
+    }
+    if cut {
         s.push_str(&format!(
             "… stopped at {max} matches; narrow the pattern, path or glob, or raise max_results"
         ));

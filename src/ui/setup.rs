@@ -125,8 +125,10 @@ pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
         .map(PathBuf::from)
         .collect();
     let mut policy = SandboxPolicy::new(mode, network, &ws.root, protected);
-    policy.deny_read = crate::sandbox::rules::read_patterns(&cfg.permissions.deny);
-    policy.allow_read = crate::sandbox::rules::read_patterns(&cfg.permissions.allow);
+    policy.set_read_rules(
+        crate::sandbox::rules::read_patterns(&cfg.permissions.allow),
+        crate::sandbox::rules::read_patterns(&cfg.permissions.deny),
+    );
     if let Some(home) = &ws.home {
         policy.protect_reins_home(home);
     }
