@@ -124,6 +124,9 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         to: Option<u32>,
     },
+    /// Manage the checkpoint stores (`reins checkpoints gc` removes old sessions' checkpoints).
+    #[command(subcommand)]
+    Checkpoints(CheckpointsCommand),
     /// Apply a patch (apply_patch format) from FILE, or stdin with `-`, atomically.
     ApplyPatch {
         /// The patch file; `-` reads it from stdin.
@@ -154,6 +157,23 @@ pub enum SessionsCommand {
         /// Print the routing decision table.
         #[arg(long)]
         routes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckpointsCommand {
+    /// Remove the checkpoints of sessions past the limits of [checkpoints] (every workspace's
+    /// store; one a running session has open is left alone) and reclaim their space.
+    Gc {
+        /// Keep the checkpoints of this many most recent sessions per workspace.
+        #[arg(long, value_name = "N")]
+        keep_sessions: Option<usize>,
+        /// Keep a session's checkpoints this many days after its last one.
+        #[arg(long, value_name = "D")]
+        keep_days: Option<u64>,
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

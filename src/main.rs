@@ -48,6 +48,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Undo { session, to }) => {
             ui::checkpoint_cmd::undo(session.as_deref(), to, cli.global)
         }
+        Some(Command::Checkpoints(cmd)) => ui::checkpoint_cmd::run(cmd, cli.global),
         Some(Command::ApplyPatch { file }) => {
             runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
         }

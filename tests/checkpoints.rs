@@ -1,7 +1,9 @@
 //! Workspace checkpoints through the library API: recording, listing, diffing and restoring, in a
 //! plain directory and in a git repository whose own state must stay untouched.
 
-use reins::store::{CheckpointError, CheckpointStore, RestoreKind};
+use reins::store::{
+    collect_garbage, CheckpointError, CheckpointStore, GcOutcome, RestoreKind, Retention,
+};
 use reins::ui::checkpoint_cmd::{diff_command, undo_command};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -540,4 +542,191 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The one shadow repository under `home`.
+fn shadow_repo(home: &Path) -> PathBuf {
+    let root = home.join("checkpoints");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.remove(0)
+}
+
+/// `git fsck` of the shadow repository: every kept ref reaches only objects that exist.
+fn fsck(shadow: &Path) {
+    let out = Command::new("git")
+        .args(["fsck", "--full", "--no-dangling"])
+        .current_dir(shadow)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git fsck: {out:?}");
+}
+
+fn loose_objects(shadow: &Path) -> usize {
+    std::fs::read_dir(shadow.join("objects"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().len() == 2)
+        .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+        .sum()
+}
+
+/// Five sessions, each replacing a large file with its own content and then changing it.
+fn five_sessions(home: &Path, root: &Path) {
+    let mut store = CheckpointStore::open(home, root).unwrap();
+    for s in 0..5 {
+        let body: String = (0..20_000).map(|i| format!("{s}:{i}\n")).collect();
+        write(root, "data.txt", &body);
+        store.checkpoint(&format!("s{s}"), 1, "write").unwrap();
+        write(root, "data.txt", &format!("{body}more\n"));
+        store.checkpoint(&format!("s{s}"), 2, "edit").unwrap();
+    }
+}
+
+fn collected(reports: &[reins::store::StoreReport]) -> (Vec<String>, usize, u64, u64) {
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    match &reports[0].outcome {
+        GcOutcome::Collected {
+            removed,
+            kept,
+            bytes_before,
+            bytes_after,
+        } => (removed.clone(), *kept, *bytes_before, *bytes_after),
+        other => panic!("not collected: {other:?}"),
+    }
+}
+
+#[test]
+fn gc_keeps_the_last_sessions_whole_and_reclaims_the_rest() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    five_sessions(home.path(), root);
+    let shadow = shadow_repo(home.path());
+    let keep = Retention {
+        keep_sessions: 2,
+        keep_days: 30,
+    };
+
+    let dry = collect_garbage(home.path(), keep, true).unwrap();
+    let (removed, kept, before, after) = collected(&dry);
+    assert_eq!(
+        (removed, kept),
+        (vec!["s2".into(), "s1".into(), "s0".into()], 2)
+    );
+    assert_eq!(before, after, "a dry run removes nothing");
+
+    let (removed, kept, before, after) =
+        collected(&collect_garbage(home.path(), keep, false).unwrap());
+    assert_eq!((removed.len(), kept), (3, 2));
+    assert!(after * 3 < before * 2, "{before} -> {after}");
+    assert_eq!(loose_objects(&shadow), 0, "everything kept is packed");
+    fsck(&shadow);
+
+    let store = CheckpointStore::open(home.path(), root).unwrap();
+    assert_eq!(store.sessions().unwrap(), ["s4", "s3"]);
+    drop(store);
+    // The kept sessions still diff and undo.
+    let diff = diff_command(home.path(), root, Some("s3")).unwrap();
+    assert!(diff.contains("+more"), "{diff}");
+    undo_command(home.path(), root, Some("s4"), Some(1)).unwrap();
+    let data = std::fs::read_to_string(root.join("data.txt")).unwrap();
+    assert!(data.starts_with("4:0\n") && !data.contains("more"));
+    let err = diff_command(home.path(), root, Some("s0")).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::UnknownSession { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn gc_by_age_can_remove_every_session_and_the_next_checkpoint_is_still_whole() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    five_sessions(home.path(), root);
+    let no_age = Retention {
+        keep_sessions: 50,
+        keep_days: 0,
+    };
+    let (removed, kept, _, _) = collected(&collect_garbage(home.path(), no_age, false).unwrap());
+    assert_eq!((removed.len(), kept), (5, 0));
+    // The stat cache still vouches for the files: their blobs were kept for it.
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    write(root, "other.txt", "new\n");
+    let first = store.checkpoint("next", 1, "write").unwrap();
+    assert_eq!(
+        store.last_scan().hashed,
+        1,
+        "data.txt came from the stat cache"
+    );
+    write(root, "data.txt", "changed\n");
+    store.checkpoint("next", 2, "write").unwrap();
+    store.restore("next", &first).unwrap();
+    let data = std::fs::read_to_string(root.join("data.txt")).unwrap();
+    assert!(data.starts_with("4:0\n") && data.ends_with("more\n"));
+    drop(store);
+    fsck(&shadow_repo(home.path()));
+}
+
+#[test]
+fn gc_leaves_a_store_that_a_running_session_has_open_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    five_sessions(home.path(), root);
+    let running = CheckpointStore::open(home.path(), root).unwrap();
+    let everything = Retention {
+        keep_sessions: 0,
+        keep_days: 0,
+    };
+    let reports = collect_garbage(home.path(), everything, false).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].outcome, GcOutcome::InUse);
+    assert_eq!(running.sessions().unwrap().len(), 5, "nothing removed");
+    drop(running);
+    let (removed, _, _, _) = collected(&collect_garbage(home.path(), everything, false).unwrap());
+    assert_eq!(removed.len(), 5);
+}
+
+#[test]
+fn checkpoints_gc_through_the_binary_follows_the_config_and_sessions_shows_the_size() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    five_sessions(home.path(), ws.path());
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[checkpoints]\nkeep_sessions = 1\n",
+    )
+    .unwrap();
+    let reins = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("reins")
+            .unwrap()
+            .env("REINS_HOME", home.path())
+            .args(args)
+            .arg("-C")
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = reins(&["sessions"]);
+    assert!(
+        listed.contains("checkpoints: ") && listed.contains("for this workspace"),
+        "{listed}"
+    );
+    let out = reins(&["checkpoints", "gc", "--dry-run"]);
+    assert!(out.contains("would remove 4 sessions, kept 1"), "{out}");
+    let out = reins(&["checkpoints", "gc", "--keep-days", "30"]);
+    assert!(
+        out.contains("Keeping the last 1 sessions per workspace, none older than 30 days"),
+        "{out}"
+    );
+    assert!(out.contains("removed 4 sessions, kept 1"), "{out}");
+    let store = CheckpointStore::open(home.path(), ws.path()).unwrap();
+    assert_eq!(store.sessions().unwrap(), ["s4"]);
 }

@@ -39,6 +39,18 @@ pub struct Config {
     pub hooks: Vec<crate::hooks::HookConfig>,
     /// `[checks]`: the commands that define done (`--check` adds to them).
     pub checks: super::checks::ChecksConfig,
+    /// `[checkpoints]`: how long `reins checkpoints gc` keeps them.
+    pub checkpoints: CheckpointsConfig,
+}
+
+/// `[checkpoints]`: each a limit on what `reins checkpoints gc` keeps per workspace.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointsConfig {
+    /// The most recently checkpointed sessions kept (default 50).
+    pub keep_sessions: Option<usize>,
+    /// Days a session's checkpoints are kept after its last one (default 30).
+    pub keep_days: Option<u64>,
 }
 
 /// `[permissions]`: `tool(pattern)` rules; deny beats ask beats allow.

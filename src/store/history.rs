@@ -13,7 +13,7 @@
 use super::compare::changed_paths;
 use super::error::CheckpointError;
 use super::{Checkpoint, CheckpointStore};
-use git2::{Commit, ErrorCode, Oid, Signature, Time};
+use git2::{Commit, ErrorCode, Oid, Repository, Signature, Time};
 
 /// The label of the checkpoint `restore` takes first, so an undo can itself be undone. Undo
 /// points are skipped when `reins undo` picks how far back to go.
@@ -106,22 +106,10 @@ impl CheckpointStore {
 
     /// Every session with checkpoints here, most recently updated first.
     pub fn sessions(&self) -> Result<Vec<String>, CheckpointError> {
-        let mut found = Vec::new();
-        for reference in self.repo.references_glob(&format!("{REF_PREFIX}*"))? {
-            let reference = reference?;
-            let Some(name) = reference
-                .name()
-                .ok()
-                .and_then(|n| n.strip_prefix(REF_PREFIX))
-            else {
-                continue;
-            };
-            let name = name.to_string();
-            let commit = reference.peel_to_commit()?;
-            found.push((updated_ns(&commit), name));
-        }
-        found.sort_by(|a, b| b.cmp(a));
-        Ok(found.into_iter().map(|(_, n)| n).collect())
+        Ok(by_recency(&self.repo)?
+            .into_iter()
+            .map(|s| s.name)
+            .collect())
     }
 
     /// The commit a session ref points at; `None` when the session has no checkpoints.
@@ -140,9 +128,41 @@ impl CheckpointStore {
     }
 }
 
+/// A session's place in a shadow repository: its ref's tip and when that was recorded.
+pub(crate) struct SessionTip {
+    pub name: String,
+    pub tip: Oid,
+    /// Nanoseconds since the Unix epoch.
+    pub updated_ns: i128,
+}
+
+/// The sessions of `repo`, most recently checkpointed first.
+pub(crate) fn by_recency(repo: &Repository) -> Result<Vec<SessionTip>, CheckpointError> {
+    let mut found = Vec::new();
+    for reference in repo.references_glob(&format!("{REF_PREFIX}*"))? {
+        let reference = reference?;
+        let Some(name) = reference
+            .name()
+            .ok()
+            .and_then(|n| n.strip_prefix(REF_PREFIX))
+        else {
+            continue;
+        };
+        let name = name.to_string();
+        let commit = reference.peel_to_commit()?;
+        found.push(SessionTip {
+            name,
+            tip: commit.id(),
+            updated_ns: updated_ns(&commit),
+        });
+    }
+    found.sort_by(|a, b| (b.updated_ns, &b.name).cmp(&(a.updated_ns, &a.name)));
+    Ok(found)
+}
+
 /// `refs/reins/<id>`, for a session id made of letters, digits, `-`, `_` and `.` (what
 /// `workspace::new_session_id` produces), so no id can address another ref.
-fn session_ref(session_id: &str) -> Result<String, CheckpointError> {
+pub(crate) fn session_ref(session_id: &str) -> Result<String, CheckpointError> {
     let ok_chars = session_id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));

@@ -15,8 +15,10 @@
 mod compare;
 mod diff;
 mod error;
+mod gc;
 mod hashing;
 mod history;
+mod lock;
 mod restore;
 mod scan;
 mod shadow;
@@ -31,6 +33,7 @@ pub mod totals;
 pub mod transcript;
 
 pub use error::CheckpointError;
+pub use gc::{collect_garbage, store_size, stores_size, GcOutcome, Retention, StoreReport};
 pub use history::BEFORE_UNDO_LABEL;
 pub use restore::{RestoreKind, RestoreReport, RestoredPath};
 pub use snapshot::{ScanStats, MAX_FILE_BYTES};
@@ -39,6 +42,9 @@ use error::io_err;
 use git2::Repository;
 use statcache::StatCache;
 use std::path::{Path, PathBuf};
+
+/// The stat cache's file in the shadow repository.
+const STAT_CACHE_FILE: &str = "reins-stat-cache";
 
 /// One recorded state of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +82,8 @@ pub struct CheckpointStore {
     cache_path: PathBuf,
     clock_path: PathBuf,
     stats: ScanStats,
+    /// Held shared while the store is open, so garbage collection leaves it alone.
+    _lock: lock::StoreLock,
 }
 
 impl CheckpointStore {
@@ -86,12 +94,13 @@ impl CheckpointStore {
             .map_err(io_err("resolving workspace", workspace))?;
         let dir = shadow::shadow_dir(reins_home, &workspace)?;
         let repo = shadow::open_or_init(&dir, &workspace)?;
+        let lock = lock::StoreLock::shared(&dir)?;
         let root = shadow::checkpoints_root(reins_home);
         let skip = root
             .canonicalize()
             .ok()
             .filter(|r| r.starts_with(&workspace));
-        let cache_path = dir.join("reins-stat-cache");
+        let cache_path = dir.join(STAT_CACHE_FILE);
         Ok(CheckpointStore {
             repo,
             workspace,
@@ -100,6 +109,7 @@ impl CheckpointStore {
             cache_path,
             clock_path: dir.join("reins-scan-clock"),
             stats: ScanStats::default(),
+            _lock: lock,
         })
     }
 

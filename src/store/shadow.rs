@@ -50,6 +50,12 @@ pub(crate) fn workspace_key(workspace: &Path) -> Result<String, CheckpointError>
     }
 }
 
+/// The workspace the store at `dir` records; `None` when `dir` is not (yet) a store.
+pub(crate) fn recorded_workspace(dir: &Path) -> Option<PathBuf> {
+    let recorded = std::fs::read(dir.join(WORKSPACE_FILE)).ok()?;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(&recorded)))
+}
+
 /// Opens the shadow repository at `dir`, creating it on first use.
 pub(crate) fn open_or_init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
     let marker = dir.join(WORKSPACE_FILE);

@@ -6,7 +6,8 @@
 //! its own number (one past the session's highest step), printed in the report, so
 //! `reins undo --to N` with that number undoes the undo.
 
-use crate::store::{CheckpointError, CheckpointStore, RestoreReport};
+use crate::cli::CheckpointsCommand;
+use crate::store::{CheckpointError, CheckpointStore, GcOutcome, RestoreReport, Retention};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -117,6 +118,108 @@ pub fn undo(
     let text = undo_command(ws.home()?, &ws.root, session, to).map_err(exit_error)?;
     print!("{text}");
     Ok(0)
+}
+
+/// `reins checkpoints gc`.
+pub fn run(
+    cmd: CheckpointsCommand,
+    global: crate::cli::GlobalArgs,
+) -> Result<i32, super::ExitError> {
+    let CheckpointsCommand::Gc {
+        keep_sessions,
+        keep_days,
+        dry_run,
+    } = cmd;
+    let ws = super::setup::workspace(&global)?;
+    let configured = &ws.loaded.config.checkpoints;
+    let defaults = Retention::default();
+    let retention = Retention {
+        keep_sessions: keep_sessions
+            .or(configured.keep_sessions)
+            .unwrap_or(defaults.keep_sessions),
+        keep_days: keep_days
+            .or(configured.keep_days)
+            .unwrap_or(defaults.keep_days),
+    };
+    let text = gc_command(ws.home()?, retention, dry_run).map_err(exit_error)?;
+    print!("{text}");
+    Ok(0)
+}
+
+/// The text `reins checkpoints gc` prints: one line per workspace store, then the total.
+pub fn gc_command(
+    reins_home: &Path,
+    retention: Retention,
+    dry_run: bool,
+) -> Result<String, CheckpointError> {
+    let reports = crate::store::collect_garbage(reins_home, retention, dry_run)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Keeping the last {} sessions per workspace, none older than {} days{}.",
+        retention.keep_sessions,
+        retention.keep_days,
+        if dry_run {
+            " (dry run: nothing removed)"
+        } else {
+            ""
+        }
+    );
+    let (mut before, mut after) = (0, 0);
+    for r in &reports {
+        let place = r.workspace.display();
+        match &r.outcome {
+            GcOutcome::InUse => {
+                let _ = writeln!(
+                    out,
+                    "  {place}: in use by a running session; left alone (run gc again after it)"
+                );
+            }
+            GcOutcome::Collected {
+                removed,
+                kept,
+                bytes_before,
+                bytes_after,
+            } => {
+                before += bytes_before;
+                after += bytes_after;
+                let verb = if dry_run { "would remove" } else { "removed" };
+                let _ = writeln!(
+                    out,
+                    "  {place}: {verb} {} sessions, kept {kept}; {} -> {}",
+                    removed.len(),
+                    human_bytes(*bytes_before),
+                    human_bytes(*bytes_after)
+                );
+            }
+        }
+    }
+    if reports.is_empty() {
+        let _ = writeln!(out, "  no checkpoint stores yet");
+    } else {
+        let _ = writeln!(
+            out,
+            "Total: {} -> {}",
+            human_bytes(before),
+            human_bytes(after)
+        );
+    }
+    Ok(out)
+}
+
+/// `1.5 MiB`-style sizes.
+pub(crate) fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Mistakes in what was asked are usage errors (2); failures of the store are 1.

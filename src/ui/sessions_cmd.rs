@@ -16,8 +16,33 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
                 " in this workspace (try --all)"
             }
         );
-        return Ok(0);
+    } else {
+        print_table(&found, all);
     }
+    if let Some(line) = checkpoints_line(ws.home()?, &ws.root, all) {
+        println!("\n{line}");
+    }
+    Ok(0)
+}
+
+/// What the checkpoint stores take on disk, and how to reclaim it; `None` when there are none.
+fn checkpoints_line(home: &std::path::Path, root: &std::path::Path, all: bool) -> Option<String> {
+    use super::checkpoint_cmd::human_bytes;
+    let total = crate::store::stores_size(home);
+    if total == 0 {
+        return None;
+    }
+    let here = crate::store::store_size(home, root)
+        .filter(|_| !all)
+        .map(|n| format!("{} for this workspace, ", human_bytes(n)))
+        .unwrap_or_default();
+    Some(format!(
+        "checkpoints: {here}{} in all (`reins checkpoints gc` removes old sessions' checkpoints)",
+        human_bytes(total)
+    ))
+}
+
+fn print_table(found: &[sessions::SessionInfo], all: bool) {
     println!(
         "{:<22} {:<17} {:>5} {:>9} {:<12} PROMPT",
         "ID", "STARTED (UTC)", "STEPS", "COST", "STATUS"
@@ -46,7 +71,6 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
             s.status
         );
     }
-    Ok(0)
 }
 
 /// `reins sessions show ID [--routes]`.
