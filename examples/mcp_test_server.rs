@@ -1,15 +1,23 @@
-//! A minimal MCP server on stdio for reins' tests, built with `rmcp` like a real one.
+//! A minimal MCP server for reins' tests, built with `rmcp` like a real one: on stdio, or with
+//! `--http 127.0.0.1:PORT` on streamable HTTP.
 //!
-//! Tools: `echo {text}`, `add {a, b}` (text and structured content), `slow {ms}`, `crash`
-//! (exits mid-call), `change_tools` (adds `late` and announces the new list), `rich` (an image,
-//! a resource link and an embedded resource), `fail` (a tool-level error), `env {name}` (a
-//! variable of its environment), `pid`, `cwd` and `write {path, text}` (to see what its sandbox
-//! lets it do). With `--fail-start` it exits before the handshake, saying why on stderr.
+//! Tools: `echo {text}`, `add {a, b}` (text and structured content), `slow {ms}`,
+//! `progress {ms, steps}` (reports progress `steps` times over `ms`), `crash` (exits mid-call),
+//! `change_tools` (adds `late` and announces the new list), `rich` (an image, a resource link and
+//! an embedded resource), `fail` (a tool-level error), `env {name}` (a variable of its
+//! environment), `pid`, `cwd` and `write {path, text}` (to see what its sandbox lets it do).
+//!
+//! Misbehaviour on request: `--fail-start` exits before the handshake, saying why on stderr;
+//! `--stdout-junk` prints a log line to stdout before serving, `--stdout-junk-only` prints it
+//! and never speaks MCP (a server started in the wrong mode). Over HTTP, `--log FILE` appends
+//! `METHOD SESSION` for every request, and `--unknown-session-400` answers a session it does
+//! not know with 400 and a JSON-RPC error without an id, as the TypeScript SDK does (rmcp
+//! answers 404).
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, Resource, ServerCapabilities,
-    ServerConfig, Tool, ToolAnnotations,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, Resource,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -70,6 +78,11 @@ impl TestServer {
                 "Sleeps for ms milliseconds.",
                 json!({"type": "object", "properties": {"ms": {"type": "integer"}}}),
             ),
+            tool(
+                "progress",
+                "Works for ms milliseconds, reporting progress steps times.",
+                json!({"type": "object", "properties": {"ms": {"type": "integer"}, "steps": {"type": "integer"}}}),
+            ),
             tool("crash", "Exits in the middle of the call.", no_args()),
             tool(
                 "change_tools",
@@ -125,6 +138,25 @@ impl TestServer {
                 let ms = num_arg(args, "ms") as u64;
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 text(format!("slept {ms} ms"))
+            }
+            "progress" => {
+                let steps = (num_arg(args, "steps") as u64).max(1);
+                let pause = std::time::Duration::from_millis(num_arg(args, "ms") as u64 / steps);
+                let token = context.meta.get_progress_token();
+                for step in 1..=steps {
+                    tokio::time::sleep(pause).await;
+                    if let Some(token) = &token {
+                        let note = ProgressNotificationParam::new(token.clone(), step as f64)
+                            .with_total(steps as f64);
+                        let _ = context.peer.notify_progress(note).await;
+                    }
+                }
+                let reported = if token.is_some() {
+                    "reported"
+                } else {
+                    "no token"
+                };
+                text(format!("done after {steps} steps ({reported})"))
             }
             "crash" => {
                 eprintln!("test server: crashing on purpose");
@@ -220,13 +252,115 @@ impl ServerHandler for TestServer {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     started();
-    if std::env::args().any(|a| a == "--fail-start") {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if flag("--fail-start") {
         eprintln!("test server: refusing to start (--fail-start)");
         std::process::exit(1);
+    }
+    if let Some(addr) = value("--http") {
+        return http::serve(&addr, value("--log"), flag("--unknown-session-400")).await;
+    }
+    if flag("--stdout-junk") || flag("--stdout-junk-only") {
+        println!("Server listening on port 3000");
+    }
+    if flag("--stdout-junk-only") {
+        std::future::pending::<()>().await;
     }
     let service = TestServer::default()
         .serve(rmcp::transport::stdio())
         .await?;
     service.waiting().await?;
     Ok(())
+}
+
+/// Streamable HTTP: rmcp's session-keeping service behind a bare hyper server.
+mod http {
+    use super::TestServer;
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Incoming;
+    use hyper::{Request, Response, StatusCode};
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+    use std::io::Write;
+    use std::sync::Arc;
+    use tower_service::Service;
+
+    /// What the TypeScript SDK's servers answer for a session they do not know.
+    const UNKNOWN_SESSION: &str = r#"{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}"#;
+
+    pub async fn serve(
+        addr: &str,
+        log: Option<String>,
+        unknown_400: bool,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let service = StreamableHttpService::new(
+            || Ok(TestServer::default()),
+            Arc::new(LocalSessionManager::default()),
+            StreamableHttpServerConfig::default(),
+        );
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let log = log.map(Arc::new);
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let (service, log) = (service.clone(), log.clone());
+            tokio::spawn(async move {
+                let handler = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let (mut service, log) = (service.clone(), log.clone());
+                    async move {
+                        let method = req.method().clone();
+                        let session = req
+                            .headers()
+                            .get("mcp-session-id")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        if let Some(path) = log.as_deref() {
+                            record(
+                                path,
+                                &format!("{method} {}", session.as_deref().unwrap_or("-")),
+                            );
+                        }
+                        let response = service.call(req).await?;
+                        if unknown_400
+                            && session.is_some()
+                            && response.status() == StatusCode::NOT_FOUND
+                        {
+                            let body = Full::new(Bytes::from_static(UNKNOWN_SESSION.as_bytes()))
+                                .map_err(|never| match never {})
+                                .boxed();
+                            let mut refusal = Response::new(body);
+                            *refusal.status_mut() = StatusCode::BAD_REQUEST;
+                            refusal.headers_mut().insert(
+                                hyper::header::CONTENT_TYPE,
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            return Ok(refusal);
+                        }
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, handler)
+                    .await;
+            });
+        }
+    }
+
+    fn record(path: &str, line: &str) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
 }
