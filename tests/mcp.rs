@@ -5,9 +5,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
-use support::mcp::{home_with, test_server, test_server_config, tool_results};
+use support::mcp::{everything, home_with, test_server, test_server_config, tool_results};
 use support::reins::{events, reins};
 use support::{MockServer, Reply};
 
@@ -68,7 +68,11 @@ fn mcp_list_shows_each_server_state_and_tools() {
     );
     let home = home_with(&model, &(test_server_config("") + &broken));
     let out = reins_mcp(home.path(), &["list", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(out.status.code(), Some(1), "a server failed: {out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 of 2 MCP servers failed to start: broken"),
+        "{out:?}"
+    );
     let servers: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let by_name = |n: &str| {
         servers
@@ -349,35 +353,6 @@ async fn a_changed_tool_list_is_picked_up_at_the_next_refresh() {
 // The reference server, @modelcontextprotocol/server-everything
 // ---------------------------------------------------------------------------------------------
 
-/// The installed package's folder: `$REINS_TEST_MCP_EVERYTHING` (set by `.ci/run`), else where
-/// `.ci/run` puts it; `None` (with a visible note) when node or the package is missing.
-fn everything() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("REINS_TEST_MCP_EVERYTHING").map(PathBuf::from) {
-        // Set by .ci/run after a successful install: a missing server is a failure there.
-        assert!(
-            dir.join("dist/index.js").exists(),
-            "REINS_TEST_MCP_EVERYTHING={} holds no dist/index.js",
-            dir.display()
-        );
-        return Some(dir);
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "target/test-deps/mcp-everything/node_modules/@modelcontextprotocol/server-everything",
-    );
-    let node_ok = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if node_ok && dir.join("dist/index.js").exists() {
-        return Some(dir);
-    }
-    eprintln!(
-        "SKIPPED: @modelcontextprotocol/server-everything is not installed (node missing, or run .ci/run; looked in {})",
-        dir.display()
-    );
-    None
-}
-
 fn everything_config(dir: &Path) -> String {
     format!(
         "[mcp_servers.everything]\ncommand = \"node\"\nargs = [\"{}\", \"stdio\"]\n",
@@ -456,5 +431,28 @@ fn the_reference_server_answers_over_streamable_http() {
         stdout(&echo).contains("Echo: over http"),
         "{}",
         stdout(&echo)
+    );
+}
+
+#[test]
+fn the_reference_servers_progress_keeps_a_call_past_its_timeout_alive() {
+    let Some(dir) = everything() else { return };
+    let model = MockServer::start(vec![]);
+    let home = home_with(&model, &(everything_config(&dir) + "timeout_ms = 1000\n"));
+    // 3 s in 6 steps: a progress report every 500 ms, three times the idle limit in all.
+    let out = reins_mcp(
+        home.path(),
+        &[
+            "call",
+            "everything",
+            "trigger-long-running-operation",
+            r#"{"duration": 3, "steps": 6}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout(&out).contains("Long running operation completed"),
+        "{}",
+        stdout(&out)
     );
 }

@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// How long one tool call may take unless `timeout_ms` says otherwise.
+/// How long one tool call may go without an answer or a progress report unless `timeout_ms`
+/// says otherwise.
 pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 60_000;
+/// How long one tool call may take however often it reports progress, unless `max_timeout_ms`
+/// says otherwise: progress keeps a long call alive, but not a server stuck reporting it.
+pub const DEFAULT_MAX_CALL_TIMEOUT_MS: u64 = 600_000;
 /// How long a server may take to start and list its tools unless `startup_timeout_ms` says
 /// otherwise; generous because `npx -y` downloads the package on its first run.
 pub const DEFAULT_STARTUP_TIMEOUT_MS: u64 = 30_000;
@@ -26,8 +30,10 @@ pub struct McpServerConfig {
     pub env: BTreeMap<String, String>,
     /// The endpoint of a streamable HTTP server.
     pub url: Option<String>,
-    /// The limit of one tool call, in milliseconds.
+    /// The limit of one tool call without an answer or a progress report, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// The limit of one tool call however often it reports progress, in milliseconds.
+    pub max_timeout_ms: Option<u64>,
     /// The limit of starting the server and listing its tools, in milliseconds.
     pub startup_timeout_ms: Option<u64>,
     /// The sandbox of a stdio server; absent, the session's. `full` runs it unconfined, for a
@@ -86,8 +92,15 @@ impl McpServerConfig {
             || self.network.is_some()
     }
 
+    /// How long a call may go without an answer or a progress report.
     pub fn call_timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.unwrap_or(DEFAULT_CALL_TIMEOUT_MS))
+    }
+
+    /// How long a call may take in all; never less than [`Self::call_timeout`].
+    pub fn max_call_timeout(&self) -> Duration {
+        let max = self.max_timeout_ms.unwrap_or(DEFAULT_MAX_CALL_TIMEOUT_MS);
+        Duration::from_millis(max).max(self.call_timeout())
     }
 
     pub fn startup_timeout(&self) -> Duration {

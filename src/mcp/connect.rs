@@ -1,10 +1,11 @@
 //! Opening a connection to one server: spawning a stdio server or reaching an HTTP one, the MCP
 //! handshake, and the first tool listing, all within the server's startup timeout.
 
+use super::errors;
 use super::launch::Prepared;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RunningService};
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, Peer, RoleClient, ServiceExt};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,9 @@ use tokio::io::AsyncReadExt;
 
 /// How much of a server's stderr is kept to explain a failure.
 const STDERR_TAIL: usize = 2048;
+/// How long closing may take: an HTTP server's session DELETE, a stdio server's exit after its
+/// stdin closes (then SIGTERM, then SIGKILL, each given as long by rmcp).
+const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 
 /// Our side of the protocol: it only notes that the server's tool list changed, so the list is
 /// fetched again at the next refresh rather than inside the notification.
@@ -54,6 +58,12 @@ impl Connection {
         self.service.peer().is_transport_closed()
     }
 
+    /// Ends the connection: an HTTP session is deleted on the server, a stdio server's stdin is
+    /// closed so it can exit on its own before it is killed.
+    pub async fn close(mut self) {
+        let _ = self.service.close_with_timeout(CLOSE_LIMIT).await;
+    }
+
     /// Why the server went away, from the last lines it wrote to stderr.
     pub async fn exit_note(&self) -> String {
         self.stderr.settle().await;
@@ -86,7 +96,7 @@ pub(super) async fn open(
             .peer()
             .list_all_tools()
             .await
-            .map_err(|e| format!("cannot list the tools: {e}"))?;
+            .map_err(|e| format!("cannot list the tools: {}", errors::service(&e)))?;
         Ok((service, tools))
     };
     let outcome = match tokio::time::timeout(limit, attempt).await {
@@ -121,16 +131,15 @@ async fn stdio(
     handler
         .serve(process)
         .await
-        .map_err(|e| format!("the MCP handshake failed: {e}"))
+        .map_err(|e| format!("the MCP handshake failed: {}", errors::initialize(&e)))
 }
 
 async fn http(url: &str, handler: Handler) -> Result<RunningService<RoleClient, Handler>, String> {
     crate::provider::install_crypto_provider();
-    let transport = StreamableHttpClientTransport::from_uri(url.to_string());
     handler
-        .serve(transport)
+        .serve(super::http::transport(url))
         .await
-        .map_err(|e| format!("cannot connect to {url}: {e}"))
+        .map_err(|e| format!("cannot connect to {url}: {}", errors::initialize(&e)))
 }
 
 /// The last bytes a stdio server wrote to stderr. Servers log there freely; it is drained

@@ -99,6 +99,23 @@ impl McpHub {
         futures_util::future::join_all(tasks).await;
     }
 
+    /// Ends every server's connection; call it when the session ends. HTTP sessions are deleted
+    /// on their servers (a server keeps an abandoned one until it expires, if ever), stdio
+    /// servers see their stdin close and may exit on their own before they are killed. A server
+    /// still starting is stopped where it is.
+    pub async fn shutdown(&self) {
+        let starting = self
+            .pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        for task in &starting {
+            task.abort();
+        }
+        futures_util::future::join_all(starting).await;
+        futures_util::future::join_all(self.servers.iter().map(|s| s.shutdown())).await;
+    }
+
     /// The status events since the last call, oldest first.
     pub fn take_events(&self) -> Vec<Event> {
         self.events

@@ -2,7 +2,8 @@
 //! APIs) through the Model Context Protocol, with the official Rust SDK (`rmcp`).
 //!
 //! - Configuration: `[mcp_servers.NAME]` with `command`/`args`/`env` (stdio) or `url`
-//!   (streamable HTTP), `timeout_ms` per call and `startup_timeout_ms` ([`McpServerConfig`]).
+//!   (streamable HTTP), `timeout_ms` per call (reset by each progress report, up to
+//!   `max_timeout_ms`) and `startup_timeout_ms` ([`McpServerConfig`]).
 //! - Environment: a stdio server gets the shell's environment (credentials removed) plus
 //!   `PYTHONSAFEPATH=1` and its own `env`, where `$VAR` copies a variable of reins' by explicit
 //!   choice.
@@ -15,7 +16,10 @@
 //! - Life: every server starts in the background at session start; the front end waits for them
 //!   just before the first request, since the tool list is part of the request prefix. A server
 //!   that fails to start or dies is reported (`mcp.status` events), its tools answer the model
-//!   with the reason, and the next call restarts it.
+//!   with the reason, and the next call restarts it. An HTTP server that forgot the session (it
+//!   restarted) fails the call at once and the next call opens a new session ([`http`]). The
+//!   front end closes every server when the session ends ([`McpHub::shutdown`]): HTTP sessions
+//!   are deleted, stdio servers see their stdin close.
 //! - Tools: `SERVER__TOOL` with the server's description and JSON schema ([`McpTool`]); results
 //!   are converted to text, each piece of data once ([`convert`]). A
 //!   `notifications/tools/list_changed` marks the server; its list is read again when the
@@ -27,6 +31,8 @@
 mod config;
 mod connect;
 pub mod convert;
+mod errors;
+mod http;
 mod hub;
 mod launch;
 mod names;
@@ -34,7 +40,10 @@ mod report;
 mod server;
 mod tool;
 
-pub use config::{McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS};
+pub use config::{
+    McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_CALL_TIMEOUT_MS,
+    DEFAULT_STARTUP_TIMEOUT_MS,
+};
 pub use hub::{McpConfigError, McpHub};
 pub use launch::Launch;
 pub use names::tool_name;

@@ -3,10 +3,15 @@
 
 use super::config::{Endpoint, McpServerConfig};
 use super::connect::{self, Connection, Handler, Start};
+use super::errors;
 use super::launch::{self, Launch, Pin};
 use crate::agent::Event;
 use crate::cancel::Cancel;
-use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
+    CancelledNotificationParam, ClientRequest, JsonObject, ServerResult,
+};
+use rmcp::service::PeerRequestOptions;
 use rmcp::{Peer, RoleClient, ServiceError};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -144,6 +149,7 @@ impl McpServer {
 
     /// Calls `tool` with `arguments`; `Err` is a message for the model. A server that is down is
     /// restarted first; one that dies during the call is reported and restarted by the next.
+    /// Each progress report the server sends restarts the call's timeout, up to its maximum.
     pub async fn call(
         &self,
         tool: &str,
@@ -155,17 +161,53 @@ impl McpServer {
             .await
             .map_err(|e| format!("the MCP server `{}` is not available: {e}", self.name))?;
         let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
-        let limit = self.config.call_timeout();
-        tokio::select! {
-            outcome = tokio::time::timeout(limit, peer.call_tool(params)) => match outcome {
-                Ok(Ok(result)) => Ok(result),
-                Ok(Err(e)) => Err(self.failed_call(generation, tool, e).await),
-                Err(_) => Err(format!(
-                    "the MCP server `{}` did not answer `{tool}` within {} ms, so the call was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].timeout_ms",
-                    self.name, limit.as_millis(), self.name
-                )),
-            },
-            _ = cancel.cancelled() => Err("interrupted by the user; the MCP call was cancelled".to_string()),
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let (idle, max) = (self.config.call_timeout(), self.config.max_call_timeout());
+        let options = PeerRequestOptions::with_timeout(idle)
+            .reset_timeout_on_progress()
+            .with_max_total_timeout(max);
+        let handle = match peer.send_request_with_option(request, options).await {
+            Ok(handle) => handle,
+            Err(e) => return Err(self.failed_call(generation, tool, e).await),
+        };
+        let id = handle.id.clone();
+        let outcome = tokio::select! {
+            outcome = handle.await_response() => outcome,
+            _ = cancel.cancelled() => {
+                let note = CancelledNotificationParam::new(
+                    Some(id),
+                    Some("interrupted by the user".into()),
+                );
+                let _ = peer.send_notification(CancelledNotification::new(note).into()).await;
+                return Err("interrupted by the user; the MCP call was cancelled".to_string());
+            }
+        };
+        match outcome {
+            Ok(ServerResult::CallToolResult(result)) => Ok(result),
+            // A server may answer a call that produced nothing with an empty result.
+            Ok(ServerResult::EmptyResult(_)) => Ok(CallToolResult::success(Vec::new())),
+            Ok(other) => Err(format!(
+                "the MCP server `{}` answered `{tool}` with something that is not a tool result: {}",
+                self.name,
+                serde_json::to_string(&other).unwrap_or_default()
+            )),
+            Err(ServiceError::Timeout { timeout }) if timeout >= max && max > idle => Err(format!(
+                "the MCP server `{}` was still working on `{tool}` after {} ms, the most a call may take, so it was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].max_timeout_ms",
+                self.name, max.as_millis(), self.name
+            )),
+            Err(ServiceError::Timeout { .. }) => Err(format!(
+                "the MCP server `{}` did not answer `{tool}` within {} ms and reported no progress, so the call was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].timeout_ms",
+                self.name, idle.as_millis(), self.name
+            )),
+            Err(e) => Err(self.failed_call(generation, tool, e).await),
+        }
+    }
+
+    /// Ends the connection, if there is one: deletes an HTTP session, lets a stdio server exit.
+    pub(super) async fn shutdown(&self) {
+        let taken = self.conn.lock().await.take();
+        if let Some((_, conn)) = taken {
+            conn.close().await;
         }
     }
 
@@ -254,12 +296,24 @@ impl McpServer {
         Ok(Start::Stdio(Box::new(prepared)))
     }
 
-    /// Turns a failed call into a message; a closed transport means the server died, which is
-    /// reported now and repaired by the next call.
+    /// Turns a failed call into a message. A closed transport means the server died, and a
+    /// lost HTTP session that it restarted: either is reported now and repaired by the next call.
     async fn failed_call(&self, generation: u64, tool: &str, error: ServiceError) -> String {
+        if let Some(detail) = errors::lost_session(&error) {
+            self.drop_connection(generation, Some(format!("it lost the session: {detail}")))
+                .await;
+            return format!(
+                "the MCP server `{}` lost its session (it answered: {detail}), probably because it restarted; the call to `{tool}` did not run. The next call starts a new session",
+                self.name
+            );
+        }
         match error {
             ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
-                let note = self.drop_connection(generation).await;
+                let why = match &error {
+                    ServiceError::TransportSend(_) => Some(errors::service(&error)),
+                    _ => None,
+                };
+                let note = self.drop_connection(generation, why).await;
                 format!(
                     "the MCP server `{}` stopped during the call to `{tool}` ({note}); it will be restarted on the next call",
                     self.name
@@ -269,15 +323,21 @@ impl McpServer {
                 "the MCP server `{}` refused the call to `{tool}`: {}",
                 self.name, e.message
             ),
-            other => format!("the call to `{tool}` on `{}` failed: {other}", self.name),
+            other => format!(
+                "the call to `{tool}` on `{}` failed: {}",
+                self.name,
+                errors::service(&other)
+            ),
         }
     }
 
-    /// Forgets the connection of `generation` (not a newer one another call made meanwhile).
-    async fn drop_connection(&self, generation: u64) -> String {
+    /// Forgets the connection of `generation` (not a newer one another call made meanwhile),
+    /// noting `why`, or what the server's stderr says.
+    async fn drop_connection(&self, generation: u64, why: Option<String>) -> String {
         let mut slot = self.conn.lock().await;
-        let note = match slot.as_ref() {
-            Some((g, c)) if *g == generation => c.exit_note().await,
+        let note = match (slot.as_ref(), why) {
+            (Some((g, _)), Some(why)) if *g == generation => why,
+            (Some((g, c)), None) if *g == generation => c.exit_note().await,
             _ => return "it was restarted meanwhile".to_string(),
         };
         *slot = None;

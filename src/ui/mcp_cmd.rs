@@ -33,10 +33,13 @@ pub fn start(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Arc<Mc
         .map_err(|e| ExitError::usage(e.to_string()))
 }
 
+/// Lists every server; exit 1 when one of them failed to start, so a script can tell.
 async fn list(ws: &setup::Workspace, json: bool) -> Result<i32, ExitError> {
     let hub = start(ws, setup::SandboxFlags::default())?;
     hub.wait_started().await;
     let views = hub.views();
+    hub.shutdown().await;
+    report_warnings(&hub);
     if json {
         let text =
             serde_json::to_string_pretty(&views).map_err(|e| ExitError::failure(e.to_string()))?;
@@ -48,7 +51,30 @@ async fn list(ws: &setup::Workspace, json: bool) -> Result<i32, ExitError> {
             print!("{}", describe(view));
         }
     }
-    Ok(0)
+    let failed: Vec<&str> = views
+        .iter()
+        .filter(|v| v.state == State::Failed)
+        .map(|v| v.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        return Ok(0);
+    }
+    eprintln!(
+        "error: {} of {} MCP servers failed to start: {}",
+        failed.len(),
+        views.len(),
+        failed.join(", ")
+    );
+    Ok(1)
+}
+
+/// Warnings the servers gave while starting (a server run unconfined), on stderr.
+fn report_warnings(hub: &McpHub) {
+    for event in hub.take_events() {
+        if let crate::agent::Event::Warning { message } = event {
+            eprintln!("warning: {message}");
+        }
+    }
 }
 
 /// A server and its tools as the model sees them.
@@ -96,6 +122,18 @@ async fn call(
     let launch = launch(ws, setup::SandboxFlags::default())?;
     let hub = McpHub::start(&one, launch).map_err(|e| ExitError::usage(e.to_string()))?;
     hub.wait_started().await;
+    let code = call_started(&hub, server, tool, arguments).await;
+    hub.shutdown().await;
+    report_warnings(&hub);
+    code
+}
+
+async fn call_started(
+    hub: &McpHub,
+    server: &str,
+    tool: &str,
+    arguments: rmcp::model::JsonObject,
+) -> Result<i32, ExitError> {
     let Some(srv) = hub.server(server) else {
         return Err(ExitError::failure(format!(
             "the server `{server}` vanished"

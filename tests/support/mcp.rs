@@ -175,3 +175,32 @@ pub fn published(var: &str, folder: &str, package: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// The installed package's folder: `$REINS_TEST_MCP_EVERYTHING` (set by `.ci/run`), else where
+/// `.ci/run` puts it; `None` (with a visible note) when node or the package is missing.
+pub fn everything() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("REINS_TEST_MCP_EVERYTHING").map(PathBuf::from) {
+        // Set by .ci/run after a successful install: a missing server is a failure there.
+        assert!(
+            dir.join("dist/index.js").exists(),
+            "REINS_TEST_MCP_EVERYTHING={} holds no dist/index.js",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "target/test-deps/mcp-everything/node_modules/@modelcontextprotocol/server-everything",
+    );
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node_ok && dir.join("dist/index.js").exists() {
+        return Some(dir);
+    }
+    eprintln!(
+        "SKIPPED: @modelcontextprotocol/server-everything is not installed (node missing, or run .ci/run; looked in {})",
+        dir.display()
+    );
+    None
+}
