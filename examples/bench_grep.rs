@@ -34,7 +34,7 @@ fn main() {
         let t = Instant::now();
         let out = search(&dir, &dir, &grep_args, &reader).expect("grep tool");
         ours.push(t.elapsed());
-        lines = out.lines().count();
+        lines = out.text.lines().count();
     }
     let mut rg = Vec::new();
     let mut rg_lines = 0;

@@ -33,6 +33,8 @@ fn append_latency() {
             name: "shell".into(),
             ok: true,
             output: output.clone(),
+            exit_code: Some(0),
+            changed_paths: Vec::new(),
         };
         let t = Instant::now();
         w.append_event(&e).expect("append");
@@ -127,6 +129,8 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
             name: "read_file".into(),
             ok: true,
             output: output.clone(),
+            exit_code: None,
+            changed_paths: Vec::new(),
         })
         .expect("e");
         w.append(&Record::HistoryItem {

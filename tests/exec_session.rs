@@ -70,6 +70,11 @@ fn openai_session_fixes_the_failing_test() {
     let t = types(&evs);
     assert_eq!(t.first().map(String::as_str), Some("session.started"));
     assert_eq!(t.last().map(String::as_str), Some("session.finished"));
+    // Tool results carry what the tool reported, not only its text.
+    let tool_events: Vec<&Value> = evs.iter().filter(|e| e["type"] == "tool.result").collect();
+    assert_eq!(tool_events[1]["changed_paths"], json!(["calc.py"]));
+    assert_eq!(tool_events[2]["exit_code"], 0);
+    assert!(tool_events[0].get("exit_code").is_none());
     let fin = evs.last().unwrap();
     assert_eq!(fin["status"], "done");
     assert_eq!(fin["steps"], 4);

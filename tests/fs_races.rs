@@ -125,7 +125,7 @@ fn file_tools_never_write_or_read_through_a_swapped_directory() {
                 let result = tools.run(name, args, &ctx).await;
                 if let Ok(out) = &result {
                     succeeded += 1;
-                    if out.contains(OUTSIDE_SECRET) {
+                    if out.text.contains(OUTSIDE_SECRET) {
                         leaked.push(format!("{name}: {out}"));
                     }
                 }

@@ -346,7 +346,10 @@ async fn a_changed_tool_list_is_picked_up_at_the_next_refresh() {
         .iter()
         .find(|t| t.name() == "test__late")
         .unwrap_or_else(|| panic!("no test__late in {:?}", names(&changed)));
-    assert_eq!(late.run("", &ctx).await.as_deref(), Ok("late tool here"));
+    assert_eq!(
+        late.run("", &ctx).await.map(|o| o.text),
+        Ok("late tool here".to_string())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

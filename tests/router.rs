@@ -379,9 +379,9 @@ fn step_kind_classifies_what_happened() {
         step_kind(false, &[ok("grep"), ("edit_file".into(), false, None)]),
         StepKind::Fix
     );
-    let timed_out = tool_outcome("shell", true, "timed out after 120000 ms; killed");
+    let timed_out = tool_outcome("shell", true, Some(reins::types::Exit::TimedOut));
     assert_eq!(step_kind(false, &[timed_out]), StepKind::Fix);
-    let failed = tool_outcome("shell", true, "exit code: 101\ntest failed");
+    let failed = tool_outcome("shell", true, Some(reins::types::Exit::Code(101)));
     assert_eq!(failed, ("shell".into(), true, Some(101)));
     assert_eq!(
         failure_note("shell", r#"{"command":"cargo test"}"#, failed.2, ""),

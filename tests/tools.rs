@@ -430,7 +430,8 @@ async fn a_huge_write_sends_back_a_capped_diff_that_says_so() {
     let out = reins::tools::Registry::builtin()
         .run("write_file", &args, &ctx)
         .await
-        .unwrap();
+        .unwrap()
+        .text;
     assert_eq!(
         std::fs::metadata(ws.path().join("big.txt")).unwrap().len(),
         content.len() as u64

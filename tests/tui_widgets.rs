@@ -128,6 +128,8 @@ fn played_turn(app: &mut App) {
             name: "read_file".into(),
             ok: true,
             output: "def add(a, b):\n    return a - b\n".into(),
+            exit_code: None,
+            changed_paths: vec![],
         },
     );
     event(
@@ -146,6 +148,8 @@ fn played_turn(app: &mut App) {
             ok: true,
             output: "exit code: 1\nFAIL: test_add (test_calc.AddTest)\nAssertionError: -1 != 5"
                 .into(),
+            exit_code: Some(1),
+            changed_paths: vec![],
         },
     );
     event(
@@ -163,6 +167,8 @@ fn played_turn(app: &mut App) {
             name: "edit_file".into(),
             ok: true,
             output: format!("edited `calc.py`\n{}", calc_diff()),
+            exit_code: None,
+            changed_paths: vec!["calc.py".into()],
         },
     );
     event(

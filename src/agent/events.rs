@@ -38,6 +38,12 @@ pub enum Event {
         name: String,
         ok: bool,
         output: String,
+        /// The exit code of the command the call ran (`shell`), when it exited.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        /// Workspace paths the call changed (file tools; commands' changes are in `checkpoint`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        changed_paths: Vec<String>,
     },
     #[serde(rename = "usage")]
     Usage {

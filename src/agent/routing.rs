@@ -280,8 +280,15 @@ impl Routing {
         self.looping = false;
     }
 
-    pub fn record_result(&mut self, name: &str, arguments: &str, ok: bool, output: &str) {
-        let outcome = tool_outcome(name, ok, output);
+    pub fn record_result(
+        &mut self,
+        name: &str,
+        arguments: &str,
+        ok: bool,
+        exit: Option<crate::types::Exit>,
+        output: &str,
+    ) {
+        let outcome = tool_outcome(name, ok, exit);
         if is_hard_failure(&outcome) {
             self.last_failure = Some(failure_note(name, arguments, outcome.2, output));
         }

@@ -8,8 +8,8 @@ use super::session::Session;
 use crate::conversation::{Item, ToolCall};
 use crate::sandbox::approval::{self, Answer};
 use crate::sandbox::Decision;
-use crate::tools::Tool;
-use crate::types::Subject;
+use crate::tools::{Tool, ToolOutput};
+use crate::types::{Exit, Subject};
 
 impl Session {
     /// Runs one call and appends its result. Err only when the user interrupted.
@@ -35,19 +35,26 @@ impl Session {
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let (ok, output) = match result {
             Ok(out) => (true, out),
-            Err(e) => (false, format!("error: {e}")),
+            Err(e) => (false, ToolOutput::from(format!("error: {e}"))),
         };
-        let output = self.setup.redactor.redact(&output);
+        let ToolOutput {
+            text,
+            exit,
+            changed,
+        } = output;
+        let output = self.setup.redactor.redact(&text);
         for ext in &self.setup.extensions {
             ext.post_tool(call, ok, &output, emit).await;
         }
         self.routing
-            .record_result(&call.name, &call.arguments, ok, &output);
+            .record_result(&call.name, &call.arguments, ok, exit, &output);
         emit(Event::ToolResult {
             call_id: call.id.clone(),
             name: call.name.clone(),
             ok,
             output: clip(&output, EVENT_OUTPUT_LIMIT),
+            exit_code: exit.and_then(Exit::code),
+            changed_paths: changed,
         });
         self.push(Item::ToolResult {
             call_id: call.id.clone(),

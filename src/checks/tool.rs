@@ -48,7 +48,7 @@ impl Tool for RunChecks {
         Box::pin(async move {
             let _: Args = parse_args(self.name(), args)?;
             let outcomes = run_all(&self.commands, ctx, self.timeout, &mut |_| {}).await;
-            Ok(tool_report(&outcomes))
+            Ok(tool_report(&outcomes).into())
         })
     }
 }

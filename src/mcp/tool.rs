@@ -82,7 +82,7 @@ impl Tool for McpTool {
             if result.is_error == Some(true) {
                 Err(ToolError(text))
             } else {
-                Ok(text)
+                Ok(text.into())
             }
         })
     }

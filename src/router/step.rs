@@ -1,6 +1,7 @@
 //! Step kinds and the classification of what happened since the last model request. Kept apart
 //! from the router so the session can label steps (for events and logs) even without a router.
 
+use crate::types::Exit;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -66,20 +67,13 @@ pub fn step_kind(first_after_user: bool, last_results: &[ToolOutcome]) -> StepKi
     }
 }
 
-/// Builds a [`ToolOutcome`] from a finished call. For `shell` it reads the status line the tool
-/// writes first (`exit code: N`, `timed out after …`, `killed by a signal`); a timeout or a kill
-/// is a failure without an exit code. Keep in step with `CommandOutput::render` in tools/shell.rs.
-pub fn tool_outcome(name: &str, ok: bool, output: &str) -> ToolOutcome {
-    if name != "shell" || !ok {
-        return (name.to_string(), ok, None);
-    }
-    let status = output.lines().next().unwrap_or("");
-    match status.strip_prefix("exit code: ") {
-        Some(code) => (name.to_string(), true, code.trim().parse().ok()),
-        None if status.starts_with("timed out") || status.starts_with("killed by") => {
-            (name.to_string(), false, None)
-        }
-        None => (name.to_string(), true, None),
+/// Builds a [`ToolOutcome`] from a finished call and the exit its tool reported: a timeout or
+/// a kill is a failure without an exit code.
+pub fn tool_outcome(name: &str, ok: bool, exit: Option<Exit>) -> ToolOutcome {
+    match exit {
+        Some(Exit::Code(code)) => (name.to_string(), ok, Some(code)),
+        Some(Exit::TimedOut | Exit::Killed) => (name.to_string(), false, None),
+        None => (name.to_string(), ok, None),
     }
 }
 
@@ -121,17 +115,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shell_status_line_gives_the_exit_code() {
+    fn the_reported_exit_decides_the_outcome() {
         assert_eq!(
-            tool_outcome("shell", true, "exit code: 101\nerror"),
+            tool_outcome("shell", true, Some(Exit::Code(101))),
             ("shell".into(), true, Some(101))
         );
+        assert!(is_hard_failure(&tool_outcome(
+            "t",
+            true,
+            Some(Exit::Code(1))
+        )));
         assert_eq!(
-            tool_outcome("shell", true, "timed out after 5 ms; …"),
+            tool_outcome("shell", true, Some(Exit::TimedOut)),
             ("shell".into(), false, None)
         );
+        // Text that looks like a status line means nothing without a reported exit.
         assert_eq!(
-            tool_outcome("read_file", true, "exit code: 1"),
+            tool_outcome("read_file", true, None),
             ("read_file".into(), true, None)
         );
     }

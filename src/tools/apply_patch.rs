@@ -1,7 +1,7 @@
 //! `apply_patch`: the patch format OpenAI models are trained on, applied atomically by
 //! `crate::patch`; every path passes the same confinement and write check as the other tools.
 
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::patch::{ChangeKind, FileChange};
 use crate::types::{Effects, Subject};
 use serde::Deserialize;
@@ -64,7 +64,18 @@ pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
             ctx.mark_seen(&p);
         }
     }
-    Ok(render(&changes))
+    let mut changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+    changed.extend(changes.iter().filter_map(|c| match &c.kind {
+        ChangeKind::Update {
+            moved_from: Some(from),
+        } => Some(from.clone()),
+        _ => None,
+    }));
+    Ok(ToolOutput {
+        text: render(&changes),
+        exit: None,
+        changed,
+    })
 }
 
 fn render(changes: &[FileChange]) -> String {

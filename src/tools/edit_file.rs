@@ -2,7 +2,7 @@
 //! unique, the error shows the closest lines so the model can resend a block that matches.
 
 use super::path_subject;
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
@@ -55,10 +55,14 @@ impl Tool for EditFile {
             ctx.mark_seen(&path);
             let rel = ctx.relative(&path);
             let diff = crate::diff::unified(&rel, Some(&old), Some(&new));
-            Ok(format!(
-                "edited `{rel}`\n{}",
-                super::output_cap::cap_diff(diff, &rel)
-            ))
+            Ok(ToolOutput {
+                text: format!(
+                    "edited `{rel}`\n{}",
+                    super::output_cap::cap_diff(diff, &rel)
+                ),
+                exit: None,
+                changed: vec![rel],
+            })
         })
     }
 }

@@ -108,7 +108,7 @@ fn read_numbered(file: File, size: u64, shown: &str, offset: usize, limit: usize
         push_line(&mut out, line_no, text);
         last_shown = line_no;
     }
-    Ok(page_footer(out, shown, line_no, offset, last_shown))
+    Ok(page_footer(out, shown, line_no, offset, last_shown).into())
 }
 
 /// Lines left in `reader` (a last line without a newline counts), counted without keeping them,
@@ -190,7 +190,7 @@ impl Tool for ListDir {
             if !is_dir {
                 return Err(ToolError(format!("`{shown}` is not a directory")));
             }
-            Ok(tree(ctx, &dir, a.depth.unwrap_or(2).clamp(1, 20)))
+            Ok(tree(ctx, &dir, a.depth.unwrap_or(2).clamp(1, 20)).into())
         })
     }
 }

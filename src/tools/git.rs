@@ -6,7 +6,7 @@
 //! `glob` and `list_dir`; and their output is capped.
 
 use super::path_subject;
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
 use git2::{DiffDelta, DiffFormat, DiffOptions, Repository, Status, StatusOptions};
 use serde::Deserialize;
@@ -106,7 +106,11 @@ impl Tool for GitStatus {
         Vec::new()
     }
     fn run<'a>(&'a self, _args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
-        Box::pin(async move { status(&Repo::open(ctx)?, ctx).map_err(git_error) })
+        Box::pin(async move {
+            status(&Repo::open(ctx)?, ctx)
+                .map(ToolOutput::from)
+                .map_err(git_error)
+        })
     }
 }
 
@@ -228,7 +232,9 @@ impl Tool for GitDiff {
                 Some(p) => Some(ctx.relative(&ctx.resolve(p)?)),
                 None => None,
             };
-            diff(&repo, ctx, rel.as_deref(), a.staged).map_err(git_error)
+            diff(&repo, ctx, rel.as_deref(), a.staged)
+                .map(ToolOutput::from)
+                .map_err(git_error)
         })
     }
 }

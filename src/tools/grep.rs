@@ -125,7 +125,7 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
             WalkState::Continue
         })
     });
-    Ok(render(kept.finish(), max, &a.pattern))
+    Ok(render(kept.finish(), max, &a.pattern).into())
 }
 
 /// One file's output, and where each match's lines (its `--` break and before-context

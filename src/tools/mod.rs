@@ -18,7 +18,7 @@ mod write_file;
 use crate::cancel::Cancel;
 use crate::conversation::ToolSpec;
 use crate::sandbox::{SandboxMode, SandboxPolicy};
-use crate::types::{BoxFuture, Effects, Subject};
+use crate::types::{BoxFuture, Effects, Exit, Subject};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -42,7 +42,41 @@ impl ToolError {
     }
 }
 
-pub type ToolResult = Result<String, ToolError>;
+/// What a call produced: the text the model reads, and what reins itself acts on, so no caller
+/// has to read it back out of the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolOutput {
+    pub text: String,
+    /// How the command ended, for calls that ran one.
+    pub exit: Option<Exit>,
+    /// Workspace-relative paths the call changed (file tools; a command's changes are found by
+    /// the checkpointer).
+    pub changed: Vec<String>,
+}
+
+impl ToolOutput {
+    /// Whether the call did what it was asked: no command that failed, timed out or was killed.
+    pub fn succeeded(&self) -> bool {
+        self.exit.is_none_or(Exit::succeeded)
+    }
+}
+
+impl From<String> for ToolOutput {
+    fn from(text: String) -> Self {
+        ToolOutput {
+            text,
+            ..ToolOutput::default()
+        }
+    }
+}
+
+impl std::fmt::Display for ToolOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+pub type ToolResult = Result<ToolOutput, ToolError>;
 
 /// Everything a tool may use: the workspace, the cancel signal, and per-session state.
 pub struct ToolContext {
@@ -217,7 +251,10 @@ impl Registry {
                 let cap = |s: String| output_cap::cap_result(s, output_cap::MAX_RESULT_BYTES);
                 tool.run(args, ctx)
                     .await
-                    .map(cap)
+                    .map(|out| ToolOutput {
+                        text: cap(out.text),
+                        ..out
+                    })
                     .map_err(|e| ToolError(cap(e.0)))
             }
             None => Err(ToolError(format!(

@@ -73,7 +73,8 @@ impl Tool for Remember {
             Ok(match outcome {
                 Remembered::Added => format!("remembered in {}", shown.display()),
                 Remembered::AlreadyKnown => format!("already in {}", shown.display()),
-            })
+            }
+            .into())
         })
     }
 }

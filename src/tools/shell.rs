@@ -2,8 +2,8 @@
 //! everything it started, with stdout and stderr merged into one pipe in the order written.
 
 use super::output_cap::HeadTail;
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
-use crate::types::{Effects, Runs, Subject, ToolKind};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
+use crate::types::{Effects, Exit, Runs, Subject, ToolKind};
 use serde::Deserialize;
 use serde_json::json;
 use std::io::Read;
@@ -67,13 +67,18 @@ impl Tool for Shell {
                     out.output = format!("{}\n{note}", out.output);
                 }
             }
-            Ok(match capped {
+            let text = match capped {
                 true => format!(
                     "[timeout_ms capped at {} ms]\n{}",
                     timeout.as_millis(),
                     out.render()
                 ),
                 false => out.render(),
+            };
+            Ok(ToolOutput {
+                text,
+                exit: Some(out.exit()),
+                changed: Vec::new(),
             })
         })
     }
@@ -102,6 +107,14 @@ pub struct CommandOutput {
 }
 
 impl CommandOutput {
+    pub fn exit(&self) -> Exit {
+        match (self.timed_out, self.exit_code) {
+            (Some(_), _) => Exit::TimedOut,
+            (None, Some(c)) => Exit::Code(c),
+            (None, None) => Exit::Killed,
+        }
+    }
+
     fn render(&self) -> String {
         let status = match (self.timed_out, self.exit_code) {
             (Some(t), _) => format!(

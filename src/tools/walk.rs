@@ -142,7 +142,7 @@ impl Tool for Glob {
             let found = tokio::task::spawn_blocking(move || find(&dir, &matcher, &reader))
                 .await
                 .map_err(|e| ToolError(format!("glob failed: {e}")))?;
-            Ok(render(found, &a.pattern))
+            Ok(render(found, &a.pattern).into())
         })
     }
 }

@@ -1,7 +1,7 @@
 //! `write_file`: create or overwrite a whole file, reporting the change as a diff.
 
 use super::path_subject;
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolResult};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject};
 use serde::Deserialize;
 use serde_json::json;
@@ -44,10 +44,15 @@ impl Tool for WriteFile {
                 crate::diff::unified(&rel, old.as_deref(), Some(&a.content)),
                 &rel,
             );
-            Ok(match (old.is_some(), diff.is_empty()) {
-                (_, true) => format!("`{rel}` unchanged (same content)"),
+            let text = match (old.is_some(), diff.is_empty()) {
+                (_, true) => return Ok(format!("`{rel}` unchanged (same content)").into()),
                 (false, _) => format!("created `{rel}`\n{diff}"),
                 (true, _) => format!("wrote `{rel}`\n{diff}"),
+            };
+            Ok(ToolOutput {
+                text,
+                exit: None,
+                changed: vec![rel],
             })
         })
     }

@@ -68,6 +68,31 @@ impl Effects {
     }
 }
 
+/// How a command a call ran ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "code")]
+pub enum Exit {
+    Code(i32),
+    /// Killed at its time limit.
+    TimedOut,
+    /// Killed by a signal it did not handle.
+    Killed,
+}
+
+impl Exit {
+    /// Exit 0: anything else is a failure the router and the front ends report.
+    pub fn succeeded(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    pub fn code(self) -> Option<i32> {
+        match self {
+            Exit::Code(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 /// What permission rules match a call against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {

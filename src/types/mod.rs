@@ -8,6 +8,6 @@ mod sandbox_mode;
 pub mod usd;
 
 pub use approval_mode::Approval;
-pub use effects::{Effects, Runs, Subject, ToolKind};
+pub use effects::{Effects, Exit, Runs, Subject, ToolKind};
 pub use future::BoxFuture;
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};
