@@ -79,6 +79,7 @@ impl Progress {
                 name,
                 ok,
                 output,
+                ..
             } => {
                 let (name, summary) = self
                     .calls
