@@ -25,6 +25,7 @@ fn app(root: &Path, home: Option<&Path>) -> App {
         home: home.map(Path::to_path_buf),
         models: vec![],
         memory_cap: 16 * 1024,
+        router: String::new(),
     };
     let mut app = App::new(
         ctx,

@@ -43,6 +43,7 @@ fn ctx() -> AppContext {
         home: None,
         models: vec!["mock".into(), "fast".into()],
         memory_cap: 16 * 1024,
+        router: String::new(),
     }
 }
 
@@ -226,4 +227,62 @@ fn prompt_history_is_kept_per_workspace_across_launches() {
     });
     other.app.on_key(key(KeyCode::Up));
     assert!(other.app.composer.is_empty(), "another workspace's history");
+}
+
+#[test]
+fn status_shows_model_route_sandbox_approval_context_mcp_and_cost() {
+    let mut h = harness(AppContext {
+        router: "the configured [router]".into(),
+        ..ctx()
+    });
+    open(&mut h.app, "s7");
+    h.app.on_engine(UiMsg::Event(Event::Route {
+        step: 1,
+        model: "mock".into(),
+        reason: "plan: first step".into(),
+    }));
+    h.app.on_engine(UiMsg::Event(Event::Usage {
+        model: "mock".into(),
+        input_tokens: 25_000,
+        cached_input_tokens: 0,
+        output_tokens: 300,
+        cost_usd: Some(0.0123),
+    }));
+    h.app.submit("/status".into());
+    let text = rows(&mut h.app);
+    for want in [
+        "session:  s7",
+        "model:    mock",
+        "route:    the configured [router]; step 1 went to mock: plan: first step",
+        "sandbox:  workspace-write",
+        "approval: on-request",
+        "context:  25% (25.0k of 100.0k tokens)",
+        "cost:     $0.0123, 25.3k tokens",
+        "mcp:      no servers configured",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn model_without_a_name_opens_a_picker_that_filters_as_you_type() {
+    let mut h = harness(ctx());
+    open(&mut h.app, "s1");
+    h.app.submit("/model".into());
+    let shown = screen(&mut h.app, 80, 20);
+    assert!(shown.contains("switch model"), "{shown}");
+    assert!(
+        shown.contains("● mock"),
+        "the current model is marked: {shown}"
+    );
+    typed(&mut h.app, "fa");
+    h.app.on_key(key(KeyCode::Enter));
+    loop {
+        match h.ops.try_recv() {
+            Ok(Op::Model(m)) => break assert_eq!(m, "fast"),
+            Ok(_) => continue,
+            Err(e) => panic!("no model switch sent: {e:?}"),
+        }
+    }
+    assert!(!screen(&mut h.app, 80, 20).contains("switch model"));
 }

@@ -37,6 +37,7 @@ fn app() -> App {
         home: None,
         models: vec!["mock".into(), "fast".into()],
         memory_cap: 16 * 1024,
+        router: String::new(),
     };
     let commands = reins::ui::tui::commands::load(Path::new("/nonexistent"), None);
     let files = FileIndex::fixed(vec![

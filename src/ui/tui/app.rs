@@ -10,7 +10,7 @@ use super::diff_view::DiffView;
 use super::engine::{EngineHandle, Op, SessionState, UiMsg};
 use super::fuzzy::FileIndex;
 use super::history::PromptHistory;
-use super::picker::SessionPicker;
+use super::picker::Picker;
 use super::status::{approval_name, Status};
 use super::theme::Theme;
 use super::transcript::{Level, Transcript};
@@ -34,6 +34,9 @@ pub struct AppContext {
     /// The configured `[models.*]` keys, for `/model`.
     pub models: Vec<String>,
     pub memory_cap: usize,
+    /// How models are picked per step, for `/status`: `--route NAME`, the configured router, or
+    /// empty for one model throughout.
+    pub router: String,
 }
 
 /// A full-screen or modal view over the transcript.
@@ -43,7 +46,7 @@ pub enum Overlay {
         reply: Option<oneshot::Sender<Answer>>,
     },
     Diff(DiffView),
-    Picker(SessionPicker),
+    Picker(Picker),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,8 @@ pub struct App {
     prompt_history: PromptHistory,
     /// How many times each request (tool and arguments) was asked in this session.
     asked: HashMap<String, usize>,
+    /// The MCP servers the UI started, for `/status`.
+    pub(super) mcp: Option<std::sync::Arc<crate::mcp::McpHub>>,
 }
 
 /// What kind of opening the welcome line greets.
@@ -122,7 +127,14 @@ impl App {
             has_conversation: false,
             prompt_history,
             asked: HashMap::new(),
+            mcp: None,
         }
+    }
+
+    /// The MCP servers to report in `/status`.
+    pub fn with_mcp(mut self, hub: std::sync::Arc<crate::mcp::McpHub>) -> Self {
+        self.mcp = Some(hub);
+        self
     }
 
     /// Sends `prompt` as soon as the session has opened (`reins "PROMPT"`).

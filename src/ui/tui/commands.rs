@@ -32,6 +32,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ),
     ("route", "", "the router's decisions so far"),
     ("cost", "", "tokens and cost, per model"),
+    (
+        "status",
+        "",
+        "model, route, sandbox, approval, context, MCP servers and cost",
+    ),
     ("diff", "", "review the session's changes; r reverts a hunk"),
     ("undo", "", "restore the files to before the last step"),
     ("compact", "", "summarise the conversation now"),

@@ -4,7 +4,7 @@
 use super::app::{App, Focus, Overlay};
 use super::composer::Outcome;
 use super::diff_view::DiffAction;
-use super::picker::PickerAction;
+use super::picker::{PickKind, PickerAction};
 use crate::sandbox::approval::Answer;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -105,9 +105,12 @@ impl App {
             },
             Some(Overlay::Picker(p)) => match p.handle_key(key) {
                 PickerAction::Close => self.overlay = None,
-                PickerAction::Resume(id) => {
+                PickerAction::Pick(kind, value) => {
                     self.overlay = None;
-                    self.resume(&id);
+                    match kind {
+                        PickKind::Session => self.resume(&value),
+                        PickKind::Model => self.switch_model(&value),
+                    }
                 }
                 PickerAction::None => {}
             },
@@ -152,6 +155,7 @@ impl App {
     fn on_paste(&mut self, text: &str) {
         match self.overlay.as_mut() {
             Some(Overlay::Approval { modal, .. }) => modal.paste(text),
+            Some(Overlay::Picker(p)) => p.paste(text),
             Some(_) => {}
             None => {
                 self.focus = Focus::Composer;

@@ -62,6 +62,11 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         memory_cap: cfg
             .memory_cap_bytes
             .unwrap_or(crate::store::memory::DEFAULT_CAP_BYTES),
+        router: match (&args.route, &cfg.router) {
+            (Some(name), _) => format!("router `{name}` (--route)"),
+            (None, Some(_)) => "the configured [router]".to_string(),
+            (None, None) => String::new(),
+        },
     };
     let sandbox = SandboxFlags {
         mode: args.sandbox,
@@ -70,6 +75,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let (commands, command_warnings) =
         commands::load_checked(&setup::policy(&ws, sandbox), ws.home.as_deref());
     let mcp = super::mcp_cmd::start(&ws, sandbox)?;
+    let mcp_view = mcp.clone();
     let factory = Factory {
         ws,
         model: args.model.clone(),
@@ -93,7 +99,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     if theme.color {
         std::thread::spawn(highlight::preload);
     }
-    let mut app = App::new(ctx, engine, theme, commands, files);
+    let mut app = App::new(ctx, engine, theme, commands, files).with_mcp(mcp_view);
     if let Some(prompt) = args.prompt {
         app.submit_when_open(prompt);
     }

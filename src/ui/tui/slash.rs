@@ -4,7 +4,7 @@
 use super::app::{App, Overlay};
 use super::diff_view::DiffView;
 use super::engine::Op;
-use super::picker::{self, SessionPicker};
+use super::picker::{self, Picker};
 use super::status::{approval_name, compact_count};
 use super::transcript::Level;
 use crate::sandbox::approval::Approval;
@@ -22,6 +22,7 @@ impl App {
             "model" => self.model(args),
             "route" => self.route(),
             "cost" => self.cost(),
+            "status" => self.show_status(),
             "diff" => self.open_diff(),
             "undo" => self.undo(),
             "compact" => self.compact(),
@@ -60,20 +61,32 @@ impl App {
         self.note(Level::Info, out);
     }
 
+    /// `/model NAME` switches; `/model` alone opens the picker of the configured models.
     fn model(&mut self, args: &str) {
-        if args.is_empty() {
-            let known = if self.ctx.models.is_empty() {
-                "none configured".to_string()
-            } else {
-                self.ctx.models.join(", ")
-            };
+        if !args.is_empty() {
+            return self.switch_model(args);
+        }
+        if self.ctx.models.is_empty() {
             let text = format!(
-                "model: {}\nconfigured models: {known}\n/model NAME switches (PROVIDER/MODEL-ID works too)",
+                "model: {}\nno [models.*] configured; /model PROVIDER/MODEL-ID switches",
                 self.status.model
             );
             return self.note(Level::Info, text);
         }
-        self.engine.send(Op::Model(args.to_string()));
+        let current = self
+            .ctx
+            .models
+            .iter()
+            .find(|m| **m == self.status.model)
+            .cloned()
+            .unwrap_or_default();
+        self.overlay = Some(Overlay::Picker(Picker::models(&self.ctx.models, &current)));
+    }
+
+    pub(super) fn switch_model(&mut self, name: &str) {
+        // The router's reason was about the old model.
+        self.status.reason.clear();
+        self.engine.send(Op::Model(name.to_string()));
     }
 
     fn route(&mut self) {
@@ -114,6 +127,54 @@ impl App {
             "total: {} tokens, {total}",
             compact_count(self.status.total_tokens())
         );
+        self.note(Level::Info, out);
+    }
+
+    /// `/status`: what runs the session and what it has used, in one place.
+    fn show_status(&mut self) {
+        let s = &self.status;
+        let route = match (self.ctx.router.as_str(), self.routes.last()) {
+            ("", _) => "one model for every step".to_string(),
+            (router, Some((step, model, reason))) => {
+                format!("{router}; step {step} went to {model}: {reason}")
+            }
+            (router, None) => format!("{router}; no step routed yet"),
+        };
+        let context = match (s.context_pct(), s.window) {
+            (Some(p), Some(w)) => format!(
+                "{p}% ({} of {} tokens)",
+                compact_count(s.context_tokens),
+                compact_count(w)
+            ),
+            _ => "not known until the first request".to_string(),
+        };
+        let cost = match s.total_cost() {
+            Some(c) => format!("${c:.4}"),
+            None if s.usage.is_empty() => "$0 (no model requests yet)".to_string(),
+            None => "unknown (unpriced model)".to_string(),
+        };
+        let mut out = format!(
+            "session:  {}\nmodel:    {}\nroute:    {route}\nsandbox:  {}\napproval: {}\ncontext:  {context}\ncost:     {cost}, {} tokens",
+            if self.session_id.is_empty() { "-" } else { &self.session_id },
+            s.model,
+            s.sandbox,
+            approval_name(s.approval),
+            compact_count(s.total_tokens()),
+        );
+        let servers = self.mcp.as_ref().map(|h| h.views()).unwrap_or_default();
+        if servers.is_empty() {
+            out.push_str("\nmcp:      no servers configured");
+        }
+        for v in servers {
+            let _ = write!(
+                out,
+                "\nmcp:      {} {} ({} tools){}",
+                v.name,
+                v.state.as_str(),
+                v.tools.len(),
+                v.error.map(|e| format!(": {e}")).unwrap_or_default()
+            );
+        }
         self.note(Level::Info, out);
     }
 
@@ -223,7 +284,7 @@ impl App {
 
     fn open_picker(&mut self) {
         if self.idle("/resume") {
-            self.overlay = Some(Overlay::Picker(SessionPicker::new(self.sessions())));
+            self.overlay = Some(Overlay::Picker(Picker::sessions(&self.sessions())));
         }
     }
 
