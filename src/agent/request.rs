@@ -48,16 +48,20 @@ pub async fn complete(
     }
 }
 
-/// The provider's message with a hint for the errors users can fix themselves.
-pub fn provider_message(e: &ProviderError) -> String {
+/// The provider's message with a hint for the errors users can fix themselves; `key_var` is
+/// the variable the model's API key was read from.
+pub fn provider_message(e: &ProviderError, key_var: Option<&str>) -> String {
     match e {
         ProviderError::Status {
             status: 401 | 403, ..
-        } => {
-            format!(
-                "{e}. Check the API key (the provider's api_key_env variable) and its permissions"
-            )
-        }
+        } => match key_var {
+            Some(var) => format!(
+                "{e}. Check the API key in ${var} (the provider's api_key_env) and its permissions"
+            ),
+            None => format!(
+                "{e}. The provider has no api_key_env, so no key was sent; set api_key_env in its [providers.*] table"
+            ),
+        },
         ProviderError::Status { status: 404, .. } => {
             format!("{e}. Check the model name and the provider's base_url")
         }

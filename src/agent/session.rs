@@ -379,7 +379,7 @@ impl Session {
                         emit(Event::Error {
                             message: format!(
                                 "{}; falling back to {}",
-                                provider_message(&e),
+                                provider_message(&e, entry.model.api_key_env()),
                                 fb.model.label
                             ),
                             retrying: true,
@@ -393,7 +393,7 @@ impl Session {
                     }
                     _ => {
                         emit(Event::Error {
-                            message: provider_message(&e),
+                            message: provider_message(&e, entry.model.api_key_env()),
                             retrying: false,
                         });
                         return Err(Status::Error);

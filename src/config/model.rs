@@ -17,6 +17,16 @@ pub struct ResolvedModel {
     pub prices: Option<Prices>,
 }
 
+impl ResolvedModel {
+    /// The environment variable its API key comes from, if it uses one.
+    pub fn api_key_env(&self) -> Option<&str> {
+        match &self.endpoint {
+            Endpoint::Http { api_key_env, .. } => api_key_env.as_deref(),
+            Endpoint::Replay(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     Http {
@@ -24,6 +34,8 @@ pub enum Endpoint {
         provider: String,
         base_url: String,
         api_key: Option<String>,
+        /// The variable the key was read from, for messages (a 401 names it).
+        api_key_env: Option<String>,
         headers: BTreeMap<String, String>,
         timeout_s: u64,
     },
@@ -38,11 +50,20 @@ pub struct Prices {
     pub output: f64,
 }
 
-const SETUP_HELP: &str = "no model is configured. Do one of:\n  \
+/// How to configure a model, naming the user's real config file (`$REINS_HOME/config.toml`).
+fn setup_help(env: &dyn Fn(&str) -> Option<String>) -> String {
+    let home = env("REINS_HOME")
+        .filter(|h| !h.is_empty())
+        .or_else(|| env("HOME").map(|h| format!("{}/.reins", h.trim_end_matches('/'))))
+        .unwrap_or_else(|| "$REINS_HOME".to_string());
+    format!(
+        "no model is configured. Do one of:\n  \
 export ANTHROPIC_API_KEY=...   (or OPENAI_API_KEY=...)\n  \
 reins exec -m ollama/qwen2.5-coder \"...\"   (a local Ollama server; any OpenAI-compatible server works via [providers.NAME] in config)\n  \
-set `model = \"NAME\"` and a [models.NAME] table in ~/.reins/config.toml or .reins/config.toml\n  \
-reins exec --model replay:examples/replays/fix-calc.json ...   (scripted turns, no key)";
+set `model = \"NAME\"` and a [models.NAME] table in {home}/config.toml or .reins/config.toml\n  \
+reins exec --model replay:examples/replays/fix-calc.json ...   (scripted turns, no key)"
+    )
+}
 
 /// Resolves `requested` (or the configured default, or a pick from the keys in `env`) to a model.
 pub fn resolve_model(
@@ -53,7 +74,9 @@ pub fn resolve_model(
     let reference = match requested {
         Some(r) => r.to_string(),
         None if !config.model.is_empty() => config.model.clone(),
-        None => default_from_keys(env).ok_or_else(|| ConfigError::Incomplete(SETUP_HELP.into()))?,
+        None => picked_from_keys(env)
+            .map(|(model, _)| model)
+            .ok_or_else(|| ConfigError::Incomplete(setup_help(env)))?,
     };
     if let Some(path) = reference.strip_prefix("replay:") {
         return Ok(ResolvedModel {
@@ -80,12 +103,13 @@ pub fn resolve_model(
     })
 }
 
-fn default_from_keys(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+/// The model picked when none is configured, and the variable whose being set picked it.
+pub fn picked_from_keys(env: &dyn Fn(&str) -> Option<String>) -> Option<(String, &'static str)> {
     let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
     if set("ANTHROPIC_API_KEY") {
-        Some("claude-sonnet-4-5".into())
+        Some(("claude-sonnet-4-5".into(), "ANTHROPIC_API_KEY"))
     } else if set("OPENAI_API_KEY") {
-        Some("gpt-4-1-mini".into())
+        Some(("gpt-4-1-mini".into(), "OPENAI_API_KEY"))
     } else {
         None
     }
@@ -160,6 +184,7 @@ fn endpoint(
         provider: provider.to_string(),
         base_url: base_url.trim_end_matches('/').to_string(),
         api_key,
+        api_key_env: (!key_env.is_empty()).then(|| key_env.clone()),
         headers: p.headers.clone(),
         timeout_s: p.timeout_s.unwrap_or(600),
     })

@@ -85,6 +85,7 @@ pub fn client_for(model: &ResolvedModel) -> Result<Box<dyn ModelClient>, Provide
             api_key,
             headers,
             timeout_s,
+            ..
         } => {
             let http = http_client(*timeout_s).map_err(|e| ProviderError::Connect {
                 provider: provider.clone(),

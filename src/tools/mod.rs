@@ -78,6 +78,9 @@ impl std::fmt::Display for ToolOutput {
 
 pub type ToolResult = Result<ToolOutput, ToolError>;
 
+/// How long a command may run unless `shell.timeout_ms` says otherwise.
+pub const DEFAULT_SHELL_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Everything a tool may use: the workspace, the cancel signal, and per-session state.
 pub struct ToolContext {
     /// Canonical workspace root; every path a tool touches resolves inside it.
@@ -113,7 +116,7 @@ impl ToolContext {
             fs: Arc::new(crate::sandbox::beneath::Beneath::open(&root)?),
             root,
             cancel,
-            shell_timeout: Duration::from_secs(120),
+            shell_timeout: DEFAULT_SHELL_TIMEOUT,
             child_env: std::env::vars_os().collect(),
             seen: Mutex::new(HashMap::new()),
             reins_home: None,

@@ -12,22 +12,40 @@ pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
     }
     let mut leaves = Vec::new();
     flatten(&ws.loaded.merged, "", &mut leaves);
-    for (key, value) in leaves {
-        let source = ws
-            .loaded
-            .sources
-            .get(&key)
-            .map(String::as_str)
-            .unwrap_or("?");
-        let shown = if key.ends_with(".api_key_env") {
-            describe_key_var(&value)
-        } else {
-            value
-        };
-        println!(
-            "{key} = {shown}    # {source}{}",
-            untrusted_mark(&ws.loaded, &key)
-        );
+    let mut lines: Vec<(String, String)> = leaves
+        .into_iter()
+        .map(|(key, value)| {
+            let source = ws
+                .loaded
+                .sources
+                .get(&key)
+                .map(String::as_str)
+                .unwrap_or("?");
+            let shown = if key.ends_with(".api_key_env") {
+                describe_key_var(&value)
+            } else {
+                value
+            };
+            let line = format!(
+                "{key} = {shown}    # {source}{}",
+                untrusted_mark(&ws.loaded, &key)
+            );
+            (key, line)
+        })
+        .collect();
+    let set = |key: &str, lines: &[(String, String)]| lines.iter().any(|(k, _)| k == key);
+    for (key, value, note) in super::config_defaults::implied() {
+        if !set(key, &lines) {
+            lines.push((key.to_string(), format!("{key} = {value}    # {note}")));
+        }
+    }
+    if ws.loaded.config.model.is_empty() {
+        lines.retain(|(k, _)| k != "model");
+        lines.push(("model".to_string(), picked_model_line()));
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, line) in lines {
+        println!("{line}");
     }
     if let Some(report) = &ws.loaded.untrusted {
         for refused in &report.refused {
@@ -35,6 +53,14 @@ pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
         }
     }
     Ok(0)
+}
+
+/// No `model` is configured: the one the API keys in the environment pick, and why.
+fn picked_model_line() -> String {
+    match crate::config::model::picked_from_keys(&|k| std::env::var(k).ok()) {
+        Some((model, var)) => format!("model = {model:?}    # picked: {var} is set"),
+        None => "model = \"\"    # default: none; set ANTHROPIC_API_KEY or OPENAI_API_KEY, or model = \"NAME\"".to_string(),
+    }
 }
 
 /// What an untrusted project layer added to `key`, if anything.

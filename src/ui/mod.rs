@@ -2,6 +2,7 @@
 
 pub mod checkpoint_cmd;
 pub mod config_cmd;
+pub mod config_defaults;
 pub mod display;
 pub mod eval_cmd;
 pub mod exec;

@@ -10,6 +10,9 @@ use crate::store::sessions::{self, LoadedSession};
 use crate::store::transcript::TranscriptWriter;
 use crate::tools::Registry;
 
+/// Compact when a request would pass this share of the context window, unless configured.
+pub const DEFAULT_COMPACT_THRESHOLD: f64 = 0.85;
+
 /// Which earlier session to continue.
 #[derive(Debug, Clone, Default)]
 pub enum Resume {
@@ -87,7 +90,7 @@ pub fn build(
             .unwrap_or_default(),
         resumed: resumed.is_some(),
         redactor: ws.redactor(),
-        compact_threshold: cfg.compact_threshold.unwrap_or(0.85),
+        compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
         gate,
         approver: opts.approver,
         extensions: opts.extensions,

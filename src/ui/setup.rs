@@ -110,13 +110,13 @@ pub struct SandboxFlags {
     pub network: bool,
 }
 
+/// The sandbox mode when neither a flag nor the config picks one.
+pub const DEFAULT_SANDBOX: SandboxMode = SandboxMode::WorkspaceWrite;
+
 /// The sandbox policy from config and flags.
 pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
     let cfg = &ws.loaded.config;
-    let mode = flags
-        .mode
-        .or(cfg.sandbox)
-        .unwrap_or(SandboxMode::WorkspaceWrite);
+    let mode = flags.mode.or(cfg.sandbox).unwrap_or(DEFAULT_SANDBOX);
     let network = flags.network || cfg.network.unwrap_or(false);
     let protected = cfg
         .permissions

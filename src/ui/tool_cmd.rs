@@ -97,8 +97,64 @@ pub fn sandbox(
     );
     let cfg = &ws.loaded.config;
     let env = crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env);
-    crate::sandbox::run_command(&policy, command, &env)
-        .map_err(|e| ExitError::failure(e.to_string()))
+    eprintln!("reins sandbox: {}", describe_policy(&policy));
+    match crate::sandbox::run_command(&policy, command, &env) {
+        Ok(code) => Ok(code),
+        // The shell's conventions, so a script cannot mistake "not run" for the command's own 1.
+        Err(crate::sandbox::SandboxError::Spawn { program, source }) => {
+            let (code, what) = match source.kind() {
+                std::io::ErrorKind::NotFound => (127, "command not found".to_string()),
+                std::io::ErrorKind::PermissionDenied => (126, "permission denied".to_string()),
+                _ => (126, source.to_string()),
+            };
+            eprintln!("reins: `{program}`: {what}");
+            Ok(code)
+        }
+        Err(e) => Err(ExitError::failure(e.to_string())),
+    }
+}
+
+/// The policy in one line: mode, network, where writes may go, what stays read-only.
+fn describe_policy(policy: &crate::sandbox::SandboxPolicy) -> String {
+    use crate::sandbox::SandboxMode;
+    let network = if policy.network {
+        "network on"
+    } else {
+        "network off"
+    };
+    let writes = match policy.mode {
+        SandboxMode::Full => "no confinement: writes allowed anywhere".to_string(),
+        SandboxMode::ReadOnly => "writes allowed nowhere".to_string(),
+        SandboxMode::WorkspaceWrite => {
+            let mut dirs = vec![policy.workspace.display().to_string()];
+            dirs.extend(
+                policy
+                    .extra_writable
+                    .iter()
+                    .map(|d| d.display().to_string()),
+            );
+            let protected: Vec<String> = policy
+                .protected
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(&policy.workspace)
+                        .unwrap_or(p)
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            format!(
+                "writes allowed in {} and a private /tmp; read-only: {}",
+                dirs.join(", "),
+                protected.join(", ")
+            )
+        }
+    };
+    let mut line = format!("{} · {network} · {writes}", policy.mode.as_str());
+    for w in policy.weaknesses() {
+        line.push_str(&format!("\nwarning: {w}"));
+    }
+    line
 }
 
 /// `reins apply-patch`: a patch from a file or stdin, applied as the model's tool would.
