@@ -1,5 +1,5 @@
 //! A tool call in the words of a command line (`read calc.py`, `$ cargo test`, `edit calc.py`)
-//! and how it ended (`exit 1`, `timed out`, the first line of an error), for front ends that
+//! and how it ended (`exit 1`, `interrupted`, the first line of an error), for front ends that
 //! show each call as one line. Front-end neutral: plain strings, no styling.
 
 use serde_json::Value;
@@ -65,17 +65,15 @@ pub struct Outcome {
     pub body: String,
 }
 
-/// Reads a result: `ok` and `output` as the `tool.result` event carries them.
-pub fn outcome(name: &str, ok: bool, output: &str) -> Outcome {
+/// Reads a result: `ok`, `exit_code` and `output` as the `tool.result` event carries them.
+pub fn outcome(ok: bool, exit_code: Option<i32>, output: &str) -> Outcome {
     let output = output.strip_prefix("error: ").unwrap_or(output);
-    if name == "shell" || name == "run_checks" {
-        if let Some((code, body)) = exit_code(output) {
-            return Outcome {
-                failed: code != 0 || !ok,
-                note: format!("exit {code}"),
-                body,
-            };
-        }
+    if let Some(code) = exit_code {
+        return Outcome {
+            failed: code != 0 || !ok,
+            note: format!("exit {code}"),
+            body: after_status_line(output),
+        };
     }
     let (head, body) = output.split_once('\n').unwrap_or((output, ""));
     if ok {
@@ -99,23 +97,22 @@ pub fn outcome(name: &str, ok: bool, output: &str) -> Outcome {
     }
 }
 
-/// The exit code a command result reports (`exit code: N` among its first lines) and the output
-/// after that line.
-fn exit_code(output: &str) -> Option<(i32, String)> {
+/// A command's output without the status line the model reads first (`exit code: N`, after an
+/// optional note such as `[timeout_ms capped …]`); empty for `(no output)`.
+fn after_status_line(output: &str) -> String {
     let mut rest = output;
     for _ in 0..3 {
         let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
-        if let Some(code) = line.strip_prefix("exit code: ") {
-            let body = if after.trim() == "(no output)" {
-                ""
+        if line.starts_with("exit code: ") {
+            return if after.trim() == "(no output)" {
+                String::new()
             } else {
-                after
+                after.to_string()
             };
-            return code.trim().parse().ok().map(|c| (c, body.to_string()));
         }
         rest = after;
     }
-    None
+    output.to_string()
 }
 
 #[cfg(test)]
@@ -136,11 +133,11 @@ mod tests {
 
     #[test]
     fn a_command_result_gives_its_exit_code_and_the_rest() {
-        let o = outcome("shell", true, "exit code: 1\nE assert 3 == 4\n1 failed");
+        let o = outcome(true, Some(1), "exit code: 1\nE assert 3 == 4\n1 failed");
         assert!(o.failed);
         assert_eq!(o.note, "exit 1");
         assert_eq!(o.body, "E assert 3 == 4\n1 failed");
-        let o = outcome("shell", true, "exit code: 0\n(no output)");
+        let o = outcome(true, Some(0), "exit code: 0\n(no output)");
         assert!(!o.failed);
         assert_eq!(o.body, "");
     }
@@ -148,17 +145,13 @@ mod tests {
     #[test]
     fn an_interrupt_and_a_tool_error_say_what_happened_once() {
         let o = outcome(
-            "shell",
             false,
+            None,
             "error: interrupted by the user; the command was killed\npartial",
         );
         assert_eq!(o.note, "interrupted");
         assert_eq!(o.body, "partial");
-        let o = outcome(
-            "edit_file",
-            false,
-            "error: old_string not found\nclosest: x",
-        );
+        let o = outcome(false, None, "error: old_string not found\nclosest: x");
         assert_eq!(o.note, "old_string not found");
     }
 }

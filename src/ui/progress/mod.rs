@@ -27,8 +27,8 @@ pub struct Progress {
     verbose: bool,
     paint: Paint,
     status: Option<StatusLine>,
-    /// Calls waiting for their result: id -> (tool name, summary).
-    calls: HashMap<String, (String, String)>,
+    /// Calls waiting for their result: id -> summary.
+    calls: HashMap<String, String>,
     /// The last message, not yet known to be narration or the answer.
     held: Option<String>,
     steps: u32,
@@ -72,20 +72,18 @@ impl Progress {
                 self.release_held();
                 let summary = tool_summary::summary(name, arguments);
                 self.activity(&summary);
-                self.calls.insert(call_id.clone(), (name.clone(), summary));
+                self.calls.insert(call_id.clone(), summary);
             }
             Event::ToolResult {
                 call_id,
                 name,
                 ok,
                 output,
+                exit_code,
                 ..
             } => {
-                let (name, summary) = self
-                    .calls
-                    .remove(call_id)
-                    .unwrap_or_else(|| (name.clone(), name.clone()));
-                self.tool_line(&name, &summary, *ok, output);
+                let summary = self.calls.remove(call_id).unwrap_or_else(|| name.clone());
+                self.tool_line(&summary, tool_summary::outcome(*ok, *exit_code, output));
                 self.activity(&format!("thinking (step {})", self.steps));
             }
             Event::SessionFinished { status, .. } => {
@@ -126,8 +124,7 @@ impl Progress {
         }
     }
 
-    fn tool_line(&self, name: &str, summary: &str, ok: bool, output: &str) {
-        let o = tool_summary::outcome(name, ok, output);
+    fn tool_line(&self, summary: &str, o: tool_summary::Outcome) {
         let mark = if o.failed {
             self.paint.bad("✗")
         } else {
