@@ -459,3 +459,36 @@ fn the_reference_servers_progress_keeps_a_call_past_its_timeout_alive() {
         stdout(&out)
     );
 }
+
+#[test]
+fn junk_on_a_servers_stdout_is_reported_with_the_line() {
+    let model = MockServer::start(vec![]);
+    // Speaks MCP after one log line on stdout: it works, with a warning naming the line.
+    let home = home_with(&model, &test_server_config("args = [\"--stdout-junk\"]"));
+    let out = reins_mcp(home.path(), &["call", "test", "echo", r#"{"text": "hi"}"#]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(stdout(&out), "hi\n");
+    let warned = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        warned.contains(
+            "wrote to stdout what is not an MCP message: `Server listening on port 3000`"
+        ),
+        "{warned}"
+    );
+
+    // Never speaks MCP at all: the failure names the line, not just the timeout.
+    let home = home_with(
+        &model,
+        &test_server_config("args = [\"--stdout-junk-only\"]\nstartup_timeout_ms = 2000"),
+    );
+    let out = reins_mcp(home.path(), &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let servers: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let error = servers[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("did not start within 2000 ms")
+            && error.contains("`Server listening on port 3000`")
+            && error.contains("only JSON-RPC messages"),
+        "{error}"
+    );
+}

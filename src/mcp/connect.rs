@@ -1,13 +1,13 @@
 //! Opening a connection to one server: spawning a stdio server or reaching an HTTP one, the MCP
-//! handshake, and the first tool listing, all within the server's startup timeout.
+//! handshake, and the first tool listing, all within the server's startup timeout. What a stdio
+//! server writes besides messages (stderr, junk on stdout) explains its failures.
 
 use super::errors;
 use super::launch::Prepared;
+use super::stdio::{self, Junk, OnJunk};
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RunningService};
-use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, Peer, RoleClient, ServiceExt};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +16,7 @@ use tokio::io::AsyncReadExt;
 /// How much of a server's stderr is kept to explain a failure.
 const STDERR_TAIL: usize = 2048;
 /// How long closing may take: an HTTP server's session DELETE, a stdio server's exit after its
-/// stdin closes (then SIGTERM, then SIGKILL, each given as long by rmcp).
+/// stdin closes (it is killed after two seconds).
 const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 
 /// Our side of the protocol: it only notes that the server's tool list changed, so the list is
@@ -46,6 +46,7 @@ impl ClientHandler for Handler {
 pub(super) struct Connection {
     service: RunningService<RoleClient, Handler>,
     stderr: StderrTail,
+    junk: Arc<Mutex<Junk>>,
 }
 
 impl Connection {
@@ -67,10 +68,14 @@ impl Connection {
     /// Why the server went away, from the last lines it wrote to stderr.
     pub async fn exit_note(&self) -> String {
         self.stderr.settle().await;
-        match self.stderr.tail() {
+        let mut note = match self.stderr.tail() {
             t if t.is_empty() => "the server closed the connection".to_string(),
             t => format!("the server closed the connection; its stderr ends with: {t}"),
+        };
+        if let Some(junk) = junk_note(&self.junk) {
+            note = format!("{note}; {junk}");
         }
+        note
     }
 }
 
@@ -81,15 +86,22 @@ pub(super) enum Start {
 }
 
 /// Connects and lists the tools within `limit` (the startup timeout), or says why not.
+/// A stdio server's lines on stdout that are not messages go to `on_junk` as they come.
 pub(super) async fn open(
     start: Start,
     limit: Duration,
     handler: Handler,
+    on_junk: OnJunk,
 ) -> Result<(Connection, Vec<rmcp::model::Tool>), String> {
     let stderr = StderrTail::default();
+    let junk = Arc::new(Mutex::new(Junk::default()));
     let attempt = async {
         let service = match start {
-            Start::Stdio(prepared) => stdio(*prepared, handler, &stderr).await?,
+            Start::Stdio(prepared) => {
+                let spawned = stdio::spawn(prepared.cmd, junk.clone(), on_junk)
+                    .map_err(|e| format!("cannot start `{}`: {e}", prepared.program.display()))?;
+                stdio(spawned, handler, &stderr).await?
+            }
             Start::Http(url) => http(&url, handler).await?,
         };
         let tools = service
@@ -107,31 +119,48 @@ pub(super) async fn open(
         )),
     };
     match outcome {
-        Ok((service, tools)) => Ok((Connection { service, stderr }, tools)),
+        Ok((service, tools)) => Ok((
+            Connection {
+                service,
+                stderr,
+                junk,
+            },
+            tools,
+        )),
         Err(e) => {
             stderr.settle().await;
+            let e = match junk_note(&junk) {
+                Some(note) => format!("{e}; {note}"),
+                None => e,
+            };
             Err(stderr.explain(e))
         }
     }
 }
 
 async fn stdio(
-    prepared: Prepared,
+    (process, err): (stdio::StdioTransport, tokio::process::ChildStderr),
     handler: Handler,
     stderr: &StderrTail,
 ) -> Result<RunningService<RoleClient, Handler>, String> {
-    let program = prepared.program.display().to_string();
-    let (process, err) = TokioChildProcess::builder(prepared.cmd)
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    if let Some(err) = err {
-        stderr.drain(err);
-    }
+    stderr.drain(err);
     handler
         .serve(process)
         .await
         .map_err(|e| format!("the MCP handshake failed: {}", errors::initialize(&e)))
+}
+
+/// What the server wrote to stdout that is not MCP, and what that means.
+fn junk_note(junk: &Mutex<Junk>) -> Option<String> {
+    let junk = junk.lock().ok()?;
+    let first = junk.first.as_deref()?;
+    let more = match junk.lines {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more lines)", n - 1),
+    };
+    Some(format!(
+        "it wrote to stdout what is not an MCP message: `{first}`{more}; a stdio server must write only JSON-RPC messages to stdout (its logs belong on stderr), so check its command and arguments"
+    ))
 }
 
 async fn http(url: &str, handler: Handler) -> Result<RunningService<RoleClient, Handler>, String> {

@@ -38,6 +38,7 @@ mod launch;
 mod names;
 mod report;
 mod server;
+mod stdio;
 mod tool;
 
 pub use config::{

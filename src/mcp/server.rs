@@ -252,8 +252,9 @@ impl McpServer {
         let handler = Handler {
             changed: self.changed.clone(),
         };
+        let limit = self.config.startup_timeout();
         let opened = match self.prepare() {
-            Ok(start) => connect::open(start, self.config.startup_timeout(), handler).await,
+            Ok(start) => connect::open(start, limit, handler, self.junk_reporter()).await,
             Err(e) => Err(e),
         };
         match opened {
@@ -343,6 +344,25 @@ impl McpServer {
         *slot = None;
         self.set_state(State::Failed, Some(note.clone()));
         note
+    }
+
+    /// Warns, with the line, the first time a connection's server writes to stdout what is
+    /// not a message: it is the likely cause of a start-up that never ends.
+    fn junk_reporter(&self) -> super::stdio::OnJunk {
+        let (events, name) = (self.events.clone(), self.name.clone());
+        let warned = AtomicBool::new(false);
+        Box::new(move |line: &str| {
+            if warned.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            if let Ok(mut events) = events.lock() {
+                events.push(Event::Warning {
+                    message: format!(
+                        "MCP server `{name}` wrote to stdout what is not an MCP message: `{line}` (a stdio server must write only JSON-RPC messages there; its logs belong on stderr)"
+                    ),
+                });
+            }
+        })
     }
 
     fn update(&self, f: impl FnOnce(&mut ServerView)) {
