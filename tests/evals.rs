@@ -168,6 +168,13 @@ fn a_solver_and_a_failer_give_the_right_table_and_json() {
     for t in TASKS {
         assert!(rows.contains(&format!("{t} ✓ 1/1 ✗ 0/1")), "{t}: {table}");
     }
+    // Scripted runs take milliseconds: the wall column must not round them to zero.
+    assert!(!table.contains("0.0s"), "{table}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("2 mock ") && r.ends_with(" ms")),
+        "{table}"
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub use report::{merge, CheckRecord, ConfigSummary, Plan, Report, RunResult, Spr
 pub use runner::{run_unit, RunnerSetup};
 pub use suite::{Suite, Task};
 pub use table::render as render_table;
+pub use table::wall as wall_time;
 
 use std::path::PathBuf;
 

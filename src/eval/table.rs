@@ -58,7 +58,7 @@ fn configs_table(report: &Report) -> String {
             tokens(c.mean_output_tokens),
             usd(c.cost_usd),
             usd(c.cost_per_solved_usd),
-            format!("{:.1}s", c.mean_wall_ms as f64 / 1000.0),
+            wall(c.mean_wall_ms),
         ]);
     }
     columns(&rows)
@@ -99,6 +99,16 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 /// Mean tokens: `850`, `4.1k`, `1.2M`.
+/// A duration a reader can tell apart from zero: `85 ms` under a second (scripted runs take
+/// tens of milliseconds, which one decimal of seconds showed as `0.0s`), else `12.3 s`.
+pub fn wall(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
 fn tokens(x: f64) -> String {
     if x >= 1e6 {
         format!("{:.1}M", x / 1e6)
@@ -151,6 +161,14 @@ pub(super) fn columns(rows: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_short_wall_time_is_not_zero() {
+        assert_eq!(wall(42), "42 ms");
+        assert_eq!(wall(0), "0 ms");
+        assert_eq!(wall(12_345), "12.3 s");
+    }
+
     use super::*;
 
     #[test]

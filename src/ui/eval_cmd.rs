@@ -110,15 +110,15 @@ async fn run_units(
 
 fn progress(r: &RunResult, config_no: usize) -> String {
     format!(
-        "{} · #{config_no} · repeat {}: {} ({}, {} steps, {}, {:.1}s){}",
+        "{} · #{config_no} · repeat {}: {} ({}, {}, {}, {}){}",
         r.task,
         r.repeat + 1,
         if r.passed { "solved" } else { "not solved" },
         r.status,
-        r.steps,
+        super::progress::count(r.steps as usize, "step"),
         r.cost_usd
-            .map_or("cost unknown".into(), |c| format!("${c:.4}")),
-        r.wall_ms as f64 / 1000.0,
+            .map_or("cost unknown".into(), crate::types::usd::show),
+        crate::eval::wall_time(r.wall_ms),
         r.error
             .as_deref()
             .map(|e| format!(" — {}", e.lines().last().unwrap_or(e)))
