@@ -208,6 +208,78 @@ fn sigint_kills_every_background_child_too() {
 }
 
 #[test]
-fn a_second_signal_exits_at_once_and_still_leaves_nothing_running() {
+fn two_signals_back_to_back_leave_nothing_running() {
     signal_and_check(libc::SIGTERM, 2, 143, 4);
+}
+
+/// A wind-down that cannot finish (the `-o` file is a FIFO nobody reads, so writing the answer
+/// blocks): the second signal still ends reins at once, by the path that kills what is left.
+#[test]
+fn a_second_signal_ends_a_stuck_wind_down_at_once() {
+    use std::io::BufRead;
+    let marker = unique_sleep(5);
+    let ws = calc_workspace();
+    let fifo = ws.path().join("answer.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8 path")).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let server = MockServer::start(vec![Reply::tool(
+        "shell",
+        json!({ "command": format!("sleep {marker} & sleep {marker}") }),
+    )]);
+    let home = home_for(&server, Wire::OpenAi);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .env("MOCK_API_KEY", "k")
+        .env("NO_PROXY", "*")
+        .args(["exec", "--json", "-o"])
+        .arg(&fifo)
+        .arg("-C")
+        .arg(ws.path())
+        .arg("x")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn reins");
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            sink.lock().expect("lock").push(line);
+        }
+    });
+    assert!(
+        eventually(Duration::from_secs(20), || processes_with(&marker) >= 2),
+        "the command did not start"
+    );
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(
+        eventually(Duration::from_secs(10), || lines
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|l| l.contains("session.finished"))),
+        "the session did not finish"
+    );
+    // SAFETY: as above.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(143));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    assert!(err.contains("exiting at once"), "{err}");
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&marker) == 0),
+        "the command survived"
+    );
 }
