@@ -62,6 +62,9 @@ pub enum Command {
     /// Run a task headless: no questions asked, progress on stderr (or JSON Lines with --json),
     /// the final answer on stdout, and an exit code a script can act on.
     Exec(ExecArgs),
+    /// Serve the Agent Client Protocol on stdin/stdout, for editors (Zed, JetBrains, Neovim):
+    /// stdout carries only protocol messages, logs go to stderr.
+    Acp(AcpArgs),
     /// List the model-facing tools or run one exactly as the model would.
     #[command(subcommand)]
     Tool(ToolCommand),
@@ -201,6 +204,23 @@ pub enum MemoryCommand {
         #[arg(short, long, value_name = "NAME")]
         model: Option<String>,
     },
+}
+
+/// Options of `reins acp`; the editor picks the workspace (each session's cwd).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AcpArgs {
+    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
+    #[arg(short, long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Use the router of [routers.NAME].
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
+    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
+    #[arg(long, value_name = "MODE")]
+    pub sandbox: Option<crate::sandbox::SandboxMode>,
+    /// Let sandboxed commands use the network.
+    #[arg(long)]
+    pub network: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! reins: a terminal coding agent. The binary in `main.rs` is a thin front; every behaviour lives in
 //! one of these modules so that tests, benches and examples can drive it without a terminal.
 
+pub mod acp;
 pub mod agent;
 pub mod cancel;
 pub mod checks;

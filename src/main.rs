@@ -32,6 +32,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         .map_err(|e| ExitError::failure(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
         Some(Command::Exec(args)) => runtime.block_on(ui::exec::run(args, cli.global)),
+        Some(Command::Acp(args)) => runtime.block_on(reins::acp::serve(args, cli.global)),
         Some(Command::Run(args)) => runtime.block_on(ui::run_cmd::run(args, cli.global)),
         Some(Command::Workflows) => ui::run_cmd::list(cli.global),
         Some(Command::Eval(args)) => runtime.block_on(ui::eval_cmd::run(args, cli.global)),

@@ -289,9 +289,10 @@ mod tests {
             json!({"success": true, "message": "Entities deleted successfully"}),
         );
         let text = to_text(&result);
+        // Keys in the server's order (serde_json's `preserve_order` is on).
         assert_eq!(
             text,
-            "{\n  \"message\": \"Entities deleted successfully\",\n  \"success\": true\n}"
+            "{\n  \"success\": true,\n  \"message\": \"Entities deleted successfully\"\n}"
         );
     }
 

@@ -1,0 +1,188 @@
+//! The one place the ACP front end touches the session engine. Everything else in `acp/` speaks
+//! in this file's terms (`Bridge`, `Output`), so moving to another engine changes this file only.
+//!
+//! Today the engine is the TUI's (`ui::tui::engine`): a session on its own thread taking `Op`s and
+//! reporting `UiMsg`s. The session is built here rather than by the TUI's `Factory::build` so that
+//! the ACP session gets one more participant, [`super::snapshots::Snapshots`], which records the
+//! files an edit is about to change while the turn loop waits for it (the events reach us later,
+//! when the edit may already be on disk).
+
+use super::snapshots::Snapshots;
+use crate::agent::{Event, Status};
+use crate::cli::{AcpArgs, GlobalArgs};
+use crate::conversation::Item;
+use crate::sandbox::approval::{Answer, Approval, Request};
+use crate::ui::session_builder::{self, Resume};
+use crate::ui::setup::{self, SandboxFlags};
+use crate::ui::tui::engine::{self, ChannelApprover, EngineHandle, Factory, Op, UiMsg};
+use crate::ui::ExitError;
+use std::path::Path;
+use tokio::sync::{mpsc, oneshot};
+
+/// What the session reports, in the order it happened.
+pub enum Output {
+    Event(Event),
+    /// The gate asks; the answer goes back on `reply` (dropping it denies).
+    Approval {
+        request: Request,
+        reply: oneshot::Sender<Answer>,
+    },
+    TurnDone(Status),
+    /// The session's figures after every operation.
+    State(State),
+    /// The history of the session just opened (empty for a new one).
+    History(Vec<Item>),
+    /// Something to tell the user that is not an event (a model switched).
+    Note(String),
+    /// An operation failed (a model could not be switched).
+    Failed(String),
+}
+
+/// The figures a client shows: the model, the approval policy, how full the context is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub model: String,
+    pub approval: Approval,
+    pub context_tokens: u64,
+    pub context_window: Option<u64>,
+    pub cost: Option<f64>,
+}
+
+/// How to open a session: the editor's working directory, the command line's choices, and an
+/// earlier session to continue.
+pub struct OpenSpec<'a> {
+    pub cwd: &'a Path,
+    pub args: &'a AcpArgs,
+    pub global: &'a GlobalArgs,
+    pub resume: Option<String>,
+}
+
+/// What an opened session tells the protocol side besides its outputs.
+pub struct Opened {
+    pub bridge: Bridge,
+    pub outputs: Outputs,
+    pub id: String,
+    /// The `[models.*]` keys a client may switch to.
+    pub models: Vec<String>,
+    pub snapshots: Snapshots,
+    /// The session's own tools (MCP tools aside), whose declarations say how a call is shown.
+    pub tools: crate::tools::Registry,
+}
+
+/// Sends operations to a running session.
+pub struct Bridge {
+    engine: EngineHandle,
+}
+
+impl Bridge {
+    /// Opens (or reopens) a session in `spec.cwd`. The session starts at once on its own thread;
+    /// its first outputs are its history and its state.
+    pub fn open(spec: OpenSpec<'_>) -> Result<Opened, ExitError> {
+        let global = GlobalArgs {
+            cd: Some(spec.cwd.to_path_buf()),
+            overrides: spec.global.overrides.clone(),
+        };
+        let ws = setup::workspace(&global)?;
+        let sandbox = SandboxFlags {
+            mode: spec.args.sandbox,
+            network: spec.args.network,
+        };
+        let (canceller, cancel) = crate::cancel::pair();
+        let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+        let mcp = crate::ui::mcp_cmd::start(&ws, sandbox)?;
+        let models = ws.loaded.config.models.keys().cloned().collect();
+        let tools =
+            crate::tools::Registry::builtin().with(crate::checks::tools(&ws.loaded.config.checks));
+        let factory = Factory {
+            ws,
+            model: spec.args.model.clone(),
+            route: spec.args.route.clone(),
+            sandbox,
+            approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
+            cancel: cancel.clone(),
+            mcp,
+            approval: None,
+        };
+        let resume = spec.resume.map_or(Resume::New, Resume::Id);
+        let (mut extensions, hook_session) =
+            session_builder::extensions(&factory.ws, &cancel, sandbox, &factory.mcp)?;
+        let root = factory.ws.root.canonicalize().map_err(|e| {
+            ExitError::usage(format!("workspace {}: {e}", factory.ws.root.display()))
+        })?;
+        let snapshots = Snapshots::new(root, setup::policy(&factory.ws, sandbox));
+        extensions.push(Box::new(snapshots.clone()));
+        let built = session_builder::build(
+            &factory.ws,
+            factory.options(resume, extensions),
+            cancel.clone(),
+        )?;
+        hook_session.set(built.session.id());
+        let id = built.session.id().to_string();
+        let engine = engine::spawn(built, factory, canceller, ui_tx);
+        Ok(Opened {
+            bridge: Bridge { engine },
+            outputs: Outputs { rx: ui_rx },
+            id,
+            models,
+            snapshots,
+            tools,
+        })
+    }
+
+    /// Starts a turn; its end arrives as [`Output::TurnDone`].
+    pub fn prompt(&self, text: String) {
+        self.engine.send(Op::Prompt(text));
+    }
+
+    /// Stops the running turn: the model request is dropped, a running command's process group
+    /// killed, a pending approval denied.
+    pub fn cancel(&self) {
+        self.engine.interrupt();
+    }
+
+    /// Pins a `[models.*]` key for the following requests, keeping the conversation.
+    pub fn set_model(&self, key: &str) {
+        self.engine.send(Op::Model(key.to_string()));
+    }
+
+    pub fn set_approval(&self, approval: Approval) {
+        self.engine.send(Op::Approval(approval));
+    }
+}
+
+/// The session's outputs, read by one task.
+pub struct Outputs {
+    rx: mpsc::UnboundedReceiver<UiMsg>,
+}
+
+impl Outputs {
+    /// The next output; `None` once the session's thread is gone.
+    pub async fn recv(&mut self) -> Option<Output> {
+        loop {
+            if let Some(out) = convert(self.rx.recv().await?) {
+                return Some(out);
+            }
+        }
+    }
+}
+
+/// The output for a message; `None` for what a client has no use for.
+fn convert(msg: UiMsg) -> Option<Output> {
+    Some(match msg {
+        UiMsg::Event(e) => Output::Event(e),
+        UiMsg::Approval { request, reply } => Output::Approval { request, reply },
+        UiMsg::TurnDone(status) => Output::TurnDone(status),
+        UiMsg::State(s) => Output::State(State {
+            model: s.model,
+            approval: s.approval,
+            context_tokens: s.context.tokens,
+            context_window: s.context.window,
+            cost: s.cost,
+        }),
+        UiMsg::History(items) => Output::History(items),
+        UiMsg::Note(text) => Output::Note(text),
+        UiMsg::Failed(text) => Output::Failed(text),
+        // What a resumed session spent before: the client is told through `State`.
+        UiMsg::Totals(_) => return None,
+    })
+}

@@ -1,0 +1,115 @@
+//! A loaded session's history as the updates a client would have seen live: the user's messages,
+//! the agent's, and each tool call with its result, so the editor shows the whole conversation.
+
+use super::updates::{user_text, Translator};
+use crate::agent::events::{clip, EVENT_OUTPUT_LIMIT};
+use crate::agent::Event;
+use crate::conversation::Item;
+use agent_client_protocol::v1::schema::SessionUpdate;
+
+/// The updates that replay `history`, through the same mapping as a live turn.
+pub fn updates(history: &[Item], translator: &mut Translator) -> Vec<SessionUpdate> {
+    let mut out = Vec::new();
+    for item in history {
+        match item {
+            Item::User { text } => out.push(user_text(strip_environment(text).to_string())),
+            Item::Assistant { text, tool_calls } => {
+                out.extend(translator.updates(Event::Message {
+                    role: "assistant".into(),
+                    text: text.clone(),
+                }));
+                for call in tool_calls {
+                    out.extend(translator.updates(Event::ToolCall {
+                        call_id: call.id.clone(),
+                        name: call.name.clone(),
+                        arguments: crate::conversation::arguments_object(&call.arguments),
+                    }));
+                }
+            }
+            Item::ToolResult {
+                call_id,
+                name,
+                output,
+                is_error,
+            } => out.extend(translator.updates(Event::ToolResult {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                ok: !is_error,
+                output: clip(output, EVENT_OUTPUT_LIMIT),
+                exit_code: None,
+                changed_paths: Vec::new(),
+            })),
+        }
+    }
+    out
+}
+
+/// The first user message carries the `<environment>` block of
+/// [`crate::agent::prompt::first_user_message`] for the model; the user typed only what follows.
+fn strip_environment(text: &str) -> &str {
+    match text.strip_prefix("<environment>") {
+        Some(rest) => rest
+            .split_once("</environment>")
+            .map_or(text, |(_, after)| after.trim_start()),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::ToolCall;
+    use crate::sandbox::SandboxPolicy;
+    use crate::types::SandboxMode;
+
+    #[test]
+    fn a_history_replays_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
+        let snapshots = super::super::snapshots::Snapshots::new(root, policy);
+        let mut t = Translator::new(snapshots, crate::tools::Registry::builtin());
+        let history = vec![
+            Item::User {
+                text: "list".into(),
+            },
+            Item::Assistant {
+                text: "Listing.".into(),
+                tool_calls: vec![ToolCall {
+                    id: "c1".into(),
+                    name: "shell".into(),
+                    arguments: r#"{"command":"ls"}"#.into(),
+                }],
+            },
+            Item::ToolResult {
+                call_id: "c1".into(),
+                name: "shell".into(),
+                output: "a.txt".into(),
+                is_error: false,
+            },
+            Item::Assistant {
+                text: "One file.".into(),
+                tool_calls: vec![],
+            },
+        ];
+        let replayed = updates(&history, &mut t);
+        let SessionUpdate::UserMessageChunk(first) = &replayed[0] else {
+            panic!("{replayed:?}")
+        };
+        assert_eq!(
+            first.content,
+            agent_client_protocol::v1::schema::ContentBlock::from("list")
+        );
+        let kinds: Vec<&str> = replayed
+            .iter()
+            .map(|u| match u {
+                SessionUpdate::UserMessageChunk(_) => "user",
+                SessionUpdate::AgentMessageChunk(_) => "agent",
+                SessionUpdate::ToolCall(_) => "call",
+                SessionUpdate::ToolCallUpdate(_) => "result",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["user", "agent", "call", "result", "agent"]);
+    }
+}

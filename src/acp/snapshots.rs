@@ -1,0 +1,182 @@
+//! The files an edit is about to change, as they were just before it ran, so the editor can be
+//! shown the real change (whole files, old and new) when the call completes.
+//!
+//! It is a session participant because only the turn loop knows "just before": its events reach
+//! the protocol side through a channel, when the edit may already be on disk. A file is read only
+//! if the file tools could read it (inside the workspace, not a secret), is text, and is small.
+
+use crate::agent::extension::{Extension, Report, ToolUse};
+use crate::sandbox::SandboxPolicy;
+use crate::types::{BoxFuture, Subject};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Files larger than this are not shown as diffs (an editor would choke, and it is not a review).
+const MAX_BYTES: u64 = 1024 * 1024;
+
+/// One file of an edit: absolute path, content before (None: absent or not shown).
+pub type Before = (PathBuf, Option<String>);
+
+/// The snapshots of the calls in flight, shared by the session and the protocol side.
+#[derive(Clone)]
+pub struct Snapshots {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    root: PathBuf,
+    policy: SandboxPolicy,
+    taken: Mutex<HashMap<String, Vec<Before>>>,
+}
+
+impl Snapshots {
+    /// `root` is the canonical workspace root.
+    pub fn new(root: PathBuf, policy: SandboxPolicy) -> Self {
+        Snapshots {
+            inner: Arc::new(Inner {
+                root,
+                policy,
+                taken: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn root(&self) -> &std::path::Path {
+        &self.inner.root
+    }
+
+    /// The content before call `call_id` of the relative `path`, if a snapshot holds it.
+    pub fn before(&self, call_id: &str, path: &str) -> Option<String> {
+        let abs = self.resolve(path)?;
+        let taken = self.inner.taken.lock().ok()?;
+        taken
+            .get(call_id)?
+            .iter()
+            .find(|(p, _)| *p == abs)
+            .and_then(|(_, c)| c.clone())
+    }
+
+    /// Takes the snapshot of `call_id` (once it completed) with each file as it is now:
+    /// (path, before, after).
+    pub fn finish(&self, call_id: &str) -> Vec<(PathBuf, Option<String>, Option<String>)> {
+        let taken = self
+            .inner
+            .taken
+            .lock()
+            .ok()
+            .and_then(|mut t| t.remove(call_id))
+            .unwrap_or_default();
+        taken
+            .into_iter()
+            .map(|(path, before)| {
+                let after = self.read(&path);
+                (path, before, after)
+            })
+            .collect()
+    }
+
+    /// The absolute path of a relative one, if it stays in the workspace and may be read.
+    fn resolve(&self, path: &str) -> Option<PathBuf> {
+        let abs = crate::sandbox::paths::resolve(&self.inner.root, path).ok()?;
+        self.inner.policy.check_read(&abs).ok()?;
+        Some(abs)
+    }
+
+    fn read(&self, path: &std::path::Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_BYTES {
+            return None;
+        }
+        String::from_utf8(std::fs::read(path).ok()?).ok()
+    }
+
+    /// Records the files a call that declares edits names, as they are now.
+    fn take(&self, call: &ToolUse<'_>) {
+        if !call.effects.edits {
+            return;
+        }
+        let files: Vec<Before> = call
+            .subjects
+            .iter()
+            .filter_map(|s| match s {
+                Subject::Path(p) => self.resolve(p),
+                _ => None,
+            })
+            .map(|abs| {
+                let content = self.read(&abs);
+                (abs, content)
+            })
+            .collect();
+        if files.is_empty() {
+            return;
+        }
+        if let Ok(mut taken) = self.inner.taken.lock() {
+            taken.insert(call.call.id.clone(), files);
+        }
+    }
+}
+
+impl Extension for Snapshots {
+    fn pre_tool<'a>(
+        &'a self,
+        call: &'a ToolUse<'a>,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        self.take(call);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::SandboxMode;
+
+    fn snapshots(root: &std::path::Path) -> Snapshots {
+        let root = root.canonicalize().unwrap();
+        let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
+        Snapshots::new(root, policy)
+    }
+
+    /// Takes the snapshot of a `write_file` call on `path`, as the turn loop would.
+    fn write(s: &Snapshots, id: &str, path: &str) {
+        let call = crate::conversation::ToolCall {
+            id: id.into(),
+            name: "write_file".into(),
+            arguments: serde_json::json!({ "path": path, "content": "x" }).to_string(),
+        };
+        let subjects = [Subject::Path(path.into())];
+        s.take(&ToolUse {
+            call: &call,
+            effects: crate::types::Effects::edit(),
+            subjects: &subjects,
+        });
+    }
+
+    #[test]
+    fn an_edit_is_seen_before_and_after() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "old\n").unwrap();
+        let s = snapshots(dir.path());
+        write(&s, "c1", "a.txt");
+        assert_eq!(s.before("c1", "a.txt").as_deref(), Some("old\n"));
+        std::fs::write(dir.path().join("a.txt"), "new\n").unwrap();
+        let done = s.finish("c1");
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].1.as_deref(), Some("old\n"));
+        assert_eq!(done[0].2.as_deref(), Some("new\n"));
+        assert!(s.finish("c1").is_empty(), "a snapshot is taken once");
+    }
+
+    #[test]
+    fn secrets_and_paths_outside_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "KEY=1\n").unwrap();
+        let s = snapshots(dir.path());
+        write(&s, "c1", ".env");
+        write(&s, "c2", "../x");
+        assert!(s.finish("c1").is_empty());
+        assert!(s.finish("c2").is_empty());
+    }
+}

@@ -1,0 +1,237 @@
+//! reins events as ACP session updates: streamed text as agent message chunks, each tool call as
+//! a tool call (kind, title, locations, proposed diff) that later completes or fails with its
+//! output or the real change. Events an editor has no place for (routing, checkpoints, checks,
+//! warnings) go to the log on stderr.
+
+use super::snapshots::Snapshots;
+use super::tool_view;
+use crate::agent::Event;
+use crate::sandbox::approval::Request;
+use crate::tools::Registry;
+use agent_client_protocol::v1::schema::{
+    ContentBlock, ContentChunk, Cost, SessionUpdate, ToolCall, ToolCallContent, ToolCallStatus,
+    ToolCallUpdate, ToolCallUpdateFields, UsageUpdate,
+};
+use serde_json::{json, Value};
+
+/// Turns one session's events into updates; holds what the mapping must remember.
+pub struct Translator {
+    snapshots: Snapshots,
+    tools: Registry,
+    /// Text of the current assistant message was streamed, so its final `message` is a repeat.
+    streamed: bool,
+    /// The last error that was not retried: what a failed turn reports.
+    last_error: Option<String>,
+}
+
+impl Translator {
+    pub fn new(snapshots: Snapshots, tools: Registry) -> Self {
+        Translator {
+            snapshots,
+            tools,
+            streamed: false,
+            last_error: None,
+        }
+    }
+
+    /// The updates for `event` (often none).
+    pub fn updates(&mut self, event: Event) -> Vec<SessionUpdate> {
+        match event {
+            Event::TextDelta { text } if !text.is_empty() => {
+                self.streamed = true;
+                vec![agent_text(text)]
+            }
+            Event::Message { role, text } if role == "assistant" => {
+                let streamed = std::mem::take(&mut self.streamed);
+                if streamed || text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![agent_text(text)]
+                }
+            }
+            Event::ToolCall {
+                call_id,
+                name,
+                arguments,
+            } => vec![SessionUpdate::ToolCall(
+                self.tool_call(&call_id, &name, &arguments),
+            )],
+            Event::ToolResult {
+                call_id,
+                ok,
+                output,
+                ..
+            } => vec![SessionUpdate::ToolCallUpdate(
+                self.tool_result(&call_id, ok, &output),
+            )],
+            Event::Error { message, retrying } => {
+                super::log(&format!(
+                    "error{}: {message}",
+                    if retrying { " (retrying)" } else { "" }
+                ));
+                if !retrying {
+                    self.last_error = Some(message);
+                }
+                Vec::new()
+            }
+            Event::Warning { message } => {
+                super::log(&format!("warning: {message}"));
+                Vec::new()
+            }
+            Event::Check {
+                command, passed, ..
+            } => {
+                super::log(&format!(
+                    "check `{command}` {}",
+                    if passed { "passed" } else { "failed" }
+                ));
+                Vec::new()
+            }
+            Event::McpStatus {
+                server,
+                state,
+                error,
+            } => {
+                let why = error.map(|e| format!(": {e}")).unwrap_or_default();
+                super::log(&format!("MCP server {server}: {state}{why}"));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error a failed turn reports, cleared for the next turn.
+    pub fn take_error(&mut self) -> Option<String> {
+        self.streamed = false;
+        self.last_error.take()
+    }
+
+    /// A new tool call, running. Edits show the change they state (whole files come when the
+    /// call completes or asks for approval).
+    fn tool_call(&self, call_id: &str, name: &str, args: &Value) -> ToolCall {
+        let root = self.snapshots.root();
+        let content = match name {
+            "edit_file" | "apply_patch" => {
+                tool_view::proposed_diffs(name, args, root, &|_| None::<String>)
+            }
+            _ => Vec::new(),
+        };
+        ToolCall::new(call_id.to_string(), tool_view::title(name, args))
+            .name(name.to_string())
+            .kind(tool_view::kind(&self.tools, name, args))
+            .status(ToolCallStatus::InProgress)
+            .locations(tool_view::locations(&self.tools, name, args, root))
+            .content(content)
+            .raw_input(args.clone())
+    }
+
+    /// What the permission question shows: the call, and for an edit the change against the
+    /// file as it is (the session recorded it just before asking).
+    pub fn permission_fields(&self, request: &Request) -> ToolCallUpdateFields {
+        let (name, args) = (&request.tool, &request.arguments);
+        let root = self.snapshots.root();
+        let before = |path: &str| self.snapshots.before(&request.id, path);
+        let diffs = tool_view::proposed_diffs(name, args, root, &before);
+        let mut fields = ToolCallUpdateFields::new()
+            .title(tool_view::title(name, args))
+            .kind(tool_view::kind(&self.tools, name, args))
+            .status(ToolCallStatus::Pending)
+            .locations(tool_view::locations(&self.tools, name, args, root));
+        if !diffs.is_empty() {
+            fields = fields.content(diffs);
+        }
+        fields
+    }
+
+    /// A call ended: an edit that worked shows each changed file before and after; anything
+    /// else shows its output.
+    fn tool_result(&self, call_id: &str, ok: bool, output: &str) -> ToolCallUpdate {
+        let applied = tool_view::applied_diffs(&self.snapshots.finish(call_id));
+        let content = if ok && !applied.is_empty() {
+            applied
+        } else {
+            vec![ToolCallContent::from(ContentBlock::from(
+                super::prompt::fenced(output),
+            ))]
+        };
+        let status = if ok {
+            ToolCallStatus::Completed
+        } else {
+            ToolCallStatus::Failed
+        };
+        ToolCallUpdate::new(
+            call_id.to_string(),
+            ToolCallUpdateFields::new()
+                .status(status)
+                .content(content)
+                .raw_output(json!({ "ok": ok, "output": output })),
+        )
+    }
+}
+
+/// How full the context is and what the session cost, when the window is known.
+pub fn usage(state: &super::bridge::State) -> Option<SessionUpdate> {
+    let window = state.context_window?;
+    let mut update = UsageUpdate::new(state.context_tokens, window);
+    if let Some(cost) = state.cost {
+        update = update.cost(Cost::new(cost, "USD"));
+    }
+    Some(SessionUpdate::UsageUpdate(update))
+}
+
+fn agent_text(text: String) -> SessionUpdate {
+    SessionUpdate::AgentMessageChunk(ContentChunk::new(ContentBlock::from(text)))
+}
+
+pub fn user_text(text: String) -> SessionUpdate {
+    SessionUpdate::UserMessageChunk(ContentChunk::new(ContentBlock::from(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::SandboxPolicy;
+    use crate::types::SandboxMode;
+
+    fn translator(root: &std::path::Path) -> Translator {
+        let root = root.canonicalize().unwrap();
+        let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
+        Translator::new(Snapshots::new(root, policy), Registry::builtin())
+    }
+
+    #[test]
+    fn streamed_text_is_not_repeated_by_the_final_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = translator(dir.path());
+        let text = |s: &str| Event::TextDelta { text: s.into() };
+        assert_eq!(t.updates(text("Hel")).len(), 1);
+        assert_eq!(t.updates(text("lo")).len(), 1);
+        let message = |s: &str| Event::Message {
+            role: "assistant".into(),
+            text: s.into(),
+        };
+        assert!(t.updates(message("Hello")).is_empty());
+        // A message that was not streamed is sent whole.
+        assert_eq!(t.updates(message("Bye")).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_call_shows_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = translator(dir.path());
+        let up = t.updates(Event::ToolResult {
+            call_id: "c".into(),
+            name: "shell".into(),
+            ok: false,
+            output: "error: not permitted".into(),
+            exit_code: None,
+            changed_paths: Vec::new(),
+        });
+        let [SessionUpdate::ToolCallUpdate(u)] = up.as_slice() else {
+            panic!("{up:?}")
+        };
+        assert_eq!(u.fields.status, Some(ToolCallStatus::Failed));
+        let text = serde_json::to_string(&u.fields.content).unwrap();
+        assert!(text.contains("not permitted"), "{text}");
+    }
+}

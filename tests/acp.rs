@@ -1,0 +1,466 @@
+//! `reins acp` driven end to end by a client built from the published ACP SDK (the
+//! `agent-client-protocol` crate's client side), over the binary's stdin/stdout, with the model
+//! served by the mock server on 127.0.0.1: an edit approved and denied, a cancel mid-command, and
+//! a session listed and loaded back with its history.
+
+mod support;
+
+use agent_client_protocol::schema::ProtocolVersion;
+use agent_client_protocol::v1::schema::{
+    CancelNotification, ContentBlock, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
+    NewSessionRequest, PromptRequest, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate,
+    SetSessionModeRequest, StopReason, ToolCallContent, ToolCallStatus, ToolKind,
+};
+use agent_client_protocol::{on_receive_notification, on_receive_request, Agent, Client, Lines};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::reins::{calc_workspace, home_for, tool_results, Wire};
+use support::{MockServer, Reply, Turn};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+type Connection = agent_client_protocol::v1::ConnectionTo<Agent>;
+type AcpResult<T> = Result<T, agent_client_protocol::Error>;
+
+/// What the client saw, and how it answers permission questions.
+struct Seen {
+    updates: Mutex<Vec<SessionUpdate>>,
+    questions: Mutex<Vec<RequestPermissionRequest>>,
+    /// The option id picked for every permission question.
+    answer: &'static str,
+}
+
+impl Seen {
+    fn new(answer: &'static str) -> Arc<Seen> {
+        Arc::new(Seen {
+            updates: Mutex::new(Vec::new()),
+            questions: Mutex::new(Vec::new()),
+            answer,
+        })
+    }
+
+    fn updates(&self) -> Vec<SessionUpdate> {
+        self.updates.lock().unwrap().clone()
+    }
+
+    fn questions(&self) -> Vec<RequestPermissionRequest> {
+        self.questions.lock().unwrap().clone()
+    }
+}
+
+/// The agent process: `reins acp` in `ws` with the mock model of `home`.
+fn spawn_agent(home: &Path, ws: &Path) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(assert_cmd::cargo::cargo_bin("reins"));
+    for var in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("acp")
+        .current_dir(ws)
+        .env("REINS_HOME", home)
+        .env("MOCK_API_KEY", "sk-mock-secret-1234")
+        .env("NO_PROXY", "*")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    cmd.spawn().expect("spawn reins acp")
+}
+
+/// Connects a client to a fresh `reins acp`, initializes, runs `body`, then closes stdin and
+/// checks that the agent exits 0.
+async fn with_agent<R>(
+    home: &Path,
+    ws: &Path,
+    seen: Arc<Seen>,
+    body: impl AsyncFnOnce(Connection) -> AcpResult<R>,
+) -> R {
+    let mut child = spawn_agent(home, ws);
+    let stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let outgoing = futures::sink::unfold(stdin, async |mut w, line: String| {
+        w.write_all(format!("{line}\n").as_bytes()).await?;
+        w.flush().await?;
+        Ok::<_, std::io::Error>(w)
+    });
+    let incoming =
+        futures::stream::unfold(
+            BufReader::new(stdout).lines(),
+            async |mut lines| match lines.next_line().await {
+                Ok(Some(line)) => Some((Ok(line), lines)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), lines)),
+            },
+        );
+    let (on_update, on_question) = (seen.clone(), seen.clone());
+    let result = Client
+        .v1()
+        .name("reins-acp-test")
+        .on_receive_notification(
+            async move |n: SessionNotification, _cx| {
+                on_update.updates.lock().unwrap().push(n.update);
+                Ok(())
+            },
+            on_receive_notification!(),
+        )
+        .on_receive_request(
+            async move |q: RequestPermissionRequest, responder, _cx| {
+                on_question.questions.lock().unwrap().push(q);
+                responder.respond(RequestPermissionResponse::new(
+                    RequestPermissionOutcome::Selected(SelectedPermissionOutcome::new(
+                        on_question.answer,
+                    )),
+                ))
+            },
+            on_receive_request!(),
+        )
+        .connect_with(
+            Lines::new(Box::pin(outgoing), Box::pin(incoming)),
+            async |cx: Connection| {
+                let init = cx
+                    .send_request(InitializeRequest::new(ProtocolVersion::V1))
+                    .block_task()
+                    .await?;
+                assert_eq!(init.protocol_version, ProtocolVersion::V1);
+                assert!(init.agent_capabilities.load_session);
+                assert!(init.agent_capabilities.prompt_capabilities.embedded_context);
+                body(cx).await
+            },
+        )
+        .await
+        .expect("the ACP conversation");
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("reins acp exits once the client closes stdin")
+        .expect("wait for reins acp");
+    assert!(status.success(), "reins acp exited with {status}");
+    result
+}
+
+async fn new_session(cx: &Connection, ws: &Path) -> AcpResult<String> {
+    let created = cx
+        .send_request(NewSessionRequest::new(ws.to_path_buf()))
+        .block_task()
+        .await?;
+    Ok(created.session_id.0.to_string())
+}
+
+async fn prompt(cx: &Connection, id: &str, text: &str) -> AcpResult<StopReason> {
+    let done = cx
+        .send_request(PromptRequest::new(
+            id.to_string(),
+            vec![ContentBlock::from(text.to_string())],
+        ))
+        .block_task()
+        .await?;
+    Ok(done.stop_reason)
+}
+
+/// Asks before every edit: the `untrusted` mode, chosen the way an editor's mode picker does.
+async fn ask_before_edits(cx: &Connection, id: &str) -> AcpResult<()> {
+    cx.send_request(SetSessionModeRequest::new(id.to_string(), "untrusted"))
+        .block_task()
+        .await?;
+    Ok(())
+}
+
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let ws = calc_workspace();
+    std::fs::write(ws.path().join("notes.txt"), "alpha\nbeta\n").expect("write notes.txt");
+    let root = ws.path().canonicalize().expect("canonical workspace");
+    (ws, root)
+}
+
+fn edit_notes() -> Reply {
+    Reply::tool(
+        "edit_file",
+        json!({"path": "notes.txt", "old_string": "beta", "new_string": "gamma"}),
+    )
+}
+
+/// The diffs among a list of tool call contents: (path, old, new).
+fn diffs(content: &[ToolCallContent]) -> Vec<(PathBuf, Option<String>, String)> {
+    content
+        .iter()
+        .filter_map(|c| match c {
+            ToolCallContent::Diff(d) => {
+                Some((d.path.clone(), d.old_text.clone(), d.new_text.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last status update of tool call `id`, with its content.
+fn final_update(updates: &[SessionUpdate], id: &str) -> (ToolCallStatus, Vec<ToolCallContent>) {
+    updates
+        .iter()
+        .rev()
+        .find_map(|u| match u {
+            SessionUpdate::ToolCallUpdate(t) if &*t.tool_call_id.0 == id => t
+                .fields
+                .status
+                .map(|s| (s, t.fields.content.clone().unwrap_or_default())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no final update for tool call {id}: {updates:?}"))
+}
+
+fn tool_calls(updates: &[SessionUpdate]) -> Vec<agent_client_protocol::v1::schema::ToolCall> {
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            SessionUpdate::ToolCall(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn agent_text(updates: &[SessionUpdate]) -> String {
+    chunks(updates, |u| match u {
+        SessionUpdate::AgentMessageChunk(c) => Some(&c.content),
+        _ => None,
+    })
+}
+
+fn user_text(updates: &[SessionUpdate]) -> String {
+    chunks(updates, |u| match u {
+        SessionUpdate::UserMessageChunk(c) => Some(&c.content),
+        _ => None,
+    })
+}
+
+fn chunks(
+    updates: &[SessionUpdate],
+    pick: impl Fn(&SessionUpdate) -> Option<&ContentBlock>,
+) -> String {
+    updates
+        .iter()
+        .filter_map(pick)
+        .filter_map(|c| match c {
+            ContentBlock::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approved_edit_changes_the_file_and_shows_its_diff() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![edit_notes(), Reply::text("Renamed beta.")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("allow_once");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        ask_before_edits(&cx, &id).await?;
+        prompt(&cx, &id, "rename beta").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "alpha\ngamma\n"
+    );
+    let notes = root.join("notes.txt");
+    let questions = seen.questions();
+    assert_eq!(questions.len(), 1, "one permission question: {questions:?}");
+    let asked = &questions[0].tool_call;
+    assert_eq!(asked.fields.kind, Some(ToolKind::Edit));
+    let kinds: Vec<_> = questions[0].options.iter().map(|o| o.kind).collect();
+    assert_eq!(
+        kinds.len(),
+        3,
+        "allow once, allow always, reject: {kinds:?}"
+    );
+    assert_eq!(
+        diffs(asked.fields.content.as_deref().unwrap_or_default()),
+        [(
+            notes.clone(),
+            Some("alpha\nbeta\n".into()),
+            "alpha\ngamma\n".into()
+        )],
+        "the question shows the change against the file"
+    );
+    let updates = seen.updates();
+    let calls = tool_calls(&updates);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].kind, ToolKind::Edit);
+    assert_eq!(calls[0].title, "Edit notes.txt");
+    assert_eq!(calls[0].locations[0].path, notes);
+    let (status, content) = final_update(&updates, &calls[0].tool_call_id.0);
+    assert_eq!(status, ToolCallStatus::Completed);
+    assert_eq!(
+        diffs(&content),
+        [(notes, Some("alpha\nbeta\n".into()), "alpha\ngamma\n".into())],
+        "the completed call shows the file before and after"
+    );
+    assert_eq!(agent_text(&updates), "Renamed beta.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_edit_leaves_the_file_and_the_model_is_told() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![edit_notes(), Reply::text("Left it.")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("reject_once");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        ask_before_edits(&cx, &id).await?;
+        prompt(&cx, &id, "rename beta").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "alpha\nbeta\n",
+        "a rejected edit must not touch the file"
+    );
+    assert_eq!(seen.questions().len(), 1);
+    let updates = seen.updates();
+    let calls = tool_calls(&updates);
+    let (status, _) = final_update(&updates, &calls[0].tool_call_id.0);
+    assert_eq!(status, ToolCallStatus::Failed);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "the model hears back after the refusal");
+    let told = tool_results(&requests[1].body).join("\n");
+    assert!(
+        told.contains("rejected") && told.contains("not permitted"),
+        "the model is told the user refused: {told}"
+    );
+}
+
+/// A `sleep` argument no other process on the machine has, so `/proc` tells whether it runs.
+fn unique_sleep() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos();
+    format!("{}.{nanos}", 8000 + std::process::id() % 1000)
+}
+
+/// Processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(needle))
+        .count()
+}
+
+/// Polls until `done` holds or `limit` passes; whether it held.
+async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    done()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_ends_the_turn_and_kills_the_running_command() {
+    let (_ws, root) = workspace();
+    let marker = unique_sleep();
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({ "command": format!("sleep {marker}") })),
+        Reply::text("never reached"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("allow_once");
+    let (stop, running) = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        let turn = cx.send_request(PromptRequest::new(
+            id.clone(),
+            vec![ContentBlock::from("wait a while".to_string())],
+        ));
+        let running = eventually(Duration::from_secs(20), || processes_with(&marker) > 0).await;
+        cx.send_notification(CancelNotification::new(id.clone()))?;
+        let done = turn.block_task().await?;
+        Ok((done.stop_reason, running))
+    })
+    .await;
+    assert!(running, "the command did not start");
+    assert_eq!(stop, StopReason::Cancelled);
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&marker) == 0).await,
+        "the command survived the cancel"
+    );
+    let updates = seen.updates();
+    let calls = tool_calls(&updates);
+    assert_eq!(calls[0].kind, ToolKind::Execute);
+    let (status, _) = final_update(&updates, &calls[0].tool_call_id.0);
+    assert_eq!(status, ToolCallStatus::Failed);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "no model request after the cancel"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loaded_session_replays_its_history_and_continues_it() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![
+        Reply::Turn(Turn::tool("read_file", json!({"path": "notes.txt"})).with_text("Reading.")),
+        Reply::text("The word is quokka."),
+        Reply::text("Still quokka."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let first = Seen::new("allow_once");
+    let id = with_agent(home.path(), &root, first.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "remember the word quokka").await?;
+        Ok(id)
+    })
+    .await;
+
+    let second = Seen::new("allow_once");
+    let (listed, replayed, stop) = with_agent(home.path(), &root, second.clone(), async |cx| {
+        let listed = cx
+            .send_request(ListSessionsRequest::new().cwd(root.clone()))
+            .block_task()
+            .await?;
+        cx.send_request(LoadSessionRequest::new(id.clone(), root.clone()))
+            .block_task()
+            .await?;
+        let replayed = second.updates();
+        let stop = prompt(&cx, &id, "which word?").await?;
+        Ok((listed.sessions, replayed, stop))
+    })
+    .await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(&*listed[0].session_id.0, id);
+    assert_eq!(listed[0].title.as_deref(), Some("remember the word quokka"));
+    assert_eq!(user_text(&replayed), "remember the word quokka");
+    assert_eq!(agent_text(&replayed), "Reading.The word is quokka.");
+    let calls = tool_calls(&replayed);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].kind, ToolKind::Read);
+    assert_eq!(calls[0].title, "Read notes.txt");
+    let (status, content) = final_update(&replayed, &calls[0].tool_call_id.0);
+    assert_eq!(status, ToolCallStatus::Completed);
+    assert!(format!("{content:?}").contains("beta"), "{content:?}");
+    assert_eq!(stop, StopReason::EndTurn);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let resumed = requests[2].body.to_string();
+    assert!(
+        resumed.contains("remember the word quokka") && resumed.contains("which word?"),
+        "the loaded session continues the conversation: {resumed}"
+    );
+}
