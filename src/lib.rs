@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod diff;
+pub mod engine;
 pub mod eval;
 pub mod fsutil;
 pub mod hooks;

@@ -7,11 +7,11 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use reins::agent::session_control::ContextFill;
 use reins::agent::{Event, Status as TurnStatus};
+use reins::engine::{EngineHandle, Op, SessionState, UiMsg};
 use reins::sandbox::approval::Approval;
 use reins::sandbox::SandboxMode;
 use reins::store::totals::{ModelTotals, SessionTotals};
 use reins::ui::tui::app::{App, AppContext};
-use reins::ui::tui::engine::{EngineHandle, Op, SessionState, UiMsg};
 use reins::ui::tui::fuzzy::FileIndex;
 use reins::ui::tui::theme::Theme;
 use std::path::Path;
@@ -115,7 +115,10 @@ fn interrupting_and_the_route_reason_leave_the_status_line_with_their_turn() {
     h.app
         .on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(screen(&mut h.app, 100, 12).contains("interrupting"));
-    h.app.on_engine(UiMsg::TurnDone(TurnStatus::Interrupted));
+    h.app.on_engine(UiMsg::TurnDone {
+        status: TurnStatus::Interrupted,
+        last_message: String::new(),
+    });
     let after = screen(&mut h.app, 100, 12);
     let status = after.lines().last().unwrap_or_default();
     assert!(!status.contains("interrupting"), "{status}");
@@ -204,7 +207,10 @@ fn prompt_history_is_kept_per_workspace_across_launches() {
     open(&mut first.app, "s1");
     typed(&mut first.app, "explain calc");
     first.app.on_key(key(KeyCode::Enter));
-    first.app.on_engine(UiMsg::TurnDone(TurnStatus::Done));
+    first.app.on_engine(UiMsg::TurnDone {
+        status: TurnStatus::Done,
+        last_message: String::new(),
+    });
     typed(&mut first.app, "/cost");
     first.app.on_key(key(KeyCode::Esc));
     first.app.on_key(key(KeyCode::Enter));

@@ -8,11 +8,11 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use reins::agent::Event;
 use reins::agent::Status as TurnStatus;
+use reins::engine::{EngineHandle, UiMsg};
 use reins::sandbox::approval::Request;
 use reins::ui::tui::app::{App, AppContext};
 use reins::ui::tui::approval::ApprovalModal;
 use reins::ui::tui::diff_view::DiffView;
-use reins::ui::tui::engine::{EngineHandle, UiMsg};
 use reins::ui::tui::fuzzy::FileIndex;
 use reins::ui::tui::status::Status;
 use reins::ui::tui::theme::Theme;
@@ -67,7 +67,7 @@ fn calc_diff() -> String {
 /// A whole turn: a prompt, streamed text, three tool calls, the answer and its usage.
 fn played_turn(app: &mut App) {
     app.on_engine(UiMsg::History(vec![]));
-    app.on_engine(UiMsg::State(reins::ui::tui::engine::SessionState {
+    app.on_engine(UiMsg::State(reins::engine::SessionState {
         id: "s1".into(),
         model: "mock".into(),
         approval: reins::sandbox::approval::Approval::OnRequest,
@@ -189,7 +189,7 @@ fn played_turn(app: &mut App) {
             text: ANSWER.into(),
         },
     );
-    app.on_engine(UiMsg::State(reins::ui::tui::engine::SessionState {
+    app.on_engine(UiMsg::State(reins::engine::SessionState {
         id: "s1".into(),
         model: "mock".into(),
         approval: reins::sandbox::approval::Approval::OnRequest,
@@ -200,7 +200,10 @@ fn played_turn(app: &mut App) {
         },
         cost: Some(0.0123),
     }));
-    app.on_engine(UiMsg::TurnDone(TurnStatus::Done));
+    app.on_engine(UiMsg::TurnDone {
+        status: TurnStatus::Done,
+        last_message: String::new(),
+    });
 }
 
 fn draw(app: &mut App, w: u16, h: u16, now: Instant) -> Terminal<TestBackend> {
@@ -535,7 +538,7 @@ fn help_lists_commands_and_custom_ones() {
     assert!(rows.contains("/memory"), "{rows}");
     app.submit("/review src/a.rs".into());
     match rx.try_recv() {
-        Ok(reins::ui::tui::engine::Op::Prompt(p)) => assert_eq!(p, "Review src/a.rs carefully"),
+        Ok(reins::engine::Op::Prompt(p)) => assert_eq!(p, "Review src/a.rs carefully"),
         other => panic!("expected the expanded prompt, got {other:?}"),
     }
 }

@@ -114,6 +114,11 @@ impl Session {
         &self.last_text
     }
 
+    /// The signal the session's tools stop on.
+    pub fn cancel(&self) -> crate::cancel::Cancel {
+        self.setup.tools.cancel.clone()
+    }
+
     pub(super) fn context_window(&self) -> Option<u64> {
         self.window
     }

@@ -1,12 +1,15 @@
 //! `reins exec`: the headless front end. Never waits for a human; JSON Lines or readable progress;
 //! the exit code says how the session ended.
 
-use super::session_builder::{self, Built, Resume, SessionOptions};
+use super::session_builder::{Factory, Resume};
 use super::{setup, ExitError};
-use crate::agent::{Event, Session, Status};
+use crate::agent::{Event, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
+use crate::engine::{self, Op, Overrides, SharedApprover, UiMsg};
 use crate::sandbox::approval::{Approval, NeverAsk};
 use std::io::{IsTerminal, Read, Write};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 
 /// Runs `reins exec` and returns the process exit code.
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
@@ -16,15 +19,16 @@ pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
 }
 
 /// Runs `task` headless in `ws` with the flags of `args` (its prompt is not read) and the
-/// given extensions besides the checks; `reins run` enters here with a workflow's prompt.
+/// given extensions besides the checks; `reins run` enters here with a workflow's prompt. The
+/// session runs in the engine like every other front end's: one prompt, then shutdown.
 pub async fn run_task(
     task: &str,
     mut ws: setup::Workspace,
     args: &ExecArgs,
-    mut extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
+    extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
 ) -> Result<i32, ExitError> {
     let (canceller, cancel) = crate::cancel::pair();
-    let signalled = super::stop_signals::listen(canceller)
+    let signalled = super::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
     let flags = setup::SandboxFlags {
         mode: args.sandbox,
@@ -32,53 +36,61 @@ pub async fn run_task(
     };
     ws.loaded.config.checks.add(&args.check);
     let mcp = super::mcp_cmd::start(&ws, flags)?;
-    let (standard, hook_session) = session_builder::extensions(&ws, &cancel, flags, &mcp)?;
-    extensions.extend(standard);
-    let resume = match (&args.resume, args.continue_last) {
-        (Some(id), _) => Resume::Id(id.clone()),
-        (None, true) => Resume::Latest,
-        (None, false) => Resume::New,
-    };
-    let opts = SessionOptions {
+    let factory = Factory {
+        ws,
         model: args.model.clone(),
         route: args.route.clone(),
         max_cost: args.max_cost,
         max_steps: args.max_steps,
         sandbox: flags,
-        resume,
         default_approval: Approval::Never,
-        approver: Box::new(NeverAsk),
-        extensions,
+        approver: SharedApprover(Arc::new(NeverAsk)),
+        cancel,
+        mcp,
+        first_only: Mutex::new(extensions),
     };
-    let stop = cancel.clone();
-    let Built {
-        mut session,
-        warnings,
-    } = session_builder::build(&ws, opts, cancel)?;
-    hook_session.set(session.id());
+    let resume = match (&args.resume, args.continue_last) {
+        (Some(id), _) => Resume::Id(id.clone()),
+        (None, true) => Resume::Latest,
+        (None, false) => Resume::New,
+    };
+    let built = factory.build_session(resume, Overrides::default())?;
+    let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
+    let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
+    engine.send(Op::Prompt(task.to_string()));
+    engine.send(Op::Shutdown);
     let mut out = match args.json {
         true => Output::Json,
         false => Output::Human(super::progress::Progress::new(args.verbose)),
     };
-    let mut emit = |e: Event| out.emit(&e);
-    session.announce(session.started_event(), &mut emit);
-    for message in warnings {
-        session.announce(Event::Warning { message }, &mut emit);
+    let mut ended = None;
+    while let Some(msg) = ui_rx.recv().await {
+        match msg {
+            UiMsg::Event(e) => out.emit(&e),
+            UiMsg::TurnDone {
+                status,
+                last_message,
+            } => ended = Some((status, last_message)),
+            UiMsg::Failed(message) => out.emit(&Event::Error {
+                message,
+                retrying: false,
+            }),
+            UiMsg::Note(message) => out.emit(&Event::Warning { message }),
+            UiMsg::Closed => break,
+            // Headless: nothing asks (the approver refuses), and there is no status line.
+            UiMsg::Approval { .. } | UiMsg::State(_) | UiMsg::History(_) | UiMsg::Totals(_) => {}
+        }
     }
-    // Waiting for MCP servers to start must not outlast a stop signal; the turn then ends at
-    // once as interrupted, with its prompt recorded.
-    tokio::select! {
-        _ = mcp.attach(&mut session, &mut emit) => {}
-        _ = stop.cancelled() => {}
-    }
-    let status = session.run_turn(task, &mut emit).await;
-    session.announce(session.finished_event(status), &mut emit);
-    let code = finish(&session, status, args)?;
+    let Some((status, last)) = ended else {
+        return Err(ExitError::failure(
+            "the session stopped before its turn ended",
+        ));
+    };
+    let code = finish(&last, status, args)?;
     Ok(signalled.exit_code(status == Status::Interrupted, code))
 }
 
-fn finish(session: &Session, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
-    let last = session.last_message();
+fn finish(last: &str, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
     if let Some(path) = &args.output_last_message {
         std::fs::write(path, last)
             .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))?;

@@ -1,26 +1,22 @@
-//! Building a ready-to-run session from the command line, shared by `exec` and the TUI.
+//! Building a ready-to-run session from the command line: the [`Factory`] every front end hands
+//! the engine.
 
 use super::{setup, ExitError};
 use crate::agent::extension::Extension;
 use crate::agent::{Session, SessionSetup};
 use crate::cancel::Cancel;
+pub use crate::engine::{Built, Resume};
+use crate::engine::{Overrides, SessionFactory, SharedApprover};
 use crate::provider::retry_policy;
 use crate::sandbox::approval::{Approval, Approver};
 use crate::store::sessions::{self, LoadedSession};
 use crate::store::transcript::TranscriptWriter;
 use crate::tools::Registry;
+use crate::types::BoxFuture;
+use std::sync::{Arc, Mutex};
 
 /// Compact when a request would pass this share of the context window, unless configured.
 pub const DEFAULT_COMPACT_THRESHOLD: f64 = 0.85;
-
-/// Which earlier session to continue.
-#[derive(Debug, Clone, Default)]
-pub enum Resume {
-    #[default]
-    New,
-    Id(String),
-    Latest,
-}
 
 /// Everything a front end decides about a session.
 pub struct SessionOptions {
@@ -37,11 +33,71 @@ pub struct SessionOptions {
     pub extensions: Vec<Box<dyn Extension>>,
 }
 
-/// A built session and the warnings to show before it starts (damaged transcript lines, cut
-/// instruction files).
-pub struct Built {
-    pub session: Session,
-    pub warnings: Vec<String>,
+/// The front end's side of the engine: its workspace, flags and approver, from which every
+/// session it opens (the first, and those of `/clear` and `/resume`) is built the same way.
+pub struct Factory {
+    pub ws: setup::Workspace,
+    pub model: Option<String>,
+    pub route: Option<String>,
+    pub max_cost: Option<f64>,
+    pub max_steps: Option<u32>,
+    pub sandbox: setup::SandboxFlags,
+    /// The approval policy when the config sets none (`never` headless, `on-request` interactive).
+    pub default_approval: Approval,
+    pub approver: SharedApprover,
+    pub cancel: Cancel,
+    /// MCP servers, started once; every session of this front end shares them.
+    pub mcp: Arc<crate::mcp::McpHub>,
+    /// Participants of the first session only (a workflow's guard in `reins run`).
+    pub first_only: Mutex<Vec<Box<dyn Extension>>>,
+}
+
+impl Factory {
+    /// A session with the config's checks, hooks and MCP servers, and the overrides applied.
+    pub fn build_session(&self, resume: Resume, overrides: Overrides) -> Result<Built, ExitError> {
+        let mut sandbox = self.sandbox;
+        sandbox.mode = overrides.sandbox.or(sandbox.mode);
+        let (mut extensions, hook_session) =
+            extensions(&self.ws, &self.cancel, sandbox, &self.mcp)?;
+        if let Ok(mut first) = self.first_only.lock() {
+            extensions.extend(first.drain(..));
+        }
+        let opts = SessionOptions {
+            model: self.model.clone(),
+            route: self.route.clone(),
+            max_cost: self.max_cost,
+            max_steps: self.max_steps,
+            sandbox,
+            resume,
+            default_approval: self.default_approval,
+            approver: Box::new(self.approver.clone()),
+            extensions,
+        };
+        let mut built = build(&self.ws, opts, self.cancel.clone())?;
+        hook_session.set(built.session.id());
+        if let Some(a) = overrides.approval {
+            built.session.set_approval(a);
+        }
+        Ok(built)
+    }
+}
+
+impl SessionFactory for Factory {
+    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, String> {
+        self.build_session(resume, overrides).map_err(|e| e.message)
+    }
+
+    fn attach<'a>(
+        &'a self,
+        session: &'a mut Session,
+        emit: crate::agent::events::Emit<'a>,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(self.mcp.attach(session, emit))
+    }
+
+    fn home(&self) -> Option<&std::path::Path> {
+        self.ws.home.as_deref()
+    }
 }
 
 pub fn build(

@@ -7,7 +7,6 @@ use super::approval::ApprovalModal;
 use super::commands::CommandInfo;
 use super::composer::Composer;
 use super::diff_view::DiffView;
-use super::engine::{EngineHandle, Op, SessionState, UiMsg};
 use super::fuzzy::FileIndex;
 use super::history::PromptHistory;
 use super::picker::Picker;
@@ -16,6 +15,7 @@ use super::theme::Theme;
 use super::transcript::{Level, Transcript};
 use crate::agent::{Event, Status as TurnStatus};
 use crate::conversation::Item;
+use crate::engine::{EngineHandle, Op, SessionState, UiMsg};
 use crate::sandbox::approval::{Answer, Request};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -210,7 +210,8 @@ impl App {
         match msg {
             UiMsg::Event(e) => self.on_event(e),
             UiMsg::Approval { request, reply } => self.ask(request, reply),
-            UiMsg::TurnDone(status) => self.turn_done(status),
+            UiMsg::TurnDone { status, .. } => self.turn_done(status),
+            UiMsg::Closed => {}
             UiMsg::State(s) => self.on_state(s),
             UiMsg::History(items) => self.show_history(&items),
             UiMsg::Totals(t) => {

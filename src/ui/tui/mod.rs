@@ -11,7 +11,6 @@ pub mod approval;
 pub mod commands;
 pub mod composer;
 pub mod diff_view;
-pub mod engine;
 pub mod fuzzy;
 pub mod highlight;
 pub mod history;
@@ -27,12 +26,13 @@ pub mod theme;
 pub mod transcript;
 pub mod wrap;
 
+use super::session_builder::Factory;
 use super::session_builder::Resume;
 use super::setup::{self, SandboxFlags};
 use super::ExitError;
 use crate::cli::{GlobalArgs, TuiArgs};
+use crate::engine::{self, ChannelApprover, Overrides, SharedApprover, UiMsg};
 use app::{App, AppContext};
-use engine::{ChannelApprover, Factory, UiMsg};
 use futures_util::StreamExt;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -80,21 +80,27 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         ws,
         model: args.model.clone(),
         route: args.route.clone(),
+        max_cost: None,
+        max_steps: None,
         sandbox,
-        approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
+        default_approval: crate::sandbox::approval::Approval::OnRequest,
+        approver: SharedApprover(std::sync::Arc::new(ChannelApprover::new(
+            ui_tx.clone(),
+            cancel.clone(),
+        ))),
         cancel,
         mcp,
-        approval: None,
+        first_only: Default::default(),
     };
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
         (None, true) => Resume::Latest,
         (None, false) => Resume::New,
     };
-    let mut built = factory.build(resume)?;
+    let mut built = factory.build_session(resume, Overrides::default())?;
     built.warnings.extend(command_warnings);
     let files = fuzzy::FileIndex::start(&ctx.root);
-    let engine = engine::spawn(built, factory, canceller, ui_tx);
+    let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
     let theme = theme::Theme::from_env();
     if theme.color {
         std::thread::spawn(highlight::preload);
@@ -168,16 +174,16 @@ async fn event_loop(
     }
 }
 
-/// Quitting mid-turn interrupts it and waits briefly for the engine to kill the running command
-/// and record the end of the turn.
+/// Quitting interrupts a running turn, then shuts the engine down and waits briefly for it to
+/// kill the running command and record the end of the session (`session.finished`).
 async fn wind_down(app: &mut App, ui_rx: &mut mpsc::UnboundedReceiver<UiMsg>) {
-    if !app.is_working() {
-        return;
+    if app.is_working() {
+        app.interrupt();
     }
-    app.interrupt();
+    app.engine.send(engine::Op::Shutdown);
     let _ = tokio::time::timeout(QUIT_GRACE, async {
         while let Some(m) = ui_rx.recv().await {
-            if matches!(m, UiMsg::TurnDone(_)) {
+            if matches!(m, UiMsg::Closed) {
                 break;
             }
         }

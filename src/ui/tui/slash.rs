@@ -3,10 +3,10 @@
 
 use super::app::{App, Overlay};
 use super::diff_view::DiffView;
-use super::engine::Op;
 use super::picker::{self, Picker};
 use super::status::{approval_name, compact_count};
 use super::transcript::Level;
+use crate::engine::Op;
 use crate::sandbox::approval::Approval;
 use crate::sandbox::SandboxMode;
 use crate::store::memory;

@@ -1,0 +1,44 @@
+//! How the engine gets sessions: the front end supplies a factory (its workspace, flags, approver
+//! and MCP servers), and the engine asks it for a session whenever one is opened or reopened.
+
+use crate::agent::events::Emit;
+use crate::agent::Session;
+use crate::sandbox::approval::Approval;
+use crate::sandbox::SandboxMode;
+use crate::types::BoxFuture;
+use std::path::Path;
+
+/// Which earlier session to continue.
+#[derive(Debug, Clone, Default)]
+pub enum Resume {
+    #[default]
+    New,
+    Id(String),
+    Latest,
+}
+
+/// A built session and the warnings to show before it starts (damaged transcript lines, cut
+/// instruction files, a weaker sandbox).
+pub struct Built {
+    pub session: Session,
+    pub warnings: Vec<String>,
+}
+
+/// Settings changed during the session (`/approval`, `/sandbox`) that sessions rebuilt by `/clear`
+/// or `/resume` keep.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    pub approval: Option<Approval>,
+    pub sandbox: Option<SandboxMode>,
+}
+
+/// What a front end provides so the engine can open sessions and bring them up to date.
+pub trait SessionFactory: Send {
+    /// A new or resumed session, with the front end's settings and these overrides.
+    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, String>;
+    /// Brings the session up to date before a turn (MCP servers started, their tools
+    /// registered, status changes reported).
+    fn attach<'a>(&'a self, session: &'a mut Session, emit: Emit<'a>) -> BoxFuture<'a, ()>;
+    /// `$REINS_HOME`, where transcripts live; `None` when sessions are not recorded.
+    fn home(&self) -> Option<&Path>;
+}

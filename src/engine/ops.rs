@@ -1,0 +1,75 @@
+//! What a front end asks of the engine, and what the engine tells it.
+
+use crate::agent::session_control::ContextFill;
+use crate::agent::{Event, Session, Status};
+use crate::conversation::Item;
+use crate::sandbox::approval::{Answer, Approval, Request};
+use crate::sandbox::SandboxMode;
+use crate::store::totals::SessionTotals;
+use tokio::sync::oneshot;
+
+/// An operation on the open session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// A user turn.
+    Prompt(String),
+    Compact,
+    Model(String),
+    Approval(Approval),
+    Sandbox(SandboxMode),
+    /// Start a new session (`/clear`).
+    New,
+    /// Continue an earlier session (`/resume`).
+    Resume(String),
+    /// End the session (`session.finished` is written) and stop the engine; [`UiMsg::Closed`]
+    /// follows once everything is recorded.
+    Shutdown,
+}
+
+/// What the engine tells the front end.
+pub enum UiMsg {
+    Event(Event),
+    /// The gate asks; the answer goes back on `reply`.
+    Approval {
+        request: Request,
+        reply: oneshot::Sender<Answer>,
+    },
+    /// A turn ended; `last_message` is the model's final text of it.
+    TurnDone {
+        status: Status,
+        last_message: String,
+    },
+    State(SessionState),
+    /// The history of a session just (re)opened, for the transcript.
+    History(Vec<Item>),
+    /// What a resumed session had already spent, from its transcript.
+    Totals(SessionTotals),
+    Note(String),
+    Failed(String),
+    /// The engine stopped after [`Op::Shutdown`]; nothing follows.
+    Closed,
+}
+
+/// The figures the status line and slash commands show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionState {
+    pub id: String,
+    pub model: String,
+    pub approval: Approval,
+    pub sandbox: SandboxMode,
+    pub context: ContextFill,
+    pub cost: Option<f64>,
+}
+
+impl SessionState {
+    pub fn of(session: &Session) -> Self {
+        SessionState {
+            id: session.id().to_string(),
+            model: session.model_label(),
+            approval: session.approval(),
+            sandbox: session.sandbox_mode(),
+            context: session.context_fill(),
+            cost: session.cost(),
+        }
+    }
+}

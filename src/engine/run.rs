@@ -1,0 +1,216 @@
+//! The engine's loop: one session at a time, one operation at a time.
+
+use super::factory::{Built, Overrides, Resume, SessionFactory};
+use super::ops::{Op, SessionState, UiMsg};
+use crate::agent::{Event, Session, Status};
+use crate::cancel::Canceller;
+use crate::store::totals::SessionTotals;
+use tokio::sync::mpsc;
+
+/// The running engine, as a front end holds it.
+pub struct EngineHandle {
+    pub ops: mpsc::UnboundedSender<Op>,
+    pub canceller: Canceller,
+}
+
+impl EngineHandle {
+    pub fn send(&self, op: Op) {
+        let _ = self.ops.send(op);
+    }
+
+    /// Stops the current turn: the request is dropped, a running command's process group killed.
+    pub fn interrupt(&self) {
+        self.canceller.cancel();
+    }
+}
+
+/// The session's own runtime, on its own thread. The session is `Send` but not `Sync` (the
+/// checkpoint store holds a libgit2 handle) and its turn future borrows it across awaits, so it
+/// cannot be a task of the multi-threaded runtime; a thread of its own also keeps model streaming
+/// and tools off the front end's thread.
+fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Starts the engine with a built session. `canceller` is the one the session's tools watch.
+pub fn spawn(
+    built: Built,
+    factory: Box<dyn SessionFactory>,
+    canceller: Canceller,
+    ui: mpsc::UnboundedSender<UiMsg>,
+) -> EngineHandle {
+    let (ops, rx) = mpsc::unbounded_channel();
+    let ui_fail = ui.clone();
+    let engine = Engine {
+        session: built.session,
+        last_status: None,
+        factory,
+        overrides: Overrides::default(),
+        canceller: canceller.clone(),
+        ui,
+    };
+    let warnings = built.warnings;
+    let spawned = std::thread::Builder::new()
+        .name("reins-engine".into())
+        .spawn(move || match current_thread_runtime() {
+            Ok(rt) => rt.block_on(engine.run(rx, warnings)),
+            Err(e) => engine.fail(format!("cannot start the session's runtime: {e}")),
+        });
+    if let Err(e) = spawned {
+        let _ = ui_fail.send(UiMsg::Failed(format!(
+            "cannot start the session thread: {e}"
+        )));
+    }
+    EngineHandle { ops, canceller }
+}
+
+struct Engine {
+    session: Session,
+    /// How the last turn of the open session ended; `None` before its first turn.
+    last_status: Option<Status>,
+    factory: Box<dyn SessionFactory>,
+    overrides: Overrides,
+    canceller: Canceller,
+    ui: mpsc::UnboundedSender<UiMsg>,
+}
+
+impl Engine {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Op>, warnings: Vec<String>) {
+        self.opened(warnings);
+        while let Some(op) = rx.recv().await {
+            match op {
+                Op::Prompt(p) => self.turn(&p).await,
+                Op::Compact => self.compact().await,
+                Op::Model(key) => match self.session.switch_model(&key) {
+                    Ok(label) => self.note(format!("model: {label} (the conversation is kept)")),
+                    Err(e) => self.fail(format!("cannot switch to {key}: {e}")),
+                },
+                Op::Approval(a) => {
+                    self.overrides.approval = Some(a);
+                    self.session.set_approval(a);
+                }
+                Op::Sandbox(m) => {
+                    // Later sessions (/clear, /resume) and their hooks and checks use it too.
+                    self.overrides.sandbox = Some(m);
+                    self.session.set_sandbox(m);
+                }
+                Op::New => self.reopen(Resume::New),
+                Op::Resume(id) => self.reopen(Resume::Id(id)),
+                Op::Shutdown => break,
+            }
+            self.state();
+        }
+        // A front end that went away without a shutdown ends the session the same way.
+        self.finish();
+        self.send(UiMsg::Closed);
+    }
+
+    fn send(&self, msg: UiMsg) {
+        let _ = self.ui.send(msg);
+    }
+
+    fn note(&self, text: String) {
+        self.send(UiMsg::Note(text));
+    }
+
+    fn fail(&self, text: String) {
+        self.send(UiMsg::Failed(text));
+    }
+
+    fn state(&self) {
+        self.send(UiMsg::State(SessionState::of(&self.session)));
+    }
+
+    fn emitter(&self) -> impl FnMut(Event) + Send + 'static {
+        let ui = self.ui.clone();
+        move |e: Event| {
+            let _ = ui.send(UiMsg::Event(e));
+        }
+    }
+
+    /// A session was opened: its history, then its start and any warnings.
+    fn opened(&mut self, warnings: Vec<String>) {
+        self.last_status = None;
+        self.send(UiMsg::History(self.session.history().to_vec()));
+        if let Some(totals) = self.earlier_totals() {
+            self.send(UiMsg::Totals(totals));
+        }
+        let mut emit = self.emitter();
+        self.session
+            .announce(self.session.started_event(), &mut emit);
+        for message in warnings {
+            self.session.announce(Event::Warning { message }, &mut emit);
+        }
+        self.state();
+    }
+
+    /// Ends the open session once: `session.finished` with the status of its last turn. A
+    /// session that never ran a turn has nothing to finish.
+    fn finish(&mut self) {
+        if let Some(status) = self.last_status.take() {
+            let mut emit = self.emitter();
+            self.session
+                .announce(self.session.finished_event(status), &mut emit);
+        }
+    }
+
+    /// The spending recorded in the open session's transcript, when it has one (a resumed
+    /// session); an unreadable transcript only costs the figures, with a note.
+    fn earlier_totals(&self) -> Option<SessionTotals> {
+        let home = self.factory.home()?;
+        let path = crate::store::transcript::transcript_path(home, self.session.id());
+        if !path.exists() {
+            return None;
+        }
+        match crate::store::totals::read(&path) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.note(format!("the session's earlier cost is not shown: {e}"));
+                None
+            }
+        }
+    }
+
+    async fn turn(&mut self, prompt: &str) {
+        self.canceller.reset();
+        let mut emit = self.emitter();
+        // Waiting for MCP servers to start must not outlast an interrupt; the turn then ends at
+        // once as interrupted, with its prompt recorded.
+        let cancel = self.session.cancel();
+        tokio::select! {
+            _ = self.factory.attach(&mut self.session, &mut emit) => {}
+            _ = cancel.cancelled() => {}
+        }
+        let status = self.session.run_turn(prompt, &mut emit).await;
+        self.last_status = Some(status);
+        self.send(UiMsg::TurnDone {
+            status,
+            last_message: self.session.last_message().to_string(),
+        });
+    }
+
+    async fn compact(&mut self) {
+        self.canceller.reset();
+        let mut emit = self.emitter();
+        if !self.session.compact_now(&mut emit).await {
+            self.note("nothing to compact yet: no request has been made".into());
+        }
+        self.send(UiMsg::TurnDone {
+            status: Status::Done,
+            last_message: String::new(),
+        });
+    }
+
+    fn reopen(&mut self, resume: Resume) {
+        match self.factory.build(resume, self.overrides) {
+            Ok(built) => {
+                self.finish();
+                self.session = built.session;
+                self.opened(built.warnings);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+}
