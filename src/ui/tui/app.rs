@@ -86,6 +86,8 @@ pub struct App {
     asked: HashMap<String, usize>,
     /// The MCP servers the UI started, for `/status`.
     pub(super) mcp: Option<std::sync::Arc<crate::mcp::McpHub>>,
+    /// What `@path` may attach: the session's read policy.
+    policy: Option<crate::sandbox::SandboxPolicy>,
 }
 
 /// What kind of opening the welcome line greets.
@@ -128,6 +130,7 @@ impl App {
             prompt_history,
             asked: HashMap::new(),
             mcp: None,
+            policy: None,
         }
     }
 
@@ -135,6 +138,19 @@ impl App {
     pub fn with_mcp(mut self, hub: std::sync::Arc<crate::mcp::McpHub>) -> Self {
         self.mcp = Some(hub);
         self
+    }
+
+    /// The read policy `@path` attachments are read under (the session's, with its deny rules).
+    pub fn with_policy(mut self, policy: crate::sandbox::SandboxPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The policy to read attachments under; without the session's, the secret patterns alone.
+    pub(super) fn policy(&self) -> crate::sandbox::SandboxPolicy {
+        self.policy
+            .clone()
+            .unwrap_or_else(|| crate::workspace_file::secrets_only(&self.ctx.root))
     }
 
     /// Sends `prompt` as soon as the session has opened (`reins "PROMPT"`).

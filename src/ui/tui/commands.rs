@@ -46,6 +46,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
         "show the memory files, or add a fact to the project's",
     ),
     ("clear", "", "start a new session"),
+    (
+        "init",
+        "[overwrite]",
+        "write a starter AGENTS.md with the repository's build and test commands",
+    ),
     ("resume", "[ID]", "reopen an earlier session"),
     ("sessions", "", "this workspace's sessions"),
     (

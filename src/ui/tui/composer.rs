@@ -1,6 +1,7 @@
 //! The prompt composer: multi-line input (Enter sends; Shift+Enter, Alt+Enter or Ctrl+J insert a
-//! newline), prompt history on Up/Down at the first/last line, pastes inserted whole, and the
-//! `/` and `@` completion list.
+//! newline), prompt history on Up/Down at the first/last line, pastes inserted whole (a long one
+//! as a `[pasted N lines]` placeholder, expanded when the prompt is sent), and the `/` and `@`
+//! completion list.
 
 use super::commands::CommandInfo;
 use super::fuzzy::FileIndex;
@@ -17,6 +18,10 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 /// Rows of text the composer grows to before it scrolls.
 const MAX_ROWS: u16 = 8;
+/// A paste of at least this many lines, or more than [`COLLAPSE_CHARS`] characters, shows as a
+/// placeholder: a 300-line log would otherwise push the prompt out of the composer.
+const COLLAPSE_LINES: usize = 20;
+const COLLAPSE_CHARS: usize = 2000;
 
 /// What a key did, for the app to act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +44,8 @@ pub struct Composer {
     completion: Option<Completion>,
     /// A query whose list the user closed with Esc; it stays closed until the query changes.
     dismissed: Option<Query>,
+    /// Placeholders of collapsed pastes and their text, until the prompt is sent.
+    pastes: Vec<(String, String)>,
 }
 
 impl Composer {
@@ -52,6 +59,7 @@ impl Composer {
             files,
             completion: None,
             dismissed: None,
+            pastes: Vec::new(),
         }
     }
 
@@ -90,14 +98,50 @@ impl Composer {
         self.browsing = None;
     }
 
+    /// Clears the text and forgets the pastes (Ctrl+C on a draft).
+    pub fn discard(&mut self) {
+        self.clear();
+        self.pastes.clear();
+    }
+
+    /// The sent `text` with each paste placeholder replaced by what was pasted; the pastes are
+    /// forgotten. A placeholder the user edited is no longer one and stays as typed.
+    pub fn expand(&mut self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (placeholder, pasted) in self.pastes.drain(..) {
+            if let Some(at) = out.find(&placeholder) {
+                out.replace_range(at..at + placeholder.len(), &pasted);
+            }
+        }
+        out
+    }
+
     pub fn completion(&self) -> Option<&Completion> {
         self.completion.as_ref()
     }
 
-    /// A bracketed paste: inserted as one piece, newlines kept, never sent by its own Enter.
+    /// A bracketed paste: inserted as one piece, newlines kept, never sent by its own Enter; a
+    /// long one as a placeholder.
     pub fn paste(&mut self, text: &str) {
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        self.area.insert_str(text);
+        let lines = text.trim_end_matches('\n').lines().count();
+        if lines >= COLLAPSE_LINES || text.chars().count() > COLLAPSE_CHARS {
+            let what = if lines > 1 {
+                format!("{lines} lines")
+            } else {
+                format!("{} chars", text.chars().count())
+            };
+            let mut placeholder = format!("[pasted {what}]");
+            let mut n = 1;
+            while self.pastes.iter().any(|(p, _)| *p == placeholder) {
+                n += 1;
+                placeholder = format!("[pasted {what} #{n}]");
+            }
+            self.area.insert_str(&placeholder);
+            self.pastes.push((placeholder, text));
+        } else {
+            self.area.insert_str(text);
+        }
         self.refresh_completion();
     }
 
@@ -455,6 +499,25 @@ mod tests {
         typed(&mut c, "drop this");
         ctrl(&mut c, 'u');
         assert_eq!(c.text(), "keep\n");
+    }
+
+    #[test]
+    fn a_long_paste_is_a_placeholder_expanded_on_send() {
+        let mut c = composer();
+        let log: String = (1..=300).map(|i| format!("line {i}\n")).collect();
+        typed(&mut c, "why does this fail: ");
+        c.paste(&log);
+        c.paste(&log);
+        assert_eq!(
+            c.text(),
+            "why does this fail: [pasted 300 lines][pasted 300 lines #2]"
+        );
+        let Outcome::Submit(shown) = c.handle_key(key(KeyCode::Enter)) else {
+            panic!("not sent");
+        };
+        let full = c.expand(&shown);
+        assert_eq!(full, format!("why does this fail: {log}{log}"));
+        assert_eq!(c.expand("[pasted 300 lines]"), "[pasted 300 lines]");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::app::{App, Focus, Overlay};
 use super::composer::Outcome;
 use super::diff_view::DiffAction;
 use super::picker::{PickKind, PickerAction};
+use super::transcript::Level;
 use crate::sandbox::approval::Answer;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -73,7 +74,7 @@ impl App {
             return;
         }
         self.quit_armed = Some(now);
-        self.composer.clear();
+        self.composer.discard();
         self.status.flash("press Ctrl+C again to quit", now);
     }
 
@@ -146,9 +147,10 @@ impl App {
             return;
         }
         self.quit_armed = None;
-        if let Outcome::Submit(text) = self.composer.handle_key(key) {
-            self.remember_prompt(&text);
-            self.submit(text);
+        if let Outcome::Submit(shown) = self.composer.handle_key(key) {
+            let full = self.composer.expand(&shown);
+            self.remember_prompt(&full);
+            self.submit_as(&shown, full);
         }
     }
 
@@ -181,10 +183,30 @@ impl App {
 
     /// What Enter sent: a slash command or a prompt.
     pub fn submit(&mut self, text: String) {
-        if let Some((name, args)) = super::commands::parse(&text) {
+        self.submit_as(&text.clone(), text);
+    }
+
+    /// A slash command or a prompt, `shown` in the transcript as typed (pastes collapsed) and
+    /// `full` as sent; `@path` mentions attach the files.
+    fn submit_as(&mut self, shown: &str, full: String) {
+        if let Some((name, args)) = super::commands::parse(&full) {
             let (name, args) = (name.to_string(), args.to_string());
-            return self.run_command(&name, &args, &text);
+            return self.run_command(&name, &args, shown);
         }
-        self.send_prompt(&text.clone(), text);
+        let (prompt, attached, skipped) = super::attach::attach(&self.policy(), &full);
+        self.send_prompt(shown, prompt);
+        if !attached.is_empty() {
+            let list: Vec<String> = attached
+                .iter()
+                .map(|a| {
+                    let cut = if a.truncated { ", truncated" } else { "" };
+                    format!("{} ({}{cut})", a.path, super::attach::size(a.bytes))
+                })
+                .collect();
+            self.note(Level::Info, format!("attached {}", list.join(", ")));
+        }
+        for why in skipped {
+            self.note(Level::Warning, why);
+        }
     }
 }

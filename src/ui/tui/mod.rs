@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod approval;
+pub mod attach;
 pub mod commands;
 pub mod composer;
 pub mod diff_view;
@@ -15,6 +16,7 @@ pub mod fuzzy;
 pub mod highlight;
 pub mod history;
 pub mod hunks;
+pub mod init;
 mod keys;
 pub mod markdown;
 pub mod picker;
@@ -72,8 +74,8 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         mode: args.sandbox,
         network: args.network,
     };
-    let (commands, command_warnings) =
-        commands::load_checked(&setup::policy(&ws, sandbox), ws.home.as_deref());
+    let policy = setup::policy(&ws, sandbox);
+    let (commands, command_warnings) = commands::load_checked(&policy, ws.home.as_deref());
     let mcp = super::mcp_cmd::start(&ws, sandbox)?;
     let mcp_view = mcp.clone();
     let factory = Factory {
@@ -105,7 +107,9 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     if theme.color {
         std::thread::spawn(highlight::preload);
     }
-    let mut app = App::new(ctx, engine, theme, commands, files).with_mcp(mcp_view);
+    let mut app = App::new(ctx, engine, theme, commands, files)
+        .with_mcp(mcp_view)
+        .with_policy(policy);
     if let Some(prompt) = args.prompt {
         app.submit_when_open(prompt);
     }

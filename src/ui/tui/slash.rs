@@ -23,6 +23,7 @@ impl App {
             "route" => self.route(),
             "cost" => self.cost(),
             "status" => self.show_status(),
+            "init" => self.init(args),
             "diff" => self.open_diff(),
             "undo" => self.undo(),
             "compact" => self.compact(),
@@ -128,6 +129,38 @@ impl App {
             compact_count(self.status.total_tokens())
         );
         self.note(Level::Info, out);
+    }
+
+    /// `/init [overwrite]`: a starter AGENTS.md from the repository's manifests.
+    fn init(&mut self, args: &str) {
+        let overwrite = match args {
+            "" => false,
+            "overwrite" => true,
+            other => {
+                return self.note(
+                    Level::Error,
+                    format!("/init takes no argument but `overwrite`, not `{other}`"),
+                )
+            }
+        };
+        let path = self.ctx.root.join("AGENTS.md");
+        match super::init::init(&self.ctx.root, overwrite) {
+            Ok(super::init::InitOutcome::Written { commands }) => self.note(
+                Level::Info,
+                format!(
+                    "wrote {} with {commands} build and test commands found in the repository; review it (the model reads it from the next session)",
+                    path.display()
+                ),
+            ),
+            Ok(super::init::InitOutcome::Exists) => self.note(
+                Level::Warning,
+                format!(
+                    "{} already exists and was left as it is; `/init overwrite` replaces it with a fresh starter",
+                    path.display()
+                ),
+            ),
+            Err(e) => self.note(Level::Error, e.to_string()),
+        }
     }
 
     /// `/status`: what runs the session and what it has used, in one place.
