@@ -1,22 +1,22 @@
 //! The one place the ACP front end touches the session engine. Everything else in `acp/` speaks
 //! in this file's terms (`Bridge`, `Output`), so moving to another engine changes this file only.
 //!
-//! Today the engine is the TUI's (`ui::tui::engine`): a session on its own thread taking `Op`s and
-//! reporting `UiMsg`s. The session is built here rather than by the TUI's `Factory::build` so that
-//! the ACP session gets one more participant, [`super::snapshots::Snapshots`], which records the
-//! files an edit is about to change while the turn loop waits for it (the events reach us later,
-//! when the edit may already be on disk).
+//! The engine is [`crate::engine`]: a session on its own thread taking `Op`s and reporting
+//! `UiMsg`s. The ACP session gets one more participant, [`super::snapshots::Snapshots`], which
+//! records the files an edit is about to change while the turn loop waits for it (the events
+//! reach us later, when the edit may already be on disk).
 
 use super::snapshots::Snapshots;
 use crate::agent::{Event, Status};
 use crate::cli::{AcpArgs, GlobalArgs};
 use crate::conversation::Item;
+use crate::engine::{self, ChannelApprover, EngineHandle, Op, Overrides, SharedApprover, UiMsg};
 use crate::sandbox::approval::{Answer, Approval, Request};
-use crate::ui::session_builder::{self, Resume};
+use crate::ui::session_builder::{Factory, Resume};
 use crate::ui::setup::{self, SandboxFlags};
-use crate::ui::tui::engine::{self, ChannelApprover, EngineHandle, Factory, Op, UiMsg};
 use crate::ui::ExitError;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// What the session reports, in the order it happened.
@@ -93,32 +93,31 @@ impl Bridge {
         let models = ws.loaded.config.models.keys().cloned().collect();
         let tools =
             crate::tools::Registry::builtin().with(crate::checks::tools(&ws.loaded.config.checks));
+        let root = ws
+            .root
+            .canonicalize()
+            .map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
+        let snapshots = Snapshots::new(root, setup::policy(&ws, sandbox));
         let factory = Factory {
             ws,
             model: spec.args.model.clone(),
             route: spec.args.route.clone(),
+            max_cost: None,
+            max_steps: None,
             sandbox,
-            approver: ChannelApprover::new(ui_tx.clone(), cancel.clone()),
-            cancel: cancel.clone(),
+            default_approval: Approval::OnRequest,
+            approver: SharedApprover(Arc::new(ChannelApprover::new(
+                ui_tx.clone(),
+                cancel.clone(),
+            ))),
+            cancel,
             mcp,
-            approval: None,
+            first_only: Mutex::new(vec![Box::new(snapshots.clone())]),
         };
         let resume = spec.resume.map_or(Resume::New, Resume::Id);
-        let (mut extensions, hook_session) =
-            session_builder::extensions(&factory.ws, &cancel, sandbox, &factory.mcp)?;
-        let root = factory.ws.root.canonicalize().map_err(|e| {
-            ExitError::usage(format!("workspace {}: {e}", factory.ws.root.display()))
-        })?;
-        let snapshots = Snapshots::new(root, setup::policy(&factory.ws, sandbox));
-        extensions.push(Box::new(snapshots.clone()));
-        let built = session_builder::build(
-            &factory.ws,
-            factory.options(resume, extensions),
-            cancel.clone(),
-        )?;
-        hook_session.set(built.session.id());
+        let built = factory.build_session(resume, Overrides::default())?;
         let id = built.session.id().to_string();
-        let engine = engine::spawn(built, factory, canceller, ui_tx);
+        let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
         Ok(Opened {
             bridge: Bridge { engine },
             outputs: Outputs { rx: ui_rx },
@@ -171,7 +170,7 @@ fn convert(msg: UiMsg) -> Option<Output> {
     Some(match msg {
         UiMsg::Event(e) => Output::Event(e),
         UiMsg::Approval { request, reply } => Output::Approval { request, reply },
-        UiMsg::TurnDone(status) => Output::TurnDone(status),
+        UiMsg::TurnDone { status, .. } => Output::TurnDone(status),
         UiMsg::State(s) => Output::State(State {
             model: s.model,
             approval: s.approval,
@@ -184,5 +183,7 @@ fn convert(msg: UiMsg) -> Option<Output> {
         UiMsg::Failed(text) => Output::Failed(text),
         // What a resumed session spent before: the client is told through `State`.
         UiMsg::Totals(_) => return None,
+        // The engine stopped; the channel closes next.
+        UiMsg::Closed => return None,
     })
 }
