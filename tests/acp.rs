@@ -428,6 +428,14 @@ async fn a_loaded_session_replays_its_history_and_continues_it() {
         Ok(id)
     })
     .await;
+    let transcript = home.path().join("sessions").join(format!("{id}.jsonl"));
+    let lines = std::fs::read_to_string(&transcript).expect("the session's transcript");
+    let last: serde_json::Value =
+        serde_json::from_str(lines.lines().last().expect("a record")).expect("JSON");
+    assert_eq!(
+        last["type"], "session.finished",
+        "closing the connection ends the session on record"
+    );
 
     let second = Seen::new("allow_once");
     let (listed, replayed, stop) = with_agent(home.path(), &root, second.clone(), async |cx| {

@@ -2,21 +2,22 @@
 //! in this file's terms (`Bridge`, `Output`), so moving to another engine changes this file only.
 //!
 //! The engine is [`crate::engine`]: a session on its own thread taking `Op`s and reporting
-//! `UiMsg`s. The ACP session gets one more participant, [`super::snapshots::Snapshots`], which
-//! records the files an edit is about to change while the turn loop waits for it (the events
-//! reach us later, when the edit may already be on disk).
+//! `UiMsg`s. The ACP session gets one participant more than other front ends,
+//! [`super::snapshots::Snapshots`], which records the files an edit is about to change while the
+//! turn loop waits for it (the events reach us later, when the edit may already be on disk).
 
 use super::snapshots::Snapshots;
 use crate::agent::{Event, Status};
 use crate::cli::{AcpArgs, GlobalArgs};
 use crate::conversation::Item;
-use crate::engine::{self, ChannelApprover, EngineHandle, Op, Overrides, SharedApprover, UiMsg};
+use crate::engine::{
+    self, ChannelApprover, EngineHandle, Op, Overrides, Resume, SharedApprover, UiMsg,
+};
 use crate::sandbox::approval::{Answer, Approval, Request};
-use crate::ui::session_builder::{Factory, Resume};
+use crate::ui::session_builder::Factory;
 use crate::ui::setup::{self, SandboxFlags};
 use crate::ui::ExitError;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// What the session reports, in the order it happened.
@@ -36,6 +37,8 @@ pub enum Output {
     Note(String),
     /// An operation failed (a model could not be switched).
     Failed(String),
+    /// The session ended (after [`Bridge::shut_down`]) and was recorded; nothing follows.
+    Closed,
 }
 
 /// The figures a client shows: the model, the approval policy, how full the context is.
@@ -98,6 +101,7 @@ impl Bridge {
             .canonicalize()
             .map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
         let snapshots = Snapshots::new(root, setup::policy(&ws, sandbox));
+        let approver = ChannelApprover::new(ui_tx.clone(), cancel.clone());
         let factory = Factory {
             ws,
             model: spec.args.model.clone(),
@@ -105,14 +109,14 @@ impl Bridge {
             max_cost: None,
             max_steps: None,
             sandbox,
+            // An editor asks: commands no rule allows wait for the user unless the config says
+            // otherwise.
             default_approval: Approval::OnRequest,
-            approver: SharedApprover(Arc::new(ChannelApprover::new(
-                ui_tx.clone(),
-                cancel.clone(),
-            ))),
+            approver: SharedApprover(std::sync::Arc::new(approver)),
             cancel,
             mcp,
-            first_only: Mutex::new(vec![Box::new(snapshots.clone())]),
+            // ACP never reopens a session on the same engine, so the first is the only one.
+            first_only: std::sync::Mutex::new(vec![Box::new(snapshots.clone())]),
         };
         let resume = spec.resume.map_or(Resume::New, Resume::Id);
         let built = factory.build_session(resume, Overrides::default())?;
@@ -146,6 +150,11 @@ impl Bridge {
 
     pub fn set_approval(&self, approval: Approval) {
         self.engine.send(Op::Approval(approval));
+    }
+
+    /// Ends the session: `session.finished` is written, then [`Output::Closed`] follows.
+    pub fn shut_down(&self) {
+        self.engine.send(Op::Shutdown);
     }
 }
 
@@ -183,7 +192,6 @@ fn convert(msg: UiMsg) -> Option<Output> {
         UiMsg::Failed(text) => Output::Failed(text),
         // What a resumed session spent before: the client is told through `State`.
         UiMsg::Totals(_) => return None,
-        // The engine stopped; the channel closes next.
-        UiMsg::Closed => return None,
+        UiMsg::Closed => Output::Closed,
     })
 }

@@ -182,12 +182,9 @@ impl Server {
     pub async fn prompt(self: Arc<Self>, req: PromptRequest) -> Result<PromptResponse, Error> {
         let handle = self.session(&req.session_id.0)?;
         let text = super::prompt::to_text(&req.prompt);
-        let Some(done) = handle.prompt(text) else {
-            return Err(Error::new(
-                ErrorCode::INVALID_REQUEST,
-                "a turn is already running in this session; cancel it or wait for it to end",
-            ));
-        };
+        let done = handle
+            .prompt(text)
+            .map_err(|why| Error::new(ErrorCode::INVALID_REQUEST, why))?;
         match done.await {
             Ok(TurnEnd::Stopped(reason)) => Ok(PromptResponse::new(reason)),
             Ok(TurnEnd::Failed(message)) => Err(Error::new(ErrorCode::INTERNAL_ERROR, message)),
@@ -242,7 +239,8 @@ impl Server {
         Ok(SetSessionConfigOptionResponse::new(handle.config_options()))
     }
 
-    /// The connection closed: every running turn is cancelled and given a moment to end.
+    /// The connection closed: every session ends (a running turn cancelled, its command killed)
+    /// and is recorded, each given a moment.
     pub async fn shut_down(&self) {
         let sessions: Vec<Arc<SessionHandle>> = self
             .sessions

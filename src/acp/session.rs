@@ -29,8 +29,10 @@ pub struct SessionHandle {
     turn: Mutex<Option<oneshot::Sender<TurnEnd>>>,
     /// A `session/cancel` arrived during the current turn: it ends `cancelled` whatever happens.
     cancelled: Mutex<bool>,
-    /// True while a turn runs; shutdown waits for it to fall.
+    /// True while a turn runs.
     busy: watch::Sender<bool>,
+    /// True once the session's engine stopped; shutdown waits for it.
+    closed: watch::Sender<bool>,
     state: Mutex<State>,
 }
 
@@ -43,15 +45,22 @@ impl SessionHandle {
             turn: Mutex::new(None),
             cancelled: Mutex::new(false),
             busy: watch::Sender::new(false),
+            closed: watch::Sender::new(false),
             state: Mutex::new(state),
         }
     }
 
-    /// Starts a turn; resolves when it ends. `None` when a turn is already running.
-    pub fn prompt(&self, text: String) -> Option<oneshot::Receiver<TurnEnd>> {
-        let mut slot = self.turn.lock().ok()?;
+    /// Starts a turn; resolves when it ends. Refused while a turn runs or once the session
+    /// stopped.
+    pub fn prompt(&self, text: String) -> Result<oneshot::Receiver<TurnEnd>, &'static str> {
+        if *self.closed.borrow() {
+            return Err("the session has ended; load it again to continue");
+        }
+        let mut slot = self.turn.lock().map_err(|_| "the session is broken")?;
         if slot.is_some() {
-            return None;
+            return Err(
+                "a turn is already running in this session; cancel it or wait for it to end",
+            );
         }
         let (tx, rx) = oneshot::channel();
         *slot = Some(tx);
@@ -60,7 +69,7 @@ impl SessionHandle {
         }
         self.busy.send_replace(true);
         self.bridge.prompt(text);
-        Some(rx)
+        Ok(rx)
     }
 
     /// Stops the running turn, its command and any pending question.
@@ -103,15 +112,15 @@ impl SessionHandle {
         super::options::config(approval, &model, &self.models)
     }
 
-    /// Cancels a running turn and waits (briefly) for it to end, so its command is killed before
-    /// the process exits.
+    /// Ends the session and waits (briefly) until it is recorded: a running turn is cancelled
+    /// (its command killed), then `session.finished` is written.
     pub async fn shut_down(&self, grace: std::time::Duration) {
-        if !*self.busy.borrow() {
-            return;
+        if *self.busy.borrow() {
+            self.cancel();
         }
-        self.cancel();
-        let mut busy = self.busy.subscribe();
-        let _ = tokio::time::timeout(grace, busy.wait_for(|b| !*b)).await;
+        self.bridge.shut_down();
+        let mut closed = self.closed.subscribe();
+        let _ = tokio::time::timeout(grace, closed.wait_for(|c| *c)).await;
     }
 
     fn finish_turn(&self, status: Status, error: Option<String>) {
@@ -158,8 +167,12 @@ impl SessionHandle {
     }
 
     pub fn notify(&self, cx: &Connection, update: SessionUpdate) {
-        if let Err(e) = cx.send_notification(SessionNotification::new(self.id.clone(), update)) {
-            super::log(&format!("cannot send a session update: {e}"));
+        let sent = cx.send_notification(SessionNotification::new(self.id.clone(), update));
+        // After the client hung up (shutting down), an update that cannot go out is no news.
+        if let Err(e) = sent {
+            if !cx.is_incoming_closed() {
+                super::log(&format!("cannot send a session update: {e}"));
+            }
         }
     }
 }
@@ -202,9 +215,11 @@ pub async fn pump(
             Output::History(_) => {}
             Output::Note(text) => super::log(&text),
             Output::Failed(text) => super::log(&format!("error: {text}")),
+            Output::Closed => break,
         }
     }
     // The session's thread is gone: a waiting prompt must not hang.
+    handle.closed.send_replace(true);
     handle.finish_turn(
         Status::Error,
         Some("the session stopped unexpectedly".into()),
