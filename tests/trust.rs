@@ -81,16 +81,19 @@ fn an_untrusted_project_cannot_change_models_routes_limits_retries_or_compaction
     let (code, text, _) = show(home.path(), ws.path());
     assert_eq!(code, Some(0), "{text}");
     assert!(line(&text, "max_steps").contains("= 20"), "{text}");
-    for key in [
-        "model =",
-        "compact_threshold =",
-        "memory_cap_bytes =",
-        "router.",
-        "shell.timeout_ms",
-        "retry.",
+    // Each key shows its default (config show lists defaults too), never the project's value.
+    for (key, refused_value) in [
+        ("model =", "\"claude-sonnet-4-5\""),
+        ("compact_threshold =", "0.99"),
+        ("memory_cap_bytes =", "99999999"),
+        ("router.", "\"claude-sonnet-4-5\""),
+        ("shell.timeout_ms", "99999999"),
+        ("retry.", "50"),
     ] {
         assert!(
-            !text.lines().any(|l| l.starts_with(key)),
+            !text.lines().any(|l| l.starts_with(key)
+                && (l.contains(&format!("= {refused_value} "))
+                    || l.contains(".reins/config.toml"))),
             "{key} applied: {text}"
         );
     }

@@ -95,7 +95,8 @@ pub fn listen(canceller: Canceller) -> std::io::Result<Received> {
                 Action::Cancel => {
                     let _ = first.0.set(this);
                     eprintln!(
-                        "reins: {}: stopping the session (send it again to exit at once)",
+                        "{}reins: {}: stopping the session (send it again to exit at once)",
+                        erase_status_line(),
                         this.name()
                     );
                     canceller.cancel();
@@ -116,6 +117,17 @@ pub fn listen(canceller: Canceller) -> std::io::Result<Received> {
         }
     });
     Ok(received)
+}
+
+/// On a terminal, the escape that erases the status line the trace may be showing, so the
+/// message does not run into it (the status line is redrawn at its next tick).
+fn erase_status_line() -> &'static str {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        "\r\u{1b}[2K"
+    } else {
+        ""
+    }
 }
 
 /// Exits without waiting for the session: kills what it runs and removes its private temp dirs

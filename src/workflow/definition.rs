@@ -55,6 +55,12 @@ impl Workflow {
                 message: "set `route` or `model`, not both".into(),
             });
         }
+        if wf.max_steps == Some(0) {
+            return Err(WorkflowError::Invalid {
+                path: path.to_path_buf(),
+                message: "`max_steps = 0` would end the job before its first model request: use 1 or more".into(),
+            });
+        }
         Ok(wf)
     }
 
@@ -178,6 +184,14 @@ mod tests {
             vars: [("who".to_string(), "me".to_string())].into(),
             ..Workflow::default()
         }
+    }
+
+    #[test]
+    fn zero_steps_are_refused() {
+        let err = Workflow::parse("prompt = \"x\"\nmax_steps = 0\n", Path::new("w.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_steps") && err.contains("w.toml"), "{err}");
     }
 
     #[test]
