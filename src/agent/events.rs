@@ -1,12 +1,13 @@
 //! What the core reports. Front ends consume these; `--json` is this stream serialised, one object
 //! per line, with `type` naming the event.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Maximum tool output carried in a `tool.result` event (the model still gets all of it).
 pub const EVENT_OUTPUT_LIMIT: usize = 4096;
 
-#[derive(Debug, Clone, Serialize)]
+/// Events also deserialize, so `reins eval` and tests read a `--json` stream back typed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Event {
     #[serde(rename = "session.started")]
@@ -39,10 +40,10 @@ pub enum Event {
         ok: bool,
         output: String,
         /// The exit code of the command the call ran (`shell`), when it exited.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         exit_code: Option<i32>,
         /// Workspace paths the call changed (file tools; commands' changes are in `checkpoint`).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         changed_paths: Vec<String>,
     },
     #[serde(rename = "usage")]
@@ -129,7 +130,7 @@ impl Event {
 }
 
 /// How a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Done,
@@ -169,3 +170,40 @@ pub fn clip(s: &str, limit: usize) -> String {
 
 /// Where events go; a closure for exec, a channel for the TUI.
 pub type Emit<'a> = &'a mut (dyn FnMut(Event) + Send);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The `--json` stream reads back into the same events: what eval and tests rely on.
+    #[test]
+    fn events_read_back_from_their_json_lines() {
+        let lines = [
+            json!({"type": "session.started", "session_id": "s1", "cwd": "/w", "model": "m"}),
+            json!({"type": "tool.result", "call_id": "c", "name": "shell", "ok": true, "output": "x", "exit_code": 2}),
+            json!({"type": "tool.result", "call_id": "c", "name": "read_file", "ok": true, "output": "x"}),
+            json!({"type": "approval.request", "id": "c", "tool": "shell", "arguments": {"command": "ls"}, "reason": "r"}),
+            json!({"type": "approval.decision", "id": "c", "decision": "deny", "note": null}),
+            json!({"type": "session.finished", "status": "max_steps", "steps": 3, "input_tokens": 10,
+                   "output_tokens": 2, "cost_usd": 0.0077, "duration_ms": 5,
+                   "models": {"m": {"requests": 1, "input_tokens": 10, "cached_input_tokens": 0,
+                                    "output_tokens": 2, "cost_usd": 0.0077}}}),
+        ];
+        for line in lines {
+            let event: Event = serde_json::from_value(line.clone()).expect("an event");
+            assert_eq!(serde_json::to_value(&event).expect("serialises"), line);
+        }
+        let finished: Event = serde_json::from_str(
+            r#"{"type":"session.finished","status":"budget","steps":1,"input_tokens":0,"output_tokens":0,"cost_usd":null,"duration_ms":0,"models":{}}"#,
+        )
+        .expect("an event");
+        assert!(matches!(
+            finished,
+            Event::SessionFinished {
+                status: Status::Budget,
+                ..
+            }
+        ));
+    }
+}

@@ -23,7 +23,7 @@ pub struct Entry {
 }
 
 /// Totals of one model over the session, for `session.finished`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct ModelTotals {
     pub requests: u64,
     pub input_tokens: u64,

@@ -6,10 +6,10 @@ use super::fixture;
 use super::plan::EvalConfig;
 use super::report::{CheckRecord, RunResult};
 use super::suite::{Job, Task};
+use crate::agent::{Event, Status};
 use crate::cancel::Cancel;
 use crate::sandbox::{SandboxMode, SandboxPolicy};
 use crate::tools::ToolContext;
-use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -225,16 +225,26 @@ fn parse_events(stdout: &str, started: Instant) -> Session {
     let finished = stdout
         .lines()
         .rev()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|e| e["type"] == "session.finished");
+        .filter_map(|l| serde_json::from_str::<Event>(l).ok())
+        .find_map(|e| match e {
+            Event::SessionFinished {
+                status,
+                steps,
+                input_tokens,
+                output_tokens,
+                cost_usd,
+                ..
+            } => Some((status, steps, input_tokens, output_tokens, cost_usd)),
+            _ => None,
+        });
     let wall_ms = started.elapsed().as_millis() as u64;
     match finished {
-        Some(e) => Session {
-            status: e["status"].as_str().unwrap_or("unknown").to_string(),
-            steps: e["steps"].as_u64().unwrap_or(0) as u32,
-            input_tokens: e["input_tokens"].as_u64().unwrap_or(0),
-            output_tokens: e["output_tokens"].as_u64().unwrap_or(0),
-            cost_usd: e["cost_usd"].as_f64(),
+        Some((status, steps, input_tokens, output_tokens, cost_usd)) => Session {
+            status: status_name(status),
+            steps,
+            input_tokens,
+            output_tokens,
+            cost_usd,
             wall_ms,
             error: None,
         },
@@ -243,6 +253,14 @@ fn parse_events(stdout: &str, started: Instant) -> Session {
             ..failed("crashed", String::new(), started)
         },
     }
+}
+
+/// The status as the `--json` stream spells it (`max_steps`), which reports keep.
+fn status_name(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn failed(status: &str, error: String, started: Instant) -> Session {
@@ -304,7 +322,7 @@ mod tests {
 
     #[test]
     fn finished_event_gives_the_totals() {
-        let out = "{\"type\":\"session.started\"}\nnot json\n{\"type\":\"session.finished\",\"status\":\"max_steps\",\"steps\":3,\"input_tokens\":10,\"output_tokens\":2,\"cost_usd\":null}\n";
+        let out = "{\"type\":\"session.started\"}\nnot json\n{\"type\":\"session.finished\",\"status\":\"max_steps\",\"steps\":3,\"input_tokens\":10,\"output_tokens\":2,\"cost_usd\":null,\"duration_ms\":9,\"models\":{}}\n";
         let s = parse_events(out, Instant::now());
         assert_eq!(
             (s.status.as_str(), s.steps, s.input_tokens, s.cost_usd),

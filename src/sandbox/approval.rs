@@ -4,14 +4,14 @@
 
 use super::rules::{Decision, Rules};
 use super::shell::{self, pattern::exact_rule};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
 pub use crate::types::Approval;
 use crate::types::{Effects, Subject};
 
 /// The user's answer to an approval request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "decision")]
 pub enum Answer {
     Once,
@@ -28,7 +28,7 @@ pub enum Answer {
 }
 
 /// One question for the user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {
     pub id: String,
     pub tool: String,
