@@ -235,6 +235,35 @@ fn malformed_arguments_and_unknown_tools_go_back_to_the_model() {
 }
 
 #[test]
+fn step_limit_message_counts_the_turn_not_the_session() {
+    let server = MockServer::start(vec![
+        Reply::tool("list_dir", json!({})),
+        Reply::text("looked"),
+        Reply::tool("list_dir", json!({})),
+    ]);
+    let home = home_for(&server, Wire::Anthropic);
+    let ws = calc_workspace();
+    let first = exec(home.path(), ws.path(), &["--json"], "look");
+    assert_eq!(first.status.code(), Some(0));
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["--json", "--continue", "--max-steps", "1"],
+        "again",
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let evs = events(&out.stdout);
+    let error = evs
+        .iter()
+        .find(|e| e["type"] == "error")
+        .expect("an error event");
+    assert_eq!(
+        error["message"],
+        "stopped after 1 step in this turn (--max-steps)"
+    );
+}
+
+#[test]
 fn step_limit_ends_with_exit_3() {
     let server = MockServer::start(vec![
         Reply::tool("list_dir", json!({})),

@@ -294,8 +294,10 @@ impl Session {
                 return Status::Interrupted;
             }
             if self.steps - self.turn_start_steps >= self.setup.max_steps {
+                let limit = self.setup.max_steps;
+                let steps = if limit == 1 { "step" } else { "steps" };
                 emit(Event::Error {
-                    message: format!("stopped after {} steps (--max-steps)", self.steps),
+                    message: format!("stopped after {limit} {steps} in this turn (--max-steps)"),
                     retrying: false,
                 });
                 return self.ended(Status::MaxSteps);
