@@ -579,11 +579,24 @@ fn five_sessions(home: &Path, root: &Path) {
     let mut store = CheckpointStore::open(home, root).unwrap();
     for s in 0..5 {
         let body: String = (0..20_000).map(|i| format!("{s}:{i}\n")).collect();
-        write(root, "data.txt", &body);
+        write_settled(root, "data.txt", &body);
         store.checkpoint(&format!("s{s}"), 1, "write").unwrap();
-        write(root, "data.txt", &format!("{body}more\n"));
+        write_settled(root, "data.txt", &format!("{body}more\n"));
         store.checkpoint(&format!("s{s}"), 2, "edit").unwrap();
     }
+}
+
+/// Writes a file dated a minute ago, so the stat cache trusts it at once: a file changed in the
+/// clock tick a scan starts in is hashed again next time ("racily clean"), and whether the
+/// checkpoint lands in the same tick would otherwise depend on the machine's load.
+fn write_settled(root: &Path, rel: &str, text: &str) {
+    write(root, rel, text);
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(root.join(rel))
+        .and_then(|f| f.set_modified(past))
+        .unwrap();
 }
 
 fn collected(reports: &[reins::store::StoreReport]) -> (Vec<String>, usize, u64, u64) {
