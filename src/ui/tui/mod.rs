@@ -19,6 +19,7 @@ pub mod hunks;
 pub mod init;
 mod keys;
 pub mod markdown;
+mod messages;
 pub mod picker;
 pub mod popup;
 mod slash;
