@@ -225,13 +225,7 @@ impl Beneath {
 
     /// `openat2(root, rel, flags | O_CLOEXEC)` with no escape and no symlinks.
     fn openat2(&self, rel: &Path, flags: i32, mode: u32) -> io::Result<OwnedFd> {
-        let parts = plain_components(rel)?;
-        let rel: PathBuf = parts.iter().collect();
-        let c = if rel.as_os_str().is_empty() {
-            cstring(OsStr::new("."))?
-        } else {
-            cstring(rel.as_os_str())?
-        };
+        let c = plain_cstring(rel)?;
         // SAFETY: `open_how` is plain integers; all-zero is valid (and what the kernel expects
         // of fields a newer libc may add).
         let mut how: libc::open_how = unsafe { std::mem::zeroed() };
@@ -293,6 +287,25 @@ fn explain(e: io::Error) -> io::Error {
         ),
         _ => e,
     }
+}
+
+/// `rel` as the kernel takes it (`.` for the root itself), refused as [`plain_components`]
+/// refuses it: absolute, or with a `..` anywhere. Checked on the bytes, without splitting the
+/// path into an allocated list: a grep opens every file of the tree through here. `.` and
+/// repeated slashes are left for the kernel, which resolves them in place.
+fn plain_cstring(rel: &Path) -> io::Result<CString> {
+    let bytes = rel.as_os_str().as_bytes();
+    if bytes.first() == Some(&b'/') || bytes.split(|b| *b == b'/').any(|part| part == b"..") {
+        return Err(not_plain(rel));
+    }
+    if bytes
+        .split(|b| *b == b'/')
+        .all(|part| part.is_empty() || part == b".")
+    {
+        // Empty, `.`, `./` or `./.`: the root itself (no `..` passed the check above).
+        return cstring(OsStr::new("."));
+    }
+    cstring(rel.as_os_str())
 }
 
 /// The components of `rel`, which must be relative and free of `..` (`.` is dropped).
@@ -403,15 +416,13 @@ fn temp_name(name: &OsStr) -> OsString {
     s
 }
 
+/// Clears `O_NONBLOCK` on a file opened here. `F_SETFL` only sets the status flags (append,
+/// non-blocking, direct, no-atime, async), and of those the opens here only ever ask for
+/// `O_NONBLOCK`, so setting none of them is the same as reading the flags and clearing one,
+/// with one system call instead of two per file a walk opens.
 fn clear_nonblock(file: &File) -> io::Result<()> {
-    let fd = file.as_raw_fd();
-    // SAFETY: valid fd; F_GETFL/F_SETFL take and return plain flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: as above.
-    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) })
+    // SAFETY: valid fd; F_SETFL takes plain flags.
+    cvt(unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, 0) })
 }
 
 #[cfg(test)]
@@ -502,5 +513,38 @@ mod tests {
         assert_eq!(created, vec![PathBuf::from("a/b"), PathBuf::from("a/b/c")]);
         std::fs::write(d.path().join("file"), "x").unwrap();
         assert!(b.create_dir_all(Path::new("file/x")).is_err());
+    }
+
+    #[test]
+    fn plain_paths_pass_and_escapes_are_refused_before_the_kernel_sees_them() {
+        for ok in [
+            "a", "a/b.rs", "./a", "a//b", "", ".", "a/./b", "..a/b..", "a/.../b",
+        ] {
+            assert!(plain_cstring(Path::new(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "..",
+            "../x",
+            "a/../b",
+            "a/..",
+            "/etc/passwd",
+            "a/b/../../..",
+        ] {
+            assert!(plain_cstring(Path::new(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(plain_cstring(Path::new("")).unwrap().as_bytes(), b".");
+        assert_eq!(plain_cstring(Path::new("./")).unwrap().as_bytes(), b".");
+        assert_eq!(plain_cstring(Path::new("...")).unwrap().as_bytes(), b"...");
+    }
+
+    #[test]
+    fn an_opened_file_reads_after_its_nonblocking_flag_is_cleared() {
+        let Some((d, b)) = workspace() else { return };
+        std::fs::write(d.path().join("f"), "text").unwrap();
+        let (file, _) = b.open_regular(Path::new("f")).unwrap();
+        // SAFETY: valid fd.
+        let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+        assert_eq!(flags & libc::O_NONBLOCK, 0);
+        assert_eq!(flags & libc::O_ACCMODE, libc::O_RDONLY);
     }
 }

@@ -38,6 +38,31 @@ pub fn resolve(root: &Path, user_path: &str) -> Result<PathBuf, PathError> {
     }
 }
 
+/// `path` relative to `root`, as [`Path::strip_prefix`] gives it, but found on the bytes when
+/// `path` is `root` followed by `/` and plain names (what a directory walk yields): a grep
+/// does this for every file of the tree, and splitting both paths into components each time is
+/// measurable there. Anything else takes [`Path::strip_prefix`] itself.
+pub fn strip_root<'a>(path: &'a Path, root: &Path) -> Option<&'a Path> {
+    use std::os::unix::ffi::OsStrExt;
+    let (p, r) = (path.as_os_str().as_bytes(), root.as_os_str().as_bytes());
+    if let Some(rest) = p.strip_prefix(r) {
+        let rest = if r.ends_with(b"/") {
+            Some(rest)
+        } else {
+            rest.strip_prefix(b"/")
+        };
+        // Only a rest made of plain names: `Path` drops `.` and empty components, bytes do not.
+        let plain = |rest: &&[u8]| {
+            rest.split(|b| *b == b'/')
+                .all(|n| !n.is_empty() && n != b".")
+        };
+        if let Some(rest) = rest.filter(plain) {
+            return Some(Path::new(std::ffi::OsStr::from_bytes(rest)));
+        }
+    }
+    path.strip_prefix(root).ok()
+}
+
 /// The workspace-relative form of a resolved path, for messages and diffs.
 pub fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
@@ -207,5 +232,29 @@ mod tests {
         std::os::unix::fs::symlink("b", root.join("a")).unwrap();
         std::os::unix::fs::symlink("a", root.join("b")).unwrap();
         assert!(resolve(&root, "a").is_err());
+    }
+
+    #[test]
+    fn strip_root_agrees_with_strip_prefix() {
+        let cases = [
+            ("/w/a/b.rs", "/w"),
+            ("/w", "/w"),
+            ("/w/", "/w"),
+            ("/wx/a", "/w"),
+            ("/w//a", "/w"),
+            ("/a/b", "/"),
+            ("/w/./a", "/w"),
+            ("rel/a", "rel"),
+        ];
+        for (path, root) in cases {
+            let (path, root) = (Path::new(path), Path::new(root));
+            assert_eq!(
+                strip_root(path, root),
+                path.strip_prefix(root).ok(),
+                "{} under {}",
+                path.display(),
+                root.display()
+            );
+        }
     }
 }

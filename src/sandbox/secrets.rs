@@ -113,10 +113,7 @@ impl ReadFilter {
     fn check(&self, path: &Path, workspace: &Path) -> Result<(), SandboxError> {
         let home = self.home.as_deref();
         let absolute = Candidate::new(path);
-        let rel = path
-            .strip_prefix(workspace)
-            .ok()
-            .filter(|r| !r.as_os_str().is_empty());
+        let rel = super::paths::strip_root(path, workspace).filter(|r| !r.as_os_str().is_empty());
         let relative = rel.map(Candidate::new);
         // The user's own deny rules hold for every file a tool touches, also those a walk finds.
         let deny = self.deny.as_ref().map_err(BadRule::error)?;

@@ -109,7 +109,7 @@ impl Reader {
     /// or the hard-link rule refuses it: a walk skips such files silently.
     pub fn open(&self, path: &Path) -> Option<File> {
         self.policy.check_read(path).ok()?;
-        let rel = path.strip_prefix(&self.root).ok()?;
+        let rel = crate::sandbox::paths::strip_root(path, &self.root)?;
         let (file, meta) = self.fs.open_regular(rel).ok()?;
         refuse_hard_links(&meta, "").ok()?;
         Some(file)
