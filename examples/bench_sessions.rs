@@ -110,6 +110,8 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> (Duration, u64) {
             name: "shell".into(),
             ok: true,
             output: output.clone(),
+            exit_code: Some(0),
+            changed_paths: Vec::new(),
         };
         w.append_event(&e).expect("result");
         let usage = serde_json::json!({"type": "usage", "model": "m", "input_tokens": 1000,
