@@ -72,7 +72,8 @@ impl Tool for Grep {
 pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolResult {
     // Lines are searched one at a time anyway; saying so (no match may contain a newline, so
     // `\s` does not match one) lets the searcher run the regex over whole buffers and find the
-    // line afterwards, as ripgrep does, instead of running it line by line: ~6x less CPU.
+    // line afterwards, as ripgrep does, instead of running it line by line (user time of a grep
+    // over 25k files went from 0.51 s to 0.14 s).
     let matcher = RegexMatcherBuilder::new()
         .line_terminator(Some(b'\n'))
         .case_insensitive(a.ignore_case)
