@@ -492,3 +492,41 @@ fn junk_on_a_servers_stdout_is_reported_with_the_line() {
         "{error}"
     );
 }
+
+#[test]
+fn tool_list_shows_mcp_tools_under_their_server_prefix() {
+    let model = MockServer::start(vec![]);
+    let broken = format!(
+        "[mcp_servers.broken]\ncommand = \"{}\"\nargs = [\"--fail-start\"]\n",
+        test_server().display()
+    );
+    let home = home_with(&model, &(test_server_config("") + &broken));
+    let ws = tempfile::tempdir().expect("workspace");
+    let out = reins(home.path())
+        .args(["tool", "list", "--json", "-C"])
+        .arg(ws.path())
+        .output()
+        .expect("run reins");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let specs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let names: Vec<&str> = specs
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(names.contains(&"read_file"), "{names:?}");
+    assert!(names.contains(&"test__echo"), "{names:?}");
+    let echo = specs
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "test__echo"))
+        .expect("test__echo");
+    assert_eq!(echo["description"], "Echoes the text back.");
+    assert_eq!(echo["parameters"]["required"], json!(["text"]));
+    let warned = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        warned.contains("the MCP server `broken` did not start")
+            && warned.contains("refusing to start"),
+        "{warned}"
+    );
+}

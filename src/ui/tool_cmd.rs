@@ -7,19 +7,7 @@ use crate::tools::Registry;
 pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError> {
     let registry = Registry::builtin();
     match cmd {
-        ToolCommand::List { json } => {
-            let specs = registry.specs();
-            if json {
-                let text = serde_json::to_string_pretty(&specs)
-                    .map_err(|e| ExitError::failure(e.to_string()))?;
-                println!("{text}");
-            } else {
-                for s in specs {
-                    println!("{}\n  {}\n  {}\n", s.name, s.description, s.parameters);
-                }
-            }
-            Ok(0)
-        }
+        ToolCommand::List { json } => list(registry, json, &global).await,
         ToolCommand::Run { name, args } => {
             let ws = setup::workspace(&global)?;
             let ctx = setup::tool_context(
@@ -47,6 +35,48 @@ pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError>
             }
         }
     }
+}
+
+/// The built-in tools, then the tools of every configured MCP server under their `SERVER__`
+/// names (the servers are started to ask them). A server that does not start is a warning: the
+/// rest of the list is still true.
+async fn list(registry: Registry, json: bool, global: &GlobalArgs) -> Result<i32, ExitError> {
+    let registry = match setup::workspace(global) {
+        Ok(ws) if ws.loaded.config.mcp_servers.is_empty() => registry,
+        Ok(ws) => {
+            let hub = super::mcp_cmd::start(&ws, setup::SandboxFlags::default())?;
+            hub.wait_started().await;
+            let registry = registry.with(hub.tools());
+            hub.shutdown().await;
+            for view in hub.views() {
+                if let Some(error) = view
+                    .error
+                    .filter(|_| view.state == crate::mcp::State::Failed)
+                {
+                    eprintln!(
+                        "warning: the MCP server `{}` did not start, so its tools are not listed: {error}",
+                        view.name
+                    );
+                }
+            }
+            registry
+        }
+        Err(e) => {
+            eprintln!("warning: MCP tools are not listed: {}", e.message);
+            registry
+        }
+    };
+    let specs = registry.specs();
+    if json {
+        let text =
+            serde_json::to_string_pretty(&specs).map_err(|e| ExitError::failure(e.to_string()))?;
+        println!("{text}");
+    } else {
+        for s in specs {
+            println!("{}\n  {}\n  {}\n", s.name, s.description, s.parameters);
+        }
+    }
+    Ok(0)
 }
 
 /// Why `[permissions].deny` refuses this call, if it does. The user runs `tool run` by hand, so
