@@ -262,3 +262,29 @@ async fn the_reference_server_restarted_loses_the_session_and_the_next_call_reco
         "{third:?}"
     );
 }
+
+#[test]
+fn exec_ends_its_http_session_when_the_session_ends() {
+    let dir = tempfile::tempdir().expect("log dir");
+    let server = HttpServer::start(dir.path(), &[]);
+    let model = support::MockServer::start(vec![
+        support::Reply::tool("web__echo", json!({"text": "over http"})),
+        support::Reply::text("done"),
+    ]);
+    let home = support::mcp::home_with(
+        &model,
+        &format!("[mcp_servers.web]\nurl = \"{}\"\n", server.url()),
+    );
+    let ws = tempfile::tempdir().expect("workspace");
+    let out = support::reins::reins(home.path())
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("use the tools")
+        .output()
+        .expect("run reins");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(support::mcp::tool_results(&model), ["over http"]);
+    let (used, deleted) = deleted_sessions(&server);
+    assert_eq!(used.len(), 1, "{:?}", server.requests());
+    assert_eq!(deleted, used, "the session is deleted when reins exits");
+}

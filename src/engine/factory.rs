@@ -41,4 +41,9 @@ pub trait SessionFactory: Send {
     fn attach<'a>(&'a self, session: &'a mut Session, emit: Emit<'a>) -> BoxFuture<'a, ()>;
     /// `$REINS_HOME`, where transcripts live; `None` when sessions are not recorded.
     fn home(&self) -> Option<&Path>;
+    /// Ends what the sessions shared, when the engine stops: MCP connections (an HTTP
+    /// server's session is deleted, a stdio server's stdin closed).
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }

@@ -104,6 +104,7 @@ impl Engine {
         }
         // A front end that went away without a shutdown ends the session the same way.
         self.finish();
+        self.factory.close().await;
         self.send(UiMsg::Closed);
     }
 

@@ -27,6 +27,7 @@ pub(super) fn service(e: &ServiceError) -> String {
     match e {
         ServiceError::TransportSend(error) => readable(error),
         ServiceError::McpError(e) => e.message.to_string(),
+        ServiceError::TransportClosed => "the server closed the connection".into(),
         other => other.to_string(),
     }
 }

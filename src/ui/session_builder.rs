@@ -98,6 +98,10 @@ impl SessionFactory for Factory {
     fn home(&self) -> Option<&std::path::Path> {
         self.ws.home.as_deref()
     }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.mcp.shutdown())
+    }
 }
 
 pub fn build(
