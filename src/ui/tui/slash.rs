@@ -13,7 +13,7 @@ use crate::store::memory;
 use crate::ui::checkpoint_cmd;
 use std::fmt::Write;
 
-const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · PgUp/PgDn or wheel scroll · Tab pick tool calls (Enter expands) · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
+const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · Ctrl+A/E start/end · Ctrl+U/K delete to start/end · Ctrl+W delete word · @path attach a file · PgUp/PgDn or wheel scroll · Tab pick tool calls (Enter expands) · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
 
 impl App {
     pub(super) fn run_command(&mut self, name: &str, args: &str, typed: &str) {
