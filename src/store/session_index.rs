@@ -13,8 +13,7 @@
 //! The database is a cache: it is written without fsync, and one that does not open or does not
 //! have the expected layout is deleted and rebuilt.
 
-use super::sessions::SessionInfo;
-use super::summary::{self, LineKind};
+use super::summary::{self, LineKind, SessionInfo};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
@@ -328,4 +327,12 @@ fn read_row(path: &Path, key: FileKey, old: Option<Row>) -> Result<Row, IndexErr
         }
     }
     Ok(Row { key, read, info })
+}
+
+/// Brings the index row of the transcript at `path` up to date; a failure only means the next
+/// listing reads that transcript itself.
+pub(crate) fn index_transcript(path: &Path) {
+    if let Some(dir) = path.parent() {
+        let _ = SessionIndex::open(dir).and_then(|mut index| index.refresh_one(path));
+    }
 }

@@ -8,41 +8,9 @@ use super::transcript::{sessions_dir, transcript_path, Record, TranscriptError};
 use crate::conversation::Item;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// What a transcript says about its session.
-#[derive(Debug, Clone, Default)]
-pub struct SessionInfo {
-    pub id: String,
-    pub workspace: String,
-    /// Seconds since the Unix epoch.
-    pub started_at: u64,
-    /// Nanoseconds since the Unix epoch: what orders sessions (two may start in one second).
-    pub started_ns: u64,
-    pub prompt: String,
-    pub steps: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cost_usd: Option<f64>,
-    pub status: String,
-    pub path: PathBuf,
-}
-
-impl SessionInfo {
-    /// What is known of the transcript at `path` before reading it: a session closed before its
-    /// first prompt has no header, and its file name is its id.
-    pub(crate) fn fresh(path: &Path) -> Self {
-        SessionInfo {
-            id: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            status: "unfinished".into(),
-            path: path.to_path_buf(),
-            ..Default::default()
-        }
-    }
-}
+pub use super::summary::SessionInfo;
 
 /// A transcript read back.
 #[derive(Debug, Default)]
@@ -142,14 +110,6 @@ fn scan(dir: &Path) -> Vec<SessionInfo> {
         .filter_map(|p| load(&p).ok())
         .map(|l| l.info)
         .collect()
-}
-
-/// Brings the index row of the transcript at `path` up to date; a failure only means the next
-/// listing reads that transcript itself.
-pub(crate) fn index_transcript(path: &Path) {
-    if let Some(dir) = path.parent() {
-        let _ = SessionIndex::open(dir).and_then(|mut index| index.refresh_one(path));
-    }
 }
 
 /// The most recent session of `workspace`, for `--continue`.

@@ -4,9 +4,43 @@
 //! few fields. History lines, most of a transcript's bytes, are left to the caller that needs
 //! them (a resume). One reading for the index and for a resume, so the two never disagree.
 
-use super::sessions::SessionInfo;
 use serde::Deserialize;
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+/// What a transcript says about its session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    pub id: String,
+    pub workspace: String,
+    /// Seconds since the Unix epoch.
+    pub started_at: u64,
+    /// Nanoseconds since the Unix epoch: what orders sessions (two may start in one second).
+    pub started_ns: u64,
+    pub prompt: String,
+    pub steps: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: Option<f64>,
+    pub status: String,
+    pub path: PathBuf,
+}
+
+impl SessionInfo {
+    /// What is known of the transcript at `path` before reading it: a session closed before its
+    /// first prompt has no header, and its file name is its id.
+    pub(crate) fn fresh(path: &Path) -> Self {
+        SessionInfo {
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            status: "unfinished".into(),
+            path: path.to_path_buf(),
+            ..Default::default()
+        }
+    }
+}
 
 /// A transcript line's type.
 #[derive(Deserialize)]

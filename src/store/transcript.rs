@@ -129,7 +129,7 @@ impl TranscriptWriter {
         self.write_raw(line.as_bytes())?;
         if matches!(record, Record::Meta { .. }) {
             // The session has started: `reins sessions` lists it from the index from now on.
-            super::sessions::index_transcript(&self.path);
+            super::session_index::index_transcript(&self.path);
         }
         Ok(())
     }
@@ -163,7 +163,7 @@ impl TranscriptWriter {
 impl Drop for TranscriptWriter {
     fn drop(&mut self) {
         if self.out.flush().is_ok() {
-            super::sessions::index_transcript(&self.path);
+            super::session_index::index_transcript(&self.path);
         }
     }
 }
