@@ -586,17 +586,32 @@ fn five_sessions(home: &Path, root: &Path) {
     }
 }
 
-/// Writes a file dated a minute ago, so the stat cache trusts it at once: a file changed in the
+/// Writes a file the stat cache will trust at once: a file whose mtime or ctime falls in the
 /// clock tick a scan starts in is hashed again next time ("racily clean"), and whether the
-/// checkpoint lands in the same tick would otherwise depend on the machine's load.
+/// checkpoint lands in that tick would otherwise depend on the machine's load. The mtime is
+/// dated back; the ctime cannot be, so this waits until the file system's clock has moved past
+/// it (a probe file's mtime is that clock).
 fn write_settled(root: &Path, rel: &str, text: &str) {
+    use std::os::unix::fs::MetadataExt;
     write(root, rel, text);
+    let path = root.join(rel);
     let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     std::fs::File::options()
         .write(true)
-        .open(root.join(rel))
+        .open(&path)
         .and_then(|f| f.set_modified(past))
         .unwrap();
+    let meta = std::fs::metadata(&path).unwrap();
+    let changed = (meta.ctime(), meta.ctime_nsec());
+    let mut probe = tempfile::NamedTempFile::new_in(root.parent().unwrap()).unwrap();
+    loop {
+        std::io::Write::write_all(&mut probe, b"x").unwrap();
+        let now = probe.as_file().metadata().unwrap();
+        if (now.mtime(), now.mtime_nsec()) > changed {
+            break;
+        }
+        std::thread::yield_now();
+    }
 }
 
 fn collected(reports: &[reins::store::StoreReport]) -> (Vec<String>, usize, u64, u64) {
