@@ -101,16 +101,10 @@ pub fn search(root: &Path, dir: &Path, a: &GrepArgs, reader: &Reader) -> ToolRes
             .build();
         let (matcher, glob, kept) = (&matcher, &glob, &kept);
         Box::new(move |entry| {
-            let Ok(entry) = entry else {
-                return WalkState::Continue;
+            let path = match kept.file_of(&entry) {
+                Ok(path) => path,
+                Err(state) => return state,
             };
-            let path = entry.path();
-            if kept.beyond(path) {
-                return WalkState::Skip;
-            }
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return WalkState::Continue;
-            }
             let rel = path.strip_prefix(dir).unwrap_or(path);
             if glob.as_ref().is_some_and(|g| {
                 !g.is_match(rel) && !rel.file_name().is_some_and(|n| g.is_match(n))

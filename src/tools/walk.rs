@@ -61,6 +61,25 @@ impl<T> FirstInOrder<T> {
 
     /// Whether `path` sorts after every entry that can still be kept; a walk skips it (and,
     /// for a directory, everything beneath it: those paths sort after it too).
+    /// The file a parallel walk's entry stands for, or what the walk does instead: go on past
+    /// errors and non-files, skip what sorts after every entry that can still be kept.
+    pub(crate) fn file_of<'e>(
+        &self,
+        entry: &'e Result<ignore::DirEntry, ignore::Error>,
+    ) -> Result<&'e Path, WalkState> {
+        let Ok(entry) = entry else {
+            return Err(WalkState::Continue);
+        };
+        let path = entry.path();
+        if self.beyond(path) {
+            return Err(WalkState::Skip);
+        }
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return Err(WalkState::Continue);
+        }
+        Ok(path)
+    }
+
     pub(crate) fn beyond(&self, path: &Path) -> bool {
         if !self.capped.load(Ordering::Acquire) {
             return false;
@@ -156,16 +175,10 @@ fn find(dir: &Path, matcher: &globset::GlobMatcher, reader: &Reader) -> Vec<Stri
     walker(dir).build_parallel().run(|| {
         let kept = &kept;
         Box::new(move |entry| {
-            let Ok(entry) = entry else {
-                return WalkState::Continue;
+            let path = match kept.file_of(&entry) {
+                Ok(path) => path,
+                Err(state) => return state,
             };
-            let path = entry.path();
-            if kept.beyond(path) {
-                return WalkState::Skip;
-            }
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return WalkState::Continue;
-            }
             let rel = path.strip_prefix(dir).unwrap_or(path);
             if matcher.is_match(rel) && reader.may_list(path) {
                 kept.push(path.to_path_buf(), 1, reader.relative(path));
