@@ -7,6 +7,7 @@ mod compact_step;
 pub mod events;
 pub mod extension;
 pub mod instructions;
+mod planted_step;
 pub mod prompt;
 mod request;
 pub mod routing;

@@ -71,6 +71,8 @@ pub struct Session {
     pub(super) checkpointed_this_turn: bool,
     /// Steps taken before this turn: `max_steps` limits each turn, not the whole session.
     turn_start_steps: u32,
+    /// A step of this turn may have changed the workspace (ran a command or an edit).
+    mutated_this_turn: bool,
 }
 
 impl Session {
@@ -98,6 +100,7 @@ impl Session {
             checkpoints,
             checkpointed_this_turn: false,
             turn_start_steps: 0,
+            mutated_this_turn: false,
         }
     }
 
@@ -241,10 +244,15 @@ impl Session {
         self.push(Item::User { text });
         self.routing.user_message();
         self.checkpointed_this_turn = false;
+        self.mutated_this_turn = false;
         self.turn_start_steps = self.steps;
+        let turn_started = std::time::SystemTime::now();
         let status = self.turn_loop(emit).await;
         if self.checkpointed_this_turn {
             self.checkpoint("end of turn", emit).await;
+        }
+        if self.mutated_this_turn {
+            self.set_aside_planted(turn_started, emit).await;
         }
         self.sync_transcript();
         status
@@ -321,6 +329,7 @@ impl Session {
                 }
             }
             if self.mutates_any(&completion.tool_calls) {
+                self.mutated_this_turn = true;
                 self.checkpoint(&format!("before step {}", self.steps), emit)
                     .await;
             }

@@ -49,8 +49,9 @@
 //! - A protected path that does not exist yet and whose parent is a writable root (e.g.
 //!   `.reins/config.toml` when `.reins/` does not exist) cannot be covered by a mount: with
 //!   namespaces a child could create it. Creating `.reins/` up front closes this.
-//! - Only the workspace's own `.git` is protected, not those of nested repositories; and when
-//!   `.git` is a symlink, its target is protected but the link itself can be replaced.
+//! - Only the workspace's own `.git` is protected, not those of nested repositories (a dangerous
+//!   one is set aside at the end of the turn, see [`crate::workspace::planted`]); and when `.git`
+//!   is a symlink, its target is protected but the link itself can be replaced.
 //! - Children may read everything, secrets included; the secret deny list
 //!   ([`SandboxPolicy::check_read`]) covers the file tools only. Scrub the environment with
 //!   [`scrubbed_env`].

@@ -113,6 +113,7 @@ impl SandboxPolicy {
             )),
             SandboxMode::WorkspaceWrite => {
                 WriteLayout::of(self).check(path).map_err(denied)?;
+                refuse_repository_internals(path, &self.workspace).map_err(denied)?;
                 refuse_hard_links(path).map_err(denied)
             }
         }
@@ -172,6 +173,26 @@ fn materialize(home: &Path) {
     }
     for name in HOME_DIRS {
         let _ = std::fs::create_dir_all(home.join(name));
+    }
+}
+
+/// The file tools never write inside a repository's internals, at any depth: a `config` or a
+/// hook written into `sub/.git/` would run, unconfined, on the user's next git command in `sub`.
+/// Git itself refuses `.git` as a path component in any letter case; so do these tools.
+fn refuse_repository_internals(path: &Path, workspace: &Path) -> Result<(), String> {
+    let Ok(rel) = path.strip_prefix(workspace) else {
+        return Ok(());
+    };
+    match rel
+        .components()
+        .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
+    {
+        true => Err(
+            "a repository's `.git` is not written by the file tools (git manages it; \
+                     a planted config or hook would run on the user's next git command)"
+                .into(),
+        ),
+        false => Ok(()),
     }
 }
 

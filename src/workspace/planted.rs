@@ -1,12 +1,17 @@
-//! A `.git` that a command creates at the top of a workspace that had none. Nothing can pin a
-//! path that does not exist yet, so a confined command may `git init` there; harmless by itself,
-//! but a repository configured to run programs (`core.fsmonitor`, `core.hooksPath`, hooks,
-//! filters, an external diff, a `.git` file pointing elsewhere) would run them, unconfined, on
-//! the user's own next `git status` in that folder. After each command, such a repository is
-//! moved aside (renamed, never deleted) and the model and the user are told; a plain `git init`
-//! stays.
+//! Repositories a command plants in the workspace. Nothing can pin a path that does not exist
+//! yet, so a confined command may `git init` at the top of a workspace that had none, or in any
+//! subfolder; harmless by itself, but a repository configured to run programs
+//! (`core.fsmonitor`, `core.hooksPath`, hooks, filters, an external diff, a `.git` file pointing
+//! elsewhere) would run them, unconfined, on the user's own next `git status` in that folder —
+//! or as soon as a shell prompt that shows the git branch enters it. Such a repository is moved
+//! aside (renamed, never deleted) and the model and the user are told; a plain `git init` stays.
+//! The top of the workspace is checked after each command; subfolders, ignored ones included,
+//! at the end of every turn that ran commands or edits (no process of the turn outlives it, so
+//! nothing can plant one after the check).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 /// Config keys a fresh repository may carry (lowercase; `*` is one name segment).
 const SAFE_KEYS: &[&str] = &[
@@ -49,16 +54,108 @@ pub fn set_aside_if_dangerous(root: &Path) -> Option<String> {
     ))
 }
 
+/// Every `.git` below `root` (any depth, ignored folders included, links not followed) that
+/// changed since `since` and could make git run a program is moved aside; one message each for
+/// the user. `skip` holds paths never looked into: the workspace's own `.git` when it existed
+/// at session start (the sandbox pins it read-only, and the user's changes to it are theirs)
+/// and the checkpoint store when it lies inside the workspace.
+pub fn set_aside_planted(root: &Path, since: SystemTime, skip: &[PathBuf]) -> Vec<String> {
+    found_repositories(root, skip)
+        .into_iter()
+        .filter(|git| changed_since(git, since))
+        .filter_map(|git| set_aside(root, &git))
+        .collect()
+}
+
+/// Moves the `.git` at `git` aside when dangerous; the message for the user.
+fn set_aside(root: &Path, git: &Path) -> Option<String> {
+    let reason = danger(git)?;
+    let folder = git.parent()?;
+    let aside = free_name(folder);
+    std::fs::rename(git, &aside).ok()?;
+    let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    Some(format!(
+        "a command in this turn created or changed `{}`, which {reason}; git would run that \
+         unconfined on the next git command in `{}`, so it was moved to `{}`. Inspect it, and \
+         rename it back if you made it.",
+        rel(git),
+        rel(folder),
+        rel(&aside)
+    ))
+}
+
+/// Every entry named `.git` (any letter case) beneath `root`, not entered.
+fn found_repositories(root: &Path, skip: &[PathBuf]) -> Vec<PathBuf> {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let (sink, skip) = (Arc::clone(&found), skip.to_vec());
+    ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .filter_entry(move |e| {
+            if skip.iter().any(|s| e.path() == s) {
+                return false;
+            }
+            let is_git = e.depth() > 0 && e.file_name().eq_ignore_ascii_case(".git");
+            if is_git {
+                if let Ok(mut found) = sink.lock() {
+                    found.push(e.path().to_path_buf());
+                }
+            }
+            !is_git
+        })
+        .build_parallel()
+        .run(|| Box::new(|_| ignore::WalkState::Continue));
+    let mut found = found.lock().map(|f| f.clone()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// Whether the repository at `git` or a file that decides what git runs there changed at or
+/// after `since` (ctime: a backdated mtime cannot hide a change).
+fn changed_since(git: &Path, since: SystemTime) -> bool {
+    let decisive = ["", "config", "config.worktree", "commondir", "hooks"];
+    let hooks = std::fs::read_dir(git.join("hooks"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path());
+    decisive
+        .iter()
+        .map(|name| match *name {
+            "" => git.to_path_buf(),
+            name => git.join(name),
+        })
+        .chain(hooks)
+        .any(|path| ctime(&path).is_some_and(|t| t >= since))
+}
+
+fn ctime(path: &Path) -> Option<SystemTime> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = path.symlink_metadata().ok()?;
+    let nanos = u64::try_from(meta.ctime()).ok()? * 1_000_000_000 + meta.ctime_nsec() as u64;
+    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(nanos))
+}
+
 /// Why the `.git` at `git` is dangerous, if it exists and is.
 fn danger(git: &Path) -> Option<String> {
     let meta = git.symlink_metadata().ok()?;
     if !meta.is_dir() {
         return Some("is a link or a file pointing to another repository".into());
     }
-    if let Some(hook) = live_hook(&git.join("hooks")) {
+    if git.join("commondir").symlink_metadata().is_ok() {
+        return Some("takes its config from another repository (`commondir`)".into());
+    }
+    let hooks = git.join("hooks");
+    if hooks.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+        return Some("has a `hooks` link".into());
+    }
+    if let Some(hook) = live_hook(&hooks) {
         return Some(format!("has the hook `{hook}`"));
     }
-    unsafe_key(&git.join("config")).map(|key| format!("sets `{key}`"))
+    ["config", "config.worktree"]
+        .iter()
+        .find_map(|name| unsafe_key(&git.join(name)))
+        .map(|key| format!("sets `{key}`"))
 }
 
 /// The first hook that is not one of git's `.sample` files.
