@@ -316,6 +316,7 @@ fn compaction_triggers_at_the_threshold_and_the_session_continues() {
             "system",
             "user",
             "user",
+            "user",
             "assistant",
             "tool",
             "assistant",
@@ -333,6 +334,13 @@ fn compaction_triggers_at_the_threshold_and_the_session_continues() {
         .as_str()
         .unwrap()
         .contains("ran five shell commands"));
+    assert!(
+        last[3]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("<session state"),
+        "the session state follows the summary"
+    );
     assert!(
         !reqs[7].body.to_string().contains(&"1".repeat(1500)),
         "old output is gone"
@@ -522,4 +530,95 @@ fn the_sessions_index_follows_the_transcripts_it_summarises() {
         !listed.contains("first prompt") && listed.contains("second prompt"),
         "{listed}"
     );
+}
+
+/// The thread survives compaction: a constraint the user gave in the first session, then two
+/// compactions in a resumed one whose summaries never mention it, and the last request still
+/// carries it word for word, with the decision the first summary named and the files changed.
+#[test]
+fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
+    let constraint = "CONSTRAINT: never edit test_calc.py, and keep calc.py's public names";
+    let shell = |n: u64, usage: u64| {
+        Reply::Turn(
+            Turn::tool(
+                "shell",
+                json!({"command": format!("head -c 4000 /dev/zero | tr '\\0' '{n}'")}),
+            )
+            .with_usage(usage, 0, 10),
+        )
+    };
+    let mut script = vec![
+        Reply::tool(
+            "write_file",
+            json!({"path": "notes.txt", "content": "plan\n"}),
+        ),
+        Reply::text("noted"),
+    ];
+    script.extend([shell(1, 1000), shell(2, 2000), shell(3, 3300)]);
+    script.push(Reply::text(
+        "Summary A: printed digits.\n## Decisions\n- add pow() beside add(), not as an operator",
+    ));
+    script.extend([shell(4, 1000), shell(5, 3300)]);
+    script.push(Reply::text(
+        "Summary B: printed more digits.\n## Decisions\n- none",
+    ));
+    script.push(Reply::text("all done"));
+    let server = MockServer::start(script);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let run = |args: &[&str], prompt: &str| {
+        let out = reins(home.path())
+            .args(["exec", "--json", "-c", "models.mock.context_window=4000"])
+            .args(["-c", "compact_threshold=0.8", "-C"])
+            .arg(ws.path())
+            .args(args)
+            .arg(prompt)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        events(&out.stdout)
+    };
+    run(&[], &format!("Tidy calc.py. {constraint}"));
+    let evs = run(&["--continue"], "now add a pow function");
+    let compacted: Vec<&Value> = evs.iter().filter(|e| e["type"] == "compacted").collect();
+    assert_eq!(compacted.len(), 2, "{evs:?}");
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 10);
+    for summariser in [&reqs[5], &reqs[8]] {
+        assert!(system_text(&summariser.body).starts_with("You summarise"));
+    }
+    let last = reqs[9].body.to_string();
+    assert!(
+        last.contains(constraint),
+        "the constraint is in the request after two compactions: {last}"
+    );
+    assert!(
+        !last.contains("Summary A"),
+        "the first summary was replaced"
+    );
+    assert!(
+        last.contains("add pow() beside add(), not as an operator"),
+        "the first summary's decision outlives the second summary: {last}"
+    );
+    assert!(last.contains("notes.txt"), "files changed are kept: {last}");
+    assert!(last.contains("now add a pow function"));
+
+    // The event says what went and what stayed.
+    let dropped = compacted[1]["dropped"].to_string();
+    assert!(
+        dropped.contains("tool call") && dropped.contains("shell"),
+        "{dropped}"
+    );
+    let kept = compacted[1]["kept"].to_string();
+    assert!(
+        kept.contains("session state") && kept.contains("the goal"),
+        "{kept}"
+    );
+    assert!(kept.contains("1 decision"), "{kept}");
+
+    // The transcript still has everything that left the context.
+    let transcript = std::fs::read_to_string(&transcript_files(home.path())[0]).unwrap();
+    assert!(transcript.contains(&"1".repeat(4000)));
+    assert!(transcript.contains("Summary A"));
 }

@@ -35,6 +35,8 @@ impl Session {
                 self.checkpoints = Some(store);
                 match result {
                     Ok(cp) if !cp.files_changed.is_empty() => {
+                        // Commands change files too; the checkpoint is where those show.
+                        self.thread_files(&[], &cp.files_changed);
                         emit(Event::Checkpoint {
                             id: cp.id,
                             step: cp.step,

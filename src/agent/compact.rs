@@ -2,7 +2,9 @@
 //! turns are elided (a note says what was there); if that is not enough, older turns are replaced
 //! by a summary the model writes, keeping the last user message and the recent turns verbatim.
 
+use super::thread::STATE_OPEN;
 use crate::conversation::Item;
+use std::collections::BTreeMap;
 
 /// Tool outputs longer than this are elided from older turns first.
 const ELIDE_OVER_BYTES: usize = 2048;
@@ -56,7 +58,7 @@ pub struct Cut {
 pub fn cut(history: &[Item], force: bool) -> Option<Cut> {
     let last_user = history
         .iter()
-        .rposition(|i| matches!(i, Item::User { text } if !text.starts_with(SUMMARY_OPEN)))?;
+        .rposition(|i| matches!(i, Item::User { text } if !is_injected(text)))?;
     let keep = if force { 0 } else { KEEP_RECENT };
     let mut tail = (last_user + 1).max(history.len().saturating_sub(keep));
     while tail > last_user + 1
@@ -74,6 +76,8 @@ pub fn render_for_summary(items: &[Item]) -> String {
     let mut out = String::new();
     for item in items {
         match item {
+            // The state is re-sent verbatim anyway; summarising it again would only blur it.
+            Item::User { text } if text.starts_with(STATE_OPEN) => {}
             Item::User { text } => out.push_str(&format!("USER:\n{text}\n\n")),
             Item::Assistant { text, tool_calls } => {
                 if !text.is_empty() {
@@ -92,10 +96,57 @@ pub fn render_for_summary(items: &[Item]) -> String {
     out
 }
 
-/// The summary as the first item of the compacted history.
 /// How a summary item begins; a later compaction must not mistake it for the user's request.
 const SUMMARY_OPEN: &str = "<summary of the earlier conversation";
 
+/// Whether a user item was written by compaction (a summary or the session state), not the user.
+fn is_injected(text: &str) -> bool {
+    text.starts_with(SUMMARY_OPEN) || text.starts_with(STATE_OPEN)
+}
+
+/// What a summary replaced, in words for the `compacted` event: "2 user messages, 5 assistant
+/// messages, 9 tool calls (read_file ×6, shell ×3)". Items compaction itself wrote are not counted.
+pub fn describe_dropped(items: &[Item]) -> String {
+    let (mut users, mut assistant) = (0usize, 0usize);
+    let mut calls: BTreeMap<&str, usize> = BTreeMap::new();
+    for item in items {
+        match item {
+            Item::User { text } if is_injected(text) => {}
+            Item::User { .. } => users += 1,
+            Item::Assistant { text, tool_calls } => {
+                assistant += usize::from(!text.is_empty());
+                for c in tool_calls {
+                    *calls.entry(c.name.as_str()).or_default() += 1;
+                }
+            }
+            Item::ToolResult { .. } => {}
+        }
+    }
+    let mut parts = Vec::new();
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    if users > 0 {
+        parts.push(count(users, "user message"));
+    }
+    if assistant > 0 {
+        parts.push(count(assistant, "assistant message"));
+    }
+    let total: usize = calls.values().sum();
+    if total > 0 {
+        let names: Vec<String> = calls.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
+        parts.push(format!(
+            "{} ({})",
+            count(total, "tool call"),
+            names.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        "an earlier summary".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The summary as the first item of the compacted history.
 pub fn summary_item(summary: &str) -> Item {
     Item::User {
         text: format!(

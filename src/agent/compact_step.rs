@@ -20,14 +20,29 @@ impl Session {
         if !force && (before as f64) < self.setup.compact_threshold * window as f64 {
             return;
         }
-        compact::elide_old_outputs(&mut self.history);
+        let mut dropped = Vec::new();
+        let mut kept = Vec::new();
+        let elided = compact::elide_old_outputs(&mut self.history);
+        if elided > 0 {
+            let s = if elided == 1 { "" } else { "s" };
+            dropped.push(format!("{elided} large tool output{s} of older turns"));
+        }
         let target = self.setup.compact_threshold * window as f64 * 0.6;
         if force || (compact::estimate_tokens(&self.history) as f64) > target {
-            if let Err(message) = self.summarise(emit, force).await {
-                emit(Event::Error {
+            match self.summarise(emit, force).await {
+                Ok(Some((summarised, recent))) => {
+                    dropped.push(format!("{summarised}, replaced by a summary"));
+                    kept.push(self.thread.describe());
+                    kept.push("the last user message".into());
+                    if recent > 0 {
+                        kept.push(format!("the {recent} most recent items"));
+                    }
+                }
+                Ok(None) => {}
+                Err(message) => emit(Event::Error {
                     message,
                     retrying: false,
-                });
+                }),
             }
         }
         if let Some(build) = &self.setup.system_builder {
@@ -41,13 +56,21 @@ impl Session {
         emit(Event::Compacted {
             tokens_before: before,
             tokens_after: after,
+            dropped,
+            kept,
         });
     }
 
-    /// Replaces everything but the last user message and the verbatim tail with a summary.
-    async fn summarise(&mut self, emit: Emit<'_>, force: bool) -> Result<(), String> {
+    /// Replaces everything but the last user message and the verbatim tail with a summary,
+    /// followed by the session state. Returns what the summary replaced, in words, and how many
+    /// recent items stayed verbatim.
+    async fn summarise(
+        &mut self,
+        emit: Emit<'_>,
+        force: bool,
+    ) -> Result<Option<(String, usize)>, String> {
         let Some(cut) = compact::cut(&self.history, force) else {
-            return Ok(());
+            return Ok(None);
         };
         let older: Vec<Item> = self.history[..cut.tail]
             .iter()
@@ -84,13 +107,21 @@ impl Session {
             RequestError::Provider(e) => format!("compaction failed: {e}"),
         })?;
         self.add_usage(&choice.entry.model, c.usage, emit);
+        self.thread.take_decisions(&c.text);
+        self.save_thread();
         let mut next = vec![
             self.history[cut.last_user].clone(),
             compact::summary_item(&c.text),
         ];
+        if !self.thread.is_empty() {
+            next.push(Item::User {
+                text: self.thread.render(),
+            });
+        }
+        let recent = self.history.len() - cut.tail;
         next.extend(self.history.drain(cut.tail..));
         self.history = next;
-        Ok(())
+        Ok(Some((compact::describe_dropped(&older), recent)))
     }
 
     /// Tokens the next request will carry: the last reported count plus an estimate of what was

@@ -95,6 +95,12 @@ pub enum Event {
     Compacted {
         tokens_before: u64,
         tokens_after: u64,
+        /// What left the context, in words (the transcript still has all of it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        dropped: Vec<String>,
+        /// What was kept verbatim: the session state, the last user message, the recent items.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<String>,
     },
     #[serde(rename = "error")]
     Error { message: String, retrying: bool },
@@ -127,6 +133,22 @@ impl Event {
     pub fn is_public(&self) -> bool {
         !matches!(self, Event::TextDelta { .. })
     }
+}
+
+/// The one line a person sees for a `compacted` event: the token figures, what was dropped and
+/// what was kept verbatim.
+pub fn compaction_line(before: u64, after: u64, dropped: &[String], kept: &[String]) -> String {
+    let mut line = format!("compacted the conversation: ~{before} → ~{after} tokens");
+    if !dropped.is_empty() {
+        line.push_str(&format!("; dropped {}", dropped.join("; ")));
+    }
+    if !kept.is_empty() {
+        line.push_str(&format!("; kept verbatim: {}", kept.join(", ")));
+    }
+    if !dropped.is_empty() {
+        line.push_str(" (the transcript keeps everything)");
+    }
+    line
 }
 
 /// How a session ended.

@@ -14,6 +14,8 @@ pub mod routing;
 mod session;
 pub mod session_control;
 mod session_tools;
+mod thread;
+mod thread_step;
 mod tool_step;
 
 pub use events::{Event, Status};

@@ -73,6 +73,8 @@ pub struct Session {
     turn_start_steps: u32,
     /// A step of this turn may have changed the workspace (ran a command or an edit).
     mutated_this_turn: bool,
+    /// What must survive compaction verbatim (goal, what the user said, decisions, files).
+    pub(super) thread: super::thread::Thread,
 }
 
 impl Session {
@@ -101,6 +103,7 @@ impl Session {
             checkpointed_this_turn: false,
             turn_start_steps: 0,
             mutated_this_turn: false,
+            thread: Default::default(),
         }
     }
 
@@ -241,6 +244,8 @@ impl Session {
             ));
         }
         self.unfinished = false;
+        self.thread.user_said(task);
+        self.save_thread();
         self.push(Item::User { text });
         self.routing.user_message();
         self.checkpointed_this_turn = false;

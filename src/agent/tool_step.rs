@@ -42,6 +42,15 @@ impl Session {
             exit,
             changed,
         } = output;
+        if ok {
+            let named = self
+                .setup
+                .registry
+                .get(&call.name)
+                .map(|t| self.resolved_subjects(t, &arguments))
+                .unwrap_or_default();
+            self.thread_files(&named, &changed);
+        }
         let output = self.setup.redactor.redact(&text);
         for ext in &self.setup.extensions {
             ext.post_tool(call, ok, &output, emit).await;

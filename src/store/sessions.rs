@@ -17,6 +17,8 @@ pub use super::summary::SessionInfo;
 pub struct LoadedSession {
     pub info: SessionInfo,
     pub history: Vec<Item>,
+    /// The last saved session state (`session.state`), if the transcript has one.
+    pub state: Option<Value>,
     pub warnings: Vec<String>,
 }
 
@@ -57,6 +59,7 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
         match parsed {
             Ok(Some(Record::HistoryItem { item })) => out.history.push(item),
             Ok(Some(Record::HistoryReplace { items })) => out.history = items,
+            Ok(Some(Record::SessionState { state })) => out.state = Some(state),
             Ok(_) => {}
             Err(_) if !complete => out.warnings.push(format!(
                 "{}: skipped a torn last line {n} (the session was cut off mid-write)",

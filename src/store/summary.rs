@@ -87,7 +87,7 @@ pub(crate) enum LineKind {
 pub(crate) fn apply(info: &mut SessionInfo, text: &str) -> Result<LineKind, serde_json::Error> {
     let head: Head = serde_json::from_str(text)?;
     match head.kind.as_deref() {
-        Some("history.item" | "history.replace") => return Ok(LineKind::History),
+        Some("history.item" | "history.replace" | "session.state") => return Ok(LineKind::History),
         Some("session.meta") => {
             // A header that does not parse leaves the file name as the id, as a missing one does.
             if let Ok(m) = serde_json::from_str::<Meta>(text) {

@@ -33,6 +33,10 @@ pub enum Record {
     /// Compaction replaced the history with these items.
     #[serde(rename = "history.replace")]
     HistoryReplace { items: Vec<Item> },
+    /// The session's thread (goal, what the user said, decisions, files) as it stands now; the
+    /// last one is restored on resume. Opaque here: the agent owns its shape.
+    #[serde(rename = "session.state")]
+    SessionState { state: serde_json::Value },
     /// A public event, as the `--json` stream carries it.
     #[serde(untagged)]
     Event(serde_json::Value),

@@ -134,7 +134,7 @@ pub fn build(
         .chain(ws.instruction_warnings())
         .chain(sandbox_weaknesses(&tools.policy))
         .collect();
-    let session = Session::new(SessionSetup {
+    let mut session = Session::new(SessionSetup {
         id,
         routing,
         registry: Registry::builtin().with(crate::checks::tools(&cfg.checks)),
@@ -156,6 +156,9 @@ pub fn build(
         extensions: opts.extensions,
         checkpoints: open_checkpoints(ws, &mut warnings),
     });
+    if let Some(r) = resumed {
+        session.restore_thread(r.state, &r.info.prompt);
+    }
     Ok(Built { session, warnings })
 }
 

@@ -267,8 +267,13 @@ fn other_line(event: &Event, paint: &Paint) -> Option<String> {
         Event::Compacted {
             tokens_before,
             tokens_after,
-        } => paint.dim(&format!(
-            "compacted the conversation: ~{tokens_before} → ~{tokens_after} tokens"
+            dropped,
+            kept,
+        } => paint.dim(&crate::agent::events::compaction_line(
+            *tokens_before,
+            *tokens_after,
+            dropped,
+            kept,
         )),
         Event::Error { message, retrying } => {
             let message = n(message.strip_prefix("error: ").unwrap_or(message));

@@ -237,11 +237,18 @@ impl App {
             Event::Compacted {
                 tokens_before,
                 tokens_after,
+                dropped,
+                kept,
             } => {
                 self.transcript.discard_unconfirmed();
                 self.note(
                     Level::Info,
-                    format!("compacted the conversation: ~{tokens_before} → ~{tokens_after} tokens"),
+                    crate::agent::events::compaction_line(
+                        tokens_before,
+                        tokens_after,
+                        &dropped,
+                        &kept,
+                    ),
                 );
             }
             Event::Error { message, retrying } => {
