@@ -569,3 +569,55 @@ fn a_repository_planted_to_run_programs_is_set_aside_after_the_command() {
         "a plain repository in a subfolder stays"
     );
 }
+
+/// A daemon listening on `path` that greets every client.
+fn daemon(path: &Path) -> std::os::unix::net::UnixListener {
+    let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+    let serving = listener.try_clone().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for mut client in serving.incoming().flatten() {
+            let _ = client.write_all(b"hello");
+        }
+    });
+    listener
+}
+
+#[test]
+fn daemons_sockets_where_the_environment_points_are_out_of_reach() {
+    if !has_python() {
+        return;
+    }
+    let (base, ws) = workspace();
+    let runtime = base.path().join("runtime");
+    std::fs::create_dir_all(runtime.join("docker")).unwrap();
+    let docker = runtime.join("docker/docker.sock");
+    let agent = base.path().join("agent.sock");
+    let _daemons = (daemon(&docker), daemon(&agent));
+    let home = tempfile::tempdir().unwrap();
+    for socket in [&docker, &agent] {
+        let script = format!(
+            "import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect({:?})\n    \
+             print(s.recv(5).decode())\nexcept OSError as e:\n    print('refused', e)",
+            socket.display().to_string()
+        );
+        for (mode, reached) in [("workspace-write", false), ("full", true)] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+                .env("REINS_HOME", home.path())
+                .env("XDG_RUNTIME_DIR", &runtime)
+                .env("SSH_AUTH_SOCK", &agent)
+                .args(["sandbox", "--mode", mode, "-C"])
+                .arg(&ws)
+                .args(["--", "python3", "-c", &script])
+                .output()
+                .unwrap();
+            let said = text(&out);
+            assert_eq!(
+                said.contains("hello"),
+                reached,
+                "{mode}, {}: {said}",
+                socket.display()
+            );
+        }
+    }
+}

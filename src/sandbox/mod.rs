@@ -55,8 +55,9 @@
 //! - Children may read everything, secrets included; the secret deny list
 //!   ([`SandboxPolicy::check_read`]) covers the file tools only. Scrub the environment with
 //!   [`scrubbed_env`].
-//! - Unix sockets stay usable: a child can talk to any daemon listening on one (D-Bus, Docker,
-//!   an ssh-agent) and through it act outside the sandbox.
+//! - Path unix sockets are hidden only where daemons usually put them (`/run`, the runtime dir,
+//!   the agents the environment names; see `linux/sockets.rs`): a daemon listening elsewhere
+//!   can still be reached, and through it a child may act outside the sandbox.
 //! - Landlock does not govern metadata: `chmod`, `chown`, `utime`, extended attributes outside
 //!   the writable roots still succeed where file permissions allow.
 //! - Hard links to outside files that already exist in the workspace are written through by

@@ -14,6 +14,7 @@ mod mounts;
 mod namespaces;
 mod probe;
 mod seccomp;
+mod sockets;
 #[cfg(test)]
 mod tests;
 

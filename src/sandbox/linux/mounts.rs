@@ -47,6 +47,10 @@ pub(super) struct MountPlan {
     /// writable temp dir) aside and recreate it without its read-only pin.
     anchors: Vec<CString>,
     pins: Vec<Pin>,
+    /// Daemons' unix sockets outside the writable roots, covered with `/dev/null` (see
+    /// [`super::sockets`]).
+    masks: Vec<CString>,
+    dev_null: CString,
 }
 
 impl MountPlan {
@@ -74,6 +78,11 @@ impl MountPlan {
             roots: c_paths(&layout.mount_roots(), "keeping writable")?,
             anchors: c_paths(&layout.anchors(pins), "anchoring")?,
             pins: pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?,
+            masks: c_paths(
+                &super::sockets::daemon_sockets(&layout.mount_roots()),
+                "hiding",
+            )?,
+            dev_null: c_path(Path::new("/dev/null"), "hiding")?,
         })
     }
 
@@ -92,11 +101,24 @@ impl MountPlan {
             || !freeze_all_but(&self.roots)
             || !self.anchors.iter().all(bind_over_itself)
             || !self.pins.iter().all(Pin::mount_read_only)
+            || !self.masks.iter().all(|m| self.hide(m))
         {
             return Ok(false);
         }
         rechdir()?;
         Ok(true)
+    }
+}
+
+impl MountPlan {
+    /// Covers the socket at `path` with `/dev/null`; one gone since the parent listed it needs
+    /// no cover.
+    fn hide(&self, path: &CString) -> bool {
+        bind(&self.dev_null, path)
+            || matches!(
+                io::Error::last_os_error().raw_os_error(),
+                Some(libc::ENOENT | libc::ENOTDIR)
+            )
     }
 }
 
