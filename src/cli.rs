@@ -357,6 +357,9 @@ pub struct EvalRunArgs {
     /// Write the report as JSON to OUT (`-` for stdout).
     #[arg(long, value_name = "OUT")]
     pub json: Option<PathBuf>,
+    /// Also write the report as a self-contained HTML page (chart and task grid) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Only the tasks whose name contains NAME (repeatable).
     #[arg(long = "task", value_name = "NAME")]
     pub tasks: Vec<String>,
@@ -379,5 +382,8 @@ pub enum EvalCommand {
         /// Write the merged report to OUT; without it the merged JSON goes to stdout.
         #[arg(long, value_name = "OUT")]
         json: Option<PathBuf>,
+        /// Also write the merged report as a self-contained HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }

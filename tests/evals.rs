@@ -95,11 +95,30 @@ fn a_solver_and_a_failer_give_the_right_table_and_json() {
     let server = giving_up(9);
     let home = home_for(&server, Wire::OpenAi);
     let out = tempfile::tempdir().unwrap();
+    let html = out.path().join("r.html");
     let (table, report) = eval(
         home.path(),
         &out.path().join("r.json"),
-        &["-m", SOLVER, "-m", "mock", "--jobs", "2"],
+        &[
+            "-m",
+            SOLVER,
+            "-m",
+            "mock",
+            "--jobs",
+            "2",
+            "--html",
+            html.to_str().unwrap(),
+        ],
     );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(!page.contains("<script"), "{page}");
+    for t in TASKS {
+        assert!(page.contains(&format!("<td>{t}</td>")), "{t}: {page}");
+    }
     assert_eq!(server.requests().len(), 9);
     assert_eq!(report["plan"]["units"], 18);
     assert_eq!(
@@ -157,12 +176,25 @@ fn a_solver_and_a_failer_give_the_right_table_and_json() {
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("1 replay:") && r.contains(" 9/9 100% 3.0 ")),
+            .any(|r| r.starts_with("1 replay:") && r.contains(" 9/9 100% [70.1–100] 3.0 ")),
         "{table}"
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("2 mock 0/9 0% 1.0 100 10 $0.0011 —")),
+            .any(|r| r.starts_with("2 mock 0/9 0% [0–29.9] 1.0 100 10 $0.0011 —")),
+        "{table}"
+    );
+    // Nine tasks solved by #1 only: McNemar's exact p = 2 / 2^9.
+    assert!(
+        rows.contains(
+            &"#1 vs #2 #1 better on 9 #2 better on 0 0 tied p = 0.0039 significant".to_string()
+        ),
+        "{table}"
+    );
+    assert_eq!(report["pairs"][0]["p_value"], 0.00390625);
+    assert!(
+        rows.iter().any(|r| r.starts_with("choice: `replay:")
+            && r.ends_with("no configuration not significantly worse has a known cost")),
         "{table}"
     );
     for t in TASKS {
@@ -266,5 +298,14 @@ fn compare_lists_regressions_first() {
         rows[at("regressions (2):") + 1].starts_with("py-median replay:"),
         "{text}"
     );
-    assert!(rows.iter().any(|r| r.contains("100.0% → 0.0%")), "{text}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("100.0% [34.2–100] → 0.0% [0–65.8]")),
+        "{text}"
+    );
+    // Two tasks, both regressed: p = 0.5, too few to call.
+    assert!(
+        rows.iter().any(|r| r.ends_with("2 · 0 · 0 0.5000")),
+        "{text}"
+    );
 }

@@ -1,7 +1,8 @@
 //! `reins eval compare A.json B.json`: what changed between two runs, regressions first.
 
 use super::report::{ConfigSummary, Report};
-use super::table::{columns, cut_middle, usd};
+use super::significance::{paired, PairTest, Rates};
+use super::table::{columns, cut_middle, p_value, pct_interval, usd};
 
 /// One (task, configuration) whose solve rate moved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +23,18 @@ pub struct Comparison {
     /// (task, configuration) pairs present in only one report.
     pub only_a: Vec<String>,
     pub only_b: Vec<String>,
-    /// Each configuration's summary in A and in B.
-    pub configs: Vec<(String, Option<ConfigSummary>, Option<ConfigSummary>)>,
+    /// Each configuration in A and in B.
+    pub configs: Vec<ConfigChange>,
+}
+
+/// One configuration from A to B: its summaries, and the paired test over the tasks both
+/// reports ran it on (the same test `reins eval` uses between configurations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigChange {
+    pub label: String,
+    pub a: Option<ConfigSummary>,
+    pub b: Option<ConfigSummary>,
+    pub test: Option<PairTest>,
 }
 
 /// Pairs results by task and configuration. Two single-configuration reports of different
@@ -101,18 +112,15 @@ fn rate((solved, runs): (usize, usize)) -> f64 {
     }
 }
 
-fn config_pairs(
-    a: &Report,
-    b: &Report,
-    cross: bool,
-) -> Vec<(String, Option<ConfigSummary>, Option<ConfigSummary>)> {
+fn config_pairs(a: &Report, b: &Report, cross: bool) -> Vec<ConfigChange> {
     if cross {
-        let label = format!("{} → {}", a.configs[0].config, b.configs[0].config);
-        return vec![(
-            label,
-            a.configs.first().cloned(),
-            b.configs.first().cloned(),
-        )];
+        let (ca, cb) = (&a.plan.configs[0], &b.plan.configs[0]);
+        return vec![ConfigChange {
+            label: format!("{ca} → {cb}"),
+            a: a.configs.first().cloned(),
+            b: b.configs.first().cloned(),
+            test: Some(test(a, ca, b, cb)),
+        }];
     }
     let mut labels: Vec<String> = a.plan.configs.clone();
     labels.extend(
@@ -128,9 +136,32 @@ fn config_pairs(
         .map(|l| {
             let find = |r: &Report| r.configs.iter().find(|c| c.config == l).cloned();
             let (x, y) = (find(a), find(b));
-            (l, x, y)
+            let test = (x.is_some() && y.is_some()).then(|| test(a, &l, b, &l));
+            ConfigChange {
+                label: l,
+                a: x,
+                b: y,
+                test,
+            }
         })
         .collect()
+}
+
+/// The paired test of `ca` in A against `cb` in B over the tasks both ran, matched by name.
+fn test(a: &Report, ca: &str, b: &Report, cb: &str) -> PairTest {
+    let of = |r: &Report, c: &str, task: &str| {
+        r.tasks
+            .iter()
+            .find(|t| t.task == task)
+            .and_then(|t| t.results.iter().find(|x| x.config == c && x.runs > 0))
+            .map(|x| (x.solved, x.runs))
+    };
+    let (ra, rb): (Rates, Rates) = a
+        .tasks
+        .iter()
+        .map(|t| (of(a, ca, &t.task), of(b, cb, &t.task)))
+        .unzip();
+    paired("A", &ra, "B", &rb)
 }
 
 impl Comparison {
@@ -176,14 +207,20 @@ impl Comparison {
             "pass rate A → B",
             "$/solved A → B",
             "steps A → B",
+            "A better · B better · tied",
+            "p",
         ]
         .map(String::from)
         .to_vec()];
         let arrow = |a: String, b: String| format!("{a} → {b}");
-        for (label, a, b) in &self.configs {
+        for ConfigChange { label, a, b, test } in &self.configs {
             let pct = |c: &Option<ConfigSummary>| {
                 c.as_ref().map_or("—".into(), |c| {
-                    format!("{:.1}%", c.pass_rate.mean * 100.0)
+                    format!(
+                        "{:.1}% {}",
+                        c.pass_rate.mean * 100.0,
+                        pct_interval(c.pass_rate_ci.as_ref())
+                    )
                 })
             };
             let cps =
@@ -197,6 +234,16 @@ impl Comparison {
                 arrow(pct(a), pct(b)),
                 arrow(cps(a), cps(b)),
                 arrow(steps(a), steps(b)),
+                test.as_ref().map_or("—".into(), |t| {
+                    format!("{} · {} · {}", t.a_better, t.b_better, t.ties)
+                }),
+                test.as_ref().map_or("—".into(), |t| {
+                    format!(
+                        "{}{}",
+                        p_value(t.p_value),
+                        if t.significant { " significant" } else { "" }
+                    )
+                }),
             ]);
         }
         columns(&rows)
@@ -246,6 +293,26 @@ mod tests {
         assert_eq!((c.solved_in_both, c.unsolved_in_both), (1, 0));
         let text = c.render();
         assert!(text.find("regressions").unwrap() < text.find("improvements").unwrap());
+    }
+
+    #[test]
+    fn each_configuration_is_tested_over_the_tasks_both_ran() {
+        let names = ["t1", "t2", "t3", "t4", "t5", "t6", "t7"];
+        let a: Vec<(&str, bool)> = names.iter().map(|t| (*t, true)).collect();
+        let mut b: Vec<(&str, bool)> = names.iter().map(|t| (*t, false)).collect();
+        b[6].1 = true;
+        b.push(("only-b", true));
+        let c = compare(&report("m", &a), &report("m", &b));
+        let t = c.configs[0].test.as_ref().unwrap();
+        // Six discordant tasks all one way: McNemar's exact p = 2 / 2^6.
+        assert_eq!((t.a_better, t.b_better, t.ties), (6, 0, 1));
+        assert_eq!(t.p_value, 0.03125);
+        assert!(t.significant);
+        let text = c.render();
+        assert!(
+            text.contains("6 · 0 · 1") && text.contains("0.0312 significant"),
+            "{text}"
+        );
     }
 
     #[test]

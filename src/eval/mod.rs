@@ -6,16 +6,22 @@
 
 mod compare;
 mod fixture;
+mod html;
 mod plan;
 mod report;
 mod runner;
+mod significance;
+mod stats;
 mod suite;
 mod table;
 
 pub use compare::{compare, Comparison};
+pub use html::render as render_html;
 pub use plan::{configs, select, units, EvalConfig, Shard, Target, Unit};
 pub use report::{merge, CheckRecord, ConfigSummary, Plan, Report, RunResult, Spread, TaskSummary};
 pub use runner::{run_unit, RunnerSetup};
+pub use significance::{Choice, PairTest};
+pub use stats::Estimate;
 pub use suite::{Suite, Task};
 pub use table::render as render_table;
 pub use table::wall as wall_time;

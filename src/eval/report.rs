@@ -3,6 +3,8 @@
 //! reports gives byte for byte the report of one unsharded run (wall times aside).
 
 use super::plan::Shard;
+use super::significance::{self, Choice, PairTest};
+use super::stats::{self, Estimate};
 use super::EvalError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -48,7 +50,7 @@ pub struct RunResult {
 }
 
 /// Mean, standard deviation and range of a rate over the repeats.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub mean: f64,
     pub stddev: f64,
@@ -57,7 +59,7 @@ pub struct Spread {
 }
 
 /// One configuration over all its runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigSummary {
     pub config: String,
     pub runs: usize,
@@ -71,6 +73,16 @@ pub struct ConfigSummary {
     pub cost_usd: Option<f64>,
     pub cost_per_solved_usd: Option<f64>,
     pub mean_wall_ms: u64,
+    /// Solved runs over runs with its Wilson 95% interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_rate_ci: Option<Estimate>,
+    /// The cost of one pass over the suite (one repeat), mean over the repeats with a Student-t
+    /// 95% interval; the interval is the point itself with one repeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_cost_ci: Option<Estimate>,
+    /// Cost per solved run, per repeat, mean over the repeats that solved something.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_solved_ci: Option<Estimate>,
 }
 
 /// Which configurations solved one task.
@@ -97,6 +109,12 @@ pub struct Report {
     pub shard: Option<Shard>,
     pub configs: Vec<ConfigSummary>,
     pub tasks: Vec<TaskSummary>,
+    /// Every pair of configurations tested over the same tasks.
+    #[serde(default)]
+    pub pairs: Vec<PairTest>,
+    /// The cheapest configuration not significantly worse than the best.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<Choice>,
     pub runs: Vec<RunResult>,
 }
 
@@ -104,22 +122,26 @@ impl Report {
     /// Sorts `runs` into plan order and computes the summaries.
     pub fn build(suite: &str, plan: Plan, shard: Option<Shard>, mut runs: Vec<RunResult>) -> Self {
         runs.sort_by_key(|r| order(&plan, r));
-        let configs = plan
+        let configs: Vec<ConfigSummary> = plan
             .configs
             .iter()
             .map(|c| config_summary(c, plan.repeat, &runs))
             .collect();
-        let tasks = plan
+        let tasks: Vec<TaskSummary> = plan
             .tasks
             .iter()
             .map(|t| task_summary(t, &plan.configs, &runs))
             .collect();
+        let pairs = significance::all_pairs(&plan.configs, &tasks);
+        let choice = significance::choose(&configs, &pairs);
         Report {
             suite: suite.to_string(),
             plan,
             shard,
             configs,
             tasks,
+            pairs,
+            choice,
             runs,
         }
     }
@@ -161,6 +183,7 @@ fn order(plan: &Plan, r: &RunResult) -> (usize, usize, u32) {
 
 fn config_summary(config: &str, repeat: u32, all: &[RunResult]) -> ConfigSummary {
     let runs: Vec<&RunResult> = all.iter().filter(|r| r.config == config).collect();
+    let (repeat_costs, per_solved) = repeat_costs(&runs, repeat);
     let n = runs.len();
     let solved = runs.iter().filter(|r| r.passed).count();
     let mean = |f: &dyn Fn(&RunResult) -> f64| {
@@ -187,6 +210,48 @@ fn config_summary(config: &str, repeat: u32, all: &[RunResult]) -> ConfigSummary
         } else {
             runs.iter().map(|r| r.wall_ms).sum::<u64>() / n as u64
         },
+        pass_rate_ci: stats::wilson(solved, n).map(round_estimate),
+        repeat_cost_ci: stats::mean_interval(&repeat_costs).map(cost_estimate),
+        cost_per_solved_ci: stats::mean_interval(&per_solved).map(cost_estimate),
+    }
+}
+
+/// Per repeat that has a cost: what its runs cost together, and that over its solved runs
+/// (repeats that solved nothing have no cost per solved run).
+fn repeat_costs(runs: &[&RunResult], repeat: u32) -> (Vec<f64>, Vec<f64>) {
+    let mut costs = Vec::new();
+    let mut per_solved = Vec::new();
+    for k in 0..repeat {
+        let of_k: Vec<&&RunResult> = runs.iter().filter(|r| r.repeat == k).collect();
+        let known: Vec<f64> = of_k.iter().filter_map(|r| r.cost_usd).collect();
+        if known.is_empty() {
+            continue;
+        }
+        let cost: f64 = known.iter().sum();
+        costs.push(cost);
+        let solved = of_k.iter().filter(|r| r.passed).count();
+        if solved > 0 {
+            per_solved.push(cost / solved as f64);
+        }
+    }
+    (costs, per_solved)
+}
+
+/// A cost's interval: no cost is negative, whatever the t interval of few repeats says.
+fn cost_estimate(e: Estimate) -> Estimate {
+    round_estimate(Estimate {
+        low: e.low.max(0.0),
+        ..e
+    })
+}
+
+/// Interval bounds rounded like the other figures (six decimals: costs are in dollars).
+fn round_estimate(e: Estimate) -> Estimate {
+    let r = |x: f64| (x * 1e6).round() / 1e6;
+    Estimate {
+        value: r(e.value),
+        low: r(e.low),
+        high: r(e.high),
     }
 }
 
@@ -339,6 +404,20 @@ mod tests {
             }
         );
         assert_eq!(x.cost_per_solved_usd, Some(0.04 / 3.0));
+        // Wilson 3/4 (statsmodels): [0.300636, 0.954413]; repeats cost 0.02 each.
+        let ci = x.pass_rate_ci.unwrap();
+        assert_eq!((ci.low, ci.high), (0.300642, 0.954413));
+        let cost = x.repeat_cost_ci.unwrap();
+        assert_eq!((cost.value, cost.low, cost.high), (0.02, 0.02, 0.02));
+        // Per solved: 0.02 / 2 and 0.02 / 1 -> mean 0.015, t(1) interval (scipy) [-0.048531,
+        // 0.078531], a cost's cut at zero.
+        let ps = x.cost_per_solved_ci.unwrap();
+        assert_eq!((ps.value, ps.low, ps.high), (0.015, 0.0, 0.078531));
+        assert_eq!(r.pairs.len(), 1);
+        assert_eq!(
+            (r.pairs[0].a_better, r.pairs[0].b_better, r.pairs[0].ties),
+            (1, 0, 1)
+        );
         assert_eq!(r.tasks[0].solved_by, ["x"]);
         assert_eq!(r.tasks[1].solved_by, ["x", "y"]);
         assert_eq!(r.runs[0].task, "a");

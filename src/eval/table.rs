@@ -1,6 +1,8 @@
 //! The report as text tables: one row per configuration, then a task × configuration grid.
 
 use super::report::{ConfigSummary, Report};
+use super::significance::{choice_line, PairTest};
+use super::stats::Estimate;
 
 /// Column width cap for configuration labels (long replay paths are cut in the middle).
 const LABEL_WIDTH: usize = 44;
@@ -29,7 +31,85 @@ pub fn render(report: &Report) -> String {
     out.push_str(&configs_table(report));
     out.push('\n');
     out.push_str(&tasks_table(report));
+    if !report.pairs.is_empty() {
+        out.push('\n');
+        out.push_str(&pairs_table(report));
+    }
+    out.push('\n');
+    out.push_str(&choice_line(report.choice.as_ref()));
+    out.push('\n');
     out
+}
+
+/// One line per pair of configurations: who was better on how many tasks, and the test.
+fn pairs_table(report: &Report) -> String {
+    let no = |label: &str| {
+        report
+            .plan
+            .configs
+            .iter()
+            .position(|c| c == label)
+            .map_or("?".into(), |i| format!("#{}", i + 1))
+    };
+    let mut out = format!(
+        "paired tests over the same tasks ({}):\n",
+        if report.plan.repeat > 1 {
+            "exact sign test on each task's solve rate"
+        } else {
+            "McNemar's exact test"
+        }
+    );
+    let rows: Vec<Vec<String>> = report
+        .pairs
+        .iter()
+        .map(|p| pair_row(p, &no(&p.a), &no(&p.b)))
+        .collect();
+    out.push_str(&columns(&rows));
+    out
+}
+
+fn pair_row(p: &PairTest, a: &str, b: &str) -> Vec<String> {
+    vec![
+        format!("  {a} vs {b}"),
+        format!("{a} better on {}", p.a_better),
+        format!("{b} better on {}", p.b_better),
+        format!("{} tied", p.ties),
+        format!("p = {}", p_value(p.p_value)),
+        if p.significant {
+            "significant".into()
+        } else {
+            "not significant".into()
+        },
+    ]
+}
+
+/// `0.0039`, or `< 0.0001`.
+pub(super) fn p_value(p: f64) -> String {
+    if p < 1e-4 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// `[56.5–98.0]`: an interval of a rate, in percent.
+pub(super) fn pct_interval(e: Option<&Estimate>) -> String {
+    e.map_or("—".into(), |e| {
+        format!("[{}–{}]", pct(e.low), pct(e.high))
+    })
+}
+
+fn pct(x: f64) -> String {
+    let s = format!("{:.1}", x * 100.0);
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// `$0.0526 [0.0400–0.0650]` with repeats, else the plain figure.
+fn usd_interval(point: Option<f64>, e: Option<&Estimate>, repeat: u32) -> String {
+    match e {
+        Some(e) if repeat > 1 => format!("${:.4} [{:.4}–{:.4}]", e.value, e.low, e.high),
+        _ => usd(point),
+    }
 }
 
 fn configs_table(report: &Report) -> String {
@@ -38,6 +118,7 @@ fn configs_table(report: &Report) -> String {
         "configuration",
         "solved",
         "pass rate",
+        "95% CI",
         "steps",
         "in tok",
         "out tok",
@@ -47,29 +128,38 @@ fn configs_table(report: &Report) -> String {
     ]
     .map(String::from)
     .to_vec()];
+    let repeat = report.plan.repeat;
+    if repeat > 1 {
+        rows[0].push("$/repeat".into());
+    }
     for (i, c) in report.configs.iter().enumerate() {
-        rows.push(vec![
+        let mut row = vec![
             (i + 1).to_string(),
             cut_middle(&c.config, LABEL_WIDTH),
             format!("{}/{}", c.solved, c.runs),
-            pass_rate(c, report.plan.repeat),
+            pass_rate(c, repeat),
+            pct_interval(c.pass_rate_ci.as_ref()),
             format!("{:.1}", c.mean_steps),
             tokens(c.mean_input_tokens),
             tokens(c.mean_output_tokens),
             usd(c.cost_usd),
-            usd(c.cost_per_solved_usd),
+            usd_interval(c.cost_per_solved_usd, c.cost_per_solved_ci.as_ref(), repeat),
             wall(c.mean_wall_ms),
-        ]);
+        ];
+        if repeat > 1 {
+            row.push(usd_interval(
+                c.repeat_cost_ci.map(|e| e.value),
+                c.repeat_cost_ci.as_ref(),
+                repeat,
+            ));
+        }
+        rows.push(row);
     }
     columns(&rows)
 }
 
 /// `100%`, or with repeats `66.7% ±4.7`.
 fn pass_rate(c: &ConfigSummary, repeat: u32) -> String {
-    let pct = |x: f64| {
-        let s = format!("{:.1}", x * 100.0);
-        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-    };
     if repeat > 1 {
         format!("{}% ±{}", pct(c.pass_rate.mean), pct(c.pass_rate.stddev))
     } else {

@@ -18,7 +18,11 @@ impl From<EvalError> for ExitError {
 pub async fn run(args: EvalArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     match args.command {
         Some(EvalCommand::Compare { a, b }) => compare(&a, &b),
-        Some(EvalCommand::Merge { reports, json }) => merge(&reports, json.as_deref()),
+        Some(EvalCommand::Merge {
+            reports,
+            json,
+            html,
+        }) => merge(&reports, json.as_deref(), html.as_deref()),
         None => run_suite(args.run, global).await,
     }
 }
@@ -52,6 +56,9 @@ async fn run_suite(args: EvalRunArgs, global: GlobalArgs) -> Result<i32, ExitErr
     };
     let report = Report::build(&suite.name, plan, shard, runs);
     output(&report, args.json.as_deref())?;
+    if let Some(p) = &args.html {
+        write(p, &eval::render_html(&report))?;
+    }
     Ok(0)
 }
 
@@ -156,7 +163,7 @@ fn compare(a: &Path, b: &Path) -> Result<i32, ExitError> {
     Ok(0)
 }
 
-fn merge(paths: &[PathBuf], json: Option<&Path>) -> Result<i32, ExitError> {
+fn merge(paths: &[PathBuf], json: Option<&Path>, html: Option<&Path>) -> Result<i32, ExitError> {
     let reports = paths
         .iter()
         .map(|p| Report::read(p))
@@ -175,6 +182,9 @@ fn merge(paths: &[PathBuf], json: Option<&Path>) -> Result<i32, ExitError> {
             print!("{}", eval::render_table(&merged));
         }
         None => print!("{}", merged.to_json()),
+    }
+    if let Some(p) = html {
+        write(p, &eval::render_html(&merged))?;
     }
     Ok(0)
 }
