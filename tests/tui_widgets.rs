@@ -599,3 +599,67 @@ fn the_mouse_wheel_scrolls_the_transcript() {
 fn read_the_modal() {
     std::thread::sleep(std::time::Duration::from_millis(450));
 }
+
+fn plan(steps: &[(&str, &str)]) -> Event {
+    serde_json::from_value(json!({
+        "type": "plan",
+        "steps": steps.iter().map(|(s, st)| json!({"step": s, "status": st})).collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}
+
+fn screen_rows(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// `plan` events draw a live checklist right above the composer's rule; each update replaces it,
+/// and a plan with every step done gives its rows back to the transcript with a note.
+#[test]
+fn the_plan_is_a_live_checklist_above_the_composer() {
+    let mut app = app();
+    played_turn(&mut app);
+    event(
+        &mut app,
+        plan(&[
+            ("Read calc.py", "done"),
+            ("Fix add", "in_progress"),
+            ("Run the tests", "pending"),
+        ]),
+    );
+    let t = draw(&mut app, 80, 24, Instant::now());
+    insta::assert_snapshot!(t.backend());
+    let rows = screen_rows(&t);
+    let rule = rows
+        .iter()
+        .rposition(|r| r.starts_with("───"))
+        .expect("the rule");
+    assert!(rows[rule - 4].starts_with("plan 1/3 done"), "{rows:#?}");
+    assert!(rows[rule - 3].starts_with(" [x] Read calc.py"), "{rows:#?}");
+    assert!(rows[rule - 2].starts_with(" [~] Fix add"), "{rows:#?}");
+    assert!(
+        rows[rule - 1].starts_with(" [ ] Run the tests"),
+        "{rows:#?}"
+    );
+
+    event(
+        &mut app,
+        plan(&[
+            ("Read calc.py", "done"),
+            ("Fix add", "done"),
+            ("Run the tests", "done"),
+        ]),
+    );
+    let rows = screen_rows(&draw(&mut app, 80, 24, Instant::now()));
+    assert!(!rows.iter().any(|r| r.starts_with("plan ")), "{rows:#?}");
+    assert!(
+        rows.iter().any(|r| r.contains("plan done: all 3 steps")),
+        "{rows:#?}"
+    );
+}

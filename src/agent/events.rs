@@ -102,6 +102,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         kept: Vec<String>,
     },
+    /// The model's plan, whole, after `update_plan` (and once when a session with a plan resumes).
+    #[serde(rename = "plan")]
+    Plan { steps: Vec<crate::types::PlanStep> },
     #[serde(rename = "error")]
     Error { message: String, retrying: bool },
     #[serde(rename = "session.finished")]

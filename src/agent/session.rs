@@ -47,6 +47,8 @@ pub struct SessionSetup {
     pub extensions: Vec<Box<dyn Extension>>,
     /// Where the workspace is checkpointed before steps that change it (`None`: no undo).
     pub checkpoints: Option<crate::store::CheckpointStore>,
+    /// The plan of a resumed session, as its transcript last recorded it.
+    pub plan: Option<crate::types::Plan>,
 }
 
 pub struct Session {
@@ -75,6 +77,8 @@ pub struct Session {
     mutated_this_turn: bool,
     /// What must survive compaction verbatim (goal, what the user said, decisions, files).
     pub(super) thread: super::thread::Thread,
+    /// The model's current plan (`update_plan`).
+    pub(super) plan: Option<crate::types::Plan>,
 }
 
 impl Session {
@@ -85,6 +89,7 @@ impl Session {
         let transcript = setup.transcript.take().map(|t| Arc::new(Mutex::new(t)));
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
         let checkpoints = setup.checkpoints.take();
+        let plan = setup.plan.take();
         Session {
             setup,
             routing,
@@ -104,6 +109,7 @@ impl Session {
             turn_start_steps: 0,
             mutated_this_turn: false,
             thread: Default::default(),
+            plan,
         }
     }
 
@@ -113,6 +119,11 @@ impl Session {
 
     pub fn history(&self) -> &[Item] {
         &self.history
+    }
+
+    /// The model's current plan, restored on resume.
+    pub fn plan(&self) -> Option<&crate::types::Plan> {
+        self.plan.as_ref()
     }
 
     /// The last thing the assistant said.

@@ -41,6 +41,7 @@ impl Session {
             text,
             exit,
             changed,
+            plan,
         } = output;
         if ok {
             let named = self
@@ -65,6 +66,12 @@ impl Session {
             exit_code: exit.and_then(Exit::code),
             changed_paths: changed,
         });
+        if let Some(plan) = plan {
+            emit(Event::Plan {
+                steps: plan.steps.clone(),
+            });
+            self.plan = Some(plan);
+        }
         self.push(Item::ToolResult {
             call_id: call.id.clone(),
             name: call.name.clone(),

@@ -144,6 +144,11 @@ impl Engine {
         for message in warnings {
             self.session.announce(Event::Warning { message }, &mut emit);
         }
+        // A resumed session's plan, for the checklist and the `--json` stream.
+        if let Some(plan) = self.session.plan() {
+            let steps = plan.steps.clone();
+            self.session.announce(Event::Plan { steps }, &mut emit);
+        }
         self.state();
     }
 

@@ -37,7 +37,14 @@ const READ_TOOLS: &[&str] = &["read_file", "list_dir", "glob", "grep"];
 /// The tools `write(...)` and `edit(...)` rules cover.
 const WRITE_TOOLS: &[&str] = &["write_file", "edit_file", "apply_patch"];
 /// Every other built-in tool a rule may name.
-const OTHER_TOOLS: &[&str] = &["shell", "git_status", "git_diff", "remember", "run_checks"];
+const OTHER_TOOLS: &[&str] = &[
+    "shell",
+    "git_status",
+    "git_diff",
+    "remember",
+    "run_checks",
+    "update_plan",
+];
 /// Names that stand for several tools.
 const GROUPS: &[&str] = &["read", "write", "edit", "mcp"];
 

@@ -20,6 +20,8 @@ pub struct LoadedSession {
     /// The last saved session state (`session.state`), if the transcript has one.
     pub state: Option<Value>,
     pub warnings: Vec<String>,
+    /// The last plan the session announced.
+    pub plan: Option<crate::types::Plan>,
 }
 
 /// Reads a whole transcript.
@@ -53,13 +55,19 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
             continue;
         }
         let parsed = summary::apply(&mut out.info, text).and_then(|kind| match kind {
-            LineKind::History => serde_json::from_str::<Record>(text).map(Some),
+            LineKind::History | LineKind::Plan => serde_json::from_str::<Record>(text).map(Some),
             LineKind::Other => Ok(None),
         });
         match parsed {
             Ok(Some(Record::HistoryItem { item })) => out.history.push(item),
             Ok(Some(Record::HistoryReplace { items })) => out.history = items,
             Ok(Some(Record::SessionState { state })) => out.state = Some(state),
+            // Only `plan` events are read this far; one that does not parse keeps the last.
+            Ok(Some(Record::Event(event))) => {
+                if let Ok(plan) = serde_json::from_value(event) {
+                    out.plan = Some(plan);
+                }
+            }
             Ok(_) => {}
             Err(_) if !complete => out.warnings.push(format!(
                 "{}: skipped a torn last line {n} (the session was cut off mid-write)",

@@ -78,6 +78,8 @@ struct Finished {
 pub(crate) enum LineKind {
     /// A history record: only a resume reads it further.
     History,
+    /// A `plan` event: a resume restores the last one.
+    Plan,
     /// Anything else; already applied.
     Other,
 }
@@ -88,6 +90,7 @@ pub(crate) fn apply(info: &mut SessionInfo, text: &str) -> Result<LineKind, serd
     let head: Head = serde_json::from_str(text)?;
     match head.kind.as_deref() {
         Some("history.item" | "history.replace" | "session.state") => return Ok(LineKind::History),
+        Some("plan") => return Ok(LineKind::Plan),
         Some("session.meta") => {
             // A header that does not parse leaves the file name as the id, as a missing one does.
             if let Ok(m) = serde_json::from_str::<Meta>(text) {

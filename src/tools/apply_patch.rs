@@ -75,6 +75,7 @@ pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
         text: render(&changes),
         exit: None,
         changed,
+        plan: None,
     })
 }
 

@@ -62,6 +62,7 @@ impl Tool for EditFile {
                 ),
                 exit: None,
                 changed: vec![rel],
+                plan: None,
             })
         })
     }

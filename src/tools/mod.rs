@@ -10,6 +10,7 @@ mod fuzzy_edit;
 mod git;
 pub mod grep;
 pub(crate) mod output_cap;
+mod plan;
 mod remember;
 pub(crate) mod shell;
 pub mod walk;
@@ -52,6 +53,8 @@ pub struct ToolOutput {
     /// Workspace-relative paths the call changed (file tools; a command's changes are found by
     /// the checkpointer).
     pub changed: Vec<String>,
+    /// The plan the call set (`update_plan`): the session announces it and keeps it for a resume.
+    pub plan: Option<crate::types::Plan>,
 }
 
 impl ToolOutput {
@@ -204,6 +207,7 @@ impl Registry {
             Box::new(git::GitStatus),
             Box::new(git::GitDiff),
             Box::new(remember::Remember),
+            Box::new(plan::UpdatePlan),
         ];
         Registry { tools }
     }

@@ -79,6 +79,7 @@ impl Tool for Shell {
                 text,
                 exit: Some(out.exit()),
                 changed: Vec::new(),
+                plan: None,
             })
         })
     }

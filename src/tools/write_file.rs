@@ -53,6 +53,7 @@ impl Tool for WriteFile {
                 text,
                 exit: None,
                 changed: vec![rel],
+                plan: None,
             })
         })
     }

@@ -4,10 +4,12 @@
 mod approval_mode;
 mod effects;
 mod future;
+pub mod plan;
 mod sandbox_mode;
 pub mod usd;
 
 pub use approval_mode::Approval;
 pub use effects::{Effects, Exit, Runs, Subject, ToolKind};
 pub use future::BoxFuture;
+pub use plan::{Plan, PlanStep, StepStatus};
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};

@@ -155,6 +155,7 @@ pub fn build(
         approver: opts.approver,
         extensions: opts.extensions,
         checkpoints: open_checkpoints(ws, &mut warnings),
+        plan: resumed.as_ref().and_then(|r| r.plan.clone()),
     });
     if let Some(r) = resumed {
         session.restore_thread(r.state, &r.info.prompt);

@@ -31,6 +31,7 @@ pub fn summary(name: &str, args: &Value) -> String {
         "git_diff" => format!("git diff{}", if path.is_empty() { "" } else { " " }) + path,
         "remember" => format!("remember {}", first_line(arg("fact"))),
         "run_checks" => "run checks".to_string(),
+        "update_plan" => "update the plan".to_string(),
         _ => format!("{name} {}", first_line(&args.to_string())),
     }
 }

@@ -264,6 +264,13 @@ fn other_line(event: &Event, paint: &Paint) -> Option<String> {
             usd::show(*max_cost_usd)
         ),
         Event::ApprovalRequest(r) => n(&format!("approval needed for {}: {}", r.tool, r.reason)),
+        Event::Plan { steps } => {
+            let mut text = paint.dim("plan:");
+            for s in steps {
+                text.push_str(&format!("\n  {} {}", s.status.mark(), n(&s.step)));
+            }
+            text
+        }
         Event::Compacted {
             tokens_before,
             tokens_after,

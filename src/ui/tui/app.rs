@@ -10,6 +10,7 @@ use super::diff_view::DiffView;
 use super::fuzzy::FileIndex;
 use super::history::PromptHistory;
 use super::picker::Picker;
+use super::plan::PlanView;
 use super::status::Status;
 use super::theme::Theme;
 use super::transcript::{Level, Transcript};
@@ -61,6 +62,8 @@ pub struct App {
     pub transcript: Transcript,
     pub composer: Composer,
     pub status: Status,
+    /// The model's plan, drawn as a checklist above the composer.
+    pub plan: PlanView,
     pub(super) overlay: Option<Overlay>,
     pub(super) focus: Focus,
     pub(super) working: bool,
@@ -113,6 +116,7 @@ impl App {
             transcript: Transcript::new(theme),
             composer,
             status: Status::default(),
+            plan: PlanView::default(),
             overlay: None,
             focus: Focus::Composer,
             working: false,
@@ -247,12 +251,22 @@ impl App {
         }
         let max_composer = main.height.saturating_sub(3).max(1);
         let composer_h = self.composer.height(area.width).min(max_composer);
+        // The checklist never takes the transcript's last rows away entirely.
+        let plan_h = self
+            .plan
+            .height()
+            .min((main.height - composer_h - 1).saturating_sub(3));
         let transcript = Rect {
-            height: main.height - composer_h - 1,
+            height: main.height - composer_h - 1 - plan_h,
+            ..main
+        };
+        let plan = Rect {
+            y: transcript.y + transcript.height,
+            height: plan_h,
             ..main
         };
         let rule = Rect {
-            y: transcript.y + transcript.height,
+            y: plan.y + plan.height,
             height: 1,
             ..main
         };
@@ -263,6 +277,7 @@ impl App {
         };
         self.transcript_area = transcript;
         self.transcript.render(transcript, buf);
+        self.plan.render(plan, buf, &self.theme);
         self.render_rule(rule, buf);
         self.composer.render(composer, buf);
         self.render_completion(transcript, buf);

@@ -211,6 +211,14 @@ impl App {
                 self.transcript
                     .update_tool(&id, |t| t.decision = Some(word));
             }
+            Event::Plan { steps } => {
+                let was_open = self.plan.height() > 0;
+                self.plan.set(steps);
+                let (done, all) = self.plan.plan().progress();
+                if was_open && all > 0 && done == all {
+                    self.note(Level::Info, format!("plan done: all {all} steps"));
+                }
+            }
             other => self.on_notice(other),
         }
     }
@@ -274,6 +282,7 @@ impl App {
     /// The history of a (re)opened session, drawn as the transcript.
     fn show_history(&mut self, items: &[Item]) {
         self.transcript.clear();
+        self.plan.clear();
         self.routes.clear();
         self.status.usage.clear();
         self.status.reason.clear();

@@ -21,6 +21,7 @@ mod keys;
 pub mod markdown;
 mod messages;
 pub mod picker;
+pub mod plan;
 pub mod popup;
 mod slash;
 pub mod status;

@@ -69,6 +69,7 @@ impl ToolCell {
             "git_status" => "git status".to_string(),
             "git_diff" => format!("git diff{}", prefixed(" ", path)),
             "remember" => format!("remember {}", one_line(self.arg("fact"))),
+            "update_plan" => "update the plan".to_string(),
             _ => format!("{} {}", self.name, one_line(&self.args.to_string())),
         }
     }
