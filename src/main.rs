@@ -5,6 +5,7 @@ use reins::cli::{Cli, Command, SessionsCommand};
 use reins::ui::{self, ExitError};
 
 fn main() {
+    ui::stop_signals::survive_file_size_limit();
     let cli = Cli::parse();
     let raw: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())

@@ -9,6 +9,7 @@ pub mod extension;
 pub mod instructions;
 mod planted_step;
 pub mod prompt;
+mod recorder;
 mod request;
 pub mod routing;
 mod session;

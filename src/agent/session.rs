@@ -4,6 +4,7 @@
 use super::compact;
 use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
+use super::recorder::Recorder;
 use super::request::{complete, provider_message, RequestError};
 use super::routing::Routing;
 use crate::config::ResolvedModel;
@@ -15,7 +16,6 @@ use crate::sandbox::approval::{Approver, Gate};
 use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
 use crate::types::usd;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// What a session is made of.
@@ -54,7 +54,7 @@ pub struct SessionSetup {
 pub struct Session {
     pub(super) setup: SessionSetup,
     pub(super) routing: Routing,
-    transcript: Option<Arc<Mutex<TranscriptWriter>>>,
+    recorder: Recorder,
     pub(super) specs: Vec<ToolSpec>,
     pub(super) history: Vec<Item>,
     pub(super) steps: u32,
@@ -86,14 +86,14 @@ impl Session {
         let specs = setup.registry.specs();
         let history =
             crate::conversation::complete_tool_results(std::mem::take(&mut setup.history));
-        let transcript = setup.transcript.take().map(|t| Arc::new(Mutex::new(t)));
+        let recorder = Recorder::new(setup.transcript.take());
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
         let checkpoints = setup.checkpoints.take();
         let plan = setup.plan.take();
         Session {
             setup,
             routing,
-            transcript,
+            recorder,
             specs,
             history,
             steps: 0,
@@ -142,14 +142,7 @@ impl Session {
 
     /// Writes a record to the transcript.
     pub fn record(&self, record: &Record) -> Result<(), String> {
-        match &self.transcript {
-            Some(t) => t
-                .lock()
-                .map_err(|_| "transcript lock poisoned".to_string())?
-                .append(record)
-                .map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
+        self.recorder.record(record)
     }
 
     pub fn started_event(&self) -> Event {
@@ -174,14 +167,10 @@ impl Session {
 
     /// Wraps a front end's sink so every public event is also written to the transcript.
     pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
-        let transcript = self.transcript.clone();
+        let recorder = self.recorder.clone();
         move |e: Event| {
             if e.is_public() {
-                if let Some(t) = &transcript {
-                    if let Ok(mut t) = t.lock() {
-                        let _ = t.append_event(&e);
-                    }
-                }
+                recorder.event(&e);
             }
             out(e)
         }
@@ -194,11 +183,19 @@ impl Session {
     }
 
     fn sync_transcript(&self) {
-        if let Some(t) = &self.transcript {
-            if let Ok(mut t) = t.lock() {
-                let _ = t.sync();
-            }
-        }
+        self.recorder.sync();
+    }
+
+    /// The error that ends a turn once the transcript cannot be written.
+    fn transcript_failed(&self) -> Option<Event> {
+        self.recorder.failure().map(|e| Event::Error {
+            message: format!(
+                "the transcript could not be written ({e}); the session stops so that no step \
+                 goes unrecorded. Free disk space or fix the permissions of $REINS_HOME/sessions, \
+                 then continue with `reins exec --continue` or `reins --continue`."
+            ),
+            retrying: false,
+        })
     }
 
     /// Every tool call needs a result before the next request (both APIs reject the history
@@ -229,7 +226,8 @@ impl Session {
     }
 
     pub(super) fn push(&mut self, item: Item) {
-        let _ = self.record(&Record::HistoryItem { item: item.clone() });
+        // A failed write is kept by the recorder; the turn loop stops on it.
+        let _kept = self.record(&Record::HistoryItem { item: item.clone() });
         self.history.push(item);
     }
 
@@ -263,7 +261,13 @@ impl Session {
         self.mutated_this_turn = false;
         self.turn_start_steps = self.steps;
         let turn_started = std::time::SystemTime::now();
-        let status = self.turn_loop(emit).await;
+        let mut status = self.turn_loop(emit).await;
+        if status != Status::Error {
+            if let Some(error) = self.transcript_failed() {
+                emit(error);
+                status = Status::Error;
+            }
+        }
         if self.checkpointed_this_turn {
             self.checkpoint("end of turn", emit).await;
         }
@@ -316,6 +320,10 @@ impl Session {
         loop {
             if self.setup.tools.cancel.is_cancelled() {
                 return Status::Interrupted;
+            }
+            if let Some(error) = self.transcript_failed() {
+                emit(error);
+                return Status::Error;
             }
             if self.steps - self.turn_start_steps >= self.setup.max_steps {
                 let limit = self.setup.max_steps;

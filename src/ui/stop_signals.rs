@@ -138,6 +138,22 @@ fn exit_now(code: i32) -> ! {
     std::process::exit(code)
 }
 
+/// Lets a write past the file-size limit (`ulimit -f`) fail with `EFBIG` instead of killing
+/// reins with SIGXFSZ: the session can then say that its transcript could not be written and
+/// stop cleanly. A handler, not `SIG_IGN`, so that commands reins starts get the default again
+/// when they exec.
+pub fn survive_file_size_limit() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: installs an async-signal-safe handler that does nothing; `action` is fully
+    // initialised (zeroed, then the handler set) before the call.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGXFSZ, &action, std::ptr::null_mut());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
