@@ -1,15 +1,29 @@
-//! Checkpoint speed on a 10,000-file workspace: the first checkpoint, then checkpoints after
+//! Checkpoint speed on a 100,000-file workspace: the first checkpoint, then checkpoints after
 //! changing 10 files (median of several rounds), next to `git add -A && git write-tree` on a git
 //! repository holding the same tree, measured in the same run.
 //!
-//! Run: `cargo run --release --example bench_checkpoint`
+//! Then through the release binary, in the same workspace: a one-step `reins exec` session whose
+//! step patches one file (a checkpoint before the step, a full snapshot when the store is new, and
+//! one at the end of the turn) beside one whose step only reads (no checkpoint), with the store
+//! new and with the store an earlier session left.
+//!
+//! Run: `cargo build --release && cargo run --release --example bench_checkpoint`
 
+#[path = "../tests/support/mock_server.rs"]
+#[allow(dead_code)]
+mod mock_server;
+#[path = "support/timing.rs"]
+#[allow(dead_code)]
+mod timing;
+
+use mock_server::{MockServer, Reply};
 use reins::store::CheckpointStore;
+use serde_json::json;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const DIRS: usize = 100;
+const DIRS: usize = 1_000;
 const FILES_PER_DIR: usize = 100;
 const ROUNDS: usize = 9;
 const CHANGED: usize = 10;
@@ -60,6 +74,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "reins checkpoint with nothing changed: median {}",
         ms(median(&mut idle))
     );
+    println!(
+        "peak RSS of this process so far: {}",
+        peak_rss().unwrap_or_else(|| "unknown".into())
+    );
+    through_the_binary(ws.path());
     let _ = first;
 
     if Command::new("git").arg("--version").output().is_err() {
@@ -106,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// 100 directories (10 top-level, 10 below each) of 100 source-like files of 0.5–3 KiB.
+/// 1,000 directories (100 top-level, 10 below each) of 100 source-like files of 0.5–3 KiB.
 fn generate(root: &Path) -> std::io::Result<()> {
     for d in 0..DIRS {
         let dir = root.join(format!("pkg{}/mod{}", d / 10, d % 10));
@@ -141,6 +160,87 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     Ok(())
+}
+
+/// One-step sessions of the release binary in `ws`: a patch step (checkpointed) beside a read
+/// step (not), each timed from its request to the next (the step) and from the last request to
+/// the process's exit (the end-of-turn checkpoint, the transcript and index closing).
+fn through_the_binary(ws: &Path) {
+    let bin = timing::reins_binary();
+    println!("through the release binary (median of {ROUNDS}):");
+    let marker = ws.join("marker.txt");
+    let patch = || {
+        let now = std::fs::read_to_string(&marker).expect("marker");
+        let (from, to) = if now.trim() == "0" {
+            ("0", "1")
+        } else {
+            ("1", "0")
+        };
+        json!({"patch": format!("*** Begin Patch\n*** Update File: marker.txt\n@@\n-{from}\n+{to}\n*** End Patch\n")})
+    };
+    std::fs::write(&marker, "0\n").expect("marker");
+    let kept = tempfile::tempdir().expect("home");
+    for (label, step, fresh_home) in [
+        ("read step, no checkpoint", None, true),
+        ("patch step, new store (first snapshot)", Some(()), true),
+        ("patch step, store of an earlier session", Some(()), false),
+    ] {
+        let mut steps = Vec::new();
+        let mut ends = Vec::new();
+        let mut walls = Vec::new();
+        for _ in 0..ROUNDS {
+            let reply = match step {
+                None => Reply::tool("read_file", json!({"path": "marker.txt"})),
+                Some(()) => Reply::tool("apply_patch", patch()),
+            };
+            let server =
+                MockServer::start_with_gap(vec![reply, Reply::text("done")], Duration::ZERO);
+            let fresh = tempfile::tempdir().expect("home");
+            let home = if fresh_home {
+                fresh.path()
+            } else {
+                kept.path()
+            };
+            std::fs::write(
+                home.join("config.toml"),
+                format!("model = \"m\"\n[providers.p]\nkind = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"\"\n[models.m]\nprovider = \"p\"\nname = \"m\"\n", server.openai_base()),
+            )
+            .expect("config");
+            let start = Instant::now();
+            let ok = Command::new(&bin)
+                .env("REINS_HOME", home)
+                .env("NO_PROXY", "*")
+                .args(["exec", "--json", "-C"])
+                .arg(ws)
+                .arg("bench")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("run reins")
+                .success();
+            let wall = start.elapsed();
+            assert!(ok, "reins failed");
+            let r = server.requests();
+            assert_eq!(r.len(), 2, "the session did not run its step");
+            steps.push(r[1].received_at - r[0].received_at);
+            ends.push(start + wall - r[1].received_at);
+            walls.push(wall);
+        }
+        println!(
+            "  {label:<42} step {:>9}, last request -> exit {:>9}, whole run {:>9}",
+            ms(median(&mut steps)),
+            ms(median(&mut ends)),
+            ms(median(&mut walls))
+        );
+    }
+}
+
+/// The process's peak resident memory (VmHWM), which includes the store's scan and hashing.
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MB", kb / 1024.0))
 }
 
 fn median(times: &mut [Duration]) -> Duration {

@@ -1,5 +1,6 @@
-//! TUI figures: frame time while a model streams 2,000 tokens/s into the transcript, key press to
-//! redrawn frame with a 2,000-message transcript, and the memory that transcript takes.
+//! TUI figures: frame time while a model streams 2,000 tokens/s into the transcript (empty, and
+//! below a transcript of more than 20,000 lines), key press to redrawn frame with that transcript
+//! (typing and paging, p50 and p99), and the memory it takes.
 //!
 //! Frames are drawn into ratatui's `TestBackend` through `Terminal::draw`, so the measurement
 //! covers layout, Markdown and syntax colour, wrapping, the widget render and the buffer diff —
@@ -20,7 +21,8 @@ use std::time::{Duration, Instant};
 
 const TOKENS_PER_SEC: u64 = 2_000;
 const STREAM_SECS: u64 = 5;
-const MESSAGES: usize = 2_000;
+/// Enough messages for more than 20,000 transcript lines at 120 columns.
+const MESSAGES: usize = 3_500;
 const KEY_PRESSES: usize = 300;
 
 fn main() {
@@ -34,11 +36,15 @@ fn main() {
     let t = Instant::now();
     reins::ui::tui::highlight::preload();
     println!("syntax sets loaded in {}", ms(t.elapsed()));
-    streaming(w, h);
+    streaming(w, h, app(), "an empty transcript");
     let rss_before = rss_kb();
     let mut app = app();
     fill(&mut app, MESSAGES);
     key_presses(&mut app, w, h, rss_before);
+    let mut long = self::app();
+    fill(&mut long, MESSAGES);
+    let lines = transcript_lines(&mut long, w);
+    streaming(w, h, long, &format!("below a {lines}-line transcript"));
 }
 
 fn app() -> App {
@@ -107,8 +113,7 @@ fn ms(d: Duration) -> String {
 
 /// A producer thread sends tokens at 2,000/s; the UI loop drains them and draws on every frame
 /// tick, as the real event loop does while a turn streams.
-fn streaming(w: u16, h: u16) {
-    let mut app = app();
+fn streaming(w: u16, h: u16, mut app: App, above: &str) {
     app.submit("explain the parser".into());
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let total = (TOKENS_PER_SEC * STREAM_SECS) as usize;
@@ -166,7 +171,7 @@ fn streaming(w: u16, h: u16) {
     let max = *frames.iter().max().unwrap_or(&Duration::ZERO);
     let p50 = percentile(&mut frames, 0.50);
     let p99 = percentile(&mut frames, 0.99);
-    println!("\nstreaming {TOKENS_PER_SEC} tokens/s for {STREAM_SECS} s ({received} tokens, {n} frames, wall {:.2} s)", wall.as_secs_f64());
+    println!("\nstreaming {TOKENS_PER_SEC} tokens/s for {STREAM_SECS} s into {above} ({received} tokens, {n} frames, wall {:.2} s)", wall.as_secs_f64());
     println!(
         "  frame time (drain deltas + layout + draw): p50 {}  p99 {}  max {}",
         ms(p50),
@@ -241,8 +246,9 @@ fn key_presses(app: &mut App, w: u16, h: u16, rss_before: Option<u64>) {
     let full_scroll = t.elapsed();
     let rss_all = rss_kb();
     println!(
-        "\n{MESSAGES}-message transcript ({} cells)",
-        app.transcript.len()
+        "\n{MESSAGES}-message transcript ({} cells, {} lines at {w} columns)",
+        app.transcript.len(),
+        transcript_lines(app, w)
     );
     println!(
         "  first frame (lays out only the visible cells): {}",
@@ -274,6 +280,18 @@ fn key_presses(app: &mut App, w: u16, h: u16, rss_before: Option<u64>) {
         "  peak RSS (VmHWM, includes the streaming run): {}",
         mb(status_kb("VmHWM:"))
     );
+}
+
+/// How many rows the whole transcript takes at `width`: drawn once into a buffer taller than
+/// it (content shorter than the view sits at the top), counted to the last non-empty row.
+fn transcript_lines(app: &mut App, width: u16) -> usize {
+    let rows = app.transcript.plain_rows(width, 60_000);
+    let lines = rows
+        .iter()
+        .rposition(|r| !r.is_empty())
+        .map_or(0, |i| i + 1);
+    app.transcript.scroll_to_bottom();
+    lines
 }
 
 fn rss_kb() -> Option<u64> {
