@@ -371,6 +371,40 @@ fn context_overflow_error_compacts_and_retries_once() {
 }
 
 #[test]
+fn context_overflow_compacts_a_model_whose_window_is_not_configured() {
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({"command": "seq 1 3000"})),
+        Reply::status(400, "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens."),
+        Reply::text("summary of what happened"),
+        Reply::text("finished after compaction"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let config = home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("context_window = 100000\n", "")).unwrap();
+    let ws = calc_workspace();
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
+    assert_success(&out);
+    let compacted: Vec<_> = events(&out.stdout)
+        .into_iter()
+        .filter(|e| e["type"] == "compacted")
+        .collect();
+    assert_eq!(
+        compacted.len(),
+        1,
+        "no compaction without a configured window"
+    );
+    let overflowing = server.requests()[1].body.to_string();
+    assert!(overflowing.contains("\\n2999\\n"), "{overflowing}");
+    let retried = server.requests()[3].body.to_string();
+    assert!(retried.contains("summary of what happened"), "{retried}");
+    assert!(
+        !retried.contains("\\n2999\\n"),
+        "the long output was sent again"
+    );
+}
+
+#[test]
 fn memory_compact_shows_the_diff_and_writes_only_when_confirmed() {
     let merged = "# Memory\n\n- run tests with python3 -m unittest\n";
     let server = MockServer::start(vec![Reply::text(merged), Reply::text(merged)]);

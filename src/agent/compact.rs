@@ -165,9 +165,64 @@ pub fn is_context_overflow(message: &str) -> bool {
             && (m.contains("too long") || m.contains("maximum") || m.contains("exceed")))
 }
 
+/// The context window a provider's overflow error states, when it states one: OpenAI's
+/// "maximum context length is 8192 tokens", Anthropic's "prompt is too long: 210000 tokens >
+/// 200000 maximum", and the like ("context window of N tokens", "limit of N tokens").
+pub fn window_from_error(message: &str) -> Option<u64> {
+    let m = message.to_ascii_lowercase();
+    if let Some((_, after)) = m.split_once(" > ") {
+        return leading_number(after);
+    }
+    [
+        "context length is",
+        "context window of",
+        "context window is",
+        "limit of",
+        "maximum of",
+    ]
+    .iter()
+    .find_map(|marker| {
+        m.split_once(marker)
+            .and_then(|(_, after)| leading_number(after))
+    })
+}
+
+/// The number at the start of `text` (after spaces; `,` and `_` digit separators allowed).
+fn leading_number(text: &str) -> Option<u64> {
+    let digits: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '_')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overflow_errors_name_their_window() {
+        let cases = [
+            (
+                "This model's maximum context length is 8192 tokens. However, …",
+                Some(8192),
+            ),
+            (
+                "prompt is too long: 210000 tokens > 200000 maximum",
+                Some(200_000),
+            ),
+            (
+                "input exceeds the context window of 32,768 tokens",
+                Some(32_768),
+            ),
+            ("context length exceeded", None),
+        ];
+        for (message, window) in cases {
+            assert_eq!(window_from_error(message), window, "{message}");
+        }
+    }
     use crate::conversation::ToolCall;
 
     fn call(id: &str) -> Item {

@@ -126,6 +126,17 @@ impl Session {
 
     /// Tokens the next request will carry: the last reported count plus an estimate of what was
     /// added since, or an estimate of everything.
+    /// A model whose context window is not configured has just refused a request as too long:
+    /// take the window its error names, else three quarters of what was sent, so that
+    /// compaction (now and from then on) has a size to aim for.
+    pub(super) fn learn_window(&mut self, error: &str) {
+        if self.context_window().is_none() {
+            let sent = self.context_tokens();
+            let window = compact::window_from_error(error).unwrap_or(sent / 4 * 3);
+            self.set_context_window(window.max(1));
+        }
+    }
+
     pub(super) fn context_tokens(&self) -> u64 {
         let prefix = (self.setup.system.len() / 4) as u64;
         match self.last_context {

@@ -140,6 +140,10 @@ impl Session {
         self.window
     }
 
+    pub(super) fn set_context_window(&mut self, window: u64) {
+        self.window = Some(window);
+    }
+
     /// Writes a record to the transcript.
     pub fn record(&self, record: &Record) -> Result<(), String> {
         self.recorder.record(record)
@@ -412,6 +416,7 @@ impl Session {
                         message: format!("{e}; compacting the conversation and retrying"),
                         retrying: true,
                     });
+                    self.learn_window(&e.to_string());
                     self.maybe_compact(emit, true).await;
                 }
                 Err(RequestError::Provider(e)) => match self.routing.fallback(&entry.model.label) {
