@@ -16,6 +16,11 @@ use std::path::{Path, PathBuf};
 pub const COVERED_DIRS: &[(&str, &str)] =
     &[(".reins/workflows", "toml"), (".reins/commands", "md")];
 
+/// Where a repository's skills live (`NAME/SKILL.md` in each): reins's own folder first, then the
+/// conventional ones other agents read, so teams that already have skills keep them. Each
+/// `SKILL.md` is covered by trust: its body becomes instructions for the model.
+pub const PROJECT_SKILL_DIRS: &[&str] = &[".reins/skills", ".agents/skills", ".claude/skills"];
+
 /// The file listing trusted workspaces: one JSON object per line, `{"path": …, "digest": …}`.
 /// JSON escapes every control character, so no path can spill into a line of its own; lines in
 /// any other shape (the tab-separated format of older versions) are not trusted.
@@ -62,7 +67,32 @@ pub fn covered_files(workspace: &Path) -> Vec<PathBuf> {
                 .map(|n| Path::new(dir).join(format!("{n}.{ext}"))),
         );
     }
+    for dir in PROJECT_SKILL_DIRS {
+        files.extend(
+            skill_folders(workspace, dir)
+                .into_iter()
+                .map(|name| Path::new(dir).join(name).join(SKILL_FILE)),
+        );
+    }
     files
+}
+
+/// The file that makes a folder a skill.
+pub const SKILL_FILE: &str = "SKILL.md";
+
+/// The folders of workspace directory `dir` that hold a `SKILL.md`, sorted; empty when `dir` is
+/// absent. Whether each can be read safely is for [`workspace_file::read`] to say.
+pub fn skill_folders(workspace: &Path, dir: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(workspace.join(dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join(SKILL_FILE).symlink_metadata().is_ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Identifies the content of every covered file as it is now (read under the workspace file

@@ -44,6 +44,8 @@ const OTHER_TOOLS: &[&str] = &[
     "remember",
     "run_checks",
     "update_plan",
+    "skill",
+    "task",
 ];
 /// Names that stand for several tools.
 const GROUPS: &[&str] = &["read", "write", "edit", "mcp"];

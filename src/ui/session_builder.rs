@@ -134,10 +134,15 @@ pub fn build(
         .chain(ws.instruction_warnings())
         .chain(sandbox_weaknesses(&tools.policy))
         .collect();
+    let (skill_tool, skill_warnings) =
+        crate::skills::tools(&tools.policy, ws.home.as_deref(), ws.trusted);
+    warnings.extend(skill_warnings);
     let mut session = Session::new(SessionSetup {
         id,
         routing,
-        registry: Registry::builtin().with(crate::checks::tools(&cfg.checks)),
+        registry: Registry::builtin()
+            .with(crate::checks::tools(&cfg.checks))
+            .with(skill_tool),
         tools,
         retry: retry_policy(&cfg.retry),
         max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),

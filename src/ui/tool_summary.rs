@@ -32,6 +32,9 @@ pub fn summary(name: &str, args: &Value) -> String {
         "remember" => format!("remember {}", first_line(arg("fact"))),
         "run_checks" => "run checks".to_string(),
         "update_plan" => "update the plan".to_string(),
+        "skill" => format!("skill {} {}", arg("name"), arg("file"))
+            .trim_end()
+            .to_string(),
         _ => format!("{name} {}", first_line(&args.to_string())),
     }
 }

@@ -70,6 +70,11 @@ impl ToolCell {
             "git_diff" => format!("git diff{}", prefixed(" ", path)),
             "remember" => format!("remember {}", one_line(self.arg("fact"))),
             "update_plan" => "update the plan".to_string(),
+            "skill" => format!(
+                "skill {}{}",
+                self.arg("name"),
+                prefixed(" ", self.arg("file"))
+            ),
             _ => format!("{} {}", self.name, one_line(&self.args.to_string())),
         }
     }
