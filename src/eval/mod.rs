@@ -13,6 +13,7 @@ mod runner;
 mod significance;
 mod stats;
 mod suite;
+mod summary;
 mod table;
 
 pub use compare::{compare, Comparison};

@@ -2,8 +2,8 @@
 //! tasks both ran (the same tasks, so a hard task does not count against one side only), and
 //! from those tests the cheapest configuration that is not significantly worse than the best.
 
-use super::report::{ConfigSummary, TaskSummary};
 use super::stats::{sign_test, significant};
+use super::summary::{ConfigSummary, TaskSummary};
 use serde::{Deserialize, Serialize};
 
 /// The paired test of two configurations over the tasks both ran.
@@ -176,7 +176,7 @@ pub fn choice_line(choice: Option<&Choice>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::report::TaskResult;
+    use crate::eval::summary::TaskResult;
 
     fn task(name: &str, results: &[(&str, usize, usize)]) -> TaskSummary {
         TaskSummary {
