@@ -89,6 +89,9 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> (Duration, u64) {
         started_at: now,
         started_at_ns: Some(now * 1_000_000_000),
         prompt: format!("task number {n}: make the tests pass"),
+        route: None,
+        top_rung: None,
+        workflow: None,
     })
     .expect("meta");
     let output = "line of tool output\n".repeat(40);

@@ -95,6 +95,9 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
         started_at: 0,
         started_at_ns: None,
         prompt: "bench".into(),
+        route: None,
+        top_rung: None,
+        workflow: None,
     };
     w.append(&meta).expect("meta");
     w.append(&Record::HistoryItem {

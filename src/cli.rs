@@ -82,6 +82,10 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<SessionsCommand>,
     },
+    /// What sessions spent, from the session index: tokens, cost, sessions and steps per day,
+    /// model, workflow, workspace or route, and what routed sessions would have cost on their
+    /// route's top rung.
+    Usage(UsageArgs),
     /// Run a command under the sandbox policy, to see what it allows.
     Sandbox {
         /// read-only, workspace-write (default) or full.
@@ -149,6 +153,29 @@ pub enum Command {
     },
     /// Print the man page (roff): `reins man > ~/.local/share/man/man1/reins.1`.
     Man,
+}
+
+/// `reins usage`: the cost ledger.
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Only sessions started on or after this UTC day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// What to group by.
+    #[arg(long, value_enum, default_value_t = UsageBy::Day)]
+    pub by: UsageBy,
+    /// Print JSON for scripts instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UsageBy {
+    Day,
+    Model,
+    Workflow,
+    Workspace,
+    Route,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,6 +54,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::ApplyPatch { file }) => {
             runtime.block_on(ui::tool_cmd::apply_patch(&file, cli.global))
         }
+        Some(Command::Usage(args)) => ui::usage_cmd::run(args, cli.global),
         Some(Command::Sessions { all, command: None }) => ui::sessions_cmd::list(all, cli.global),
         Some(Command::Sessions {
             command: Some(SessionsCommand::Show { id, routes }),

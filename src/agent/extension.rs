@@ -66,6 +66,12 @@ pub trait Extension: Send + Sync {
         Box::pin(async {})
     }
 
+    /// The workflow this participant runs the session for, recorded in the transcript header
+    /// so the cost ledger (`reins usage --by workflow`) can group by it.
+    fn workflow(&self) -> Option<&str> {
+        None
+    }
+
     /// When the model answers without tool calls.
     fn stop<'a>(
         &'a self,

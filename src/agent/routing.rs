@@ -115,6 +115,25 @@ impl Routing {
         }
     }
 
+    /// The route's name and top rung (with its prices) when a router picks the models, for the
+    /// transcript header the cost ledger reads.
+    pub fn ledger_route(&self) -> Option<(String, crate::store::transcript::TopRung)> {
+        let router = self.router.as_ref()?;
+        let top = router.top_rung();
+        let prices = resolve_model(&self.config, Some(top), &self.env)
+            .ok()
+            .and_then(|m| m.prices);
+        Some((
+            router.name().to_string(),
+            crate::store::transcript::TopRung {
+                model: top.to_string(),
+                input_price: prices.map(|p| p.input),
+                cached_input_price: prices.map(|p| p.cached_input),
+                output_price: prices.map(|p| p.output),
+            },
+        ))
+    }
+
     /// A new user message: the next request is a `plan` step and loop detection starts over.
     pub fn user_message(&mut self) {
         self.first_after_user = true;

@@ -220,12 +220,21 @@ impl Session {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
+        let (route, top_rung) = self.routing.ledger_route().unzip();
         let _ = self.record(&Record::Meta {
             session_id: self.setup.id.clone(),
             workspace: self.setup.tools.root.display().to_string(),
             started_at: now.as_secs(),
             started_at_ns: u64::try_from(now.as_nanos()).ok(),
             prompt: prompt.to_string(),
+            route,
+            top_rung,
+            workflow: self
+                .setup
+                .extensions
+                .iter()
+                .find_map(|e| e.workflow())
+                .map(str::to_string),
         });
     }
 

@@ -12,6 +12,8 @@ use super::step::StepKind;
 pub struct Router {
     config: RouterConfig,
     ladder: Ladder,
+    /// The table it came from (`[router]`, `[routers.NAME]`): the route the ledger names.
+    table: String,
 }
 
 impl Router {
@@ -32,7 +34,22 @@ impl Router {
         Ok(Router {
             config: cfg,
             ladder,
+            table: table.to_string(),
         })
+    }
+
+    /// The route's name: `NAME` for `[routers.NAME]`, `router` for the `[router]` table.
+    pub fn name(&self) -> &str {
+        self.table
+            .strip_prefix("[routers.")
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or("router")
+    }
+
+    /// The most capable model the ladder can reach: its last rung (the default when the ladder
+    /// lists nothing).
+    pub fn top_rung(&self) -> &str {
+        self.config.ladder.last().unwrap_or(&self.config.default)
     }
 
     /// The model for the next request: the user's pin, else the first matching rule, else the

@@ -29,6 +29,7 @@ mod summary;
 mod tree;
 mod undo;
 
+pub mod ledger;
 pub mod memory;
 pub mod sessions;
 pub mod totals;

@@ -3,6 +3,7 @@
 //! Besides the public events, a transcript holds what rebuilds the conversation exactly: every
 //! history item (full tool results) and compaction replacements.
 
+pub use super::ledger::TopRung;
 use crate::agent::Event;
 use crate::conversation::Item;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,16 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         started_at_ns: Option<u64>,
         prompt: String,
+        /// The route (`[routers.NAME]` name, or `router`) when a router picks the models.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route: Option<String>,
+        /// The route's most capable model and its prices, so the ledger can say what the same
+        /// tokens would have cost there without the config of the day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        top_rung: Option<TopRung>,
+        /// The workflow the session ran (`reins run NAME`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workflow: Option<String>,
     },
     /// A history item appended to the conversation.
     #[serde(rename = "history.item")]
@@ -168,6 +179,7 @@ impl Drop for TranscriptWriter {
     fn drop(&mut self) {
         if self.out.flush().is_ok() {
             super::session_index::index_transcript(&self.path);
+            super::ledger::index_transcript(&self.path);
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod tool_cmd;
 pub mod tool_summary;
 pub mod trust_cmd;
 pub mod tui;
+pub mod usage_cmd;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
 #[derive(Debug)]

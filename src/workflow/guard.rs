@@ -115,6 +115,10 @@ impl WorkflowGuard {
 }
 
 impl Extension for WorkflowGuard {
+    fn workflow(&self) -> Option<&str> {
+        Some(&self.workflow)
+    }
+
     fn pre_tool<'a>(
         &'a self,
         call: &'a ToolUse<'a>,
