@@ -121,6 +121,9 @@ fn write_transcript(home: &Path, ws: &Path) {
         started_at: 0,
         started_at_ns: None,
         prompt: "fix the parser".into(),
+        route: None,
+        top_rung: None,
+        workflow: None,
     })
     .expect("meta");
     w.append(&Record::HistoryItem {
