@@ -35,6 +35,7 @@ fn append_latency() {
             output: output.clone(),
             exit_code: Some(0),
             changed_paths: Vec::new(),
+            denied: false,
         };
         let t = Instant::now();
         w.append_event(&e).expect("append");
@@ -135,6 +136,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
             output: output.clone(),
             exit_code: None,
             changed_paths: Vec::new(),
+            denied: false,
         })
         .expect("e");
         w.append(&Record::HistoryItem {

@@ -290,6 +290,13 @@ pub struct ExecArgs {
     /// Show every tool call's output in the trace, not only the last lines of a failing one.
     #[arg(short, long)]
     pub verbose: bool,
+    /// The final answer must be one JSON value valid against the JSON Schema in FILE; an invalid
+    /// one goes back to the model with the errors (twice at most), then the run exits 5.
+    #[arg(long, value_name = "FILE")]
+    pub output_schema: Option<PathBuf>,
+    /// End the run at the first refused tool call, with exit code 6 (status `denied`).
+    #[arg(long)]
+    pub deny_exit: bool,
 }
 
 #[derive(Debug, Subcommand)]

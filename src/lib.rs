@@ -15,6 +15,7 @@ pub mod frontmatter;
 pub mod fsutil;
 pub mod hooks;
 pub mod mcp;
+pub mod output_schema;
 pub mod patch;
 pub mod process_group;
 pub mod provider;

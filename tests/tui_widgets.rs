@@ -131,6 +131,7 @@ fn played_turn(app: &mut App) {
             output: "def add(a, b):\n    return a - b\n".into(),
             exit_code: None,
             changed_paths: vec![],
+            denied: false,
         },
     );
     event(
@@ -151,6 +152,7 @@ fn played_turn(app: &mut App) {
                 .into(),
             exit_code: Some(1),
             changed_paths: vec![],
+            denied: false,
         },
     );
     event(
@@ -170,6 +172,7 @@ fn played_turn(app: &mut App) {
             output: format!("edited `calc.py`\n{}", calc_diff()),
             exit_code: None,
             changed_paths: vec!["calc.py".into()],
+            denied: false,
         },
     );
     event(

@@ -38,6 +38,7 @@ pub fn updates(history: &[Item], translator: &mut Translator) -> Vec<SessionUpda
                 output: clip(output, EVENT_OUTPUT_LIMIT),
                 exit_code: None,
                 changed_paths: Vec::new(),
+                denied: false,
             })),
         }
     }

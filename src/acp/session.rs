@@ -133,7 +133,8 @@ impl SessionHandle {
             Status::MaxSteps | Status::Budget | Status::ChecksFailed => {
                 TurnEnd::Stopped(StopReason::MaxTurnRequests)
             }
-            Status::Error => TurnEnd::Failed(
+            Status::Denied => TurnEnd::Stopped(StopReason::Refusal),
+            Status::Error | Status::OutputInvalid => TurnEnd::Failed(
                 error.unwrap_or_else(|| "the turn failed; see the log on stderr".into()),
             ),
         };

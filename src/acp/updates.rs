@@ -226,6 +226,7 @@ mod tests {
             output: "error: not permitted".into(),
             exit_code: None,
             changed_paths: Vec::new(),
+            denied: false,
         });
         let [SessionUpdate::ToolCallUpdate(u)] = up.as_slice() else {
             panic!("{up:?}")

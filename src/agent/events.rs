@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 /// Maximum tool output carried in a `tool.result` event (the model still gets all of it).
 pub const EVENT_OUTPUT_LIMIT: usize = 4096;
 
+/// The version of the `--json` event stream, carried by every line as `schema_version` and
+/// described by docs/events.schema.json. Raised when a field changes meaning or goes away; new
+/// events and new optional fields keep it.
+pub const EVENTS_SCHEMA_VERSION: u32 = 1;
+
 /// Events also deserialize, so `reins eval` and tests read a `--json` stream back typed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -45,6 +50,10 @@ pub enum Event {
         /// Workspace paths the call changed (file tools; commands' changes are in `checkpoint`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         changed_paths: Vec<String>,
+        /// The call never ran: a permission rule, the approval policy, a hook or a workflow
+        /// guard refused it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        denied: bool,
     },
     #[serde(rename = "usage")]
     Usage {
@@ -118,6 +127,12 @@ pub enum Event {
         duration_ms: u64,
         /// Per-model breakdown.
         models: std::collections::BTreeMap<String, super::routing::ModelTotals>,
+        /// Tool calls refused by a rule, the approval policy, a hook or a guard.
+        #[serde(default)]
+        denied_calls: u32,
+        /// Check runs (`check` events) that failed, including those fixed later.
+        #[serde(default)]
+        failed_checks: u32,
     },
     /// The session reached 80% of its budget.
     #[serde(rename = "budget.warning")]
@@ -135,6 +150,20 @@ impl Event {
     /// Whether the event belongs in the `--json` stream.
     pub fn is_public(&self) -> bool {
         !matches!(self, Event::TextDelta { .. })
+    }
+
+    /// The event as one `--json` line: its fields and `schema_version`.
+    pub fn to_json_line(&self) -> serde_json::Result<String> {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            #[serde(flatten)]
+            event: &'a Event,
+            schema_version: u32,
+        }
+        serde_json::to_string(&Line {
+            event: self,
+            schema_version: EVENTS_SCHEMA_VERSION,
+        })
     }
 }
 
@@ -166,6 +195,10 @@ pub enum Status {
     /// The checks still failed when steps or budget ran out.
     ChecksFailed,
     Interrupted,
+    /// The final answer did not match `--output-schema` after the model was given the errors.
+    OutputInvalid,
+    /// A tool call was refused and the session was told to stop on one (`--deny-exit`).
+    Denied,
 }
 
 impl Status {
@@ -176,6 +209,8 @@ impl Status {
             Status::Error => 1,
             Status::MaxSteps | Status::Budget => 3,
             Status::ChecksFailed => 4,
+            Status::OutputInvalid => 5,
+            Status::Denied => 6,
             Status::Interrupted => 130,
         }
     }
@@ -213,7 +248,8 @@ mod tests {
             json!({"type": "session.finished", "status": "max_steps", "steps": 3, "input_tokens": 10,
                    "output_tokens": 2, "cost_usd": 0.0077, "duration_ms": 5,
                    "models": {"m": {"requests": 1, "input_tokens": 10, "cached_input_tokens": 0,
-                                    "output_tokens": 2, "cost_usd": 0.0077}}}),
+                                    "output_tokens": 2, "cost_usd": 0.0077}},
+                   "denied_calls": 1, "failed_checks": 2}),
         ];
         for line in lines {
             let event: Event = serde_json::from_value(line.clone()).expect("an event");
@@ -230,5 +266,153 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// One event of every kind. The match has no catch-all, so a new event cannot be added
+    /// without a sample here, and so without passing the published schema below.
+    fn samples() -> Vec<Event> {
+        let all = vec![
+            Event::SessionStarted {
+                session_id: "s".into(),
+                cwd: "/w".into(),
+                model: "m".into(),
+            },
+            Event::Route {
+                step: 1,
+                model: "m".into(),
+                reason: "r".into(),
+            },
+            Event::TextDelta { text: "t".into() },
+            Event::Message {
+                role: "assistant".into(),
+                text: "t".into(),
+            },
+            Event::ToolCall {
+                call_id: "c".into(),
+                name: "shell".into(),
+                arguments: json!({"command": "ls"}),
+            },
+            Event::ToolResult {
+                call_id: "c".into(),
+                name: "shell".into(),
+                ok: false,
+                output: "o".into(),
+                exit_code: Some(1),
+                changed_paths: vec!["a".into()],
+                denied: true,
+            },
+            Event::Usage {
+                model: "m".into(),
+                input_tokens: 1,
+                cached_input_tokens: 0,
+                output_tokens: 1,
+                cost_usd: None,
+            },
+            Event::ApprovalRequest(crate::sandbox::approval::Request {
+                id: "c".into(),
+                tool: "shell".into(),
+                arguments: json!({}),
+                reason: "r".into(),
+            }),
+            Event::ApprovalDecision {
+                id: "c".into(),
+                answer: crate::sandbox::approval::Answer::Rule {
+                    rule: "shell(ls)".into(),
+                },
+            },
+            Event::Check {
+                command: "true".into(),
+                passed: true,
+                exit_code: None,
+                duration_ms: 1,
+                summary: String::new(),
+            },
+            Event::Checkpoint {
+                id: "k".into(),
+                step: 1,
+                files_changed: vec![],
+            },
+            Event::McpStatus {
+                server: "s".into(),
+                state: "ready".into(),
+                error: None,
+            },
+            Event::Warning {
+                message: "w".into(),
+            },
+            Event::Compacted {
+                tokens_before: 2,
+                tokens_after: 1,
+                dropped: vec!["old output".into()],
+                kept: vec!["the goal".into()],
+            },
+            Event::Plan {
+                steps: vec![crate::types::PlanStep {
+                    step: "read".into(),
+                    status: crate::types::StepStatus::InProgress,
+                }],
+            },
+            Event::Error {
+                message: "e".into(),
+                retrying: false,
+            },
+            Event::SessionFinished {
+                status: Status::Denied,
+                steps: 1,
+                input_tokens: 1,
+                output_tokens: 1,
+                cost_usd: Some(0.1),
+                duration_ms: 1,
+                models: Default::default(),
+                denied_calls: 1,
+                failed_checks: 0,
+            },
+            Event::BudgetWarning {
+                spent_usd: 1.0,
+                projected_usd: 1.0,
+                max_cost_usd: 2.0,
+            },
+        ];
+        for e in &all {
+            match e {
+                Event::SessionStarted { .. }
+                | Event::Route { .. }
+                | Event::TextDelta { .. }
+                | Event::Message { .. }
+                | Event::ToolCall { .. }
+                | Event::ToolResult { .. }
+                | Event::Usage { .. }
+                | Event::ApprovalRequest(_)
+                | Event::ApprovalDecision { .. }
+                | Event::Check { .. }
+                | Event::Checkpoint { .. }
+                | Event::McpStatus { .. }
+                | Event::Warning { .. }
+                | Event::Compacted { .. }
+                | Event::Plan { .. }
+                | Event::Error { .. }
+                | Event::SessionFinished { .. }
+                | Event::BudgetWarning { .. } => {}
+            }
+        }
+        all
+    }
+
+    /// docs/events.schema.json describes every public event as `--json` writes it.
+    #[test]
+    fn every_public_event_meets_the_published_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/events.schema.json")).expect("JSON");
+        let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+        for event in samples().iter().filter(|e| e.is_public()) {
+            let line: serde_json::Value =
+                serde_json::from_str(&event.to_json_line().expect("serialises")).expect("JSON");
+            assert_eq!(line["schema_version"], EVENTS_SCHEMA_VERSION);
+            let errors: Vec<String> = validator
+                .iter_errors(&line)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{line}: {errors:?}");
+        }
     }
 }

@@ -18,6 +18,9 @@ pub enum StopVerdict {
     /// Give the model this message and go on (a `fix` step). `unfinished` marks work judged not
     /// done (failing checks): a session that then runs out of steps or budget ends `checks_failed`.
     Continue { message: String, unfinished: bool },
+    /// The answer is final and does not meet its contract (`--output-schema` after the allowed
+    /// corrections): the turn ends as `output_invalid`, with `message` as its error.
+    Fail { message: String },
 }
 
 /// A call about to run, with what its tool declares about it (extensions act on the

@@ -79,6 +79,41 @@ pub struct Session {
     pub(super) thread: super::thread::Thread,
     /// The model's current plan (`update_plan`).
     pub(super) plan: Option<crate::types::Plan>,
+    /// End the turn as `denied` at the first refused call (`--deny-exit`).
+    stop_on_denial: bool,
+    /// Refused calls and failed checks, counted from the events for `session.finished`.
+    tally: std::sync::Arc<Tally>,
+}
+
+/// How a call went, for the turn loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ran {
+    /// It ran (successfully or not), or was not run for a reason other than a refusal.
+    Done,
+    /// A rule, the approval policy, a hook or a guard refused it.
+    Denied,
+}
+
+/// What `session.finished` counts as the events go by.
+#[derive(Default)]
+struct Tally {
+    denied_calls: std::sync::atomic::AtomicU32,
+    failed_checks: std::sync::atomic::AtomicU32,
+}
+
+impl Tally {
+    fn count(&self, event: &Event) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match event {
+            Event::ToolResult { denied: true, .. } => {
+                self.denied_calls.fetch_add(1, Relaxed);
+            }
+            Event::Check { passed: false, .. } => {
+                self.failed_checks.fetch_add(1, Relaxed);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Session {
@@ -110,7 +145,15 @@ impl Session {
             mutated_this_turn: false,
             thread: Default::default(),
             plan,
+            stop_on_denial: false,
+            tally: std::sync::Arc::default(),
         }
+    }
+
+    /// Makes the first refused tool call end the turn as `denied` (`--deny-exit`): a headless
+    /// run cannot then report success while the agent was blocked.
+    pub fn set_stop_on_denial(&mut self, stop: bool) {
+        self.stop_on_denial = stop;
     }
 
     pub fn id(&self) -> &str {
@@ -166,13 +209,23 @@ impl Session {
             cost_usd: self.cost,
             duration_ms: self.started.elapsed().as_millis() as u64,
             models: self.routing.totals.clone(),
+            denied_calls: self
+                .tally
+                .denied_calls
+                .load(std::sync::atomic::Ordering::Relaxed),
+            failed_checks: self
+                .tally
+                .failed_checks
+                .load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 
     /// Wraps a front end's sink so every public event is also written to the transcript.
     pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
         let recorder = self.recorder.clone();
+        let tally = self.tally.clone();
         move |e: Event| {
+            tally.count(&e);
             if e.is_public() {
                 recorder.event(&e);
             }
@@ -304,21 +357,29 @@ impl Session {
     }
 
     /// Asks every extension whether the turn may end; their messages go to the model as one.
-    async fn stop_verdict(&mut self, emit: Emit<'_>) -> Option<String> {
+    /// `Err` carries a failure that ends the turn (an answer that broke its contract for good).
+    async fn stop_verdict(&mut self, emit: Emit<'_>) -> Result<Option<String>, String> {
         let mut messages = Vec::new();
         let mut unfinished = false;
+        let mut failure = None;
         for ext in &self.setup.extensions {
-            if let StopVerdict::Continue {
-                message,
-                unfinished: u,
-            } = ext.stop(&self.last_text, emit).await
-            {
-                messages.push(message);
-                unfinished |= u;
+            match ext.stop(&self.last_text, emit).await {
+                StopVerdict::Done => {}
+                StopVerdict::Continue {
+                    message,
+                    unfinished: u,
+                } => {
+                    messages.push(message);
+                    unfinished |= u;
+                }
+                StopVerdict::Fail { message } => failure = failure.or(Some(message)),
             }
         }
         self.unfinished = unfinished;
-        (!messages.is_empty()).then(|| messages.join("\n\n"))
+        match failure {
+            Some(message) => Err(message),
+            None => Ok((!messages.is_empty()).then(|| messages.join("\n\n"))),
+        }
     }
 
     /// Out of steps or budget while checks still fail is its own outcome.
@@ -357,12 +418,19 @@ impl Session {
             };
             if completion.tool_calls.is_empty() {
                 match self.stop_verdict(emit).await {
-                    Some(message) => {
+                    Ok(Some(message)) => {
                         self.routing.after_feedback();
                         self.push(Item::User { text: message });
                         continue;
                     }
-                    None => return Status::Done,
+                    Ok(None) => return Status::Done,
+                    Err(message) => {
+                        emit(Event::Error {
+                            message,
+                            retrying: false,
+                        });
+                        return Status::OutputInvalid;
+                    }
                 }
             }
             if self.mutates_any(&completion.tool_calls) {
@@ -372,9 +440,24 @@ impl Session {
             }
             self.routing.begin_step();
             for (i, call) in completion.tool_calls.iter().enumerate() {
-                if self.run_tool(call, emit).await.is_err() {
+                let ran = self.run_tool(call, emit).await;
+                let stop = match ran {
+                    Err(()) => Some(Status::Interrupted),
+                    Ok(Ran::Denied) if self.stop_on_denial => {
+                        emit(Event::Error {
+                            message: format!(
+                                "stopped: the `{}` call was refused (--deny-exit)",
+                                call.name
+                            ),
+                            retrying: false,
+                        });
+                        Some(Status::Denied)
+                    }
+                    Ok(_) => None,
+                };
+                if let Some(status) = stop {
                     self.answer_unrun(&completion.tool_calls[i + 1..]);
-                    return Status::Interrupted;
+                    return status;
                 }
             }
             self.routing.end_step();

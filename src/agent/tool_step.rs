@@ -4,16 +4,23 @@
 use super::events::Emit;
 use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
 use super::extension::ToolUse;
-use super::session::Session;
+use super::session::{Ran, Session};
 use crate::conversation::{Item, ToolCall};
 use crate::sandbox::approval::{self, Answer};
 use crate::sandbox::Decision;
 use crate::tools::{Tool, ToolOutput};
 use crate::types::{Exit, Subject};
 
+/// Why a call did not run or failed.
+enum NotRun {
+    /// Refused by a rule, the approval policy, a hook or a guard.
+    Denied(String),
+    Failed(crate::tools::ToolError),
+}
+
 impl Session {
     /// Runs one call and appends its result. Err only when the user interrupted.
-    pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<(), ()> {
+    pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<Ran, ()> {
         let arguments = call.parsed_arguments();
         emit(Event::ToolCall {
             call_id: call.id.clone(),
@@ -21,21 +28,23 @@ impl Session {
             arguments: arguments.clone(),
         });
         let result = if self.setup.tools.cancel.is_cancelled() {
-            Err(crate::tools::ToolError(
+            Err(NotRun::Failed(crate::tools::ToolError(
                 "not run: the user interrupted the turn".into(),
-            ))
+            )))
         } else if self.routing.is_loop(&call.name, &call.arguments) {
-            Err(crate::tools::ToolError(format!(
+            Err(NotRun::Failed(crate::tools::ToolError(format!(
                 "you made this exact `{}` call three times in a row; it was not run again. Its result will not change: try a different approach",
                 call.name
-            )))
+            ))))
         } else {
             self.guarded_run(call, &arguments, emit).await
         };
         let interrupted = self.setup.tools.cancel.is_cancelled();
+        let denied = matches!(result, Err(NotRun::Denied(_)));
         let (ok, output) = match result {
             Ok(out) => (true, out),
-            Err(e) => (false, ToolOutput::from(format!("error: {e}"))),
+            Err(NotRun::Failed(e)) => (false, ToolOutput::from(format!("error: {e}"))),
+            Err(NotRun::Denied(reason)) => (false, ToolOutput::from(format!("error: {reason}"))),
         };
         let ToolOutput {
             text,
@@ -65,6 +74,7 @@ impl Session {
             output: clip(&output, EVENT_OUTPUT_LIMIT),
             exit_code: exit.and_then(Exit::code),
             changed_paths: changed,
+            denied,
         });
         if let Some(plan) = plan {
             emit(Event::Plan {
@@ -78,10 +88,10 @@ impl Session {
             output,
             is_error: !ok,
         });
-        if interrupted {
-            Err(())
-        } else {
-            Ok(())
+        match (interrupted, denied) {
+            (true, _) => Err(()),
+            (false, true) => Ok(Ran::Denied),
+            (false, false) => Ok(Ran::Done),
         }
     }
 
@@ -91,9 +101,12 @@ impl Session {
         call: &ToolCall,
         arguments: &serde_json::Value,
         emit: Emit<'_>,
-    ) -> crate::tools::ToolResult {
-        let interrupted =
-            || crate::tools::ToolError("not run: the user interrupted the turn".into());
+    ) -> Result<ToolOutput, NotRun> {
+        let interrupted = || {
+            NotRun::Failed(crate::tools::ToolError(
+                "not run: the user interrupted the turn".into(),
+            ))
+        };
         let tool = self.setup.registry.get(&call.name);
         let effects = tool.map(|t| t.effects(arguments)).unwrap_or_default();
         let subjects = tool
@@ -105,9 +118,7 @@ impl Session {
             subjects: &subjects,
         };
         if let Err(reason) = self.pre_tool(&tool_use, emit).await {
-            return Err(crate::tools::ToolError(format!(
-                "blocked by a hook: {reason}"
-            )));
+            return Err(NotRun::Denied(format!("blocked by a hook: {reason}")));
         }
         // An interrupt during a hook or an approval must not let the call through unchecked.
         if self.setup.tools.cancel.is_cancelled() {
@@ -118,13 +129,13 @@ impl Session {
             return Err(interrupted());
         }
         match permitted {
-            Ok(()) => {
-                self.setup
-                    .registry
-                    .run(&call.name, &call.arguments, &self.setup.tools)
-                    .await
-            }
-            Err(refusal) => Err(crate::tools::ToolError(refusal)),
+            Ok(()) => self
+                .setup
+                .registry
+                .run(&call.name, &call.arguments, &self.setup.tools)
+                .await
+                .map_err(NotRun::Failed),
+            Err(refusal) => Err(NotRun::Denied(refusal)),
         }
     }
 

@@ -25,8 +25,22 @@ pub async fn run_task(
     task: &str,
     mut ws: setup::Workspace,
     args: &ExecArgs,
-    extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
+    mut extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
 ) -> Result<i32, ExitError> {
+    let accepted = match &args.output_schema {
+        Some(path) => {
+            let schema = crate::output_schema::OutputSchema::load(path)
+                .map_err(|e| ExitError::usage(e.to_string()))?;
+            let ext = crate::output_schema::SchemaExtension::new(
+                Arc::new(schema),
+                crate::output_schema::DEFAULT_RETRIES,
+            );
+            let slot = ext.accepted();
+            extensions.push(Box::new(ext));
+            Some(slot)
+        }
+        None => None,
+    };
     let (canceller, cancel) = crate::cancel::pair();
     let signalled = super::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
@@ -54,7 +68,8 @@ pub async fn run_task(
         (None, true) => Resume::Latest,
         (None, false) => Resume::New,
     };
-    let built = factory.build_session(resume, Overrides::default())?;
+    let mut built = factory.build_session(resume, Overrides::default())?;
+    built.session.set_stop_on_denial(args.deny_exit);
     let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
     let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
     engine.send(Op::Prompt(task.to_string()));
@@ -86,7 +101,11 @@ pub async fn run_task(
             "the session stopped before its turn ended",
         ));
     };
-    let code = finish(&last, status, args)?;
+    // With a schema, the answer is the accepted JSON value, without the fence it may have had.
+    let answer = accepted
+        .and_then(|slot| slot.lock().ok().and_then(|mut v| v.take()))
+        .map_or(last, |value| value.to_string());
+    let code = finish(&answer, status, args)?;
     Ok(signalled.exit_code(status == Status::Interrupted, code))
 }
 
@@ -142,7 +161,7 @@ impl Output {
         match self {
             Output::Json => {
                 if event.is_public() {
-                    if let Ok(line) = serde_json::to_string(event) {
+                    if let Ok(line) = event.to_json_line() {
                         let mut stdout = std::io::stdout().lock();
                         let _ = writeln!(stdout, "{line}");
                         let _ = stdout.flush();

@@ -110,6 +110,11 @@ impl App {
             }
             TurnStatus::Budget => self.note(Level::Warning, "stopped: the budget was reached"),
             TurnStatus::ChecksFailed => self.note(Level::Warning, "stopped with failing checks"),
+            TurnStatus::OutputInvalid => self.note(
+                Level::Warning,
+                "stopped: the answer did not match its schema",
+            ),
+            TurnStatus::Denied => self.note(Level::Warning, "stopped: a tool call was refused"),
             TurnStatus::Done | TurnStatus::Error => {}
         }
         if let Some(next) = self.queued.pop_front() {
