@@ -90,6 +90,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> Duration {
             output: output.clone(),
             exit_code: Some(0),
             changed_paths: Vec::new(),
+            denied: false,
         };
         w.append_event(&e).expect("result");
         let usage = serde_json::json!({"type": "usage", "model": model, "input_tokens": 1000,
