@@ -195,3 +195,39 @@ fn undo_without_a_session_says_what_to_do() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn undo_after_the_user_reverted_the_edit_does_not_bring_it_back() {
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "    return a - b", "new_string": "    return a + b"}),
+        ),
+        Reply::text("fixed"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    let original = std::fs::read_to_string(ws.path().join("calc.py")).unwrap();
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(ws.path())
+        .arg("fix add")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let edited = std::fs::read_to_string(ws.path().join("calc.py")).unwrap();
+    assert_ne!(edited, original);
+    // The user reverts the model's hunk (as `r` in /diff does), then asks to undo.
+    std::fs::write(ws.path().join("calc.py"), &original).unwrap();
+    let out = reins(home.path())
+        .args(["undo", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
+        original,
+        "undo re-applied the model's edit: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

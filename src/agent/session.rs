@@ -335,7 +335,7 @@ impl Session {
             }
         }
         if self.checkpointed_this_turn {
-            self.checkpoint("end of turn", emit).await;
+            self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
         if self.mutated_this_turn {
             self.set_aside_planted(turn_started, emit).await;

@@ -67,10 +67,20 @@ pub struct Checkpoint {
     pub restored_to: Option<String>,
 }
 
+/// The label of the checkpoint a session takes when a turn that changed files ends: the state
+/// the model left, for `reins diff`; never what an undo restores by default (that would bring
+/// back an edit the user reverted since).
+pub const TURN_END_LABEL: &str = "end of turn";
+
 impl Checkpoint {
     /// Whether this is the state saved by an undo rather than a state before a model step.
     pub fn is_undo_point(&self) -> bool {
         self.label == BEFORE_UNDO_LABEL
+    }
+
+    /// Whether this records the state after a turn rather than before a step.
+    pub fn is_turn_end(&self) -> bool {
+        self.label == TURN_END_LABEL
     }
 }
 

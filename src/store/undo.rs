@@ -2,8 +2,10 @@
 //! session ends the workspace holds the last step's changes on top of the latest checkpoint:
 //! undoing that step means restoring the latest checkpoint. Each undo leaves an undo point
 //! recording what it restored, and the next undo continues from there, so repeated undos walk
-//! further back. Undo points are never themselves a default target; `--to N` with an undo
-//! point's step brings back the state from before that undo.
+//! further back. Undo points are never themselves a default target, nor are the states a turn
+//! left ([`super::TURN_END_LABEL`]: restoring one would bring back an edit the user reverted
+//! since, e.g. a hunk reverted in `/diff`); `--to N` with an undo point's step brings back the
+//! state from before that undo.
 
 use super::error::CheckpointError;
 use super::{Checkpoint, CheckpointStore};
@@ -59,7 +61,7 @@ impl CheckpointStore {
         let candidates: Vec<&Checkpoint> = chain[..boundary]
             .iter()
             .rev()
-            .filter(|c| !c.is_undo_point())
+            .filter(|c| !c.is_undo_point() && !c.is_turn_end())
             .collect();
         let now = self.snapshot()?;
         for c in &candidates {
