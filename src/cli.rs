@@ -103,6 +103,9 @@ pub enum Command {
     Run(RunArgs),
     /// List the workflows of this workspace and of $REINS_HOME with their descriptions.
     Workflows,
+    /// Review a change (uncommitted by default) with a read-only session: findings held to the
+    /// diff, confirmed by a second pass, as text, JSON or SARIF; exit 7 when one reaches --fail-on.
+    Review(ReviewArgs),
     /// Run an eval suite over models and routes (`reins eval SUITE.toml`), or compare and merge
     /// eval reports.
     Eval(EvalArgs),
@@ -355,6 +358,47 @@ pub struct RunArgs {
     pub vars: Vec<String>,
     #[command(flatten)]
     pub exec: ExecArgs,
+}
+
+/// Options of `reins review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Review the staged and unstaged changes and untracked files (the default).
+    #[arg(long, conflicts_with_all = ["base", "commit"])]
+    pub uncommitted: bool,
+    /// Review the commits since HEAD left BRANCH (the merge-base diff; the work tree is left out).
+    #[arg(long, value_name = "BRANCH", conflicts_with = "commit")]
+    pub base: Option<String>,
+    /// Review one commit.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the findings as SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Exit 7 when a finding of this priority or a higher one is reported: P0, P1, P2 or P3.
+    #[arg(long, value_name = "P")]
+    pub fail_on: Option<crate::review::finding::Priority>,
+    /// Skip the second pass that confirms each finding.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// The reviewing model: a [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
+    #[arg(short, long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// The model of the verify pass (default: the reviewing model).
+    #[arg(long, value_name = "NAME")]
+    pub verify_model: Option<String>,
+    /// Use the router of [routers.NAME] for the review.
+    #[arg(long, value_name = "NAME")]
+    pub route: Option<String>,
+    /// Review the diff in parts of at most N bytes, grouped by file, and merge the findings.
+    #[arg(long, value_name = "N", default_value_t = crate::review::DEFAULT_PART_SIZE)]
+    pub part_size: usize,
+    /// No trace on stderr: only the report (and errors).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `reins eval`: a suite run, or a subcommand over reports.

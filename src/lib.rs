@@ -20,6 +20,7 @@ pub mod patch;
 pub mod process_group;
 pub mod provider;
 pub mod redact;
+pub mod review;
 pub mod router;
 pub mod sandbox;
 pub mod skills;

@@ -36,6 +36,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Acp(args)) => runtime.block_on(reins::acp::serve(args, cli.global)),
         Some(Command::Run(args)) => runtime.block_on(ui::run_cmd::run(args, cli.global)),
         Some(Command::Workflows) => ui::run_cmd::list(cli.global),
+        Some(Command::Review(args)) => runtime.block_on(ui::review_cmd::run(args, cli.global)),
         Some(Command::Eval(args)) => runtime.block_on(ui::eval_cmd::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(ui::tool_cmd::run(cmd, cli.global)),
         Some(Command::Config(cmd)) => ui::config_cmd::run(cmd, cli.global),

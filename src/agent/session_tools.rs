@@ -52,3 +52,12 @@ fn signature(tool: &dyn Tool) -> (String, String, serde_json::Value) {
         tool.parameters(),
     )
 }
+
+impl Session {
+    /// Keeps only the tools `keep` accepts and rebuilds the specs: a review session gets the
+    /// read-only ones. Call it before the first request, so the request prefix never changes.
+    pub fn retain_tools(&mut self, keep: impl FnMut(&dyn Tool) -> bool) {
+        self.setup.registry.retain(keep);
+        self.specs = self.setup.registry.specs();
+    }
+}

@@ -10,6 +10,7 @@ pub mod first_word;
 pub mod mcp_cmd;
 pub mod memory_cmd;
 pub mod progress;
+pub mod review_cmd;
 pub mod run_cmd;
 pub mod session_builder;
 pub mod sessions_cmd;

@@ -1,0 +1,562 @@
+//! `reins review` through the binary, on real git repositories with planted bugs, against a
+//! scripted model: the scope is exactly the change, findings off the diff are dropped, the verify
+//! pass decides, ids are stable, dismissed findings stay quiet, SARIF validates, and the exit
+//! code follows --fail-on.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+use support::reins::{home_for, reins, Wire};
+use support::{MockServer, Reply};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+const PRICE_PY: &str = "def total(items):\n    s = 0\n    for i in items:\n        s += i.price\n    return s\n\n\ndef average(items):\n    return total(items) / len(items)\n";
+
+/// A repository with price.py committed on `main`.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp repo");
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("price.py"), PRICE_PY).expect("write");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "prices"]);
+    dir
+}
+
+/// Plants an off-by-one: the loop skips the first item (line 3 of the new side).
+fn plant_bug(dir: &Path) {
+    let buggy = PRICE_PY.replace("for i in items:", "for i in items[1:]:");
+    std::fs::write(dir.join("price.py"), buggy).expect("write");
+}
+
+fn finding(path: &str, start: u32, end: u32, priority: &str, title: &str) -> Value {
+    json!({"path": path, "line_start": start, "line_end": end, "priority": priority,
+           "confidence": 0.9, "title": title,
+           "explanation": "The slice skips the first item, so total() is short by one price."})
+}
+
+fn review_answer(findings: Vec<Value>) -> Reply {
+    let verdict = if findings.is_empty() {
+        "correct"
+    } else {
+        "incorrect"
+    };
+    Reply::text(
+        json!({"findings": findings, "verdict": verdict, "summary": "Loops over prices."})
+            .to_string(),
+    )
+}
+
+/// The id reins gives a finding: path, its lines on the new side, title (see the unit tests of
+/// `review::finding` for what the hash ignores).
+fn id_of(repo: &Path, path: &str, start: u32, end: u32, title: &str) -> String {
+    let text = std::fs::read_to_string(repo.join(path)).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let picked: Vec<&str> = lines[(start - 1) as usize..end as usize].to_vec();
+    reins::review::finding::stable_id(path, &picked, title)
+}
+
+fn verify(ids: &[(&str, bool)]) -> Reply {
+    let verdicts: Vec<Value> = ids
+        .iter()
+        .map(|(id, ok)| json!({"id": id, "confirmed": ok, "reason": "read the loop"}))
+        .collect();
+    Reply::text(json!({"verdicts": verdicts}).to_string())
+}
+
+fn run_review(home: &Path, repo: &Path, args: &[&str]) -> std::process::Output {
+    reins(home)
+        .arg("review")
+        .args(args)
+        .arg("-C")
+        .arg(repo)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("run reins review")
+}
+
+fn user_texts(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn report(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn review(repo: &Path, script: Vec<Reply>, args: &[&str]) -> (std::process::Output, MockServer) {
+    let server = MockServer::start(script);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = run_review(home.path(), repo, args);
+    (out, server)
+}
+
+const BUG: &str = "Loop skips the first item";
+
+#[test]
+fn a_planted_bug_is_found_held_to_the_diff_and_verified() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let (out, server) = review(
+        repo.path(),
+        vec![
+            review_answer(vec![
+                finding("price.py", 3, 3, "P1", BUG),
+                // Unchanged code far from the hunk, and a file the change does not touch.
+                finding(
+                    "price.py",
+                    40,
+                    42,
+                    "P0",
+                    "Division by zero on an empty list",
+                ),
+                finding("other.py", 1, 1, "P0", "Imagined file"),
+            ]),
+            verify(&[(&id, true)]),
+        ],
+        &["--json", "--fail-on", "P1"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["verdict"], "incorrect");
+    let findings = r["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{r}");
+    assert_eq!(findings[0]["id"], id.as_str());
+    assert_eq!(findings[0]["path"], "price.py");
+    assert_eq!(findings[0]["line_start"], 3);
+    let dropped: Vec<&str> = r["dropped"]
+        .as_array()
+        .expect("dropped")
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(dropped.len(), 2, "{r}");
+    assert!(dropped[0].contains("not on the new side"), "{dropped:?}");
+    assert!(dropped[1].contains("not part of the change"), "{dropped:?}");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "one review request, one verify request");
+    // The review saw the planted change and only read-only tools.
+    let prompt = user_texts(&reqs[0].body);
+    assert!(prompt.contains("+    for i in items[1:]:"), "{prompt}");
+    let tools: Vec<&str> = reqs[0].body["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["function"]["name"].as_str())
+        .collect();
+    assert!(
+        tools.contains(&"read_file") && tools.contains(&"grep"),
+        "{tools:?}"
+    );
+    for forbidden in [
+        "shell",
+        "edit_file",
+        "write_file",
+        "apply_patch",
+        "remember",
+    ] {
+        assert!(
+            !tools.contains(&forbidden),
+            "{forbidden} offered: {tools:?}"
+        );
+    }
+    // The verify pass was shown the kept finding only, by id.
+    let verify_prompt = user_texts(&reqs[1].body);
+    assert!(verify_prompt.contains(&id), "{verify_prompt}");
+    assert!(!verify_prompt.contains("Imagined file"), "{verify_prompt}");
+}
+
+#[test]
+fn the_exit_code_follows_fail_on() {
+    for (threshold, code) in [("P0", 0), ("P1", 7), ("P3", 7)] {
+        let repo = repo();
+        plant_bug(repo.path());
+        let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+        let (out, _) = review(
+            repo.path(),
+            vec![
+                review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+                verify(&[(&id, true)]),
+            ],
+            &["--fail-on", threshold],
+        );
+        assert_eq!(out.status.code(), Some(code), "--fail-on {threshold}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("[P1] price.py:3 Loop skips the first item"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_finding_the_verify_pass_rejects_is_dropped() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let (out, _) = review(
+        repo.path(),
+        vec![
+            review_answer(vec![finding("price.py", 3, 3, "P0", BUG)]),
+            verify(&[(&id, false)]),
+        ],
+        &["--json", "--fail-on", "P3"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let r = report(&out);
+    assert_eq!(r["findings"], json!([]));
+    assert_eq!(r["verdict"], "correct");
+    assert!(r["dropped"][0]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("read the loop"));
+}
+
+#[test]
+fn no_verify_skips_the_second_pass_and_dismissed_ids_stay_quiet() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let (out, server) = review(
+        repo.path(),
+        vec![review_answer(vec![finding("price.py", 3, 3, "P1", BUG)])],
+        &["--json", "--no-verify"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(report(&out)["findings"][0]["id"], id.as_str());
+    assert_eq!(report(&out)["verified"], false);
+
+    std::fs::create_dir_all(repo.path().join(".reins")).expect("mkdir");
+    std::fs::write(
+        repo.path().join(".reins/review-dismissed"),
+        format!(
+            "{id}  # intended: the first item is a header
+"
+        ),
+    )
+    .expect("write");
+    git(repo.path(), &["add", ".reins"]);
+    let (out, _) = review(
+        repo.path(),
+        vec![review_answer(vec![finding("price.py", 3, 3, "P1", BUG)])],
+        &["--json", "--no-verify", "--fail-on", "P3"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let r = report(&out);
+    assert_eq!(r["findings"], json!([]));
+    assert_eq!(r["dismissed"], 1);
+}
+
+#[test]
+fn base_reviews_the_branch_commits_and_not_the_work_tree() {
+    let repo = repo();
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    plant_bug(repo.path());
+    git(repo.path(), &["commit", "-q", "-am", "skip header"]);
+    // Unrelated, uncommitted work that must not be reviewed.
+    std::fs::write(
+        repo.path().join("notes.txt"),
+        "scratch
+",
+    )
+    .expect("write");
+    std::fs::write(
+        repo.path().join("price.py"),
+        PRICE_PY.replace("s = 0", "s = 100"),
+    )
+    .expect("w");
+    let (out, server) = review(
+        repo.path(),
+        vec![review_answer(vec![])],
+        &["--json", "--base", "main"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prompt = user_texts(&server.requests()[0].body);
+    assert!(prompt.contains("+    for i in items[1:]:"), "{prompt}");
+    assert!(
+        !prompt.contains("s = 100") && !prompt.contains("notes.txt"),
+        "{prompt}"
+    );
+    assert_eq!(report(&out)["files"], 1);
+}
+
+#[test]
+fn commit_reviews_that_commit_only_and_uncommitted_includes_new_files() {
+    let repo = repo();
+    plant_bug(repo.path());
+    git(repo.path(), &["commit", "-q", "-am", "skip header"]);
+    let sha = git(repo.path(), &["rev-parse", "HEAD"]);
+    std::fs::write(
+        repo.path().join("later.py"),
+        "x = 1
+",
+    )
+    .expect("write");
+    git(repo.path(), &["add", "later.py"]);
+    git(repo.path(), &["commit", "-q", "-m", "later"]);
+    let (out, server) = review(
+        repo.path(),
+        vec![review_answer(vec![])],
+        &["--json", "--commit", &sha],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prompt = user_texts(&server.requests()[0].body);
+    assert!(
+        prompt.contains("items[1:]") && !prompt.contains("later.py"),
+        "{prompt}"
+    );
+
+    std::fs::write(
+        repo.path().join("fresh.py"),
+        "y = 2
+",
+    )
+    .expect("write");
+    let (out, server) = review(repo.path(), vec![review_answer(vec![])], &["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let prompt = user_texts(&server.requests()[0].body);
+    assert!(
+        prompt.contains("+y = 2") && prompt.contains("fresh.py"),
+        "{prompt}"
+    );
+}
+
+#[test]
+fn a_nothing_to_review_change_asks_no_model() {
+    let repo = repo();
+    let (out, server) = review(repo.path(), vec![], &["--json", "--fail-on", "P3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(server.requests().is_empty());
+    assert_eq!(report(&out)["files"], 0);
+}
+
+#[test]
+fn a_large_diff_is_reviewed_in_parts_and_merged() {
+    let repo = repo();
+    plant_bug(repo.path());
+    std::fs::write(
+        repo.path().join("b.py"),
+        "def b():
+    return 1 / 0
+",
+    )
+    .expect("write");
+    let id_a = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let id_b = id_of(repo.path(), "b.py", 2, 2, "Always divides by zero");
+    let (out, server) = review(
+        repo.path(),
+        vec![
+            review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+            review_answer(vec![finding("b.py", 2, 2, "P0", "Always divides by zero")]),
+            verify(&[(&id_a, true), (&id_b, true)]),
+        ],
+        &["--json", "--part-size", "100"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    let first = user_texts(&reqs[0].body);
+    let second = user_texts(&reqs[1].body);
+    assert!(
+        first.contains("part 1 of 2") && second.contains("part 2 of 2"),
+        "{first}"
+    );
+    assert!(
+        first.contains("b.py") != second.contains("b.py"),
+        "each part has its own files"
+    );
+    let r = report(&out);
+    assert_eq!(r["parts"], 2);
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    // Most important first.
+    assert_eq!(ids, [id_b.as_str(), id_a.as_str()]);
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let sarif = repo.path().join("out.sarif");
+    let (out, _) = review(
+        repo.path(),
+        vec![
+            review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+            verify(&[(&id, true)]),
+        ],
+        &["--sarif", &sarif.display().to_string()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif"))
+        .expect("SARIF is JSON");
+    let schema: Value =
+        serde_json::from_str(include_str!("fixtures/sarif-2.1.0.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "{errors:?}
+{log}"
+    );
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["level"], "error");
+    assert_eq!(
+        result["partialFingerprints"]["reinsFindingId/v1"],
+        id.as_str()
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+}
+
+#[test]
+fn github_actions_get_one_annotation_per_finding() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let server = MockServer::start(vec![review_answer(vec![finding(
+        "price.py", 3, 3, "P1", BUG,
+    )])]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .args(["review", "--no-verify", "--quiet", "-C"])
+        .arg(repo.path())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "::error file=price.py,line=3,endLine=3,title=P1 Loop skips the first item::"
+        ),
+        "{stderr}"
+    );
+}
+
+/// The repository names programs for git to run (an fsmonitor, a textconv filter and an
+/// external diff driver); reading the change must run none of them.
+#[test]
+fn reading_the_change_runs_no_program_the_repository_names() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let marker = repo.path().join("ran");
+    let script = repo.path().join("evil.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh
+touch '{}'
+",
+            marker.display()
+        ),
+    )
+    .expect("w");
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .expect("chmod");
+    let s = script.display().to_string();
+    git(repo.path(), &["config", "core.fsmonitor", &s]);
+    git(repo.path(), &["config", "diff.evil.textconv", &s]);
+    git(repo.path(), &["config", "diff.evil.command", &s]);
+    std::fs::write(
+        repo.path().join(".gitattributes"),
+        "*.py diff=evil
+",
+    )
+    .expect("w");
+    let (out, _) = review(
+        repo.path(),
+        vec![review_answer(vec![])],
+        &["--json", "--no-verify"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!marker.exists(), "git ran a program the repository named");
+}
+
+#[test]
+fn a_revision_that_looks_like_an_option_is_refused() {
+    let repo = repo();
+    let (out, server) = review(repo.path(), vec![], &["--base=--output=/tmp/x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(server.requests().is_empty());
+}
