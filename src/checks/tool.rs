@@ -4,8 +4,8 @@ use super::run::{run_all, tool_report};
 use crate::tools::{parse_args, Tool, ToolContext, ToolResult};
 use crate::types::BoxFuture;
 use crate::types::{Effects, Runs, Subject, ToolKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::time::Duration;
 
 pub struct RunChecks {
@@ -19,8 +19,9 @@ impl RunChecks {
     }
 }
 
-/// No arguments; unknown fields are ignored rather than refused, as they change nothing.
-#[derive(Deserialize)]
+/// No arguments; any given is refused, like a misspelled argument of any other tool.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {}
 
 impl Tool for RunChecks {
@@ -31,7 +32,7 @@ impl Tool for RunChecks {
         include_str!("../../prompts/tools/run_checks.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {}})
+        crate::tools::schema_for::<Args>()
     }
     /// It runs the configured commands, never one the model chose.
     fn effects(&self, _args: &serde_json::Value) -> Effects {

@@ -4,12 +4,13 @@
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::patch::{ChangeKind, FileChange};
 use crate::types::{Effects, Subject};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 pub struct ApplyPatch;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     patch: String,
 }
@@ -22,7 +23,7 @@ impl Tool for ApplyPatch {
         include_str!("../../prompts/tools/apply_patch.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {"patch": {"type": "string"}}, "required": ["patch"]})
+        super::schema_for::<Args>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::edit()

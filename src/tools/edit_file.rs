@@ -4,13 +4,14 @@
 use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::path::Path;
 
 pub struct EditFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     path: String,
     old_string: String,
@@ -27,10 +28,7 @@ impl Tool for EditFile {
         include_str!("../../prompts/tools/edit_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "path": {"type": "string"}, "old_string": {"type": "string"}, "new_string": {"type": "string"},
-            "replace_all": {"type": "boolean"}
-        }, "required": ["path", "old_string", "new_string"]})
+        super::schema_for::<Args>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::edit()

@@ -4,8 +4,8 @@ use super::files::io_error;
 use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -18,10 +18,15 @@ const MAX_TREE_ENTRIES: usize = 1000;
 
 pub struct ReadFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ReadArgs {
     path: String,
+    /// First line to show, 1-based (default 1).
+    #[schemars(range(min = 1))]
     offset: Option<usize>,
+    /// Number of lines to show (default 2000).
+    #[schemars(range(min = 1, max = 10_000))]
     limit: Option<usize>,
 }
 
@@ -33,11 +38,7 @@ impl Tool for ReadFile {
         include_str!("../../prompts/tools/read_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "path": {"type": "string"},
-            "offset": {"type": "integer", "description": "first line, 1-based"},
-            "limit": {"type": "integer"}
-        }, "required": ["path"]})
+        super::schema_for::<ReadArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Read)
@@ -51,10 +52,7 @@ impl Tool for ReadFile {
             let path = ctx.resolve(&a.path)?;
             let (file, meta) = ctx.open_read(&path, &a.path)?;
             let shown = a.path.clone();
-            let (offset, limit) = (
-                a.offset.unwrap_or(1).max(1),
-                a.limit.unwrap_or(DEFAULT_LIMIT).max(1),
-            );
+            let (offset, limit) = (a.offset.unwrap_or(1), a.limit.unwrap_or(DEFAULT_LIMIT));
             let size = meta.len();
             let out = tokio::task::spawn_blocking(move || {
                 read_numbered(file, size, &shown, offset, limit)
@@ -155,9 +153,13 @@ fn page_footer(mut out: String, shown: &str, total: usize, offset: usize, last: 
 
 pub struct ListDir;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ListArgs {
+    /// Directory to list (default: the workspace root).
     path: Option<String>,
+    /// How many levels to descend (default 2).
+    #[schemars(range(min = 1, max = 20))]
     depth: Option<usize>,
 }
 
@@ -169,7 +171,7 @@ impl Tool for ListDir {
         include_str!("../../prompts/tools/list_dir.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {"path": {"type": "string"}, "depth": {"type": "integer"}}})
+        super::schema_for::<ListArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Read)
@@ -190,7 +192,7 @@ impl Tool for ListDir {
             if !is_dir {
                 return Err(ToolError(format!("`{shown}` is not a directory")));
             }
-            Ok(tree(ctx, &dir, a.depth.unwrap_or(2).clamp(1, 20)).into())
+            Ok(tree(ctx, &dir, a.depth.unwrap_or(2)).into())
         })
     }
 }

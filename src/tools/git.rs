@@ -9,8 +9,8 @@ use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
 use git2::{DiffDelta, DiffFormat, DiffOptions, Repository, Status, StatusOptions};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -89,6 +89,11 @@ impl Repo {
 
 pub struct GitStatus;
 
+/// No arguments.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct StatusArgs {}
+
 impl Tool for GitStatus {
     fn name(&self) -> &str {
         "git_status"
@@ -97,7 +102,7 @@ impl Tool for GitStatus {
         include_str!("../../prompts/tools/git_status.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {}})
+        super::schema_for::<StatusArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Read)
@@ -105,8 +110,9 @@ impl Tool for GitStatus {
     fn subjects(&self, _args: &serde_json::Value) -> Vec<Subject> {
         Vec::new()
     }
-    fn run<'a>(&'a self, _args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
+    fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
+            let _: StatusArgs = parse_args(self.name(), args)?;
             status(&Repo::open(ctx)?, ctx)
                 .map(ToolOutput::from)
                 .map_err(git_error)
@@ -201,9 +207,12 @@ fn status_code(s: Status) -> String {
 
 pub struct GitDiff;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct DiffArgs {
+    /// Only this file or directory.
     path: Option<String>,
+    /// Show staged changes (index vs HEAD) instead of unstaged ones.
     #[serde(default)]
     staged: bool,
 }
@@ -216,7 +225,7 @@ impl Tool for GitDiff {
         include_str!("../../prompts/tools/git_diff.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {"path": {"type": "string"}, "staged": {"type": "boolean"}}})
+        super::schema_for::<DiffArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Read)

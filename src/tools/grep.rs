@@ -11,8 +11,8 @@ use grep_searcher::{
     BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkContextKind, SinkMatch,
 };
 use ignore::WalkState;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -21,14 +21,21 @@ const MAX_LINE_CHARS: usize = 500;
 
 pub struct Grep;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GrepArgs {
     pub pattern: String,
+    /// Directory or file to search (default: the workspace root).
     pub path: Option<String>,
+    /// Only files matching this glob (e.g. `*.rs`).
     pub glob: Option<String>,
     #[serde(default)]
     pub ignore_case: bool,
+    /// Lines of context around each match (default 0).
+    #[schemars(range(max = 20))]
     pub context: Option<usize>,
+    /// Matches to show at most (default 200).
+    #[schemars(range(min = 1, max = 2000))]
     pub max_results: Option<usize>,
 }
 
@@ -40,10 +47,7 @@ impl Tool for Grep {
         include_str!("../../prompts/tools/grep.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "pattern": {"type": "string"}, "path": {"type": "string"}, "glob": {"type": "string"},
-            "ignore_case": {"type": "boolean"}, "context": {"type": "integer"}, "max_results": {"type": "integer"}
-        }, "required": ["pattern"]})
+        super::schema_for::<GrepArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Search)

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 pub use apply_patch::apply_text as apply_patch_text;
-pub use args::parse_args;
+pub use args::{parse_args, schema_for};
 pub use files::Reader;
 /// Checks run commands exactly as the shell tool does (same sandbox, environment, timeout handling).
 pub use shell::{run_command, CommandOutput};

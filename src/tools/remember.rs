@@ -4,15 +4,17 @@ use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::sandbox::beneath::Beneath;
 use crate::store::memory::{self, Remembered, Scope};
 use crate::types::{Effects, Subject};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::sync::Arc;
 
 pub struct Remember;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     fact: String,
+    /// Where to keep it (default "project").
     scope: Option<Scope>,
 }
 
@@ -24,9 +26,7 @@ impl Tool for Remember {
         include_str!("../../prompts/tools/remember.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "fact": {"type": "string"}, "scope": {"type": "string", "enum": ["project", "user"]}
-        }, "required": ["fact"]})
+        super::schema_for::<Args>()
     }
     /// It writes a file that goes into every later session's prompt: a write like any other.
     /// The user memory lives in `$REINS_HOME`, outside the workspace: the user is asked first.

@@ -4,8 +4,8 @@
 use super::output_cap::HeadTail;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Exit, Runs, Subject, ToolKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::io::Read;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -17,10 +17,14 @@ const DRAIN_GRACE: Duration = Duration::from_millis(200);
 
 pub struct Shell;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     command: String,
+    /// Milliseconds before the command is killed (default: the configured timeout).
+    #[schemars(range(min = 100, max = 600_000))]
     timeout_ms: Option<u64>,
+    /// Directory to run in, relative to the workspace (default: its root).
     workdir: Option<String>,
 }
 
@@ -32,9 +36,7 @@ impl Tool for Shell {
         include_str!("../../prompts/tools/shell.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "command": {"type": "string"}, "timeout_ms": {"type": "integer"}, "workdir": {"type": "string"}
-        }, "required": ["command"]})
+        super::schema_for::<Args>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects {
@@ -60,43 +62,25 @@ impl Tool for Shell {
                     a.workdir.unwrap_or_default()
                 )));
             }
-            let (timeout, capped) = timeout_for(a.timeout_ms, ctx.shell_timeout);
+            // The schema bounds `timeout_ms` (at most ten minutes), so a model-chosen timeout
+            // cannot hold a session and its budget for hours; a longer configured one still
+            // applies when the model leaves it out.
+            let timeout = a
+                .timeout_ms
+                .map_or(ctx.shell_timeout, Duration::from_millis);
             let mut out = run_command(&a.command, &dir, ctx, timeout).await?;
             if ctx.git_absent_at_start {
                 if let Some(note) = crate::workspace::planted::set_aside_if_dangerous(&ctx.root) {
                     out.output = format!("{}\n{note}", out.output);
                 }
             }
-            let text = match capped {
-                true => format!(
-                    "[timeout_ms capped at {} ms]\n{}",
-                    timeout.as_millis(),
-                    out.render()
-                ),
-                false => out.render(),
-            };
             Ok(ToolOutput {
-                text,
+                text: out.render(),
                 exit: Some(out.exit()),
                 changed: Vec::new(),
                 plan: None,
             })
         })
-    }
-}
-
-/// The longest a command may run when the model asks for more than the configured timeout:
-/// a model-chosen `timeout_ms` must not hold a session (and its budget) for hours.
-const MAX_MODEL_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// The timeout for a call: the model's `timeout_ms` if given, at most the larger of the
-/// configured timeout and [`MAX_MODEL_TIMEOUT`]; whether it was capped.
-fn timeout_for(requested_ms: Option<u64>, configured: Duration) -> (Duration, bool) {
-    let ceiling = configured.max(MAX_MODEL_TIMEOUT);
-    match requested_ms.map(Duration::from_millis) {
-        Some(t) if t > ceiling => (ceiling, true),
-        Some(t) => (t, false),
-        None => (configured, false),
     }
 }
 
@@ -224,25 +208,4 @@ fn spawn_drain(
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_model_timeout_is_capped_at_the_ceiling() {
-        let configured = Duration::from_secs(120);
-        assert_eq!(timeout_for(None, configured), (configured, false));
-        assert_eq!(
-            timeout_for(Some(5_000), configured),
-            (Duration::from_secs(5), false)
-        );
-        assert_eq!(
-            timeout_for(Some(u64::MAX), configured),
-            (MAX_MODEL_TIMEOUT, true)
-        );
-        let long = Duration::from_secs(3600);
-        assert_eq!(timeout_for(Some(u64::MAX), long), (long, true));
-    }
 }

@@ -5,8 +5,8 @@ use super::path_subject;
 use super::{parse_args, BoxFuture, Reader, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
 use ignore::{WalkBuilder, WalkState};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,9 +128,11 @@ impl<T> FirstInOrder<T> {
 
 pub struct Glob;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct GlobArgs {
     pattern: String,
+    /// Directory to search under (default: the workspace root).
     path: Option<String>,
 }
 
@@ -142,7 +144,7 @@ impl Tool for Glob {
         include_str!("../../prompts/tools/glob.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {"pattern": {"type": "string"}, "path": {"type": "string"}}, "required": ["pattern"]})
+        super::schema_for::<GlobArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Search)

@@ -3,12 +3,13 @@
 use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolOutput, ToolResult};
 use crate::types::{Effects, Subject};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 pub struct WriteFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     path: String,
     content: String,
@@ -22,7 +23,7 @@ impl Tool for WriteFile {
         include_str!("../../prompts/tools/write_file.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {"path": {"type": "string"}, "content": {"type": "string"}}, "required": ["path", "content"]})
+        super::schema_for::<Args>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::edit()
