@@ -22,6 +22,7 @@ const PORTABLE: &[&str] = &[
     "additionalProperties",
     "default",
     "items",
+    "maxItems",
 ];
 
 /// `(name, parameters)` of every tool the first request offers, in either wire format.
@@ -56,6 +57,13 @@ fn assert_portable(tool: &str, at: &str, schema: &Value) {
     }
     if let Some(t) = map.get("type") {
         assert!(t.is_string(), "{tool}{at}: type list {t}");
+    }
+    if map.get("type").is_some_and(|t| t == "object") {
+        assert_eq!(
+            map.get("additionalProperties"),
+            Some(&Value::Bool(false)),
+            "{tool}{at} accepts unknown fields: {schema}"
+        );
     }
     for (name, sub) in map
         .get("properties")
@@ -139,6 +147,11 @@ fn the_schemas_state_the_bounds_on_timeouts_context_and_counts() {
         prop("remember", "scope")["enum"],
         json!(["project", "user"])
     );
+    assert_eq!(prop("update_plan", "plan")["maxItems"], 50);
+    assert_eq!(
+        prop("update_plan", "plan")["items"]["properties"]["status"]["enum"],
+        json!(["pending", "in_progress", "done"])
+    );
     // Field docs reach the model as short descriptions.
     assert!(prop("read_file", "offset")["description"]
         .as_str()
@@ -159,6 +172,10 @@ fn a_misspelled_or_out_of_range_argument_is_an_error_naming_it_and_nothing_runs(
                 json!({"command": "touch ran-typo", "workdri": "."}),
             ),
             ToolCall::new("read_file", json!({"path": "calc.py", "limit": "5"})),
+            ToolCall::new(
+                "update_plan",
+                json!({"plan": [{"step": "look", "stauts": "pending"}]}),
+            ),
         ])),
         Reply::tool("grep", json!({"pattern": "def", "max_results": 1})),
         Reply::text("done"),
@@ -168,7 +185,7 @@ fn a_misspelled_or_out_of_range_argument_is_an_error_naming_it_and_nothing_runs(
     let out = exec(home.path(), ws.path(), &["--json"], "look");
     assert_success(&out);
     let results = tool_results(&server.requests()[1].body);
-    assert_eq!(results.len(), 4, "{results:?}");
+    assert_eq!(results.len(), 5, "{results:?}");
     assert!(
         results[0].contains("`grep` has no argument `max_result` (did you mean `max_results`?)")
             && results[0]
@@ -193,6 +210,11 @@ fn a_misspelled_or_out_of_range_argument_is_an_error_naming_it_and_nothing_runs(
         "{}",
         results[3]
     );
+    assert!(
+        results[4].contains("unknown field `stauts`, expected `step` or `status`"),
+        "{}",
+        results[4]
+    );
     // Refused calls run nothing.
     assert!(!ws.path().join("ran-long").exists());
     assert!(!ws.path().join("ran-typo").exists());
@@ -208,5 +230,6 @@ fn a_misspelled_or_out_of_range_argument_is_an_error_naming_it_and_nothing_runs(
         .iter()
         .filter(|e| e["type"] == "tool.result" && e["ok"] == false)
         .count();
-    assert_eq!(failed, 4, "{evs:?}");
+    assert_eq!(failed, 5, "{evs:?}");
+    assert!(!evs.iter().any(|e| e["type"] == "plan"), "{evs:?}");
 }

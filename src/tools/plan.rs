@@ -3,8 +3,8 @@
 
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::types::{Effects, Plan, PlanStep, StepStatus, Subject, ToolKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 /// More steps than this is not a plan a person can follow at a glance.
 const MAX_STEPS: usize = 50;
@@ -13,9 +13,21 @@ const MAX_STEP_CHARS: usize = 300;
 
 pub struct UpdatePlan;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
-    plan: Vec<PlanStep>,
+    /// The whole plan, in order.
+    #[schemars(length(max = MAX_STEPS))]
+    plan: Vec<StepArg>,
+}
+
+/// One step as the model writes it (unknown fields refused, unlike [`PlanStep`] read back from
+/// a transcript).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct StepArg {
+    step: String,
+    status: StepStatus,
 }
 
 impl Tool for UpdatePlan {
@@ -26,12 +38,7 @@ impl Tool for UpdatePlan {
         include_str!("../../prompts/tools/update_plan.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "plan": {"type": "array", "items": {"type": "object", "properties": {
-                "step": {"type": "string"},
-                "status": {"type": "string", "enum": ["pending", "in_progress", "done"]}
-            }, "required": ["step", "status"]}}
-        }, "required": ["plan"]})
+        super::schema_for::<Args>()
     }
     /// It changes nothing but what the front ends show.
     fn effects(&self, _args: &serde_json::Value) -> Effects {
@@ -43,7 +50,11 @@ impl Tool for UpdatePlan {
     fn run<'a>(&'a self, args: &'a str, _ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
-            let plan = checked(a.plan)?;
+            let steps = a.plan.into_iter().map(|s| PlanStep {
+                step: s.step,
+                status: s.status,
+            });
+            let plan = checked(steps.collect())?;
             let (done, all) = plan.progress();
             Ok(ToolOutput {
                 text: format!("plan updated: {done} of {all} steps done"),
