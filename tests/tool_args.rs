@@ -86,7 +86,14 @@ fn schemas_for(wire: Wire) -> Vec<(String, Value)> {
     let server = MockServer::start(vec![Reply::text("hi")]);
     let home = home_for(&server, wire);
     let ws = calc_workspace();
-    // `--check` adds `run_checks`, so it is among the tools checked.
+    // A user skill adds `skill` and `--check` adds `run_checks`, so they are checked too.
+    let skill = home.path().join("skills/notes");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: notes\ndescription: Take notes\n---\nWrite them down.\n",
+    )
+    .unwrap();
     let out = exec(
         home.path(),
         ws.path(),
@@ -102,7 +109,9 @@ fn every_tool_schema_in_the_request_is_closed_and_portable() {
     for wire in [Wire::OpenAi, Wire::Anthropic] {
         let tools = schemas_for(wire);
         assert!(tools.len() >= 12, "{tools:?}");
-        assert!(tools.iter().any(|(n, _)| n == "run_checks"), "{tools:?}");
+        for extra in ["run_checks", "skill", "update_plan"] {
+            assert!(tools.iter().any(|(n, _)| n == extra), "{extra}: {tools:?}");
+        }
         for (name, schema) in &tools {
             assert_eq!(schema["type"], "object", "{name}: {schema}");
             assert!(schema["properties"].is_object(), "{name}: {schema}");
@@ -147,6 +156,7 @@ fn the_schemas_state_the_bounds_on_timeouts_context_and_counts() {
         prop("remember", "scope")["enum"],
         json!(["project", "user"])
     );
+    assert_eq!(prop("skill", "name")["enum"], json!(["notes"]));
     assert_eq!(prop("update_plan", "plan")["maxItems"], 50);
     assert_eq!(
         prop("update_plan", "plan")["items"]["properties"]["status"]["enum"],

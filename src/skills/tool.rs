@@ -4,8 +4,8 @@ use super::Skill;
 use crate::sandbox::SandboxPolicy;
 use crate::tools::{parse_args, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{BoxFuture, Effects, Subject, ToolKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 pub struct SkillTool {
     skills: Vec<Skill>,
@@ -13,9 +13,11 @@ pub struct SkillTool {
     description: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct Args {
     name: String,
+    /// A file of the skill to read instead of its instructions.
     file: Option<String>,
 }
 
@@ -72,11 +74,12 @@ impl Tool for SkillTool {
         &self.description
     }
     fn parameters(&self) -> serde_json::Value {
+        // The skills are known only at run time: their names are listed as the enum of `name`
+        // (an unknown one is refused by `find`, which lists them).
         let names: Vec<&str> = self.skills.iter().map(|s| s.name.as_str()).collect();
-        json!({"type": "object", "properties": {
-            "name": {"type": "string", "enum": names},
-            "file": {"type": "string"}
-        }, "required": ["name"]})
+        let mut schema = crate::tools::schema_for::<Args>();
+        schema["properties"]["name"]["enum"] = serde_json::json!(names);
+        schema
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Read)
