@@ -452,6 +452,37 @@ pub enum EvalCommand {
         /// The later report, compared against A.
         b: PathBuf,
     },
+    /// Turn this repository's history into a suite: commits that change code and tests
+    /// together become tasks (the parent with the commit's test changes; the commit message as
+    /// the prompt; the changed tests as checks), kept only when the tests fail before and pass
+    /// with the commit's code.
+    Mine {
+        /// Walk back to this revision (not included); default: the whole history.
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+        /// Stop once N tasks are kept.
+        #[arg(long, value_name = "N")]
+        max: Option<usize>,
+        /// Look at no more than N commits.
+        #[arg(long, value_name = "N")]
+        commits: Option<usize>,
+        /// Only commits changing a path that matches GLOB (repeatable).
+        #[arg(long = "paths", value_name = "GLOB")]
+        paths: Vec<String>,
+        /// The test command instead of the detected one; `{tests}` becomes the changed test files.
+        #[arg(long, value_name = "CMD")]
+        test_cmd: Option<String>,
+        /// Time limit of each test run, in seconds.
+        #[arg(long, value_name = "S", default_value_t = 300)]
+        timeout: u64,
+        /// Only list the candidates and why the other commits were dropped; run no tests and
+        /// write no tasks.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the suite (suite.toml) and the test patches go.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+    },
     /// Combine shard reports (`--shard`) into one report.
     Merge {
         /// The shard reports to combine.

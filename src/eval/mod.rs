@@ -6,7 +6,9 @@
 
 mod compare;
 mod fixture;
+mod gitsource;
 mod html;
+mod mine;
 mod plan;
 mod report;
 mod runner;
@@ -18,12 +20,13 @@ mod table;
 
 pub use compare::{compare, Comparison};
 pub use html::render as render_html;
+pub use mine::{mine, render_summary as render_mine_summary, MineError, MineOptions, MineSummary};
 pub use plan::{configs, select, units, EvalConfig, Shard, Target, Unit};
 pub use report::{merge, CheckRecord, ConfigSummary, Plan, Report, RunResult, Spread, TaskSummary};
 pub use runner::{run_unit, RunnerSetup};
 pub use significance::{Choice, PairTest};
 pub use stats::Estimate;
-pub use suite::{Suite, Task};
+pub use suite::{Source, Suite, Task};
 pub use table::render as render_table;
 pub use table::wall as wall_time;
 

@@ -5,7 +5,7 @@
 use super::fixture;
 use super::plan::EvalConfig;
 use super::report::{CheckRecord, RunResult};
-use super::suite::{Job, Task};
+use super::suite::{Job, Source, Task};
 use crate::agent::{Event, Status};
 use crate::cancel::Cancel;
 use crate::sandbox::{SandboxMode, SandboxPolicy};
@@ -73,16 +73,21 @@ pub async fn run_unit(
         }
     };
     let work = tmp.path().join("work");
-    if let Err(e) = fixture::copy_tree(&task.fixture, &work) {
-        let error = format!("cannot copy the fixture {}: {e}", task.fixture.display());
+    if let Err(error) = prepare(&task.source, &work).await {
         return RunResult {
             error: Some(error),
             ..base
         };
     }
-    fixture::commit_all(&work).await;
     let s = run_session(setup, task, config, &work).await;
-    let checks = hidden_checks(setup, task, &work).await;
+    let checks = run_checks(
+        &setup.check_env,
+        setup.allow_unsandboxed,
+        &task.checks,
+        &work,
+        Duration::from_secs(task.timeout_s),
+    )
+    .await;
     RunResult {
         status: s.status,
         passed: checks.len() == task.checks.len() && checks.iter().all(|c| c.passed),
@@ -95,6 +100,54 @@ pub async fn run_unit(
         error: s.error,
         ..base
     }
+}
+
+/// The run's fresh copy at `work`: the fixture copied, or the revision exported with its test
+/// patch applied; committed either way. The temp dir holding it is removed with the run.
+async fn prepare(source: &Source, work: &Path) -> Result<(), String> {
+    match source {
+        Source::Fixture(dir) => {
+            fixture::copy_tree(dir, work)
+                .map_err(|e| format!("cannot copy the fixture {}: {e}", dir.display()))?;
+            fixture::commit_all(work).await;
+            Ok(())
+        }
+        Source::Git {
+            repo,
+            rev,
+            test_patch,
+        } => {
+            let (repo, rev, patch, work) = (
+                repo.clone(),
+                rev.clone(),
+                test_patch.clone(),
+                work.to_path_buf(),
+            );
+            tokio::task::spawn_blocking(move || {
+                export_revision(&repo, &rev, patch.as_deref(), &work)
+            })
+            .await
+            .map_err(|e| format!("exporting the revision stopped: {e}"))?
+        }
+    }
+}
+
+/// Exports `rev` of the repository found at `repo` into `work` and applies `patch` on top.
+pub(super) fn export_revision(
+    repo: &Path,
+    rev: &str,
+    patch: Option<&Path>,
+    work: &Path,
+) -> Result<(), String> {
+    let r = git2::Repository::discover(repo)
+        .map_err(|e| format!("no repository at {}: {}", repo.display(), e.message()))?;
+    super::gitsource::export(&r, rev, work)
+        .map_err(|e| format!("cannot export {rev} of {}: {e}", repo.display()))?;
+    let patch = patch
+        .map(|p| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())))
+        .transpose()?;
+    super::gitsource::commit_with_patch(work, patch.as_deref())
+        .map_err(|e| format!("cannot apply the test patch on {rev}: {e}"))
 }
 
 /// The command line of the agent's run.
@@ -284,27 +337,32 @@ fn tail(s: &str, max: usize) -> String {
     s[start..].to_string()
 }
 
-/// The task's checks in the run's copy, confined like the agent's commands (workspace-write, no
-/// network), each with the task's time limit.
-async fn hidden_checks(setup: &RunnerSetup, task: &Task, work: &Path) -> Vec<CheckRecord> {
+/// Checks in a run's copy (or a mined candidate's), confined like the agent's commands
+/// (workspace-write, no network), each with the time limit `timeout`.
+pub(super) async fn run_checks(
+    check_env: &[(OsString, OsString)],
+    allow_unsandboxed: bool,
+    checks: &[String],
+    work: &Path,
+    timeout: Duration,
+) -> Vec<CheckRecord> {
     let ctx = match ToolContext::new(work, Cancel::never()) {
         Ok(mut ctx) => {
-            ctx.child_env = setup.check_env.clone();
+            ctx.child_env = check_env.to_vec();
             ctx.policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, work, Vec::new());
-            ctx.allow_unsandboxed = setup.allow_unsandboxed;
+            ctx.allow_unsandboxed = allow_unsandboxed;
             ctx
         }
         Err(e) => {
             return vec![CheckRecord {
-                command: task.checks.join(" && "),
+                command: checks.join(" && "),
                 passed: false,
                 exit_code: None,
                 summary: format!("cannot open the run's copy: {e}"),
             }]
         }
     };
-    let timeout = Duration::from_secs(task.timeout_s);
-    crate::checks::run_all(&task.checks, &ctx, timeout, &mut |_| {})
+    crate::checks::run_all(checks, &ctx, timeout, &mut |_| {})
         .await
         .into_iter()
         .map(|o| CheckRecord {

@@ -29,7 +29,13 @@ struct SuiteFile {
 #[serde(deny_unknown_fields)]
 struct TaskFile {
     name: String,
-    fixture: PathBuf,
+    fixture: Option<PathBuf>,
+    /// A repository (relative to the suite file, found upward like git finds it) and a
+    /// revision instead of a fixture: the kind `reins eval mine` writes.
+    repo: Option<PathBuf>,
+    rev: Option<String>,
+    /// A patch applied on top of `rev` (the mined commit's test changes), relative to the suite.
+    test_patch: Option<PathBuf>,
     prompt: Option<String>,
     workflow: Option<String>,
     #[serde(default)]
@@ -56,14 +62,27 @@ pub struct Suite {
 #[derive(Debug, Clone)]
 pub struct Task {
     pub name: String,
-    /// Copied fresh for every run.
-    pub fixture: PathBuf,
+    /// Where each run's fresh copy comes from.
+    pub source: Source,
     pub job: Job,
     /// Run by the harness after the session, in the run's copy; never shown to the model.
     pub checks: Vec<String>,
     pub max_steps: u32,
     pub max_cost: Option<f64>,
     pub timeout_s: u64,
+}
+
+/// A task's starting tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A directory, copied.
+    Fixture(PathBuf),
+    /// A revision of a repository, exported, with an optional patch applied on top.
+    Git {
+        repo: PathBuf,
+        rev: String,
+        test_patch: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -122,15 +141,43 @@ fn stem(path: &Path) -> String {
         .map_or_else(|| "suite".into(), |s| s.to_string_lossy().into_owned())
 }
 
-fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
-    let fixture = dir.join(&t.fixture);
-    if !fixture.is_dir() {
-        return Err(format!(
-            "task `{}`: fixture {} is not a directory",
-            t.name,
-            fixture.display()
-        ));
+fn source(t: &TaskFile, dir: &Path) -> Result<Source, String> {
+    match (&t.fixture, &t.repo, &t.rev) {
+        (Some(f), None, None) => {
+            let fixture = dir.join(f);
+            if !fixture.is_dir() {
+                return Err(format!(
+                    "task `{}`: fixture {} is not a directory",
+                    t.name,
+                    fixture.display()
+                ));
+            }
+            Ok(Source::Fixture(fixture))
+        }
+        (None, Some(repo), Some(rev)) => {
+            let test_patch = t.test_patch.as_ref().map(|p| dir.join(p));
+            if let Some(p) = test_patch.as_ref().filter(|p| !p.is_file()) {
+                return Err(format!(
+                    "task `{}`: test_patch {} is not a file",
+                    t.name,
+                    p.display()
+                ));
+            }
+            Ok(Source::Git {
+                repo: dir.join(repo),
+                rev: rev.clone(),
+                test_patch,
+            })
+        }
+        _ => Err(format!(
+            "task `{}`: set either `fixture`, or `repo` and `rev`",
+            t.name
+        )),
     }
+}
+
+fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
+    let source = source(t, dir)?;
     if t.checks.is_empty() {
         return Err(format!(
             "task `{}`: `checks` is empty; without checks a run cannot be judged",
@@ -152,7 +199,7 @@ fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
     };
     Ok(Task {
         name: t.name.clone(),
-        fixture,
+        source,
         job,
         checks: t.checks.clone(),
         max_steps: t.max_steps.or(suite.max_steps).unwrap_or(DEFAULT_MAX_STEPS),
@@ -214,7 +261,34 @@ mod tests {
         assert_eq!(s.name, "s");
         let t = &s.tasks[0];
         assert_eq!((t.max_steps, t.timeout_s), (7, 5));
-        assert!(t.fixture.is_absolute() && t.fixture.ends_with("fx"));
+        let Source::Fixture(f) = &t.source else {
+            panic!("{:?}", t.source)
+        };
+        assert!(f.is_absolute() && f.ends_with("fx"));
+    }
+
+    #[test]
+    fn a_task_can_start_from_a_revision_with_a_patch() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("t.patch"), "").unwrap();
+        let s = suite_in(
+            d.path(),
+            "[[task]]\nname = \"a\"\nrepo = \".\"\nrev = \"abc\"\ntest_patch = \"t.patch\"\nprompt = \"p\"\nchecks = [\"true\"]\n",
+        )
+        .unwrap();
+        let Source::Git {
+            repo,
+            rev,
+            test_patch,
+        } = &s.tasks[0].source
+        else {
+            panic!("{:?}", s.tasks[0].source)
+        };
+        assert!(repo.is_absolute());
+        assert_eq!(rev, "abc");
+        assert!(test_patch.as_ref().unwrap().ends_with("t.patch"));
+        let both = "[[task]]\nname = \"a\"\nfixture = \"fx\"\nrepo = \".\"\nrev = \"x\"\nprompt = \"p\"\nchecks = [\"true\"]\n";
+        assert!(suite_in(d.path(), both).is_err());
     }
 
     #[test]

@@ -23,6 +23,37 @@ pub async fn run(args: EvalArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             json,
             html,
         }) => merge(&reports, json.as_deref(), html.as_deref()),
+        Some(EvalCommand::Mine {
+            since,
+            max,
+            commits,
+            paths,
+            test_cmd,
+            timeout,
+            dry_run,
+            out,
+        }) => {
+            let ws = setup::workspace(&global)?;
+            let runner = runner_setup(&ws, &global)?;
+            let opts = eval::MineOptions {
+                repo: ws.root.clone(),
+                since,
+                max_tasks: max,
+                max_commits: commits,
+                paths,
+                test_cmd,
+                out,
+                dry_run,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                check_env: runner.check_env,
+                allow_unsandboxed: runner.allow_unsandboxed,
+            };
+            let summary = eval::mine(&opts, &mut |line| eprintln!("{line}"))
+                .await
+                .map_err(|e| ExitError::usage(e.to_string()))?;
+            print!("{}", eval::render_mine_summary(&summary));
+            Ok(0)
+        }
         None => run_suite(args.run, global).await,
     }
 }
