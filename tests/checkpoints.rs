@@ -1,10 +1,10 @@
 //! Workspace checkpoints through the library API: recording, listing, diffing and restoring, in a
 //! plain directory and in a git repository whose own state must stay untouched.
 
+use reins::store::session_changes::{diff_command, undo_command};
 use reins::store::{
     collect_garbage, CheckpointError, CheckpointStore, GcOutcome, RestoreKind, Retention,
 };
-use reins::ui::checkpoint_cmd::{diff_command, undo_command};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};

@@ -207,6 +207,15 @@ fn diff_review_reverts_one_hunk() {
     );
     pty.send(b"q");
     pty.wait_for("Ask reins");
+    // Undo after the revert must not bring the model's hunk back.
+    pty.send(b"/undo");
+    pty.wait_for("restore the files");
+    pty.send(b"\r");
+    pty.wait_for("nothing to undo");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("calc.py")).unwrap(),
+        original
+    );
     pty.quit();
 }
 

@@ -87,9 +87,12 @@ fn a_prefix_rule_approved_once_holds_for_the_session_and_the_next_launches() {
     let mut pty = Pty::spawn_sized(home.path(), ws.path(), &[], 30, 120);
     pty.wait_for("model mock");
     pty.submit("list");
-    let screen = pty.wait_for("approve shell?");
-    assert!(screen.contains("Listing the files first."), "{screen}");
-    assert!(screen.contains("starting with `ls`"), "{screen}");
+    // The streamed text and the modal may land in different frames: wait for both.
+    pty.wait_until("the model's text and the approval modal", |s| {
+        s.contains("approve shell?")
+            && s.contains("Listing the files first.")
+            && s.contains("starting with `ls`")
+    });
     // The modal ignores answers for its first moments (type-ahead protection): read first.
     std::thread::sleep(std::time::Duration::from_millis(600));
     pty.send(b"p");

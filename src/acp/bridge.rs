@@ -192,6 +192,8 @@ fn convert(msg: UiMsg) -> Option<Output> {
         UiMsg::Failed(text) => Output::Failed(text),
         // What a resumed session spent before: the client is told through `State`.
         UiMsg::Totals(_) => return None,
+        // ACP clients show diffs on the tool calls; the bridge never asks for the session's.
+        UiMsg::Diff { .. } => return None,
         UiMsg::Closed => Output::Closed,
     })
 }

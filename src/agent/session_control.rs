@@ -22,6 +22,11 @@ impl Session {
     }
 
     /// The model the next request goes to when no router decides otherwise.
+    /// The workspace root the session's tools work in.
+    pub fn workspace(&self) -> &std::path::Path {
+        &self.setup.tools.root
+    }
+
     pub fn model_label(&self) -> String {
         self.routing.initial_label()
     }

@@ -21,6 +21,13 @@ pub enum Op {
     New,
     /// Continue an earlier session (`/resume`).
     Resume(String),
+    /// The session's diff (`/diff`); `reload` after a hunk was reverted in the open view.
+    /// Answered by [`UiMsg::Diff`].
+    Diff {
+        reload: bool,
+    },
+    /// Restore the files to before the session's last step (`/undo`).
+    Undo,
     /// End the session (`session.finished` is written) and stop the engine; [`UiMsg::Closed`]
     /// follows once everything is recorded.
     Shutdown,
@@ -44,6 +51,11 @@ pub enum UiMsg {
     History(Vec<Item>),
     /// What a resumed session had already spent, from its transcript.
     Totals(SessionTotals),
+    /// The session's diff, or why there is none; `reload` as asked in [`Op::Diff`].
+    Diff {
+        text: Result<String, String>,
+        reload: bool,
+    },
     Note(String),
     Failed(String),
     /// The engine stopped after [`Op::Shutdown`]; nothing follows.

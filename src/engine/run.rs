@@ -4,7 +4,9 @@ use super::factory::{Built, Overrides, Resume, SessionFactory};
 use super::ops::{Op, SessionState, UiMsg};
 use crate::agent::{Event, Session, Status};
 use crate::cancel::Canceller;
+use crate::store::session_changes;
 use crate::store::totals::SessionTotals;
+use std::path::Path;
 use tokio::sync::mpsc;
 
 /// The running engine, as a front end holds it.
@@ -98,6 +100,8 @@ impl Engine {
                 }
                 Op::New => self.reopen(Resume::New),
                 Op::Resume(id) => self.reopen(Resume::Id(id)),
+                Op::Diff { reload } => self.diff(reload).await,
+                Op::Undo => self.undo().await,
                 Op::Shutdown => break,
             }
             self.state();
@@ -106,6 +110,51 @@ impl Engine {
         self.finish();
         self.factory.close().await;
         self.send(UiMsg::Closed);
+    }
+
+    /// `/diff`, read from the checkpoint store off the engine's thread. Ops run one at a time,
+    /// so no step is checkpointing meanwhile.
+    async fn diff(&self, reload: bool) {
+        let text = self
+            .changes(|home, root, id| {
+                session_changes::diff_command(home, root, Some(id))
+                    .map_err(|e| format!("no diff: {e}"))
+            })
+            .await;
+        self.send(UiMsg::Diff { text, reload });
+    }
+
+    /// `/undo`: the files back to before the session's last step.
+    async fn undo(&self) {
+        let report = self
+            .changes(|home, root, id| {
+                session_changes::undo_command(home, root, Some(id), None)
+                    .map_err(|e| format!("nothing to undo: {e}"))
+            })
+            .await;
+        match report {
+            Ok(text) => self.note(text.trim_end().to_string()),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Runs `job` on the checkpoint store of the open session, on a blocking thread.
+    async fn changes(
+        &self,
+        job: impl FnOnce(&Path, &Path, &str) -> Result<String, String> + Send + 'static,
+    ) -> Result<String, String> {
+        let home = self
+            .factory
+            .home()
+            .map(Path::to_path_buf)
+            .ok_or("REINS_HOME is not set")?;
+        let (root, id) = (
+            self.session.workspace().to_path_buf(),
+            self.session.id().to_string(),
+        );
+        tokio::task::spawn_blocking(move || job(&home, &root, &id))
+            .await
+            .unwrap_or_else(|e| Err(format!("the checkpoint store failed: {e}")))
     }
 
     fn send(&self, msg: UiMsg) {

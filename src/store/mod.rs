@@ -31,6 +31,7 @@ mod undo;
 
 pub mod ledger;
 pub mod memory;
+pub mod session_changes;
 pub mod sessions;
 pub mod totals;
 pub mod transcript;

@@ -93,7 +93,12 @@ pub async fn run_task(
             UiMsg::Note(message) => out.emit(&Event::Warning { message }),
             UiMsg::Closed => break,
             // Headless: nothing asks (the approver refuses), and there is no status line.
-            UiMsg::Approval { .. } | UiMsg::State(_) | UiMsg::History(_) | UiMsg::Totals(_) => {}
+            // exec never asks for a diff.
+            UiMsg::Approval { .. }
+            | UiMsg::State(_)
+            | UiMsg::History(_)
+            | UiMsg::Totals(_)
+            | UiMsg::Diff { .. } => {}
         }
     }
     let Some((status, last)) = ended else {

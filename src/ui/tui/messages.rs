@@ -29,6 +29,7 @@ impl App {
                     .map(|(step, model, reason)| (step as u32, model, reason))
                     .collect();
             }
+            UiMsg::Diff { text, reload } => self.show_diff(text, reload),
             UiMsg::Note(text) => self.note(Level::Info, text),
             UiMsg::Failed(text) => self.note(Level::Error, text),
         }

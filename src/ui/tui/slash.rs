@@ -10,7 +10,6 @@ use crate::engine::Op;
 use crate::sandbox::approval::Approval;
 use crate::sandbox::SandboxMode;
 use crate::store::memory;
-use crate::ui::checkpoint_cmd;
 use std::fmt::Write;
 
 const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · Ctrl+A/E start/end · Ctrl+U/K delete to start/end · Ctrl+W delete word · @path attach a file · PgUp/PgDn or wheel scroll · Tab pick tool calls (Enter expands) · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
@@ -211,15 +210,31 @@ impl App {
         self.note(Level::Info, out);
     }
 
-    /// The session's diff from the checkpoint store, or why there is none.
-    fn session_diff(&self) -> Result<String, String> {
-        let home = self.ctx.home.as_deref().ok_or("REINS_HOME is not set")?;
-        checkpoint_cmd::diff_command(home, &self.ctx.root, Some(&self.session_id))
-            .map_err(|e| format!("no diff: {e}"))
+    /// Asks the engine for the session's diff: it reads the checkpoint store between turns,
+    /// off this thread, and answers with [`UiMsg::Diff`](crate::engine::UiMsg::Diff).
+    fn open_diff(&mut self) {
+        if self.idle("/diff") {
+            self.engine.send(Op::Diff { reload: false });
+        }
     }
 
-    fn open_diff(&mut self) {
-        match self.session_diff() {
+    /// After a hunk was reverted: the diff as it is now.
+    pub(super) fn reload_diff(&mut self) {
+        self.engine.send(Op::Diff { reload: true });
+    }
+
+    /// The engine's answer to [`Op::Diff`].
+    pub(super) fn show_diff(&mut self, text: Result<String, String>, reload: bool) {
+        if reload {
+            if let Some(Overlay::Diff(view)) = self.overlay.as_mut() {
+                match text {
+                    Ok(text) => view.reload(&text),
+                    Err(e) => view.set_message(e),
+                }
+            }
+            return;
+        }
+        match text {
             Ok(text) if text.starts_with("no changes") => {
                 self.note(Level::Info, text.trim_end().to_string())
             }
@@ -231,27 +246,9 @@ impl App {
         }
     }
 
-    /// After a hunk was reverted: the diff as it is now.
-    pub(super) fn reload_diff(&mut self) {
-        let fresh = self.session_diff();
-        if let Some(Overlay::Diff(view)) = self.overlay.as_mut() {
-            match fresh {
-                Ok(text) => view.reload(&text),
-                Err(e) => view.set_message(e),
-            }
-        }
-    }
-
     fn undo(&mut self) {
-        if !self.idle("/undo") {
-            return;
-        }
-        let Some(home) = self.ctx.home.clone() else {
-            return self.note(Level::Error, "REINS_HOME is not set");
-        };
-        match checkpoint_cmd::undo_command(&home, &self.ctx.root, Some(&self.session_id), None) {
-            Ok(report) => self.note(Level::Info, report.trim_end().to_string()),
-            Err(e) => self.note(Level::Warning, format!("nothing to undo: {e}")),
+        if self.idle("/undo") {
+            self.engine.send(Op::Undo);
         }
     }
 
