@@ -145,6 +145,7 @@ fn write_transcript(home: &Path, ws: &Path) {
                     name: "read_file".into(),
                     arguments,
                 }],
+                reasoning: Vec::new(),
             },
         })
         .expect("call");

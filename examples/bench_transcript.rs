@@ -119,6 +119,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
             item: Item::Assistant {
                 text: String::new(),
                 tool_calls: vec![call],
+                reasoning: Vec::new(),
             },
         })
         .expect("a");

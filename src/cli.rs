@@ -55,6 +55,10 @@ pub struct GlobalArgs {
     /// Override a config key for this run, in TOML value syntax (repeatable): -c max_steps=20.
     #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Reasoning effort for every request: minimal, low, medium or high (default: each model's
+    /// `effort`, else the provider's default).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub effort: Option<crate::types::Effort>,
 }
 
 #[derive(Debug, Subcommand)]

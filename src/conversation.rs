@@ -13,6 +13,10 @@ pub enum Item {
     Assistant {
         text: String,
         tool_calls: Vec<ToolCall>,
+        /// What the model reasoned before this reply, kept with the turn that produced it so the
+        /// same model gets it back on the next request (see [`Reasoning`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reasoning: Vec<Reasoning>,
     },
     ToolResult {
         call_id: String,
@@ -40,6 +44,46 @@ impl ToolCall {
     }
 }
 
+/// One piece of a model's reasoning. The payload is opaque and signed or encrypted by the
+/// provider: it goes back unchanged, and only to the model that produced it (`origin`), since
+/// another model or provider would reject it or misread it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reasoning {
+    /// `PROVIDER/MODEL-ID` of the model that produced it.
+    pub origin: String,
+    pub block: ReasoningBlock,
+}
+
+/// The provider's own form of a reasoning item, as it must be sent back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReasoningBlock {
+    /// An OpenAI Responses `reasoning` item; `encrypted_content` carries the reasoning itself
+    /// when requests are stateless (`store: false`).
+    OpenaiReasoning {
+        id: String,
+        #[serde(default)]
+        summary: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encrypted_content: Option<String>,
+    },
+    /// An Anthropic `thinking` block and its signature.
+    Thinking { thinking: String, signature: String },
+    /// An Anthropic `redacted_thinking` block: encrypted, nothing to show.
+    RedactedThinking { data: String },
+}
+
+impl Reasoning {
+    /// The readable part, for front ends: a summary or the thinking text; empty when redacted.
+    pub fn display_text(&self) -> String {
+        match &self.block {
+            ReasoningBlock::OpenaiReasoning { summary, .. } => summary.join("\n\n"),
+            ReasoningBlock::Thinking { thinking, .. } => thinking.clone(),
+            ReasoningBlock::RedactedThinking { .. } => String::new(),
+        }
+    }
+}
+
 /// A tool as the model sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolSpec {
@@ -48,19 +92,27 @@ pub struct ToolSpec {
     pub parameters: serde_json::Value,
 }
 
-/// Token counts of one model request. `input_tokens` includes `cached_input_tokens`.
+/// Token counts of one model request. `input_tokens` counts every prompt token, the ones read
+/// from the prompt cache (`cached_input_tokens`) and written to it (`cache_write_tokens`)
+/// included; `output_tokens` includes `reasoning_tokens`, which are billed as output.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
+    #[serde(default)]
+    pub cache_write_tokens: u64,
     pub output_tokens: u64,
+    #[serde(default)]
+    pub reasoning_tokens: u64,
 }
 
 impl Usage {
     pub fn add(&mut self, other: Usage) {
         self.input_tokens += other.input_tokens;
         self.cached_input_tokens += other.cached_input_tokens;
+        self.cache_write_tokens += other.cache_write_tokens;
         self.output_tokens += other.output_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
     }
 }
 
@@ -69,7 +121,9 @@ impl Usage {
 pub struct Completion {
     pub text: String,
     pub tool_calls: Vec<ToolCall>,
-    pub usage: Usage,
+    /// `None` when the server reported no usage: its cost is unknown, not zero.
+    pub usage: Option<Usage>,
+    pub reasoning: Vec<Reasoning>,
 }
 
 /// Gives every tool call a result, inserting "not run" results where a history stops between a
@@ -134,6 +188,7 @@ mod tests {
             Item::Assistant {
                 text: String::new(),
                 tool_calls: vec![call("a"), call("b")],
+                reasoning: Vec::new(),
             },
             Item::ToolResult {
                 call_id: "a".into(),
@@ -158,6 +213,7 @@ mod tests {
         let fixed = complete_tool_results(vec![Item::Assistant {
             text: String::new(),
             tool_calls: vec![call("x")],
+            reasoning: Vec::new(),
         }]);
         assert_eq!(fixed.len(), 2);
     }

@@ -53,7 +53,7 @@ fn config_show_lists_the_defaults_and_the_picked_model() {
         assert!(l.contains("# default"), "{l}");
     }
     let model = line("model");
-    assert!(model.contains("\"claude-sonnet-4-5\""), "{model}");
+    assert!(model.contains("\"claude-opus-5-5\""), "{model}");
     assert!(model.contains("ANTHROPIC_API_KEY"), "{model}");
 }
 

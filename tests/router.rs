@@ -394,3 +394,21 @@ fn step_kind_serialises_lowercase() {
     assert_eq!(StepKind::Compact.to_string(), "compact");
     assert_eq!(serde_json::to_string(&StepKind::Side).unwrap(), "\"side\"");
 }
+
+#[test]
+fn a_rule_sets_the_effort_of_its_steps_and_says_so() {
+    let cfg: RouterConfig = toml::from_str(
+        "default = \"strong\"\nrules = [{ step = \"compact\", model = \"fast\", effort = \"low\" }]\n",
+    )
+    .unwrap();
+    let mut router = Router::new(cfg, &["fast".into(), "strong".into()]).unwrap();
+    let d = router.decide(&Signals {
+        step: StepKind::Compact,
+        ..Signals::default()
+    });
+    assert_eq!(d.model, "fast");
+    assert_eq!(d.effort, Some(reins::types::Effort::Low));
+    assert!(d.reason.ends_with("-> fast at low effort"), "{}", d.reason);
+    let d = router.decide(&Signals::default());
+    assert_eq!(d.effort, None);
+}

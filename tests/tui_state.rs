@@ -251,7 +251,9 @@ fn status_shows_model_route_sandbox_approval_context_mcp_and_cost() {
         model: "mock".into(),
         input_tokens: 25_000,
         cached_input_tokens: 0,
+        cache_write_tokens: 0,
         output_tokens: 300,
+        reasoning_tokens: 0,
         cost_usd: Some(0.0123),
     }));
     h.app.submit("/status".into());

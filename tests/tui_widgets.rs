@@ -181,7 +181,9 @@ fn played_turn(app: &mut App) {
             model: "mock".into(),
             input_tokens: 12_000,
             cached_input_tokens: 8_000,
+            cache_write_tokens: 0,
             output_tokens: 450,
+            reasoning_tokens: 0,
             cost_usd: Some(0.0123),
         },
     );
@@ -561,6 +563,7 @@ fn a_resumed_session_shows_its_history() {
                 name: "read_file".into(),
                 arguments: r#"{"path":"calc.py"}"#.into(),
             }],
+            reasoning: Vec::new(),
         },
         Item::ToolResult {
             call_id: "c1".into(),

@@ -84,6 +84,7 @@ impl Bridge {
         let global = GlobalArgs {
             cd: Some(spec.cwd.to_path_buf()),
             overrides: spec.global.overrides.clone(),
+            effort: spec.global.effort,
         };
         let ws = setup::workspace(&global)?;
         let sandbox = SandboxFlags {

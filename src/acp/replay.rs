@@ -13,7 +13,9 @@ pub fn updates(history: &[Item], translator: &mut Translator) -> Vec<SessionUpda
     for item in history {
         match item {
             Item::User { text } => out.push(user_text(strip_environment(text).to_string())),
-            Item::Assistant { text, tool_calls } => {
+            Item::Assistant {
+                text, tool_calls, ..
+            } => {
                 out.extend(translator.updates(Event::Message {
                     role: "assistant".into(),
                     text: text.clone(),
@@ -81,6 +83,7 @@ mod tests {
                     name: "shell".into(),
                     arguments: r#"{"command":"ls"}"#.into(),
                 }],
+                reasoning: Vec::new(),
             },
             Item::ToolResult {
                 call_id: "c1".into(),
@@ -91,6 +94,7 @@ mod tests {
             Item::Assistant {
                 text: "One file.".into(),
                 tool_calls: vec![],
+                reasoning: Vec::new(),
             },
         ];
         let replayed = updates(&history, &mut t);

@@ -19,7 +19,9 @@ pub fn estimate_tokens(items: &[Item]) -> u64 {
 fn item_bytes(item: &Item) -> usize {
     match item {
         Item::User { text } => text.len(),
-        Item::Assistant { text, tool_calls } => {
+        Item::Assistant {
+            text, tool_calls, ..
+        } => {
             text.len()
                 + tool_calls
                     .iter()
@@ -79,7 +81,9 @@ pub fn render_for_summary(items: &[Item]) -> String {
             // The state is re-sent verbatim anyway; summarising it again would only blur it.
             Item::User { text } if text.starts_with(STATE_OPEN) => {}
             Item::User { text } => out.push_str(&format!("USER:\n{text}\n\n")),
-            Item::Assistant { text, tool_calls } => {
+            Item::Assistant {
+                text, tool_calls, ..
+            } => {
                 if !text.is_empty() {
                     out.push_str(&format!("ASSISTANT:\n{text}\n\n"));
                 }
@@ -113,7 +117,9 @@ pub fn describe_dropped(items: &[Item]) -> String {
         match item {
             Item::User { text } if is_injected(text) => {}
             Item::User { .. } => users += 1,
-            Item::Assistant { text, tool_calls } => {
+            Item::Assistant {
+                text, tool_calls, ..
+            } => {
                 assistant += usize::from(!text.is_empty());
                 for c in tool_calls {
                     *calls.entry(c.name.as_str()).or_default() += 1;
@@ -233,6 +239,7 @@ mod tests {
                 name: "shell".into(),
                 arguments: "{}".into(),
             }],
+            reasoning: Vec::new(),
         }
     }
 

@@ -93,6 +93,7 @@ impl Session {
             system: super::prompt::COMPACT_PROMPT,
             tools: &[],
             history: &history,
+            ..Request::default()
         };
         let c = complete(
             choice.entry.client.as_ref(),

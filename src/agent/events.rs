@@ -30,6 +30,12 @@ pub enum Event {
     /// Streamed assistant text; front ends that show text live use it, `--json` skips it.
     #[serde(rename = "message.delta")]
     TextDelta { text: String },
+    /// Streamed reasoning (a summary or thinking text); like `message.delta`, live only.
+    #[serde(rename = "reasoning.delta")]
+    ReasoningDelta { text: String },
+    /// What the model reasoned before its reply, readable part only (summaries, thinking).
+    #[serde(rename = "reasoning")]
+    Reasoning { model: String, text: String },
     #[serde(rename = "message")]
     Message { role: String, text: String },
     #[serde(rename = "tool.call")]
@@ -60,7 +66,14 @@ pub enum Event {
         model: String,
         input_tokens: u64,
         cached_input_tokens: u64,
+        /// Input tokens written to the prompt cache (billed at the cache-write price).
+        #[serde(default)]
+        cache_write_tokens: u64,
         output_tokens: u64,
+        /// The part of `output_tokens` spent reasoning.
+        #[serde(default)]
+        reasoning_tokens: u64,
+        /// `null` when the prices or the usage are unknown.
         #[serde(serialize_with = "crate::types::usd::serialize_opt")]
         cost_usd: Option<f64>,
     },
@@ -149,7 +162,7 @@ pub enum Event {
 impl Event {
     /// Whether the event belongs in the `--json` stream.
     pub fn is_public(&self) -> bool {
-        !matches!(self, Event::TextDelta { .. })
+        !matches!(self, Event::TextDelta { .. } | Event::ReasoningDelta { .. })
     }
 
     /// The event as one `--json` line: its fields and `schema_version`.
@@ -248,8 +261,13 @@ mod tests {
             json!({"type": "session.finished", "status": "max_steps", "steps": 3, "input_tokens": 10,
                    "output_tokens": 2, "cost_usd": 0.0077, "duration_ms": 5,
                    "models": {"m": {"requests": 1, "input_tokens": 10, "cached_input_tokens": 0,
-                                    "output_tokens": 2, "cost_usd": 0.0077}},
+                                    "cache_write_tokens": 0, "output_tokens": 2,
+                                    "reasoning_tokens": 0, "cost_usd": 0.0077}},
                    "denied_calls": 1, "failed_checks": 2}),
+            json!({"type": "usage", "model": "m", "input_tokens": 10, "cached_input_tokens": 4,
+                   "cache_write_tokens": 2, "output_tokens": 3, "reasoning_tokens": 1,
+                   "cost_usd": null}),
+            json!({"type": "reasoning", "model": "m", "text": "Thinking about it."}),
         ];
         for line in lines {
             let event: Event = serde_json::from_value(line.clone()).expect("an event");
@@ -283,6 +301,11 @@ mod tests {
                 reason: "r".into(),
             },
             Event::TextDelta { text: "t".into() },
+            Event::ReasoningDelta { text: "r".into() },
+            Event::Reasoning {
+                model: "m".into(),
+                text: "r".into(),
+            },
             Event::Message {
                 role: "assistant".into(),
                 text: "t".into(),
@@ -305,7 +328,9 @@ mod tests {
                 model: "m".into(),
                 input_tokens: 1,
                 cached_input_tokens: 0,
+                cache_write_tokens: 0,
                 output_tokens: 1,
+                reasoning_tokens: 0,
                 cost_usd: None,
             },
             Event::ApprovalRequest(crate::sandbox::approval::Request {
@@ -378,6 +403,8 @@ mod tests {
                 Event::SessionStarted { .. }
                 | Event::Route { .. }
                 | Event::TextDelta { .. }
+                | Event::ReasoningDelta { .. }
+                | Event::Reasoning { .. }
                 | Event::Message { .. }
                 | Event::ToolCall { .. }
                 | Event::ToolResult { .. }

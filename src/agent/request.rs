@@ -3,7 +3,7 @@
 use super::events::Emit;
 use super::events::Event;
 use crate::conversation::Completion;
-use crate::provider::{with_retries, ModelClient, ProviderError, Request, RetryPolicy};
+use crate::provider::{with_retries, Delta, ModelClient, ProviderError, Request, RetryPolicy};
 use std::sync::Mutex;
 
 pub enum RequestError {
@@ -37,7 +37,12 @@ pub async fn complete(
     };
     let result = tokio::select! {
         r = with_retries(retry, notice, || async {
-            let mut sink = |t: &str| send(Event::TextDelta { text: t.to_string() });
+            let mut sink = |d: Delta<'_>| {
+                send(match d {
+                    Delta::Text(t) => Event::TextDelta { text: t.to_string() },
+                    Delta::Reasoning(t) => Event::ReasoningDelta { text: t.to_string() },
+                })
+            };
             client.complete(req, &mut sink).await
         }) => Some(r),
         _ = cancel.cancelled() => None,

@@ -9,6 +9,7 @@ use crate::router::{
     context_fill_pct, failure_note, is_hard_failure, step_kind, tool_outcome, Budget, BudgetCheck,
     LoopDetector, Router, Signals, StepKind, ToolOutcome,
 };
+use crate::types::Effort;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,7 +29,11 @@ pub struct ModelTotals {
     pub requests: u64,
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
+    #[serde(default)]
+    pub cache_write_tokens: u64,
     pub output_tokens: u64,
+    #[serde(default)]
+    pub reasoning_tokens: u64,
     #[serde(serialize_with = "crate::types::usd::serialize_opt")]
     pub cost_usd: Option<f64>,
 }
@@ -38,6 +43,8 @@ pub struct Choice {
     pub entry: Arc<Entry>,
     pub kind: StepKind,
     pub reason: String,
+    /// The effort for this request: the router's rule, else the session's, else the model's.
+    pub effort: Option<Effort>,
 }
 
 pub struct Routing {
@@ -56,6 +63,8 @@ pub struct Routing {
     failures: u32,
     last_failure: Option<String>,
     looping: bool,
+    /// `--effort`: every request's effort unless a router rule sets one.
+    effort: Option<Effort>,
     pub totals: BTreeMap<String, ModelTotals>,
 }
 
@@ -91,8 +100,14 @@ impl Routing {
             failures: 0,
             last_failure: None,
             looping: false,
+            effort: None,
             totals: BTreeMap::new(),
         }
+    }
+
+    /// Sets the session's effort (`--effort`), overriding each model's configured one.
+    pub fn set_effort(&mut self, effort: Option<Effort>) {
+        self.effort = effort;
     }
 
     /// A placeholder, for moving the real one out of the setup.
@@ -154,7 +169,7 @@ impl Routing {
         } else {
             step_kind(self.first_after_user, &self.last_results)
         };
-        let (key, reason) = match (&mut self.router, &self.single) {
+        let (key, reason, routed_effort) = match (&mut self.router, &self.single) {
             (Some(router), _) => {
                 let window = self
                     .pool
@@ -171,16 +186,18 @@ impl Routing {
                     last_failure: self.last_failure.clone(),
                 };
                 let d = router.decide(&s);
-                (d.model, d.reason)
+                (d.model, d.reason, d.effort)
             }
-            (None, Some((label, why))) => (label.clone(), format!("{kind}: {why}")),
+            (None, Some((label, why))) => (label.clone(), format!("{kind}: {why}"), None),
             (None, None) => return Err("no model to route to".into()),
         };
         let entry = self.entry(&key)?;
+        let effort = routed_effort.or(self.effort).or(entry.model.effort);
         Ok(Choice {
             entry,
             kind,
             reason,
+            effort,
         })
     }
 
@@ -229,13 +246,7 @@ impl Routing {
         } else {
             output as f64 / requests as f64
         };
-        let prices = entry.model.prices.map(|p| crate::router::Prices {
-            input: p.input,
-            cached_input: p.cached_input,
-            cache_write: p.input,
-            output: p.output,
-        });
-        match budget.check(spent, input_tokens, avg_output, prices.as_ref()) {
+        match budget.check(spent, input_tokens, avg_output, entry.model.prices.as_ref()) {
             BudgetCheck::Unpriced if !self.unpriced_told.insert(entry.model.label.clone()) => {
                 BudgetCheck::Ok
             }
@@ -247,20 +258,18 @@ impl Routing {
         self.budget.as_ref().map(|b| b.max_cost())
     }
 
-    /// Adds one request's usage; returns its cost when the model's prices are known.
-    pub fn record_usage(&mut self, model: &ResolvedModel, usage: Usage) -> Option<f64> {
-        let cost = model.prices.map(|p| {
-            p.cost(
-                usage.input_tokens,
-                usage.cached_input_tokens,
-                usage.output_tokens,
-            )
-        });
+    /// Adds one request's usage; returns its cost when the model's prices and the usage are
+    /// known (a server that reported no usage has an unknown cost, not a zero one).
+    pub fn record_usage(&mut self, model: &ResolvedModel, usage: Option<Usage>) -> Option<f64> {
+        let cost = model.prices.zip(usage).map(|(p, u)| p.usage_cost(&u));
+        let usage = usage.unwrap_or_default();
         let t = self.totals.entry(model.label.clone()).or_default();
         t.requests += 1;
         t.input_tokens += usage.input_tokens;
         t.cached_input_tokens += usage.cached_input_tokens;
+        t.cache_write_tokens += usage.cache_write_tokens;
         t.output_tokens += usage.output_tokens;
+        t.reasoning_tokens += usage.reasoning_tokens;
         if let Some(c) = cost {
             *t.cost_usd.get_or_insert(0.0) += c;
         }

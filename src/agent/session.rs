@@ -494,7 +494,10 @@ impl Session {
         let mut entry = choice.entry;
         let mut overflow_retried = false;
         loop {
-            match self.request(entry.client.as_ref(), emit).await {
+            match self
+                .request(entry.client.as_ref(), choice.effort, emit)
+                .await
+            {
                 Ok(c) => {
                     self.record_completion(&entry.model, &c, emit);
                     return Ok(c);
@@ -589,12 +592,15 @@ impl Session {
     async fn request(
         &mut self,
         client: &dyn crate::provider::ModelClient,
+        effort: Option<crate::types::Effort>,
         emit: Emit<'_>,
     ) -> Result<Completion, RequestError> {
         let req = Request {
             system: &self.setup.system,
             tools: &self.specs,
             history: &self.history,
+            effort,
+            cache_key: &self.setup.id,
         };
         let r = complete(
             client,
@@ -605,16 +611,28 @@ impl Session {
         )
         .await;
         // A server that reports no usage must not make the context look empty.
-        if let Some(c) = r.as_ref().ok().filter(|c| c.usage.input_tokens > 0) {
-            self.last_context = Some((c.usage.input_tokens, self.history.len()));
+        let input = r
+            .as_ref()
+            .ok()
+            .and_then(|c| c.usage)
+            .map(|u| u.input_tokens);
+        if let Some(n) = input.filter(|n| *n > 0) {
+            self.last_context = Some((n, self.history.len()));
         }
         r
     }
 
-    pub(super) fn add_usage(&mut self, model: &ResolvedModel, usage: Usage, emit: Emit<'_>) {
+    /// Adds one request's usage (`None`: the server reported none, so its cost is unknown).
+    pub(super) fn add_usage(
+        &mut self,
+        model: &ResolvedModel,
+        usage: Option<Usage>,
+        emit: Emit<'_>,
+    ) {
+        let cost = self.routing.record_usage(model, usage);
+        let usage = usage.unwrap_or_default();
         self.usage.add(usage);
         self.window = model.context_window;
-        let cost = self.routing.record_usage(model, usage);
         if let Some(c) = cost {
             *self.cost.get_or_insert(0.0) += c;
         }
@@ -622,7 +640,9 @@ impl Session {
             model: model.label.clone(),
             input_tokens: usage.input_tokens,
             cached_input_tokens: usage.cached_input_tokens,
+            cache_write_tokens: usage.cache_write_tokens,
             output_tokens: usage.output_tokens,
+            reasoning_tokens: usage.reasoning_tokens,
             cost_usd: cost,
         });
     }
@@ -630,6 +650,18 @@ impl Session {
     fn record_completion(&mut self, model: &ResolvedModel, c: &Completion, emit: Emit<'_>) {
         self.add_usage(model, c.usage, emit);
         self.routing.answered();
+        let thought: Vec<String> = c
+            .reasoning
+            .iter()
+            .map(|r| r.display_text())
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        if !thought.is_empty() {
+            emit(Event::Reasoning {
+                model: model.label.clone(),
+                text: thought.join("\n\n"),
+            });
+        }
         if !c.text.is_empty() {
             self.last_text = c.text.clone();
             emit(Event::Message {
@@ -640,6 +672,7 @@ impl Session {
         self.push(Item::Assistant {
             text: c.text.clone(),
             tool_calls: c.tool_calls.clone(),
+            reasoning: c.reasoning.clone(),
         });
     }
 }

@@ -7,6 +7,7 @@ pub mod checks;
 mod layers;
 pub mod leaves;
 pub mod model;
+pub mod prices;
 mod ranges;
 mod schema;
 pub mod trust;
@@ -15,7 +16,7 @@ pub mod user_workspace;
 
 pub use layers::{ConfigError, Layer, LoadOptions};
 pub use model::{resolve_model, ResolvedModel};
-pub use schema::{Config, ModelConfig, ProviderConfig, ProviderKind, RetryConfig};
+pub use schema::{Config, ModelConfig, ProviderConfig, ProviderKind, RetryConfig, ThinkingMode};
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,9 @@
 //! Turning a model reference (`-m`, `model = …`) into everything a provider client needs.
 
 use super::layers::ConfigError;
-use super::schema::{Config, ModelConfig, ProviderKind};
+use super::prices::Prices;
+use super::schema::{Config, ModelConfig, ProviderKind, ThinkingMode};
+use crate::types::Effort;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -15,6 +17,42 @@ pub struct ResolvedModel {
     pub context_window: Option<u64>,
     pub max_output_tokens: Option<u64>,
     pub prices: Option<Prices>,
+    pub capabilities: Capabilities,
+    /// The configured effort; a session's `--effort` or the router may override it per request.
+    pub effort: Option<Effort>,
+}
+
+/// What a model can do, from its `[models.*]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub tools: bool,
+    pub vision: bool,
+    /// An OpenAI reasoning model (Responses `reasoning` parameter, encrypted reasoning replayed).
+    pub reasoning: bool,
+    /// A Claude model that thinks, and how it is asked to.
+    pub thinking: Option<ThinkingMode>,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            tools: true,
+            vision: false,
+            reasoning: false,
+            thinking: None,
+        }
+    }
+}
+
+impl Capabilities {
+    fn of(m: &ModelConfig) -> Self {
+        Capabilities {
+            tools: m.tools.unwrap_or(true),
+            vision: m.vision.unwrap_or(false),
+            reasoning: m.reasoning.unwrap_or(false),
+            thinking: m.thinking,
+        }
+    }
 }
 
 impl ResolvedModel {
@@ -40,14 +78,6 @@ pub enum Endpoint {
         timeout_s: u64,
     },
     Replay(PathBuf),
-}
-
-/// USD per million tokens.
-#[derive(Debug, Clone, Copy)]
-pub struct Prices {
-    pub input: f64,
-    pub cached_input: f64,
-    pub output: f64,
 }
 
 /// How to configure a model, naming the user's real config file (`$REINS_HOME/config.toml`).
@@ -86,6 +116,8 @@ pub fn resolve_model(
             context_window: None,
             max_output_tokens: None,
             prices: None,
+            capabilities: Capabilities::default(),
+            effort: None,
         });
     }
     let (provider, model) = lookup(config, &reference)?;
@@ -98,8 +130,10 @@ pub fn resolve_model(
         max_output_tokens: model.max_output_tokens,
         prices: prices(&model).or_else(|| {
             let wire = model.name.as_deref().unwrap_or(&reference);
-            crate::router::lookup_prices(wire).map(Into::into)
+            super::prices::lookup(wire)
         }),
+        capabilities: Capabilities::of(&model),
+        effort: model.effort,
     })
 }
 
@@ -107,9 +141,9 @@ pub fn resolve_model(
 pub fn picked_from_keys(env: &dyn Fn(&str) -> Option<String>) -> Option<(String, &'static str)> {
     let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
     if set("ANTHROPIC_API_KEY") {
-        Some(("claude-sonnet-4-5".into(), "ANTHROPIC_API_KEY"))
+        Some(("claude-opus-5-5".into(), "ANTHROPIC_API_KEY"))
     } else if set("OPENAI_API_KEY") {
-        Some(("gpt-4-1-mini".into(), "OPENAI_API_KEY"))
+        Some(("gpt-5-5".into(), "OPENAI_API_KEY"))
     } else {
         None
     }
@@ -190,25 +224,17 @@ fn endpoint(
     })
 }
 
+/// Prices from a `[models.*]` table; unset cache prices are the input price (no discount or
+/// surcharge is invented).
 fn prices(m: &ModelConfig) -> Option<Prices> {
     let input = m.input_price?;
     let output = m.output_price?;
     Some(Prices {
         input,
         cached_input: m.cached_input_price.unwrap_or(input),
+        cache_write: m.cache_write_price.unwrap_or(input),
         output,
     })
-}
-
-impl Prices {
-    /// Cost in USD; `input_tokens` includes the cached ones.
-    pub fn cost(&self, input_tokens: u64, cached_input_tokens: u64, output_tokens: u64) -> f64 {
-        let fresh = input_tokens.saturating_sub(cached_input_tokens) as f64;
-        (fresh * self.input
-            + cached_input_tokens as f64 * self.cached_input
-            + output_tokens as f64 * self.output)
-            / 1_000_000.0
-    }
 }
 
 #[cfg(test)]
@@ -235,7 +261,10 @@ mod tests {
     fn anthropic_key_picks_a_claude_model() {
         let env = |k: &str| (k == "ANTHROPIC_API_KEY").then(|| "sk-ant".to_string());
         let m = resolve_model(&cfg(), None, &env).unwrap();
-        assert_eq!(m.wire_name, "claude-sonnet-4-5");
+        assert_eq!(m.wire_name, "claude-opus-5-5");
+        assert_eq!(m.capabilities.thinking, Some(ThinkingMode::Adaptive));
+        let p = m.prices.unwrap();
+        assert_eq!((p.cached_input, p.cache_write), (0.20, 5.00));
     }
 
     #[test]
@@ -266,9 +295,10 @@ mod tests {
         let p = Prices {
             input: 1.0,
             cached_input: 0.1,
+            cache_write: 1.0,
             output: 2.0,
         };
-        let c = p.cost(1_000_000, 500_000, 1_000_000);
+        let c = p.cost(1_000_000, 500_000, 0, 1_000_000);
         assert!((c - 2.55).abs() < 1e-9, "{c}");
     }
 }

@@ -70,8 +70,22 @@ pub enum ProviderKind {
     /// Chat completions: OpenAI and every compatible server (Ollama, vLLM, LM Studio, OpenRouter, LiteLLM).
     #[default]
     Openai,
+    /// OpenAI's Responses API: what its reasoning models are built for (reasoning carried from
+    /// step to step, summaries, some models served only there).
+    #[serde(rename = "openai-responses")]
+    OpenaiResponses,
     /// Anthropic's native Messages API.
     Anthropic,
+}
+
+/// How a Claude model is asked to think.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThinkingMode {
+    /// `thinking: {type: "adaptive"}`: the model decides how much, steered by the effort.
+    Adaptive,
+    /// `thinking: {type: "enabled", budget_tokens}`: a token budget chosen from the effort.
+    Budget,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -98,7 +112,18 @@ pub struct ModelConfig {
     /// USD per million tokens.
     pub input_price: Option<f64>,
     pub cached_input_price: Option<f64>,
+    /// Input written to the prompt cache (Anthropic charges 1.25x input); default: input price.
+    pub cache_write_price: Option<f64>,
     pub output_price: Option<f64>,
+    /// Reasoning effort for this model (`--effort` overrides it).
+    pub effort: Option<crate::types::Effort>,
+    /// Capabilities. `tools` defaults to true, the others to false.
+    pub tools: Option<bool>,
+    pub vision: Option<bool>,
+    /// An OpenAI reasoning model: requests carry `reasoning` and replay encrypted reasoning.
+    pub reasoning: Option<bool>,
+    /// A Claude model that thinks, and how it is asked to.
+    pub thinking: Option<ThinkingMode>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

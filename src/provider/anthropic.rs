@@ -1,10 +1,14 @@
 //! Anthropic's native Messages API over SSE. The stable prefix (system prompt and tool schemas)
 //! carries `cache_control` so repeated steps read it from the prompt cache; so does the newest
-//! message, which makes each step's history a cache hit for the next.
+//! message, which makes each step's history a cache hit for the next. Thinking is in
+//! `anthropic_thinking`.
 
-use super::sse::{event_json, post_stream};
-use super::{BoxFuture, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{arguments_object, Completion, Item, ToolCall, Usage};
+use super::anthropic_thinking as thinking;
+use super::sse::{event_json, json_error, post_stream, Answer};
+use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
+use crate::conversation::{
+    arguments_object, Completion, Item, Reasoning, ReasoningBlock, ToolCall, Usage,
+};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -28,16 +32,35 @@ impl AnthropicClient {
         let base = self.ep.base_url.trim_end_matches("/v1");
         let url = format!("{base}/v1/messages");
         let mut headers = vec![("anthropic-version", API_VERSION.to_string())];
+        // Filled below; the thinking plan may add a beta.
         if let Some(k) = &self.ep.api_key {
             headers.push(("x-api-key", k.clone()));
         }
-        let body = request_body(
-            &self.ep.model,
-            self.ep.max_output_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-            req,
+        let origin = self.ep.origin();
+        let max_tokens = self.ep.max_output_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+        let plan = thinking::plan(
+            self.ep.capabilities.thinking,
+            req.effort,
+            max_tokens,
+            req.history,
+            &origin,
         );
-        let mut stream = Box::pin(post_stream(&self.ep, &url, &headers, &body).await?);
-        let mut acc = Accumulator::default();
+        if plan.as_ref().is_some_and(|p| p.interleaved_beta) {
+            headers.push(("anthropic-beta", thinking::INTERLEAVED_BETA.to_string()));
+        }
+        let body = request_body(&self.ep.model, max_tokens, req, plan.as_ref(), &origin);
+        let mut acc = Accumulator::new(origin);
+        let stream = match post_stream(&self.ep, &url, &headers, &body).await? {
+            Answer::Stream(s) => s,
+            Answer::Json(v) => {
+                if let Some(e) = json_error(&self.ep.provider, &v) {
+                    return Err(e);
+                }
+                acc.absorb_message(&v, sink);
+                return acc.finish(&self.ep.provider);
+            }
+        };
+        let mut stream = Box::pin(stream);
         while let Some(event) = stream.next().await {
             let event = event?;
             let data = event_json(&self.ep.provider, &event.data)?;
@@ -59,7 +82,13 @@ impl ModelClient for AnthropicClient {
     }
 }
 
-fn request_body(model: &str, max_tokens: u64, req: &Request<'_>) -> Value {
+fn request_body(
+    model: &str,
+    max_tokens: u64,
+    req: &Request<'_>,
+    plan: Option<&thinking::Plan>,
+    origin: &str,
+) -> Value {
     let mut tools: Vec<Value> = req
         .tools
         .iter()
@@ -74,19 +103,26 @@ fn request_body(model: &str, max_tokens: u64, req: &Request<'_>) -> Value {
         "model": model,
         "max_tokens": max_tokens,
         "system": [{"type": "text", "text": req.system, "cache_control": {"type": "ephemeral"}}],
-        "messages": messages(req.history),
+        "messages": messages(req.history, plan.is_some().then_some(origin)),
         "stream": true,
     });
     if !tools.is_empty() {
         body["tools"] = Value::Array(tools);
+    }
+    if let Some(p) = plan {
+        body["thinking"] = p.thinking.clone();
+        if let Some(oc) = &p.output_config {
+            body["output_config"] = oc.clone();
+        }
     }
     body
 }
 
 /// Neutral history → alternating user/assistant messages. Tool results become `tool_result`
 /// blocks of a user message, merged with any user text that follows, since the API rejects two
-/// user messages in a row.
-fn messages(history: &[Item]) -> Vec<Value> {
+/// user messages in a row. With thinking on, each assistant turn starts with the thinking blocks
+/// `origin` produced for it, unchanged.
+fn messages(history: &[Item], thinking_origin: Option<&str>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for item in history {
         let (role, block) = match item {
@@ -102,8 +138,16 @@ fn messages(history: &[Item]) -> Vec<Value> {
                     json!({"type": "tool_result", "tool_use_id": call_id, "content": output, "is_error": is_error}),
                 ],
             ),
-            Item::Assistant { text, tool_calls } => {
-                ("assistant", assistant_blocks(text, tool_calls))
+            Item::Assistant {
+                text,
+                tool_calls,
+                reasoning,
+            } => {
+                let mut blocks = thinking_origin
+                    .map(|o| thinking::blocks(reasoning, o))
+                    .unwrap_or_default();
+                blocks.extend(assistant_blocks(text, tool_calls));
+                ("assistant", blocks)
             }
         };
         match out.last_mut() {
@@ -147,19 +191,36 @@ fn mark_cache_breakpoint(messages: &mut [Value]) {
 enum Block {
     Text,
     Tool(ToolCall),
+    Thinking { thinking: String, signature: String },
     Other,
 }
 
-#[derive(Default)]
 struct Accumulator {
+    origin: String,
     text: String,
     blocks: Vec<(u64, Block)>,
     calls: Vec<ToolCall>,
-    usage: Usage,
+    reasoning: Vec<Reasoning>,
+    /// Input, cache-read and cache-write counts as last reported.
+    raw: [Option<u64>; 3],
+    output: Option<u64>,
     stopped: bool,
 }
 
 impl Accumulator {
+    fn new(origin: String) -> Self {
+        Accumulator {
+            origin,
+            text: String::new(),
+            blocks: Vec::new(),
+            calls: Vec::new(),
+            reasoning: Vec::new(),
+            raw: [None; 3],
+            output: None,
+            stopped: false,
+        }
+    }
+
     /// Returns true at `message_stop`.
     fn absorb(
         &mut self,
@@ -174,14 +235,12 @@ impl Accumulator {
             event
         };
         match kind {
-            "message_start" => self.start_usage(&data["message"]["usage"]),
+            "message_start" => self.take_usage(&data["message"]["usage"]),
             "content_block_start" => self.start_block(data),
             "content_block_delta" => self.delta(data, sink),
             "content_block_stop" => self.stop_block(data["index"].as_u64().unwrap_or(0)),
             "message_delta" => {
-                if let Some(n) = data.pointer("/usage/output_tokens").and_then(Value::as_u64) {
-                    self.usage.output_tokens = n;
-                }
+                self.take_usage(&data["usage"]);
                 if data
                     .pointer("/delta/stop_reason")
                     .is_some_and(|r| !r.is_null())
@@ -218,13 +277,41 @@ impl Accumulator {
         Ok(false)
     }
 
+    /// Usage from `message_start` or `message_delta`. Anthropic sends the input counts at the
+    /// start and the output count at the end; proxies such as LiteLLM send zeros at the start
+    /// and every count at the end. So a count replaces the one before it unless it is a zero
+    /// after a real figure; the output count is always the latest.
+    fn take_usage(&mut self, u: &Value) {
+        let get = |k: &str| u.get(k).and_then(Value::as_u64);
+        let keys = [
+            "input_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ];
+        for (slot, key) in self.raw.iter_mut().zip(keys) {
+            if let Some(n) = get(key).filter(|n| *n > 0 || slot.is_none()) {
+                *slot = Some(n);
+            }
+        }
+        if let Some(n) = get("output_tokens") {
+            self.output = Some(n);
+        }
+    }
+
     /// Anthropic's `input_tokens` excludes cache reads and writes; neutral usage counts them all.
-    fn start_usage(&mut self, u: &Value) {
-        let get = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
-        let cached = get("cache_read_input_tokens");
-        self.usage.input_tokens = get("input_tokens") + cached + get("cache_creation_input_tokens");
-        self.usage.cached_input_tokens = cached;
-        self.usage.output_tokens = get("output_tokens");
+    fn usage(&self) -> Option<Usage> {
+        let [fresh, read, write] = self.raw;
+        if self.raw.iter().all(Option::is_none) && self.output.is_none() {
+            return None;
+        }
+        let (read, write) = (read.unwrap_or(0), write.unwrap_or(0));
+        Some(Usage {
+            input_tokens: fresh.unwrap_or(0) + read + write,
+            cached_input_tokens: read,
+            cache_write_tokens: write,
+            output_tokens: self.output.unwrap_or(0),
+            reasoning_tokens: 0,
+        })
     }
 
     fn start_block(&mut self, data: &Value) {
@@ -242,6 +329,19 @@ impl Accumulator {
                 name: b["name"].as_str().unwrap_or_default().to_string(),
                 arguments: String::new(),
             }),
+            Some("thinking") => Block::Thinking {
+                thinking: b["thinking"].as_str().unwrap_or_default().to_string(),
+                signature: b["signature"].as_str().unwrap_or_default().to_string(),
+            },
+            Some("redacted_thinking") => {
+                self.reasoning.push(Reasoning {
+                    origin: self.origin.clone(),
+                    block: ReasoningBlock::RedactedThinking {
+                        data: b["data"].as_str().unwrap_or_default().to_string(),
+                    },
+                });
+                Block::Other
+            }
             _ => Block::Other,
         };
         self.blocks.push((index, block));
@@ -257,7 +357,15 @@ impl Accumulator {
             (Block::Text, Some("text_delta")) => {
                 let t = d["text"].as_str().unwrap_or_default();
                 self.text.push_str(t);
-                sink(t);
+                sink(Delta::Text(t));
+            }
+            (Block::Thinking { thinking, .. }, Some("thinking_delta")) => {
+                let t = d["thinking"].as_str().unwrap_or_default();
+                thinking.push_str(t);
+                sink(Delta::Reasoning(t));
+            }
+            (Block::Thinking { signature, .. }, Some("signature_delta")) => {
+                signature.push_str(d["signature"].as_str().unwrap_or_default());
             }
             (Block::Tool(call), Some("input_json_delta")) => {
                 call.arguments
@@ -268,14 +376,58 @@ impl Accumulator {
     }
 
     fn stop_block(&mut self, index: u64) {
-        if let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) {
-            if let (_, Block::Tool(mut call)) = self.blocks.remove(pos) {
+        let Some(pos) = self.blocks.iter().position(|(i, _)| *i == index) else {
+            return;
+        };
+        match self.blocks.remove(pos).1 {
+            Block::Tool(mut call) => {
                 if call.arguments.trim().is_empty() {
                     call.arguments = "{}".into();
                 }
                 self.calls.push(call);
             }
+            Block::Thinking {
+                thinking,
+                signature,
+            } => self.reasoning.push(Reasoning {
+                origin: self.origin.clone(),
+                block: ReasoningBlock::Thinking {
+                    thinking,
+                    signature,
+                },
+            }),
+            Block::Text | Block::Other => {}
         }
+    }
+
+    /// A complete `message` object, from a server that answered without streaming.
+    fn absorb_message(&mut self, m: &Value, sink: DeltaSink<'_>) {
+        for (i, b) in m["content"].as_array().into_iter().flatten().enumerate() {
+            let index = i as u64;
+            let mut b = b.clone();
+            let text = b["text"].as_str().map(str::to_string);
+            let input = b.get("input").cloned();
+            if b["type"] == "text" {
+                b["text"] = json!("");
+            }
+            self.start_block(&json!({"index": index, "content_block": b}));
+            if let Some(t) = text {
+                self.delta(
+                    &json!({"index": index, "delta": {"type": "text_delta", "text": t}}),
+                    sink,
+                );
+            }
+            if let Some(input) = input.filter(|_| b["type"] == "tool_use") {
+                let args = input.to_string();
+                self.delta(
+                    &json!({"index": index, "delta": {"type": "input_json_delta", "partial_json": args}}),
+                    sink,
+                );
+            }
+            self.stop_block(index);
+        }
+        self.take_usage(&m["usage"]);
+        self.stopped = !m["stop_reason"].is_null();
     }
 
     fn finish(self, provider: &str) -> Result<Completion, ProviderError> {
@@ -284,10 +436,12 @@ impl Accumulator {
                 provider: provider.into(),
             });
         }
+        let usage = self.usage();
         Ok(Completion {
             text: self.text,
             tool_calls: self.calls,
-            usage: self.usage,
+            usage,
+            reasoning: self.reasoning,
         })
     }
 }
@@ -307,6 +461,7 @@ mod tests {
                     name: "x".into(),
                     arguments: "{}".into(),
                 }],
+                reasoning: Vec::new(),
             },
             Item::ToolResult {
                 call_id: "t1".into(),
@@ -318,19 +473,39 @@ mod tests {
                 text: "more".into(),
             },
         ];
-        let m = messages(&h);
+        let m = messages(&h, None);
         assert_eq!(m.len(), 3);
         assert_eq!(m[2]["content"].as_array().unwrap().len(), 2);
         assert_eq!(m[2]["content"][1]["cache_control"]["type"], "ephemeral");
     }
 
     #[test]
-    fn usage_counts_cache_reads_as_input() {
-        let mut acc = Accumulator::default();
-        acc.start_usage(
-            &json!({"input_tokens": 10, "cache_read_input_tokens": 90, "output_tokens": 1}),
+    fn usage_counts_cache_reads_and_writes_as_input() {
+        let mut acc = Accumulator::new("a/m".into());
+        acc.take_usage(&json!({"input_tokens": 10, "cache_read_input_tokens": 90,
+                               "cache_creation_input_tokens": 5, "output_tokens": 1}));
+        acc.take_usage(&json!({"output_tokens": 7}));
+        let u = acc.usage().unwrap();
+        assert_eq!(u.input_tokens, 105);
+        assert_eq!((u.cached_input_tokens, u.cache_write_tokens), (90, 5));
+        assert_eq!(u.output_tokens, 7);
+    }
+
+    #[test]
+    fn usage_reported_only_at_the_end_by_a_proxy_is_taken_from_message_delta() {
+        let mut acc = Accumulator::new("a/m".into());
+        acc.take_usage(
+            &json!({"input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0}),
         );
-        assert_eq!(acc.usage.input_tokens, 100);
-        assert_eq!(acc.usage.cached_input_tokens, 90);
+        acc.take_usage(&json!({"input_tokens": 12, "cache_read_input_tokens": 300,
+                               "cache_creation_input_tokens": 40, "output_tokens": 9}));
+        let u = acc.usage().unwrap();
+        assert_eq!(u.input_tokens, 352);
+        assert_eq!((u.cached_input_tokens, u.cache_write_tokens), (300, 40));
+    }
+
+    #[test]
+    fn no_usage_anywhere_is_unknown() {
+        assert_eq!(Accumulator::new("a/m".into()).usage(), None);
     }
 }

@@ -2,28 +2,44 @@
 //! answer, and reports text as it arrives; `retry` wraps any of them with backoff.
 
 mod anthropic;
+mod anthropic_thinking;
 mod openai;
 mod replay;
+mod responses;
 mod retry;
 mod sse;
 
 use crate::config::model::Endpoint;
 use crate::config::{ProviderKind, ResolvedModel, RetryConfig};
 use crate::conversation::{Completion, Item, ToolSpec};
-use crate::types::BoxFuture;
+use crate::types::{BoxFuture, Effort};
 use std::time::Duration;
 
 pub use retry::{with_retries, Policy as RetryPolicy, RetryNotice};
 
 /// The parts of a request that stay the same for a whole session, then the growing history.
+#[derive(Default)]
 pub struct Request<'a> {
     pub system: &'a str,
     pub tools: &'a [ToolSpec],
     pub history: &'a [Item],
+    /// How hard to think on this request; `None` leaves the model's default.
+    pub effort: Option<Effort>,
+    /// Names the session to the provider's prompt cache (OpenAI `prompt_cache_key`), so its
+    /// requests land where their shared prefix is cached; empty for none.
+    pub cache_key: &'a str,
 }
 
-/// Receives text as it streams, for front ends that show it live.
-pub type DeltaSink<'a> = &'a mut (dyn FnMut(&str) + Send);
+/// A piece of the reply as it streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delta<'a> {
+    Text(&'a str),
+    /// Readable reasoning: a summary (OpenAI) or thinking text (Anthropic).
+    Reasoning(&'a str),
+}
+
+/// Receives the reply as it streams, for front ends that show it live.
+pub type DeltaSink<'a> = &'a mut (dyn FnMut(Delta<'_>) + Send);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -40,6 +56,11 @@ pub enum ProviderError {
     Truncated { provider: String },
     #[error("{provider} sent a stream reins cannot read: {message}")]
     Protocol { provider: String, message: String },
+    #[error(
+        "the reply from {provider} stopped early ({reason}){}",
+        incomplete_hint(reason)
+    )]
+    Incomplete { provider: String, reason: String },
     #[error("{0}")]
     Replay(String),
 }
@@ -53,7 +74,9 @@ impl ProviderError {
                 *status == 429 || *status == 408 || *status >= 500
             }
             ProviderError::Connect { .. } | ProviderError::Truncated { .. } => true,
-            ProviderError::Protocol { .. } | ProviderError::Replay(_) => false,
+            ProviderError::Protocol { .. }
+            | ProviderError::Incomplete { .. }
+            | ProviderError::Replay(_) => false,
         }
     }
 
@@ -62,6 +85,17 @@ impl ProviderError {
             ProviderError::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+}
+
+/// What the user can do about a reply cut short.
+fn incomplete_hint(reason: &str) -> &'static str {
+    match reason {
+        "max_output_tokens" => {
+            ": raise max_output_tokens in the model's [models.*] table or lower its effort"
+        }
+        "content_filter" => ": the provider's content filter stopped it",
+        _ => "",
     }
 }
 
@@ -99,9 +133,11 @@ pub fn client_for(model: &ResolvedModel) -> Result<Box<dyn ModelClient>, Provide
                 headers: headers.clone(),
                 model: model.wire_name.clone(),
                 max_output_tokens: model.max_output_tokens,
+                capabilities: model.capabilities,
             };
             Ok(match kind {
                 ProviderKind::Openai => Box::new(openai::OpenAiClient::new(conn)),
+                ProviderKind::OpenaiResponses => Box::new(responses::ResponsesClient::new(conn)),
                 ProviderKind::Anthropic => Box::new(anthropic::AnthropicClient::new(conn)),
             })
         }
@@ -117,6 +153,15 @@ pub(crate) struct HttpEndpoint {
     pub headers: std::collections::BTreeMap<String, String>,
     pub model: String,
     pub max_output_tokens: Option<u64>,
+    pub capabilities: crate::config::model::Capabilities,
+}
+
+impl HttpEndpoint {
+    /// `PROVIDER/MODEL-ID`: the origin stamped on the reasoning this endpoint produces, and the
+    /// only origin whose reasoning it sends back.
+    pub fn origin(&self) -> String {
+        format!("{}/{}", self.provider, self.model)
+    }
 }
 
 fn http_client(timeout_s: u64) -> reqwest::Result<reqwest::Client> {

@@ -2,8 +2,8 @@
 //! rather than strict types: compatible servers omit `created`/`object`, send `finish_reason: ""`,
 //! or put usage in a chunk with no choices, and none of that should fail a session.
 
-use super::sse::{event_json, post_stream};
-use super::{BoxFuture, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
+use super::sse::{event_json, json_error, post_stream, Answer};
+use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, Item, ToolCall, Usage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -30,8 +30,18 @@ impl OpenAiClient {
             .map(|k| ("authorization", format!("Bearer {k}")))
             .collect();
         let body = request_body(&self.ep.model, self.ep.max_output_tokens, req);
-        let mut stream = Box::pin(post_stream(&self.ep, &url, &auth, &body).await?);
         let mut acc = Accumulator::default();
+        let stream = match post_stream(&self.ep, &url, &auth, &body).await? {
+            Answer::Stream(s) => s,
+            Answer::Json(v) => {
+                if let Some(e) = json_error(&self.ep.provider, &v) {
+                    return Err(e);
+                }
+                acc.absorb_whole(&v, sink);
+                return acc.finish(&self.ep.provider);
+            }
+        };
+        let mut stream = Box::pin(stream);
         while let Some(event) = stream.next().await {
             let event = event?;
             if event.data.trim() == "[DONE]" {
@@ -81,7 +91,9 @@ fn messages(req: &Request<'_>) -> Vec<Value> {
     for item in req.history {
         out.push(match item {
             Item::User { text } => json!({"role": "user", "content": text}),
-            Item::Assistant { text, tool_calls } => assistant_message(text, tool_calls),
+            Item::Assistant {
+                text, tool_calls, ..
+            } => assistant_message(text, tool_calls),
             Item::ToolResult {
                 call_id, output, ..
             } => {
@@ -114,7 +126,7 @@ fn assistant_message(text: &str, calls: &[ToolCall]) -> Value {
 struct Accumulator {
     text: String,
     calls: Vec<ToolCall>,
-    usage: Usage,
+    usage: Option<Usage>,
     finished: bool,
     done: bool,
 }
@@ -139,11 +151,7 @@ impl Accumulator {
             });
         }
         if let Some(u) = chunk.get("usage").filter(|u| u.is_object()) {
-            self.usage = Usage {
-                input_tokens: u64_at(u, "/prompt_tokens"),
-                cached_input_tokens: u64_at(u, "/prompt_tokens_details/cached_tokens"),
-                output_tokens: u64_at(u, "/completion_tokens"),
-            };
+            self.usage = Some(usage(u));
         }
         let Some(choice) = chunk.get("choices").and_then(|c| c.get(0)) else {
             return Ok(());
@@ -155,7 +163,7 @@ impl Accumulator {
                 .filter(|t| !t.is_empty())
             {
                 self.text.push_str(t);
-                sink(t);
+                sink(Delta::Text(t));
             }
             for tc in delta
                 .get("tool_calls")
@@ -174,6 +182,28 @@ impl Accumulator {
             self.finished = true;
         }
         Ok(())
+    }
+
+    /// A complete `chat.completion` object (a server that ignored `stream: true`): the message
+    /// has the same shape as a delta carrying everything at once.
+    fn absorb_whole(&mut self, v: &Value, sink: DeltaSink<'_>) {
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            self.usage = Some(usage(u));
+        }
+        let Some(choice) = v.pointer("/choices/0") else {
+            return;
+        };
+        let m = &choice["message"];
+        if let Some(t) = m["content"].as_str().filter(|t| !t.is_empty()) {
+            self.text.push_str(t);
+            sink(Delta::Text(t));
+        }
+        for (i, tc) in m["tool_calls"].as_array().into_iter().flatten().enumerate() {
+            let mut tc = tc.clone();
+            tc["index"] = json!(i);
+            self.absorb_tool_fragment(&tc);
+        }
+        self.finished = true;
     }
 
     fn absorb_tool_fragment(&mut self, tc: &Value) {
@@ -225,7 +255,20 @@ impl Accumulator {
             text: self.text,
             tool_calls: self.calls,
             usage: self.usage,
+            reasoning: Vec::new(),
         })
+    }
+}
+
+/// Chat Completions usage: `prompt_tokens` includes the cached ones, `completion_tokens` the
+/// reasoning ones.
+fn usage(u: &Value) -> Usage {
+    Usage {
+        input_tokens: u64_at(u, "/prompt_tokens"),
+        cached_input_tokens: u64_at(u, "/prompt_tokens_details/cached_tokens"),
+        cache_write_tokens: 0,
+        output_tokens: u64_at(u, "/completion_tokens"),
+        reasoning_tokens: u64_at(u, "/completion_tokens_details/reasoning_tokens"),
     }
 }
 
@@ -240,7 +283,11 @@ mod tests {
     fn feed(chunks: &[Value]) -> Result<Completion, ProviderError> {
         let mut acc = Accumulator::default();
         let mut seen = String::new();
-        let mut sink = |t: &str| seen.push_str(t);
+        let mut sink = |d: Delta<'_>| {
+            if let Delta::Text(t) = d {
+                seen.push_str(t)
+            }
+        };
         for c in chunks {
             acc.absorb(c, "p", &mut sink)?;
         }
@@ -261,11 +308,12 @@ mod tests {
         assert_eq!(c.tool_calls[0].arguments, r#"{"path":"a"}"#);
         assert_eq!(
             c.usage,
-            Usage {
+            Some(Usage {
                 input_tokens: 10,
                 cached_input_tokens: 4,
-                output_tokens: 3
-            }
+                output_tokens: 3,
+                ..Usage::default()
+            })
         );
     }
 

@@ -1,7 +1,7 @@
 //! Scripted assistant turns from a JSON file: the real harness driven by recorded model output, for
 //! demos without a key and for reproducing a session.
 
-use super::{BoxFuture, DeltaSink, ModelClient, ProviderError, Request};
+use super::{BoxFuture, Delta, DeltaSink, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, ToolCall, Usage};
 use serde::Deserialize;
 use std::path::Path;
@@ -65,7 +65,7 @@ impl ReplayClient {
             ))
         })?;
         if !turn.text.is_empty() {
-            sink(&turn.text);
+            sink(Delta::Text(&turn.text));
         }
         let tool_calls = turn
             .tool_calls
@@ -80,7 +80,8 @@ impl ReplayClient {
         Ok(Completion {
             text: turn.text.clone(),
             tool_calls,
-            usage: estimate_usage(req, turn),
+            usage: Some(estimate_usage(req, turn)),
+            reasoning: Vec::new(),
         })
     }
 }
@@ -115,7 +116,7 @@ fn estimate_usage(req: &Request<'_>, turn: &Turn) -> Usage {
         .sum();
     Usage {
         input_tokens: ((req.system.len() + tools + history) / 4) as u64,
-        cached_input_tokens: 0,
         output_tokens: ((turn.text.len() + calls) / 4) as u64,
+        ..Usage::default()
     }
 }

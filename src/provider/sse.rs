@@ -5,13 +5,22 @@ use eventsource_stream::{Event, Eventsource};
 use futures_util::{Stream, StreamExt};
 use std::time::Duration;
 
-/// POSTs `body` to `url` and returns the event stream, or the error the status line and body carry.
+/// What a server answered a streaming request with.
+pub(super) enum Answer<S> {
+    /// Server-sent events, as asked.
+    Stream(S),
+    /// A complete JSON reply: some proxies ignore `stream: true`. Each protocol reads it whole.
+    Json(serde_json::Value),
+}
+
+/// POSTs `body` to `url` and returns the event stream (or a whole JSON reply), or the error the
+/// status line and body carry.
 pub(super) async fn post_stream(
     ep: &HttpEndpoint,
     url: &str,
     headers: &[(&str, String)],
     body: &serde_json::Value,
-) -> Result<impl Stream<Item = Result<Event, ProviderError>> + use<>, ProviderError> {
+) -> Result<Answer<impl Stream<Item = Result<Event, ProviderError>> + use<>>, ProviderError> {
     let mut req = ep.http.post(url).json(body);
     for (k, v) in headers {
         req = req.header(*k, v);
@@ -38,12 +47,51 @@ pub(super) async fn post_stream(
             retry_after,
         });
     }
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        let text = resp.text().await.map_err(|e| ProviderError::Truncated {
+            provider: format!("{} ({})", ep.provider, error_chain(&e)),
+        })?;
+        return match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if content_type.starts_with("application/json") => Ok(Answer::Json(v)),
+            _ => Err(ProviderError::Protocol {
+                provider: ep.provider.clone(),
+                message: format!(
+                    "a streaming request was answered with `{content_type}` instead of `text/event-stream`: {}",
+                    text.trim().chars().take(200).collect::<String>()
+                ),
+            }),
+        };
+    }
     let provider = ep.provider.clone();
-    Ok(resp.bytes_stream().eventsource().map(move |r| {
-        r.map_err(|e| ProviderError::Truncated {
-            provider: format!("{provider} ({e})"),
-        })
-    }))
+    Ok(Answer::Stream(resp.bytes_stream().eventsource().map(
+        move |r| {
+            r.map_err(|e| ProviderError::Truncated {
+                provider: format!("{provider} ({e})"),
+            })
+        },
+    )))
+}
+
+/// The error a complete JSON reply carries instead of an answer (`{"error": {...}}`), if any.
+pub(super) fn json_error(provider: &str, v: &serde_json::Value) -> Option<ProviderError> {
+    let err = v.get("error").filter(|e| !e.is_null())?;
+    let message = err
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("error without a message")
+        .to_string();
+    Some(ProviderError::Status {
+        provider: provider.to_string(),
+        status: 502,
+        message,
+        retry_after: None,
+    })
 }
 
 /// An event's data as JSON; a server sending something else gets a protocol error quoting it.

@@ -3,7 +3,7 @@
 //! session stops with status `budget`, and once it reaches 80% a warning is emitted.
 
 use super::error::RouterError;
-use super::prices::Prices;
+use crate::config::prices::Prices;
 
 /// Share of the budget at which the one warning is given.
 const WARN_AT: f64 = 0.8;

@@ -57,4 +57,7 @@ pub struct Rule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_above: Option<f64>,
     pub model: String,
+    /// The reasoning effort for the steps this rule routes (a cheap step at `low`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<crate::types::Effort>,
 }

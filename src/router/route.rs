@@ -62,6 +62,7 @@ impl Router {
             return Decision {
                 model: model.clone(),
                 reason: format!("{}: pinned by the user -> {model}", s.step),
+                effort: None,
             };
         }
         let rule = self
@@ -71,14 +72,18 @@ impl Router {
             .enumerate()
             .find(|(_, r)| r.matches(s));
         if let Some((i, rule)) = rule {
+            let at = rule
+                .effort
+                .map_or_else(String::new, |e| format!(" at {e} effort"));
             return Decision {
                 model: rule.model.clone(),
                 reason: format!(
-                    "{}: rules[{i}] ({}) -> {}",
+                    "{}: rules[{i}] ({}) -> {}{at}",
                     s.step,
                     rule.describe(s),
                     rule.model
                 ),
+                effort: rule.effort,
             };
         }
         self.by_ladder(s, moved)
@@ -121,7 +126,11 @@ impl Router {
             }
             None => self.steady_reason(s, &model),
         };
-        Decision { model, reason }
+        Decision {
+            model,
+            reason,
+            effort: None,
+        }
     }
 
     fn steady_reason(&self, s: &Signals, model: &str) -> String {

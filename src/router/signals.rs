@@ -30,6 +30,8 @@ pub struct Decision {
     /// A `[models.*]` key (or the user's pinned reference, verbatim).
     pub model: String,
     pub reason: String,
+    /// The effort a matching rule set for this step (`None`: the session's or model's own).
+    pub effort: Option<crate::types::Effort>,
 }
 
 /// Context fill in percent; 0 when the window is unknown, so `context_above` rules stay silent

@@ -3,6 +3,7 @@
 
 mod approval_mode;
 mod effects;
+mod effort;
 mod future;
 pub mod plan;
 mod sandbox_mode;
@@ -10,6 +11,7 @@ pub mod usd;
 
 pub use approval_mode::Approval;
 pub use effects::{Effects, Exit, Runs, Subject, ToolKind};
+pub use effort::{Effort, UnknownEffort};
 pub use future::BoxFuture;
 pub use plan::{Plan, PlanStep, StepStatus};
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};

@@ -95,13 +95,14 @@ async fn compact(
         system: COMPACT_PROMPT,
         tools: &[],
         history: &history,
+        ..Request::default()
     };
     let policy = crate::provider::retry_policy(&ws.loaded.config.retry);
     let completion = with_retries(
         policy,
         |_| {},
         || async {
-            let mut ignore = |_: &str| {};
+            let mut ignore = |_: crate::provider::Delta<'_>| {};
             client.complete(&req, &mut ignore).await
         },
     )

@@ -21,6 +21,8 @@ pub struct Workspace {
     pub loaded: Loaded,
     /// Whether the user trusts the workspace's own config, workflows and commands as they are.
     pub trusted: bool,
+    /// `--effort`: every request's effort, over each model's configured one.
+    pub effort: Option<crate::types::Effort>,
 }
 
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
@@ -48,6 +50,7 @@ pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
         home,
         loaded,
         trusted: trust == TrustState::Trusted,
+        effort: global.effort,
     })
 }
 
@@ -210,11 +213,13 @@ pub fn routing(
         Some(usd) => Some(Budget::new(usd).map_err(|e| ExitError::usage(e.to_string()))?),
         None => None,
     };
-    Ok(Routing::new(RoutingSetup {
+    let mut routing = Routing::new(RoutingSetup {
         config: cfg.clone(),
         env: Box::new(env),
         single,
         router,
         budget,
-    }))
+    });
+    routing.set_effort(ws.effort);
+    Ok(routing)
 }

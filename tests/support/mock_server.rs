@@ -3,13 +3,22 @@
 //! [`MockServer::start`] binds `127.0.0.1:0` and serves a script of [`Reply`]s, one per request, on a
 //! background std thread with its own tokio runtime, so both async tests and synchronous tests that
 //! spawn the `reins` binary can point a provider at it. The wire format follows the request path:
-//! a path ending in `/messages` gets the Anthropic Messages SSE stream, anything else the OpenAI
-//! chat-completions SSE stream. Every request is recorded (method, path, lowercased headers, JSON
+//! a path ending in `/messages` gets the Anthropic Messages SSE stream (with signed thinking, see
+//! `mock_thinking`), one ending in `/responses` the OpenAI Responses stream (`mock_responses`),
+//! anything else the OpenAI chat-completions SSE stream. Requests the real APIs reject (a
+//! reasoning item without its encrypted content, a thinking block dropped or altered) are
+//! answered 400 without using up a scripted reply. Every request is recorded (method, path, lowercased headers, JSON
 //! body) and can be inspected with [`MockServer::requests`].
 //!
 //! The HTTP side is deliberately small: one request per connection (`Connection: close`), bodies by
 //! `Content-Length` or `Transfer-Encoding: chunked`, streamed responses sent chunked with a flush per
 //! SSE event.
+
+// Child modules by path, so the examples that include this file alone get them too.
+#[path = "mock_responses.rs"]
+pub mod responses;
+#[path = "mock_thinking.rs"]
+pub mod thinking;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -95,12 +104,23 @@ impl ToolCall {
     }
 }
 
-/// One assistant turn: optional text, then zero or more tool calls.
+/// One assistant turn: optional reasoning, optional text, then zero or more tool calls.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Turn {
     pub text: String,
     pub tool_calls: Vec<ToolCall>,
     pub usage: Usage,
+    /// Reasoning before the reply: a Responses reasoning item (summary = this text) or an
+    /// Anthropic thinking block (thinking = this text), when the request enabled it.
+    pub reasoning: Option<String>,
+    /// Anthropic: a `redacted_thinking` block after the thinking block.
+    pub redacted: bool,
+    /// Reported reasoning tokens (part of the output tokens).
+    pub reasoning_tokens: u64,
+    /// Anthropic: input tokens written to the cache (`cache_creation_input_tokens`).
+    pub cache_write_tokens: u64,
+    /// Report no usage at all.
+    pub no_usage: bool,
 }
 
 impl Turn {
@@ -158,6 +178,35 @@ impl Turn {
         self
     }
 
+    /// Reason (or think) before replying; the text is the summary / thinking shown.
+    pub fn with_reasoning(mut self, text: impl Into<String>) -> Turn {
+        self.reasoning = Some(text.into());
+        self
+    }
+
+    /// Anthropic: add a `redacted_thinking` block.
+    pub fn with_redacted_thinking(mut self) -> Turn {
+        self.redacted = true;
+        self
+    }
+
+    pub fn with_reasoning_tokens(mut self, n: u64) -> Turn {
+        self.reasoning_tokens = n;
+        self
+    }
+
+    /// Anthropic: input tokens written to the prompt cache (counted in `input_tokens` here).
+    pub fn with_cache_write(mut self, n: u64) -> Turn {
+        self.cache_write_tokens = n;
+        self
+    }
+
+    /// The stream reports no usage anywhere.
+    pub fn without_usage(mut self) -> Turn {
+        self.no_usage = true;
+        self
+    }
+
     fn finishes_with_tools(&self) -> bool {
         !self.tool_calls.is_empty()
     }
@@ -187,6 +236,12 @@ pub enum Reply {
     SloppyTurn(Turn),
     /// Reads the request and never answers; the connection stays open until the server drops.
     Hang,
+    /// Anthropic only: usage the way LiteLLM's Anthropic endpoint reports it: zeros in
+    /// `message_start`, every count (input, cache reads and writes, output) in `message_delta`.
+    ProxyTurn(Turn),
+    /// The complete reply as one `application/json` body, in the path's format, although the
+    /// request asked for a stream (some proxies do this).
+    JsonTurn(Turn),
 }
 
 impl Reply {
@@ -217,7 +272,12 @@ impl Reply {
 
     fn turn_mut(&mut self) -> Option<&mut Turn> {
         match self {
-            Reply::Turn(t) | Reply::Cut(t) | Reply::Truncated(t) | Reply::SloppyTurn(t) => Some(t),
+            Reply::Turn(t)
+            | Reply::Cut(t)
+            | Reply::Truncated(t)
+            | Reply::SloppyTurn(t)
+            | Reply::ProxyTurn(t)
+            | Reply::JsonTurn(t) => Some(t),
             Reply::Status { .. } | Reply::Hang => None,
         }
     }
@@ -358,7 +418,7 @@ impl MockServer {
         format!("http://{}", self.addr)
     }
 
-    /// `url() + "/v1"`: the client POSTs `{base}/chat/completions`.
+    /// `url() + "/v1"`: the client POSTs `{base}/chat/completions` (or `{base}/responses`).
     pub fn openai_base(&self) -> String {
         format!("{}/v1", self.url())
     }
@@ -444,8 +504,15 @@ struct Ctx {
     seq: usize,
     event_gap: Duration,
     anthropic: bool,
+    responses: bool,
     model: String,
     include_usage: bool,
+    /// Anthropic: the request enabled thinking (any `thinking` but `disabled`).
+    thinking: bool,
+    /// Responses: `include` asked for `reasoning.encrypted_content`.
+    encrypted: bool,
+    /// Responses: `reasoning.summary` was asked for.
+    summary: bool,
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
@@ -470,10 +537,23 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
 
     let route = request.path.split('?').next().unwrap_or("");
     let anthropic = route.trim_end_matches('/').ends_with("/messages");
+    let responses = route.trim_end_matches('/').ends_with("/responses");
+    let body = &request.body;
     let ctx = Ctx {
         seq: 0,
         event_gap: shared.event_gap,
         anthropic,
+        responses,
+        thinking: body
+            .pointer("/thinking/type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t != "disabled"),
+        encrypted: body["include"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|v| v == "reasoning.encrypted_content")),
+        summary: body
+            .pointer("/reasoning/summary")
+            .is_some_and(|s| !s.is_null()),
         model: request
             .body
             .get("model")
@@ -487,16 +567,33 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             .unwrap_or(false),
     };
     let description = format!("{} {}", request.method, request.path);
+    let refused = if anthropic {
+        thinking::check_anthropic_request(&request.body).err()
+    } else if responses {
+        responses::check_responses_request(&request.body).err()
+    } else {
+        None
+    };
 
     let (reply, seq) = {
         let mut state = shared.lock();
         state.requests.push(request);
         let seq = state.requests.len();
-        let reply = state.script.pop_front();
+        let reply = match &refused {
+            Some(_) => None,
+            None => state.script.pop_front(),
+        };
         shared.changed.notify_all();
         (reply, seq)
     };
     let ctx = Ctx { seq, ..ctx };
+    if let Some(message) = refused.as_deref() {
+        let stream = conn.get_mut();
+        if let Err(e) = send_status(stream, &ctx, 400, None, message).await {
+            eprintln!("mock server: writing the refusal of request #{seq} failed: {e}");
+        }
+        return;
+    }
     let stream = conn.get_mut();
 
     let result = match reply {
@@ -534,6 +631,17 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
                 send_stream(stream, &ctx, &events.events, Ending::Complete).await
             }
         }
+        Some(Reply::ProxyTurn(turn)) => {
+            if ctx.anthropic {
+                let events = anthropic_events_with(&ctx, &turn, UsageAt::End);
+                send_stream(stream, &ctx, &events.events, Ending::Complete).await
+            } else {
+                let message = "mock script error: ProxyTurn is Anthropic-only";
+                eprintln!("{message}");
+                send_status(stream, &ctx, 500, None, message).await
+            }
+        }
+        Some(Reply::JsonTurn(turn)) => send_json(stream, &ctx, &json_reply(&ctx, &turn)).await,
         Some(Reply::Hang) => {
             // Keep the socket (owned by `conn`) open until the runtime is dropped with the server.
             std::future::pending::<()>().await;
@@ -862,9 +970,93 @@ impl Events {
 
 fn stream_events(ctx: &Ctx, turn: &Turn) -> Events {
     if ctx.anthropic {
-        anthropic_events(ctx, turn)
+        anthropic_events_with(ctx, turn, UsageAt::Start)
+    } else if ctx.responses {
+        let ask = responses::ResponsesAsk {
+            seq: ctx.seq,
+            model: &ctx.model,
+            encrypted: ctx.encrypted,
+            summary: ctx.summary,
+        };
+        let (events, finish) = responses::responses_events(&ask, turn);
+        Events { events, finish }
     } else {
         openai_events(ctx, turn)
+    }
+}
+
+/// A 200 with the whole reply as JSON.
+async fn send_json(stream: &mut TcpStream, ctx: &Ctx, body: &Value) -> std::io::Result<()> {
+    let body = body.to_string();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{}connection: close\r\n\r\n",
+        body.len(),
+        request_id_header(ctx)
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.flush().await?;
+    stream.shutdown().await
+}
+
+/// The non-streamed reply object of the path's API.
+fn json_reply(ctx: &Ctx, turn: &Turn) -> Value {
+    let u = &turn.usage;
+    if ctx.anthropic {
+        let mut content = Vec::new();
+        if !turn.text.is_empty() {
+            content.push(json!({"type": "text", "text": turn.text}));
+        }
+        for c in &turn.tool_calls {
+            let input: Value = serde_json::from_str(&c.arguments).unwrap_or(json!({}));
+            content.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": input}));
+        }
+        let stop = if turn.finishes_with_tools() {
+            "tool_use"
+        } else {
+            "end_turn"
+        };
+        json!({"id": format!("msg_mock{}", ctx.seq), "type": "message", "role": "assistant",
+               "model": ctx.model, "content": content, "stop_reason": stop, "stop_sequence": null,
+               "usage": {"input_tokens": u.input_tokens - u.cached_input_tokens,
+                         "cache_read_input_tokens": u.cached_input_tokens,
+                         "cache_creation_input_tokens": 0, "output_tokens": u.output_tokens}})
+    } else if ctx.responses {
+        let ask = responses::ResponsesAsk {
+            seq: ctx.seq,
+            model: &ctx.model,
+            encrypted: ctx.encrypted,
+            summary: ctx.summary,
+        };
+        let (events, _) = responses::responses_events(&ask, turn);
+        let last = events
+            .last()
+            .and_then(|e| e.split("data: ").nth(1))
+            .unwrap_or("{}");
+        let done: Value = serde_json::from_str(last.trim()).unwrap_or(Value::Null);
+        done["response"].clone()
+    } else {
+        let calls: Vec<Value> = turn
+            .tool_calls
+            .iter()
+            .map(|c| {
+                json!({"id": c.id, "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments}})
+            })
+            .collect();
+        let mut message = json!({"role": "assistant", "content": turn.text});
+        if !calls.is_empty() {
+            message["tool_calls"] = Value::Array(calls);
+        }
+        let reason = if turn.finishes_with_tools() {
+            "tool_calls"
+        } else {
+            "stop"
+        };
+        json!({"id": format!("chatcmpl-mock{}", ctx.seq), "object": "chat.completion",
+               "created": unix_now(), "model": ctx.model,
+               "choices": [{"index": 0, "message": message, "finish_reason": reason}],
+               "usage": openai_usage(u)})
     }
 }
 
@@ -876,14 +1068,14 @@ fn unix_now() -> u64 {
 }
 
 /// Splits into pieces of `n` chars (the last may be shorter); empty input gives no pieces.
-fn split_every(s: &str, n: usize) -> Vec<String> {
+pub fn split_every(s: &str, n: usize) -> Vec<String> {
     let chars: Vec<char> = s.chars().collect();
     chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
 }
 
 /// Splits tool-call arguments into 2–4 roughly equal fragments (fewer only if there are fewer
 /// chars); empty input gives no fragments.
-fn split_arguments(s: &str) -> Vec<String> {
+pub fn split_arguments(s: &str) -> Vec<String> {
     let chars: Vec<char> = s.chars().collect();
     if chars.is_empty() {
         return Vec::new();
@@ -965,7 +1157,7 @@ fn openai_events(ctx: &Ctx, turn: &Turn) -> Events {
         "stop"
     };
     events.push(chunk(json!({}), Value::from(reason)));
-    if ctx.include_usage {
+    if ctx.include_usage && !turn.no_usage {
         let c = json!({
             "id": id,
             "object": "chat.completion.chunk",
@@ -1055,10 +1247,35 @@ fn openai_sloppy_events(ctx: &Ctx, turn: &Turn) -> Events {
     Events { events, finish }
 }
 
-/// The Anthropic Messages stream as api.anthropic.com sends it.
-fn anthropic_events(ctx: &Ctx, turn: &Turn) -> Events {
+/// Where an Anthropic stream reports its input counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UsageAt {
+    /// In `message_start`, the output count in `message_delta` (api.anthropic.com).
+    Start,
+    /// Zeros in `message_start`, everything in `message_delta` (LiteLLM).
+    End,
+}
+
+/// The Anthropic Messages stream as api.anthropic.com sends it (or a proxy, see [`UsageAt`]).
+fn anthropic_events_with(ctx: &Ctx, turn: &Turn, usage_at: UsageAt) -> Events {
     let event = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
     let mut events = Vec::new();
+    let u = &turn.usage;
+    let fresh = u
+        .input_tokens
+        .saturating_sub(u.cached_input_tokens + turn.cache_write_tokens);
+    let full = json!({
+        "input_tokens": fresh,
+        "cache_creation_input_tokens": turn.cache_write_tokens,
+        "cache_read_input_tokens": u.cached_input_tokens,
+        "output_tokens": 1,
+    });
+    let start_usage = match (turn.no_usage, usage_at) {
+        (true, _) => None,
+        (false, UsageAt::Start) => Some(full.clone()),
+        (false, UsageAt::End) => Some(json!({"input_tokens": 0, "cache_creation_input_tokens": 0,
+                                              "cache_read_input_tokens": 0, "output_tokens": 0})),
+    };
     events.push(event(
         "message_start",
         json!({
@@ -1071,18 +1288,58 @@ fn anthropic_events(ctx: &Ctx, turn: &Turn) -> Events {
                 "content": [],
                 "stop_reason": null,
                 "stop_sequence": null,
-                "usage": {
-                    "input_tokens": turn.usage.input_tokens.saturating_sub(turn.usage.cached_input_tokens),
-                    "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": turn.usage.cached_input_tokens,
-                    "output_tokens": 1,
-                },
             },
         }),
     ));
+    if let Some(su) = start_usage {
+        let last = events.len() - 1;
+        let mut data: Value =
+            serde_json::from_str(events[last].split("data: ").nth(1).unwrap_or("{}").trim())
+                .unwrap_or(Value::Null);
+        data["message"]["usage"] = su;
+        events[last] = event("message_start", data);
+    }
     events.push(event("ping", json!({ "type": "ping" })));
 
     let mut index = 0usize;
+    if let Some(thinking) = turn.reasoning.as_ref().filter(|_| ctx.thinking) {
+        events.push(event(
+            "content_block_start",
+            json!({ "type": "content_block_start", "index": index,
+                    "content_block": { "type": "thinking", "thinking": "", "signature": "" } }),
+        ));
+        for piece in split_every(thinking, 8) {
+            events.push(event(
+                "content_block_delta",
+                json!({ "type": "content_block_delta", "index": index,
+                        "delta": { "type": "thinking_delta", "thinking": piece } }),
+            ));
+        }
+        events.push(event(
+            "content_block_delta",
+            json!({ "type": "content_block_delta", "index": index,
+                    "delta": { "type": "signature_delta",
+                               "signature": thinking::signature_for(thinking) } }),
+        ));
+        events.push(event(
+            "content_block_stop",
+            json!({ "type": "content_block_stop", "index": index }),
+        ));
+        index += 1;
+    }
+    if turn.redacted && ctx.thinking {
+        events.push(event(
+            "content_block_start",
+            json!({ "type": "content_block_start", "index": index,
+                    "content_block": { "type": "redacted_thinking",
+                                       "data": thinking::redacted_data(ctx.seq) } }),
+        ));
+        events.push(event(
+            "content_block_stop",
+            json!({ "type": "content_block_stop", "index": index }),
+        ));
+        index += 1;
+    }
     if !turn.text.is_empty() {
         events.push(event(
             "content_block_start",
@@ -1129,14 +1386,21 @@ fn anthropic_events(ctx: &Ctx, turn: &Turn) -> Events {
     } else {
         "end_turn"
     };
-    events.push(event(
-        "message_delta",
-        json!({
-            "type": "message_delta",
-            "delta": { "stop_reason": stop_reason, "stop_sequence": null },
-            "usage": { "output_tokens": turn.usage.output_tokens },
-        }),
-    ));
+    let mut delta = json!({
+        "type": "message_delta",
+        "delta": { "stop_reason": stop_reason, "stop_sequence": null },
+    });
+    if !turn.no_usage {
+        delta["usage"] = match usage_at {
+            UsageAt::Start => json!({ "output_tokens": turn.usage.output_tokens }),
+            UsageAt::End => {
+                let mut all = full;
+                all["output_tokens"] = json!(turn.usage.output_tokens);
+                all
+            }
+        };
+    }
+    events.push(event("message_delta", delta));
     events.push(event("message_stop", json!({ "type": "message_stop" })));
     Events { events, finish }
 }

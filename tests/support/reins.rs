@@ -10,6 +10,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy)]
 pub enum Wire {
     OpenAi,
+    /// OpenAI's Responses API (`kind = "openai-responses"`).
+    Responses,
     Anthropic,
 }
 
@@ -18,6 +20,7 @@ pub fn home_for(server: &MockServer, wire: Wire) -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("temp REINS_HOME");
     let (kind, base) = match wire {
         Wire::OpenAi => ("openai", server.openai_base()),
+        Wire::Responses => ("openai-responses", server.openai_base()),
         Wire::Anthropic => ("anthropic", server.anthropic_base()),
     };
     let config = format!(

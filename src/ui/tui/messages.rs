@@ -199,6 +199,7 @@ impl App {
                 cached_input_tokens,
                 output_tokens,
                 cost_usd,
+                ..
             } => self.status.add_usage(
                 &model,
                 input_tokens,
@@ -302,7 +303,9 @@ impl App {
         for item in items {
             match item {
                 Item::User { text } => self.transcript.push_user(strip_environment(text)),
-                Item::Assistant { text, tool_calls } => {
+                Item::Assistant {
+                    text, tool_calls, ..
+                } => {
                     if !text.is_empty() {
                         self.transcript.assistant_message(text);
                     }

@@ -1,13 +1,11 @@
-//! Built-in list prices for well-known OpenAI and Anthropic models, keyed by the wire model id, so
-//! that cost (and therefore budgets and `cost_above` rules) work without pricing every model by
-//! hand.
+//! The one price type, and built-in list prices for well-known OpenAI and Anthropic models keyed
+//! by the wire model id, so that cost (and therefore budgets and `cost_above` rules) work without
+//! pricing every model by hand.
 //!
 //! These are the providers' published list prices in USD per million tokens as known when this
 //! table was written (2025); they go stale. A `[models.*]` table's `input_price`,
 //! `cached_input_price` and `output_price` override them. A model not listed here has no price:
 //! its cost is unknown (`None`), never guessed.
-
-use crate::config::model::Prices as ConfigPrices;
 
 /// USD per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,7 +38,27 @@ const fn anthropic(input: f64, output: f64) -> Prices {
     }
 }
 
+/// Anthropic models whose cache prices are not the usual multiples.
+const fn anthropic_cache(input: f64, read: f64, write: f64, output: f64) -> Prices {
+    Prices {
+        input,
+        cached_input: read,
+        cache_write: write,
+        output,
+    }
+}
+
+// Checked 2026-12-07 for the gpt-5.5/5.4 and Claude 5.5 rows (see defaults.toml).
 const TABLE: &[(&str, Prices)] = &[
+    ("gpt-5.5", openai(5.00, 0.50, 30.00)),
+    ("gpt-5.4", openai(2.50, 0.25, 15.00)),
+    ("gpt-5.4-mini", openai(0.75, 0.075, 4.50)),
+    ("claude-opus-5-5", anthropic_cache(4.00, 0.20, 5.00, 20.00)),
+    (
+        "claude-sonnet-5-5",
+        anthropic_cache(2.00, 0.20, 2.50, 10.00),
+    ),
+    ("claude-opus-4-8", anthropic(5.00, 25.00)),
     ("gpt-5.1", openai(1.25, 0.125, 10.00)),
     ("gpt-5", openai(1.25, 0.125, 10.00)),
     ("gpt-5-mini", openai(0.25, 0.025, 2.00)),
@@ -112,33 +130,20 @@ impl Prices {
             / 1_000_000.0
     }
 
+    /// The cost of one request's reported usage.
+    pub fn usage_cost(&self, u: &crate::conversation::Usage) -> f64 {
+        self.cost(
+            u.input_tokens,
+            u.cached_input_tokens,
+            u.cache_write_tokens,
+            u.output_tokens,
+        )
+    }
+
     /// An upper-bound estimate for a request not yet made: every input token at the full input
     /// price (what will hit the cache is not known in advance) plus the expected output.
     pub fn estimate(&self, input_tokens: u64, output_tokens: f64) -> f64 {
         (input_tokens as f64 * self.input + output_tokens.max(0.0) * self.output) / 1_000_000.0
-    }
-}
-
-/// Prices from a `[models.*]` table; the config has no cache-write price, so it is the input price.
-impl From<ConfigPrices> for Prices {
-    fn from(p: ConfigPrices) -> Self {
-        Prices {
-            input: p.input,
-            cached_input: p.cached_input,
-            cache_write: p.input,
-            output: p.output,
-        }
-    }
-}
-
-/// For `ResolvedModel::prices`, which has no cache-write price.
-impl From<Prices> for ConfigPrices {
-    fn from(p: Prices) -> Self {
-        ConfigPrices {
-            input: p.input,
-            cached_input: p.cached_input,
-            output: p.output,
-        }
     }
 }
 
