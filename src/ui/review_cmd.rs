@@ -259,8 +259,11 @@ impl Runner {
                     eprintln!("reins: {}", display::neutralize(&m))
                 }
                 UiMsg::Closed => break,
-                UiMsg::Approval { .. } | UiMsg::State(_) | UiMsg::History(_) | UiMsg::Totals(_) => {
-                }
+                UiMsg::Approval { .. }
+                | UiMsg::State(_)
+                | UiMsg::History(_)
+                | UiMsg::Totals(_)
+                | UiMsg::Diff { .. } => {}
             }
         }
         match status {
