@@ -41,6 +41,10 @@ fn offered(server: &MockServer, wire: Wire) -> Vec<(String, Value)> {
                 t["name"].as_str().unwrap().to_string(),
                 t["input_schema"].clone(),
             ),
+            Wire::Responses => (
+                t["name"].as_str().unwrap().to_string(),
+                t["parameters"].clone(),
+            ),
         })
         .collect()
 }
