@@ -185,6 +185,13 @@ pub enum UsageBy {
     Route,
 }
 
+/// The engines `reins eval plan` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmitKind {
+    Github,
+    K8s,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
     /// One session: its summary, and with --routes the router's decision for every step.
@@ -486,6 +493,31 @@ pub enum EvalCommand {
         /// Where the suite (suite.toml) and the test patches go.
         #[arg(long, value_name = "DIR", required = true)]
         out: PathBuf,
+    },
+    /// Write the sharded run of a suite for another engine: a GitHub Actions workflow (matrix
+    /// over the shards, then a merge job) or a Kubernetes Indexed Job and its merge Job.
+    Plan {
+        /// The suite, as the runners will see it (relative to the checkout or the image).
+        #[arg(value_name = "SUITE.toml")]
+        suite: String,
+        /// Into how many shards.
+        #[arg(long, value_name = "N")]
+        shards: u32,
+        /// github or k8s.
+        #[arg(long, value_enum)]
+        emit: EmitKind,
+        /// A model for every shard to evaluate (repeatable).
+        #[arg(short, long = "model", value_name = "NAME")]
+        models: Vec<String>,
+        /// A router for every shard to evaluate (repeatable).
+        #[arg(long = "route", value_name = "NAME")]
+        routes: Vec<String>,
+        /// Runs of each task per configuration.
+        #[arg(long, value_name = "K")]
+        repeat: Option<u32>,
+        /// The container image holding reins and the project (k8s).
+        #[arg(long, value_name = "IMAGE", default_value = "reins:latest")]
+        image: String,
     },
     /// Combine shard reports (`--shard`) into one report.
     Merge {

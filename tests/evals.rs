@@ -309,3 +309,99 @@ fn compare_lists_regressions_first() {
         "{text}"
     );
 }
+
+/// `reins eval plan --emit github` run as Actions would run it: each matrix job's `run` script
+/// with its shard number, in one checkout, then the merge job's; the merged report equals an
+/// unsharded run's.
+#[test]
+fn the_emitted_github_plan_runs_locally_and_merges_to_the_unsharded_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("suite.toml");
+    let mut text = String::new();
+    for t in ["py-median", "py-slugify", "js-paginate"] {
+        let fixture = root.join("examples/evals/fixtures").join(t);
+        let check = if t.starts_with("py") {
+            "python3 -m unittest -q"
+        } else {
+            "node --test"
+        };
+        text.push_str(&format!(
+            "[[task]]\nname = \"{t}\"\nfixture = \"{}\"\nprompt = \"fix it\"\nchecks = [\"{check}\"]\n",
+            fixture.display()
+        ));
+    }
+    std::fs::write(&suite, text).unwrap();
+    let solver = format!(
+        "replay:{}/tests/fixtures/evals/solve/{{task}}.json",
+        root.display()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = reins(home.path())
+        .args(["eval", "plan"])
+        .arg(&suite)
+        .args(["--shards", "2", "--emit", "github", "-m", &solver])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let yaml = String::from_utf8_lossy(&out.stdout).into_owned();
+    let doc = &yaml_rust::YamlLoader::load_from_str(&yaml).unwrap()[0];
+    let script = doc["jobs"]["shard"]["steps"][1]["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let merge = doc["jobs"]["merge"]["steps"][1]["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // `reins` on PATH, as the workflow assumes.
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_reins"), bin.path().join("reins")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let sh = |script: &str| {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(work.path())
+            .env("PATH", &path)
+            .env("REINS_HOME", home.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{script}: {o:?}");
+    };
+    let shards: Vec<std::process::Child> = (1..=2)
+        .map(|i| {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(script.replace("${{ matrix.shard }}", &i.to_string()))
+                .current_dir(work.path())
+                .env("PATH", &path)
+                .env("REINS_HOME", home.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in shards {
+        assert!(c.wait().unwrap().success());
+    }
+    sh(&merge);
+    assert!(work.path().join("report.html").exists());
+    let merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("report.json")).unwrap())
+            .unwrap();
+    let whole_file = work.path().join("whole.json");
+    sh(&format!(
+        "reins eval {} -m '{solver}' --json {}",
+        suite.display(),
+        whole_file.display()
+    ));
+    let whole: Value =
+        serde_json::from_str(&std::fs::read_to_string(&whole_file).unwrap()).unwrap();
+    assert_eq!(merged["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(without_timings(merged), without_timings(whole));
+}

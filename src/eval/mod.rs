@@ -5,6 +5,7 @@
 //! the report of one unsharded run, and two reports can be compared.
 
 mod compare;
+mod fanout;
 mod fixture;
 mod gitsource;
 mod html;
@@ -19,6 +20,7 @@ mod summary;
 mod table;
 
 pub use compare::{compare, Comparison};
+pub use fanout::{emit as emit_plan, Engine, FanOut};
 pub use html::render as render_html;
 pub use mine::{mine, render_summary as render_mine_summary, MineError, MineOptions, MineSummary};
 pub use plan::{configs, select, units, EvalConfig, Shard, Target, Unit};

@@ -54,6 +54,15 @@ pub async fn run(args: EvalArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             print!("{}", eval::render_mine_summary(&summary));
             Ok(0)
         }
+        Some(EvalCommand::Plan {
+            suite,
+            shards,
+            emit,
+            models,
+            routes,
+            repeat,
+            image,
+        }) => plan(suite, shards, emit, models, routes, repeat, image),
         None => run_suite(args.run, global).await,
     }
 }
@@ -185,6 +194,53 @@ fn output(report: &Report, json: Option<&Path>) -> Result<(), ExitError> {
 fn write(path: &Path, text: &str) -> Result<(), ExitError> {
     crate::fsutil::write_atomic(path, text.as_bytes())
         .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))
+}
+
+/// `reins eval plan`: the sharded run as YAML on stdout.
+fn plan(
+    suite: String,
+    shards: u32,
+    emit: crate::cli::EmitKind,
+    models: Vec<String>,
+    routes: Vec<String>,
+    repeat: Option<u32>,
+    image: String,
+) -> Result<i32, ExitError> {
+    if shards == 0 {
+        return Err(ExitError::usage("--shards must be at least 1"));
+    }
+    if [&suite, &image]
+        .into_iter()
+        .chain(&models)
+        .chain(&routes)
+        .any(|s| s.contains(['\n', '\r']))
+    {
+        return Err(ExitError::usage(
+            "a suite, model, route or image name holds a line break",
+        ));
+    }
+    let mut flags = Vec::new();
+    for m in models {
+        flags.extend(["-m".to_string(), m]);
+    }
+    for r in routes {
+        flags.extend(["--route".to_string(), r]);
+    }
+    if let Some(k) = repeat {
+        flags.extend(["--repeat".to_string(), k.to_string()]);
+    }
+    let engine = match emit {
+        crate::cli::EmitKind::Github => eval::Engine::Github,
+        crate::cli::EmitKind::K8s => eval::Engine::K8s,
+    };
+    let plan = eval::FanOut {
+        suite,
+        shards,
+        flags,
+        image,
+    };
+    print!("{}", eval::emit_plan(engine, &plan));
+    Ok(0)
 }
 
 fn compare(a: &Path, b: &Path) -> Result<i32, ExitError> {
