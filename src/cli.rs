@@ -160,6 +160,19 @@ pub enum Command {
     },
     /// Print the man page (roff): `reins man > ~/.local/share/man/man1/reins.1`.
     Man,
+    /// Print the repository map: the most referenced definitions, ranked over the references
+    /// between files (what the `repo_map` tool gives the model).
+    Map {
+        /// The map's size in tokens.
+        #[arg(long, value_name = "N", default_value_t = crate::tools::repo_map::DEFAULT_TOKENS)]
+        tokens: usize,
+        /// Rank toward these files or names (repeatable).
+        #[arg(long, value_name = "PATH|NAME")]
+        focus: Vec<String>,
+        /// Also print on stderr how many files were read and how long it took.
+        #[arg(long)]
+        stats: bool,
+    },
 }
 
 /// `reins usage`: the cost ledger.

@@ -66,6 +66,11 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         }
         Some(Command::Completions { shell }) => ui::shell_docs::completions(shell),
         Some(Command::Man) => ui::shell_docs::man(),
+        Some(Command::Map {
+            tokens,
+            focus,
+            stats,
+        }) => ui::map_cmd::run(tokens, &focus, stats, cli.global),
         None => runtime.block_on(ui::tui::run(cli.tui, cli.global)),
     }
 }

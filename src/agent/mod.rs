@@ -10,6 +10,7 @@ pub mod instructions;
 mod planted_step;
 pub mod prompt;
 mod recorder;
+pub mod repo_map_step;
 mod request;
 pub mod routing;
 mod session;

@@ -77,6 +77,8 @@ pub struct Session {
     mutated_this_turn: bool,
     /// What must survive compaction verbatim (goal, what the user said, decisions, files).
     pub(super) thread: super::thread::Thread,
+    /// Whether and how big a repository map the first request carries.
+    pub(super) start_map: Option<(crate::config::MapStart, usize)>,
     /// The model's current plan (`update_plan`).
     pub(super) plan: Option<crate::types::Plan>,
     /// End the turn as `denied` at the first refused call (`--deny-exit`).
@@ -147,6 +149,7 @@ impl Session {
             plan,
             stop_on_denial: false,
             tally: std::sync::Arc::default(),
+            start_map: None,
         }
     }
 
@@ -309,6 +312,11 @@ impl Session {
         } else {
             task.to_string()
         };
+        if first {
+            if let Some(map) = self.start_map_block(task).await {
+                text.push_str(&map);
+            }
+        }
         if !self.setup.resumed && self.history.is_empty() {
             self.write_meta(task);
         }

@@ -1,5 +1,6 @@
 //! The thread as the session keeps it: saved to the transcript whenever it changes (so a resumed
-//! session has it), restored on resume, and fed with the files each tool call worked on.
+//! session has it), restored on resume, and fed with the files each tool call worked on (which
+//! the repo map also ranks toward).
 
 use super::session::Session;
 use super::thread::Thread;
@@ -37,6 +38,9 @@ impl Session {
                 _ => None,
             })
             .collect();
+        if let Ok(mut touched) = self.setup.tools.touched.lock() {
+            touched.extend(named.iter().chain(changed).cloned());
+        }
         if self.thread.files(&named, changed) {
             self.save_thread();
         }

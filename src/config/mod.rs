@@ -16,7 +16,10 @@ pub mod user_workspace;
 
 pub use layers::{ConfigError, Layer, LoadOptions};
 pub use model::{resolve_model, ResolvedModel};
-pub use schema::{Config, ModelConfig, ProviderConfig, ProviderKind, RetryConfig, ThinkingMode};
+pub use schema::{
+    Config, MapStart, ModelConfig, ProviderConfig, ProviderKind, RepoMapConfig, RetryConfig,
+    ThinkingMode,
+};
 
 use std::collections::BTreeMap;
 

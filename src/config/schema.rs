@@ -41,6 +41,29 @@ pub struct Config {
     pub checks: super::checks::ChecksConfig,
     /// `[checkpoints]`: how long `reins checkpoints gc` keeps them.
     pub checkpoints: CheckpointsConfig,
+    /// `[repo_map]`: the repository map in the first request.
+    pub repo_map: RepoMapConfig,
+}
+
+/// `[repo_map]`: whether the first request carries a compact repository map.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepoMapConfig {
+    /// `auto` (default: only for models with a small context window), `on` or `off`.
+    pub start: Option<MapStart>,
+    /// The first request's map size in tokens.
+    pub tokens: Option<usize>,
+}
+
+/// When the first request carries the repository map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MapStart {
+    /// When the model's context window is small (a map spares it rounds of exploring).
+    #[default]
+    Auto,
+    On,
+    Off,
 }
 
 /// `[checkpoints]`: each a limit on what `reins checkpoints gc` keeps per workspace.

@@ -12,6 +12,7 @@ pub mod grep;
 pub(crate) mod output_cap;
 mod plan;
 mod remember;
+pub mod repo_map;
 pub(crate) mod shell;
 pub mod walk;
 mod write_file;
@@ -108,6 +109,8 @@ pub struct ToolContext {
     /// The workspace had no `.git` at its top when the session started: one a command creates
     /// there is checked after each command (see [`crate::workspace::planted`]).
     pub git_absent_at_start: bool,
+    /// Workspace paths the session's calls named or changed: the repo map ranks toward them.
+    pub touched: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl ToolContext {
@@ -127,6 +130,7 @@ impl ToolContext {
             git_absent_at_start,
             policy,
             allow_unsandboxed: false,
+            touched: Mutex::default(),
         })
     }
 
@@ -208,6 +212,7 @@ impl Registry {
             Box::new(git::GitDiff),
             Box::new(remember::Remember),
             Box::new(plan::UpdatePlan),
+            Box::new(repo_map::RepoMap),
         ];
         Registry { tools }
     }

@@ -31,6 +31,16 @@ pub fn implied() -> Vec<(&'static str, String, &'static str)> {
             crate::store::memory::DEFAULT_CAP_BYTES.to_string(),
             "default",
         ),
+        (
+            "repo_map.start",
+            quoted("auto"),
+            "default: on for context windows up to 32768 tokens",
+        ),
+        (
+            "repo_map.tokens",
+            crate::agent::repo_map_step::START_TOKENS.to_string(),
+            "default",
+        ),
         ("retry.max_tries", retry.max_tries.to_string(), "default"),
         (
             "retry.base_delay_ms",

@@ -7,6 +7,7 @@ pub mod display;
 pub mod eval_cmd;
 pub mod exec;
 pub mod first_word;
+pub mod map_cmd;
 pub mod mcp_cmd;
 pub mod memory_cmd;
 pub mod progress;

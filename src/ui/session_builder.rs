@@ -165,6 +165,12 @@ pub fn build(
     if let Some(r) = resumed {
         session.restore_thread(r.state, &r.info.prompt);
     }
+    session.set_start_map(
+        cfg.repo_map.start.unwrap_or_default(),
+        cfg.repo_map
+            .tokens
+            .unwrap_or(crate::agent::repo_map_step::START_TOKENS),
+    );
     Ok(Built { session, warnings })
 }
 
