@@ -285,6 +285,9 @@ fn compaction_triggers_at_the_threshold_and_the_session_continues() {
             "models.mock.context_window=4000",
             "-c",
             "compact_threshold=0.8",
+            // A window this small turns the first request's repo map on; this test is about compaction.
+            "-c",
+            "repo_map.start=\"off\"",
             "-C",
         ])
         .arg(ws.path())
@@ -588,6 +591,10 @@ fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
         ),
         Reply::text("noted"),
     ];
+    script.push(Reply::tool(
+        "update_plan",
+        json!({"plan": [{"step": "write pow()", "status": "in_progress"}, {"step": "document it", "status": "pending"}]}),
+    ));
     script.extend([shell(1, 1000), shell(2, 2000), shell(3, 3300)]);
     script.push(Reply::text(
         "Summary A: printed digits.\n## Decisions\n- add pow() beside add(), not as an operator",
@@ -618,11 +625,15 @@ fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
     assert_eq!(compacted.len(), 2, "{evs:?}");
 
     let reqs = server.requests();
-    assert_eq!(reqs.len(), 10);
-    for summariser in [&reqs[5], &reqs[8]] {
+    assert_eq!(reqs.len(), 11);
+    for summariser in [&reqs[6], &reqs[9]] {
         assert!(system_text(&summariser.body).starts_with("You summarise"));
     }
-    let last = reqs[9].body.to_string();
+    let last = reqs[10].body.to_string();
+    assert!(
+        last.contains("[~] write pow()") && last.contains("[ ] document it"),
+        "the plan is in the state: {last}"
+    );
     assert!(
         last.contains(constraint),
         "the constraint is in the request after two compactions: {last}"
@@ -649,7 +660,10 @@ fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
         kept.contains("session state") && kept.contains("the goal"),
         "{kept}"
     );
-    assert!(kept.contains("1 decision"), "{kept}");
+    assert!(
+        kept.contains("1 decision") && kept.contains("the plan"),
+        "{kept}"
+    );
 
     // The transcript still has everything that left the context.
     let transcript = std::fs::read_to_string(&transcript_files(home.path())[0]).unwrap();

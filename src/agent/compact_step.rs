@@ -109,6 +109,14 @@ impl Session {
         })?;
         self.add_usage(&choice.entry.model, c.usage, emit);
         self.thread.take_decisions(&c.text);
+        // The plan lives with the session (`update_plan`); the state carries its latest form.
+        self.thread.plan = self.plan.as_ref().filter(|p| !p.steps.is_empty()).map(|p| {
+            p.steps
+                .iter()
+                .map(|s| format!("{} {}", s.status.mark(), s.step))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
         self.save_thread();
         let mut next = vec![
             self.history[cut.last_user].clone(),

@@ -46,6 +46,7 @@ const OTHER_TOOLS: &[&str] = &[
     "update_plan",
     "skill",
     "task",
+    "repo_map",
 ];
 /// Names that stand for several tools.
 const GROUPS: &[&str] = &["read", "write", "edit", "mcp"];
