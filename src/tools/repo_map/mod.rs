@@ -11,8 +11,8 @@ pub mod tags;
 use super::{parse_args, BoxFuture, Reader, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
 use rank::Focus;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use std::path::Path;
 
 pub use index::ScanStats;
@@ -68,10 +68,14 @@ pub fn build(
 
 pub struct RepoMap;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct RepoMapArgs {
+    /// Paths or names you are working on, to rank toward them.
     #[serde(default)]
     focus: Vec<String>,
+    /// The map's size in tokens.
+    #[schemars(range(min = 64, max = 8192))]
     max_tokens: Option<usize>,
 }
 
@@ -83,10 +87,7 @@ impl Tool for RepoMap {
         include_str!("../../../prompts/tools/repo_map.md")
     }
     fn parameters(&self) -> serde_json::Value {
-        json!({"type": "object", "properties": {
-            "focus": {"type": "array", "items": {"type": "string"}},
-            "max_tokens": {"type": "integer"}
-        }})
+        super::schema_for::<RepoMapArgs>()
     }
     fn effects(&self, _args: &serde_json::Value) -> Effects {
         Effects::of(ToolKind::Search)
