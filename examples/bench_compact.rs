@@ -26,7 +26,7 @@ use timing::{load_average, median, ms, reins_binary};
 const RUNS: usize = 5;
 /// The history to compact, in reins' own estimate (bytes / 4).
 const HISTORY_TOKENS: usize = 150_000;
-/// Each step's tool output, in bytes.
+/// Each step's assistant text, in bytes.
 const OUTPUT_BYTES: usize = 2_000;
 
 fn main() {
@@ -111,8 +111,8 @@ fn run(bin: &Path, ws: &Path, compact: bool) -> Timing {
     }
 }
 
-/// A transcript whose history is HISTORY_TOKENS tokens: read steps with 2 KB outputs, with their
-/// public events, as a long session writes them.
+/// A transcript whose history is HISTORY_TOKENS tokens: read steps whose reasoning text is 2 KB,
+/// as a long session writes them.
 fn write_transcript(home: &Path, ws: &Path) {
     let mut w = TranscriptWriter::open(home, "bench-compact").expect("open");
     w.append(&Record::Meta {
@@ -132,14 +132,18 @@ fn write_transcript(home: &Path, ws: &Path) {
         },
     })
     .expect("user");
-    let output = "     1\tsome line of the file being read here\n".repeat(OUTPUT_BYTES / 40);
-    let steps = HISTORY_TOKENS * 4 / (output.len() + 60);
+    // The bulk is the model's own text, which compaction must summarise (old tool outputs
+    // alone would only be elided, with no summary request).
+    let text = "The parser reads the header, then each record; the bug is in the loop. "
+        .repeat(OUTPUT_BYTES / 72);
+    let output = "     1\tfn parse() {}\n".to_string();
+    let steps = HISTORY_TOKENS * 4 / (text.len() + output.len() + 60);
     for i in 0..steps {
         let id = format!("c{i}");
         let arguments = format!("{{\"path\":\"src/m{i}.rs\"}}");
         w.append(&Record::HistoryItem {
             item: Item::Assistant {
-                text: String::new(),
+                text: text.clone(),
                 tool_calls: vec![ToolCall {
                     id: id.clone(),
                     name: "read_file".into(),

@@ -1,6 +1,6 @@
 //! Transcript figures: the latency of appending one event (buffered write + flush, as the session
 //! does per event), and the time from process start to the first model request when resuming a
-//! 5,000-event transcript.
+//! 10,000-event transcript.
 //!
 //! Run: `cargo build --release && cargo run --release --example bench_transcript`
 
@@ -15,7 +15,7 @@ use reins::store::transcript::{Record, TranscriptWriter};
 use std::time::{Duration, Instant};
 
 const APPENDS: usize = 10_000;
-const RESUME_EVENTS: usize = 5_000;
+const RESUME_EVENTS: usize = 10_000;
 
 fn main() {
     append_latency();
@@ -87,7 +87,7 @@ fn resume_latency() {
     println!("resume a {RESUME_EVENTS}-event transcript: process start -> first request, median of 9: {:.1} ms", times[4].as_secs_f64() * 1000.0);
 }
 
-/// A transcript of 5,000 lines: history items with their events, as a long session writes them.
+/// A transcript of 10,000 lines: history items with their events, as a long session writes them.
 fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
     let mut w = TranscriptWriter::open(home, "bench-resume").expect("open");
     let meta = Record::Meta {

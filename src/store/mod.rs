@@ -12,6 +12,7 @@
 //! Speed comes from a stat cache (see `statcache`): only files whose size, times, inode or mode
 //! changed are read and hashed, and only directories containing a change get a new tree.
 
+mod background_sync;
 mod compare;
 mod diff;
 mod error;

@@ -1,5 +1,7 @@
 //! Session transcripts: `$REINS_HOME/sessions/<id>.jsonl`, one record per line, flushed as written
-//! so a crash or `kill -9` loses at most the line in flight; fsync'd at the end of each step.
+//! so a crash or `kill -9` loses at most the line in flight; synced to disk in the background after
+//! each step (a step does not wait for the disk, see `background_sync`), and waited for when the
+//! transcript closes.
 //! Besides the public events, a transcript holds what rebuilds the conversation exactly: every
 //! history item (full tool results) and compaction replacements.
 
@@ -84,6 +86,8 @@ pub struct TranscriptWriter {
     path: PathBuf,
     out: BufWriter<File>,
     redactor: crate::redact::Redactor,
+    /// Started by the first [`TranscriptWriter::sync`].
+    syncer: Option<super::background_sync::BackgroundSync>,
 }
 
 impl TranscriptWriter {
@@ -104,6 +108,7 @@ impl TranscriptWriter {
             path,
             out: BufWriter::with_capacity(64 * 1024, file),
             redactor: Default::default(),
+            syncer: None,
         };
         w.end_torn_line()?;
         Ok(w)
@@ -165,18 +170,39 @@ impl TranscriptWriter {
         self.out.flush().map_err(io)
     }
 
-    /// Makes everything so far durable; called at the end of each step.
+    /// Hands everything so far to the OS and asks for it to be made durable without waiting
+    /// (called at the end of each step); `Err` if the write, or an earlier sync, failed.
     pub fn sync(&mut self) -> Result<(), TranscriptError> {
         let io = |source| TranscriptError::Io {
             path: self.path.clone(),
             source,
         };
         self.out.flush().map_err(io)?;
-        self.out.get_ref().sync_data().map_err(io)
+        if self.syncer.is_none() {
+            let file = self.out.get_ref().try_clone().map_err(io)?;
+            self.syncer = Some(super::background_sync::BackgroundSync::start(file).map_err(io)?);
+        }
+        match &self.syncer {
+            Some(syncer) => syncer.request().map_err(io),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until everything asked to be durable is on disk (a test, or the session's end).
+    pub fn finish_sync(&mut self) -> Result<(), TranscriptError> {
+        let io = |source| TranscriptError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        match self.syncer.take() {
+            Some(mut syncer) => syncer.finish().map_err(io),
+            None => Ok(()),
+        }
     }
 }
 impl Drop for TranscriptWriter {
     fn drop(&mut self) {
+        let _ = self.finish_sync();
         if self.out.flush().is_ok() {
             super::session_index::index_transcript(&self.path);
             super::ledger::index_transcript(&self.path);
