@@ -383,3 +383,21 @@ fn a_streaming_request_answered_with_json_is_read_whole() {
         assert_eq!(messages.last().unwrap()["text"], "add() subtracts.", "{model}");
     }
 }
+
+#[test]
+fn a_rate_limited_request_says_when_the_next_try_happens() {
+    let server = MockServer::start(vec![Reply::rate_limited("1"), Reply::text("hi")]);
+    let home = home(&server, "gpt", "");
+    let ws = calc_workspace();
+    let out = exec(home.path(), ws.path(), &["--json"], "hello");
+    assert_success(&out);
+    let evs = events(&out.stdout);
+    let retry = of_type(&evs, "error")[0];
+    assert_eq!(retry["retrying"], true);
+    let message = retry["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 429"), "{message}");
+    assert!(
+        message.contains("next try in 1.0 s (try 2 of 4)"),
+        "{message}"
+    );
+}

@@ -27,10 +27,11 @@ pub async fn complete(
     let notice = |n: crate::provider::RetryNotice| {
         send(Event::Error {
             message: format!(
-                "{} (attempt {}; retrying in {} ms)",
+                "{}; next try in {:.1} s (try {} of {})",
                 n.message,
-                n.attempt,
-                n.delay.as_millis()
+                n.delay.as_secs_f64(),
+                n.attempt + 1,
+                retry.max_tries
             ),
             retrying: true,
         })
