@@ -6,12 +6,23 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::events::Event;
-use crate::store::transcript::{Record, TranscriptWriter};
+use crate::store::transcript::{Record, TranscriptError, TranscriptWriter};
+
+/// Why a record did not reach the transcript. Cloneable (the write error is shared) so the first
+/// failure can be kept and shown when the turn loop stops.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Write(Arc<TranscriptError>),
+    /// A writer that panicked mid-write may have left a torn line: nothing more is written.
+    #[error("the transcript writer panicked")]
+    Poisoned,
+}
 
 #[derive(Clone, Default)]
 pub(super) struct Recorder {
     writer: Option<Arc<Mutex<TranscriptWriter>>>,
-    failure: Arc<OnceLock<String>>,
+    failure: Arc<OnceLock<RecordError>>,
 }
 
 impl Recorder {
@@ -23,35 +34,34 @@ impl Recorder {
     }
 
     /// Appends a record; a failure is kept (see [`Recorder::failure`]) and returned.
-    pub(super) fn record(&self, record: &Record) -> Result<(), String> {
-        self.with_writer(|w| w.append(record).map_err(|e| e.to_string()))
+    pub(super) fn record(&self, record: &Record) -> Result<(), RecordError> {
+        self.with_writer(|w| w.append(record))
     }
 
     pub(super) fn event(&self, event: &Event) {
-        let _kept_in_failure =
-            self.with_writer(|w| w.append_event(event).map_err(|e| e.to_string()));
+        let _kept_in_failure = self.with_writer(|w| w.append_event(event));
     }
 
     /// Makes everything written so far durable.
     pub(super) fn sync(&self) {
-        let _kept_in_failure = self.with_writer(|w| w.sync().map_err(|e| e.to_string()));
+        let _kept_in_failure = self.with_writer(TranscriptWriter::sync);
     }
 
     /// The first write that failed, if one did.
-    pub(super) fn failure(&self) -> Option<&str> {
-        self.failure.get().map(String::as_str)
+    pub(super) fn failure(&self) -> Option<&RecordError> {
+        self.failure.get()
     }
 
     fn with_writer(
         &self,
-        write: impl FnOnce(&mut TranscriptWriter) -> Result<(), String>,
-    ) -> Result<(), String> {
+        write: impl FnOnce(&mut TranscriptWriter) -> Result<(), TranscriptError>,
+    ) -> Result<(), RecordError> {
         let Some(writer) = &self.writer else {
             return Ok(());
         };
         let result = match writer.lock() {
-            Ok(mut w) => write(&mut w),
-            Err(_) => Err("the transcript writer panicked".to_string()),
+            Ok(mut w) => write(&mut w).map_err(|e| RecordError::Write(Arc::new(e))),
+            Err(_) => Err(RecordError::Poisoned),
         };
         if let Err(e) = &result {
             let _first_is_kept = self.failure.set(e.clone());

@@ -191,7 +191,7 @@ impl Session {
     }
 
     /// Writes a record to the transcript.
-    pub fn record(&self, record: &Record) -> Result<(), String> {
+    pub fn record(&self, record: &Record) -> Result<(), super::recorder::RecordError> {
         self.recorder.record(record)
     }
 
