@@ -61,7 +61,7 @@ impl McpHub {
                 server: name.clone(),
                 reason,
             };
-            names::valid_server_name(name).map_err(bad)?;
+            names::valid_server_name(name).map_err(|e| bad(e.to_string()))?;
             config.endpoint().map_err(bad)?;
             servers.push(Arc::new(McpServer::new(
                 name,

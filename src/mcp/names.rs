@@ -6,25 +6,31 @@ pub const SEPARATOR: &str = "__";
 /// Model APIs accept tool names matching `[A-Za-z0-9_-]{1,64}`.
 const MAX_LEN: usize = 64;
 
+/// Why a configured server name cannot prefix its tools' names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServerNameError {
+    #[error("the server name must be made of letters, digits, `_` and `-`")]
+    Characters,
+    #[error("the server name must not contain `{SEPARATOR}` or end with `_`: tools are named SERVER{SEPARATOR}TOOL")]
+    Separator,
+    #[error("the server name must be at most {max} characters long")]
+    TooLong { max: usize },
+}
+
 /// Whether a configured server name can prefix tool names unambiguously.
-pub fn valid_server_name(name: &str) -> Result<(), String> {
+pub fn valid_server_name(name: &str) -> Result<(), ServerNameError> {
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err("the server name must be made of letters, digits, `_` and `-`".into());
+        return Err(ServerNameError::Characters);
     }
     if name.contains(SEPARATOR) || name.ends_with('_') {
-        return Err(format!(
-            "the server name must not contain `{SEPARATOR}` or end with `_`: tools are named SERVER{SEPARATOR}TOOL"
-        ));
+        return Err(ServerNameError::Separator);
     }
     if name.len() > MAX_LEN / 2 {
-        return Err(format!(
-            "the server name must be at most {} characters long",
-            MAX_LEN / 2
-        ));
+        return Err(ServerNameError::TooLong { max: MAX_LEN / 2 });
     }
     Ok(())
 }
@@ -89,7 +95,11 @@ mod tests {
     fn server_names_that_would_be_ambiguous_are_refused() {
         assert!(valid_server_name("github").is_ok());
         assert!(valid_server_name("my-docs_2").is_ok());
-        assert!(valid_server_name("a__b").is_err());
+        assert_eq!(valid_server_name("a__b"), Err(ServerNameError::Separator));
+        assert_eq!(
+            valid_server_name(&"a".repeat(40)),
+            Err(ServerNameError::TooLong { max: 32 })
+        );
         assert!(valid_server_name("a_").is_err());
         assert!(valid_server_name("a.b").is_err());
         assert!(valid_server_name("").is_err());
