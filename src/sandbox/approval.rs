@@ -109,18 +109,30 @@ pub fn command_prefix(line: &str) -> Option<String> {
     Some(shell::Command { words: prefix }.display())
 }
 
+/// Why a typed prefix gives no allow rule for the command the user is looking at; shown under
+/// the prefix in the approval dialog.
+#[derive(Debug, thiserror::Error)]
+pub enum PrefixRuleError {
+    #[error("type the start of the command to allow")]
+    Empty,
+    #[error(transparent)]
+    Invalid(#[from] super::SandboxError),
+    #[error("`{rule}` would not allow this command")]
+    DoesNotMatch { rule: String },
+}
+
 /// The allow rule for the commands starting with `prefix`, checked to parse and to allow `line`
 /// (the command the user is looking at), or why not.
-pub fn prefix_rule(prefix: &str, line: &str) -> Result<String, String> {
+pub fn prefix_rule(prefix: &str, line: &str) -> Result<String, PrefixRuleError> {
     let prefix = prefix.trim();
     if prefix.is_empty() {
-        return Err("type the start of the command to allow".into());
+        return Err(PrefixRuleError::Empty);
     }
     let rule = format!("shell({prefix}*)");
-    let rules = Rules::parse(std::slice::from_ref(&rule), &[], &[]).map_err(|e| e.to_string())?;
+    let rules = Rules::parse(std::slice::from_ref(&rule), &[], &[])?;
     match rules.evaluate("shell", Some(&Subject::Command(line.to_string()))) {
         Some(Decision::Allow) => Ok(rule),
-        _ => Err(format!("`{rule}` would not allow this command")),
+        _ => Err(PrefixRuleError::DoesNotMatch { rule }),
     }
 }
 
@@ -296,11 +308,17 @@ mod tests {
     fn a_prefix_rule_must_allow_the_command_asked_about() {
         let line = "cargo test --lib foo";
         assert_eq!(
-            prefix_rule("cargo test", line).as_deref(),
-            Ok("shell(cargo test*)")
+            prefix_rule("cargo test", line).ok().as_deref(),
+            Some("shell(cargo test*)")
         );
-        assert!(prefix_rule("cargo build", line).is_err());
-        assert!(prefix_rule("  ", line).is_err());
+        assert!(matches!(
+            prefix_rule("cargo build", line),
+            Err(PrefixRuleError::DoesNotMatch { rule }) if rule == "shell(cargo build*)"
+        ));
+        assert!(matches!(
+            prefix_rule("  ", line),
+            Err(PrefixRuleError::Empty)
+        ));
     }
 
     #[test]

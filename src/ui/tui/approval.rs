@@ -109,7 +109,7 @@ impl ApprovalModal {
             match key.code {
                 KeyCode::Enter => match prefix_rule(&offer.prefix, &offer.command) {
                     Ok(rule) => return Some(Answer::Rule { rule }),
-                    Err(e) => offer.error = Some(e),
+                    Err(e) => offer.error = Some(e.to_string()),
                 },
                 KeyCode::Esc => {
                     offer.editing = false;
