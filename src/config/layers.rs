@@ -161,9 +161,9 @@ fn check(table: &toml::Table, name: &str) -> Result<Config, ConfigError> {
         source_name: name.to_string(),
         message: e.message().to_string() + &key_hint(&e, &text),
     })?;
-    super::ranges::check(&config).map_err(|message| ConfigError::Invalid {
+    super::ranges::check(&config).map_err(|e| ConfigError::Invalid {
         source_name: name.to_string(),
-        message,
+        message: e.to_string(),
     })?;
     Ok(config)
 }

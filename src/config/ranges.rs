@@ -4,28 +4,33 @@
 
 use super::schema::Config;
 
-/// `Err(message)` naming the first key whose value is out of range.
-pub(super) fn check(config: &Config) -> Result<(), String> {
+/// The first key whose value is out of range, and what it should be.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RangeError {
+    #[error(
+        "`compact_threshold = {0}` must be a share of the context window, above 0 and at most 1 \
+         (e.g. 0.85)"
+    )]
+    CompactThreshold(f64),
+    #[error("`max_cost = {0}` must be a number of US dollars, 0 or more")]
+    MaxCost(f64),
+    #[error("`max_steps = 0` would end every turn before its first model request: use 1 or more")]
+    ZeroSteps,
+}
+
+pub(super) fn check(config: &Config) -> Result<(), RangeError> {
     if let Some(t) = config.compact_threshold {
         if !(t > 0.0 && t <= 1.0) {
-            return Err(format!(
-                "`compact_threshold = {t}` must be a share of the context window, above 0 and \
-                 at most 1 (e.g. 0.85)"
-            ));
+            return Err(RangeError::CompactThreshold(t));
         }
     }
     if let Some(cost) = config.max_cost {
         if !(cost.is_finite() && cost >= 0.0) {
-            return Err(format!(
-                "`max_cost = {cost}` must be a number of US dollars, 0 or more"
-            ));
+            return Err(RangeError::MaxCost(cost));
         }
     }
     if config.max_steps == Some(0) {
-        return Err(
-            "`max_steps = 0` would end every turn before its first model request: use 1 or more"
-                .to_string(),
-        );
+        return Err(RangeError::ZeroSteps);
     }
     Ok(())
 }
@@ -40,6 +45,7 @@ mod tests {
             max_cost: cost,
             ..Config::default()
         })
+        .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -61,6 +67,7 @@ mod tests {
             max_steps: Some(0),
             ..Config::default()
         };
-        assert!(check(&zero).unwrap_err().contains("max_steps"));
+        assert_eq!(check(&zero), Err(RangeError::ZeroSteps));
+        assert!(RangeError::ZeroSteps.to_string().contains("max_steps"));
     }
 }

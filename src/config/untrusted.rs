@@ -79,9 +79,18 @@ pub fn restrict(
     (out, report)
 }
 
+/// Why an untrusted layer's list entry is left out.
+#[derive(Debug, thiserror::Error)]
+enum EntryError {
+    #[error("a protected path must be relative to the workspace, without `..`")]
+    ProtectedOutside,
+    #[error(transparent)]
+    BadRule(#[from] crate::sandbox::SandboxError),
+}
+
 /// Whether an entry is well formed: a rule that parses (a malformed one would make every start
 /// in the workspace fail), or a protected path inside the workspace.
-fn check_entry(key: &str, entry: &str) -> Result<(), String> {
+fn check_entry(key: &str, entry: &str) -> Result<(), EntryError> {
     if key == "permissions.protected" {
         let p = std::path::Path::new(entry);
         let inside = p.is_relative()
@@ -94,13 +103,12 @@ fn check_entry(key: &str, entry: &str) -> Result<(), String> {
         return if inside && !entry.trim().is_empty() {
             Ok(())
         } else {
-            Err("a protected path must be relative to the workspace, without `..`".into())
+            Err(EntryError::ProtectedOutside)
         };
     }
     let one = [entry.to_string()];
-    crate::sandbox::Rules::parse(&[], &one, &[])
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    crate::sandbox::Rules::parse(&[], &one, &[])?;
+    Ok(())
 }
 
 fn lookup<'a>(table: &'a toml::Table, dotted: &str) -> Option<&'a toml::Value> {
