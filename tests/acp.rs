@@ -8,9 +8,10 @@ mod support;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::schema::{
     CancelNotification, ContentBlock, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
-    NewSessionRequest, PromptRequest, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate,
-    SetSessionModeRequest, StopReason, ToolCallContent, ToolCallStatus, ToolKind,
+    NewSessionRequest, PlanEntryStatus, PromptRequest, RequestPermissionOutcome,
+    RequestPermissionRequest, RequestPermissionResponse, SelectedPermissionOutcome,
+    SessionNotification, SessionUpdate, SetSessionModeRequest, StopReason, ToolCallContent,
+    ToolCallStatus, ToolKind,
 };
 use agent_client_protocol::{on_receive_notification, on_receive_request, Agent, Client, Lines};
 use serde_json::json;
@@ -305,6 +306,50 @@ async fn an_approved_edit_changes_the_file_and_shows_its_diff() {
         "the completed call shows the file before and after"
     );
     assert_eq!(agent_text(&updates), "Renamed beta.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_models_plan_reaches_the_client_as_a_plan() {
+    let (_ws, root) = workspace();
+    let plan = json!({"plan": [
+        {"step": "read notes.txt", "status": "done"},
+        {"step": "rename beta", "status": "in_progress"},
+        {"step": "run the tests", "status": "pending"}
+    ]});
+    let server = MockServer::start(vec![
+        Reply::tool("update_plan", plan),
+        Reply::text("Planned."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("allow_once");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "plan the rename").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let plans: Vec<_> = seen
+        .updates()
+        .into_iter()
+        .filter_map(|u| match u {
+            SessionUpdate::Plan(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    let entries: Vec<_> = plans[0]
+        .entries
+        .iter()
+        .map(|e| (e.content.as_str(), e.status.clone()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("read notes.txt", PlanEntryStatus::Completed),
+            ("rename beta", PlanEntryStatus::InProgress),
+            ("run the tests", PlanEntryStatus::Pending),
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,9 +8,11 @@ use super::tool_view;
 use crate::agent::Event;
 use crate::sandbox::approval::Request;
 use crate::tools::Registry;
+use crate::types::{PlanStep, StepStatus};
 use agent_client_protocol::v1::schema::{
-    ContentBlock, ContentChunk, Cost, SessionUpdate, ToolCall, ToolCallContent, ToolCallStatus,
-    ToolCallUpdate, ToolCallUpdateFields, UsageUpdate,
+    ContentBlock, ContentChunk, Cost, Plan, PlanEntry, PlanEntryPriority, PlanEntryStatus,
+    SessionUpdate, ToolCall, ToolCallContent, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields,
+    UsageUpdate,
 };
 use serde_json::{json, Value};
 
@@ -41,6 +43,12 @@ impl Translator {
                 self.streamed = true;
                 vec![agent_text(text)]
             }
+            Event::ReasoningDelta { text } if !text.is_empty() => {
+                vec![SessionUpdate::AgentThoughtChunk(ContentChunk::new(
+                    ContentBlock::from(text),
+                ))]
+            }
+            Event::Plan { steps } => vec![SessionUpdate::Plan(plan(steps))],
             Event::Message { role, text } if role == "assistant" => {
                 let streamed = std::mem::take(&mut self.streamed);
                 if streamed || text.is_empty() {
@@ -179,6 +187,21 @@ pub fn usage(state: &super::bridge::State) -> Option<SessionUpdate> {
     Some(SessionUpdate::UsageUpdate(update))
 }
 
+/// The plan as ACP shows it: every update replaces the whole list, as reins' plan events do.
+fn plan(steps: Vec<PlanStep>) -> Plan {
+    let status = |s: StepStatus| match s {
+        StepStatus::Pending => PlanEntryStatus::Pending,
+        StepStatus::InProgress => PlanEntryStatus::InProgress,
+        StepStatus::Done => PlanEntryStatus::Completed,
+    };
+    Plan::new(
+        steps
+            .into_iter()
+            .map(|s| PlanEntry::new(s.step, PlanEntryPriority::Medium, status(s.status)))
+            .collect(),
+    )
+}
+
 fn agent_text(text: String) -> SessionUpdate {
     SessionUpdate::AgentMessageChunk(ContentChunk::new(ContentBlock::from(text)))
 }
@@ -197,6 +220,25 @@ mod tests {
         let root = root.canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
         Translator::new(Snapshots::new(root, policy), Registry::builtin())
+    }
+
+    #[test]
+    fn reasoning_streams_as_thought_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = translator(dir.path());
+        let up = t.updates(Event::ReasoningDelta {
+            text: "checking the tests first".into(),
+        });
+        assert!(
+            matches!(&up[..], [SessionUpdate::AgentThoughtChunk(c)]
+                if c.content == ContentBlock::from("checking the tests first".to_string())),
+            "{up:?}"
+        );
+        assert!(t
+            .updates(Event::ReasoningDelta {
+                text: String::new()
+            })
+            .is_empty());
     }
 
     #[test]
