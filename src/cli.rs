@@ -324,6 +324,9 @@ pub struct ExecArgs {
     /// End the run at the first refused tool call, with exit code 6 (status `denied`).
     #[arg(long)]
     pub deny_exit: bool,
+    /// No trace on stderr, only errors that end the run (the answer still goes to stdout).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

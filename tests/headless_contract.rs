@@ -235,3 +235,30 @@ fn failed_checks_are_counted_even_when_fixed_later() {
     assert_eq!(fin["denied_calls"], 0);
     assert_meets_event_schema(&evs);
 }
+
+#[test]
+fn quiet_keeps_stderr_for_errors_and_stdout_for_the_answer() {
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({"command": "echo hi"})),
+        Reply::text("All done."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = tempfile::tempdir().expect("workspace");
+    let out = exec(home.path(), ws.path(), &["--quiet"], "say hi");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "All done.");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "the trace is not shown");
+
+    let server = MockServer::start(vec![Reply::text(r#"{"verdict": "ok"}"#); 3]);
+    let home = home_for(&server, Wire::OpenAi);
+    let schema = schema_file(home.path());
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["-q", "--output-schema", &schema],
+        "is it ok?",
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not match the output schema"), "{stderr}");
+}

@@ -76,6 +76,7 @@ pub async fn run_task(
     engine.send(Op::Shutdown);
     let mut out = match args.json {
         true => Output::Json,
+        false if args.quiet => Output::Quiet,
         false => Output::Human(super::progress::Progress::new(args.verbose)),
     };
     let mut ended = None;
@@ -159,6 +160,8 @@ pub(super) fn read_task(prompt: Option<&str>) -> Result<String, ExitError> {
 enum Output {
     Json,
     Human(super::progress::Progress),
+    /// `--quiet`: only what ended the run badly (errors that are not retried).
+    Quiet,
 }
 
 impl Output {
@@ -174,6 +177,15 @@ impl Output {
                 }
             }
             Output::Human(progress) => progress.emit(event),
+            Output::Quiet => {
+                if let Event::Error {
+                    message,
+                    retrying: false,
+                } = event
+                {
+                    eprintln!("reins: {}", super::display::neutralize(message));
+                }
+            }
         }
     }
 }
