@@ -247,7 +247,11 @@ fn quiet_keeps_stderr_for_errors_and_stdout_for_the_answer() {
     let out = exec(home.path(), ws.path(), &["--quiet"], "say hi");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "All done.");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "the trace is not shown");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "the trace is not shown"
+    );
 
     let server = MockServer::start(vec![Reply::text(r#"{"verdict": "ok"}"#); 3]);
     let home = home_for(&server, Wire::OpenAi);
@@ -260,5 +264,8 @@ fn quiet_keeps_stderr_for_errors_and_stdout_for_the_answer() {
     );
     assert_eq!(out.status.code(), Some(5));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("does not match the output schema"), "{stderr}");
+    assert!(
+        stderr.contains("does not match the output schema"),
+        "{stderr}"
+    );
 }
