@@ -25,6 +25,7 @@ pub mod router;
 pub mod sandbox;
 pub mod skills;
 pub mod store;
+pub mod subagent;
 pub mod tools;
 pub mod types;
 pub mod ui;

@@ -16,6 +16,7 @@ pub mod routing;
 mod session;
 pub mod session_control;
 mod session_tools;
+pub mod spend;
 mod thread;
 mod thread_step;
 mod tool_step;

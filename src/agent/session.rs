@@ -49,6 +49,9 @@ pub struct SessionSetup {
     pub checkpoints: Option<crate::store::CheckpointStore>,
     /// The plan of a resumed session, as its transcript last recorded it.
     pub plan: Option<crate::types::Plan>,
+    /// The ledger this session shares with its subagents (or its parent and siblings): budget
+    /// checks read its total.
+    pub spend: Option<std::sync::Arc<super::spend::SharedSpend>>,
 }
 
 pub struct Session {
@@ -556,7 +559,10 @@ impl Session {
         entry: &super::routing::Entry,
         emit: Emit<'_>,
     ) -> Result<(), Status> {
-        let spent = self.cost.unwrap_or(0.0);
+        let spent = match &self.setup.spend {
+            Some(family) => family.now().cost.max(self.cost.unwrap_or(0.0)),
+            None => self.cost.unwrap_or(0.0),
+        };
         match self
             .routing
             .check_budget(entry, spent, self.context_tokens())
@@ -644,6 +650,9 @@ impl Session {
         if let Some(c) = cost {
             *self.cost.get_or_insert(0.0) += c;
         }
+        if let Some(family) = &self.setup.spend {
+            family.add(usage, cost);
+        }
         emit(Event::Usage {
             model: model.label.clone(),
             input_tokens: usage.input_tokens,
@@ -652,6 +661,25 @@ impl Session {
             output_tokens: usage.output_tokens,
             reasoning_tokens: usage.reasoning_tokens,
             cost_usd: cost,
+        });
+    }
+
+    /// Takes what other sessions of the family (subagents a tool call started) spent into this
+    /// session's totals, with a `usage` event so the transcript and front ends count it.
+    pub(super) fn roll_up(&mut self, spent: super::spend::Spent, emit: Emit<'_>) {
+        if spent.is_zero() {
+            return;
+        }
+        self.usage.add(spent.usage);
+        *self.cost.get_or_insert(0.0) += spent.cost;
+        emit(Event::Usage {
+            model: "subagents".into(),
+            input_tokens: spent.usage.input_tokens,
+            cached_input_tokens: spent.usage.cached_input_tokens,
+            cache_write_tokens: spent.usage.cache_write_tokens,
+            output_tokens: spent.usage.output_tokens,
+            reasoning_tokens: spent.usage.reasoning_tokens,
+            cost_usd: Some(spent.cost),
         });
     }
 

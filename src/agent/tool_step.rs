@@ -37,7 +37,15 @@ impl Session {
                 call.name
             ))))
         } else {
-            self.guarded_run(call, &arguments, emit).await
+            let before = self.setup.spend.as_ref().map(|s| s.now());
+            let result = self.guarded_run(call, &arguments, emit).await;
+            // While a call runs this session makes no request: what the family spent meanwhile
+            // is the subagents' the call started.
+            if let (Some(before), Some(family)) = (before, self.setup.spend.as_ref()) {
+                let spent = family.now().since(&before);
+                self.roll_up(spent, emit);
+            }
+            result
         };
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let denied = matches!(result, Err(NotRun::Denied(_)));

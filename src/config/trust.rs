@@ -13,8 +13,11 @@ use crate::workspace_file;
 use std::path::{Path, PathBuf};
 
 /// The workspace files trust covers, besides `.reins/config.toml`: directory and extension.
-pub const COVERED_DIRS: &[(&str, &str)] =
-    &[(".reins/workflows", "toml"), (".reins/commands", "md")];
+pub const COVERED_DIRS: &[(&str, &str)] = &[
+    (".reins/workflows", "toml"),
+    (".reins/commands", "md"),
+    (".reins/agents", "md"),
+];
 
 /// Where a repository's skills live (`NAME/SKILL.md` in each): reins's own folder first, then the
 /// conventional ones other agents read, so teams that already have skills keep them. Each

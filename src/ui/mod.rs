@@ -18,6 +18,7 @@ pub mod sessions_cmd;
 pub mod setup;
 pub mod shell_docs;
 pub mod stop_signals;
+pub mod subagents;
 pub mod tool_cmd;
 pub mod tool_summary;
 pub mod trust_cmd;

@@ -31,6 +31,10 @@ pub struct SessionOptions {
     pub approver: Box<dyn Approver>,
     /// Checks, hooks and other participants.
     pub extensions: Vec<Box<dyn Extension>>,
+    /// The budget ledger shared with the session's subagents.
+    pub spend: Option<Arc<crate::agent::spend::SharedSpend>>,
+    /// Tools this front end adds (`task`).
+    pub extra_tools: Vec<Box<dyn crate::tools::Tool>>,
 }
 
 /// The front end's side of the engine: its workspace, flags and approver, from which every
@@ -62,7 +66,11 @@ impl Factory {
         if let Ok(mut first) = self.first_only.lock() {
             extensions.extend(first.drain(..));
         }
+        let spend = Arc::new(crate::agent::spend::SharedSpend::default());
+        let (task, agent_warnings) = self.task_tool(spend.clone(), overrides);
         let opts = SessionOptions {
+            spend: Some(spend),
+            extra_tools: vec![task],
             model: self.model.clone(),
             route: self.route.clone(),
             max_cost: self.max_cost,
@@ -74,11 +82,47 @@ impl Factory {
             extensions,
         };
         let mut built = build(&self.ws, opts, self.cancel.clone())?;
+        built.warnings.extend(agent_warnings);
         hook_session.set(built.session.id());
         if let Some(a) = overrides.approval {
             built.session.set_approval(a);
         }
         Ok(built)
+    }
+}
+
+impl Factory {
+    /// The `task` tool, with the agents the user and this workspace define, and warnings about
+    /// definitions passed over.
+    fn task_tool(
+        &self,
+        spend: Arc<crate::agent::spend::SharedSpend>,
+        overrides: Overrides,
+    ) -> (Box<dyn crate::tools::Tool>, Vec<String>) {
+        let policy = setup::policy(&self.ws, self.sandbox);
+        let (agents, warnings) =
+            crate::subagent::discover(&policy, self.ws.home.as_deref(), self.ws.trusted);
+        let cfg = &self.ws.loaded.config;
+        let mut sandbox = self.sandbox;
+        sandbox.mode = overrides.sandbox.or(sandbox.mode);
+        let spawner = crate::ui::subagents::ChildSpawner {
+            ws: self.ws.clone(),
+            model: self.model.clone(),
+            route: self.route.clone(),
+            max_cost: self.max_cost,
+            max_steps: self.max_steps,
+            sandbox,
+            approval: overrides
+                .approval
+                .or(cfg.approval)
+                .unwrap_or(self.default_approval),
+            approver: self.approver.clone(),
+            cancel: self.cancel.clone(),
+            spend,
+            compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
+        };
+        let tool = crate::subagent::TaskTool::new(Arc::new(spawner), agents);
+        (Box::new(tool), warnings)
     }
 }
 
@@ -142,7 +186,8 @@ pub fn build(
         routing,
         registry: Registry::builtin()
             .with(crate::checks::tools(&cfg.checks))
-            .with(skill_tool),
+            .with(skill_tool)
+            .with(opts.extra_tools),
         tools,
         retry: retry_policy(&cfg.retry),
         max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),
@@ -161,6 +206,7 @@ pub fn build(
         extensions: opts.extensions,
         checkpoints: open_checkpoints(ws, &mut warnings),
         plan: resumed.as_ref().and_then(|r| r.plan.clone()),
+        spend: opts.spend,
     });
     if let Some(r) = resumed {
         session.restore_thread(r.state, &r.info.prompt);

@@ -15,6 +15,7 @@ use crate::sandbox::{Rules, SandboxMode, SandboxPolicy};
 use crate::tools::ToolContext;
 use std::path::PathBuf;
 
+#[derive(Clone)]
 pub struct Workspace {
     pub root: PathBuf,
     pub home: Option<PathBuf>,

@@ -32,11 +32,22 @@ pub fn summary(name: &str, args: &Value) -> String {
         "remember" => format!("remember {}", first_line(arg("fact"))),
         "run_checks" => "run checks".to_string(),
         "update_plan" => "update the plan".to_string(),
+        "task" => subagents(args),
         "skill" => format!("skill {} {}", arg("name"), arg("file"))
             .trim_end()
             .to_string(),
         _ => format!("{name} {}", first_line(&args.to_string())),
     }
+}
+
+/// `task`: how many subagents it starts.
+pub fn subagents(args: &serde_json::Value) -> String {
+    let n = args
+        .get("tasks")
+        .and_then(|t| t.as_array())
+        .map_or(0, Vec::len);
+    let s = if n == 1 { "" } else { "s" };
+    format!("task: {n} subagent{s}")
 }
 
 fn in_path(path: &str) -> String {

@@ -242,7 +242,14 @@ pub enum Reply {
     /// The complete reply as one `application/json` body, in the path's format, although the
     /// request asked for a stream (some proxies do this).
     JsonTurn(Turn),
+    /// Answers `then` only once `count` requests in all have arrived: proof that several clients
+    /// (parallel subagents) were in flight at the same time. Without them it gives up after
+    /// [`AFTER_REQUESTS_LIMIT`] with a 400 saying so, which fails the run instead of hanging it.
+    AfterRequests { count: usize, then: Box<Reply> },
 }
+
+/// How long [`Reply::AfterRequests`] waits for the other requests.
+pub const AFTER_REQUESTS_LIMIT: Duration = Duration::from_secs(30);
 
 impl Reply {
     pub fn text(text: impl Into<String>) -> Reply {
@@ -279,6 +286,7 @@ impl Reply {
             | Reply::ProxyTurn(t)
             | Reply::JsonTurn(t) => Some(t),
             Reply::Status { .. } | Reply::Hang => None,
+            Reply::AfterRequests { then, .. } => then.turn_mut(),
         }
     }
 }
@@ -595,6 +603,23 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
         return;
     }
     let stream = conn.get_mut();
+    let reply = match reply {
+        Some(Reply::AfterRequests { count, then }) => {
+            let deadline = Instant::now() + AFTER_REQUESTS_LIMIT;
+            while shared.lock().requests.len() < count && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            if shared.lock().requests.len() >= count {
+                Some(*then)
+            } else {
+                Some(Reply::status(
+                    400,
+                    format!("mock: request #{seq} waited for {count} requests in flight together; they never came"),
+                ))
+            }
+        }
+        other => other,
+    };
 
     let result = match reply {
         None => {
@@ -642,6 +667,9 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             }
         }
         Some(Reply::JsonTurn(turn)) => send_json(stream, &ctx, &json_reply(&ctx, &turn)).await,
+        Some(Reply::AfterRequests { .. }) => {
+            send_status(stream, &ctx, 400, None, "mock: AfterRequests cannot nest").await
+        }
         Some(Reply::Hang) => {
             // Keep the socket (owned by `conn`) open until the runtime is dropped with the server.
             std::future::pending::<()>().await;
