@@ -21,13 +21,17 @@ pub struct TaskTool {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
+    /// What each subagent should do, in order.
+    #[schemars(length(max = MAX_TASKS))]
     tasks: Vec<TaskArgs>,
 }
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TaskArgs {
+    /// The whole task: the subagent sees nothing else.
     prompt: String,
+    /// A defined agent; the general read-only one without it.
     agent: Option<String>,
 }
 
@@ -113,13 +117,12 @@ impl Tool for TaskTool {
         &self.description
     }
     fn parameters(&self) -> serde_json::Value {
+        // The agents are known only at run time: their names are listed as the enum of `agent`
+        // (an unknown one is refused by `agent`, which lists them).
         let names: Vec<&str> = self.agents.iter().map(|a| a.name.as_str()).collect();
-        json!({"type": "object", "properties": {
-            "tasks": {"type": "array", "maxItems": MAX_TASKS, "items": {"type": "object", "properties": {
-                "prompt": {"type": "string"},
-                "agent": {"type": "string", "enum": names}
-            }, "required": ["prompt"]}}
-        }, "required": ["tasks"]})
+        let mut schema = crate::tools::schema_for::<Args>();
+        schema["properties"]["tasks"]["items"]["properties"]["agent"]["enum"] = json!(names);
+        schema
     }
     /// Read-only agents change nothing; an agent with other tools may edit and run commands
     /// (each of its calls still passes its own gate), so the call is declared as such: the
