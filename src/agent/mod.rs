@@ -7,6 +7,7 @@ mod compact_step;
 pub mod events;
 pub mod extension;
 pub mod instructions;
+mod model_step;
 mod planted_step;
 pub mod prompt;
 mod recorder;
@@ -20,6 +21,7 @@ pub mod spend;
 mod thread;
 mod thread_step;
 mod tool_step;
+mod usage_step;
 
 pub use events::{Event, Status};
 pub use session::{Session, SessionSetup};

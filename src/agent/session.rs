@@ -1,21 +1,16 @@
 //! One session: the history, the totals, and the loop that runs a user turn to its end. Every
 //! public event and every history item also goes to the transcript, so the session can be resumed.
 
-use super::compact;
 use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
-use super::request::{complete, provider_message, RequestError};
 use super::routing::Routing;
-use crate::config::ResolvedModel;
-use crate::conversation::{Completion, Item, ToolSpec, Usage};
-use crate::provider::{Request, RetryPolicy};
+use crate::conversation::{Item, ToolSpec, Usage};
+use crate::provider::RetryPolicy;
 use crate::redact::Redactor;
-use crate::router::BudgetCheck;
 use crate::sandbox::approval::{Approver, Gate};
 use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
-use crate::types::usd;
 use std::time::Instant;
 
 /// What a session is made of.
@@ -61,14 +56,14 @@ pub struct Session {
     pub(super) specs: Vec<ToolSpec>,
     pub(super) history: Vec<Item>,
     pub(super) steps: u32,
-    usage: Usage,
+    pub(super) usage: Usage,
     pub(super) cost: Option<f64>,
     started: Instant,
-    last_text: String,
+    pub(super) last_text: String,
     /// Provider-reported input tokens of the last request and the history length then.
     pub(super) last_context: Option<(u64, usize)>,
     /// The context window of the model of the last request.
-    window: Option<u64>,
+    pub(super) window: Option<u64>,
     /// An extension judged the work unfinished at the last stop (failing checks).
     unfinished: bool,
     pub(super) checkpoints: Option<crate::store::CheckpointStore>,
@@ -474,241 +469,5 @@ impl Session {
             self.routing.end_step();
             self.sync_transcript();
         }
-    }
-
-    /// One model request: route, budget, request (compacting and retrying once on a context
-    /// overflow, falling back to the router's fallback model when the provider keeps failing).
-    async fn step(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
-        let last_input = self.last_context.map_or(0, |(t, _)| t);
-        let choice =
-            match self
-                .routing
-                .choose(self.steps, self.cost.unwrap_or(0.0), last_input, false)
-            {
-                Ok(c) => c,
-                Err(message) => {
-                    emit(Event::Error {
-                        message,
-                        retrying: false,
-                    });
-                    return Err(Status::Error);
-                }
-            };
-        self.window = choice.entry.model.context_window.or(self.window);
-        self.check_budget(&choice.entry, emit)?;
-        self.steps += 1;
-        emit(Event::Route {
-            step: self.steps,
-            model: choice.entry.model.label.clone(),
-            reason: choice.reason.clone(),
-        });
-        let mut entry = choice.entry;
-        let mut overflow_retried = false;
-        loop {
-            match self
-                .request(entry.client.as_ref(), choice.effort, emit)
-                .await
-            {
-                Ok(c) => {
-                    self.record_completion(&entry.model, &c, emit);
-                    return Ok(c);
-                }
-                Err(RequestError::Interrupted) => return Err(Status::Interrupted),
-                Err(RequestError::Provider(e))
-                    if !overflow_retried && compact::is_context_overflow(&e.to_string()) =>
-                {
-                    overflow_retried = true;
-                    emit(Event::Error {
-                        message: format!("{e}; compacting the conversation and retrying"),
-                        retrying: true,
-                    });
-                    self.learn_window(&e.to_string());
-                    self.maybe_compact(emit, true).await;
-                }
-                Err(RequestError::Provider(e)) => match self.routing.fallback(&entry.model.label) {
-                    Some(fb) if e.is_retryable() => {
-                        emit(Event::Error {
-                            message: format!(
-                                "{}; falling back to {}",
-                                provider_message(&e, entry.model.api_key_env()),
-                                fb.model.label
-                            ),
-                            retrying: true,
-                        });
-                        emit(Event::Route {
-                            step: self.steps,
-                            model: fb.model.label.clone(),
-                            reason: format!("fallback: {} kept failing", entry.model.label),
-                        });
-                        entry = fb;
-                    }
-                    _ => {
-                        emit(Event::Error {
-                            message: provider_message(&e, entry.model.api_key_env()),
-                            retrying: false,
-                        });
-                        return Err(Status::Error);
-                    }
-                },
-            }
-        }
-    }
-
-    fn check_budget(
-        &mut self,
-        entry: &super::routing::Entry,
-        emit: Emit<'_>,
-    ) -> Result<(), Status> {
-        let spent = match &self.setup.spend {
-            Some(family) => family.now().cost.max(self.cost.unwrap_or(0.0)),
-            None => self.cost.unwrap_or(0.0),
-        };
-        match self
-            .routing
-            .check_budget(entry, spent, self.context_tokens())
-        {
-            BudgetCheck::Ok => Ok(()),
-            BudgetCheck::Warn80 { would_be, max_cost } => {
-                emit(Event::BudgetWarning {
-                    spent_usd: spent,
-                    projected_usd: would_be,
-                    max_cost_usd: max_cost,
-                });
-                Ok(())
-            }
-            BudgetCheck::Unpriced => {
-                let max = self.routing.max_cost().unwrap_or(0.0);
-                emit(Event::Warning {
-                    message: format!(
-                        "{} has no known prices, so the {} budget cannot be enforced for its requests (set input_price and output_price in its [models.*] table)",
-                        entry.model.label,
-                        usd::show(max)
-                    ),
-                });
-                Ok(())
-            }
-            BudgetCheck::Stop { spent, would_be } => {
-                let max = self.routing.max_cost().unwrap_or(0.0);
-                emit(Event::Error {
-                    message: format!(
-                        "budget reached: spent {}; the next request would bring it to about {}, over the {} budget (--max-cost or the workflow's max_cost)",
-                        usd::show(spent),
-                        usd::show(would_be),
-                        usd::show(max)
-                    ),
-                    retrying: false,
-                });
-                Err(Status::Budget)
-            }
-        }
-    }
-
-    async fn request(
-        &mut self,
-        client: &dyn crate::provider::ModelClient,
-        effort: Option<crate::types::Effort>,
-        emit: Emit<'_>,
-    ) -> Result<Completion, RequestError> {
-        let req = Request {
-            system: &self.setup.system,
-            tools: &self.specs,
-            history: &self.history,
-            effort,
-            cache_key: &self.setup.id,
-        };
-        let r = complete(
-            client,
-            self.setup.retry,
-            &self.setup.tools.cancel,
-            &req,
-            emit,
-        )
-        .await;
-        // A server that reports no usage must not make the context look empty.
-        let input = r
-            .as_ref()
-            .ok()
-            .and_then(|c| c.usage)
-            .map(|u| u.input_tokens);
-        if let Some(n) = input.filter(|n| *n > 0) {
-            self.last_context = Some((n, self.history.len()));
-        }
-        r
-    }
-
-    /// Adds one request's usage (`None`: the server reported none, so its cost is unknown).
-    pub(super) fn add_usage(
-        &mut self,
-        model: &ResolvedModel,
-        usage: Option<Usage>,
-        emit: Emit<'_>,
-    ) {
-        let cost = self.routing.record_usage(model, usage);
-        let usage = usage.unwrap_or_default();
-        self.usage.add(usage);
-        self.window = model.context_window;
-        if let Some(c) = cost {
-            *self.cost.get_or_insert(0.0) += c;
-        }
-        if let Some(family) = &self.setup.spend {
-            family.add(usage, cost);
-        }
-        emit(Event::Usage {
-            model: model.label.clone(),
-            input_tokens: usage.input_tokens,
-            cached_input_tokens: usage.cached_input_tokens,
-            cache_write_tokens: usage.cache_write_tokens,
-            output_tokens: usage.output_tokens,
-            reasoning_tokens: usage.reasoning_tokens,
-            cost_usd: cost,
-        });
-    }
-
-    /// Takes what other sessions of the family (subagents a tool call started) spent into this
-    /// session's totals, with a `usage` event so the transcript and front ends count it.
-    pub(super) fn roll_up(&mut self, spent: super::spend::Spent, emit: Emit<'_>) {
-        if spent.is_zero() {
-            return;
-        }
-        self.usage.add(spent.usage);
-        *self.cost.get_or_insert(0.0) += spent.cost;
-        emit(Event::Usage {
-            model: "subagents".into(),
-            input_tokens: spent.usage.input_tokens,
-            cached_input_tokens: spent.usage.cached_input_tokens,
-            cache_write_tokens: spent.usage.cache_write_tokens,
-            output_tokens: spent.usage.output_tokens,
-            reasoning_tokens: spent.usage.reasoning_tokens,
-            cost_usd: Some(spent.cost),
-        });
-    }
-
-    fn record_completion(&mut self, model: &ResolvedModel, c: &Completion, emit: Emit<'_>) {
-        self.add_usage(model, c.usage, emit);
-        self.routing.answered();
-        let thought: Vec<String> = c
-            .reasoning
-            .iter()
-            .map(|r| r.display_text())
-            .filter(|t| !t.trim().is_empty())
-            .collect();
-        if !thought.is_empty() {
-            emit(Event::Reasoning {
-                model: model.label.clone(),
-                text: thought.join("\n\n"),
-            });
-        }
-        if !c.text.is_empty() {
-            self.last_text = c.text.clone();
-            emit(Event::Message {
-                role: "assistant".into(),
-                text: c.text.clone(),
-            });
-        }
-        self.push(Item::Assistant {
-            text: c.text.clone(),
-            tool_calls: c.tool_calls.clone(),
-            reasoning: c.reasoning.clone(),
-        });
     }
 }
