@@ -21,7 +21,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const INDEX_FILE: &str = "index.sqlite";
+pub(super) const INDEX_FILE: &str = "index.sqlite";
 /// Bumped whenever the table changes: an index of another version is rebuilt.
 const SCHEMA_VERSION: i64 = 1;
 

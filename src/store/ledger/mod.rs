@@ -10,16 +10,16 @@
 //! its transcript is closed, so a query stats the transcripts and reads none. The tables carry
 //! their own version (a row in `ledger_version`) so they never disturb the `sessions` table's.
 
+mod reading;
+
+use reading::{read_entry, Entry, FileKey, ModelUse};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const INDEX_FILE: &str = "index.sqlite";
+use super::session_index::INDEX_FILE;
 /// Bumped whenever the ledger's tables change: tables of another version are rebuilt.
 const LEDGER_VERSION: i64 = 1;
 
@@ -82,49 +82,6 @@ pub struct LedgerRow {
     /// their route's top rung (`None` when it has no prices or no session was routed).
     pub routed_cost_usd: Option<f64>,
     pub top_rung_cost_usd: Option<f64>,
-}
-
-/// A transcript's identity on disk: when it differs from a row's, the row is stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileKey {
-    len: u64,
-    mtime_ns: i64,
-    ino: u64,
-}
-
-impl FileKey {
-    fn of(meta: &std::fs::Metadata) -> Self {
-        FileKey {
-            len: meta.len(),
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            ino: meta.ino(),
-        }
-    }
-}
-
-/// One model's totals within a session.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct ModelUse {
-    requests: u64,
-    input: u64,
-    cached: u64,
-    output: u64,
-    reasoning: u64,
-    cost: Option<f64>,
-    priced: u64,
-}
-
-/// A session as the ledger keeps it.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Entry {
-    key: Option<FileKey>,
-    read: u64,
-    started_at: u64,
-    workspace: String,
-    workflow: Option<String>,
-    route: Option<String>,
-    top: Option<TopRung>,
-    models: BTreeMap<String, ModelUse>,
 }
 
 /// The open ledger of one sessions directory.
@@ -514,102 +471,6 @@ fn file_name(path: &Path) -> Option<String> {
     path.file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string)
-}
-
-/// A line's type, read before anything else.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct Meta {
-    workspace: String,
-    started_at: u64,
-    #[serde(default)]
-    route: Option<String>,
-    #[serde(default)]
-    top_rung: Option<TopRung>,
-    #[serde(default)]
-    workflow: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct UsageLine {
-    model: String,
-    input_tokens: u64,
-    cached_input_tokens: u64,
-    output_tokens: u64,
-    /// Reported by providers that bill reasoning separately; absent otherwise.
-    reasoning_tokens: u64,
-    cost_usd: Option<f64>,
-}
-
-/// Reads the transcript at `path` into `old` (or a fresh entry when the file did not only grow).
-fn read_entry(path: &Path, key: FileKey, old: Option<Entry>) -> Result<Entry, LedgerError> {
-    let io = |source| LedgerError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut e = match old {
-        Some(e) if e.key.is_some_and(|k| k.ino == key.ino) && e.read <= key.len => e,
-        _ => Entry::default(),
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    file.seek(SeekFrom::Start(e.read)).map_err(io)?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).map_err(io)?;
-        // A line still being written is read next time, whole.
-        if n == 0 || !line.ends_with('\n') {
-            break;
-        }
-        e.read += n as u64;
-        apply(&mut e, line.trim_end());
-    }
-    e.key = Some(key);
-    Ok(e)
-}
-
-/// Applies one transcript line; anything that does not parse is skipped (a torn line).
-fn apply(e: &mut Entry, text: &str) {
-    let Ok(head) = serde_json::from_str::<Head>(text) else {
-        return;
-    };
-    match head.kind.as_deref() {
-        Some("session.meta") => {
-            if let Ok(m) = serde_json::from_str::<Meta>(text) {
-                // A resumed session writes no second header; the first one names it.
-                if e.workspace.is_empty() {
-                    e.workspace = m.workspace;
-                    e.started_at = m.started_at;
-                    e.workflow = m.workflow;
-                    e.route = m.route;
-                    e.top = m.top_rung;
-                }
-            }
-        }
-        Some("usage") => {
-            let Ok(u) = serde_json::from_str::<UsageLine>(text) else {
-                return;
-            };
-            let m = e.models.entry(u.model).or_default();
-            m.requests += 1;
-            m.input += u.input_tokens;
-            m.cached += u.cached_input_tokens;
-            m.output += u.output_tokens;
-            m.reasoning += u.reasoning_tokens;
-            if let Some(c) = u.cost_usd {
-                *m.cost.get_or_insert(0.0) += c;
-                m.priced += 1;
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Brings the ledger rows of the transcript at `path` up to date; a failure only means the next
