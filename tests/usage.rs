@@ -196,3 +196,56 @@ fn a_routed_session_records_its_route_and_top_rung() {
         serde_json::json!({"model": "big", "input_price": 10.0, "cached_input_price": 1.0, "output_price": 40.0})
     );
 }
+
+/// Reasoning tokens reported by the provider (the Responses API's
+/// `output_tokens_details.reasoning_tokens`) reach the ledger's reasoning column, per model and
+/// in the total, and the table shows them; a model whose provider reports none shows zero.
+#[test]
+fn reasoning_tokens_reach_the_ledger() {
+    let server = MockServer::start(vec![
+        Reply::Turn(
+            Turn::text("thought")
+                .with_usage(1_000, 0, 700)
+                .with_reasoning_tokens(512),
+        ),
+        Reply::Turn(Turn::text("plain").with_usage(100, 0, 10)),
+    ]);
+    let home = home(&server);
+    let mut config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    config.push_str(&format!(
+        "[providers.oai]\nkind = \"openai-responses\"\nbase_url = \"{}\"\napi_key_env = \"MOCK_API_KEY\"\n\
+         [models.thinker]\nprovider = \"oai\"\nname = \"thinker-model\"\nreasoning = true\n\
+         input_price = 1.0\noutput_price = 2.0\n",
+        server.openai_base()
+    ));
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    for model in ["thinker", "fast"] {
+        let out = reins(home.path())
+            .args(["exec", "-m", model, "-C"])
+            .arg(ws.path())
+            .arg("hello")
+            .output()
+            .unwrap();
+        assert_success(&out);
+    }
+    let by_model = usage(home.path(), &["--by", "model"]);
+    let thinker = row(&by_model, "thinker");
+    assert_eq!(thinker["reasoning_tokens"], 512, "{thinker}");
+    assert_eq!(thinker["output_tokens"], 700, "{thinker}");
+    assert_eq!(row(&by_model, "fast")["reasoning_tokens"], 0);
+    assert_eq!(by_model["total"]["reasoning_tokens"], 512, "{by_model}");
+
+    let table = reins(home.path())
+        .args(["usage", "--by", "model"])
+        .output()
+        .unwrap();
+    assert_success(&table);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("reasoning"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("thinker "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.split_whitespace().any(|c| c == "512"), "{text}");
+}
