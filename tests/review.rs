@@ -158,7 +158,7 @@ fn a_planted_bug_is_found_held_to_the_diff_and_verified() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r = report(&out);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["verdict"], "incorrect");
     let findings = r["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{r}");
@@ -246,7 +246,8 @@ fn a_finding_the_verify_pass_rejects_is_dropped() {
     assert_eq!(out.status.code(), Some(0));
     let r = report(&out);
     assert_eq!(r["findings"], json!([]));
-    assert_eq!(r["verdict"], "correct");
+    // Nothing held, but something was raised and rejected: not a clean bill.
+    assert_eq!(r["verdict"], "inconclusive");
     assert!(r["dropped"][0]["reason"]
         .as_str()
         .unwrap_or("")
@@ -287,6 +288,8 @@ fn no_verify_skips_the_second_pass_and_dismissed_ids_stay_quiet() {
     let r = report(&out);
     assert_eq!(r["findings"], json!([]));
     assert_eq!(r["dismissed"], 1);
+    // The project's own dismissal leaves nothing open: that is a clean bill.
+    assert_eq!(r["verdict"], "correct");
 }
 
 #[test]
@@ -559,4 +562,46 @@ fn a_revision_that_looks_like_an_option_is_refused() {
     let (out, server) = review(repo.path(), vec![], &["--base=--output=/tmp/x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(server.requests().is_empty());
+}
+
+/// `-C` pointing into the repository still reviews the repository's change, and the session's
+/// workspace is the repository root, so the diff's paths (relative to the root) are the paths the
+/// model reads, the findings name and the SARIF and annotations carry.
+#[test]
+fn review_from_a_subdirectory_uses_the_repository_root() {
+    let repo = repo();
+    std::fs::create_dir_all(repo.path().join("pkg")).expect("mkdir");
+    std::fs::write(repo.path().join("pkg/util.py"), "def one():\n    return 1\n").expect("w");
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "util"]);
+    std::fs::write(repo.path().join("pkg/util.py"), "def one():\n    return 2\n").expect("w");
+    let title = "one() returns two";
+    let id = id_of(repo.path(), "pkg/util.py", 2, 2, title);
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "pkg/util.py"})),
+        review_answer(vec![finding("pkg/util.py", 2, 2, "P1", title)]),
+        verify(&[(&id, true)]),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = run_review(home.path(), &repo.path().join("pkg"), &["--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    assert_eq!(r["findings"][0]["path"], "pkg/util.py", "{r}");
+    let reqs = server.requests();
+    let tool_result: String = reqs[1].body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "tool")
+        .filter_map(|m| m["content"].as_str())
+        .collect();
+    assert!(
+        tool_result.contains("return 2"),
+        "read_file of the diff's path did not read the file: {tool_result}"
+    );
 }

@@ -3,8 +3,48 @@
 use super::finding::{Dropped, Finding, Priority, Verdict};
 use serde::Serialize;
 
-/// Raised when a field of the `--json` report changes meaning or goes away.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// Raised when a field of the `--json` report changes meaning or goes away. 2: `verdict` may be
+/// `inconclusive`.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// The review's conclusion, after every check had its say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Nothing was raised (or only what `.reins/review-dismissed` silences) and every reviewing
+    /// pass called the change correct.
+    Correct,
+    /// At least one finding held.
+    Incorrect,
+    /// No finding held, but the review was not clean: a pass called the change incorrect without
+    /// naming a finding, or a raised finding was dropped (off the diff, rejected by the verify
+    /// pass, its reproducing command passed). "Correct" would claim more than the review showed.
+    Inconclusive,
+}
+
+impl Outcome {
+    /// The conclusion from what survived: findings decide first; without them, the change is
+    /// called correct only when nothing raised was dropped and no pass said `incorrect` with an
+    /// empty list (`said`; a pass that named findings is judged by them). Dismissed findings are
+    /// the project's own call and count as nothing raised.
+    pub fn of(findings: &[Finding], dropped: &[Dropped], said: Verdict) -> Outcome {
+        if !findings.is_empty() {
+            Outcome::Incorrect
+        } else if said == Verdict::Correct && dropped.is_empty() {
+            Outcome::Correct
+        } else {
+            Outcome::Inconclusive
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Correct => "correct",
+            Outcome::Incorrect => "incorrect",
+            Outcome::Inconclusive => "inconclusive",
+        }
+    }
+}
 
 /// What a review found, after every check.
 #[derive(Debug, Clone, Serialize)]
@@ -12,7 +52,7 @@ pub struct Report {
     pub schema_version: u32,
     /// What was reviewed (`uncommitted changes`, `commit abc123`...).
     pub scope: String,
-    pub verdict: Verdict,
+    pub verdict: Outcome,
     pub summary: String,
     /// The findings that held: on the diff, confirmed (unless `--no-verify`), not dismissed;
     /// most important first.
@@ -40,8 +80,16 @@ impl Report {
     pub fn human(&self, clean: impl Fn(&str) -> String) -> String {
         let mut out = String::new();
         let verdict = match self.verdict {
-            Verdict::Correct => "looks correct",
-            Verdict::Incorrect => "has problems",
+            Outcome::Correct => "looks correct".to_string(),
+            Outcome::Incorrect => "has problems".to_string(),
+            Outcome::Inconclusive => format!(
+                "inconclusive, {} raised but none held",
+                match self.dropped.len() {
+                    0 => "problems were".to_string(),
+                    1 => "1 finding was".to_string(),
+                    n => format!("{n} findings were"),
+                }
+            ),
         };
         out.push_str(&format!(
             "Review of {}: {} ({} file{}{})\n",
@@ -167,7 +215,7 @@ mod tests {
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             scope: "commit x".into(),
-            verdict: Verdict::Incorrect,
+            verdict: Outcome::Incorrect,
             summary: String::new(),
             findings: vec![Finding {
                 id: "R1".into(),
@@ -204,6 +252,33 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("50%25 wrong%0A::add-mask::secret"), "{line}");
+    }
+
+    #[test]
+    fn no_surviving_finding_is_not_a_clean_bill() {
+        let r = report("t", "e");
+        let dropped = vec![Dropped {
+            finding: r.findings[0].clone(),
+            reason: "rejected".into(),
+        }];
+        assert_eq!(
+            Outcome::of(&r.findings, &[], Verdict::Correct),
+            Outcome::Incorrect
+        );
+        assert_eq!(Outcome::of(&[], &[], Verdict::Correct), Outcome::Correct);
+        assert_eq!(
+            Outcome::of(&[], &dropped, Verdict::Correct),
+            Outcome::Inconclusive
+        );
+        assert_eq!(
+            Outcome::of(&[], &[], Verdict::Incorrect),
+            Outcome::Inconclusive
+        );
+        let mut r = report("t", "e");
+        r.findings.clear();
+        r.dropped = dropped;
+        r.verdict = Outcome::Inconclusive;
+        assert!(r.human(str::to_string).contains("inconclusive, 1 finding was raised but none held"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::engine::{self, Op, Overrides, SharedApprover, UiMsg};
 use crate::output_schema::{OutputSchema, SchemaExtension, DEFAULT_RETRIES};
 use crate::review::diff::Diff;
 use crate::review::finding::{self, Answer, Verdict};
-use crate::review::report::{Report, REPORT_SCHEMA_VERSION};
+use crate::review::report::{Outcome, Report, REPORT_SCHEMA_VERSION};
 use crate::review::scope::{self, Scope};
 use crate::review::{self as rv, VerifyAnswer};
 use crate::sandbox::approval::{Approval, NeverAsk};
@@ -39,6 +39,10 @@ pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError>
     let (canceller, cancel) = crate::cancel::pair();
     let signalled = super::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
+    // The diff's paths are relative to the repository root; so must the sessions' workspace
+    // be, or `-C subdir` would have the model read `subdir/subdir/...`.
+    let mut global = global;
+    global.cd = Some(root.clone());
     let runner = Runner {
         global,
         canceller,
@@ -100,7 +104,9 @@ async fn review(
             .await?;
         let answer: Answer = serde_json::from_value(value)
             .map_err(|e| ExitError::failure(format!("the review answer cannot be read: {e}")))?;
-        if answer.verdict == Verdict::Incorrect {
+        // A pass that names findings is judged by them; "incorrect" with none named is
+        // a doubt the report must not turn into "correct".
+        if answer.verdict == Verdict::Incorrect && answer.findings.is_empty() {
             verdict = Verdict::Incorrect;
         }
         if !answer.summary.trim().is_empty() {
@@ -136,12 +142,7 @@ async fn review(
     Ok(Report {
         schema_version: REPORT_SCHEMA_VERSION,
         scope: scope.describe(),
-        // Findings decide the verdict once every check has had its say.
-        verdict: if findings.is_empty() {
-            Verdict::Correct
-        } else {
-            verdict
-        },
+        verdict: Outcome::of(&findings, &dropped, verdict),
         summary: summaries.join("\n\n"),
         findings,
         dropped,
