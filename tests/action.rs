@@ -207,7 +207,15 @@ fn a_pull_request_review_posts_one_review_with_inline_comments() {
         ),
         Reply::text(json!({"verdicts": [{"id": id, "confirmed": true, "reason": "it does"}]}).to_string()),
     ]);
-    let home = home_for(&server, Wire::OpenAi);
+    // A reasoning model on the Responses wire, so the `effort` input shows in the request.
+    let home = home_for(&server, Wire::Responses);
+    let config = home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("name = \"mock-model\"\n", "name = \"mock-model\"\nreasoning = true\n"),
+    )
+    .expect("config");
     let (api, seen) = fake_github();
     let step = Step::new(&json!({
         "pull_request": {"number": 42, "base": {"ref": "main"}, "head": {"sha": "0123abcd"}},
@@ -219,6 +227,7 @@ fn a_pull_request_review_posts_one_review_with_inline_comments() {
             repo.path(),
             &[
                 ("mode", "review"),
+                ("effort", "high"),
                 ("fail-on", "P1"),
                 ("sarif", "true"),
                 ("github-token", "ghs_fake_token"),
@@ -254,6 +263,12 @@ fn a_pull_request_review_posts_one_review_with_inline_comments() {
     let sarif = outputs.get("sarif").expect("a sarif output");
     assert!(Path::new(sarif).exists(), "{sarif}");
     assert!(step.summary().contains(title), "{}", step.summary());
+    // `effort` reached every model request as --effort.
+    let model_requests = server.requests();
+    assert_eq!(model_requests.len(), 2);
+    for r in &model_requests {
+        assert_eq!(r.body["reasoning"]["effort"], "high", "{}", r.body);
+    }
 }
 
 #[test]
@@ -352,63 +367,116 @@ fn the_github_token_never_reaches_reins() {
     assert!(env.contains("INPUT_MODE=exec"));
 }
 
-/// Without a release binary the install builds the pinned tag with cargo (--locked); a cached
-/// install is reused; a version that is not a tag name is refused before anything runs.
-#[test]
-fn install_builds_the_pinned_tag_when_no_release_binary_exists() {
-    let dir = tempfile::tempdir().expect("dir");
-    let fakes = dir.path().join("fakes");
-    std::fs::create_dir_all(&fakes).expect("mkdir");
-    let log = dir.path().join("calls.log");
-    let write = |name: &str, body: &str| {
-        let p = fakes.join(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write");
-        Command::new("chmod")
-            .arg("+x")
-            .arg(&p)
-            .status()
-            .expect("chmod");
-    };
-    write(
-        "curl",
-        &format!("echo \"curl $*\" >> '{}'; exit 22", log.display()),
-    );
-    write(
-        "cargo",
-        &format!(
-            "echo \"cargo $*\" >> '{}'\nroot=''; while [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\"; printf '#!/bin/sh\\necho reins 9.9.9\\n' > \"$root/bin/reins\"; chmod +x \"$root/bin/reins\"",
-            log.display()
-        ),
-    );
-    let root = dir.path().join("tool");
-    let path_file = dir.path().join("path");
-    let run = |version: &str| {
-        Command::new("bash")
-            .arg(script("install.sh"))
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    fakes.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("REINS_VERSION", version)
-            .env("REINS_REPOSITORY", "octo/reins")
-            .env("REINS_ROOT", &root)
-            .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
-            .env("GITHUB_PATH", &path_file)
-            .output()
-            .expect("run install.sh")
-    };
-    let out = run("v1.2.3");
+/// Fake `curl` (no release binaries), `cargo` (writes a reins that prints its version) and `git`
+/// (`ls-remote` finds only the tags in `tags`) on PATH, and a runner for install.sh.
+struct Install {
+    dir: tempfile::TempDir,
+}
+
+impl Install {
+    fn new(tags: &[&str]) -> Install {
+        let dir = tempfile::tempdir().expect("dir");
+        let fakes = dir.path().join("fakes");
+        std::fs::create_dir_all(&fakes).expect("mkdir");
+        let log = dir.path().join("calls.log");
+        let write = |name: &str, body: &str| {
+            let p = fakes.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write");
+            Command::new("chmod")
+                .arg("+x")
+                .arg(&p)
+                .status()
+                .expect("chmod");
+        };
+        write(
+            "curl",
+            &format!("echo \"curl $*\" >> '{}'; exit 22", log.display()),
+        );
+        write(
+            "cargo",
+            &format!(
+                "echo \"cargo $*\" >> '{}'\nroot=''; while [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\"; printf '#!/bin/sh\\necho reins 9.9.9\\n' > \"$root/bin/reins\"; chmod +x \"$root/bin/reins\"",
+                log.display()
+            ),
+        );
+        let known: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
+        write(
+            "git",
+            &format!(
+                "echo \"git $*\" >> '{}'\nfor t in {}; do [ \"$t\" = \"$5\" ] && exit 0; done\nexit 2",
+                log.display(),
+                known.join(" ")
+            ),
+        );
+        // The action's own checkout: a reins source tree.
+        let source = dir.path().join("action");
+        std::fs::create_dir_all(source.join("src")).expect("mkdir");
+        std::fs::write(source.join("Cargo.toml"), "[package]\nname = \"reins\"\n").expect("w");
+        std::fs::write(source.join("src/main.rs"), "fn main() {}\n").expect("w");
+        Install { dir }
+    }
+
+    fn source(&self) -> PathBuf {
+        self.dir.path().join("action")
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("tool")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("calls.log")
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.log()).unwrap_or_default()
+    }
+
+    fn run(&self, version: &str, action_ref: &str, resolve: bool) -> std::process::Output {
+        let mut cmd = Command::new("bash");
+        cmd.arg(script("install.sh"));
+        if resolve {
+            cmd.arg("resolve");
+        }
+        cmd.env(
+            "PATH",
+            format!(
+                "{}:{}",
+                self.dir.path().join("fakes").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("REINS_VERSION", version)
+        .env("REINS_ACTION_REF", action_ref)
+        .env("REINS_SOURCE", self.source())
+        .env("REINS_REPOSITORY", "octo/reins")
+        .env("REINS_ROOT", self.root())
+        .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
+        .env("GITHUB_PATH", self.dir.path().join("path"))
+        .env_remove("GITHUB_OUTPUT")
+        .output()
+        .expect("run install.sh")
+    }
+}
+
+fn ok(out: &std::process::Output) {
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let calls = std::fs::read_to_string(&log).expect("calls");
+}
+
+/// A pinned `version` without a release binary is built from its tag with cargo (--locked) once
+/// `git ls-remote` shows the tag exists; a cached install is reused; a version that is not a tag
+/// name is refused before anything runs.
+#[test]
+fn install_builds_the_pinned_tag_when_no_release_binary_exists() {
+    let install = Install::new(&["v1.2.3"]);
+    let out = install.run("v1.2.3", "main", false);
+    ok(&out);
+    let calls = install.calls();
     assert!(
         calls.contains("curl") && calls.contains("releases/download/v1.2.3/"),
         "{calls}"
@@ -416,18 +484,66 @@ fn install_builds_the_pinned_tag_when_no_release_binary_exists() {
     assert!(
         calls.contains(&format!(
             "cargo install --locked --git http://127.0.0.1:9/octo/reins --tag v1.2.3 --root {} reins",
-            root.display()
+            install.root().display()
         )),
         "{calls}"
     );
-    assert!(std::fs::read_to_string(&path_file)
+    assert!(std::fs::read_to_string(install.dir.path().join("path"))
         .expect("GITHUB_PATH")
         .contains("tool/bin"));
     // A second run finds the cached binary and builds nothing.
-    std::fs::remove_file(&log).expect("rm");
-    assert_eq!(run("v1.2.3").status.code(), Some(0));
-    assert!(!log.exists(), "the cached install was rebuilt");
-    let bad = run("--help");
+    std::fs::remove_file(install.log()).expect("rm");
+    ok(&install.run("v1.2.3", "main", false));
+    assert!(!install.log().exists(), "the cached install was rebuilt");
+    let bad = install.run("--help", "main", false);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(!log.exists());
+    assert!(!install.log().exists());
+}
+
+/// With no `version` (the default), the action installs its own ref: `@main` (no tag, no
+/// release) is built from the action's checkout, keyed in the cache by a hash of that source;
+/// `@v2.0.0` tries the release binary first and then builds the same checkout, without asking
+/// for a tag that may not exist.
+#[test]
+fn install_without_a_version_builds_the_actions_own_source() {
+    let install = Install::new(&[]);
+    let key = install.run("", "main", true);
+    ok(&key);
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_string();
+    assert!(key.starts_with("key=src-") && key.len() > 12, "{key}");
+    ok(&install.run("", "main", false));
+    let calls = install.calls();
+    assert!(!calls.contains("curl"), "no tag, no release to look for: {calls}");
+    assert!(
+        calls.contains(&format!(
+            "cargo install --locked --path {} --root {}",
+            install.source().display(),
+            install.root().display()
+        )),
+        "{calls}"
+    );
+    assert!(!calls.contains("git "), "{calls}");
+
+    let tagged = Install::new(&[]);
+    let key = tagged.run("", "v2.0.0", true);
+    assert_eq!(String::from_utf8_lossy(&key.stdout).trim(), "key=v2.0.0");
+    ok(&tagged.run("", "v2.0.0", false));
+    let calls = tagged.calls();
+    assert!(calls.contains("releases/download/v2.0.0/"), "{calls}");
+    assert!(calls.contains("cargo install --locked --path"), "{calls}");
+}
+
+/// A pinned `version` that is no tag of the repository fails at once with a message that says
+/// so and what to do, instead of a cargo error (or a build of something else).
+#[test]
+fn install_of_a_tag_that_does_not_exist_fails_clearly() {
+    let install = Install::new(&["v1.0.0"]);
+    let out = install.run("v0.1.0", "main", false);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("octo/reins has no tag v0.1.0") && err.contains("leave it empty"),
+        "{err}"
+    );
+    assert!(!install.calls().contains("cargo"), "{}", install.calls());
 }

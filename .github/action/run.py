@@ -55,7 +55,7 @@ def reins_env():
 
 def common_flags(mode):
     flags = []
-    for name, flag in (("model", "--model"), ("route", "--route")):
+    for name, flag in (("model", "--model"), ("route", "--route"), ("effort", "--effort")):
         if inp(name):
             flags += [flag, inp(name)]
     if mode != "review":
