@@ -213,7 +213,10 @@ fn a_pull_request_review_posts_one_review_with_inline_comments() {
     let text = std::fs::read_to_string(&config).expect("config");
     std::fs::write(
         &config,
-        text.replace("name = \"mock-model\"\n", "name = \"mock-model\"\nreasoning = true\n"),
+        text.replace(
+            "name = \"mock-model\"\n",
+            "name = \"mock-model\"\nreasoning = true\n",
+        ),
     )
     .expect("config");
     let (api, seen) = fake_github();
@@ -513,7 +516,10 @@ fn install_without_a_version_builds_the_actions_own_source() {
     assert!(key.starts_with("key=src-") && key.len() > 12, "{key}");
     ok(&install.run("", "main", false));
     let calls = install.calls();
-    assert!(!calls.contains("curl"), "no tag, no release to look for: {calls}");
+    assert!(
+        !calls.contains("curl"),
+        "no tag, no release to look for: {calls}"
+    );
     assert!(
         calls.contains(&format!(
             "cargo install --locked --path {} --root {}",

@@ -571,10 +571,18 @@ fn a_revision_that_looks_like_an_option_is_refused() {
 fn review_from_a_subdirectory_uses_the_repository_root() {
     let repo = repo();
     std::fs::create_dir_all(repo.path().join("pkg")).expect("mkdir");
-    std::fs::write(repo.path().join("pkg/util.py"), "def one():\n    return 1\n").expect("w");
+    std::fs::write(
+        repo.path().join("pkg/util.py"),
+        "def one():\n    return 1\n",
+    )
+    .expect("w");
     git(repo.path(), &["add", "."]);
     git(repo.path(), &["commit", "-q", "-m", "util"]);
-    std::fs::write(repo.path().join("pkg/util.py"), "def one():\n    return 2\n").expect("w");
+    std::fs::write(
+        repo.path().join("pkg/util.py"),
+        "def one():\n    return 2\n",
+    )
+    .expect("w");
     let title = "one() returns two";
     let id = id_of(repo.path(), "pkg/util.py", 2, 2, title);
     let server = MockServer::start(vec![

@@ -278,7 +278,9 @@ mod tests {
         r.findings.clear();
         r.dropped = dropped;
         r.verdict = Outcome::Inconclusive;
-        assert!(r.human(str::to_string).contains("inconclusive, 1 finding was raised but none held"));
+        assert!(r
+            .human(str::to_string)
+            .contains("inconclusive, 1 finding was raised but none held"));
     }
 
     #[test]
