@@ -11,10 +11,10 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use reins::agent::Event;
 use reins::engine::{EngineHandle, UiMsg};
-use reins::ui::tui::app::{App, AppContext};
-use reins::ui::tui::fuzzy::FileIndex;
-use reins::ui::tui::theme::Theme;
-use reins::ui::tui::FRAME;
+use reins::tui::app::{App, AppContext};
+use reins::tui::fuzzy::FileIndex;
+use reins::tui::theme::Theme;
+use reins::tui::FRAME;
 use serde_json::json;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ fn main() {
     // As at TUI startup (there on a background thread): the syntax sets load before the first
     // code block streams.
     let t = Instant::now();
-    reins::ui::tui::highlight::preload();
+    reins::tui::highlight::preload();
     println!("syntax sets loaded in {}", ms(t.elapsed()));
     streaming(w, h, app(), "an empty transcript");
     let rss_before = rss_kb();
@@ -56,7 +56,7 @@ fn main() {
 fn app() -> App {
     let (ops, _rx) = tokio::sync::mpsc::unbounded_channel();
     let (canceller, _) = reins::cancel::pair();
-    let commands = reins::ui::tui::commands::load(std::path::Path::new("/nonexistent"), None);
+    let commands = reins::tui::commands::load(std::path::Path::new("/nonexistent"), None);
     let mut app = App::new(
         AppContext::default(),
         EngineHandle { ops, canceller },

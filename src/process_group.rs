@@ -2,7 +2,7 @@
 //!
 //! Each command runs in a process group of its own, killed when the command ends. Normally the
 //! code that started it does that; but an exit that cannot wait for it (a second Ctrl-C or
-//! SIGTERM, see `ui::stop_signals`) must still leave nothing behind, so every live group is also
+//! SIGTERM, see `frontend::stop_signals`) must still leave nothing behind, so every live group is also
 //! listed here, where [`kill_all`] finds it.
 
 use std::sync::Mutex;

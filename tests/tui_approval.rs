@@ -8,9 +8,9 @@ use ratatui::Terminal;
 use reins::agent::Event;
 use reins::engine::{EngineHandle, UiMsg};
 use reins::sandbox::approval::{Answer, Request};
-use reins::ui::tui::app::{App, AppContext};
-use reins::ui::tui::fuzzy::FileIndex;
-use reins::ui::tui::theme::Theme;
+use reins::tui::app::{App, AppContext};
+use reins::tui::fuzzy::FileIndex;
+use reins::tui::theme::Theme;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 fn app(root: &Path, home: Option<&Path>) -> App {
     let (ops, _rx) = mpsc::unbounded_channel();
     let (canceller, _) = reins::cancel::pair();
-    let commands = reins::ui::tui::commands::load(Path::new("/nonexistent"), None);
+    let commands = reins::tui::commands::load(Path::new("/nonexistent"), None);
     let ctx = AppContext {
         root: root.into(),
         home: home.map(Path::to_path_buf),

@@ -11,9 +11,9 @@ use reins::engine::{EngineHandle, Op, SessionState, UiMsg};
 use reins::sandbox::approval::Approval;
 use reins::sandbox::SandboxMode;
 use reins::store::totals::{ModelTotals, SessionTotals};
-use reins::ui::tui::app::{App, AppContext};
-use reins::ui::tui::fuzzy::FileIndex;
-use reins::ui::tui::theme::Theme;
+use reins::tui::app::{App, AppContext};
+use reins::tui::fuzzy::FileIndex;
+use reins::tui::theme::Theme;
 use std::path::Path;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -26,7 +26,7 @@ struct Harness {
 fn harness(ctx: AppContext) -> Harness {
     let (tx, ops) = mpsc::unbounded_channel();
     let (canceller, _) = reins::cancel::pair();
-    let commands = reins::ui::tui::commands::load(Path::new("/nonexistent"), None);
+    let commands = reins::tui::commands::load(Path::new("/nonexistent"), None);
     let app = App::new(
         ctx,
         EngineHandle { ops: tx, canceller },

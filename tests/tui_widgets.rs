@@ -10,13 +10,13 @@ use reins::agent::Event;
 use reins::agent::Status as TurnStatus;
 use reins::engine::{EngineHandle, UiMsg};
 use reins::sandbox::approval::Request;
-use reins::ui::tui::app::{App, AppContext};
-use reins::ui::tui::approval::ApprovalModal;
-use reins::ui::tui::diff_view::DiffView;
-use reins::ui::tui::fuzzy::FileIndex;
-use reins::ui::tui::status::Status;
-use reins::ui::tui::theme::Theme;
-use reins::ui::tui::transcript::{Level, Transcript};
+use reins::tui::app::{App, AppContext};
+use reins::tui::approval::ApprovalModal;
+use reins::tui::diff_view::DiffView;
+use reins::tui::fuzzy::FileIndex;
+use reins::tui::status::Status;
+use reins::tui::theme::Theme;
+use reins::tui::transcript::{Level, Transcript};
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ fn app() -> App {
         memory_cap: 16 * 1024,
         router: String::new(),
     };
-    let commands = reins::ui::tui::commands::load(Path::new("/nonexistent"), None);
+    let commands = reins::tui::commands::load(Path::new("/nonexistent"), None);
     let files = FileIndex::fixed(vec![
         "README.md".into(),
         "calc.py".into(),
@@ -524,7 +524,7 @@ fn help_lists_commands_and_custom_ones() {
     let dir = ws.path().join(".reins/commands");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("review.md"), "Review $ARGUMENTS carefully").unwrap();
-    let commands = reins::ui::tui::commands::load(ws.path(), None);
+    let commands = reins::tui::commands::load(ws.path(), None);
     let (ops, mut rx) = mpsc::unbounded_channel();
     let (canceller, _) = reins::cancel::pair();
     let mut app = App::new(

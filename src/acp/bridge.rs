@@ -13,10 +13,10 @@ use crate::conversation::Item;
 use crate::engine::{
     self, ChannelApprover, EngineHandle, Op, Overrides, Resume, SharedApprover, UiMsg,
 };
+use crate::frontend::session_builder::Factory;
+use crate::frontend::setup::{self, SandboxFlags};
+use crate::frontend::ExitError;
 use crate::sandbox::approval::{Answer, Approval, Request};
-use crate::ui::session_builder::Factory;
-use crate::ui::setup::{self, SandboxFlags};
-use crate::ui::ExitError;
 use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
 
@@ -93,7 +93,7 @@ impl Bridge {
         };
         let (canceller, cancel) = crate::cancel::pair();
         let (ui_tx, ui_rx) = mpsc::unbounded_channel();
-        let mcp = crate::ui::mcp_cmd::start(&ws, sandbox)?;
+        let mcp = crate::commands::mcp::start(&ws, sandbox)?;
         let models = ws.loaded.config.models.keys().cloned().collect();
         let tools =
             crate::tools::Registry::builtin().with(crate::checks::tools(&ws.loaded.config.checks));

@@ -23,7 +23,7 @@ mod transport;
 mod updates;
 
 use crate::cli::{AcpArgs, GlobalArgs};
-use crate::ui::ExitError;
+use crate::frontend::ExitError;
 use agent_client_protocol::v1::schema::{
     CancelNotification, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
     NewSessionRequest, PromptRequest, SetSessionConfigOptionRequest, SetSessionModeRequest,

@@ -4,7 +4,7 @@
 //! ids, confirmed by a second, independent pass, filtered by `.reins/review-dismissed`, and
 //! reported for people, programs ([`report`]) and code scanning ([`sarif`]).
 //!
-//! This module knows no sessions: the front end (`ui::review_cmd`) runs them and hands the
+//! This module knows no sessions: the front end (`commands::review`) runs them and hands the
 //! answers here.
 
 pub mod diff;

@@ -2,12 +2,12 @@
 //! sandbox, an answer held to a schema) and prints what `review::` made of their answers.
 
 use super::display;
-use super::session_builder::{Factory, Resume};
-use super::{setup, ExitError};
 use crate::agent::{Event, Status};
 use crate::cancel::{Cancel, Canceller};
 use crate::cli::{GlobalArgs, ReviewArgs};
 use crate::engine::{self, Op, Overrides, SharedApprover, UiMsg};
+use crate::frontend::session_builder::{Factory, Resume};
+use crate::frontend::{setup, ExitError};
 use crate::output_schema::{OutputSchema, SchemaExtension, DEFAULT_RETRIES};
 use crate::review::diff::Diff;
 use crate::review::finding::{self, Answer, Verdict};
@@ -37,7 +37,7 @@ pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError>
     let diff =
         Diff::parse(&scope::diff_text(&root, &scope).map_err(|e| ExitError::usage(e.to_string()))?);
     let (canceller, cancel) = crate::cancel::pair();
-    let signalled = super::stop_signals::listen(canceller.clone())
+    let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
     // The diff's paths are relative to the repository root; so must the sessions' workspace
     // be, or `-C subdir` would have the model read `subdir/subdir/...`.
@@ -211,7 +211,7 @@ impl Runner {
             mode: Some(SandboxMode::ReadOnly),
             network: false,
         };
-        let mcp = super::mcp_cmd::start(&ws, flags)?;
+        let mcp = super::mcp::start(&ws, flags)?;
         let ext = SchemaExtension::new(Arc::new(schema), DEFAULT_RETRIES);
         let accepted = ext.accepted();
         let factory = Factory {

@@ -12,8 +12,8 @@ mod status;
 mod style;
 
 use super::display::neutralize;
-use super::tool_summary;
 use crate::agent::{Event, Status};
+use crate::frontend::tool_summary;
 use crate::types::usd;
 use status::StatusLine;
 use std::collections::HashMap;

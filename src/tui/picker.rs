@@ -5,8 +5,8 @@
 use super::fuzzy::rank;
 use super::theme::Theme;
 use super::wrap::truncate;
+use crate::commands::sessions::timestamp;
 use crate::store::sessions::SessionInfo;
-use crate::ui::sessions_cmd::timestamp;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

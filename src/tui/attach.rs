@@ -14,7 +14,7 @@ pub const CAP_BYTES: usize = 64 * 1024;
 /// The most files one prompt attaches.
 const MAX_FILES: usize = 10;
 
-const TEMPLATE: &str = include_str!("../../../prompts/attached_file.md");
+const TEMPLATE: &str = include_str!("../../prompts/attached_file.md");
 
 /// What `@` attached, for the note under the prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -70,7 +70,7 @@ impl ToolCell {
             "git_diff" => format!("git diff{}", prefixed(" ", path)),
             "remember" => format!("remember {}", one_line(self.arg("fact"))),
             "update_plan" => "update the plan".to_string(),
-            "task" => crate::ui::tool_summary::subagents(&self.args),
+            "task" => crate::frontend::tool_summary::subagents(&self.args),
             "skill" => format!(
                 "skill {}{}",
                 self.arg("name"),

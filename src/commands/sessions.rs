@@ -1,7 +1,7 @@
 //! `reins sessions`: listing and inspecting past sessions.
 
-use super::{setup, ExitError};
 use crate::cli::GlobalArgs;
+use crate::frontend::{setup, ExitError};
 use crate::store::sessions;
 
 pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
@@ -27,7 +27,7 @@ pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
 
 /// What the checkpoint stores take on disk, and how to reclaim it; `None` when there are none.
 fn checkpoints_line(home: &std::path::Path, root: &std::path::Path, all: bool) -> Option<String> {
-    use super::checkpoint_cmd::human_bytes;
+    use super::checkpoint::human_bytes;
     let total = crate::store::stores_size(home);
     if total == 0 {
         return None;

@@ -105,7 +105,7 @@ impl Factory {
         let cfg = &self.ws.loaded.config;
         let mut sandbox = self.sandbox;
         sandbox.mode = overrides.sandbox.or(sandbox.mode);
-        let spawner = crate::ui::subagents::ChildSpawner {
+        let spawner = crate::frontend::subagents::ChildSpawner {
             ws: self.ws.clone(),
             model: self.model.clone(),
             route: self.route.clone(),

@@ -2,10 +2,10 @@
 //! do (every key its `.reins/config.toml` sets, each workflow's checks, models and limits, the
 //! slash commands), asks, and records the trust tied to the content that was shown.
 
-use super::{config_cmd, ExitError};
 use crate::cli::GlobalArgs;
 use crate::config::trust::{self, TrustError};
 use crate::config::{self, LoadOptions};
+use crate::frontend::ExitError;
 use crate::workflow::{Found, Origin};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -71,7 +71,7 @@ fn review(home: &Path, root: &Path) -> Result<String, ExitError> {
     let project = root.join(".reins").join("config.toml");
     let project = project.display().to_string();
     let mut leaves = Vec::new();
-    config_cmd::flatten(&loaded.merged, "", &mut leaves);
+    super::config::flatten(&loaded.merged, "", &mut leaves);
     let set: Vec<String> = leaves
         .into_iter()
         .filter(|(k, _)| loaded.sources.get(k) == Some(&project))

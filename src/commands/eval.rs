@@ -2,9 +2,9 @@
 //! at once with `--jobs`, a deterministic part with `--shard`), compare two reports, merge
 //! shard reports. Progress goes to stderr, the table to stdout, the report to `--json`.
 
-use super::{setup, ExitError};
 use crate::cli::{EvalArgs, EvalCommand, EvalRunArgs, GlobalArgs};
 use crate::eval::{self, EvalConfig, EvalError, Plan, Report, RunResult, RunnerSetup, Suite, Unit};
+use crate::frontend::{setup, ExitError};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

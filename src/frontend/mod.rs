@@ -1,29 +1,12 @@
-//! Front ends over the agent core, and the setup they share.
+//! What every front end (the subcommands, the TUI, ACP) shares: building a session from the
+//! command line (the [`session_builder::Factory`] the engine is handed), stop signals, the
+//! subagents' spawner, one-line tool summaries, and the exit-code error.
 
-pub mod checkpoint_cmd;
-pub mod config_cmd;
-pub mod config_defaults;
-pub mod display;
-pub mod eval_cmd;
-pub mod exec;
-pub mod first_word;
-pub mod map_cmd;
-pub mod mcp_cmd;
-pub mod memory_cmd;
-pub mod progress;
-pub mod review_cmd;
-pub mod run_cmd;
 pub mod session_builder;
-pub mod sessions_cmd;
 pub mod setup;
-pub mod shell_docs;
 pub mod stop_signals;
 pub mod subagents;
-pub mod tool_cmd;
 pub mod tool_summary;
-pub mod trust_cmd;
-pub mod tui;
-pub mod usage_cmd;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! `reins mcp list` and `reins mcp call`: the configured MCP servers without a model, to see
 //! whether they start, what they offer, and what a call returns.
 
-use super::{setup, ExitError};
 use crate::cli::{GlobalArgs, McpCommand};
+use crate::frontend::{setup, ExitError};
 use crate::mcp::{self, Launch, McpHub, ServerView, State};
 use std::collections::BTreeMap;
 use std::sync::Arc;

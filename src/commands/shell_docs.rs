@@ -1,7 +1,7 @@
 //! `reins completions SHELL` and `reins man`: generated from the same clap definition the
 //! binary parses with, so they cannot drift from the real flags.
 
-use super::ExitError;
+use crate::frontend::ExitError;
 use clap::CommandFactory;
 use std::io::Write;
 

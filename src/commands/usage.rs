@@ -1,8 +1,8 @@
 //! `reins usage`: the cost ledger over every session of `$REINS_HOME`, grouped by day, model,
 //! workflow, workspace or route, as a table or JSON.
 
-use super::{setup, ExitError};
 use crate::cli::{GlobalArgs, UsageArgs, UsageBy};
+use crate::frontend::{setup, ExitError};
 use crate::store::ledger::{GroupBy, Ledger, LedgerRow};
 use crate::store::transcript::sessions_dir;
 

@@ -1,7 +1,8 @@
 //! `reins run NAME` (a workflow, headless, through exec's own path) and `reins workflows`.
 
-use super::{exec, setup, ExitError};
+use super::exec;
 use crate::cli::{ExecArgs, GlobalArgs, RunArgs};
+use crate::frontend::{setup, ExitError};
 use crate::workflow::{self, Found, Origin, Workflow, WorkflowError, WorkflowGuard};
 
 impl From<WorkflowError> for ExitError {

@@ -30,12 +30,12 @@ pub mod theme;
 pub mod transcript;
 pub mod wrap;
 
-use super::session_builder::Factory;
-use super::session_builder::Resume;
-use super::setup::{self, SandboxFlags};
-use super::ExitError;
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::engine::{self, ChannelApprover, Overrides, SharedApprover, UiMsg};
+use crate::frontend::session_builder::Factory;
+use crate::frontend::session_builder::Resume;
+use crate::frontend::setup::{self, SandboxFlags};
+use crate::frontend::ExitError;
 use app::{App, AppContext};
 use futures_util::StreamExt;
 use std::io::IsTerminal;
@@ -78,7 +78,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     };
     let policy = setup::policy(&ws, sandbox);
     let (commands, command_warnings) = commands::load_checked(&policy, ws.home.as_deref());
-    let mcp = super::mcp_cmd::start(&ws, sandbox)?;
+    let mcp = crate::commands::mcp::start(&ws, sandbox)?;
     let mcp_view = mcp.clone();
     let factory = Factory {
         ws,

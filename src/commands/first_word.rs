@@ -3,7 +3,7 @@
 //! one-word prompt for the interactive UI must come after `--` (`reins -- refactor`); without it
 //! the word is refused, with the nearest subcommand when one is close.
 
-use super::ExitError;
+use crate::frontend::ExitError;
 use clap::CommandFactory;
 
 /// Refuses `prompt` when it is one word given without `--` before it in `raw` (the process's

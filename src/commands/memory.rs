@@ -1,8 +1,8 @@
 //! `reins memory`: show, edit, locate and compact the memory files.
 
-use super::{setup, ExitError};
 use crate::cli::{GlobalArgs, MemoryCommand};
 use crate::conversation::Item;
+use crate::frontend::{setup, ExitError};
 use crate::provider::{client_for, with_retries, Request};
 use crate::store::memory;
 use std::io::{BufRead, IsTerminal, Write};
@@ -21,7 +21,10 @@ pub async fn run(cmd: Option<MemoryCommand>, global: GlobalArgs) -> Result<i32, 
             project.display()
         ),
         MemoryCommand::Show => {
-            let policy = super::setup::policy(&ws, super::setup::SandboxFlags::default());
+            let policy = crate::frontend::setup::policy(
+                &ws,
+                crate::frontend::setup::SandboxFlags::default(),
+            );
             let (text, warnings) = memory::prompt_section(&policy, Some(&home));
             for w in warnings {
                 eprintln!("warning: {w}");

@@ -1,7 +1,7 @@
 //! `reins tool list` and `reins tool run`: the tools without a model, exactly as the model gets them.
 
-use super::{setup, ExitError};
 use crate::cli::{GlobalArgs, ToolCommand};
+use crate::frontend::{setup, ExitError};
 use crate::tools::Registry;
 
 pub async fn run(cmd: ToolCommand, global: GlobalArgs) -> Result<i32, ExitError> {
@@ -44,7 +44,7 @@ async fn list(registry: Registry, json: bool, global: &GlobalArgs) -> Result<i32
     let registry = match setup::workspace(global) {
         Ok(ws) if ws.loaded.config.mcp_servers.is_empty() => registry,
         Ok(ws) => {
-            let hub = super::mcp_cmd::start(&ws, setup::SandboxFlags::default())?;
+            let hub = super::mcp::start(&ws, setup::SandboxFlags::default())?;
             hub.wait_started().await;
             let registry = registry.with(hub.tools());
             hub.shutdown().await;

@@ -1,11 +1,11 @@
 //! `reins exec`: the headless front end. Never waits for a human; JSON Lines or readable progress;
 //! the exit code says how the session ended.
 
-use super::session_builder::{Factory, Resume};
-use super::{setup, ExitError};
 use crate::agent::{Event, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::engine::{self, Op, Overrides, SharedApprover, UiMsg};
+use crate::frontend::session_builder::{Factory, Resume};
+use crate::frontend::{setup, ExitError};
 use crate::sandbox::approval::{Approval, NeverAsk};
 use std::io::{IsTerminal, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -42,14 +42,14 @@ pub async fn run_task(
         None => None,
     };
     let (canceller, cancel) = crate::cancel::pair();
-    let signalled = super::stop_signals::listen(canceller.clone())
+    let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
     let flags = setup::SandboxFlags {
         mode: args.sandbox,
         network: args.network,
     };
     ws.loaded.config.checks.add(&args.check);
-    let mcp = super::mcp_cmd::start(&ws, flags)?;
+    let mcp = super::mcp::start(&ws, flags)?;
     let factory = Factory {
         ws,
         model: args.model.clone(),

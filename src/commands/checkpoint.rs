@@ -16,8 +16,8 @@ use std::path::Path;
 pub fn diff(
     session: Option<&str>,
     global: crate::cli::GlobalArgs,
-) -> Result<i32, super::ExitError> {
-    let ws = super::setup::workspace(&global)?;
+) -> Result<i32, crate::frontend::ExitError> {
+    let ws = crate::frontend::setup::workspace(&global)?;
     let text = diff_command(ws.home()?, &ws.root, session).map_err(exit_error)?;
     print!("{text}");
     Ok(0)
@@ -28,8 +28,8 @@ pub fn undo(
     session: Option<&str>,
     to: Option<u32>,
     global: crate::cli::GlobalArgs,
-) -> Result<i32, super::ExitError> {
-    let ws = super::setup::workspace(&global)?;
+) -> Result<i32, crate::frontend::ExitError> {
+    let ws = crate::frontend::setup::workspace(&global)?;
     let text = undo_command(ws.home()?, &ws.root, session, to).map_err(exit_error)?;
     print!("{text}");
     Ok(0)
@@ -39,13 +39,13 @@ pub fn undo(
 pub fn run(
     cmd: CheckpointsCommand,
     global: crate::cli::GlobalArgs,
-) -> Result<i32, super::ExitError> {
+) -> Result<i32, crate::frontend::ExitError> {
     let CheckpointsCommand::Gc {
         keep_sessions,
         keep_days,
         dry_run,
     } = cmd;
-    let ws = super::setup::workspace(&global)?;
+    let ws = crate::frontend::setup::workspace(&global)?;
     let configured = &ws.loaded.config.checkpoints;
     let defaults = Retention::default();
     let retention = Retention {
@@ -138,13 +138,13 @@ pub(crate) fn human_bytes(n: u64) -> String {
 }
 
 /// Mistakes in what was asked are usage errors (2); failures of the store are 1.
-fn exit_error(e: CheckpointError) -> super::ExitError {
+fn exit_error(e: CheckpointError) -> crate::frontend::ExitError {
     match e {
         CheckpointError::NoSession
         | CheckpointError::UnknownSession { .. }
         | CheckpointError::InvalidSessionId { .. }
         | CheckpointError::StepOutOfRange { .. }
-        | CheckpointError::NothingToUndo { .. } => super::ExitError::usage(e.to_string()),
-        other => super::ExitError::failure(other.to_string()),
+        | CheckpointError::NothingToUndo { .. } => crate::frontend::ExitError::usage(e.to_string()),
+        other => crate::frontend::ExitError::failure(other.to_string()),
     }
 }

@@ -1,8 +1,8 @@
 //! `reins map`: the repository map as the model gets it, read under the workspace's read rules.
 
-use super::setup;
-use super::ExitError;
 use crate::cli::GlobalArgs;
+use crate::frontend::setup;
+use crate::frontend::ExitError;
 use crate::tools::repo_map;
 
 pub fn run(

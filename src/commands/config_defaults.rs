@@ -16,14 +16,14 @@ pub fn implied() -> Vec<(&'static str, String, &'static str)> {
         ),
         (
             "sandbox",
-            quoted(super::setup::DEFAULT_SANDBOX.as_str()),
+            quoted(crate::frontend::setup::DEFAULT_SANDBOX.as_str()),
             "default",
         ),
         ("network", false.to_string(), "default"),
         ("allow_unsandboxed", false.to_string(), "default"),
         (
             "compact_threshold",
-            super::session_builder::DEFAULT_COMPACT_THRESHOLD.to_string(),
+            crate::frontend::session_builder::DEFAULT_COMPACT_THRESHOLD.to_string(),
             "default",
         ),
         (

@@ -1,7 +1,7 @@
 //! `reins config show`: the effective configuration, each key with its source.
 
-use super::{setup, ExitError};
 use crate::cli::{ConfigCommand, GlobalArgs};
+use crate::frontend::{setup, ExitError};
 
 pub fn run(cmd: ConfigCommand, global: GlobalArgs) -> Result<i32, ExitError> {
     let ConfigCommand::Show = cmd;
