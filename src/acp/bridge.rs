@@ -93,7 +93,7 @@ impl Bridge {
         };
         let (canceller, cancel) = crate::cancel::pair();
         let (ui_tx, ui_rx) = mpsc::unbounded_channel();
-        let mcp = crate::commands::mcp::start(&ws, sandbox)?;
+        let mcp = crate::frontend::mcp::start(&ws, sandbox)?;
         let models = ws.loaded.config.models.keys().cloned().collect();
         let tools =
             crate::tools::Registry::builtin().with(crate::checks::tools(&ws.loaded.config.checks));

@@ -49,7 +49,7 @@ pub async fn run_task(
         network: args.network,
     };
     ws.loaded.config.checks.add(&args.check);
-    let mcp = super::mcp::start(&ws, flags)?;
+    let mcp = crate::frontend::mcp::start(&ws, flags)?;
     let factory = Factory {
         ws,
         model: args.model.clone(),

@@ -2,10 +2,10 @@
 //! whether they start, what they offer, and what a call returns.
 
 use crate::cli::{GlobalArgs, McpCommand};
+use crate::frontend::mcp::{launch, start};
 use crate::frontend::{setup, ExitError};
-use crate::mcp::{self, Launch, McpHub, ServerView, State};
+use crate::mcp::{self, McpHub, ServerView, State};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 pub async fn run(cmd: McpCommand, global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
@@ -13,24 +13,6 @@ pub async fn run(cmd: McpCommand, global: GlobalArgs) -> Result<i32, ExitError> 
         McpCommand::List { json } => list(&ws, json).await,
         McpCommand::Call { server, tool, args } => call(&ws, &server, &tool, &args).await,
     }
-}
-
-/// What stdio servers start with: the session's sandbox and the shell's environment.
-pub fn launch(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Launch, ExitError> {
-    let ctx = setup::tool_context(ws, crate::cancel::Cancel::never(), flags)?;
-    Launch::new(
-        ctx.policy,
-        ctx.child_env,
-        ctx.allow_unsandboxed,
-        ws.home.as_deref(),
-    )
-    .map_err(|e| ExitError::failure(format!("cannot prepare the MCP servers' directory: {e}")))
-}
-
-/// Starts every configured server in the background, for a session (exec, the TUI).
-pub fn start(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Arc<McpHub>, ExitError> {
-    McpHub::start(&ws.loaded.config.mcp_servers, launch(ws, flags)?)
-        .map_err(|e| ExitError::usage(e.to_string()))
 }
 
 /// Lists every server; exit 1 when one of them failed to start, so a script can tell.

@@ -211,7 +211,7 @@ impl Runner {
             mode: Some(SandboxMode::ReadOnly),
             network: false,
         };
-        let mcp = super::mcp::start(&ws, flags)?;
+        let mcp = crate::frontend::mcp::start(&ws, flags)?;
         let ext = SchemaExtension::new(Arc::new(schema), DEFAULT_RETRIES);
         let accepted = ext.accepted();
         let factory = Factory {

@@ -1,7 +1,7 @@
 //! `reins sessions`: listing and inspecting past sessions.
 
 use crate::cli::GlobalArgs;
-use crate::frontend::{setup, ExitError};
+use crate::frontend::{setup, timestamp, ExitError};
 use crate::store::sessions;
 
 pub fn list(all: bool, global: GlobalArgs) -> Result<i32, ExitError> {
@@ -103,11 +103,4 @@ pub fn show(id: &str, routes: bool, global: GlobalArgs) -> Result<i32, ExitError
         }
     }
     Ok(0)
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
-pub(crate) fn timestamp(secs: u64) -> String {
-    let (y, m, d) = crate::agent::prompt::civil_from_days((secs / 86_400) as i64);
-    let t = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", t / 3600, t / 60 % 60)
 }

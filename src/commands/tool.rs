@@ -44,7 +44,7 @@ async fn list(registry: Registry, json: bool, global: &GlobalArgs) -> Result<i32
     let registry = match setup::workspace(global) {
         Ok(ws) if ws.loaded.config.mcp_servers.is_empty() => registry,
         Ok(ws) => {
-            let hub = super::mcp::start(&ws, setup::SandboxFlags::default())?;
+            let hub = crate::frontend::mcp::start(&ws, setup::SandboxFlags::default())?;
             hub.wait_started().await;
             let registry = registry.with(hub.tools());
             hub.shutdown().await;

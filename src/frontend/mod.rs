@@ -2,6 +2,7 @@
 //! command line (the [`session_builder::Factory`] the engine is handed), stop signals, the
 //! subagents' spawner, one-line tool summaries, and the exit-code error.
 
+pub mod mcp;
 pub mod session_builder;
 pub mod setup;
 pub mod stop_signals;
@@ -34,4 +35,11 @@ impl From<crate::config::ConfigError> for ExitError {
     fn from(e: crate::config::ConfigError) -> Self {
         ExitError::usage(e.to_string())
     }
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time, as session lists show when a session started.
+pub(crate) fn timestamp(secs: u64) -> String {
+    let (y, m, d) = crate::agent::prompt::civil_from_days((secs / 86_400) as i64);
+    let t = secs % 86_400;
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", t / 3600, t / 60 % 60)
 }

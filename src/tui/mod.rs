@@ -78,7 +78,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     };
     let policy = setup::policy(&ws, sandbox);
     let (commands, command_warnings) = commands::load_checked(&policy, ws.home.as_deref());
-    let mcp = crate::commands::mcp::start(&ws, sandbox)?;
+    let mcp = crate::frontend::mcp::start(&ws, sandbox)?;
     let mcp_view = mcp.clone();
     let factory = Factory {
         ws,

@@ -5,7 +5,7 @@
 use super::fuzzy::rank;
 use super::theme::Theme;
 use super::wrap::truncate;
-use crate::commands::sessions::timestamp;
+use crate::frontend::timestamp;
 use crate::store::sessions::SessionInfo;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
