@@ -17,10 +17,16 @@ pub struct EngineHandle {
 
 impl EngineHandle {
     pub fn send(&self, op: Op) {
+        // Counted before it is queued, so an interrupt that follows at once cancels this turn
+        // even if the session has not started it yet.
+        if matches!(op, Op::Prompt(_) | Op::Compact) {
+            self.canceller.submit();
+        }
         let _ = self.ops.send(op);
     }
 
-    /// Stops the current turn: the request is dropped, a running command's process group killed.
+    /// Stops the current turn (the request is dropped, a running command's process group killed)
+    /// and a turn sent but not started yet.
     pub fn interrupt(&self) {
         self.canceller.cancel();
     }
@@ -229,7 +235,7 @@ impl Engine {
     }
 
     async fn turn(&mut self, prompt: &str) {
-        self.canceller.reset();
+        self.canceller.begin();
         let mut emit = self.emitter();
         // Waiting for MCP servers to start must not outlast an interrupt; the turn then ends at
         // once as interrupted, with its prompt recorded.
@@ -247,7 +253,7 @@ impl Engine {
     }
 
     async fn compact(&mut self) {
-        self.canceller.reset();
+        self.canceller.begin();
         let mut emit = self.emitter();
         if !self.session.compact_now(&mut emit).await {
             self.note("nothing to compact yet: no request has been made".into());
