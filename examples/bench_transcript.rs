@@ -127,6 +127,8 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
             call_id: format!("c{i}"),
             name: "read_file".into(),
             arguments: serde_json::json!({"path": "a.txt"}),
+            kind: None,
+            paths: Vec::new(),
         })
         .expect("e");
         let output = "     1\tsome line of the file\n".repeat(20);

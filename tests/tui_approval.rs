@@ -57,6 +57,8 @@ fn explained_call(app: &mut App, id: &str, command: &str) -> oneshot::Receiver<A
         call_id: id.into(),
         name: "shell".into(),
         arguments: json!({ "command": command }),
+        kind: None,
+        paths: Vec::new(),
     }));
     let (reply, answer) = oneshot::channel();
     app.on_engine(UiMsg::Approval {

@@ -120,6 +120,8 @@ fn played_turn(app: &mut App) {
             call_id: "c1".into(),
             name: "read_file".into(),
             arguments: json!({"path": "calc.py"}),
+            kind: None,
+            paths: Vec::new(),
         },
     );
     event(
@@ -140,6 +142,8 @@ fn played_turn(app: &mut App) {
             call_id: "c2".into(),
             name: "shell".into(),
             arguments: json!({"command": "python3 -m unittest"}),
+            kind: None,
+            paths: Vec::new(),
         },
     );
     event(
@@ -161,6 +165,8 @@ fn played_turn(app: &mut App) {
             call_id: "c3".into(),
             name: "edit_file".into(),
             arguments: json!({"path": "calc.py", "old_string": "a - b", "new_string": "a + b"}),
+            kind: None,
+            paths: Vec::new(),
         },
     );
     event(

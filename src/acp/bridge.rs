@@ -68,7 +68,8 @@ pub struct Opened {
     /// The `[models.*]` keys a client may switch to.
     pub models: Vec<String>,
     pub snapshots: Snapshots,
-    /// The session's own tools (MCP tools aside), whose declarations say how a call is shown.
+    /// The session's own tools (MCP tools aside), whose declarations say how a call read back
+    /// from a loaded history is shown (live calls carry their tool's declaration).
     pub tools: crate::tools::Registry,
 }
 

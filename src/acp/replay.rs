@@ -8,7 +8,12 @@ use crate::conversation::Item;
 use agent_client_protocol::v1::schema::SessionUpdate;
 
 /// The updates that replay `history`, through the same mapping as a live turn.
-pub fn updates(history: &[Item], translator: &mut Translator) -> Vec<SessionUpdate> {
+/// A history records no events, so what each call's tool declares is read from `tools`.
+pub fn updates(
+    history: &[Item],
+    translator: &mut Translator,
+    tools: &crate::tools::Registry,
+) -> Vec<SessionUpdate> {
     let mut out = Vec::new();
     for item in history {
         match item {
@@ -21,10 +26,14 @@ pub fn updates(history: &[Item], translator: &mut Translator) -> Vec<SessionUpda
                     text: text.clone(),
                 }));
                 for call in tool_calls {
+                    let arguments = crate::conversation::arguments_object(&call.arguments);
+                    let (kind, paths) = super::tool_view::declared(tools, &call.name, &arguments);
                     out.extend(translator.updates(Event::ToolCall {
                         call_id: call.id.clone(),
                         name: call.name.clone(),
-                        arguments: crate::conversation::arguments_object(&call.arguments),
+                        arguments,
+                        kind,
+                        paths,
                     }));
                 }
             }
@@ -71,7 +80,7 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
         let snapshots = super::super::snapshots::Snapshots::new(root, policy);
-        let mut t = Translator::new(snapshots, crate::tools::Registry::builtin());
+        let mut t = Translator::new(snapshots);
         let history = vec![
             Item::User {
                 text: "list".into(),
@@ -97,7 +106,7 @@ mod tests {
                 reasoning: Vec::new(),
             },
         ];
-        let replayed = updates(&history, &mut t);
+        let replayed = updates(&history, &mut t, &crate::tools::Registry::builtin());
         let SessionUpdate::UserMessageChunk(first) = &replayed[0] else {
             panic!("{replayed:?}")
         };

@@ -117,7 +117,7 @@ impl Server {
             Error::new(code, e.message)
         })?;
         let mut outputs = opened.outputs;
-        let mut translator = Translator::new(opened.snapshots, opened.tools);
+        let mut translator = Translator::new(opened.snapshots);
         // The session opens with its history, its start and warnings, then its state.
         let mut history = Vec::new();
         let state = loop {
@@ -144,7 +144,7 @@ impl Server {
             state,
         ));
         if replay {
-            for u in super::replay::updates(&history, &mut translator) {
+            for u in super::replay::updates(&history, &mut translator, &opened.tools) {
                 handle.notify(&cx, u);
             }
             translator.take_error();

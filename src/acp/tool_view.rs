@@ -11,10 +11,10 @@ use agent_client_protocol::v1::schema::{Diff, ToolCallContent, ToolCallLocation,
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The ACP kind of a call, as its tool declares it; a tool this session added on its own (an MCP
-/// server's, `run_checks`) shows as `other`.
-pub fn kind(tools: &Registry, tool: &str, args: &Value) -> ToolKind {
-    match tools.get(tool).map(|t| t.effects(args).kind) {
+/// The ACP kind of a call, as its tool declares it (the `tool.call` event carries it); a call
+/// to a tool the session does not have shows as `other`.
+pub fn kind(declared: Option<Kind>) -> ToolKind {
+    match declared {
         Some(Kind::Read) => ToolKind::Read,
         Some(Kind::Search) => ToolKind::Search,
         Some(Kind::Edit) => ToolKind::Edit,
@@ -24,17 +24,28 @@ pub fn kind(tools: &Registry, tool: &str, args: &Value) -> ToolKind {
     }
 }
 
-/// The files a call reads or changes (the paths it declares), as absolute paths under `root`.
-pub fn locations(tools: &Registry, tool: &str, args: &Value, root: &Path) -> Vec<ToolCallLocation> {
+/// What `tools` declares about a call (its kind and the paths it names), for a call read back
+/// from a history, which records no events.
+pub fn declared(tools: &Registry, tool: &str, args: &Value) -> (Option<Kind>, Vec<String>) {
     let Some(t) = tools.get(tool) else {
-        return Vec::new();
+        return (None, Vec::new());
     };
-    t.subjects(args)
-        .iter()
+    let paths = t
+        .subjects(args)
+        .into_iter()
         .filter_map(|s| match s {
-            Subject::Path(p) if !p.is_empty() => Some(ToolCallLocation::new(root.join(p))),
+            Subject::Path(p) if !p.is_empty() => Some(p),
             _ => None,
         })
+        .collect();
+    (Some(t.effects(args).kind), paths)
+}
+
+/// The files a call reads or changes, as absolute paths under `root`.
+pub fn locations(paths: &[String], root: &Path) -> Vec<ToolCallLocation> {
+    paths
+        .iter()
+        .map(|p| ToolCallLocation::new(root.join(p)))
         .collect()
 }
 
@@ -187,11 +198,12 @@ mod tests {
     #[test]
     fn kinds_are_what_the_tools_declare() {
         let tools = Registry::builtin();
-        assert_eq!(kind(&tools, "read_file", &json!({})), ToolKind::Read);
-        assert_eq!(kind(&tools, "grep", &json!({})), ToolKind::Search);
-        assert_eq!(kind(&tools, "shell", &json!({})), ToolKind::Execute);
-        assert_eq!(kind(&tools, "edit_file", &json!({})), ToolKind::Edit);
-        assert_eq!(kind(&tools, "docs__search", &json!({})), ToolKind::Other);
+        let kind_of = |name: &str| kind(declared(&tools, name, &json!({})).0);
+        assert_eq!(kind_of("read_file"), ToolKind::Read);
+        assert_eq!(kind_of("grep"), ToolKind::Search);
+        assert_eq!(kind_of("shell"), ToolKind::Execute);
+        assert_eq!(kind_of("edit_file"), ToolKind::Edit);
+        assert_eq!(kind_of("docs__search"), ToolKind::Other);
     }
 
     #[test]
@@ -211,7 +223,8 @@ mod tests {
     fn a_patch_names_every_file_it_touches() {
         let args = json!({"patch": "*** Begin Patch\n*** Add File: n.txt\n+hi\n*** Update File: a.txt\n*** Move to: b.txt\n@@\n-x\n+y\n*** End Patch"});
         let tools = Registry::builtin();
-        let at: Vec<PathBuf> = locations(&tools, "apply_patch", &args, Path::new("/ws"))
+        let (_, paths) = declared(&tools, "apply_patch", &args);
+        let at: Vec<PathBuf> = locations(&paths, Path::new("/ws"))
             .into_iter()
             .map(|l| l.path)
             .collect();

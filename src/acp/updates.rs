@@ -7,7 +7,6 @@ use super::snapshots::Snapshots;
 use super::tool_view;
 use crate::agent::Event;
 use crate::sandbox::approval::Request;
-use crate::tools::Registry;
 use crate::types::{PlanStep, StepStatus};
 use agent_client_protocol::v1::schema::{
     ContentBlock, ContentChunk, Cost, Plan, PlanEntry, PlanEntryPriority, PlanEntryStatus,
@@ -15,11 +14,13 @@ use agent_client_protocol::v1::schema::{
     UsageUpdate,
 };
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Turns one session's events into updates; holds what the mapping must remember.
 pub struct Translator {
     snapshots: Snapshots,
-    tools: Registry,
+    /// What each running call's `tool.call` declared (kind, paths), for its permission question.
+    calls: HashMap<String, Declared>,
     /// Text of the current assistant message was streamed, so its final `message` is a repeat.
     streamed: bool,
     /// The last error that was not retried: what a failed turn reports.
@@ -27,10 +28,10 @@ pub struct Translator {
 }
 
 impl Translator {
-    pub fn new(snapshots: Snapshots, tools: Registry) -> Self {
+    pub fn new(snapshots: Snapshots) -> Self {
         Translator {
             snapshots,
-            tools,
+            calls: HashMap::new(),
             streamed: false,
             last_error: None,
         }
@@ -61,9 +62,14 @@ impl Translator {
                 call_id,
                 name,
                 arguments,
-            } => vec![SessionUpdate::ToolCall(
-                self.tool_call(&call_id, &name, &arguments),
-            )],
+                kind,
+                paths,
+            } => {
+                let declared = Declared { kind, paths };
+                let call = self.tool_call(&call_id, &name, &arguments, &declared);
+                self.calls.insert(call_id, declared);
+                vec![SessionUpdate::ToolCall(call)]
+            }
             Event::ToolResult {
                 call_id,
                 ok,
@@ -116,7 +122,7 @@ impl Translator {
 
     /// A new tool call, running. Edits show the change they state (whole files come when the
     /// call completes or asks for approval).
-    fn tool_call(&self, call_id: &str, name: &str, args: &Value) -> ToolCall {
+    fn tool_call(&self, call_id: &str, name: &str, args: &Value, declared: &Declared) -> ToolCall {
         let root = self.snapshots.root();
         let content = match name {
             "edit_file" | "apply_patch" => {
@@ -126,9 +132,9 @@ impl Translator {
         };
         ToolCall::new(call_id.to_string(), tool_view::title(name, args))
             .name(name.to_string())
-            .kind(tool_view::kind(&self.tools, name, args))
+            .kind(tool_view::kind(declared.kind))
             .status(ToolCallStatus::InProgress)
-            .locations(tool_view::locations(&self.tools, name, args, root))
+            .locations(tool_view::locations(&declared.paths, root))
             .content(content)
             .raw_input(args.clone())
     }
@@ -140,11 +146,15 @@ impl Translator {
         let root = self.snapshots.root();
         let before = |path: &str| self.snapshots.before(&request.id, path);
         let diffs = tool_view::proposed_diffs(name, args, root, &before);
+        let declared = self.calls.get(&request.id);
         let mut fields = ToolCallUpdateFields::new()
             .title(tool_view::title(name, args))
-            .kind(tool_view::kind(&self.tools, name, args))
+            .kind(tool_view::kind(declared.and_then(|d| d.kind)))
             .status(ToolCallStatus::Pending)
-            .locations(tool_view::locations(&self.tools, name, args, root));
+            .locations(tool_view::locations(
+                declared.map_or(&[][..], |d| &d.paths),
+                root,
+            ));
         if !diffs.is_empty() {
             fields = fields.content(diffs);
         }
@@ -153,7 +163,8 @@ impl Translator {
 
     /// A call ended: an edit that worked shows each changed file before and after; anything
     /// else shows its output.
-    fn tool_result(&self, call_id: &str, ok: bool, output: &str) -> ToolCallUpdate {
+    fn tool_result(&mut self, call_id: &str, ok: bool, output: &str) -> ToolCallUpdate {
+        self.calls.remove(call_id);
         let applied = tool_view::applied_diffs(&self.snapshots.finish(call_id));
         let content = if ok && !applied.is_empty() {
             applied
@@ -175,6 +186,13 @@ impl Translator {
                 .raw_output(json!({ "ok": ok, "output": output })),
         )
     }
+}
+
+/// What a call's tool declared about it.
+struct Declared {
+    kind: Option<crate::types::ToolKind>,
+    /// Workspace-relative.
+    paths: Vec<String>,
 }
 
 /// How full the context is and what the session cost, when the window is known.
@@ -219,7 +237,7 @@ mod tests {
     fn translator(root: &std::path::Path) -> Translator {
         let root = root.canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
-        Translator::new(Snapshots::new(root, policy), Registry::builtin())
+        Translator::new(Snapshots::new(root, policy))
     }
 
     #[test]

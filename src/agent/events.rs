@@ -43,6 +43,14 @@ pub enum Event {
         call_id: String,
         name: String,
         arguments: serde_json::Value,
+        /// What the tool declares the call does (read, search, edit, execute, fetch, other), so
+        /// a front end shows any tool (an MCP server's too) without knowing its name. Absent for
+        /// a tool the session does not have.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<crate::types::ToolKind>,
+        /// The files the call names, workspace-relative.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        paths: Vec<String>,
     },
     #[serde(rename = "tool.result")]
     ToolResult {
@@ -312,8 +320,10 @@ mod tests {
             },
             Event::ToolCall {
                 call_id: "c".into(),
-                name: "shell".into(),
-                arguments: json!({"command": "ls"}),
+                name: "edit_file".into(),
+                arguments: json!({"path": "a"}),
+                kind: Some(crate::types::ToolKind::Edit),
+                paths: vec!["a".into()],
             },
             Event::ToolResult {
                 call_id: "c".into(),

@@ -22,10 +22,13 @@ impl Session {
     /// Runs one call and appends its result. Err only when the user interrupted.
     pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<Ran, ()> {
         let arguments = call.parsed_arguments();
+        let (kind, paths) = self.declared(&call.name, &arguments);
         emit(Event::ToolCall {
             call_id: call.id.clone(),
             name: call.name.clone(),
             arguments: arguments.clone(),
+            kind,
+            paths,
         });
         let result = if self.setup.tools.cancel.is_cancelled() {
             Err(NotRun::Failed(crate::tools::ToolError(
@@ -150,6 +153,27 @@ impl Session {
     /// The call's subjects as the rules must see them: paths resolved (`..`, absolute paths and
     /// symlinks folded) to their workspace-relative form, so `src/../secrets/k` cannot slip past
     /// `write(secrets/**)`. A path that does not resolve stays as written; the tool refuses it.
+    /// What the tool declares about a call, for the `tool.call` event: its kind and the paths
+    /// it names, workspace-relative. Nothing for a tool the session does not have.
+    fn declared(
+        &self,
+        name: &str,
+        arguments: &serde_json::Value,
+    ) -> (Option<crate::types::ToolKind>, Vec<String>) {
+        let Some(tool) = self.setup.registry.get(name) else {
+            return (None, Vec::new());
+        };
+        let paths = self
+            .resolved_subjects(tool, arguments)
+            .into_iter()
+            .filter_map(|s| match s {
+                Subject::Path(p) if !p.is_empty() => Some(p),
+                _ => None,
+            })
+            .collect();
+        (Some(tool.effects(arguments).kind), paths)
+    }
+
     fn resolved_subjects(&self, tool: &dyn Tool, arguments: &serde_json::Value) -> Vec<Subject> {
         let ctx = &self.setup.tools;
         tool.subjects(arguments)

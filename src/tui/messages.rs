@@ -184,6 +184,7 @@ impl App {
                 call_id,
                 name,
                 arguments,
+                ..
             } => self.transcript.tool_call(&call_id, &name, arguments),
             Event::ToolResult {
                 call_id,

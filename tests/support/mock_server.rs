@@ -236,6 +236,10 @@ pub enum Reply {
     SloppyTurn(Turn),
     /// Reads the request and never answers; the connection stays open until the server drops.
     Hang,
+    /// The stream starts and sends about half of its events, then holds the connection open
+    /// without another byte until the server drops: a model stalled mid-answer, for interrupts
+    /// that must land while text is streaming.
+    Stall(Turn),
     /// Anthropic only: usage the way LiteLLM's Anthropic endpoint reports it: zeros in
     /// `message_start`, every count (input, cache reads and writes, output) in `message_delta`.
     ProxyTurn(Turn),
@@ -282,6 +286,7 @@ impl Reply {
             Reply::Turn(t)
             | Reply::Cut(t)
             | Reply::Truncated(t)
+            | Reply::Stall(t)
             | Reply::SloppyTurn(t)
             | Reply::ProxyTurn(t)
             | Reply::JsonTurn(t) => Some(t),
@@ -646,6 +651,10 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             let events = stream_events(&ctx, &turn);
             send_stream(stream, &ctx, events.first_half(), Ending::Complete).await
         }
+        Some(Reply::Stall(turn)) => {
+            let events = stream_events(&ctx, &turn);
+            send_stream(stream, &ctx, events.first_half(), Ending::Hold).await
+        }
         Some(Reply::SloppyTurn(turn)) => {
             if ctx.anthropic {
                 let message = "mock script error: SloppyTurn is OpenAI-only but the request went to an Anthropic path";
@@ -846,6 +855,8 @@ enum Ending {
     Complete,
     /// Close without the terminating chunk: the body is incomplete at the HTTP level.
     Abort,
+    /// Send nothing more and keep the connection open until the server drops.
+    Hold,
 }
 
 fn request_id_header(ctx: &Ctx) -> String {
@@ -883,6 +894,7 @@ async fn send_stream(
             stream.shutdown().await
         }
         Ending::Abort => stream.shutdown().await,
+        Ending::Hold => std::future::pending().await,
     }
 }
 

@@ -68,6 +68,7 @@ impl Progress {
                 call_id,
                 name,
                 arguments,
+                ..
             } => {
                 self.release_held();
                 let summary = tool_summary::summary(name, arguments);
