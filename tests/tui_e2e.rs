@@ -295,3 +295,37 @@ fn a_workspace_command_shadowing_the_users_is_reported_when_the_tui_opens() {
     assert!(screen.contains("/ship is yours"), "{screen}");
     assert_eq!(pty.quit(), 0);
 }
+
+/// A reasoning model's summary streams into the TUI collapsed to one row; Ctrl+T shows it.
+#[test]
+fn reasoning_summaries_show_collapsed_and_ctrl_t_expands_them() {
+    let turn = Turn::text("The bug is in add.")
+        .with_reasoning("Reading calc.py shows add subtracts its arguments.");
+    let server = MockServer::start(vec![Reply::Turn(turn)]);
+    let home = home_for(&server, Wire::Responses);
+    let path = home.path().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let config = config.replace(
+        "name = \"mock-model\"",
+        "name = \"mock-model\"\nreasoning = true",
+    );
+    std::fs::write(&path, config).unwrap();
+    let ws = calc_workspace();
+    let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
+    pty.wait_for("Ask reins");
+    pty.submit("why does the test fail?");
+    let screen = pty.wait_for("The bug is in add.");
+    let screen = if screen.contains("reasoning · 1 line") {
+        screen
+    } else {
+        pty.wait_for("reasoning · 1 line")
+    };
+    assert!(
+        !screen.contains("add subtracts its arguments"),
+        "collapsed by default: {screen}"
+    );
+    pty.send(b"\x14");
+    let screen = pty.wait_for("add subtracts its arguments");
+    assert!(screen.contains("◦ reasoning"), "{screen}");
+    assert_eq!(pty.quit(), 0);
+}

@@ -675,3 +675,86 @@ fn the_plan_is_a_live_checklist_above_the_composer() {
         "{rows:#?}"
     );
 }
+
+/// Streamed reasoning shows as one collapsed row (its latest line while it streams, its length
+/// once done) above the answer; Ctrl+T expands every reasoning cell, and again collapses them.
+#[test]
+fn reasoning_streams_collapsed_and_ctrl_t_expands_it() {
+    let mut app = app();
+    app.on_engine(UiMsg::History(vec![]));
+    app.submit("why does add fail?".into());
+    for piece in [
+        "The test expects 5.\n",
+        "add subtracts, ",
+        "so it returns -1.",
+    ] {
+        event(&mut app, Event::ReasoningDelta { text: piece.into() });
+    }
+    let rows = screen_rows(&draw(&mut app, 80, 24, Instant::now()));
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("◦ reasoning… add subtracts, so it returns -1.")),
+        "the collapsed row follows the stream: {rows:#?}"
+    );
+    event(
+        &mut app,
+        Event::TextDelta {
+            text: "It subtracts.".into(),
+        },
+    );
+    event(
+        &mut app,
+        Event::Reasoning {
+            model: "mock".into(),
+            text: "The test expects 5.\nadd subtracts, so it returns -1.".into(),
+        },
+    );
+    event(
+        &mut app,
+        Event::Message {
+            role: "assistant".into(),
+            text: "It subtracts.".into(),
+        },
+    );
+    let t = draw(&mut app, 80, 24, Instant::now());
+    insta::assert_snapshot!(t.backend());
+    let rows = screen_rows(&t);
+    let text = rows.join("\n");
+    assert!(!text.contains("The test expects 5."), "collapsed: {text}");
+    let at = |needle: &str| rows.iter().position(|r| r.contains(needle));
+    assert!(
+        at("reasoning · 2 lines · Ctrl+T shows") < at("It subtracts."),
+        "the reasoning sits above the answer: {text}"
+    );
+
+    app.on_key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL));
+    let t = draw(&mut app, 80, 24, Instant::now());
+    insta::assert_snapshot!(t.backend());
+    let text = screen_rows(&t).join("\n");
+    assert!(text.contains("  The test expects 5."), "{text}");
+    assert!(
+        text.contains("  add subtracts, so it returns -1."),
+        "{text}"
+    );
+
+    app.submit("/reasoning".into());
+    let text = screen_rows(&draw(&mut app, 80, 24, Instant::now())).join("\n");
+    assert!(
+        !text.contains("The test expects 5."),
+        "collapsed again: {text}"
+    );
+}
+
+/// A retried request takes back the reasoning it streamed, like its text.
+#[test]
+fn a_retry_discards_the_reasoning_that_streamed() {
+    let mut t = Transcript::new(Theme::plain());
+    t.push_user("go");
+    t.reasoning_delta("first try thinking");
+    t.discard_unconfirmed();
+    t.reasoning_delta("second try");
+    t.reasoning("second try");
+    let text = t.plain_rows(60, 10).join("\n");
+    assert!(text.contains("reasoning · 1 line"), "{text}");
+    assert_eq!(t.len(), 2, "{text}");
+}

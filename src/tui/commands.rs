@@ -41,6 +41,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
     ("undo", "", "restore the files to before the last step"),
     ("compact", "", "summarise the conversation now"),
     (
+        "reasoning",
+        "",
+        "show or collapse the model's reasoning (Ctrl+T)",
+    ),
+    (
         "memory",
         "[add TEXT]",
         "show the memory files, or add a fact to the project's",

@@ -35,6 +35,9 @@ impl App {
         if self.overlay.is_some() {
             return self.overlay_key(key);
         }
+        if ctrl && key.code == KeyCode::Char('t') {
+            return self.toggle_reasoning();
+        }
         match key.code {
             KeyCode::PageUp => return self.transcript.scroll_up(self.transcript.page()),
             KeyCode::PageDown => return self.transcript.scroll_down(self.transcript.page()),
@@ -140,7 +143,7 @@ impl App {
 
     fn composer_key(&mut self, key: KeyEvent) {
         if key.code == KeyCode::Tab && self.composer.completion().is_none() {
-            if self.transcript.cells().iter().any(|c| c.is_tool()) {
+            if self.transcript.cells().iter().any(|c| c.is_foldable()) {
                 self.focus = Focus::Transcript;
                 self.transcript.select_step(true);
             }

@@ -177,6 +177,8 @@ impl App {
                 self.routes.push((step, model, reason));
             }
             Event::TextDelta { text } => self.transcript.text_delta(&text),
+            Event::ReasoningDelta { text } => self.transcript.reasoning_delta(&text),
+            Event::Reasoning { text, .. } => self.transcript.reasoning(&text),
             Event::Message { role, text } if role == "assistant" => {
                 self.transcript.assistant_message(&text)
             }
@@ -305,8 +307,18 @@ impl App {
             match item {
                 Item::User { text } => self.transcript.push_user(strip_environment(text)),
                 Item::Assistant {
-                    text, tool_calls, ..
+                    text,
+                    tool_calls,
+                    reasoning,
                 } => {
+                    let thought: Vec<String> = reasoning
+                        .iter()
+                        .map(|r| r.display_text())
+                        .filter(|t| !t.trim().is_empty())
+                        .collect();
+                    if !thought.is_empty() {
+                        self.transcript.reasoning(&thought.join("\n\n"));
+                    }
                     if !text.is_empty() {
                         self.transcript.assistant_message(text);
                     }

@@ -12,7 +12,7 @@ use crate::sandbox::SandboxMode;
 use crate::store::memory;
 use std::fmt::Write;
 
-const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · Ctrl+A/E start/end · Ctrl+U/K delete to start/end · Ctrl+W delete word · @path attach a file · PgUp/PgDn or wheel scroll · Tab pick tool calls (Enter expands) · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
+const KEYS: &str = "keys: Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · Ctrl+A/E start/end · Ctrl+U/K delete to start/end · Ctrl+W delete word · @path attach a file · PgUp/PgDn or wheel scroll · Tab pick tool calls and reasoning (Enter expands) · Ctrl+T show/hide reasoning · Esc/Ctrl+C interrupt · Ctrl+C twice quit";
 
 impl App {
     pub(super) fn run_command(&mut self, name: &str, args: &str, typed: &str) {
@@ -34,11 +34,22 @@ impl App {
                 let list = self.sessions();
                 self.note(Level::Info, picker::listing(&list));
             }
+            "reasoning" => self.toggle_reasoning(),
             "approval" => self.set_approval(args),
             "sandbox" => self.set_sandbox(args),
             "quit" | "exit" => self.quit = true,
             _ => self.custom(name, args, typed),
         }
+    }
+
+    /// Expands or collapses the model's reasoning everywhere in the transcript.
+    pub(super) fn toggle_reasoning(&mut self) {
+        let word = if self.transcript.toggle_reasoning() {
+            "reasoning shown (Ctrl+T or /reasoning hides it)"
+        } else {
+            "reasoning collapsed (Ctrl+T or /reasoning shows it)"
+        };
+        self.status.flash(word, std::time::Instant::now());
     }
 
     /// Refuses what must not run during a turn.

@@ -3,6 +3,7 @@
 
 use super::super::theme::Theme;
 use super::super::wrap::{sanitize, wrap, wrap_all, Logical};
+use super::reasoning::ReasoningCell;
 use super::stream::MarkdownStream;
 use super::tool::ToolCell;
 use ratatui::text::{Line, Span};
@@ -24,6 +25,8 @@ pub enum CellKind {
         confirmed: bool,
     },
     Tool(ToolCell),
+    /// The model's readable reasoning, collapsed unless shown.
+    Reasoning(ReasoningCell),
     Note {
         level: Level,
         text: String,
@@ -47,6 +50,11 @@ impl Cell {
 
     pub fn is_tool(&self) -> bool {
         matches!(self.kind, CellKind::Tool(_))
+    }
+
+    /// A cell that expands and collapses: a tool call or reasoning.
+    pub fn is_foldable(&self) -> bool {
+        matches!(self.kind, CellKind::Tool(_) | CellKind::Reasoning(_))
     }
 
     /// The wrapped rows at `width`, in two parts (a streaming message's finished blocks and its
@@ -82,6 +90,7 @@ impl Cell {
                 }
                 rows
             }
+            CellKind::Reasoning(r) => r.layout(theme, w),
             CellKind::Note { level, text } => {
                 let (mark, style) = match level {
                     Level::Info => ("  ", theme.dim),

@@ -4,10 +4,12 @@
 //! the bottom; 0 follows the bottom as new text arrives.
 
 mod cell;
+mod reasoning;
 mod stream;
 mod tool;
 
 pub use cell::{Cell, CellKind, Level};
+pub use reasoning::ReasoningCell;
 pub use stream::MarkdownStream;
 pub use tool::ToolCell;
 
@@ -29,6 +31,8 @@ pub struct Transcript {
     height: u16,
     /// Screen rows of the cells drawn last: `(cell, first row, rows)`, for mouse clicks.
     drawn: Vec<(usize, u16, u16)>,
+    /// Every reasoning cell expanded (Ctrl+T, `/reasoning`); collapsed by default.
+    show_reasoning: bool,
 }
 
 impl Transcript {
@@ -42,6 +46,7 @@ impl Transcript {
             width: 80,
             height: 20,
             drawn: Vec::new(),
+            show_reasoning: false,
         }
     }
 
@@ -149,11 +154,98 @@ impl Transcript {
         if self.open_message().is_some() {
             self.cells.pop();
         }
+        if self.open_reasoning().is_some() {
+            self.cells.pop();
+        }
+    }
+
+    /// The streaming reasoning, if the last cell is one.
+    fn open_reasoning(&mut self) -> Option<&mut ReasoningCell> {
+        match self.cells.last_mut().map(|c| &mut c.kind) {
+            Some(CellKind::Reasoning(r)) if !r.done => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Streamed reasoning: grows the open reasoning cell, or starts one.
+    pub fn reasoning_delta(&mut self, text: &str) {
+        let show_all = self.show_reasoning;
+        self.grow(|t| {
+            if let Some(r) = t.open_reasoning() {
+                r.text.push_str(text);
+            } else {
+                let mut r = ReasoningCell::streaming(text);
+                r.show_all = show_all;
+                t.cells.push(Cell::new(CellKind::Reasoning(r)));
+            }
+            if let Some(c) = t.cells.last_mut() {
+                c.invalidate();
+            }
+        });
+    }
+
+    /// A request's whole reasoning, once it finished: closes the cell that streamed it (the
+    /// answer's text may have streamed after it), or adds one when nothing streamed.
+    pub fn reasoning(&mut self, text: &str) {
+        let show_all = self.show_reasoning;
+        self.grow(|t| {
+            let open = t
+                .cells
+                .iter()
+                .rposition(|c| matches!(&c.kind, CellKind::Reasoning(r) if !r.done))
+                .filter(|&i| {
+                    t.cells[i + 1..]
+                        .iter()
+                        .all(|c| matches!(c.kind, CellKind::Assistant { .. }))
+                });
+            match open {
+                Some(i) => {
+                    if let CellKind::Reasoning(r) = &mut t.cells[i].kind {
+                        r.text = text.to_string();
+                        r.done = true;
+                    }
+                    t.cells[i].invalidate();
+                }
+                None => {
+                    let mut r = ReasoningCell::finished(text);
+                    r.show_all = show_all;
+                    // Before the answer that streamed in the same request, if one did.
+                    let at = match t.cells.last().map(|c| &c.kind) {
+                        Some(CellKind::Assistant {
+                            confirmed: false, ..
+                        }) => t.cells.len() - 1,
+                        _ => t.cells.len(),
+                    };
+                    t.cells.insert(at, Cell::new(CellKind::Reasoning(r)));
+                }
+            }
+        });
+    }
+
+    /// Expands or collapses every reasoning cell; returns whether they are now shown.
+    pub fn toggle_reasoning(&mut self) -> bool {
+        self.show_reasoning = !self.show_reasoning;
+        let show = self.show_reasoning;
+        for cell in &mut self.cells {
+            if let CellKind::Reasoning(r) = &mut cell.kind {
+                r.show_all = show;
+                cell.invalidate();
+            }
+        }
+        show
     }
 
     /// Marks the open streaming message complete as it stands (an interrupted turn).
     pub fn settle(&mut self) {
         let theme = self.theme;
+        for cell in &mut self.cells {
+            if let CellKind::Reasoning(r) = &mut cell.kind {
+                if !r.done {
+                    r.done = true;
+                    cell.invalidate();
+                }
+            }
+        }
         if let Some(md) = self.open_message() {
             md.finish(&theme);
         }
@@ -229,10 +321,10 @@ impl Transcript {
         self.selected
     }
 
-    /// Selects the previous (`back`) or next tool cell; starts from the bottom.
+    /// Selects the previous (`back`) or next tool or reasoning cell; starts from the bottom.
     pub fn select_step(&mut self, back: bool) {
         let tools: Vec<usize> = (0..self.cells.len())
-            .filter(|&i| self.cells[i].is_tool())
+            .filter(|&i| self.cells[i].is_foldable())
             .collect();
         let next = match (self.selected, back) {
             (None, _) => tools.last().copied(),
@@ -249,7 +341,7 @@ impl Transcript {
         self.selected = None;
     }
 
-    /// Expands or collapses the selected tool cell.
+    /// Expands or collapses the selected tool or reasoning cell.
     pub fn toggle_selected(&mut self) {
         if let Some(i) = self.selected {
             self.toggle(i);
@@ -258,21 +350,24 @@ impl Transcript {
 
     fn toggle(&mut self, i: usize) {
         if let Some(cell) = self.cells.get_mut(i) {
-            if let CellKind::Tool(tool) = &mut cell.kind {
-                tool.expanded = !tool.expanded;
-                cell.invalidate();
+            match &mut cell.kind {
+                CellKind::Tool(tool) => tool.expanded = !tool.expanded,
+                CellKind::Reasoning(r) => r.expanded = !r.expanded,
+                _ => return,
             }
+            cell.invalidate();
         }
     }
 
-    /// A click on screen row `y` (relative to the transcript's area) toggles the tool cell there.
+    /// A click on screen row `y` (relative to the transcript's area) toggles the tool or
+    /// reasoning cell there.
     pub fn click(&mut self, y: u16) {
         let hit = self
             .drawn
             .iter()
             .find(|(_, top, rows)| y >= *top && y < top + rows)
             .map(|(i, _, _)| *i);
-        if let Some(i) = hit.filter(|&i| self.cells[i].is_tool()) {
+        if let Some(i) = hit.filter(|&i| self.cells[i].is_foldable()) {
             self.selected = Some(i);
             self.toggle(i);
         }
