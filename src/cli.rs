@@ -107,6 +107,13 @@ pub enum Command {
     Run(RunArgs),
     /// List the workflows of this workspace and of $REINS_HOME with their descriptions.
     Workflows,
+    /// List the configured models: context window, output limit, prices (input, cached input,
+    /// cache write, output), capabilities, and the API key variable each one still needs.
+    Models {
+        /// One JSON object per model, per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Review a change (uncommitted by default) with a read-only session: findings held to the
     /// diff, confirmed by a second pass, as text, JSON or SARIF; exit 7 when one reaches --fail-on.
     Review(ReviewArgs),

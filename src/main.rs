@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Acp(args)) => runtime.block_on(reins::acp::serve(args, cli.global)),
         Some(Command::Run(args)) => runtime.block_on(commands::run::run(args, cli.global)),
         Some(Command::Workflows) => commands::run::list(cli.global),
+        Some(Command::Models { json }) => commands::models::run(json, cli.global),
         Some(Command::Review(args)) => runtime.block_on(commands::review::run(args, cli.global)),
         Some(Command::Eval(args)) => runtime.block_on(commands::eval::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(commands::tool::run(cmd, cli.global)),

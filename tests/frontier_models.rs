@@ -401,3 +401,97 @@ fn a_rate_limited_request_says_when_the_next_try_happens() {
         "{message}"
     );
 }
+
+/// `reins models` lists the configured models (the built-in catalog too) with window, output
+/// limit, the four prices, capabilities and the key each needs, saying which keys are missing.
+#[test]
+fn models_lists_limits_prices_capabilities_and_missing_keys() {
+    let server = MockServer::start(vec![]);
+    let extra = r#"
+[providers.other]
+kind = "openai"
+base_url = "http://127.0.0.1:9/v1"
+api_key_env = "OTHER_UNSET_KEY"
+
+[models.local]
+provider = "other"
+name = "local-coder"
+tools = false
+"#;
+    let home = home(&server, "claude", extra);
+    let out = support::reins::reins(home.path())
+        .arg("models")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let row = |name: &str| -> String {
+        text.lines()
+            .find(|l| l.split_whitespace().any(|w| w == name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{text}"))
+            .to_string()
+    };
+    let header = text.lines().next().unwrap();
+    for col in [
+        "MODEL",
+        "CONTEXT",
+        "OUTPUT",
+        "INPUT",
+        "CACHED",
+        "CACHE-WRITE",
+        "CAPABILITIES",
+        "KEY",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    let claude = row("claude");
+    assert!(claude.starts_with('*'), "the default is marked: {claude}");
+    for cell in [
+        "ant/claude-mock",
+        "200K",
+        "32K",
+        "$1",
+        "$0.5",
+        "$1.25",
+        "$2",
+        "tools,thinking",
+        "MOCK_API_KEY set",
+    ] {
+        assert!(claude.contains(cell), "{cell} in {claude}");
+    }
+    assert!(row("gpt").contains("tools,reasoning"), "{text}");
+    let local = row("local");
+    assert!(local.contains("OTHER_UNSET_KEY missing"), "{local}");
+    assert!(local.contains(" - "), "no prices, no window: {local}");
+    assert!(!local.contains("tools"), "{local}");
+    // The built-in catalog, priced, with its key missing in this clean environment.
+    let opus = row("claude-opus-5-5");
+    assert!(opus.contains("1M") && opus.contains("128K"), "{opus}");
+    assert!(
+        opus.contains("$4") && opus.contains("$0.2") && opus.contains("$5") && opus.contains("$20"),
+        "{opus}"
+    );
+    assert!(opus.contains("tools,vision,thinking"), "{opus}");
+    assert!(opus.contains("ANTHROPIC_API_KEY missing"), "{opus}");
+    assert!(
+        text.contains("missing keys: ANTHROPIC_API_KEY, OPENAI_API_KEY, OTHER_UNSET_KEY"),
+        "{text}"
+    );
+
+    let out = support::reins::reins(home.path())
+        .args(["models", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let list = events(&out.stdout);
+    let gpt = list.iter().find(|m| m["model"] == "gpt").unwrap();
+    assert_eq!(gpt["api"], "responses");
+    assert_eq!(gpt["context_window"], 400000);
+    assert_eq!(gpt["prices"]["cached_input"], 0.1);
+    assert_eq!(gpt["capabilities"], json!(["tools", "reasoning"]));
+    assert_eq!(gpt["key_missing"], false);
+    let local = list.iter().find(|m| m["model"] == "local").unwrap();
+    assert_eq!(local["prices"], Value::Null);
+    assert_eq!(local["api_key_env"], "OTHER_UNSET_KEY");
+    assert_eq!(local["key_missing"], true);
+}

@@ -12,6 +12,7 @@ pub mod first_word;
 pub mod map;
 pub mod mcp;
 pub mod memory;
+pub mod models;
 pub mod progress;
 pub mod review;
 pub mod run;

@@ -3,6 +3,7 @@
 //! reported with the file it came from; then the layers are merged key by key and the effective
 //! value of every key remembers its source for `reins config show`.
 
+pub mod catalog;
 pub mod checks;
 mod layers;
 pub mod leaves;

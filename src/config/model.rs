@@ -45,7 +45,7 @@ impl Default for Capabilities {
 }
 
 impl Capabilities {
-    fn of(m: &ModelConfig) -> Self {
+    pub(super) fn of(m: &ModelConfig) -> Self {
         Capabilities {
             tools: m.tools.unwrap_or(true),
             vision: m.vision.unwrap_or(false),
@@ -226,7 +226,7 @@ fn endpoint(
 
 /// Prices from a `[models.*]` table; unset cache prices are the input price (no discount or
 /// surcharge is invented).
-fn prices(m: &ModelConfig) -> Option<Prices> {
+pub(super) fn prices(m: &ModelConfig) -> Option<Prices> {
     let input = m.input_price?;
     let output = m.output_price?;
     Some(Prices {
