@@ -209,7 +209,7 @@ impl Session {
             output_tokens: self.usage.output_tokens,
             cost_usd: self.cost,
             duration_ms: self.started.elapsed().as_millis() as u64,
-            models: self.routing.totals.clone(),
+            models: self.routing.totals().clone(),
             denied_calls: self
                 .tally
                 .denied_calls
