@@ -9,10 +9,10 @@ use reins::agent::{Event, Status};
 use reins::engine::{
     self, ChannelApprover, EngineHandle, Op, Overrides, Resume, SharedApprover, UiMsg,
 };
+use reins::frontend::session_builder::Factory;
+use reins::frontend::setup::{SandboxFlags, Workspace};
 use reins::sandbox::approval::{Answer, Approval, Request};
 use reins::types::ToolKind;
-use reins::ui::session_builder::Factory;
-use reins::ui::setup::{SandboxFlags, Workspace};
 use serde_json::json;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -129,7 +129,7 @@ impl Harness {
         };
         let (canceller, cancel) = reins::cancel::pair();
         let (tx, rx) = mpsc::unbounded_channel();
-        let mcp = reins::ui::mcp_cmd::start(&workspace, flags).expect("no MCP servers to start");
+        let mcp = reins::frontend::mcp::start(&workspace, flags).expect("no MCP servers to start");
         let approver = ChannelApprover::new(tx.clone(), cancel.clone());
         let factory = Factory {
             ws: workspace,
