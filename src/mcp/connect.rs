@@ -164,9 +164,10 @@ fn junk_note(junk: &Mutex<Junk>) -> Option<String> {
 }
 
 async fn http(url: &str, handler: Handler) -> Result<RunningService<RoleClient, Handler>, String> {
-    crate::provider::install_crypto_provider();
+    let transport = super::http::transport(url)
+        .map_err(|e| format!("cannot connect to {url}: no HTTP client ({e})"))?;
     handler
-        .serve(super::http::transport(url))
+        .serve(transport)
         .await
         .map_err(|e| format!("cannot connect to {url}: {}", errors::initialize(&e)))
 }

@@ -35,10 +35,16 @@ pub enum HttpError {
 }
 
 /// The transport for `url`: this client, without rmcp's re-initialisation on 404.
-pub(super) fn transport(url: &str) -> StreamableHttpClientTransport<Client> {
+pub(super) fn transport(
+    url: &str,
+) -> std::result::Result<StreamableHttpClientTransport<Client>, reqwest::Error> {
     let config = StreamableHttpClientTransportConfig::with_uri(url.to_string())
         .reinit_on_expired_session(false);
-    StreamableHttpClientTransport::with_client(Client(reqwest::Client::default()), config)
+    let http = crate::provider::http_client_builder().build()?;
+    Ok(StreamableHttpClientTransport::with_client(
+        Client(http),
+        config,
+    ))
 }
 
 #[derive(Clone)]

@@ -8,6 +8,9 @@ mod replay;
 mod responses;
 mod retry;
 mod sse;
+mod tls;
+
+pub use tls::client_builder as http_client_builder;
 
 use crate::config::model::Endpoint;
 use crate::config::{ProviderKind, ResolvedModel, RetryConfig};
@@ -165,8 +168,7 @@ impl HttpEndpoint {
 }
 
 fn http_client(timeout_s: u64) -> reqwest::Result<reqwest::Client> {
-    install_crypto_provider();
-    reqwest::Client::builder()
+    http_client_builder()
         .connect_timeout(Duration::from_secs(20))
         .read_timeout(Duration::from_secs(timeout_s))
         .build()
