@@ -1,6 +1,10 @@
 //! reins: a terminal coding agent. The binary in `main.rs` is a thin front; every behaviour lives in
 //! one of these modules so that tests, benches and examples can drive it without a terminal.
 
+// A panic in library code loses the session's state and the user's terminal; errors are
+// returned instead. Tests may unwrap (clippy.toml allows it there).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod acp;
 pub mod agent;
 pub mod cancel;

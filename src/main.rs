@@ -1,5 +1,9 @@
 //! The `reins` binary: parse the command line and hand off to a front end.
 
+// A panic in library code loses the session's state and the user's terminal; errors are
+// returned instead. Tests may unwrap (clippy.toml allows it there).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use clap::Parser;
 use reins::cli::{Cli, Command, SessionsCommand};
 use reins::frontend::{self, ExitError};
