@@ -621,3 +621,39 @@ fn daemons_sockets_where_the_environment_points_are_out_of_reach() {
         }
     }
 }
+
+/// A user daemon listening anywhere (here a folder beside the workspace that no environment
+/// variable names and that is none of the usual places) is out of reach too: every bound path
+/// socket the kernel lists is hidden, not only those in `/run` and the agents' variables.
+#[test]
+fn a_daemons_socket_in_any_folder_is_out_of_reach() {
+    if !has_python() {
+        return;
+    }
+    let (base, ws) = workspace();
+    let elsewhere = base
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("home/.local/share/app");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let socket = elsewhere.join("control.sock");
+    let _daemon = daemon(&socket);
+    let home = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect({:?})\n    \
+         print(s.recv(5).decode())\nexcept OSError as e:\n    print('refused', e)",
+        socket.display().to_string()
+    );
+    for (mode, reached) in [("workspace-write", false), ("full", true)] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+            .env("REINS_HOME", home.path())
+            .args(["sandbox", "--mode", mode, "-C"])
+            .arg(&ws)
+            .args(["--", "python3", "-c", &script])
+            .output()
+            .unwrap();
+        let said = text(&out);
+        assert_eq!(said.contains("hello"), reached, "{mode}: {said}");
+    }
+}
