@@ -59,8 +59,8 @@ pub(crate) fn degraded() -> &'static [String] {
             found.push(
                 "no mount namespace can be created here, so protected paths are carved out of \
                  the file rules (nothing can be created at the workspace root), metadata outside \
-                 the workspace is not protected and the shared temp dirs are read-only instead \
-                 of private"
+                 the workspace is not protected, the shared temp dirs are read-only instead \
+                 of private, and daemons' unix sockets stay reachable"
                     .to_string(),
             );
         }
