@@ -6,6 +6,7 @@ mod support;
 use serde_json::json;
 use std::io::Read;
 use std::time::{Duration, Instant};
+use support::procs::{eventually, processes_with, unique_sleep};
 use support::reins::{calc_workspace, events, home_for, spawn_exec, Wire};
 use support::{MockServer, Reply};
 
@@ -46,15 +47,18 @@ fn interrupt_during_a_model_request_exits_130() {
 #[test]
 fn interrupt_kills_the_running_command() {
     let ws = calc_workspace();
-    let marker = ws.path().join("finished");
+    let finished = ws.path().join("finished");
+    let marker = unique_sleep(1);
     let server = MockServer::start(vec![Reply::tool(
         "shell",
-        json!({"command": format!("sleep 3 && touch {}", marker.display())}),
+        json!({"command": format!("sleep {marker} && touch {}", finished.display())}),
     )]);
     let home = home_for(&server, Wire::OpenAi);
     let child = spawn_exec(home.path(), ws.path(), "x");
-    server.wait_for_requests(1, Duration::from_secs(10));
-    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        eventually(Duration::from_secs(20), || processes_with(&marker) > 0),
+        "the command never started"
+    );
     let (code, evs, took) = interrupt_and_collect(child);
     assert_eq!(code, Some(130));
     assert!(took < Duration::from_secs(2), "took {took:?}");
@@ -64,43 +68,12 @@ fn interrupt_kills_the_running_command() {
         .expect("tool.result");
     assert_eq!(result["ok"], false);
     assert!(result["output"].as_str().unwrap().contains("interrupted"));
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(!marker.exists(), "the command survived the interrupt");
-}
-
-/// A `sleep` argument no other process on the machine has, so `/proc` tells which of this
-/// test's processes are alive.
-fn unique_sleep(tag: u32) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .subsec_nanos();
-    format!("{}{tag}.{nanos}", 7000 + std::process::id() % 1000)
-}
-
-/// Processes whose command line contains `needle` (seen from here, the parent PID namespace,
-/// so sandboxed commands count too).
-fn processes_with(needle: &str) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.flatten()
-        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .filter(|c| String::from_utf8_lossy(c).contains(needle))
-        .count()
-}
-
-/// Polls until `done` holds or `limit` passes; whether it held.
-fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done()
+    // Gone from /proc: the command was killed, so it can never finish and touch the file.
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&marker) == 0),
+        "the command survived the interrupt"
+    );
+    assert!(!finished.exists());
 }
 
 /// The events of the one transcript under `home`.

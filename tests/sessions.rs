@@ -447,8 +447,13 @@ fn resume_after_kill_9_during_a_tool_call_answers_the_call() {
     let home = home_for(&server, Wire::Anthropic);
     let ws = calc_workspace();
     let mut child = spawn_exec(home.path(), ws.path(), "first task");
-    server.wait_for_requests(1, Duration::from_secs(10));
-    std::thread::sleep(Duration::from_millis(700));
+    // Killed once the call is under way: its `tool.call` is on the `--json` stream (and so in
+    // the transcript, which is written first).
+    let stdout = child.stdout.take().expect("stdout");
+    let called = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+        .map_while(Result::ok)
+        .any(|line| line.contains("\"type\":\"tool.call\""));
+    assert!(called, "the session ended without calling the tool");
     child.kill().unwrap();
     child.wait().unwrap();
     server.push(Reply::text("resumed"));

@@ -69,8 +69,12 @@ fn explained_call(app: &mut App, id: &str, command: &str) -> oneshot::Receiver<A
 }
 
 fn screen(app: &mut App) -> String {
+    screen_at(app, Instant::now())
+}
+
+fn screen_at(app: &mut App, at: Instant) -> String {
     let mut t = Terminal::new(TestBackend::new(90, 24)).unwrap();
-    t.draw(|f| app.draw(f, Instant::now())).unwrap();
+    t.draw(|f| app.draw(f, at)).unwrap();
     format!("{}", t.backend())
 }
 
@@ -78,9 +82,12 @@ fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-/// The modal ignores answers for its first moments (type-ahead protection).
-fn read_the_modal() {
-    std::thread::sleep(Duration::from_millis(450));
+/// The modal takes answers once it has been on screen for a moment (type-ahead protection):
+/// drawn now and again a second later by the frames' clock, it has been read.
+fn read_the_modal(app: &mut App) -> String {
+    let at = Instant::now();
+    screen_at(app, at);
+    screen_at(app, at + Duration::from_secs(1))
 }
 
 #[test]
@@ -89,9 +96,8 @@ fn the_modal_shows_the_explanation_and_numbers_a_repeated_request() {
     let home = tempfile::tempdir().unwrap();
     let mut app = app(ws.path(), Some(home.path()));
     let first = explained_call(&mut app, "c1", "python3 -m unittest -v");
-    let shown = screen(&mut app);
+    let shown = read_the_modal(&mut app);
     insta::assert_snapshot!("approval_with_explanation", shown);
-    read_the_modal();
     app.on_key(key(KeyCode::Char('y')));
     assert_eq!(first.blocking_recv().unwrap(), Answer::Once);
     let _second = explained_call(&mut app, "c2", "python3 -m unittest -v");
@@ -105,7 +111,7 @@ fn p_saves_a_prefix_rule_for_the_workspace_in_the_users_home() {
     let home = tempfile::tempdir().unwrap();
     let mut app = app(ws.path(), Some(home.path()));
     let answer = explained_call(&mut app, "c1", "cargo test --lib calc");
-    read_the_modal();
+    read_the_modal(&mut app);
     app.on_key(key(KeyCode::Char('p')));
     let editing = screen(&mut app);
     assert!(

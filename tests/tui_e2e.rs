@@ -67,8 +67,9 @@ fn y_approves_a_command() {
         screen.contains("$ echo approved-run > marker.txt"),
         "{screen}"
     );
-    // The modal ignores answers for its first moments (type-ahead protection): read first.
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    // The modal ignores answers until it has been on screen a moment (type-ahead
+    // protection); its keys show once they count.
+    pty.wait_for("y once");
     pty.send(b"y");
     let screen = pty.wait_for("Ran it.");
     assert!(screen.contains("approved once"), "{screen}");
@@ -89,7 +90,7 @@ fn n_denies_a_command_and_the_model_is_told_why() {
     pty.wait_for("Ask reins");
     pty.submit("clean up");
     pty.wait_for("approve shell?");
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    pty.wait_for("y once");
     pty.send(b"n");
     pty.wait_for("note to the model");
     pty.send(b"keep the build dir");
@@ -109,10 +110,11 @@ fn n_denies_a_command_and_the_model_is_told_why() {
 #[test]
 fn esc_interrupts_a_long_command() {
     let ws = calc_workspace();
-    let marker = ws.path().join("finished");
+    let finished = ws.path().join("finished");
+    let marker = support::procs::unique_sleep(2);
     let server = MockServer::start(vec![Reply::tool(
         "shell",
-        json!({"command": format!("sleep 5 && touch {}", marker.display())}),
+        json!({"command": format!("sleep {marker} && touch {}", finished.display())}),
     )]);
     let home = home_for(&server, Wire::OpenAi);
     let path = home.path().join("config.toml");
@@ -121,7 +123,11 @@ fn esc_interrupts_a_long_command() {
     let mut pty = Pty::spawn(home.path(), ws.path(), &[]);
     pty.wait_for("Ask reins");
     pty.submit("wait a while");
-    pty.wait_for("$ sleep 5");
+    pty.wait_for("$ sleep ");
+    assert!(
+        support::procs::eventually(WAIT, || support::procs::processes_with(&marker) > 0),
+        "the command never started"
+    );
     let started = Instant::now();
     pty.send(b"\x1b");
     let screen = pty.wait_for("interrupted");
@@ -131,9 +137,13 @@ fn esc_interrupts_a_long_command() {
         started.elapsed()
     );
     assert!(screen.contains("→ interrupted"), "{screen}");
-    std::thread::sleep(Duration::from_millis(100));
+    // Gone from /proc: the command was killed, so it can never finish and touch the file.
+    assert!(
+        support::procs::eventually(WAIT, || support::procs::processes_with(&marker) == 0),
+        "the command survived the interrupt"
+    );
     pty.quit();
-    assert!(!marker.exists(), "the command survived the interrupt");
+    assert!(!finished.exists());
 }
 
 #[test]

@@ -93,8 +93,9 @@ fn a_prefix_rule_approved_once_holds_for_the_session_and_the_next_launches() {
             && s.contains("Listing the files first.")
             && s.contains("starting with `ls`")
     });
-    // The modal ignores answers for its first moments (type-ahead protection): read first.
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    // The modal ignores answers until it has been on screen a moment (type-ahead
+    // protection); its keys show once they count.
+    pty.wait_for("y once");
     pty.send(b"p");
     pty.wait_for("always allow commands starting with: ls");
     pty.send(b"\r");

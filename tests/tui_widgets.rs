@@ -378,7 +378,15 @@ fn approval_modal_for_a_command_and_for_an_edit() {
     };
     let mut t = terminal(80, 24);
     let mut m = ApprovalModal::new(shell, ws.path(), &Theme::plain());
-    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain()))
+    let at = Instant::now();
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at))
+        .unwrap();
+    assert!(
+        format!("{}", t.backend()).contains("the answer keys work in a moment"),
+        "{}",
+        t.backend()
+    );
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at + READ))
         .unwrap();
     insta::assert_snapshot!("approval_command", t.backend());
 
@@ -390,13 +398,17 @@ fn approval_modal_for_a_command_and_for_an_edit() {
             .into(),
     };
     let mut m = ApprovalModal::new(edit, ws.path(), &Theme::plain());
-    read_the_modal();
+    let mut t = terminal(80, 24);
+    let at = Instant::now();
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at))
+        .unwrap();
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at + READ))
+        .unwrap();
     m.handle_key(key(KeyCode::Char('n')));
     for c in "use sub instead".chars() {
         m.handle_key(key(KeyCode::Char(c)));
     }
-    let mut t = terminal(80, 24);
-    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain()))
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at + READ))
         .unwrap();
     insta::assert_snapshot!("approval_edit_with_note", t.backend());
 }
@@ -414,9 +426,12 @@ fn an_approval_request_opens_the_modal_and_y_answers_it() {
         },
         reply,
     });
-    let screen = draw(&mut app, 80, 24, Instant::now());
+    let at = Instant::now();
+    let screen = draw(&mut app, 80, 24, at);
     assert!(format!("{}", screen.backend()).contains("approve shell?"));
-    read_the_modal();
+    // Typed before the modal was on screen long enough to read: ignored.
+    app.on_key(key(KeyCode::Char('y')));
+    draw(&mut app, 80, 24, at + READ);
     app.on_key(key(KeyCode::Char('y')));
     assert_eq!(
         answer.blocking_recv().unwrap(),
@@ -607,10 +622,9 @@ fn the_mouse_wheel_scrolls_the_transcript() {
     assert!(app.transcript.is_following());
 }
 
-/// The approval modal ignores answers for its first moments (type-ahead protection).
-fn read_the_modal() {
-    std::thread::sleep(std::time::Duration::from_millis(450));
-}
+/// Long enough on screen for the approval modal to take answers (type-ahead protection): the
+/// frames are drawn at times the test picks, so no test waits for it.
+const READ: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn plan(steps: &[(&str, &str)]) -> Event {
     serde_json::from_value(json!({

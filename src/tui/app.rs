@@ -182,6 +182,7 @@ impl App {
     /// Whether frames must keep coming without input (the spinner, a fading notice).
     pub fn animating(&self, now: Instant) -> bool {
         self.working
+            || matches!(&self.overlay, Some(Overlay::Approval { modal, .. }) if modal.waiting())
             || self.composer.waiting_for_files()
             || self
                 .status
@@ -283,7 +284,7 @@ impl App {
         self.render_completion(transcript, buf);
         self.status.render(status, buf, &self.theme, now);
         match self.overlay.as_mut() {
-            Some(Overlay::Approval { modal, .. }) => modal.render(main, buf, &self.theme),
+            Some(Overlay::Approval { modal, .. }) => modal.render(main, buf, &self.theme, now),
             Some(Overlay::Picker(p)) => p.render(main, buf, &self.theme),
             _ => {}
         }

@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Rows of the model's explanation shown above the call; the rest is cut with an ellipsis.
 const EXPLANATION_ROWS: usize = 6;
@@ -42,12 +43,14 @@ pub struct ApprovalModal {
     /// Typing the note of a denial.
     note: Option<String>,
     scroll: usize,
-    /// When the modal opened: answers typed sooner were meant for the composer (type-ahead),
-    /// not for a command the user has not seen yet.
-    opened: std::time::Instant,
+    /// When the modal was first drawn, by the clock the frames are drawn with.
+    shown: Option<Instant>,
+    /// The modal has been on screen for [`READ_DELAY`]: keys answer from now on. Keys typed
+    /// sooner were meant for the composer (type-ahead), not for a request not yet read.
+    armed: bool,
 }
 
-/// How long after opening the modal ignores answer keys.
+/// How long the modal must have been on screen before answer keys count.
 const READ_DELAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl ApprovalModal {
@@ -62,7 +65,8 @@ impl ApprovalModal {
             preview,
             note: None,
             scroll: 0,
-            opened: std::time::Instant::now(),
+            shown: None,
+            armed: false,
         }
     }
 
@@ -102,7 +106,7 @@ impl ApprovalModal {
 
     /// A key; `Some` once the user has answered.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Answer> {
-        if self.opened.elapsed() < READ_DELAY {
+        if !self.armed {
             return None;
         }
         if let Some(offer) = self.rule.as_mut().filter(|o| o.editing) {
@@ -207,7 +211,19 @@ impl ApprovalModal {
         }
     }
 
-    pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    /// Whether the modal still ignores answer keys; frames must keep coming until it does not,
+    /// so the keys appear when they start to count.
+    pub fn waiting(&self) -> bool {
+        !self.armed
+    }
+
+    /// Draws the modal as of `now`, the frame's time: the read delay counts from the first
+    /// frame that showed it, so a test drives it with the times it draws at, not by sleeping.
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme, now: Instant) {
+        let shown = *self.shown.get_or_insert(now);
+        if now.saturating_duration_since(shown) >= READ_DELAY {
+            self.armed = true;
+        }
         let width = area.width.saturating_sub(4).clamp(20, 100).min(area.width);
         let inner_w = usize::from(width.saturating_sub(4)).max(1);
         let body: Vec<Line<'static>> = self
@@ -286,6 +302,12 @@ impl ApprovalModal {
                 lines.insert(1, Line::styled(e.clone(), theme.error));
             }
             return lines;
+        }
+        if !self.armed {
+            return vec![Line::styled(
+                "read the request: the answer keys work in a moment",
+                theme.dim,
+            )];
         }
         let mut lines = match &self.note {
             Some(note) => vec![Line::from(vec![
@@ -410,8 +432,25 @@ mod tests {
             reason: "`shell` is not covered by an allow rule".into(),
         };
         let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
-        m.opened -= READ_DELAY * 2;
+        let at = Instant::now();
+        draw(&mut m, at);
+        draw(&mut m, at + READ_DELAY);
         m
+    }
+
+    /// Draws `m` as a frame at `at` would.
+    fn draw(m: &mut ApprovalModal, at: Instant) -> String {
+        let area = Rect::new(0, 0, 80, 20);
+        let mut buf = Buffer::empty(area);
+        m.render(area, &mut buf, &Theme::plain(), at);
+        (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
@@ -423,7 +462,20 @@ mod tests {
             reason: "r".into(),
         };
         let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
+        // Not drawn yet: nothing was read.
         assert_eq!(m.handle_key(key(KeyCode::Char('a'))), None);
+        let at = Instant::now();
+        let first = draw(&mut m, at);
+        assert!(first.contains("work in a moment"), "{first}");
+        assert_eq!(m.handle_key(key(KeyCode::Char('a'))), None);
+        assert!(m.waiting());
+        // On screen, but not for long enough.
+        draw(&mut m, at + READ_DELAY / 2);
+        assert_eq!(m.handle_key(key(KeyCode::Char('a'))), None);
+        let armed = draw(&mut m, at + READ_DELAY);
+        assert!(!m.waiting());
+        assert!(armed.contains("y once"), "{armed}");
+        assert_eq!(m.handle_key(key(KeyCode::Char('a'))), Some(Answer::Always));
     }
 
     fn key(c: KeyCode) -> KeyEvent {
