@@ -495,3 +495,91 @@ tools = false
     assert_eq!(local["api_key_env"], "OTHER_UNSET_KEY");
     assert_eq!(local["key_missing"], true);
 }
+
+fn home_of(server: &MockServer, model: &str) -> tempfile::TempDir {
+    home(server, model, "")
+}
+
+/// The error event that ended a run.
+fn final_error(out: &std::process::Output) -> String {
+    let evs = events(&out.stdout);
+    let errs = of_type(&evs, "error");
+    let last = errs
+        .iter()
+        .rev()
+        .find(|e| e["retrying"] == false)
+        .unwrap_or_else(|| panic!("no final error: {evs:?}"));
+    last["message"].as_str().unwrap_or_default().to_string()
+}
+
+/// A model id the provider does not know, answered as OpenAI's Responses API and Anthropic's
+/// Messages API answer it: the error lists the configured models to pick from.
+#[test]
+fn an_unknown_model_id_lists_the_configured_models() {
+    let openai = r#"{"error":{"message":"The requested model 'gpt-mock' does not exist.","type":"invalid_request_error","param":"model","code":"model_not_found"}}"#;
+    let anthropic = r#"{"type":"error","error":{"type":"not_found_error","message":"model: claude-mock"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}"#;
+    for (model, code, body) in [("gpt", 400, openai), ("claude", 404, anthropic)] {
+        let server = MockServer::start(vec![Reply::status(code, body)]);
+        let home = home(&server, model, "");
+        let ws = calc_workspace();
+        let out = exec(home.path(), ws.path(), &["--json"], "hi");
+        assert_eq!(out.status.code(), Some(1), "{model}");
+        let msg = final_error(&out);
+        assert!(msg.contains("is not a model"), "{model}: {msg}");
+        assert!(
+            msg.contains("Configured models: ") && msg.contains("claude, ") && msg.contains("gpt"),
+            "{model}: {msg}"
+        );
+        assert!(msg.contains("reins models"), "{model}: {msg}");
+        assert_eq!(server.requests().len(), 1, "not retried: {model}");
+    }
+}
+
+/// A request rejected as too large (Anthropic's 413 `request_too_large`, OpenAI's
+/// `context_length_exceeded` after compaction could not help) names its largest part: here the
+/// result of the read_file call that pulled a 200 KB file in.
+#[test]
+fn a_request_rejected_as_too_large_names_its_largest_part() {
+    let too_large = r#"{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum allowed number of bytes."}}"#;
+    let server = MockServer::start(vec![
+        Reply::Turn(Turn::tool("read_file", json!({"path": "big.txt"}))),
+        Reply::status(413, too_large),
+    ]);
+    let home = home(&server, "claude", "");
+    let ws = calc_workspace();
+    let line = "x".repeat(99);
+    std::fs::write(ws.path().join("big.txt"), format!("{line}\n").repeat(2000)).unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "read big.txt");
+    assert_eq!(out.status.code(), Some(1));
+    let msg = final_error(&out);
+    assert!(msg.contains("413"), "{msg}");
+    assert!(
+        msg.contains("the largest part is the result of `read_file`"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("the system prompt") && msg.contains("the tool schemas"),
+        "the other parts are sized too: {msg}"
+    );
+
+    // The system prompt as the culprit: a large AGENTS.md, context_length_exceeded twice (the
+    // compaction between them has nothing to shrink).
+    let overflow = r#"{"error":{"message":"Your input exceeds the context window of this model. Please adjust your input and try again.","type":"invalid_request_error","param":"input","code":"context_length_exceeded"}}"#;
+    let server = MockServer::start(vec![
+        Reply::status(400, overflow),
+        Reply::status(400, overflow),
+    ]);
+    let gpt_home = home_of(&server, "gpt");
+    let ws = calc_workspace();
+    std::fs::write(
+        ws.path().join("AGENTS.md"),
+        "Always be careful.\n".repeat(20_000),
+    )
+    .unwrap();
+    let out = exec(gpt_home.path(), ws.path(), &["--json"], "hi");
+    let msg = final_error(&out);
+    assert!(
+        msg.contains("the largest part is the system prompt"),
+        "{msg}"
+    );
+}

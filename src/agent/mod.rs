@@ -13,6 +13,7 @@ pub mod prompt;
 mod recorder;
 pub mod repo_map_step;
 mod request;
+mod request_size;
 pub mod routing;
 mod session;
 pub mod session_control;

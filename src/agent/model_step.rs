@@ -66,7 +66,7 @@ impl Session {
                         emit(Event::Error {
                             message: format!(
                                 "{}; falling back to {}",
-                                provider_message(&e, entry.model.api_key_env()),
+                                provider_message(&e, &entry.model),
                                 fb.model.label
                             ),
                             retrying: true,
@@ -80,7 +80,7 @@ impl Session {
                     }
                     _ => {
                         emit(Event::Error {
-                            message: provider_message(&e, entry.model.api_key_env()),
+                            message: self.failure_message(&e, &entry.model),
                             retrying: false,
                         });
                         return Err(Status::Error);
@@ -137,6 +137,30 @@ impl Session {
                 Err(Status::Budget)
             }
         }
+    }
+
+    /// The message of a request that failed for good; a request the provider found too large
+    /// says which of its parts is large.
+    fn failure_message(
+        &self,
+        e: &crate::provider::ProviderError,
+        model: &crate::config::ResolvedModel,
+    ) -> String {
+        let message = provider_message(e, model);
+        let status = match e {
+            crate::provider::ProviderError::Status { status, .. } => Some(*status),
+            _ => None,
+        };
+        if !super::request_size::is_too_large(status, &e.to_string()) {
+            return message;
+        }
+        let req = Request {
+            system: &self.setup.system,
+            tools: &self.specs,
+            history: &self.history,
+            ..Request::default()
+        };
+        format!("{message}. {}", super::request_size::describe(&req))
     }
 
     async fn request(

@@ -54,13 +54,13 @@ pub async fn complete(
     }
 }
 
-/// The provider's message with a hint for the errors users can fix themselves; `key_var` is
-/// the variable the model's API key was read from.
-pub fn provider_message(e: &ProviderError, key_var: Option<&str>) -> String {
+/// The provider's message with a hint for the errors users can fix themselves: a key to check,
+/// the configured models when the provider does not know this one.
+pub fn provider_message(e: &ProviderError, model: &crate::config::ResolvedModel) -> String {
     match e {
         ProviderError::Status {
             status: 401 | 403, ..
-        } => match key_var {
+        } => match model.api_key_env() {
             Some(var) => format!(
                 "{e}. Check the API key in ${var} (the provider's api_key_env) and its permissions"
             ),
@@ -68,9 +68,50 @@ pub fn provider_message(e: &ProviderError, key_var: Option<&str>) -> String {
                 "{e}. The provider has no api_key_env, so no key was sent; set api_key_env in its [providers.*] table"
             ),
         },
-        ProviderError::Status { status: 404, .. } => {
-            format!("{e}. Check the model name and the provider's base_url")
-        }
+        ProviderError::Status {
+            status, message, ..
+        } if is_unknown_model(*status, message) => format!(
+            "{e}. `{}` is not a model {} serves (or its base_url is wrong). Configured models: {} (`reins models` shows their keys and prices; -m NAME picks one)",
+            model.wire_name,
+            model.provider(),
+            listed(&model.configured)
+        ),
         _ => e.to_string(),
     }
+}
+
+/// A 404 from a model endpoint, or a 400 that says the model does not exist: OpenAI's
+/// `model_not_found` ("The model `x` does not exist or you do not have access to it."),
+/// Anthropic's `not_found_error` ("model: x"), and compatible servers' wordings.
+fn is_unknown_model(status: u16, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    status == 404
+        || ((400..500).contains(&status)
+            && m.contains("model")
+            && [
+                "does not exist",
+                "not found",
+                "unknown model",
+                "invalid model",
+                "not_found",
+            ]
+            .iter()
+            .any(|w| m.contains(w)))
+}
+
+fn listed(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.is_empty() {
+        return "none (add a [models.NAME] table to the config)".into();
+    }
+    let mut out = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    out
 }

@@ -20,6 +20,9 @@ pub struct ResolvedModel {
     pub capabilities: Capabilities,
     /// The configured effort; a session's `--effort` or the router may override it per request.
     pub effort: Option<Effort>,
+    /// Every `[models.*]` key of the config it came from, for an error that must name the
+    /// alternatives (a model id the provider does not know).
+    pub configured: Vec<String>,
 }
 
 /// What a model can do, from its `[models.*]` table.
@@ -56,6 +59,14 @@ impl Capabilities {
 }
 
 impl ResolvedModel {
+    /// The provider's name in the config (`replay` for a replay file).
+    pub fn provider(&self) -> &str {
+        match &self.endpoint {
+            Endpoint::Http { provider, .. } => provider,
+            Endpoint::Replay(_) => "replay",
+        }
+    }
+
     /// The environment variable its API key comes from, if it uses one.
     pub fn api_key_env(&self) -> Option<&str> {
         match &self.endpoint {
@@ -118,6 +129,7 @@ pub fn resolve_model(
             prices: None,
             capabilities: Capabilities::default(),
             effort: None,
+            configured: config.models.keys().cloned().collect(),
         });
     }
     let (provider, model) = lookup(config, &reference)?;
@@ -134,6 +146,7 @@ pub fn resolve_model(
         }),
         capabilities: Capabilities::of(&model),
         effort: model.effort,
+        configured: config.models.keys().cloned().collect(),
     })
 }
 
