@@ -41,6 +41,7 @@ pub fn implied() -> Vec<(&'static str, String, &'static str)> {
             crate::agent::repo_map_step::START_TOKENS.to_string(),
             "default",
         ),
+        ("web_fetch.private_hosts", "[]".to_string(), "default"),
         ("retry.max_tries", retry.max_tries.to_string(), "default"),
         (
             "retry.base_delay_ms",

@@ -43,6 +43,19 @@ pub struct Config {
     pub checkpoints: CheckpointsConfig,
     /// `[repo_map]`: the repository map in the first request.
     pub repo_map: RepoMapConfig,
+    /// `[web_fetch]`: what the `web_fetch` tool may reach.
+    pub web_fetch: WebFetchConfig,
+}
+
+/// `[web_fetch]`. Whether the tool runs at all is the gate's business (`network`, rules, the
+/// user's approval); this names the exceptions to its refusal of non-public addresses. Only
+/// the user's config and trusted project config can set it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebFetchConfig {
+    /// Hosts (names or IP literals, as written in URLs) that may resolve to private, loopback or
+    /// link-local addresses: an intranet wiki, a docs server on localhost.
+    pub private_hosts: Vec<String>,
 }
 
 /// `[repo_map]`: whether the first request carries a compact repository map.

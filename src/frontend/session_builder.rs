@@ -168,7 +168,8 @@ pub fn build(
         .map_err(|e| ExitError::failure(e.to_string()))?
         .with_redactor(ws.redactor());
     let tools = setup::tool_context(ws, cancel, opts.sandbox)?;
-    let gate = setup::gate(ws, cfg.approval.unwrap_or(opts.default_approval))?;
+    let gate = setup::gate(ws, cfg.approval.unwrap_or(opts.default_approval))?
+        .with_network(tools.policy.network);
     let builder = ws.system_builder();
     let mut warnings: Vec<String> = resumed
         .as_ref()

@@ -163,6 +163,7 @@ pub fn tool_context(
     ctx.reins_home = ws.home.clone();
     ctx.policy = policy(ws, flags);
     ctx.allow_unsandboxed = cfg.allow_unsandboxed.unwrap_or(false);
+    ctx.fetch_private_hosts = cfg.web_fetch.private_hosts.clone();
     if let Some(cap) = cfg.memory_cap_bytes {
         ctx.memory_cap = cap;
     }

@@ -73,6 +73,7 @@ impl ChildSpawner {
             .with_redactor(ws.redactor());
         let tools = setup::tool_context(ws, self.cancel.clone(), self.sandbox)?;
         let registry = self.registry(def, &tools.policy);
+        let gate = setup::gate(ws, self.approval)?.with_network(tools.policy.network);
         let base = ws.system_builder();
         let extra = format!(
             "{}\n\n{}",
@@ -98,7 +99,7 @@ impl ChildSpawner {
             resumed: false,
             redactor: ws.redactor(),
             compact_threshold: self.compact_threshold,
-            gate: setup::gate(ws, self.approval)?,
+            gate,
             approver: Box::new(self.approver.clone()),
             extensions: Vec::new(),
             checkpoints: None,

@@ -144,6 +144,9 @@ pub struct Gate {
     session_allow: Mutex<Vec<String>>,
     /// Allow rules the user approved during the session (see [`Answer::Rule`]).
     session_rules: Mutex<Vec<Rules>>,
+    /// The session's network is allowed (`--network`, `network = true`): calls that talk to the
+    /// network run without asking. Off by default, so a gate built without it asks.
+    network: bool,
 }
 
 impl Gate {
@@ -153,7 +156,14 @@ impl Gate {
             approval,
             session_allow: Mutex::new(Vec::new()),
             session_rules: Mutex::new(Vec::new()),
+            network: false,
         }
+    }
+
+    /// The gate for a session whose network is `allowed` (the sandbox policy's setting).
+    pub fn with_network(mut self, allowed: bool) -> Self {
+        self.network = allowed;
+        self
     }
 
     /// Allows everything no rule denies (tests and `tool run`).
@@ -202,6 +212,13 @@ impl Gate {
         if effects.writes_outside {
             return Decision::Ask(format!(
                 "`{tool}` writes outside the workspace this time; {}",
+                unlisted(tool, subject, effects)
+            ));
+        }
+        if effects.network && !self.network {
+            let what = subject.map_or("the network".to_string(), |s| format!("`{}`", s.text()));
+            return Decision::Ask(format!(
+                "`{tool}` talks to {what} over the network, which this session does not allow (--network or `network = true` allow it); answering `always` allows {what} for the rest of the session; {}",
                 unlisted(tool, subject, effects)
             ));
         }
@@ -268,6 +285,7 @@ mod tests {
         runs: Runs::ModelWritten,
         external: false,
         writes_outside: false,
+        network: false,
     };
 
     fn cmd(line: &str) -> Option<Subject> {
@@ -464,6 +482,55 @@ mod tests {
         let g = gate(Approval::Never);
         g.allow_for_session("remember", None);
         assert_eq!(g.decide("remember", None, outside), Decision::Allow);
+    }
+
+    #[test]
+    fn network_calls_are_asked_per_host_unless_the_network_is_allowed() {
+        let fetch = Effects {
+            network: true,
+            ..Effects::of(ToolKind::Fetch)
+        };
+        let host = Subject::Name("docs.rs".into());
+        let other = Subject::Name("evil.example".into());
+        for a in [Approval::Never, Approval::OnRequest, Approval::Untrusted] {
+            let d = gate(a).decide("web_fetch", Some(&host), fetch);
+            assert!(
+                matches!(&d, Decision::Ask(r) if r.contains("`docs.rs`") && r.contains("web_fetch(docs.rs)")),
+                "{d:?}"
+            );
+            assert_eq!(
+                gate(a)
+                    .with_network(true)
+                    .decide("web_fetch", Some(&host), fetch),
+                Decision::Allow
+            );
+        }
+        let g = gate(Approval::Never);
+        g.allow_for_session("web_fetch", Some(&host));
+        assert_eq!(g.decide("web_fetch", Some(&host), fetch), Decision::Allow);
+        assert!(matches!(
+            g.decide("web_fetch", Some(&other), fetch),
+            Decision::Ask(_)
+        ));
+        let ruled = Gate::new(
+            Rules::parse(
+                &["web_fetch(*.rs)".into()],
+                &[],
+                &["web_fetch(evil.*)".into()],
+            )
+            .unwrap(),
+            Approval::Never,
+        );
+        assert_eq!(
+            ruled.decide("web_fetch", Some(&host), fetch),
+            Decision::Allow
+        );
+        assert!(matches!(
+            ruled
+                .with_network(true)
+                .decide("web_fetch", Some(&other), fetch),
+            Decision::Deny(_)
+        ));
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //! - MCP tools: `mcp(pattern)` (or the tool's name alone) is a case-insensitive glob over the
 //!   model-facing name `SERVER__TOOL` and over the server's own name for the tool, so a rule
 //!   written with the full name still matches a tool whose model-facing name was shortened.
+//! - `web_fetch(pattern)`: a glob over the URL's host (`web_fetch(*.rust-lang.org)`); an allow
+//!   rule lets the tool reach that host even when the session's network is off.
 //! - Other built-in tools take a glob over their subject; a bare `tool` matches every call.
 //!
 //! Rules naming a tool that does not exist are refused when loaded.
@@ -47,6 +49,7 @@ const OTHER_TOOLS: &[&str] = &[
     "skill",
     "task",
     "repo_map",
+    "web_fetch",
 ];
 /// Names that stand for several tools.
 const GROUPS: &[&str] = &["read", "write", "edit", "mcp"];

@@ -15,6 +15,7 @@ mod remember;
 pub mod repo_map;
 pub(crate) mod shell;
 pub mod walk;
+mod web_fetch;
 mod write_file;
 
 use crate::cancel::Cancel;
@@ -111,6 +112,9 @@ pub struct ToolContext {
     pub git_absent_at_start: bool,
     /// Workspace paths the session's calls named or changed: the repo map ranks toward them.
     pub touched: Mutex<std::collections::BTreeSet<String>>,
+    /// Hosts `web_fetch` may reach at private, loopback or link-local addresses
+    /// (`[web_fetch] private_hosts`); every other host must resolve to public addresses only.
+    pub fetch_private_hosts: Vec<String>,
 }
 
 impl ToolContext {
@@ -131,6 +135,7 @@ impl ToolContext {
             policy,
             allow_unsandboxed: false,
             touched: Mutex::default(),
+            fetch_private_hosts: Vec::new(),
         })
     }
 
@@ -213,6 +218,7 @@ impl Registry {
             Box::new(remember::Remember),
             Box::new(plan::UpdatePlan),
             Box::new(repo_map::RepoMap),
+            Box::new(web_fetch::WebFetch),
         ];
         Registry { tools }
     }

@@ -44,6 +44,10 @@ pub struct Effects {
     /// It writes outside the workspace (`remember` with `scope: "user"`): asked in every approval
     /// mode, refused headless, unless a rule or an `always` answer allows it.
     pub writes_outside: bool,
+    /// It talks to a host on the network (`web_fetch`): runs only when the session's network is
+    /// allowed, else asked in every approval mode (the answer `always` covers its subject, the
+    /// host) and refused headless, unless a rule allows it.
+    pub network: bool,
 }
 
 impl Effects {
