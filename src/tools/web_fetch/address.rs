@@ -84,9 +84,10 @@ fn class_v4(a: Ipv4Addr) -> Option<&'static str> {
         Some("shared (carrier-grade NAT)")
     } else if a.is_multicast() || a.is_broadcast() || o1 >= 240 {
         Some("multicast or reserved")
-    } else if a.is_documentation() || (o1 == 198 && (18..20).contains(&o2)) {
-        Some("reserved")
-    } else if o1 == 192 && o2 == 0 && a.octets()[2] == 0 {
+    } else if a.is_documentation()
+        || (o1 == 198 && (18..20).contains(&o2))
+        || (o1 == 192 && o2 == 0 && a.octets()[2] == 0)
+    {
         Some("reserved")
     } else {
         None
