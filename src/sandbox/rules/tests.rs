@@ -162,7 +162,7 @@ fn unknown_tools_are_refused_with_the_rule_named() {
     for (bad, hint) in [
         ("Shell(rm *)", "did you mean `shell`"),
         ("reed_file(secrets/**)", "unknown tool `reed_file`"),
-        ("web_fetch", "unknown tool"),
+        ("web_search", "unknown tool"),
         ("READ(.env)", "did you mean `read`"),
     ] {
         let err = Rules::parse(&[], &[], &[bad.to_string()]).unwrap_err();
