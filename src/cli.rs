@@ -44,6 +44,10 @@ pub struct TuiArgs {
     /// Use the router of [routers.NAME].
     #[arg(long, value_name = "NAME")]
     pub route: Option<String>,
+    /// Work in the git worktree NAME (.git/reins-worktrees/NAME, branch reins/NAME from HEAD),
+    /// made the first time and reused after; `reins worktrees` lists and removes them.
+    #[arg(long, value_name = "NAME")]
+    pub worktree: Option<String>,
 }
 
 /// Options every subcommand understands.
@@ -167,6 +171,12 @@ pub enum Command {
     },
     /// Print the man page (roff): `reins man > ~/.local/share/man/man1/reins.1`.
     Man,
+    /// List the git worktrees `--worktree` made (name, branch, uncommitted changes, path), or
+    /// remove one.
+    Worktrees {
+        #[command(subcommand)]
+        command: Option<WorktreesCommand>,
+    },
     /// Print the repository map: the most referenced definitions, ranked over the references
     /// between files (what the `repo_map` tool gives the model).
     Map {
@@ -179,6 +189,20 @@ pub enum Command {
         /// Also print on stderr how many files were read and how long it took.
         #[arg(long)]
         stats: bool,
+    },
+}
+
+/// `reins worktrees` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WorktreesCommand {
+    /// List them (the default).
+    List,
+    /// Remove the worktree NAME and git's record of it; its branch `reins/NAME` is kept.
+    Remove {
+        name: String,
+        /// Remove it even with uncommitted changes (they are lost).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -334,6 +358,10 @@ pub struct ExecArgs {
     /// No trace on stderr, only errors that end the run (the answer still goes to stdout).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Work in the git worktree NAME (.git/reins-worktrees/NAME, branch reins/NAME from HEAD),
+    /// made the first time and reused after; `reins worktrees` lists and removes them.
+    #[arg(long, value_name = "NAME")]
+    pub worktree: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -79,6 +79,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
             focus,
             stats,
         }) => commands::map::run(tokens, &focus, stats, cli.global),
+        Some(Command::Worktrees { command }) => commands::worktrees::run(command, cli.global),
         None => runtime.block_on(tui::run(cli.tui, cli.global)),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod planted;
 pub mod repo;
+pub mod worktree;
 
 use std::path::{Path, PathBuf};
 

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 /// Runs `reins exec` and returns the process exit code.
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let task = read_task(args.prompt.as_deref())?;
+    let global = setup::in_worktree(global, args.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     run_task(&task, ws, &args, Vec::new()).await
 }

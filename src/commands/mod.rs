@@ -21,3 +21,4 @@ pub mod shell_docs;
 pub mod tool;
 pub mod trust;
 pub mod usage;
+pub mod worktrees;

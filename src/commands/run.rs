@@ -13,6 +13,7 @@ impl From<WorkflowError> for ExitError {
 
 /// Runs a workflow and returns exec's exit code for the session.
 pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
+    let global = setup::in_worktree(global, args.exec.worktree.as_deref())?;
     let mut ws = setup::workspace(&global)?;
     let found = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
     let name = found.name.clone();

@@ -145,6 +145,24 @@ pub fn trust_state(reins_home: &Path, workspace: &Path) -> TrustState {
     }
 }
 
+/// The trust of a linked git worktree (`--worktree`) whose main checkout is `main`: its own
+/// entry when the user trusted it by its path, else the main checkout's, but only while the
+/// covered files here are the very ones the user reviewed there (same digest). A worktree whose
+/// branch changed them is untrusted until trusted by itself.
+pub fn trust_state_via(reins_home: &Path, workspace: &Path, main: Option<&Path>) -> TrustState {
+    let own = trust_state(reins_home, workspace);
+    let Some(main) = main.filter(|_| own == TrustState::Untrusted) else {
+        return own;
+    };
+    let Ok(want) = key(main) else {
+        return own;
+    };
+    match entries(reins_home).into_iter().find(|e| e.path == want) {
+        Some(e) if e.digest == digest(workspace) => TrustState::Trusted,
+        _ => own,
+    }
+}
+
 pub fn is_trusted(reins_home: &Path, workspace: &Path) -> bool {
     trust_state(reins_home, workspace) == TrustState::Trusted
 }

@@ -26,12 +26,30 @@ pub struct Workspace {
     pub effort: Option<crate::types::Effort>,
 }
 
+/// `--worktree NAME`: the options with the worktree (made or reused in the repository of `-C`
+/// or the current directory) as the workspace; unchanged without a name.
+pub fn in_worktree(mut global: GlobalArgs, name: Option<&str>) -> Result<GlobalArgs, ExitError> {
+    let Some(name) = name else {
+        return Ok(global);
+    };
+    let start = match &global.cd {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| ExitError::usage(format!("the current directory: {e}")))?,
+    };
+    let wt = crate::workspace::worktree::open_or_create(&start, name)
+        .map_err(|e| ExitError::usage(format!("--worktree {name}: {e}")))?;
+    global.cd = Some(wt.path);
+    Ok(global)
+}
+
 pub fn workspace(global: &GlobalArgs) -> Result<Workspace, ExitError> {
     let (root, repo_warning) = crate::workspace::discover(global.cd.as_deref())
         .map_err(|e| ExitError::usage(e.to_string()))?;
     let home = crate::workspace::reins_home();
+    let main = crate::workspace::worktree::main_checkout(&root);
     let trust = home.as_deref().map_or(TrustState::Untrusted, |h| {
-        config::trust::trust_state(h, &root)
+        config::trust::trust_state_via(h, &root, main.as_deref())
     });
     let mut loaded = config::load(&LoadOptions {
         reins_home: home.clone(),

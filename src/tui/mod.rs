@@ -55,6 +55,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             "not a terminal: use `reins exec \"TASK\"` for headless runs (see reins --help)",
         ));
     }
+    let global = setup::in_worktree(global, args.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     let (canceller, cancel) = crate::cancel::pair();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
