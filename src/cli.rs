@@ -199,6 +199,7 @@ pub enum WorktreesCommand {
     List,
     /// Remove the worktree NAME and git's record of it; its branch `reins/NAME` is kept.
     Remove {
+        /// The worktree's name (the NAME of `--worktree NAME`).
         name: String,
         /// Remove it even with uncommitted changes (they are lost).
         #[arg(long)]
