@@ -517,3 +517,37 @@ async fn a_loaded_session_replays_its_history_and_continues_it() {
         "the loaded session continues the conversation: {resumed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_in_a_prompt_is_refused_with_the_reason_not_dropped() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![Reply::text("fine"), Reply::text("fine")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("allow_once");
+    let (refused, then) = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        let refused = cx
+            .send_request(PromptRequest::new(
+                id.clone(),
+                vec![
+                    ContentBlock::from("what is wrong in this screenshot?".to_string()),
+                    ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
+                        "iVBORw0KGgo=",
+                        "image/png",
+                    )),
+                ],
+            ))
+            .block_task()
+            .await;
+        // The session is still usable with text.
+        let then = prompt(&cx, &id, "then in words: the button is red").await?;
+        Ok((refused, then))
+    })
+    .await;
+    let error = refused.expect_err("an image must not be answered as if seen");
+    assert!(error.message.contains("cannot take an image"), "{error:?}");
+    assert_eq!(then, StopReason::EndTurn);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "the refused prompt reached the model");
+    assert!(!requests[0].body.to_string().contains("screenshot"));
+}

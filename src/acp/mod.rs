@@ -5,9 +5,9 @@
 //!
 //! stdout carries protocol messages only; everything else is logged to stderr.
 //!
-//! Not offered yet: plans (reins has no plan tool), thought chunks (no provider reports its
-//! reasoning as events), the client's file system and terminals (the tools work on disk, under
-//! the sandbox), MCP servers passed by the client (reins uses its own `[mcp_servers]`).
+//! Not offered yet: images and audio in prompts (refused with the reason), the client's file
+//! system and terminals (the tools work on disk, under the sandbox), MCP servers passed by the
+//! client (reins uses its own `[mcp_servers]`).
 
 mod bridge;
 mod listing;

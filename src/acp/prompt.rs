@@ -3,9 +3,15 @@
 use agent_client_protocol::v1::schema::{ContentBlock, EmbeddedResourceResource};
 
 /// The prompt as text: text blocks as written, a link as `@uri`, an embedded text file as a
-/// fenced block after its uri. Images and audio are not offered in the capabilities; a client
-/// that sends them anyway gets a line saying they were left out, so the model is not misled.
-pub fn to_text(blocks: &[ContentBlock]) -> String {
+/// fenced block after its uri. Images, audio and binary attachments are refused with the reason
+/// (the capabilities offer none of them): dropping one would have the model answer a question
+/// about a picture it never saw.
+pub fn to_text(blocks: &[ContentBlock]) -> Result<String, String> {
+    let refuse = |what: &str| {
+        Err(format!(
+            "reins reads text only and cannot take {what} in a prompt yet; describe it in words or attach it as a text file"
+        ))
+    };
     let mut parts: Vec<String> = Vec::new();
     for block in blocks {
         match block {
@@ -16,20 +22,16 @@ pub fn to_text(blocks: &[ContentBlock]) -> String {
                     parts.push(format!("{}:\n{}", t.uri, fenced(&t.text)))
                 }
                 EmbeddedResourceResource::BlobResourceContents(b) => {
-                    parts.push(format!("({}: binary content left out)", b.uri))
+                    return refuse(&format!("the binary attachment {}", b.uri))
                 }
-                _ => parts.push("(an attachment of an unknown kind was left out)".into()),
+                _ => return refuse("an attachment of an unknown kind"),
             },
-            ContentBlock::Image(_) => {
-                parts.push("(an image was left out: reins reads text only)".into())
-            }
-            ContentBlock::Audio(_) => {
-                parts.push("(audio was left out: reins reads text only)".into())
-            }
-            _ => parts.push("(content of an unknown kind was left out)".into()),
+            ContentBlock::Image(_) => return refuse("an image"),
+            ContentBlock::Audio(_) => return refuse("audio"),
+            _ => return refuse("content of an unknown kind"),
         }
     }
-    parts.join("\n\n")
+    Ok(parts.join("\n\n"))
 }
 
 /// A fence longer than any backtick run inside, so the file cannot close it early.
@@ -57,7 +59,7 @@ mod tests {
                 )),
             )),
         ];
-        let text = to_text(&blocks);
+        let text = to_text(&blocks).unwrap();
         assert!(
             text.starts_with("explain\n\n@file:///ws/lib.rs\n\n"),
             "{text}"
@@ -66,5 +68,16 @@ mod tests {
             text.contains("file:///ws/a.md:\n````\na ``` b\n````"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_image_is_refused_not_dropped() {
+        use agent_client_protocol::v1::schema::ImageContent;
+        let blocks = vec![
+            ContentBlock::from("what is wrong in this screenshot?"),
+            ContentBlock::Image(ImageContent::new("aGk=", "image/png")),
+        ];
+        let why = to_text(&blocks).unwrap_err();
+        assert!(why.contains("cannot take an image"), "{why}");
     }
 }
