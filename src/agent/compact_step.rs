@@ -83,7 +83,7 @@ impl Session {
         }];
         let choice = self
             .routing
-            .choose(self.steps, self.cost.unwrap_or(0.0), 0, true)?;
+            .choose(self.steps, self.accounts.spent(), 0, true)?;
         emit(Event::Route {
             step: self.steps,
             model: choice.entry.model.label.clone(),

@@ -1,6 +1,7 @@
 //! The agent core: a session's neutral history and the turn loop that alternates model requests
 //! and tool calls. It never prints; it reports `Event`s to whoever runs it.
 
+mod accounts;
 mod checkpoint_step;
 mod compact;
 mod compact_step;

@@ -16,20 +16,19 @@ impl Session {
     /// overflow, falling back to the router's fallback model when the provider keeps failing).
     pub(super) async fn step(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
         let last_input = self.last_context.map_or(0, |(t, _)| t);
-        let choice =
-            match self
-                .routing
-                .choose(self.steps, self.cost.unwrap_or(0.0), last_input, false)
-            {
-                Ok(c) => c,
-                Err(message) => {
-                    emit(Event::Error {
-                        message,
-                        retrying: false,
-                    });
-                    return Err(Status::Error);
-                }
-            };
+        let choice = match self
+            .routing
+            .choose(self.steps, self.accounts.spent(), last_input, false)
+        {
+            Ok(c) => c,
+            Err(message) => {
+                emit(Event::Error {
+                    message,
+                    retrying: false,
+                });
+                return Err(Status::Error);
+            }
+        };
         self.window = choice.entry.model.context_window.or(self.window);
         self.check_budget(&choice.entry, emit)?;
         self.steps += 1;
@@ -96,8 +95,8 @@ impl Session {
         emit: Emit<'_>,
     ) -> Result<(), Status> {
         let spent = match &self.setup.spend {
-            Some(family) => family.now().cost.max(self.cost.unwrap_or(0.0)),
-            None => self.cost.unwrap_or(0.0),
+            Some(family) => family.now().cost.max(self.accounts.spent()),
+            None => self.accounts.spent(),
         };
         match self
             .routing

@@ -1,17 +1,17 @@
 //! One session: the history, the totals, and the loop that runs a user turn to its end. Every
 //! public event and every history item also goes to the transcript, so the session can be resumed.
 
+use super::accounts::Accounts;
 use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
 use super::routing::Routing;
-use crate::conversation::{Item, ToolSpec, Usage};
+use crate::conversation::{Item, ToolSpec};
 use crate::provider::RetryPolicy;
 use crate::redact::Redactor;
 use crate::sandbox::approval::{Approver, Gate};
 use crate::store::transcript::{Record, TranscriptWriter};
 use crate::tools::{Registry, ToolContext};
-use std::time::Instant;
 
 /// What a session is made of.
 pub struct SessionSetup {
@@ -56,9 +56,8 @@ pub struct Session {
     pub(super) specs: Vec<ToolSpec>,
     pub(super) history: Vec<Item>,
     pub(super) steps: u32,
-    pub(super) usage: Usage,
-    pub(super) cost: Option<f64>,
-    started: Instant,
+    /// Tokens, cost, duration and counts for `session.finished`.
+    pub(super) accounts: Accounts,
     pub(super) last_text: String,
     /// Provider-reported input tokens of the last request and the history length then.
     pub(super) last_context: Option<(u64, usize)>,
@@ -81,8 +80,6 @@ pub struct Session {
     pub(super) plan: Option<crate::types::Plan>,
     /// End the turn as `denied` at the first refused call (`--deny-exit`).
     stop_on_denial: bool,
-    /// Refused calls and failed checks, counted from the events for `session.finished`.
-    tally: std::sync::Arc<Tally>,
 }
 
 /// How a call went, for the turn loop.
@@ -92,28 +89,6 @@ pub(super) enum Ran {
     Done,
     /// A rule, the approval policy, a hook or a guard refused it.
     Denied,
-}
-
-/// What `session.finished` counts as the events go by.
-#[derive(Default)]
-struct Tally {
-    denied_calls: std::sync::atomic::AtomicU32,
-    failed_checks: std::sync::atomic::AtomicU32,
-}
-
-impl Tally {
-    fn count(&self, event: &Event) {
-        use std::sync::atomic::Ordering::Relaxed;
-        match event {
-            Event::ToolResult { denied: true, .. } => {
-                self.denied_calls.fetch_add(1, Relaxed);
-            }
-            Event::Check { passed: false, .. } => {
-                self.failed_checks.fetch_add(1, Relaxed);
-            }
-            _ => {}
-        }
-    }
 }
 
 impl Session {
@@ -132,9 +107,7 @@ impl Session {
             specs,
             history,
             steps: 0,
-            usage: Usage::default(),
-            cost: None,
-            started: Instant::now(),
+            accounts: Accounts::new(),
             last_text: String::new(),
             last_context: None,
             window: None,
@@ -146,7 +119,6 @@ impl Session {
             thread: Default::default(),
             plan,
             stop_on_denial: false,
-            tally: std::sync::Arc::default(),
             start_map: None,
         }
     }
@@ -202,29 +174,14 @@ impl Session {
     }
 
     pub fn finished_event(&self, status: Status) -> Event {
-        Event::SessionFinished {
-            status,
-            steps: self.steps,
-            input_tokens: self.usage.input_tokens,
-            output_tokens: self.usage.output_tokens,
-            cost_usd: self.cost,
-            duration_ms: self.started.elapsed().as_millis() as u64,
-            models: self.routing.totals().clone(),
-            denied_calls: self
-                .tally
-                .denied_calls
-                .load(std::sync::atomic::Ordering::Relaxed),
-            failed_checks: self
-                .tally
-                .failed_checks
-                .load(std::sync::atomic::Ordering::Relaxed),
-        }
+        self.accounts
+            .finished(status, self.steps, self.routing.totals().clone())
     }
 
     /// Wraps a front end's sink so every public event is also written to the transcript.
     pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
         let recorder = self.recorder.clone();
-        let tally = self.tally.clone();
+        let tally = self.accounts.tally();
         move |e: Event| {
             tally.count(&e);
             if e.is_public() {

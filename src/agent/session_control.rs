@@ -69,6 +69,6 @@ impl Session {
 
     /// The session's cost so far; `None` when no model with known prices was used.
     pub fn cost(&self) -> Option<f64> {
-        self.cost
+        self.accounts.cost()
     }
 }

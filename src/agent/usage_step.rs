@@ -16,11 +16,8 @@ impl Session {
     ) {
         let cost = self.routing.record_usage(model, usage);
         let usage = usage.unwrap_or_default();
-        self.usage.add(usage);
+        self.accounts.add(usage, cost);
         self.window = model.context_window;
-        if let Some(c) = cost {
-            *self.cost.get_or_insert(0.0) += c;
-        }
         if let Some(family) = &self.setup.spend {
             family.add(usage, cost);
         }
@@ -41,8 +38,7 @@ impl Session {
         if spent.is_zero() {
             return;
         }
-        self.usage.add(spent.usage);
-        *self.cost.get_or_insert(0.0) += spent.cost;
+        self.accounts.roll_up(&spent);
         emit(Event::Usage {
             model: "subagents".into(),
             input_tokens: spent.usage.input_tokens,
