@@ -24,7 +24,7 @@ impl Session {
         let Some(mut store) = self.checkpoints.take() else {
             return;
         };
-        let (id, step, label_owned) = (self.setup.id.clone(), self.steps, label.to_string());
+        let (id, step, label_owned) = (self.setup.id.clone(), self.turn.steps(), label.to_string());
         let joined = tokio::task::spawn_blocking(move || {
             let r = store.checkpoint(&id, step, &label_owned);
             (store, r)
@@ -53,6 +53,6 @@ impl Session {
                 message: format!("checkpoint failed: {e}"),
             }),
         }
-        self.checkpointed_this_turn = true;
+        self.turn.mark_checkpointed();
     }
 }

@@ -83,9 +83,9 @@ impl Session {
         }];
         let choice = self
             .routing
-            .choose(self.steps, self.accounts.spent(), 0, true)?;
+            .choose(self.turn.steps(), self.accounts.spent(), 0, true)?;
         emit(Event::Route {
-            step: self.steps,
+            step: self.turn.steps(),
             model: choice.entry.model.label.clone(),
             reason: choice.reason.clone(),
         });

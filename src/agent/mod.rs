@@ -23,6 +23,7 @@ pub mod spend;
 mod thread;
 mod thread_step;
 mod tool_step;
+mod turn;
 mod usage_step;
 
 pub use events::{Event, Status};

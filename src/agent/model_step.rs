@@ -16,24 +16,25 @@ impl Session {
     /// overflow, falling back to the router's fallback model when the provider keeps failing).
     pub(super) async fn step(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
         let last_input = self.last_context.map_or(0, |(t, _)| t);
-        let choice = match self
-            .routing
-            .choose(self.steps, self.accounts.spent(), last_input, false)
-        {
-            Ok(c) => c,
-            Err(message) => {
-                emit(Event::Error {
-                    message,
-                    retrying: false,
-                });
-                return Err(Status::Error);
-            }
-        };
+        let choice =
+            match self
+                .routing
+                .choose(self.turn.steps(), self.accounts.spent(), last_input, false)
+            {
+                Ok(c) => c,
+                Err(message) => {
+                    emit(Event::Error {
+                        message,
+                        retrying: false,
+                    });
+                    return Err(Status::Error);
+                }
+            };
         self.window = choice.entry.model.context_window.or(self.window);
         self.check_budget(&choice.entry, emit)?;
-        self.steps += 1;
+        let step = self.turn.next_step();
         emit(Event::Route {
-            step: self.steps,
+            step,
             model: choice.entry.model.label.clone(),
             reason: choice.reason.clone(),
         });
@@ -71,7 +72,7 @@ impl Session {
                             retrying: true,
                         });
                         emit(Event::Route {
-                            step: self.steps,
+                            step: self.turn.steps(),
                             model: fb.model.label.clone(),
                             reason: format!("fallback: {} kept failing", entry.model.label),
                         });

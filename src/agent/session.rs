@@ -6,6 +6,7 @@ use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
 use super::routing::Routing;
+use super::turn::TurnState;
 use crate::conversation::{Item, ToolSpec};
 use crate::provider::RetryPolicy;
 use crate::redact::Redactor;
@@ -55,23 +56,15 @@ pub struct Session {
     recorder: Recorder,
     pub(super) specs: Vec<ToolSpec>,
     pub(super) history: Vec<Item>,
-    pub(super) steps: u32,
     /// Tokens, cost, duration and counts for `session.finished`.
     pub(super) accounts: Accounts,
-    pub(super) last_text: String,
+    /// The step count and the current turn's flags (`max_steps` limits each turn).
+    pub(super) turn: TurnState,
     /// Provider-reported input tokens of the last request and the history length then.
     pub(super) last_context: Option<(u64, usize)>,
     /// The context window of the model of the last request.
     pub(super) window: Option<u64>,
-    /// An extension judged the work unfinished at the last stop (failing checks).
-    unfinished: bool,
     pub(super) checkpoints: Option<crate::store::CheckpointStore>,
-    /// A checkpoint was taken during this turn, so its end is recorded too.
-    pub(super) checkpointed_this_turn: bool,
-    /// Steps taken before this turn: `max_steps` limits each turn, not the whole session.
-    turn_start_steps: u32,
-    /// A step of this turn may have changed the workspace (ran a command or an edit).
-    mutated_this_turn: bool,
     /// What must survive compaction verbatim (goal, what the user said, decisions, files).
     pub(super) thread: super::thread::Thread,
     /// Whether and how big a repository map the first request carries.
@@ -106,16 +99,11 @@ impl Session {
             recorder,
             specs,
             history,
-            steps: 0,
             accounts: Accounts::new(),
-            last_text: String::new(),
+            turn: TurnState::default(),
             last_context: None,
             window: None,
-            unfinished: false,
             checkpoints,
-            checkpointed_this_turn: false,
-            turn_start_steps: 0,
-            mutated_this_turn: false,
             thread: Default::default(),
             plan,
             stop_on_denial: false,
@@ -144,7 +132,7 @@ impl Session {
 
     /// The last thing the assistant said.
     pub fn last_message(&self) -> &str {
-        &self.last_text
+        self.turn.last_text()
     }
 
     /// The signal the session's tools stop on.
@@ -175,7 +163,7 @@ impl Session {
 
     pub fn finished_event(&self, status: Status) -> Event {
         self.accounts
-            .finished(status, self.steps, self.routing.totals().clone())
+            .finished(status, self.turn.steps(), self.routing.totals().clone())
     }
 
     /// Wraps a front end's sink so every public event is also written to the transcript.
@@ -281,14 +269,11 @@ impl Session {
                 context.trim_end()
             ));
         }
-        self.unfinished = false;
         self.thread.user_said(task);
         self.save_thread();
         self.push(Item::User { text });
         self.routing.user_message();
-        self.checkpointed_this_turn = false;
-        self.mutated_this_turn = false;
-        self.turn_start_steps = self.steps;
+        self.turn.begin();
         let turn_started = std::time::SystemTime::now();
         let mut status = self.turn_loop(emit).await;
         if status != Status::Error {
@@ -297,10 +282,10 @@ impl Session {
                 status = Status::Error;
             }
         }
-        if self.checkpointed_this_turn {
+        if self.turn.checkpointed() {
             self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
-        if self.mutated_this_turn {
+        if self.turn.mutated() {
             self.set_aside_planted(turn_started, emit).await;
         }
         self.sync_transcript();
@@ -326,7 +311,7 @@ impl Session {
         let mut unfinished = false;
         let mut failure = None;
         for ext in &self.setup.extensions {
-            match ext.stop(&self.last_text, emit).await {
+            match ext.stop(self.turn.last_text(), emit).await {
                 StopVerdict::Done => {}
                 StopVerdict::Continue {
                     message,
@@ -338,7 +323,7 @@ impl Session {
                 StopVerdict::Fail { message } => failure = failure.or(Some(message)),
             }
         }
-        self.unfinished = unfinished;
+        self.turn.set_unfinished(unfinished);
         match failure {
             Some(message) => Err(message),
             None => Ok((!messages.is_empty()).then(|| messages.join("\n\n"))),
@@ -348,7 +333,7 @@ impl Session {
     /// Out of steps or budget while checks still fail is its own outcome.
     fn ended(&self, status: Status) -> Status {
         match status {
-            Status::MaxSteps | Status::Budget if self.unfinished => Status::ChecksFailed,
+            Status::MaxSteps | Status::Budget if self.turn.unfinished() => Status::ChecksFailed,
             other => other,
         }
     }
@@ -362,7 +347,7 @@ impl Session {
                 emit(error);
                 return Status::Error;
             }
-            if self.steps - self.turn_start_steps >= self.setup.max_steps {
+            if self.turn.steps_in_turn() >= self.setup.max_steps {
                 let limit = self.setup.max_steps;
                 let steps = if limit == 1 { "step" } else { "steps" };
                 emit(Event::Error {
@@ -397,8 +382,8 @@ impl Session {
                 }
             }
             if self.mutates_any(&completion.tool_calls) {
-                self.mutated_this_turn = true;
-                self.checkpoint(&format!("before step {}", self.steps), emit)
+                self.turn.mark_mutated();
+                self.checkpoint(&format!("before step {}", self.turn.steps()), emit)
                     .await;
             }
             self.routing.begin_step();

@@ -71,7 +71,7 @@ impl Session {
             });
         }
         if !c.text.is_empty() {
-            self.last_text = c.text.clone();
+            self.turn.set_last_text(c.text.clone());
             emit(Event::Message {
                 role: "assistant".into(),
                 text: c.text.clone(),
