@@ -13,7 +13,7 @@ use crate::store::transcript::Record;
 impl Session {
     /// Compacts when the next request would pass the threshold (or always, when `force`).
     pub(super) async fn maybe_compact(&mut self, emit: Emit<'_>, force: bool) {
-        let Some(window) = self.context_window() else {
+        let Some(window) = self.gauge.window() else {
             return;
         };
         let before = self.context_tokens();
@@ -48,7 +48,7 @@ impl Session {
         if let Some(build) = &self.setup.system_builder {
             self.setup.system = build();
         }
-        self.last_context = None;
+        self.gauge.forget();
         let after = self.context_tokens();
         let _ = self.record(&Record::HistoryReplace {
             items: self.history.clone(),
@@ -139,20 +139,14 @@ impl Session {
     /// take the window its error names, else three quarters of what was sent, so that
     /// compaction (now and from then on) has a size to aim for.
     pub(super) fn learn_window(&mut self, error: &str) {
-        if self.context_window().is_none() {
+        if self.gauge.window().is_none() {
             let sent = self.context_tokens();
             let window = compact::window_from_error(error).unwrap_or(sent / 4 * 3);
-            self.set_context_window(window.max(1));
+            self.gauge.set_window(Some(window.max(1)));
         }
     }
 
     pub(super) fn context_tokens(&self) -> u64 {
-        let prefix = (self.setup.system.len() / 4) as u64;
-        match self.last_context {
-            Some((reported, len)) if len <= self.history.len() => {
-                reported + compact::estimate_tokens(&self.history[len..])
-            }
-            _ => prefix + compact::estimate_tokens(&self.history),
-        }
+        self.gauge.tokens(&self.setup.system, &self.history)
     }
 }

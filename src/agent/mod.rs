@@ -5,6 +5,7 @@ mod accounts;
 mod checkpoint_step;
 mod compact;
 mod compact_step;
+mod context_gauge;
 pub mod events;
 pub mod extension;
 pub mod instructions;

@@ -15,7 +15,7 @@ impl Session {
     /// One model request: route, budget, request (compacting and retrying once on a context
     /// overflow, falling back to the router's fallback model when the provider keeps failing).
     pub(super) async fn step(&mut self, emit: Emit<'_>) -> Result<Completion, Status> {
-        let last_input = self.last_context.map_or(0, |(t, _)| t);
+        let last_input = self.gauge.last_input();
         let choice =
             match self
                 .routing
@@ -30,7 +30,7 @@ impl Session {
                     return Err(Status::Error);
                 }
             };
-        self.window = choice.entry.model.context_window.or(self.window);
+        self.gauge.prefer_window(choice.entry.model.context_window);
         self.check_budget(&choice.entry, emit)?;
         let step = self.turn.next_step();
         emit(Event::Route {
@@ -191,7 +191,7 @@ impl Session {
             .and_then(|c| c.usage)
             .map(|u| u.input_tokens);
         if let Some(n) = input.filter(|n| *n > 0) {
-            self.last_context = Some((n, self.history.len()));
+            self.gauge.reported(n, self.history.len());
         }
         r
     }

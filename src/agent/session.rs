@@ -2,6 +2,7 @@
 //! public event and every history item also goes to the transcript, so the session can be resumed.
 
 use super::accounts::Accounts;
+use super::context_gauge::ContextGauge;
 use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
@@ -60,10 +61,8 @@ pub struct Session {
     pub(super) accounts: Accounts,
     /// The step count and the current turn's flags (`max_steps` limits each turn).
     pub(super) turn: TurnState,
-    /// Provider-reported input tokens of the last request and the history length then.
-    pub(super) last_context: Option<(u64, usize)>,
-    /// The context window of the model of the last request.
-    pub(super) window: Option<u64>,
+    /// The last reported context size and the model's window.
+    pub(super) gauge: ContextGauge,
     pub(super) checkpoints: Option<crate::store::CheckpointStore>,
     /// What must survive compaction verbatim (goal, what the user said, decisions, files).
     pub(super) thread: super::thread::Thread,
@@ -101,8 +100,7 @@ impl Session {
             history,
             accounts: Accounts::new(),
             turn: TurnState::default(),
-            last_context: None,
-            window: None,
+            gauge: ContextGauge::default(),
             checkpoints,
             thread: Default::default(),
             plan,
@@ -138,14 +136,6 @@ impl Session {
     /// The signal the session's tools stop on.
     pub fn cancel(&self) -> crate::cancel::Cancel {
         self.setup.tools.cancel.clone()
-    }
-
-    pub(super) fn context_window(&self) -> Option<u64> {
-        self.window
-    }
-
-    pub(super) fn set_context_window(&mut self, window: u64) {
-        self.window = Some(window);
     }
 
     /// Writes a record to the transcript.
@@ -356,8 +346,8 @@ impl Session {
                 });
                 return self.ended(Status::MaxSteps);
             }
-            if self.window.is_none() {
-                self.window = self.routing.initial_window();
+            if self.gauge.window().is_none() {
+                self.gauge.set_window(self.routing.initial_window());
             }
             self.maybe_compact(emit, false).await;
             let completion = match self.step(emit).await {

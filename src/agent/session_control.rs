@@ -34,7 +34,7 @@ impl Session {
     /// Compacts the history now, whatever its size. `false` when nothing was compacted because
     /// no request has been made yet (the context window is not known).
     pub async fn compact_now(&mut self, out: Emit<'_>) -> bool {
-        if self.context_window().is_none() {
+        if self.gauge.window().is_none() {
             return false;
         }
         let mut sink = self.recording(out);
@@ -63,7 +63,7 @@ impl Session {
     pub fn context_fill(&self) -> ContextFill {
         ContextFill {
             tokens: self.context_tokens(),
-            window: self.context_window(),
+            window: self.gauge.window(),
         }
     }
 

@@ -17,7 +17,7 @@ impl Session {
         let cost = self.routing.record_usage(model, usage);
         let usage = usage.unwrap_or_default();
         self.accounts.add(usage, cost);
-        self.window = model.context_window;
+        self.gauge.set_window(model.context_window);
         if let Some(family) = &self.setup.spend {
             family.add(usage, cost);
         }
