@@ -317,6 +317,7 @@ async fn a_command_still_reports_its_exit_code_and_signal() {
 }
 
 /// Runs `reins sandbox --mode MODE -- bash -c SCRIPT` in a pseudo-terminal; what reached it.
+/// `{TTY}` in the script is the terminal's path (`/dev/pts/N`).
 fn through_a_terminal(ws: &Path, mode: &str, script: &str) -> String {
     use portable_pty::{native_pty_system, CommandBuilder, PtySize};
     use std::io::Read;
@@ -328,10 +329,12 @@ fn through_a_terminal(ws: &Path, mode: &str, script: &str) -> String {
             pixel_height: 0,
         })
         .unwrap();
+    let tty = pair.master.tty_name().expect("the terminal's name");
+    let script = script.replace("{TTY}", &tty.display().to_string());
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reins"));
     cmd.args(["sandbox", "--mode", mode, "-C"]);
     cmd.arg(ws);
-    cmd.args(["--", "bash", "-c", script]);
+    cmd.args(["--", "bash", "-c", &script]);
     cmd.cwd(ws);
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
@@ -369,6 +372,135 @@ fn commands_cannot_write_escape_sequences_to_the_users_terminal() {
         unconfined.contains("TTY-REACHED"),
         "unconfined, /dev/tty should be reachable: {unconfined:?}"
     );
+}
+
+/// The user's terminal by its name (`/dev/pts/N`, owned by the user, so Landlock's `/dev/pts`
+/// rule and the file mode both let it be opened): nothing written there arrives, and nothing
+/// typed there can be read or its settings changed.
+#[test]
+fn commands_cannot_open_the_users_terminal_by_its_name() {
+    let (_d, ws) = workspace();
+    let p = policy(&ws, SandboxMode::WorkspaceWrite);
+    if lacks(&p, "mount namespace") {
+        return;
+    }
+    let script =
+        "exec </dev/null >/dev/null 2>&1; printf '\\033]52;c;cHduZWQ=\\007PTS-REACHED' > {TTY}";
+    let confined = through_a_terminal(&ws, "workspace-write", script);
+    assert!(!confined.contains("PTS-REACHED"), "{confined:?}");
+    let confined = through_a_terminal(&ws, "read-only", script);
+    assert!(!confined.contains("PTS-REACHED"), "read-only: {confined:?}");
+    let unconfined = through_a_terminal(&ws, "full", script);
+    assert!(
+        unconfined.contains("PTS-REACHED"),
+        "unconfined, the terminal should be reachable by name: {unconfined:?}"
+    );
+}
+
+/// A command runs `python3 -c SCRIPT` under `reins sandbox --mode MODE`; what it printed.
+fn python_in(ws: &Path, mode: &str, script: &str) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .args(["sandbox", "--mode", mode, "-C"])
+        .arg(ws)
+        .args(["--", "python3", "-c", script])
+        .output()
+        .unwrap();
+    text(&out)
+}
+
+/// A file handle names a file by inode, past paths, mounts and Landlock: as root, with the
+/// workspace's writable mount as the handle's mount, it opened any file of the same file system
+/// for writing (here one outside, beside the workspace).
+#[test]
+fn file_handles_cannot_open_files_outside() {
+    if !has_python() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: only root holds CAP_DAC_READ_SEARCH, which open_by_handle_at needs");
+        return;
+    }
+    let (base, ws) = workspace();
+    let outside = base.path().canonicalize().unwrap().join("outside.txt");
+    std::fs::write(&outside, "orig\n").unwrap();
+    let script = format!(
+        "import ctypes, os, struct\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         buf = ctypes.create_string_buffer(136)\n\
+         struct.pack_into('Ii', buf, 0, 128, 0)\n\
+         mnt = ctypes.c_int()\n\
+         if libc.name_to_handle_at(-100, {target:?}.encode(), buf, ctypes.byref(mnt), 0) != 0:\n    \
+             print('no handle', os.strerror(ctypes.get_errno())); raise SystemExit\n\
+         m = os.open('.', os.O_RDONLY | os.O_DIRECTORY)\n\
+         fd = libc.open_by_handle_at(m, buf, os.O_WRONLY | os.O_APPEND)\n\
+         if fd < 0:\n    print('refused', os.strerror(ctypes.get_errno())); raise SystemExit\n\
+         os.write(fd, b'ESCAPED\\n'); print('wrote')",
+        target = outside.display().to_string()
+    );
+    let said = python_in(&ws, "workspace-write", &script);
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "orig\n",
+        "{said}"
+    );
+    let said = python_in(&ws, "full", &script);
+    assert!(
+        said.contains("wrote"),
+        "unconfined, the handle opens: {said}"
+    );
+}
+
+/// System V IPC is shared machine-wide unless the command has an IPC namespace of its own: a
+/// command could write into another program's message queue.
+#[test]
+fn another_programs_message_queue_is_out_of_reach() {
+    if !has_python() {
+        return;
+    }
+    let (_base, ws) = workspace();
+    let key = 0x5e00_0000 | (std::process::id() as libc::key_t & 0xffff);
+    // SAFETY: plain system call with integer arguments.
+    let queue = unsafe { libc::msgget(key, libc::IPC_CREAT | 0o600) };
+    assert!(queue >= 0, "{}", std::io::Error::last_os_error());
+    let script = format!(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n\
+         print('queue', libc.msgget({key}, 0))"
+    );
+    let confined = python_in(&ws, "workspace-write", &script);
+    let unconfined = python_in(&ws, "full", &script);
+    // SAFETY: removes the queue made above.
+    unsafe { libc::msgctl(queue, libc::IPC_RMID, std::ptr::null_mut()) };
+    assert!(confined.contains("queue -1"), "{confined}");
+    assert!(
+        unconfined.contains(&format!("queue {queue}")),
+        "unconfined, the queue is shared: {unconfined}"
+    );
+}
+
+/// The kernel keyrings are shared with the user's other processes and outlive the session.
+#[test]
+fn kernel_keyrings_are_refused() {
+    if !has_python() {
+        return;
+    }
+    let (_base, ws) = workspace();
+    // The process keyring (-2): what the unconfined run adds goes away with it.
+    let script = format!(
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n\
+         r = libc.syscall({nr}, b'user', b'reins-test', b'secret', 6, -2)\n\
+         print('add_key', 'ok' if r > 0 else os.strerror(ctypes.get_errno()))",
+        nr = libc::SYS_add_key
+    );
+    let confined = python_in(&ws, "workspace-write", &script);
+    assert!(!confined.contains("add_key ok"), "{confined}");
+    assert!(confined.contains("add_key"), "the script ran: {confined}");
+    let unconfined = python_in(&ws, "full", &script);
+    if !unconfined.contains("add_key ok") {
+        eprintln!("note: keyrings are unavailable here even unconfined: {unconfined}");
+    }
 }
 
 #[tokio::test]

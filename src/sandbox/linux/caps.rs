@@ -3,6 +3,9 @@
 //! the raw disk, reconfiguring the network, rebooting. Dropping those capabilities from the
 //! bounding set makes them unobtainable after `exec`; the ones ordinary file work as root needs
 //! (ownership and permission overrides, `setuid` for tools that switch users) are kept.
+//! `CAP_DAC_READ_SEARCH` is not: it is what `open_by_handle_at(2)` checks, and a file handle
+//! opened through the workspace's writable mount reaches any file of the same filesystem, past
+//! the read-only mounts and Landlock (`CAP_DAC_OVERRIDE` already lets root read what it needs).
 //! A child of a non-root user has no capabilities after `exec` anyway.
 
 use std::io;
@@ -11,7 +14,6 @@ use std::io;
 const KEPT: &[u32] = &[
     0,  // CAP_CHOWN
     1,  // CAP_DAC_OVERRIDE
-    2,  // CAP_DAC_READ_SEARCH
     3,  // CAP_FOWNER
     4,  // CAP_FSETID
     5,  // CAP_KILL

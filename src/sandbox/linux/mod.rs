@@ -15,6 +15,7 @@ mod namespaces;
 mod probe;
 mod seccomp;
 mod sockets;
+mod terminals;
 #[cfg(test)]
 mod tests;
 

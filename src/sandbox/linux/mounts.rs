@@ -47,8 +47,8 @@ pub(super) struct MountPlan {
     /// writable temp dir) aside and recreate it without its read-only pin.
     anchors: Vec<CString>,
     pins: Vec<Pin>,
-    /// Daemons' unix sockets outside the writable roots, covered with `/dev/null` (see
-    /// [`super::sockets`]).
+    /// Daemons' unix sockets outside the writable roots and the terminals open now, covered
+    /// with `/dev/null` (see [`super::sockets`] and [`super::terminals`]).
     masks: Vec<CString>,
     dev_null: CString,
 }
@@ -78,10 +78,7 @@ impl MountPlan {
             roots: c_paths(&layout.mount_roots(), "keeping writable")?,
             anchors: c_paths(&layout.anchors(pins), "anchoring")?,
             pins: pins.iter().map(|p| pin(p)).collect::<Result<_, _>>()?,
-            masks: c_paths(
-                &super::sockets::daemon_sockets(&layout.mount_roots()),
-                "hiding",
-            )?,
+            masks: c_paths(&masked(layout), "hiding")?,
             dev_null: c_path(Path::new("/dev/null"), "hiding")?,
         })
     }
@@ -111,8 +108,8 @@ impl MountPlan {
 }
 
 impl MountPlan {
-    /// Covers the socket at `path` with `/dev/null`; one gone since the parent listed it needs
-    /// no cover.
+    /// Covers the socket or terminal at `path` with `/dev/null`; one gone since the parent
+    /// listed it needs no cover.
     fn hide(&self, path: &CString) -> bool {
         bind(&self.dev_null, path)
             || matches!(
@@ -120,6 +117,13 @@ impl MountPlan {
                 Some(libc::ENOENT | libc::ENOTDIR)
             )
     }
+}
+
+/// What the child covers with `/dev/null`: daemons' sockets and the terminals open now.
+fn masked(layout: &WriteLayout) -> Vec<PathBuf> {
+    let mut paths = super::sockets::daemon_sockets(&layout.mount_roots());
+    paths.extend(super::terminals::open_terminals());
+    paths
 }
 
 /// `struct mount_attr` of `mount_setattr(2)`.

@@ -1,6 +1,8 @@
 //! The namespaces a confined child enters before anything else: a mount namespace (for the
-//! read-only pins, see [`super::mounts`]) and a PID namespace (for containment, see
-//! [`super::contain`]). Root creates them directly; other users go through a user namespace
+//! read-only pins, see [`super::mounts`]), a PID namespace (for containment, see
+//! [`super::contain`]) and an IPC namespace (System V message queues, semaphores and shared
+//! memory are otherwise shared with every process of the machine: a command could write into
+//! another program's queue, or leave a segment behind that outlives the session). Root creates them directly; other users go through a user namespace
 //! mapping only their own ids, so files keep their owners and the child gains no privilege once
 //! it execs.
 //!
@@ -35,31 +37,22 @@ impl IdMaps {
 pub(super) struct Entered {
     pub(super) mount: bool,
     pub(super) pid: bool,
+    pub(super) ipc: bool,
 }
 
-/// In the child: enters a mount and a PID namespace if it can, else a mount namespace alone,
-/// else none. `Err` only when a user namespace was entered but its id maps could not be
-/// written, which leaves a child unable to create files.
+/// In the child: enters a mount, a PID and an IPC namespace if it can, else as many of them as
+/// it can (the mount namespace first), else none. `Err` only when a user namespace was entered
+/// but its id maps could not be written, which leaves a child unable to create files.
 pub(super) fn enter(ids: Option<&IdMaps>) -> io::Result<Entered> {
-    for (flags, entered) in [
-        (
-            libc::CLONE_NEWNS | libc::CLONE_NEWPID,
-            Entered {
-                mount: true,
-                pid: true,
-            },
-        ),
-        (
-            libc::CLONE_NEWNS,
-            Entered {
-                mount: true,
-                pid: false,
-            },
-        ),
-    ] {
+    let (ns, pid, ipc) = (libc::CLONE_NEWNS, libc::CLONE_NEWPID, libc::CLONE_NEWIPC);
+    for flags in [ns | pid | ipc, ns | pid, ns | ipc, ns] {
         if unshare(flags, ids)? {
             make_private()?;
-            return Ok(entered);
+            return Ok(Entered {
+                mount: true,
+                pid: flags & pid != 0,
+                ipc: flags & ipc != 0,
+            });
         }
     }
     Ok(Entered::default())

@@ -71,6 +71,13 @@ pub(crate) fn degraded() -> &'static [String] {
                     .to_string(),
             );
         }
+        if namespaces().mount && !namespaces().ipc {
+            found.push(
+                "no IPC namespace can be created here, so commands share System V message \
+                 queues and shared memory with the machine's other processes"
+                    .to_string(),
+            );
+        }
         if !super::limit::available() {
             found.push(format!(
                 "no cgroup can be created here, so commands are not capped at {} processes",
@@ -99,14 +106,18 @@ pub(crate) fn namespaces() -> Entered {
         unsafe {
             std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
                 let entered = super::namespaces::enter(ids.as_ref())?;
-                let code = u8::from(entered.mount) | (u8::from(entered.pid) << 1);
+                let code = u8::from(entered.mount)
+                    | (u8::from(entered.pid) << 1)
+                    | (u8::from(entered.ipc) << 2);
                 libc::_exit(i32::from(code) + 10)
             });
         }
         let code = cmd.status().ok().and_then(|s| s.code()).unwrap_or(0) - 10;
+        let valid = (0..8).contains(&code);
         Entered {
-            mount: (0..4).contains(&code) && code & 1 != 0,
-            pid: (0..4).contains(&code) && code & 2 != 0,
+            mount: valid && code & 1 != 0,
+            pid: valid && code & 2 != 0,
+            ipc: valid && code & 4 != 0,
         }
     })
 }

@@ -6,8 +6,13 @@
 //! nor any helper program, and its cost is a few BPF instructions per system call.
 //!
 //! Independently of the network setting, the filter refuses `TIOCSTI`/`TIOCLINUX` (which would
-//! let a child type commands into the user's terminal, to be run after reins exits) and
-//! `io_uring_setup` (io_uring can create sockets without calling `socket(2)`).
+//! let a child type commands into the user's terminal, to be run after reins exits),
+//! `io_uring_setup` (io_uring can create sockets without calling `socket(2)`),
+//! `open_by_handle_at`/`name_to_handle_at` (a file handle names a file by inode, past every path
+//! rule and mount: with root's capabilities it writes any file of the workspace's filesystem, and
+//! it reopens a socket that a mount hides), and the kernel keyring calls `add_key`,
+//! `request_key` and `keyctl` (the keyrings are shared with the user's other processes and
+//! outlive the session; container runtimes refuse them too).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +34,16 @@ const X32_IOCTL: i64 = 514;
 /// aarch64 and riscv64, the architectures seccompiler supports).
 const TIOCSTI: u64 = 0x5412;
 const TIOCLINUX: u64 = 0x541C;
+
+/// System calls refused whatever their arguments (see the module doc for why each).
+const REFUSED: &[i64] = &[
+    libc::SYS_io_uring_setup,
+    libc::SYS_open_by_handle_at,
+    libc::SYS_name_to_handle_at,
+    libc::SYS_add_key,
+    libc::SYS_request_key,
+    libc::SYS_keyctl,
+];
 
 /// Compiles the filter for the running architecture.
 pub(super) fn program(network: bool) -> Result<BpfProgram, SandboxError> {
@@ -61,16 +76,16 @@ fn rules(
     let mut rules = BTreeMap::new();
     let mut ioctl_numbers = vec![libc::SYS_ioctl];
     let mut socket_numbers = vec![libc::SYS_socket];
-    let mut uring_numbers = vec![libc::SYS_io_uring_setup];
+    let mut refused = REFUSED.to_vec();
     if arch == TargetArch::x86_64 {
         ioctl_numbers.push(X32_BIT | X32_IOCTL);
         socket_numbers.push(X32_BIT | libc::SYS_socket);
-        uring_numbers.push(X32_BIT | libc::SYS_io_uring_setup);
+        refused.extend(REFUSED.iter().map(|nr| X32_BIT | nr));
     }
     for nr in ioctl_numbers {
         rules.insert(nr, terminal_injection()?);
     }
-    for nr in uring_numbers {
+    for nr in refused {
         rules.insert(nr, Vec::new());
     }
     if !network {
