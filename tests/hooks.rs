@@ -165,13 +165,11 @@ fn a_hanging_hook_is_killed_at_its_timeout_and_the_work_goes_on() {
         Reply::tool("shell", json!({"command": "echo ran > ran.txt"})),
         Reply::text("done"),
     ]);
+    let marker = support::procs::unique_sleep(3);
+    let hook = format!("sleep {marker}; touch too-late.txt");
     let home = home_with_hooks(
         &model,
-        r#"[[hooks]]
-event = "pre_tool"
-command = "sleep 2; touch too-late.txt"
-timeout_ms = 300
-"#,
+        &format!("[[hooks]]\nevent = \"pre_tool\"\ncommand = \"{hook}\"\ntimeout_ms = 300\n"),
     );
     let ws = tempfile::tempdir().expect("workspace");
     let started = Instant::now();
@@ -181,16 +179,18 @@ timeout_ms = 300
     assert!(
         warned
             .iter()
-            .any(|w| w
-                .contains("pre_tool hook `sleep 2; touch too-late.txt` timed out after 300 ms")),
+            .any(|w| w.contains(&format!("pre_tool hook `{hook}` timed out after 300 ms"))),
         "{warned:?}"
     );
     assert!(ws.path().join("ran.txt").exists(), "the tool still ran");
-    std::thread::sleep(Duration::from_millis(2500));
+    // Gone from /proc: the hook's process group was killed, so it can never reach the touch.
     assert!(
-        !ws.path().join("too-late.txt").exists(),
-        "the hook's process group was killed"
+        support::procs::eventually(Duration::from_secs(5), || {
+            support::procs::processes_with(&marker) == 0
+        }),
+        "the hook's process group outlived its timeout"
     );
+    assert!(!ws.path().join("too-late.txt").exists());
 }
 
 #[test]

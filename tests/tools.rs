@@ -236,17 +236,24 @@ fn shell_cuts_long_output_to_head_and_tail() {
 #[test]
 fn shell_timeout_kills_the_process_group() {
     let ws = workspace();
-    let marker = ws.path().join("survived");
+    let survived = ws.path().join("survived");
+    let marker = support::procs::unique_sleep(4);
     let cmd = format!(
-        r#"{{"command": "(sleep 2; touch {}) & sleep 30", "timeout_ms": 300}}"#,
-        marker.display()
+        r#"{{"command": "(sleep {marker}; touch {}) & sleep {marker}", "timeout_ms": 300}}"#,
+        survived.display()
     );
     let start = std::time::Instant::now();
     let (_, out, _) = run_tool(ws.path(), "shell", &cmd);
     assert!(out.contains("timed out after 300 ms"), "{out}");
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    assert!(!marker.exists(), "a background child outlived the timeout");
+    // Gone from /proc, the background child too: it can never reach the touch.
+    assert!(
+        support::procs::eventually(std::time::Duration::from_secs(5), || {
+            support::procs::processes_with(&marker) == 0
+        }),
+        "a background child outlived the timeout"
+    );
+    assert!(!survived.exists());
 }
 
 #[test]
