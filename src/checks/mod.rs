@@ -9,9 +9,9 @@ mod run;
 pub mod summary;
 mod tool;
 
-pub use crate::config::checks::{ChecksConfig, DEFAULT_TIMEOUT_MS};
+pub use crate::config::checks::ChecksConfig;
 pub use extension::ChecksExtension;
-pub use run::{failure_message, run_all, run_check, tool_report, CheckOutcome};
+pub use run::{run_all, CheckOutcome};
 pub use tool::RunChecks;
 
 use crate::tools::Tool;

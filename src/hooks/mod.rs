@@ -12,6 +12,5 @@ mod config;
 mod extension;
 mod run;
 
-pub use config::{HookConfig, HookEvent, DEFAULT_TIMEOUT_MS};
-pub use extension::{HookConfigError, Hooks, SessionIdSlot};
-pub use run::{run, HookRun};
+pub use config::HookConfig;
+pub use extension::{Hooks, SessionIdSlot};

@@ -12,7 +12,7 @@
 mod discover;
 mod tool;
 
-pub use discover::{discover, Catalog, Origin, Skill};
+pub use discover::{discover, Skill};
 pub use tool::SkillTool;
 
 /// The `skill` tool for the skills found, if there are any, and the warnings to show (skills

@@ -7,7 +7,7 @@
 mod definition;
 mod tool;
 
-pub use definition::{discover, parse, AgentDef};
+pub use definition::{discover, AgentDef};
 pub use tool::TaskTool;
 
 use crate::agent::Session;
