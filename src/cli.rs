@@ -424,7 +424,7 @@ pub struct RunArgs {
 }
 
 /// Options of `reins review`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ReviewArgs {
     /// Review the staged and unstaged changes and untracked files (the default).
     #[arg(long, conflicts_with_all = ["base", "commit"])]
@@ -441,24 +441,35 @@ pub struct ReviewArgs {
     /// Also write the findings as SARIF 2.1.0 to FILE.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
-    /// Exit 7 when a finding of this priority or a higher one is reported: P0, P1, P2 or P3.
+    /// Exit 7 when a finding of this priority or a higher one is reported: P0, P1, P2 or P3
+    /// (default: `[review] fail_on`, else never).
     #[arg(long, value_name = "P")]
-    pub fail_on: Option<crate::review::finding::Priority>,
+    pub fail_on: Option<crate::types::Priority>,
     /// Skip the second pass that confirms each finding.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "verify")]
     pub no_verify: bool,
+    /// Run the second pass even when `[review] verify = false`.
+    #[arg(long)]
+    pub verify: bool,
+    /// Do not run the findings' reproducing commands.
+    #[arg(long)]
+    pub no_repro: bool,
     /// The reviewing model: a [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
     #[arg(short, long, value_name = "NAME")]
     pub model: Option<String>,
-    /// The model of the verify pass (default: the reviewing model).
+    /// The model of the verify pass (default: `[review] verify_model`, else the reviewing model).
     #[arg(long, value_name = "NAME")]
     pub verify_model: Option<String>,
+    /// The router of the verify pass, a [routers.NAME] name.
+    #[arg(long, value_name = "NAME")]
+    pub verify_route: Option<String>,
     /// Use the router of [routers.NAME] for the review.
     #[arg(long, value_name = "NAME")]
     pub route: Option<String>,
-    /// Review the diff in parts of at most N bytes, grouped by file, and merge the findings.
-    #[arg(long, value_name = "N", default_value_t = crate::review::DEFAULT_PART_SIZE)]
-    pub part_size: usize,
+    /// Review the diff in parts of at most N bytes, grouped by file, and merge the findings
+    /// (default: `[review] part_size`, else 60000).
+    #[arg(long, value_name = "N")]
+    pub part_size: Option<usize>,
     /// No trace on stderr: only the report (and errors).
     #[arg(short, long)]
     pub quiet: bool,

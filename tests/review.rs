@@ -613,3 +613,223 @@ fn review_from_a_subdirectory_uses_the_repository_root() {
         "read_file of the diff's path did not read the file: {tool_result}"
     );
 }
+
+/// `[review]` sets the defaults: the verify pass's model (a second server here, standing in for
+/// a stronger model), `fail_on` (exit 7 without the flag) and `verify = false` (through `-c`).
+#[test]
+fn the_review_config_section_sets_the_defaults() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+    let reviewer = MockServer::start(vec![
+        review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+        review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+    ]);
+    let strong = MockServer::start(vec![verify(&[(&id, true)])]);
+    let home = home_for(&reviewer, Wire::OpenAi);
+    let config = home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(&format!(
+        r#"
+[providers.strong]
+kind = "openai"
+base_url = "{}"
+api_key_env = "MOCK_API_KEY"
+
+[models.strong]
+provider = "strong"
+name = "strong-model"
+context_window = 100000
+
+[review]
+verify_model = "strong"
+fail_on = "P1"
+"#,
+        strong.openai_base()
+    ));
+    std::fs::write(&config, text).expect("config");
+    let out = run_review(home.path(), repo.path(), &["--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report(&out)["findings"][0]["id"], id.as_str());
+    assert_eq!(reviewer.requests().len(), 1);
+    let verify_requests = strong.requests();
+    assert_eq!(
+        verify_requests.len(),
+        1,
+        "the verify pass ran on [review] verify_model"
+    );
+    assert_eq!(verify_requests[0].body["model"], "strong-model");
+
+    let out = run_review(
+        home.path(),
+        repo.path(),
+        &["--json", "-c", "review.verify=false"],
+    );
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(report(&out)["verified"], false);
+    assert_eq!(strong.requests().len(), 1, "no second verify pass");
+
+    // A part size of zero is a config error naming the key, before any model is asked.
+    let out = run_review(home.path(), repo.path(), &["-c", "review.part_size=0"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("review.part_size"));
+}
+
+fn with_repro(mut f: Value, command: &str) -> Value {
+    f["reproduce"] = json!(command);
+    f
+}
+
+/// Where the project has checks, the prompt asks for reproducing commands; a finding whose
+/// command fails is kept with the failure shown, one whose command passes or cannot run is
+/// dropped with a note, and the work tree is not where they ran.
+#[test]
+fn reproducing_commands_must_fail_or_the_finding_is_dropped() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let fails = "python3 -c 'import price\nclass I: price = 1\nassert price.total([I(), I()]) == 2, \"short by one\"'";
+    let passes = "python3 -c 'import price'";
+    let missing = "no-such-test-runner-xyz --all";
+    let (out, server) = review(
+        repo.path(),
+        vec![
+            review_answer(vec![
+                with_repro(finding("price.py", 3, 3, "P1", BUG), fails),
+                with_repro(finding("price.py", 4, 4, "P2", "Sum is wrong"), passes),
+                with_repro(finding("price.py", 5, 5, "P2", "Return is wrong"), missing),
+            ]),
+            verify(&[(&id_of(repo.path(), "price.py", 3, 3, BUG), true)]),
+        ],
+        &["--json", "-c", "checks.commands=[\"python3 -m unittest\"]"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    let findings = r["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{r}");
+    assert_eq!(findings[0]["reproduced"]["exit_code"], 1, "{r}");
+    assert!(findings[0]["reproduced"]["output"]
+        .as_str()
+        .unwrap_or("")
+        .contains("short by one"));
+    let reasons: Vec<&str> = r["dropped"]
+        .as_array()
+        .expect("dropped")
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("passed"), "{reasons:?}");
+    assert!(reasons[1].contains("could not run"), "{reasons:?}");
+    // The prompt named the checks; the verify pass saw the failure.
+    let reqs = server.requests();
+    let prompt = user_texts(&reqs[0].body);
+    assert!(
+        prompt.contains("`python3 -m unittest`") && prompt.contains("reproduce"),
+        "{prompt}"
+    );
+    assert!(user_texts(&reqs[1].body).contains("short by one"));
+    // Nothing the commands did reached the work tree (Python would leave __pycache__).
+    assert!(!repo.path().join("__pycache__").exists());
+}
+
+/// Without checks the prompt asks for no command, and one given anyway is not run.
+#[test]
+fn without_checks_no_reproducing_command_runs() {
+    let repo = repo();
+    plant_bug(repo.path());
+    let marker = repo.path().join("ran");
+    let (out, server) = review(
+        repo.path(),
+        vec![review_answer(vec![with_repro(
+            finding("price.py", 3, 3, "P1", BUG),
+            &format!("touch '{}'; exit 1", marker.display()),
+        )])],
+        &["--json", "--no-verify"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(report(&out)["findings"].as_array().map(Vec::len), Some(1));
+    assert!(!marker.exists(), "the command ran");
+    let prompt = user_texts(&server.requests()[0].body);
+    assert!(prompt.contains("do not give `reproduce`"), "{prompt}");
+}
+
+/// The attacker's reproducing command tries to write the user's work tree (by absolute path),
+/// a directory outside the scratch copy, and to reach the network: it runs confined, so none
+/// of it lands, and its failure shows the refusals.
+#[test]
+fn a_hostile_reproducing_command_cannot_write_outside_its_scratch_copy() {
+    let base = tempfile::Builder::new()
+        .prefix("repro")
+        .tempdir_in(support::outside_temp_dirs())
+        .expect("base");
+    let work = base.path().join("work");
+    let outside = base.path().join("outside");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("price.py"), PRICE_PY).expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "prices"]);
+    plant_bug(&work);
+    let hostile = format!(
+        "echo pwned > '{w}/price.py'; echo pwned > '{w}/new.txt'; echo pwned > '{o}/escaped'; echo pwned > ../escaped-parent; exit 1",
+        w = work.display(),
+        o = outside.display()
+    );
+    let (out, _) = review(
+        &work,
+        vec![review_answer(vec![with_repro(
+            finding("price.py", 3, 3, "P1", BUG),
+            &hostile,
+        )])],
+        &["--json", "--no-verify", "-c", "checks.commands=[\"true\"]"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    let text = std::fs::read_to_string(work.join("price.py")).expect("read");
+    assert!(
+        text.contains("for i in items[1:]:"),
+        "the work tree was written: {text}"
+    );
+    assert!(!work.join("new.txt").exists());
+    assert!(!outside.join("escaped").exists());
+    assert!(!base.path().join("escaped-parent").exists());
+    // Either it ran confined (its writes refused, exit 1 kept) or it could not run at all here
+    // (no kernel confinement): both leave the user's files alone.
+    let kept = r["findings"].as_array().map(Vec::len) == Some(1);
+    if kept {
+        let output = r["findings"][0]["reproduced"]["output"]
+            .as_str()
+            .unwrap_or("");
+        assert!(
+            output.contains("ermission denied") || output.contains("ead-only"),
+            "{output}"
+        );
+    } else {
+        eprintln!("note: the sandbox is not available here; the command was refused: {r}");
+        assert!(r["dropped"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("could not run"));
+    }
+}

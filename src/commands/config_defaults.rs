@@ -64,6 +64,22 @@ pub fn implied() -> Vec<(&'static str, String, &'static str)> {
             crate::config::checks::DEFAULT_TIMEOUT_MS.to_string(),
             "default",
         ),
+        ("review.verify", true.to_string(), "default"),
+        (
+            "review.part_size",
+            crate::review::DEFAULT_PART_SIZE.to_string(),
+            "default",
+        ),
+        (
+            "review.repro",
+            true.to_string(),
+            "default: only where the project has checks",
+        ),
+        (
+            "review.repro_timeout_ms",
+            crate::config::review::DEFAULT_REPRO_TIMEOUT_MS.to_string(),
+            "default",
+        ),
     ]
 }
 

@@ -10,6 +10,7 @@ pub mod leaves;
 pub mod model;
 pub mod prices;
 mod ranges;
+pub mod review;
 mod schema;
 pub mod trust;
 pub mod untrusted;

@@ -16,6 +16,8 @@ pub enum RangeError {
     MaxCost(f64),
     #[error("`max_steps = 0` would end every turn before its first model request: use 1 or more")]
     ZeroSteps,
+    #[error("`review.{0} = 0` leaves nothing to work with: use 1 or more")]
+    ZeroReview(&'static str),
 }
 
 pub(super) fn check(config: &Config) -> Result<(), RangeError> {
@@ -31,6 +33,12 @@ pub(super) fn check(config: &Config) -> Result<(), RangeError> {
     }
     if config.max_steps == Some(0) {
         return Err(RangeError::ZeroSteps);
+    }
+    if config.review.part_size == Some(0) {
+        return Err(RangeError::ZeroReview("part_size"));
+    }
+    if config.review.repro_timeout_ms == Some(0) {
+        return Err(RangeError::ZeroReview("repro_timeout_ms"));
     }
     Ok(())
 }

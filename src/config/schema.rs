@@ -45,6 +45,8 @@ pub struct Config {
     pub repo_map: RepoMapConfig,
     /// `[web_fetch]`: what the `web_fetch` tool may reach.
     pub web_fetch: WebFetchConfig,
+    /// `[review]`: the defaults of `reins review`.
+    pub review: super::review::ReviewConfig,
 }
 
 /// `[web_fetch]`. Whether the tool runs at all is the gate's business (`network`, rules, the

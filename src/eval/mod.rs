@@ -7,7 +7,7 @@
 mod compare;
 mod fanout;
 mod fixture;
-mod gitsource;
+pub mod gitsource;
 mod html;
 mod mine;
 mod plan;

@@ -6,43 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// How much a finding matters: P0 blocks a release, P3 is a nit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Priority {
-    P0,
-    P1,
-    P2,
-    P3,
-}
-
-impl Priority {
-    pub fn label(self) -> &'static str {
-        match self {
-            Priority::P0 => "P0",
-            Priority::P1 => "P1",
-            Priority::P2 => "P2",
-            Priority::P3 => "P3",
-        }
-    }
-
-    /// Whether a finding of this priority reaches the `--fail-on` threshold.
-    pub fn reaches(self, threshold: Priority) -> bool {
-        self <= threshold
-    }
-}
-
-impl std::str::FromStr for Priority {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_uppercase().as_str() {
-            "P0" => Ok(Priority::P0),
-            "P1" => Ok(Priority::P1),
-            "P2" => Ok(Priority::P2),
-            "P3" => Ok(Priority::P3),
-            _ => Err(format!("{s:?} is not a priority: P0, P1, P2 or P3")),
-        }
-    }
-}
+pub use crate::types::Priority;
 
 /// One finding, as the model gives it (validated against docs/review.schema.json first) and as
 /// the report carries it once reins has set its id.
@@ -60,6 +24,13 @@ pub struct Finding {
     pub explanation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_fix: Option<String>,
+    /// A shell command that fails because of the problem (asked for where the project has
+    /// checks); see [`super::repro`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
+    /// Set by reins when the reproducing command failed as claimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduced: Option<super::repro::Reproduced>,
 }
 
 /// The model's whole answer.
@@ -95,6 +66,8 @@ pub fn place(findings: Vec<Finding>, diff: &Diff) -> (Vec<Finding>, Vec<Dropped>
     let mut dropped = Vec::new();
     let mut seen = BTreeSet::new();
     for mut f in findings {
+        // Only reins says a command reproduced the problem.
+        f.reproduced = None;
         if f.line_end < f.line_start {
             std::mem::swap(&mut f.line_start, &mut f.line_end);
         }
@@ -169,6 +142,8 @@ mod tests {
             title: title.into(),
             explanation: "e".into(),
             suggested_fix: None,
+            reproduce: None,
+            reproduced: None,
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod finding;
 pub mod report;
+pub mod repro;
 pub mod sarif;
 pub mod scope;
 
@@ -50,8 +51,30 @@ fn schema(name: &str, text: &str) -> Result<OutputSchema, SchemaError> {
     OutputSchema::from_value(name, value)
 }
 
-/// The task of the reviewing session for one part of the diff.
-pub fn review_prompt(scope: &scope::Scope, part: usize, parts: usize, diff: &Diff) -> String {
+/// The task of the reviewing session for one part of the diff. `repro` names the project's
+/// checks and the time limit when findings may carry a reproducing command.
+pub fn review_prompt(
+    scope: &scope::Scope,
+    part: usize,
+    parts: usize,
+    diff: &Diff,
+    repro: Option<(&[String], std::time::Duration)>,
+) -> String {
+    let repro_note = match repro {
+        Some((checks, limit)) if !checks.is_empty() => {
+            include_str!("../../prompts/review_repro.md")
+                .replace(
+                    "{checks}",
+                    &checks
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+                .replace("{seconds}", &limit.as_secs().max(1).to_string())
+        }
+        _ => "- do not give `reproduce`: the project has no checks to base one on.\n".to_string(),
+    };
     let part_note = if parts > 1 {
         format!(
             "The change is large, so it is reviewed in {parts} parts; this is part {part} of {parts}, with these files: {}. Report findings in these files only.",
@@ -65,6 +88,7 @@ pub fn review_prompt(scope: &scope::Scope, part: usize, parts: usize, diff: &Dif
             "{scope}",
             &format!("The change under review: {}.", scope.describe()),
         )
+        .replace("{repro}", repro_note.trim_end())
         .replace("{part}", &part_note)
         .replace("{diff}", &diff.text())
 }
@@ -74,10 +98,16 @@ pub fn verify_prompt(findings: &[Finding], diff: &Diff) -> String {
     let listed: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
-            serde_json::json!({
+            let mut v = serde_json::json!({
                 "id": f.id, "path": f.path, "line_start": f.line_start, "line_end": f.line_end,
                 "priority": f.priority, "title": f.title, "explanation": f.explanation,
-            })
+            });
+            if let (Some(cmd), Some(r)) = (&f.reproduce, &f.reproduced) {
+                v["reproduced"] = serde_json::json!({
+                    "command": cmd, "exit_code": r.exit_code, "output_tail": r.output,
+                });
+            }
+            v
         })
         .collect();
     let paths: BTreeSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
@@ -166,6 +196,8 @@ mod tests {
             title: "t".into(),
             explanation: "e".into(),
             suggested_fix: None,
+            reproduce: None,
+            reproduced: None,
         }
     }
 

@@ -127,6 +127,13 @@ impl Report {
             for line in clean(f.explanation.trim()).lines() {
                 out.push_str(&format!("    {line}\n"));
             }
+            if let (Some(cmd), Some(r)) = (&f.reproduce, &f.reproduced) {
+                out.push_str(&format!(
+                    "    Reproduced: `{}` exited {}\n",
+                    clean(cmd.trim()),
+                    r.exit_code
+                ));
+            }
             if let Some(fix) = &f.suggested_fix {
                 out.push_str("    Suggested fix:\n");
                 for line in clean(fix.trim()).lines() {
@@ -227,6 +234,8 @@ mod tests {
                 title: title.into(),
                 explanation: explanation.into(),
                 suggested_fix: None,
+                reproduce: None,
+                reproduced: None,
             }],
             dropped: vec![],
             dismissed: 0,

@@ -6,6 +6,7 @@ mod effects;
 mod effort;
 mod future;
 pub mod plan;
+mod priority;
 mod sandbox_mode;
 pub mod usd;
 
@@ -14,4 +15,5 @@ pub use effects::{Effects, Exit, Runs, Subject, ToolKind};
 pub use effort::{Effort, UnknownEffort};
 pub use future::BoxFuture;
 pub use plan::{Plan, PlanStep, StepStatus};
+pub use priority::{Priority, UnknownPriority};
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};
