@@ -544,7 +544,7 @@ fn help_lists_commands_and_custom_ones() {
     let ws = tempfile::tempdir().unwrap();
     let dir = ws.path().join(".reins/commands");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("review.md"), "Review $ARGUMENTS carefully").unwrap();
+    std::fs::write(dir.join("audit.md"), "Review $ARGUMENTS carefully").unwrap();
     let commands = reins::tui::commands::load(ws.path(), None);
     let (ops, mut rx) = mpsc::unbounded_channel();
     let (canceller, _) = reins::cancel::pair();
@@ -560,9 +560,9 @@ fn help_lists_commands_and_custom_ones() {
     );
     app.submit("/help".into());
     let rows = app.transcript.plain_rows(100, 40).join("\n");
-    assert!(rows.contains("/review"), "{rows}");
+    assert!(rows.contains("/audit"), "{rows}");
     assert!(rows.contains("/memory"), "{rows}");
-    app.submit("/review src/a.rs".into());
+    app.submit("/audit src/a.rs".into());
     match rx.try_recv() {
         Ok(reins::engine::Op::Prompt(p)) => assert_eq!(p, "Review src/a.rs carefully"),
         other => panic!("expected the expanded prompt, got {other:?}"),

@@ -3,6 +3,7 @@
 //! subagents' spawner, one-line tool summaries, and the exit-code error.
 
 pub mod mcp;
+pub mod review;
 pub mod session_builder;
 pub mod setup;
 pub mod stop_signals;

@@ -182,3 +182,23 @@ pub fn repo_root(dir: &Path) -> Result<PathBuf, ScopeError> {
     let top = git(dir, &["rev-parse", "--show-toplevel"])?;
     Ok(PathBuf::from(top.trim()))
 }
+
+/// The branch a feature branch is usually reviewed against: `main`, else `master`, when the
+/// repository at `dir` has it; `None` outside a repository.
+pub fn default_branch(dir: &Path) -> Option<String> {
+    ["main", "master"]
+        .into_iter()
+        .find(|b| {
+            git(
+                dir,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("refs/heads/{b}"),
+                ],
+            )
+            .is_ok()
+        })
+        .map(str::to_string)
+}

@@ -89,6 +89,8 @@ pub struct App {
     pub(super) mcp: Option<std::sync::Arc<crate::mcp::McpHub>>,
     /// What `@path` may attach: the session's read policy.
     policy: Option<crate::sandbox::SandboxPolicy>,
+    /// Runs `/review` in sessions of its own.
+    pub(super) review: Option<crate::frontend::review::Launcher>,
 }
 
 /// What kind of opening the welcome line greets.
@@ -133,12 +135,19 @@ impl App {
             asked: HashMap::new(),
             mcp: None,
             policy: None,
+            review: None,
         }
     }
 
     /// The MCP servers to report in `/status`.
     pub fn with_mcp(mut self, hub: std::sync::Arc<crate::mcp::McpHub>) -> Self {
         self.mcp = Some(hub);
+        self
+    }
+
+    /// What runs `/review` (without it the command says it is not available).
+    pub fn with_review(mut self, launcher: crate::frontend::review::Launcher) -> Self {
+        self.review = Some(launcher);
         self
     }
 

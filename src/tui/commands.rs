@@ -38,6 +38,11 @@ const BUILTINS: &[(&str, &str, &str)] = &[
         "model, route, sandbox, approval, context, MCP servers and cost",
     ),
     ("diff", "", "review the session's changes; r reverts a hunk"),
+    (
+        "review",
+        "[uncommitted|base BRANCH|commit SHA]",
+        "code review of a change, as `reins review` does it",
+    ),
     ("undo", "", "restore the files to before the last step"),
     ("compact", "", "summarise the conversation now"),
     (
@@ -215,7 +220,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let p = ws.path().join(".reins/commands");
         std::fs::create_dir_all(&p).unwrap();
-        std::fs::write(p.join("review.md"), "# Review the diff\nReview $ARGUMENTS").unwrap();
+        std::fs::write(p.join("audit.md"), "# Review the diff\nReview $ARGUMENTS").unwrap();
         std::fs::write(p.join("help.md"), "shadow attempt").unwrap();
         std::fs::write(p.join("lint.md"), "# Lint it\nlint").unwrap();
         std::fs::write(ws.path().join(".env"), "TOKEN=SECRET_VALUE").unwrap();
@@ -223,7 +228,7 @@ mod tests {
         let u = home.path().join("commands");
         std::fs::create_dir_all(&u).unwrap();
         std::fs::write(u.join("ship.md"), "Ship it").unwrap();
-        std::fs::write(u.join("review.md"), "user copy").unwrap();
+        std::fs::write(u.join("audit.md"), "user copy").unwrap();
         let policy = crate::workspace_file::secrets_only(ws.path());
         let (all, warnings) = load_checked(&policy, Some(home.path()));
         let custom: Vec<(&str, &str)> = all
@@ -233,7 +238,7 @@ mod tests {
         assert_eq!(
             custom,
             [
-                ("review", "user copy"),
+                ("audit", "user copy"),
                 ("ship", "Ship it"),
                 ("lint", "# Lint it\nlint")
             ]
@@ -241,7 +246,7 @@ mod tests {
         assert_eq!(all.iter().filter(|c| c.name == "help").count(), 1);
         let w = warnings.join("\n");
         assert!(
-            w.contains("/review is yours") && w.contains("/help is the built-in"),
+            w.contains("/audit is yours") && w.contains("/help is the built-in"),
             "{w}"
         );
         assert!(

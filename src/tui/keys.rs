@@ -114,6 +114,7 @@ impl App {
                     match kind {
                         PickKind::Session => self.resume(&value),
                         PickKind::Model => self.switch_model(&value),
+                        PickKind::ReviewScope => self.review(&value),
                     }
                 }
                 PickerAction::None => {}

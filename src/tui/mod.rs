@@ -59,6 +59,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
     let (canceller, cancel) = crate::cancel::pair();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let review_tx = ui_tx.clone();
     let cfg = &ws.loaded.config;
     let ctx = AppContext {
         root: ws.root.clone(),
@@ -112,7 +113,8 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     }
     let mut app = App::new(ctx, engine, theme, commands, files)
         .with_mcp(mcp_view)
-        .with_policy(policy);
+        .with_policy(policy)
+        .with_review(crate::frontend::review::Launcher::new(global, review_tx));
     if let Some(prompt) = args.prompt {
         app.submit_when_open(prompt);
     }

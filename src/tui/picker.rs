@@ -18,6 +18,8 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 pub enum PickKind {
     Session,
     Model,
+    /// What `/review` reviews: `uncommitted`, `base BRANCH` or `commit SHA`.
+    ReviewScope,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +116,34 @@ impl Picker {
             p.selected = i;
         }
         p
+    }
+
+    /// The scopes `/review` offers: the work tree's changes, the branch since it left
+    /// `base` (the default branch, when one is known), and the last commit.
+    pub fn review_scopes(base: Option<&str>) -> Self {
+        let mut items = vec![PickItem {
+            meta: "uncommitted  ".into(),
+            label: "staged, unstaged and untracked changes".into(),
+            value: "uncommitted".into(),
+        }];
+        if let Some(b) = base {
+            items.push(PickItem {
+                meta: "base         ".into(),
+                label: format!("the commits since this branch left {b}"),
+                value: format!("base {b}"),
+            });
+        }
+        items.push(PickItem {
+            meta: "commit       ".into(),
+            label: "the last commit (HEAD)".into(),
+            value: "commit HEAD".into(),
+        });
+        Picker::new(
+            PickKind::ReviewScope,
+            " review what? (type to filter · Enter · Esc; /review base BRANCH or commit SHA for others) ",
+            "nothing to review",
+            items,
+        )
     }
 
     pub fn query(&self) -> &str {

@@ -7,6 +7,7 @@ use super::picker::{self, Picker};
 use super::status::{approval_name, compact_count};
 use super::transcript::Level;
 use crate::engine::Op;
+use crate::review::scope::Scope;
 use crate::sandbox::approval::Approval;
 use crate::sandbox::SandboxMode;
 use crate::store::memory;
@@ -24,6 +25,7 @@ impl App {
             "status" => self.show_status(),
             "init" => self.init(args),
             "diff" => self.open_diff(),
+            "review" => self.review(args),
             "undo" => self.undo(),
             "compact" => self.compact(),
             "memory" => self.memory(args),
@@ -219,6 +221,44 @@ impl App {
             );
         }
         self.note(Level::Info, out);
+    }
+
+    /// `/review`: without arguments the scope picker, else the scope named. The review runs in
+    /// read-only sessions of its own (the engine's, as `reins review` runs them), beside this
+    /// one; its report arrives as a note.
+    pub(super) fn review(&mut self, args: &str) {
+        let Some(launcher) = self.review.clone() else {
+            return self.note(Level::Warning, "/review is not available here");
+        };
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let scope = match words.as_slice() {
+            [] => {
+                let base = crate::review::scope::default_branch(&self.ctx.root);
+                self.overlay = Some(Overlay::Picker(Picker::review_scopes(base.as_deref())));
+                return;
+            }
+            ["uncommitted"] => Scope::Uncommitted,
+            ["base", branch] => Scope::Base(branch.to_string()),
+            ["commit", sha] => Scope::Commit(sha.to_string()),
+            _ => {
+                return self.note(
+                    Level::Warning,
+                    "usage: /review [uncommitted | base BRANCH | commit SHA]",
+                )
+            }
+        };
+        let what = scope.describe();
+        if launcher.start(scope) {
+            self.note(
+                Level::Info,
+                format!("reviewing {what} in read-only sessions of their own; the report follows"),
+            );
+        } else {
+            self.note(
+                Level::Warning,
+                "a review is running already; its report will follow",
+            );
+        }
     }
 
     /// Asks the engine for the session's diff: it reads the checkpoint store between turns,
