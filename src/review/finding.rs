@@ -30,7 +30,15 @@ pub struct Finding {
     pub reproduce: Option<String>,
     /// Set by reins when the reproducing command failed as claimed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reproduced: Option<super::repro::Reproduced>,
+    pub reproduced: Option<Reproduced>,
+}
+
+/// A reproducing command that failed, as the report shows it (see [`super::repro`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reproduced {
+    pub exit_code: i32,
+    /// The end of its output.
+    pub output: String,
 }
 
 /// The model's whole answer.

@@ -9,25 +9,16 @@
 //! an exit code other than 0; 126 and 127 (not executable, not found), a timeout, a signal or a
 //! sandbox refusal say nothing about the problem and drop the finding too.
 
-use super::finding::{Dropped, Finding};
+use super::finding::{Dropped, Finding, Reproduced};
 use super::scope::Scope;
 use crate::eval::gitsource;
 use crate::tools::{run_command, ToolContext};
-use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
 /// How much of a reproduction's output the report keeps.
 const OUTPUT_TAIL: usize = 2_000;
-
-/// A reproducing command that failed, as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reproduced {
-    pub exit_code: i32,
-    /// The end of its output.
-    pub output: String,
-}
 
 /// How a reproduction ended, before it decides the finding's fate.
 #[derive(Debug, Clone, PartialEq)]
