@@ -2,85 +2,36 @@
 
 use super::exec;
 use crate::cli::{ExecArgs, GlobalArgs, RunArgs};
+use crate::frontend::workflow_job::{self, Job};
 use crate::frontend::{setup, ExitError};
-use crate::workflow::{self, Found, Origin, Workflow, WorkflowError, WorkflowGuard};
-
-impl From<WorkflowError> for ExitError {
-    fn from(e: WorkflowError) -> Self {
-        ExitError::usage(e.to_string())
-    }
-}
+use crate::workflow;
 
 /// Runs a workflow and returns exec's exit code for the session.
 pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let global = setup::in_worktree(global, args.exec.worktree.as_deref())?;
-    let mut ws = setup::workspace(&global)?;
-    let found = workflow::find(&args.workflow, &ws.root, ws.home.as_deref())?;
-    let name = found.name.clone();
-    let wf = trusted_parts(&ws, &found)?.instantiate(&name, &workflow::parse_vars(&args.vars)?)?;
-    let task = task(&wf, args.exec.prompt.as_deref())?;
-    let flags = exec_flags(&wf, args.exec);
-    let cfg = &mut ws.loaded.config;
-    cfg.checks.add(&wf.checks);
-    cfg.permissions
-        .protected
-        .extend(workflow::protected_dirs(&wf.deny_paths));
-    let root = ws.root.canonicalize().unwrap_or_else(|_| ws.root.clone());
-    let guard = WorkflowGuard::new(&name, &root, wf.tools.clone(), &wf.deny_paths)?;
-    exec::run_task(&task, ws, &flags, vec![Box::new(guard)]).await
-}
-
-/// The workflow as it may apply: a workspace workflow in an untrusted workspace loses its
-/// checks, model, route, limits and tool list (said on stderr), like an untrusted project config.
-fn trusted_parts(ws: &setup::Workspace, found: &Found) -> Result<Workflow, ExitError> {
-    if let Some(w) = found.shadow_warning() {
+    let ws = setup::workspace(&global)?;
+    let extra = match args.exec.prompt.as_deref() {
+        Some(p) => Some(exec::read_task(Some(p))?),
+        None => None,
+    };
+    let vars = workflow::parse_vars(&args.vars)?;
+    let job = workflow_job::prepare(&ws, &args.workflow, &vars, extra.as_deref())?;
+    for w in &job.warnings {
         eprintln!("warning: {w}");
     }
-    let wf = found.load(&setup::policy(ws, setup::SandboxFlags::default()))?;
-    let ignored = wf.sensitive_parts();
-    if found.origin != Origin::Workspace || ws.trusted || ignored.is_empty() {
-        return Ok(wf);
-    }
-    eprintln!(
-        "warning: ignored from {} (this workspace is not trusted): {}; review it and run `reins trust` to apply them",
-        found.path.display(),
-        ignored.join(", ")
-    );
-    Ok(wf.without_sensitive_parts())
-}
-
-/// The workflow's prompt, with extra instructions from the command line and the tool
-/// allow-list spelled out so the model does not learn it one refusal at a time.
-fn task(wf: &Workflow, extra: Option<&str>) -> Result<String, ExitError> {
-    let mut task = wf.prompt.trim_end().to_string();
-    if let Some(extra) = extra {
-        task.push_str("\n\n");
-        task.push_str(exec::read_task(Some(extra))?.trim_end());
-    }
-    if let Some(tools) = &wf.tools {
-        task.push_str(&format!(
-            "\n\nThis job may use only these tools: {}.",
-            tools.join(", ")
-        ));
-    }
-    if !wf.deny_paths.is_empty() {
-        task.push_str(&format!(
-            "\nDo not change files matching: {}.",
-            wf.deny_paths.join(", ")
-        ));
-    }
-    Ok(task)
+    let flags = exec_flags(&job, args.exec);
+    exec::run_task(&job.task, job.ws, &flags, vec![Box::new(job.guard)]).await
 }
 
 /// Command-line flags win over the workflow's settings; a `--model` or `--route` on the command
 /// line replaces the workflow's choice of either.
-fn exec_flags(wf: &Workflow, mut flags: ExecArgs) -> ExecArgs {
+fn exec_flags(job: &Job, mut flags: ExecArgs) -> ExecArgs {
     if flags.model.is_none() && flags.route.is_none() {
-        flags.model = wf.model.clone();
-        flags.route = wf.route.clone();
+        flags.model = job.model.clone();
+        flags.route = job.route.clone();
     }
-    flags.max_steps = flags.max_steps.or(wf.max_steps);
-    flags.max_cost = flags.max_cost.or(wf.max_cost);
+    flags.max_steps = flags.max_steps.or(job.max_steps);
+    flags.max_cost = flags.max_cost.or(job.max_cost);
     flags
 }
 

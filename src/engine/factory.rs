@@ -39,6 +39,19 @@ pub trait SessionFactory: Send {
     /// Brings the session up to date before a turn (MCP servers started, their tools
     /// registered, status changes reported).
     fn attach<'a>(&'a self, session: &'a mut Session, emit: Emit<'a>) -> BoxFuture<'a, ()>;
+    /// A new session for the workflow `name` with the words typed after it, and the task to
+    /// send it; `Err` says why it cannot run (unknown, a variable missing).
+    fn workflow(
+        &self,
+        name: &str,
+        args: &str,
+        overrides: Overrides,
+    ) -> Result<(Built, String), String> {
+        let _ = (args, overrides);
+        Err(format!(
+            "workflow `{name}`: this front end cannot run workflows"
+        ))
+    }
     /// `$REINS_HOME`, where transcripts live; `None` when sessions are not recorded.
     fn home(&self) -> Option<&Path>;
     /// Ends what the sessions shared, when the engine stops: MCP connections (an HTTP

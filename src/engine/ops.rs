@@ -28,6 +28,12 @@ pub enum Op {
     },
     /// Restore the files to before the session's last step (`/undo`).
     Undo,
+    /// Run the workflow `name` (the TUI's `/NAME ARGS`) in a new session built for it, as
+    /// `reins run` would: its checks, tool list, limits and model apply until the next `/clear`.
+    Workflow {
+        name: String,
+        args: String,
+    },
     /// End the session (`session.finished` is written) and stop the engine; [`UiMsg::Closed`]
     /// follows once everything is recorded.
     Shutdown,

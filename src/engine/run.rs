@@ -19,7 +19,7 @@ impl EngineHandle {
     pub fn send(&self, op: Op) {
         // Counted before it is queued, so an interrupt that follows at once cancels this turn
         // even if the session has not started it yet.
-        if matches!(op, Op::Prompt(_) | Op::Compact) {
+        if matches!(op, Op::Prompt(_) | Op::Compact | Op::Workflow { .. }) {
             self.canceller.submit();
         }
         let _ = self.ops.send(op);
@@ -108,6 +108,7 @@ impl Engine {
                 Op::Resume(id) => self.reopen(Resume::Id(id)),
                 Op::Diff { reload } => self.diff(reload).await,
                 Op::Undo => self.undo().await,
+                Op::Workflow { name, args } => self.workflow(&name, &args).await,
                 Op::Shutdown => break,
             }
             self.state();
@@ -262,6 +263,31 @@ impl Engine {
             status: Status::Done,
             last_message: String::new(),
         });
+    }
+
+    /// `/NAME`: the workflow's own session replaces the open one, then runs its task. A turn
+    /// always ends, so the front end stops waiting even when the workflow cannot start.
+    async fn workflow(&mut self, name: &str, args: &str) {
+        match self.factory.workflow(name, args, self.overrides) {
+            Ok((built, task)) => {
+                self.finish();
+                self.session = built.session;
+                self.opened(built.warnings);
+                self.note(format!(
+                    "workflow `{name}` runs in this new session: its checks, tools and limits apply until /clear"
+                ));
+                self.turn(&task).await;
+            }
+            Err(e) => {
+                // The turn asked for is counted as started, so the next one is not cancelled.
+                self.canceller.begin();
+                self.fail(e);
+                self.send(UiMsg::TurnDone {
+                    status: Status::Error,
+                    last_message: String::new(),
+                });
+            }
+        }
     }
 
     fn reopen(&mut self, resume: Resume) {

@@ -92,6 +92,39 @@ impl Factory {
 }
 
 impl Factory {
+    /// A session for the workflow `name` (`/NAME ARGS` in the TUI) and its task, prepared as
+    /// `reins run` prepares it; the front end's `--model`/`--route` win over the workflow's.
+    fn workflow_session(
+        &self,
+        name: &str,
+        args: &str,
+        overrides: Overrides,
+    ) -> Result<(Built, String), ExitError> {
+        let (vars, extra) = super::workflow_job::split_slash_args(args);
+        let vars = crate::workflow::parse_vars(&vars)?;
+        let job = super::workflow_job::prepare(&self.ws, name, &vars, Some(&extra))?;
+        let (model, route) = match (&self.model, &self.route) {
+            (None, None) => (job.model, job.route),
+            (m, r) => (m.clone(), r.clone()),
+        };
+        let factory = Factory {
+            ws: job.ws,
+            model,
+            route,
+            max_cost: self.max_cost.or(job.max_cost),
+            max_steps: self.max_steps.or(job.max_steps),
+            sandbox: self.sandbox,
+            default_approval: self.default_approval,
+            approver: self.approver.clone(),
+            cancel: self.cancel.clone(),
+            mcp: self.mcp.clone(),
+            first_only: Mutex::new(vec![Box::new(job.guard)]),
+        };
+        let mut built = factory.build_session(Resume::New, overrides)?;
+        built.warnings.extend(job.warnings);
+        Ok((built, job.task))
+    }
+
     /// The `task` tool, with the agents the user and this workspace define, and warnings about
     /// definitions passed over.
     fn task_tool(
@@ -137,6 +170,16 @@ impl SessionFactory for Factory {
         emit: crate::agent::events::Emit<'a>,
     ) -> BoxFuture<'a, ()> {
         Box::pin(self.mcp.attach(session, emit))
+    }
+
+    fn workflow(
+        &self,
+        name: &str,
+        args: &str,
+        overrides: Overrides,
+    ) -> Result<(Built, String), String> {
+        self.workflow_session(name, args, overrides)
+            .map_err(|e| e.message)
     }
 
     fn home(&self) -> Option<&std::path::Path> {

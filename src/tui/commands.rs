@@ -1,6 +1,7 @@
 //! The slash-command catalogue: the built-in commands and custom ones, Markdown files in
 //! `$REINS_HOME/commands/NAME.md` (the user's) and `.reins/commands/NAME.md` (the project's) whose
-//! body becomes the prompt, `$ARGUMENTS` replaced by what follows `/NAME`. The user's win.
+//! body becomes the prompt, `$ARGUMENTS` replaced by what follows `/NAME`. The user's win. Then
+//! the workflows (`reins workflows`), each as `/NAME`, run by the engine as `reins run` runs them.
 
 use crate::sandbox::SandboxPolicy;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ pub struct CommandInfo {
     pub help: String,
     /// The prompt template of a custom command.
     pub body: Option<String>,
+    /// A workflow: `/NAME VAR=VALUE… TEXT` runs it in a session of its own.
+    pub workflow: bool,
 }
 
 impl CommandInfo {
@@ -97,6 +100,7 @@ pub fn load_checked(
             args: args.to_string(),
             help: help.to_string(),
             body: None,
+            workflow: false,
         })
         .collect();
     let mut warnings = Vec::new();
@@ -130,7 +134,44 @@ pub fn load_checked(
             }
         }
     }
+    add_workflows(policy, reins_home, &mut out, &mut warnings);
     (out, warnings)
+}
+
+/// Each workflow as `/NAME`, unless a built-in or custom command has the name (reported).
+fn add_workflows(
+    policy: &SandboxPolicy,
+    reins_home: Option<&Path>,
+    out: &mut Vec<CommandInfo>,
+    warnings: &mut Vec<String>,
+) {
+    for listed in crate::workflow::list(&policy.workspace, reins_home, policy) {
+        let name = listed.found.name.clone();
+        if !valid_name(&name) {
+            continue;
+        }
+        if let Some(taken) = out.iter().find(|c| c.name == name) {
+            warnings.push(format!(
+                "workflow {} has no /{name}: the name is taken by {} command; `reins run {name}` still runs it",
+                listed.found.path.display(),
+                if taken.body.is_some() { "a custom" } else { "a built-in" }
+            ));
+            continue;
+        }
+        match listed.description {
+            Ok(description) => out.push(CommandInfo {
+                name,
+                args: "[VAR=VALUE…] [TEXT]".into(),
+                help: match description.trim() {
+                    "" => "workflow".to_string(),
+                    d => format!("workflow: {d}"),
+                },
+                body: None,
+                workflow: true,
+            }),
+            Err(e) => warnings.push(format!("workflow /{name} skipped: {e}")),
+        }
+    }
 }
 
 const WORKSPACE_DIR: &str = ".reins/commands";
@@ -167,6 +208,7 @@ fn custom(name: String, body: String) -> CommandInfo {
         args: "[ARGS]".into(),
         help,
         body: Some(body),
+        workflow: false,
     }
 }
 

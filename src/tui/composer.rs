@@ -550,6 +550,7 @@ mod tests {
             args: "TARGET".into(),
             help: "ship it".into(),
             body: Some("deploy $ARGUMENTS".into()),
+            workflow: false,
         });
         typed(&mut c, "/deplo");
         assert_eq!(c.handle_key(key(KeyCode::Enter)), Outcome::Handled);

@@ -405,15 +405,20 @@ impl App {
         }
     }
 
-    /// A custom command runs as a prompt; anything else is unknown.
+    /// A custom command runs as a prompt, a workflow in a session of its own; anything else is
+    /// unknown.
     fn custom(&mut self, name: &str, args: &str, typed: &str) {
-        let body = self
-            .composer
-            .commands()
-            .iter()
-            .find(|c| c.name == name)
-            .and_then(|c| c.body.clone());
-        match body {
+        let found = self.composer.commands().iter().find(|c| c.name == name);
+        if found.is_some_and(|c| c.workflow) {
+            if self.idle(&format!("/{name}")) {
+                self.start_work(Op::Workflow {
+                    name: name.to_string(),
+                    args: args.to_string(),
+                });
+            }
+            return;
+        }
+        match found.and_then(|c| c.body.clone()) {
             Some(body) => {
                 let prompt = super::commands::expand(&body, args);
                 self.send_prompt(typed, prompt);
