@@ -226,6 +226,9 @@ fn git_tools_hide_the_names_and_content_of_files_the_read_policy_refuses() {
     write(&ws, ".env", "API_KEY=sk-live-123\n");
     write(&ws, "certs/server.pem", "-----BEGIN PRIVATE KEY----- zzz\n");
     write(&ws, "secrets/db.txt", "hunter2\n");
+    write(&ws, "prod/.ENV", "UPPER_ENV_SECRET\n");
+    write(&ws, "certs/ca.PEM", "UPPER_PEM_SECRET\n");
+    write(&ws, "keys/id_ed25519", "ED25519_SECRET\n");
     let deny = ["-c", r#"permissions.deny=["read(secrets/**)"]"#];
     let (status_code, status, _) = tool(&ws, "git_status", "{}", &deny);
     let (diff_code, diff, _) = tool(&ws, "git_diff", "{}", &deny);
@@ -241,10 +244,16 @@ fn git_tools_hide_the_names_and_content_of_files_the_read_policy_refuses() {
             "hunter2",
             "id_rsa",
             "PRIVATE-KEY",
+            ".ENV",
+            "UPPER_ENV_SECRET",
+            "ca.PEM",
+            "UPPER_PEM_SECRET",
+            "id_ed25519",
+            "ED25519_SECRET",
         ] {
             assert!(!out.contains(leak), "`{leak}` leaked: {out}");
         }
-        assert!(out.contains("4 changed paths are not shown"), "{out}");
+        assert!(out.contains("7 changed paths are not shown"), "{out}");
     }
     let (_, one, _) = tool(&ws, "git_diff", r#"{"path": ".env"}"#, &deny);
     assert!(!one.contains("sk-live-123"), "{one}");

@@ -33,7 +33,7 @@ enum Anchor {
 impl PathGlob {
     /// Compiles `raw`; `home` expands a leading `~/`.
     pub(crate) fn new(raw: &str, home: Option<&str>) -> Result<Self, SandboxError> {
-        let (globs, anchor) = compile(raw, home)?;
+        let (globs, anchor) = compile(raw, home, false)?;
         let mut builder = GlobSetBuilder::new();
         for glob in globs {
             builder.add(glob);
@@ -56,7 +56,11 @@ impl PathGlob {
 }
 
 /// The globs `raw` stands for, and what they are matched against.
-fn compile(raw: &str, home: Option<&str>) -> Result<(Vec<Glob>, Anchor), SandboxError> {
+fn compile(
+    raw: &str,
+    home: Option<&str>,
+    fold_case: bool,
+) -> Result<(Vec<Glob>, Anchor), SandboxError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(bad_rule(raw, "empty path pattern".into()));
@@ -68,6 +72,7 @@ fn compile(raw: &str, home: Option<&str>) -> Result<(Vec<Glob>, Anchor), Sandbox
             GlobBuilder::new(glob)
                 .literal_separator(true)
                 .backslash_escape(true)
+                .case_insensitive(fold_case)
                 .build()
                 .map_err(|e| bad_rule(raw, e.kind().to_string()))
         })
@@ -99,10 +104,28 @@ pub(crate) struct PathGlobSet {
 impl PathGlobSet {
     /// Compiles `raws`; the first pattern that does not compile is the error.
     pub(crate) fn new<S: AsRef<str>>(raws: &[S], home: Option<&str>) -> Result<Self, SandboxError> {
+        Self::build(raws, home, false)
+    }
+
+    /// Compiles `raws` to match whatever the letter case: for names that mean the same file to
+    /// a program reading them on a case-insensitive file system, or to a person (`.ENV`,
+    /// `server.PEM`), where a miss leaks a secret.
+    pub(crate) fn ignoring_case<S: AsRef<str>>(
+        raws: &[S],
+        home: Option<&str>,
+    ) -> Result<Self, SandboxError> {
+        Self::build(raws, home, true)
+    }
+
+    fn build<S: AsRef<str>>(
+        raws: &[S],
+        home: Option<&str>,
+        fold_case: bool,
+    ) -> Result<Self, SandboxError> {
         let (mut abs, mut rel) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         let (mut abs_owner, mut rel_owner) = (Vec::new(), Vec::new());
         for (i, raw) in raws.iter().enumerate() {
-            let (globs, anchor) = compile(raw.as_ref(), home)?;
+            let (globs, anchor) = compile(raw.as_ref(), home, fold_case)?;
             for glob in globs {
                 if anchor != Anchor::Workspace {
                     abs.add(glob.clone());

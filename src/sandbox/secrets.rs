@@ -11,14 +11,26 @@ use globset::Candidate;
 use super::pattern::PathGlobSet;
 use super::SandboxError;
 
-/// Gitignore-style patterns of files refused to `read_file` & co. by default.
+/// Gitignore-style patterns of files refused to `read_file` & co. by default, matched whatever
+/// the letter case (`.ENV`, `server.PEM`).
 pub const SECRET_PATTERNS: &[&str] = &[
     ".env*",
     "*.pem",
     "*.key",
+    "*.p12",
+    "*.pfx",
     "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".pgpass",
     "~/.ssh/**",
     "~/.aws/**",
+    "~/.gnupg/**",
+    "~/.kube/**",
+    "~/.docker/config.json",
+    "~/.config/gcloud/**",
 ];
 
 /// The `read(PATTERN)` allow and deny rules of a policy, compiled together with
@@ -104,7 +116,7 @@ impl ReadFilter {
             .collect();
         ReadFilter {
             deny: PathGlobSet::new(deny, h).map_err(BadRule::of),
-            secrets: PathGlobSet::new(&secrets, h).map_err(BadRule::of),
+            secrets: PathGlobSet::ignoring_case(&secrets, h).map_err(BadRule::of),
             allow: PathGlobSet::new(allow, h).map_err(BadRule::of),
             home,
         }
@@ -169,6 +181,23 @@ mod tests {
         assert!(err.contains("[permissions].allow"), "{err}");
         assert!(check("/work/proj/certs/tls.key", &[]).is_err());
         assert!(check("/work/proj/deploy/id_rsa.pub", &[]).is_err());
+    }
+
+    #[test]
+    fn secrets_are_refused_whatever_their_letter_case_and_key_type() {
+        for path in [
+            "/work/proj/.ENV",
+            "/work/proj/.Env.local",
+            "/work/proj/certs/server.PEM",
+            "/work/proj/certs/tls.Key",
+            "/work/proj/keys/id_ed25519",
+            "/work/proj/keys/id_ecdsa.pub",
+            "/work/proj/store.p12",
+            "/work/proj/.netrc",
+        ] {
+            assert!(check(path, &[]).is_err(), "{path}");
+        }
+        assert!(check("/work/proj/.ENV", &["./.ENV"]).is_ok());
     }
 
     #[test]
