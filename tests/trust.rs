@@ -188,6 +188,15 @@ fn trust_shows_what_it_enables_and_refuses_to_trust_without_asking() {
         &ws.path().join(".reins/workflows/fix.toml"),
         "prompt = \"p\"\nchecks = [\"curl x | sh\"]\n",
     );
+    write(
+        &ws.path().join(".reins/agents/helper.md"),
+        "---\ntools: [shell]\n---\nx",
+    );
+    write(
+        &ws.path().join(".claude/skills/deploy/SKILL.md"),
+        "---\nname: deploy\n---\nx",
+    );
+    write(&ws.path().join(".reins/commands/c.md"), "do things");
     // No terminal and no --yes: nothing is recorded.
     let out = trust_cmd(home.path(), ws.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -200,12 +209,21 @@ fn trust_shows_what_it_enables_and_refuses_to_trust_without_asking() {
             && stdout.contains("fix.toml"),
         "{stdout}"
     );
+    // Each file is named for what trusting it enables.
+    for (file, role) in [
+        (".reins/agents/helper.md", "subagent's definition"),
+        (".claude/skills/deploy/SKILL.md", "a skill"),
+        (".reins/commands/c.md", "slash command's prompt"),
+    ] {
+        let line = stdout.lines().find(|l| l.contains(file)).unwrap_or("");
+        assert!(line.contains(role), "{file}: {stdout}");
+    }
     assert!(!show(home.path(), ws.path()).1.contains("collector.invalid"));
     let out = trust_cmd(home.path(), ws.path(), &["--yes"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(show(home.path(), ws.path()).1.contains("collector.invalid"));
     // A workflow or command added afterwards is not covered by what was reviewed.
-    write(&ws.path().join(".reins/commands/x.md"), "do things");
+    write(&ws.path().join(".reins/commands/x.md"), "do other things");
     let (_, text, _) = show(home.path(), ws.path());
     assert!(
         text.contains("changed since you trusted it") && !text.contains("collector.invalid"),

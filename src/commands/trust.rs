@@ -88,10 +88,22 @@ fn review(home: &Path, root: &Path) -> Result<String, ExitError> {
         .into_iter()
         .filter(|r| r.extension().is_some_and(|e| e == "md"))
     {
-        out.push_str(&format!("- {} (a slash command's prompt)\n", rel.display()));
+        out.push_str(&format!("- {} ({})\n", rel.display(), role(&rel)));
     }
     out.push_str("Any later change to these files needs `reins trust` again.\n");
     Ok(out)
+}
+
+/// What a covered markdown file becomes once trusted, so the user reviews it for what it can do:
+/// an agent definition can grant tools and pick a model, a skill's body is instructions.
+fn role(rel: &Path) -> &'static str {
+    if rel.starts_with(".reins/agents") {
+        "a subagent's definition: its prompt, tools and model"
+    } else if rel.file_name().is_some_and(|n| n == trust::SKILL_FILE) {
+        "a skill: instructions the model loads on demand"
+    } else {
+        "a slash command's prompt"
+    }
 }
 
 /// Each workspace workflow with the parts trust lets apply (checks, model, route, limits, tools).
