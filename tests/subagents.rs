@@ -284,3 +284,52 @@ fn agent_definitions_set_tools_and_limits_and_an_untrusted_repos_are_ignored() {
     assert!(result.contains("agent=\"scout\""), "{result}");
     assert!(result.contains("status=\"max_steps\""), "{result}");
 }
+
+/// The user's `pre_tool` hooks are their policy, and a subagent is still their session: a child
+/// whose agent definition grants `shell` meets the same hook as the parent, which refuses the
+/// command before it runs.
+#[test]
+fn the_users_tool_hooks_hold_inside_subagents() {
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "task",
+            json!({"tasks": [{"prompt": "build it", "agent": "runner"}]}),
+        ),
+        Reply::tool("shell", json!({"command": "touch child-ran"})),
+        Reply::text("child done"),
+        Reply::text("parent done"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let hook = home.path().join("no-shell.sh");
+    write(
+        &hook,
+        "#!/bin/sh\necho 'HOOK: no commands here' >&2\nexit 2\n",
+    );
+    let config = home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[[hooks]]\nevent = \"pre_tool\"\nmatch = \"shell\"\ncommand = \"sh {}\"\n",
+        hook.display()
+    ));
+    std::fs::write(&config, text).unwrap();
+    write(
+        &home.path().join("agents/runner.md"),
+        "---\ndescription: Runs commands\ntools: [shell]\n---\nRun what you are asked.\n",
+    );
+    let ws = tempfile::tempdir().unwrap();
+    let out = exec(home.path(), ws.path(), &["--json"], "go");
+    assert_success(&out);
+    let requests = server.requests();
+    assert_eq!(
+        requests.len(),
+        4,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refused = &tool_results(&requests[2].body)[0];
+    assert!(refused.contains("HOOK: no commands here"), "{refused}");
+    assert!(
+        !ws.path().join("child-ran").exists(),
+        "the child's command ran past the user's hook"
+    );
+}

@@ -1,6 +1,7 @@
 //! Opening subagents' sessions: the front end's side of [`crate::subagent::Spawn`]. A child is
 //! built like the parent (same workspace, config, sandbox, approver and cancel signal), with its
-//! agent's tools, model and step limit, a transcript of its own, and the parent's budget ledger.
+//! agent's tools, model and step limit, a transcript of its own, the parent's budget ledger, and the
+//! user's tool hooks.
 
 use super::setup;
 use crate::agent::spend::SharedSpend;
@@ -81,6 +82,7 @@ impl ChildSpawner {
             def.instructions
         );
         let builder = move || format!("{}\n\n{}", base(), extra.trim_end());
+        let hooks = super::session_builder::tool_hooks(ws, self.cancel.clone(), self.sandbox, &id)?;
         Ok(Session::new(SessionSetup {
             id,
             routing,
@@ -101,7 +103,7 @@ impl ChildSpawner {
             compact_threshold: self.compact_threshold,
             gate,
             approver: Box::new(self.approver.clone()),
-            extensions: Vec::new(),
+            extensions: hooks.into_iter().collect(),
             checkpoints: None,
             plan: None,
             spend: Some(self.spend.clone()),

@@ -12,5 +12,5 @@ mod config;
 mod extension;
 mod run;
 
-pub use config::HookConfig;
+pub use config::{HookConfig, HookEvent};
 pub use extension::{Hooks, SessionIdSlot};
