@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
-use support::reins::{assert_success, events, exec, home_for, spawn_exec, tool_results, Wire};
+use support::reins::{
+    assert_success, events, exec, home_for, reins, spawn_exec, tool_results, Wire,
+};
 use support::{MockServer, Reply};
 
 fn two_tasks() -> Reply {
@@ -141,6 +143,20 @@ fn two_subagents_run_side_by_side_and_their_cost_rolls_into_the_parents() {
     assert_eq!(finished["output_tokens"], 40);
     let cost = finished["cost_usd"].as_f64().unwrap();
     assert!((cost - 0.00048).abs() < 1e-9, "{cost}");
+
+    // The ledger counts each request once: the children's transcripts say what they spent, so the
+    // parent's rolled-up line is not added again.
+    let out = reins(home.path())
+        .args(["usage", "--by", "model", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let ledger: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total = &ledger["total"];
+    assert_eq!(total["input_tokens"], 400, "{ledger:#}");
+    assert_eq!(total["output_tokens"], 40, "{ledger:#}");
+    let rows = ledger["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["key"] != "subagents"), "{ledger:#}");
 }
 
 /// The children check the family's spending before each request: a parent that already used

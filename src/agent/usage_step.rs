@@ -40,7 +40,7 @@ impl Session {
         }
         self.accounts.roll_up(&spent);
         emit(Event::Usage {
-            model: "subagents".into(),
+            model: crate::types::SUBAGENTS_USAGE_MODEL.into(),
             input_tokens: spent.usage.input_tokens,
             cached_input_tokens: spent.usage.cached_input_tokens,
             cache_write_tokens: spent.usage.cache_write_tokens,

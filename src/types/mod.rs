@@ -17,3 +17,8 @@ pub use future::BoxFuture;
 pub use plan::{Plan, PlanStep, StepStatus};
 pub use priority::{Priority, UnknownPriority};
 pub use sandbox_mode::{SandboxMode, UnknownSandboxMode};
+
+/// The `model` of the `usage` event by which a parent session takes in what its subagents spent
+/// (documented in the README). Each child's transcript carries the same requests per model, so a
+/// sum over transcripts (the cost ledger) skips these lines rather than count them twice.
+pub const SUBAGENTS_USAGE_MODEL: &str = "subagents";

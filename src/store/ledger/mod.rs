@@ -20,8 +20,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::session_index::INDEX_FILE;
-/// Bumped whenever the ledger's tables change: tables of another version are rebuilt.
-const LEDGER_VERSION: i64 = 1;
+
+/// Bumped whenever the ledger's tables or what a row counts change: tables of another version
+/// are rebuilt from the transcripts. 2: subagents' roll-up lines are no longer counted twice.
+const LEDGER_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {

@@ -1,5 +1,6 @@
 //! Reading a transcript into the ledger's entry for it: the header's workspace, day, workflow
-//! and route, and every `usage` line summed per model, from where the last read stopped.
+//! and route, and every `usage` line summed per model, from where the last read stopped (except
+//! a parent's roll-up of its subagents, whose own transcripts are read too).
 
 use super::{LedgerError, TopRung};
 use serde::Deserialize;
@@ -137,6 +138,10 @@ fn apply(e: &mut Entry, text: &str) {
             let Ok(u) = serde_json::from_str::<UsageLine>(text) else {
                 return;
             };
+            // Counted in the children's own transcripts.
+            if u.model == crate::types::SUBAGENTS_USAGE_MODEL {
+                return;
+            }
             let m = e.models.entry(u.model).or_default();
             m.requests += 1;
             m.input += u.input_tokens;
