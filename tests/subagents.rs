@@ -61,6 +61,7 @@ fn two_subagents_run_side_by_side_and_their_cost_rolls_into_the_parents() {
         },
         Reply::text("an answer"),
         Reply::text("both answered"),
+        Reply::text("resumed"),
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let ws = tempfile::tempdir().unwrap();
@@ -157,6 +158,16 @@ fn two_subagents_run_side_by_side_and_their_cost_rolls_into_the_parents() {
     assert_eq!(total["output_tokens"], 40, "{ledger:#}");
     let rows = ledger["rows"].as_array().unwrap();
     assert!(rows.iter().all(|r| r["key"] != "subagents"), "{ledger:#}");
+
+    // The children started after the parent, but `--continue` means the user's session.
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &["--json", "--continue"],
+        "and then?",
+    );
+    assert_success(&out);
+    assert_eq!(events(&out.stdout)[0]["session_id"], parent_id);
 }
 
 /// The children check the family's spending before each request: a parent that already used

@@ -49,6 +49,8 @@ pub struct SessionSetup {
     /// The ledger this session shares with its subagents (or its parent and siblings): budget
     /// checks read its total.
     pub spend: Option<std::sync::Arc<super::spend::SharedSpend>>,
+    /// The agent's name when this session is a subagent, recorded in the transcript header.
+    pub subagent: Option<String>,
 }
 
 pub struct Session {
@@ -224,6 +226,7 @@ impl Session {
                 .iter()
                 .find_map(|e| e.workflow())
                 .map(str::to_string),
+            subagent: self.setup.subagent.clone(),
         });
     }
 

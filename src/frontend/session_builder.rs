@@ -248,6 +248,7 @@ pub fn build(
         gate,
         approver: opts.approver,
         extensions: opts.extensions,
+        subagent: None,
         checkpoints: open_checkpoints(ws, &mut warnings),
         plan: resumed.as_ref().and_then(|r| r.plan.clone()),
         spend: opts.spend,

@@ -107,6 +107,7 @@ impl ChildSpawner {
             checkpoints: None,
             plan: None,
             spend: Some(self.spend.clone()),
+            subagent: Some(def.name.clone()),
         }))
     }
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 pub(super) const INDEX_FILE: &str = "index.sqlite";
 /// Bumped whenever the table changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -111,7 +111,7 @@ impl SessionIndex {
                      started_at INTEGER NOT NULL, started_ns INTEGER NOT NULL,
                      prompt TEXT NOT NULL, steps INTEGER NOT NULL,
                      input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-                     cost_usd REAL, status TEXT NOT NULL
+                     cost_usd REAL, status TEXT NOT NULL, subagent TEXT
                  );
                  PRAGMA user_version = {SCHEMA_VERSION};
                  COMMIT;"
@@ -241,6 +241,7 @@ impl SessionIndex {
                         i.output_tokens as i64,
                         i.cost_usd,
                         i.status,
+                        i.subagent,
                     ])
                     .map_err(db)?;
             }
@@ -256,11 +257,11 @@ impl SessionIndex {
 }
 
 const SELECT: &str = "SELECT file, len, mtime_ns, ino, read, id, workspace, started_at, \
-    started_ns, prompt, steps, input_tokens, output_tokens, cost_usd, status FROM sessions";
+    started_ns, prompt, steps, input_tokens, output_tokens, cost_usd, status, subagent FROM sessions";
 
 const UPSERT: &str = "INSERT OR REPLACE INTO sessions (file, len, mtime_ns, ino, read, id, \
     workspace, started_at, started_ns, prompt, steps, input_tokens, output_tokens, cost_usd, \
-    status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    status, subagent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 fn decode(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Row)> {
     let file: String = r.get(0)?;
@@ -284,6 +285,7 @@ fn decode(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Row)> {
             cost_usd: r.get(13)?,
             status: r.get(14)?,
             path: PathBuf::new(),
+            subagent: r.get(15)?,
         },
     };
     Ok((file, row))

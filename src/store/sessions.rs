@@ -93,7 +93,9 @@ pub fn load_by_id(reins_home: &Path, id: &str) -> Result<LoadedSession, Transcri
 
 /// Every session, most recently started first; only those of `workspace` when given. Read
 /// through the index (see `session_index`), or from every transcript when the index cannot be
-/// used (a read-only `$REINS_HOME`, say).
+/// used (a read-only `$REINS_HOME`, say). Subagents' sessions are left out: they are part of
+/// their parent's (which links them and counts their cost), and resuming one is not what
+/// `--continue` or a picker means; `reins sessions show ID` still reads them.
 pub fn list(reins_home: &Path, workspace: Option<&Path>) -> Vec<SessionInfo> {
     let dir = sessions_dir(reins_home);
     let all = match SessionIndex::open(&dir).and_then(|mut index| index.refresh_all()) {
@@ -103,6 +105,7 @@ pub fn list(reins_home: &Path, workspace: Option<&Path>) -> Vec<SessionInfo> {
     let ws = workspace.map(|w| w.display().to_string());
     let mut out: Vec<SessionInfo> = all
         .into_iter()
+        .filter(|i| i.subagent.is_none())
         .filter(|i| ws.as_ref().is_none_or(|w| &i.workspace == w))
         .collect();
     out.sort_by(|a, b| (b.started_ns, &b.id).cmp(&(a.started_ns, &a.id)));

@@ -24,6 +24,8 @@ pub struct SessionInfo {
     pub cost_usd: Option<f64>,
     pub status: String,
     pub path: PathBuf,
+    /// The agent's name when the session is a subagent of another.
+    pub subagent: Option<String>,
 }
 
 impl SessionInfo {
@@ -58,6 +60,8 @@ struct Meta {
     #[serde(default)]
     started_at_ns: Option<u64>,
     prompt: String,
+    #[serde(default)]
+    subagent: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +105,7 @@ pub(crate) fn apply(info: &mut SessionInfo, text: &str) -> Result<LineKind, serd
                     .started_at_ns
                     .unwrap_or(m.started_at.saturating_mul(1_000_000_000));
                 info.prompt = m.prompt;
+                info.subagent = m.subagent;
             }
         }
         Some("route") => info.steps += 1,

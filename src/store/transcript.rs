@@ -39,6 +39,10 @@ pub enum Record {
         /// The workflow the session ran (`reins run NAME`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         workflow: Option<String>,
+        /// The agent a subagent session ran as: the parent's `task` result names the child's id,
+        /// and session lists and `--continue` pass children over.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subagent: Option<String>,
     },
     /// A history item appended to the conversation.
     #[serde(rename = "history.item")]
