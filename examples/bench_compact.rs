@@ -124,6 +124,7 @@ fn write_transcript(home: &Path, ws: &Path) {
         route: None,
         top_rung: None,
         workflow: None,
+        subagent: None,
     })
     .expect("meta");
     w.append(&Record::HistoryItem {

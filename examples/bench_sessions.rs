@@ -92,6 +92,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> (Duration, u64) {
         route: None,
         top_rung: None,
         workflow: None,
+        subagent: None,
     })
     .expect("meta");
     let output = "line of tool output\n".repeat(40);

@@ -99,6 +99,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
         route: None,
         top_rung: None,
         workflow: None,
+        subagent: None,
     };
     w.append(&meta).expect("meta");
     w.append(&Record::HistoryItem {

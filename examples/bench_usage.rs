@@ -66,6 +66,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> Duration {
             output_price: Some(40.0),
         }),
         workflow: None,
+        subagent: None,
     })
     .expect("meta");
     let output = "line of tool output\n".repeat(40);
