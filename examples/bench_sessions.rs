@@ -101,6 +101,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> (Duration, u64) {
             step: step as u32,
             model: "m".into(),
             reason: "default".into(),
+            kind: None,
         };
         w.append_event(&e).expect("route");
         w.append(&Record::HistoryItem {

@@ -76,6 +76,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> Duration {
             step: step as u32,
             model: model.into(),
             reason: "default".into(),
+            kind: None,
         };
         w.append_event(&e).expect("route");
         w.append(&Record::HistoryItem {

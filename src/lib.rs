@@ -32,6 +32,7 @@ pub mod sandbox;
 pub(crate) mod skills;
 pub mod store;
 pub(crate) mod subagent;
+pub mod telemetry;
 pub mod tools;
 pub mod tui;
 pub mod types;

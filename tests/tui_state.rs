@@ -111,6 +111,7 @@ fn interrupting_and_the_route_reason_leave_the_status_line_with_their_turn() {
         step: 1,
         model: "mock".into(),
         reason: "plan: escalated after a failure".into(),
+        kind: None,
     }));
     h.app
         .on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
@@ -246,6 +247,7 @@ fn status_shows_model_route_sandbox_approval_context_mcp_and_cost() {
         step: 1,
         model: "mock".into(),
         reason: "plan: first step".into(),
+        kind: None,
     }));
     h.app.on_engine(UiMsg::Event(Event::Usage {
         model: "mock".into(),

@@ -93,6 +93,7 @@ fn played_turn(app: &mut App) {
             step: 1,
             model: "mock".into(),
             reason: "plan: the configured default model".into(),
+            kind: None,
         },
     );
     event(
@@ -493,6 +494,7 @@ fn working_shows_the_spinner_and_elapsed_time() {
             step: 1,
             model: "mock".into(),
             reason: "plan: pinned with --model mock".into(),
+            kind: None,
         },
     );
     event(

@@ -88,6 +88,7 @@ impl Session {
             step: self.turn.steps(),
             model: choice.entry.model.label.clone(),
             reason: choice.reason.clone(),
+            kind: Some(choice.kind),
         });
         let req = Request {
             system: super::prompt::COMPACT_PROMPT,

@@ -26,6 +26,10 @@ pub enum Event {
         step: u32,
         model: String,
         reason: String,
+        /// What the request is for (`plan`, `act`, `fix`, `compact`, `side`): what routing rules
+        /// match on, and what telemetry labels the request with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<crate::router::StepKind>,
     },
     /// Streamed assistant text; front ends that show text live use it, `--json` skips it.
     #[serde(rename = "message.delta")]
@@ -307,6 +311,7 @@ mod tests {
                 step: 1,
                 model: "m".into(),
                 reason: "r".into(),
+                kind: Some(crate::router::StepKind::Fix),
             },
             Event::TextDelta { text: "t".into() },
             Event::ReasoningDelta { text: "r".into() },

@@ -75,6 +75,11 @@ pub trait Extension: Send + Sync {
         None
     }
 
+    /// Every event of the session as it happens, live deltas included, after the transcript has
+    /// it: for participants that only watch (telemetry). Called on the session's thread between
+    /// steps, so it must return at once; anything slow belongs on a thread of its own.
+    fn observe(&self, _event: &Event) {}
+
     /// When the model answers without tool calls.
     fn stop<'a>(
         &'a self,

@@ -37,6 +37,7 @@ impl Session {
             step,
             model: choice.entry.model.label.clone(),
             reason: choice.reason.clone(),
+            kind: Some(choice.kind),
         });
         let mut entry = choice.entry;
         let mut overflow_retried = false;
@@ -75,6 +76,7 @@ impl Session {
                             step: self.turn.steps(),
                             model: fb.model.label.clone(),
                             reason: format!("fallback: {} kept failing", entry.model.label),
+                            kind: Some(choice.kind),
                         });
                         entry = fb;
                     }

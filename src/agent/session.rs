@@ -55,6 +55,8 @@ pub struct SessionSetup {
 
 pub struct Session {
     pub(super) setup: SessionSetup,
+    /// `setup.extensions`, shared with the event sink so they can watch every event.
+    pub(super) extensions: std::sync::Arc<Vec<Box<dyn Extension>>>,
     pub(super) routing: Routing,
     recorder: Recorder,
     pub(super) specs: Vec<ToolSpec>,
@@ -94,8 +96,10 @@ impl Session {
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
         let checkpoints = setup.checkpoints.take();
         let plan = setup.plan.take();
+        let extensions = std::sync::Arc::new(std::mem::take(&mut setup.extensions));
         Session {
             setup,
+            extensions,
             routing,
             recorder,
             specs,
@@ -158,14 +162,19 @@ impl Session {
             .finished(status, self.turn.steps(), self.routing.totals().clone())
     }
 
-    /// Wraps a front end's sink so every public event is also written to the transcript.
+    /// Wraps a front end's sink so every public event is also written to the transcript and
+    /// shown to the extensions that watch.
     pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
         let recorder = self.recorder.clone();
         let tally = self.accounts.tally();
+        let watchers = self.extensions.clone();
         move |e: Event| {
             tally.count(&e);
             if e.is_public() {
                 recorder.event(&e);
+            }
+            for w in watchers.iter() {
+                w.observe(&e);
             }
             out(e)
         }
@@ -221,7 +230,6 @@ impl Session {
             route,
             top_rung,
             workflow: self
-                .setup
                 .extensions
                 .iter()
                 .find_map(|e| e.workflow())
@@ -288,7 +296,7 @@ impl Session {
     /// Context the extensions add to a prompt: at session start, and for every prompt.
     async fn extension_context(&self, first: bool, task: &str, emit: Emit<'_>) -> Vec<String> {
         let mut out = Vec::new();
-        for ext in &self.setup.extensions {
+        for ext in self.extensions.iter() {
             if first {
                 out.extend(ext.session_start(emit).await);
             }
@@ -303,7 +311,7 @@ impl Session {
         let mut messages = Vec::new();
         let mut unfinished = false;
         let mut failure = None;
-        for ext in &self.setup.extensions {
+        for ext in self.extensions.iter() {
             match ext.stop(self.turn.last_text(), emit).await {
                 StopVerdict::Done => {}
                 StopVerdict::Continue {

@@ -73,7 +73,7 @@ impl Session {
             self.thread_files(&named, &changed);
         }
         let output = self.setup.redactor.redact(&text);
-        for ext in &self.setup.extensions {
+        for ext in self.extensions.iter() {
             ext.post_tool(call, ok, &output, emit).await;
         }
         self.routing
@@ -189,7 +189,7 @@ impl Session {
 
     /// Lets every extension veto the call; the first refusal wins.
     async fn pre_tool(&self, tool_use: &ToolUse<'_>, emit: Emit<'_>) -> Result<(), String> {
-        for ext in &self.setup.extensions {
+        for ext in self.extensions.iter() {
             ext.pre_tool(tool_use, emit).await?;
         }
         Ok(())

@@ -12,6 +12,7 @@ pub mod prices;
 mod ranges;
 pub mod review;
 mod schema;
+pub mod telemetry;
 pub mod trust;
 pub mod untrusted;
 pub mod user_workspace;

@@ -47,6 +47,8 @@ pub struct Config {
     pub web_fetch: WebFetchConfig,
     /// `[review]`: the defaults of `reins review`.
     pub review: super::review::ReviewConfig,
+    /// `[telemetry]`: OpenTelemetry export of traces and metrics (off unless an endpoint is set).
+    pub telemetry: super::telemetry::TelemetryConfig,
 }
 
 /// `[web_fetch]`. Whether the tool runs at all is the gate's business (`network`, rules, the

@@ -319,6 +319,7 @@ pub fn extensions(
     let (hooks, slot) = hooks_extension(ws, cancel.clone(), flags)?;
     out.extend(hooks);
     out.push(crate::mcp::reporter(mcp));
+    out.extend(crate::telemetry::extension(&ws.loaded.config.telemetry));
     Ok((out, slot))
 }
 

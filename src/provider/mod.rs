@@ -11,6 +11,7 @@ mod sse;
 mod tls;
 
 pub use tls::client_builder as http_client_builder;
+pub use tls::blocking_client as blocking_http_client;
 
 use crate::config::model::Endpoint;
 use crate::config::{ProviderKind, ResolvedModel, RetryConfig};

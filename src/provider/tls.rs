@@ -29,6 +29,21 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     }
 }
 
+/// A blocking client with the same TLS set-up and a time limit on every request, for senders
+/// that run on threads of their own (the telemetry exporters). Build and drop it off any tokio
+/// runtime: it runs one of its own.
+pub fn blocking_client(timeout: std::time::Duration) -> reqwest::Result<reqwest::blocking::Client> {
+    let builder = reqwest::blocking::Client::builder().timeout(timeout);
+    let builder = match shared_config() {
+        Some(config) => builder.tls_backend_preconfigured(config.clone()),
+        None => {
+            super::install_crypto_provider();
+            builder
+        }
+    };
+    builder.build()
+}
+
 /// The process's TLS client configuration: HTTP/2 and HTTP/1.1 offered by ALPN (as reqwest
 /// offers them when it builds the configuration itself), TLS 1.2 and 1.3, server certificates
 /// checked against the platform roots by [`LazyRoots`]. `None` if the crypto provider cannot

@@ -171,6 +171,7 @@ impl App {
                 step,
                 model,
                 reason,
+                ..
             } => {
                 self.status.model.clone_from(&model);
                 self.status.reason.clone_from(&reason);

@@ -4,6 +4,7 @@
 
 pub mod mcp;
 pub mod mock_server;
+pub mod otlp;
 pub mod procs;
 pub mod pty;
 pub mod reins;

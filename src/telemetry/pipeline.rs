@@ -1,0 +1,149 @@
+//! The process's one OTLP pipeline: a tracer provider and a meter provider that export over
+//! http/protobuf from the SDK's own threads (a batch span processor and a periodic metric
+//! reader), so a session only ever hands finished spans to a queue. Built on the first session
+//! that asks, shut down once at exit with a deadline, so a collector that is down or slow costs
+//! at most that deadline and one warning.
+
+use super::watch::{ExportHealth, Watched};
+use crate::config::telemetry::TelemetryConfig;
+use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Metrics are pushed this often during a long session, and once more at exit.
+const METRIC_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The exporters of the process, and what became of their exports.
+pub struct Pipeline {
+    pub endpoint: String,
+    pub tracer_provider: SdkTracerProvider,
+    pub meter_provider: SdkMeterProvider,
+    pub health: Arc<ExportHealth>,
+    pub timeout: Duration,
+}
+
+/// The pipeline built for the first `[telemetry]` seen in this process, or why it could not be.
+static PIPELINE: OnceLock<Result<Pipeline, String>> = OnceLock::new();
+
+/// The process's pipeline for `cfg` (built the first time; later sessions share it, and a
+/// later session's different endpoint is ignored: one process, one destination).
+pub fn get(cfg: &TelemetryConfig, endpoint: &str) -> Result<&'static Pipeline, String> {
+    PIPELINE
+        .get_or_init(|| build_off_runtime(cfg.clone(), endpoint.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The pipeline, if a session built one.
+pub fn built() -> Option<&'static Pipeline> {
+    PIPELINE.get().and_then(|p| p.as_ref().ok())
+}
+
+/// reqwest's blocking client runs a runtime of its own and refuses to be built inside another
+/// (sessions are built on tokio threads), so the pipeline is built on a plain thread.
+fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, String> {
+    std::thread::Builder::new()
+        .name("reins-otel-setup".into())
+        .spawn(move || build(&cfg, &endpoint))
+        .map_err(|e| format!("cannot start the telemetry set-up: {e}"))?
+        .join()
+        .unwrap_or_else(|_| Err("the telemetry set-up panicked".into()))
+}
+
+fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, String> {
+    let base = endpoint.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(format!(
+            "[telemetry] otlp_endpoint `{endpoint}` is not an http:// or https:// URL"
+        ));
+    }
+    let timeout = cfg.timeout();
+    let client = crate::provider::blocking_http_client(timeout)
+        .map_err(|e| format!("cannot build the telemetry HTTP client: {e}"))?;
+    let health = Arc::new(ExportHealth::default());
+    let spans = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_http_client(client.clone())
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(format!("{base}/v1/traces"))
+        .with_timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot set up the trace export to {base}: {e}"))?;
+    let metrics = opentelemetry_otlp::MetricExporter::builder()
+        .with_http()
+        .with_http_client(client)
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(format!("{base}/v1/metrics"))
+        .with_timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot set up the metric export to {base}: {e}"))?;
+    let resource = Resource::builder()
+        .with_service_name("reins")
+        .with_attribute(opentelemetry::KeyValue::new(
+            "service.version",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .build();
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_batch_exporter(Watched::new(spans, health.clone()))
+        .build();
+    let reader = opentelemetry_sdk::metrics::PeriodicReader::builder(Watched::new(
+        metrics,
+        health.clone(),
+    ))
+    .with_interval(METRIC_INTERVAL)
+    .build();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_resource(resource)
+        .with_reader(reader)
+        .build();
+    Ok(Pipeline {
+        endpoint: base.to_string(),
+        tracer_provider,
+        meter_provider,
+        health,
+        timeout,
+    })
+}
+
+/// Sends what is left and stops the exporters, waiting at most the export timeout and a second
+/// (the SDK's own metric shutdown waits up to 5 s whatever it is told, so both run on a thread
+/// of their own and are abandoned at the deadline: the process is about to exit). Returns the
+/// first export failure not yet reported, for the caller to print.
+pub fn shutdown() -> Option<String> {
+    let pipeline = built()?;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("reins-otel-flush".into())
+        .spawn(move || {
+            let traces = std::thread::spawn(|| {
+                let _failure_is_in_health = pipeline
+                    .tracer_provider
+                    .shutdown_with_timeout(pipeline.timeout);
+            });
+            let _failure_is_in_health = pipeline.meter_provider.shutdown();
+            let _ = traces.join();
+            let _ = done_tx.send(());
+        });
+    let deadline = pipeline.timeout + Duration::from_secs(1);
+    let finished = spawned.is_ok() && done_rx.recv_timeout(deadline).is_ok();
+    if !finished {
+        pipeline.health.fail(format!(
+            "the collector did not answer within {} ms; what was left was dropped",
+            deadline.as_millis()
+        ));
+    }
+    pipeline
+        .health
+        .take_unreported()
+        .map(|e| {
+            format!(
+                "telemetry: cannot export to {}: {e} (what could not be sent was dropped)",
+                pipeline.endpoint
+            )
+        })
+}

@@ -1,0 +1,248 @@
+//! OpenTelemetry export end to end: `reins exec` against the mock model with `[telemetry]`
+//! pointing at a local OTLP/HTTP receiver, which decodes what it was sent (protobuf over real
+//! HTTP). The trace's shape, the metrics, what stays private by default and what the opt-in
+//! adds; and a collector that is down or silent never fails or holds up the session.
+
+mod support;
+
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use support::otlp::Receiver;
+use support::reins::{events, home_for, reins, Wire};
+use support::{MockServer, Reply, Turn};
+
+const PROMPT: &str = "PROMPT-MARKER-5521: say hello with a shell command";
+const OUTPUT: &str = "OUTPUT-MARKER-8830";
+const REPLY: &str = "REPLY-MARKER-1187: done";
+
+fn script() -> Vec<Reply> {
+    vec![
+        Reply::Turn(
+            Turn::tool("shell", json!({"command": format!("echo {OUTPUT}")})).with_usage(
+                1200, 200, 30,
+            ),
+        ),
+        Reply::Turn(Turn::text(REPLY).with_usage(1300, 1000, 12)),
+    ]
+}
+
+/// The mock's home with `[telemetry]` appended.
+fn home(server: &MockServer, telemetry: &str) -> tempfile::TempDir {
+    let home = home_for(server, Wire::OpenAi);
+    let path = home.path().join("config.toml");
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    config.push_str(&format!("\n[telemetry]\n{telemetry}\n"));
+    std::fs::write(&path, config).unwrap();
+    home
+}
+
+fn run(home: &std::path::Path) -> (std::process::Output, Duration) {
+    let ws = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = reins(home)
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg(PROMPT)
+        .output()
+        .unwrap();
+    (out, started.elapsed())
+}
+
+fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
+    attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref())
+        .and_then(|v| v.value.as_ref())
+}
+
+fn text<'a>(span: &'a Span, key: &str) -> &'a str {
+    match attr(&span.attributes, key) {
+        Some(AnyValue::StringValue(s)) => s,
+        other => panic!("{}: {key} is {other:?}", span.name),
+    }
+}
+
+fn int(span: &Span, key: &str) -> i64 {
+    match attr(&span.attributes, key) {
+        Some(AnyValue::IntValue(n)) => *n,
+        other => panic!("{}: {key} is {other:?}", span.name),
+    }
+}
+
+fn named<'a>(spans: &'a [Span], name: &str) -> Vec<&'a Span> {
+    spans.iter().filter(|s| s.name == name).collect()
+}
+
+fn exported(receiver: &Receiver) -> Vec<u8> {
+    receiver
+        .received()
+        .into_iter()
+        .flat_map(|r| r.body)
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_session_is_one_trace_of_model_requests_and_tool_calls() {
+    let receiver = Receiver::start();
+    let server = MockServer::start(script());
+    let home = home(&server, &format!("otlp_endpoint = \"{}\"", receiver.base));
+    let (out, _) = run(home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let session_id = events(&out.stdout)[0]["session_id"].as_str().unwrap().to_string();
+
+    let received = receiver.received();
+    assert!(received.iter().all(|r| r.content_type == "application/x-protobuf"), "{received:?}");
+    let spans = receiver.spans();
+    let root = named(&spans, "invoke_agent reins");
+    assert_eq!(root.len(), 1, "{spans:#?}");
+    let root = root[0];
+    assert!(root.parent_span_id.is_empty());
+    assert_eq!(text(root, "gen_ai.conversation.id"), session_id);
+    assert_eq!(text(root, "reins.session.status"), "done");
+    assert_eq!(int(root, "reins.steps"), 2);
+    assert_eq!(int(root, "gen_ai.usage.input_tokens"), 2500);
+    assert!(matches!(attr(&root.attributes, "reins.cost_usd"), Some(AnyValue::DoubleValue(c)) if *c > 0.0));
+    // Everything else is a child of the session, in the same trace.
+    assert_eq!(spans.len(), 4, "{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    for span in spans.iter().filter(|s| s.span_id != root.span_id) {
+        assert_eq!(span.trace_id, root.trace_id, "{}", span.name);
+        assert_eq!(span.parent_span_id, root.span_id, "{}", span.name);
+        assert!(span.end_time_unix_nano >= span.start_time_unix_nano, "{}", span.name);
+        assert!(span.start_time_unix_nano >= root.start_time_unix_nano, "{}", span.name);
+        assert!(span.end_time_unix_nano <= root.end_time_unix_nano, "{}", span.name);
+    }
+    let mut chats = named(&spans, "chat mock");
+    chats.sort_by_key(|s| int(s, "reins.step"));
+    assert_eq!(chats.len(), 2);
+    assert_eq!(text(chats[0], "reins.step.kind"), "plan");
+    assert_eq!(text(chats[1], "reins.step.kind"), "act");
+    assert!(text(chats[0], "reins.route.reason").starts_with("plan: "));
+    assert_eq!(text(chats[0], "gen_ai.request.model"), "mock");
+    assert_eq!(int(chats[0], "gen_ai.usage.input_tokens"), 1200);
+    assert_eq!(int(chats[0], "gen_ai.usage.output_tokens"), 30);
+    assert_eq!(int(chats[1], "reins.usage.cached_input_tokens"), 1000);
+    // 1000 new input at $1/M, 200 cached at $0.5/M, 30 output at $2/M.
+    match attr(&chats[0].attributes, "reins.cost_usd") {
+        Some(AnyValue::DoubleValue(c)) => assert!((c - 0.00116).abs() < 1e-9, "{c}"),
+        other => panic!("cost: {other:?}"),
+    }
+    let tool = named(&spans, "execute_tool shell");
+    assert_eq!(tool.len(), 1);
+    assert_eq!(text(tool[0], "gen_ai.tool.name"), "shell");
+    assert_eq!(int(tool[0], "process.exit.code"), 0);
+    assert_eq!(text(tool[0], "reins.tool.kind"), "execute");
+    // The tool ran after the first answer and before the second request.
+    assert!(tool[0].start_time_unix_nano >= chats[0].end_time_unix_nano);
+    assert!(tool[0].end_time_unix_nano <= chats[1].start_time_unix_nano);
+
+    let metrics = receiver.metrics();
+    let tokens = metrics.iter().find(|m| m.name == "reins.tokens").expect("reins.tokens");
+    let Some(Data::Sum(sum)) = &tokens.data else {
+        panic!("reins.tokens is not a sum: {tokens:?}");
+    };
+    assert!(sum.is_monotonic);
+    let of_type = |t: &str| -> i64 {
+        sum.data_points
+            .iter()
+            .filter(|p| matches!(attr(&p.attributes, "gen_ai.token.type"), Some(AnyValue::StringValue(s)) if s == t))
+            .map(|p| match p.value {
+                Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(n)) => n,
+                _ => 0,
+            })
+            .sum()
+    };
+    assert_eq!(of_type("input"), 2500);
+    assert_eq!(of_type("cached_input"), 1200);
+    assert_eq!(of_type("output"), 42);
+    let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+    for name in ["reins.cost", "reins.sessions", "reins.tool.calls"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+
+    // Nothing that was said leaves the machine by default: not the prompt, not the command or
+    // its output, not the model's reply.
+    let bytes = exported(&receiver);
+    for secret in ["PROMPT-MARKER", OUTPUT, "REPLY-MARKER"] {
+        assert!(!contains(&bytes, secret), "{secret} was exported");
+    }
+}
+
+#[test]
+fn content_is_exported_only_when_the_user_opts_in() {
+    let receiver = Receiver::start();
+    let server = MockServer::start(script());
+    let home = home(
+        &server,
+        &format!("otlp_endpoint = \"{}/\"\ninclude_content = true", receiver.base),
+    );
+    let (out, _) = run(home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let spans = receiver.spans();
+    let root = &named(&spans, "invoke_agent reins")[0];
+    let prompt = root
+        .events
+        .iter()
+        .find(|e| e.name == "gen_ai.user.message")
+        .expect("the prompt event");
+    assert!(matches!(attr(&prompt.attributes, "gen_ai.input.text"), Some(AnyValue::StringValue(s)) if s.starts_with("PROMPT-MARKER-5521")));
+    let tool = &named(&spans, "execute_tool shell")[0];
+    assert!(text(tool, "reins.content.arguments").contains(OUTPUT));
+    assert!(text(tool, "reins.content.output").contains(OUTPUT));
+    let replies: Vec<&str> = named(&spans, "chat mock")
+        .iter()
+        .filter_map(|s| match attr(&s.attributes, "gen_ai.output.text") {
+            Some(AnyValue::StringValue(t)) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replies, vec![REPLY]);
+}
+
+#[test]
+fn a_dead_collector_costs_one_warning_and_not_the_session() {
+    // A port that was bound and released: connections are refused.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let server = MockServer::start(script());
+    let home = home(
+        &server,
+        &format!("otlp_endpoint = \"http://127.0.0.1:{port}\"\ntimeout_ms = 1000"),
+    );
+    let (out, took) = run(home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let evs = events(&out.stdout);
+    assert_eq!(evs.last().unwrap()["status"], "done");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("telemetry: cannot export").count(), 1, "{stderr}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+#[test]
+fn a_silent_collector_holds_the_exit_no_longer_than_the_timeout() {
+    // Accepts connections (the kernel does) but never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let server = MockServer::start(script());
+    let home = home(&server, &format!("otlp_endpoint = \"http://{addr}\"\ntimeout_ms = 500"));
+    let (out, took) = run(home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("telemetry: cannot export").count(), 1, "{stderr}");
+    // Without telemetry the same session takes well under a second; the exit may wait for the
+    // 500 ms export and the 1 s grace, not for the SDK's default 30 s.
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    drop(silent);
+}
