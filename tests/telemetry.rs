@@ -22,9 +22,8 @@ const REPLY: &str = "REPLY-MARKER-1187: done";
 fn script() -> Vec<Reply> {
     vec![
         Reply::Turn(
-            Turn::tool("shell", json!({"command": format!("echo {OUTPUT}")})).with_usage(
-                1200, 200, 30,
-            ),
+            Turn::tool("shell", json!({"command": format!("echo {OUTPUT}")}))
+                .with_usage(1200, 200, 30),
         ),
         Reply::Turn(Turn::text(REPLY).with_usage(1300, 1000, 12)),
     ]
@@ -98,11 +97,24 @@ fn a_session_is_one_trace_of_model_requests_and_tool_calls() {
     let server = MockServer::start(script());
     let home = home(&server, &format!("otlp_endpoint = \"{}\"", receiver.base));
     let (out, _) = run(home.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let session_id = events(&out.stdout)[0]["session_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let session_id = events(&out.stdout)[0]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let received = receiver.received();
-    assert!(received.iter().all(|r| r.content_type == "application/x-protobuf"), "{received:?}");
+    assert!(
+        received
+            .iter()
+            .all(|r| r.content_type == "application/x-protobuf"),
+        "{received:?}"
+    );
     let spans = receiver.spans();
     let root = named(&spans, "invoke_agent reins");
     assert_eq!(root.len(), 1, "{spans:#?}");
@@ -112,15 +124,34 @@ fn a_session_is_one_trace_of_model_requests_and_tool_calls() {
     assert_eq!(text(root, "reins.session.status"), "done");
     assert_eq!(int(root, "reins.steps"), 2);
     assert_eq!(int(root, "gen_ai.usage.input_tokens"), 2500);
-    assert!(matches!(attr(&root.attributes, "reins.cost_usd"), Some(AnyValue::DoubleValue(c)) if *c > 0.0));
+    assert!(
+        matches!(attr(&root.attributes, "reins.cost_usd"), Some(AnyValue::DoubleValue(c)) if *c > 0.0)
+    );
     // Everything else is a child of the session, in the same trace.
-    assert_eq!(spans.len(), 4, "{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    assert_eq!(
+        spans.len(),
+        4,
+        "{:?}",
+        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
     for span in spans.iter().filter(|s| s.span_id != root.span_id) {
         assert_eq!(span.trace_id, root.trace_id, "{}", span.name);
         assert_eq!(span.parent_span_id, root.span_id, "{}", span.name);
-        assert!(span.end_time_unix_nano >= span.start_time_unix_nano, "{}", span.name);
-        assert!(span.start_time_unix_nano >= root.start_time_unix_nano, "{}", span.name);
-        assert!(span.end_time_unix_nano <= root.end_time_unix_nano, "{}", span.name);
+        assert!(
+            span.end_time_unix_nano >= span.start_time_unix_nano,
+            "{}",
+            span.name
+        );
+        assert!(
+            span.start_time_unix_nano >= root.start_time_unix_nano,
+            "{}",
+            span.name
+        );
+        assert!(
+            span.end_time_unix_nano <= root.end_time_unix_nano,
+            "{}",
+            span.name
+        );
     }
     let mut chats = named(&spans, "chat mock");
     chats.sort_by_key(|s| int(s, "reins.step"));
@@ -147,7 +178,10 @@ fn a_session_is_one_trace_of_model_requests_and_tool_calls() {
     assert!(tool[0].end_time_unix_nano <= chats[1].start_time_unix_nano);
 
     let metrics = receiver.metrics();
-    let tokens = metrics.iter().find(|m| m.name == "reins.tokens").expect("reins.tokens");
+    let tokens = metrics
+        .iter()
+        .find(|m| m.name == "reins.tokens")
+        .expect("reins.tokens");
     let Some(Data::Sum(sum)) = &tokens.data else {
         panic!("reins.tokens is not a sum: {tokens:?}");
     };
@@ -184,10 +218,18 @@ fn content_is_exported_only_when_the_user_opts_in() {
     let server = MockServer::start(script());
     let home = home(
         &server,
-        &format!("otlp_endpoint = \"{}/\"\ninclude_content = true", receiver.base),
+        &format!(
+            "otlp_endpoint = \"{}/\"\ninclude_content = true",
+            receiver.base
+        ),
     );
     let (out, _) = run(home.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let spans = receiver.spans();
     let root = &named(&spans, "invoke_agent reins")[0];
     let prompt = root
@@ -195,7 +237,9 @@ fn content_is_exported_only_when_the_user_opts_in() {
         .iter()
         .find(|e| e.name == "gen_ai.user.message")
         .expect("the prompt event");
-    assert!(matches!(attr(&prompt.attributes, "gen_ai.input.text"), Some(AnyValue::StringValue(s)) if s.starts_with("PROMPT-MARKER-5521")));
+    assert!(
+        matches!(attr(&prompt.attributes, "gen_ai.input.text"), Some(AnyValue::StringValue(s)) if s.starts_with("PROMPT-MARKER-5521"))
+    );
     let tool = &named(&spans, "execute_tool shell")[0];
     assert!(text(tool, "reins.content.arguments").contains(OUTPUT));
     assert!(text(tool, "reins.content.output").contains(OUTPUT));
@@ -222,11 +266,20 @@ fn a_dead_collector_costs_one_warning_and_not_the_session() {
         &format!("otlp_endpoint = \"http://127.0.0.1:{port}\"\ntimeout_ms = 1000"),
     );
     let (out, took) = run(home.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let evs = events(&out.stdout);
     assert_eq!(evs.last().unwrap()["status"], "done");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.matches("telemetry: cannot export").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("telemetry: cannot export").count(),
+        1,
+        "{stderr}"
+    );
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
 
@@ -236,11 +289,23 @@ fn a_silent_collector_holds_the_exit_no_longer_than_the_timeout() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
     let server = MockServer::start(script());
-    let home = home(&server, &format!("otlp_endpoint = \"http://{addr}\"\ntimeout_ms = 500"));
+    let home = home(
+        &server,
+        &format!("otlp_endpoint = \"http://{addr}\"\ntimeout_ms = 500"),
+    );
     let (out, took) = run(home.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.matches("telemetry: cannot export").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("telemetry: cannot export").count(),
+        1,
+        "{stderr}"
+    );
     // Without telemetry the same session takes well under a second; the exit may wait for the
     // 500 ms export and the 1 s grace, not for the SDK's default 30 s.
     assert!(took < Duration::from_secs(10), "{took:?}");

@@ -10,8 +10,8 @@ mod retry;
 mod sse;
 mod tls;
 
-pub use tls::client_builder as http_client_builder;
 pub use tls::blocking_client as blocking_http_client;
+pub use tls::client_builder as http_client_builder;
 
 use crate::config::model::Endpoint;
 use crate::config::{ProviderKind, ResolvedModel, RetryConfig};

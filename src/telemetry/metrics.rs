@@ -71,8 +71,10 @@ impl Instruments {
             }
         }
         if let Some(cost) = cost_usd {
-            self.cost
-                .add(*cost, &[KeyValue::new("gen_ai.request.model", model.clone())]);
+            self.cost.add(
+                *cost,
+                &[KeyValue::new("gen_ai.request.model", model.clone())],
+            );
         }
     }
 

@@ -91,12 +91,10 @@ fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, String> {
         .with_resource(resource.clone())
         .with_batch_exporter(Watched::new(spans, health.clone()))
         .build();
-    let reader = opentelemetry_sdk::metrics::PeriodicReader::builder(Watched::new(
-        metrics,
-        health.clone(),
-    ))
-    .with_interval(METRIC_INTERVAL)
-    .build();
+    let reader =
+        opentelemetry_sdk::metrics::PeriodicReader::builder(Watched::new(metrics, health.clone()))
+            .with_interval(METRIC_INTERVAL)
+            .build();
     let meter_provider = SdkMeterProvider::builder()
         .with_resource(resource)
         .with_reader(reader)
@@ -137,13 +135,10 @@ pub fn shutdown() -> Option<String> {
             deadline.as_millis()
         ));
     }
-    pipeline
-        .health
-        .take_unreported()
-        .map(|e| {
-            format!(
-                "telemetry: cannot export to {}: {e} (what could not be sent was dropped)",
-                pipeline.endpoint
-            )
-        })
+    pipeline.health.take_unreported().map(|e| {
+        format!(
+            "telemetry: cannot export to {}: {e} (what could not be sent was dropped)",
+            pipeline.endpoint
+        )
+    })
 }

@@ -78,7 +78,10 @@ impl SessionTrace {
                 let kind = kind.map(serde_name);
                 let mut span = self.tool_span(call_id, name, kind.as_deref(), SystemTime::now());
                 if self.content {
-                    span.set_attribute(KeyValue::new("reins.content.arguments", arguments.to_string()));
+                    span.set_attribute(KeyValue::new(
+                        "reins.content.arguments",
+                        arguments.to_string(),
+                    ));
                     if !paths.is_empty() {
                         span.set_attribute(KeyValue::new("reins.content.paths", paths.join("\n")));
                     }
@@ -106,7 +109,10 @@ impl SessionTrace {
     /// A user prompt: its size always, its text only with content on.
     pub fn prompt(&mut self, text: &str) {
         self.end_request(None);
-        let mut attributes = vec![KeyValue::new("reins.prompt.chars", count(text.chars().count()))];
+        let mut attributes = vec![KeyValue::new(
+            "reins.prompt.chars",
+            count(text.chars().count()),
+        )];
         if self.content {
             attributes.push(KeyValue::new(
                 "gen_ai.input.text",
@@ -376,7 +382,9 @@ impl SessionTrace {
         self.end_request(None);
         self.end_tools(why);
         if let Some(session) = self.session.take() {
-            session.span().set_attribute(KeyValue::new("reins.session.status", "unfinished"));
+            session
+                .span()
+                .set_attribute(KeyValue::new("reins.session.status", "unfinished"));
             session.span().end();
         }
     }
