@@ -81,10 +81,7 @@ impl Instruments {
     pub fn session(&self, status: Status) {
         self.sessions.add(
             1,
-            &[KeyValue::new(
-                "reins.session.status",
-                super::spans::serde_name(status),
-            )],
+            &[KeyValue::new("reins.session.status", serde_name(status))],
         );
     }
 
@@ -102,4 +99,12 @@ impl Instruments {
             ],
         );
     }
+}
+
+/// A unit enum's name as the `--json` stream spells it.
+pub(super) fn serde_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

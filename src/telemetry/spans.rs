@@ -6,7 +6,7 @@
 //! Content (the prompt, the model's text, tool arguments and output, the workspace path) is only
 //! attached when the user opted in: by default a trace says what happened, never what was said.
 
-use super::metrics::Instruments;
+use super::metrics::{serde_name, Instruments};
 use crate::agent::events::{clip, Event, Status};
 use opentelemetry::trace::{Span as _, SpanKind, Status as SpanStatus, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
@@ -394,14 +394,6 @@ impl Drop for SessionTrace {
     fn drop(&mut self) {
         self.close_all("the session was closed first");
     }
-}
-
-/// A unit enum's name as the `--json` stream spells it.
-pub(super) fn serde_name(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// OTLP integers are signed; token counts never come near the limit, but saturate if they do.
