@@ -3,13 +3,14 @@
 //! cause and the way out), so each variant carries enough context to be acted on.
 
 use std::io;
+use std::path::PathBuf;
 
 /// Why the sandbox refused something or could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     /// A file tool tried to write where the policy forbids it.
     #[error("writing `{path}` is not permitted by the sandbox: {reason}")]
-    WriteDenied { path: String, reason: String },
+    WriteDenied { path: String, reason: WriteRefusal },
 
     /// A file tool tried to read a file that looks like a secret.
     #[error(
@@ -58,6 +59,33 @@ pub enum SandboxError {
         #[source]
         source: io::Error,
     },
+}
+
+/// Why a write was refused, worded for the model: each says what stays possible.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteRefusal {
+    #[error(
+        "the sandbox is read-only; the user can allow writes with `--sandbox workspace-write`"
+    )]
+    ReadOnly,
+    #[error("writes are limited to the workspace and the temp directories")]
+    OutsideRoots,
+    #[error(
+        "`{}` is protected and stays read-only (the repository internals and the reins \
+         project config cannot be changed by the agent; ask the user to do it)",
+        protected.display()
+    )]
+    Protected { protected: PathBuf },
+    #[error(
+        "a repository's `.git` is not written by the file tools (git manages it; a planted \
+         config or hook would run on the user's next git command)"
+    )]
+    RepositoryInternals,
+    #[error(
+        "the file has {links} hard links, which may be outside the workspace, and writing it \
+         would change them all"
+    )]
+    HardLinks { links: u64 },
 }
 
 impl SandboxError {

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::WriteRefusal;
 use super::paths::canonicalize_existing_prefix;
 use super::{private_tmp, SandboxMode, SandboxPolicy};
 
@@ -91,16 +92,14 @@ impl WriteLayout {
     }
 
     /// `Err(reason)` when `path` (canonical) must not be written.
-    pub(crate) fn check(&self, path: &Path) -> Result<(), String> {
+    pub(crate) fn check(&self, path: &Path) -> Result<(), WriteRefusal> {
         if !self.roots.iter().any(|root| path.starts_with(root)) {
-            return Err("writes are limited to the workspace and the temp directories".into());
+            return Err(WriteRefusal::OutsideRoots);
         }
         match self.protected.iter().find(|p| path.starts_with(p)) {
-            Some(p) => Err(format!(
-                "`{}` is protected and stays read-only (the repository internals and the reins \
-                 project config cannot be changed by the agent; ask the user to do it)",
-                p.display()
-            )),
+            Some(p) => Err(WriteRefusal::Protected {
+                protected: p.clone(),
+            }),
             None => Ok(()),
         }
     }

@@ -87,7 +87,7 @@ mod shell;
 
 pub use crate::types::SandboxMode;
 pub use env::scrubbed_env;
-pub use error::SandboxError;
+pub use error::{SandboxError, WriteRefusal};
 pub use policy::SandboxPolicy;
 pub use private_tmp::remove as remove_private_tmp;
 pub use rules::{Decision, Rules};

@@ -12,6 +12,11 @@ use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::SandboxError;
 
+/// A `~/` pattern where the home directory is unknown (no `$HOME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("`~` is used but the home directory is unknown")]
+struct UnknownHome;
+
 /// One compiled pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct PathGlob {
@@ -65,7 +70,7 @@ fn compile(
     if text.is_empty() {
         return Err(bad_rule(raw, "empty path pattern".into()));
     }
-    let (anchored, anchor) = anchor(text, home).map_err(|r| bad_rule(raw, r))?;
+    let (anchored, anchor) = anchor(text, home).map_err(|r| bad_rule(raw, r.to_string()))?;
     let globs = expansions(&anchored)
         .iter()
         .map(|glob| {
@@ -179,10 +184,11 @@ fn raws_text<S: AsRef<str>>(raws: &[S]) -> String {
 }
 
 /// Rewrites `text` into a glob over whole paths, and says what it is matched against.
-fn anchor(text: &str, home: Option<&str>) -> Result<(String, Anchor), String> {
+/// `Err` only when the pattern starts with `~/` and the home directory is unknown.
+fn anchor(text: &str, home: Option<&str>) -> Result<(String, Anchor), UnknownHome> {
     let text = text.trim_end_matches('/');
     if let Some(rest) = text.strip_prefix("~/") {
-        let home = home.ok_or("`~` is used but the home directory is unknown")?;
+        let home = home.ok_or(UnknownHome)?;
         let home = home.trim_end_matches('/');
         return Ok((format!("{}/{rest}", globset::escape(home)), Anchor::Root));
     }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::error::WriteRefusal;
 use super::layout::WriteLayout;
 use super::paths::canonicalize_existing_prefix;
 use super::secrets::ReadRules;
@@ -100,17 +101,13 @@ impl SandboxPolicy {
     /// In-process check for file tools: `Err` (with a message for the model) when the policy
     /// forbids writing `path`, which must already be resolved (see [`super::paths::resolve`]).
     pub fn check_write(&self, path: &Path) -> Result<(), SandboxError> {
-        let denied = |reason: String| SandboxError::WriteDenied {
+        let denied = |reason: WriteRefusal| SandboxError::WriteDenied {
             path: path.display().to_string(),
             reason,
         };
         match self.mode {
             SandboxMode::Full => Ok(()),
-            SandboxMode::ReadOnly => Err(denied(
-                "the sandbox is read-only; the user can allow writes with `--sandbox \
-                 workspace-write`"
-                    .into(),
-            )),
+            SandboxMode::ReadOnly => Err(denied(WriteRefusal::ReadOnly)),
             SandboxMode::WorkspaceWrite => {
                 WriteLayout::of(self).check(path).map_err(denied)?;
                 refuse_repository_internals(path, &self.workspace).map_err(denied)?;
@@ -179,7 +176,7 @@ fn materialize(home: &Path) {
 /// The file tools never write inside a repository's internals, at any depth: a `config` or a
 /// hook written into `sub/.git/` would run, unconfined, on the user's next git command in `sub`.
 /// Git itself refuses `.git` as a path component in any letter case; so do these tools.
-fn refuse_repository_internals(path: &Path, workspace: &Path) -> Result<(), String> {
+fn refuse_repository_internals(path: &Path, workspace: &Path) -> Result<(), WriteRefusal> {
     let Ok(rel) = path.strip_prefix(workspace) else {
         return Ok(());
     };
@@ -187,25 +184,19 @@ fn refuse_repository_internals(path: &Path, workspace: &Path) -> Result<(), Stri
         .components()
         .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
     {
-        true => Err(
-            "a repository's `.git` is not written by the file tools (git manages it; \
-                     a planted config or hook would run on the user's next git command)"
-                .into(),
-        ),
+        true => Err(WriteRefusal::RepositoryInternals),
         false => Ok(()),
     }
 }
 
 /// A file with several hard links may be the workspace name of a file outside it; writing in
 /// place would change that file too, so it is refused.
-fn refuse_hard_links(path: &Path) -> Result<(), String> {
+fn refuse_hard_links(path: &Path) -> Result<(), WriteRefusal> {
     use std::os::unix::fs::MetadataExt;
     match path.symlink_metadata() {
-        Ok(meta) if meta.is_file() && meta.nlink() > 1 => Err(format!(
-            "the file has {} hard links, which may be outside the workspace, and writing it \
-             would change them all",
-            meta.nlink()
-        )),
+        Ok(meta) if meta.is_file() && meta.nlink() > 1 => Err(WriteRefusal::HardLinks {
+            links: meta.nlink(),
+        }),
         _ => Ok(()),
     }
 }

@@ -240,7 +240,7 @@ impl Rule {
         {
             return Err(bad("expected `tool` or `tool(pattern)` with a tool name of letters, digits, `_`, `-`, `.`, `:`".into()));
         }
-        check_tool(tool).map_err(bad)?;
+        check_tool(tool).map_err(|e| bad(e.to_string()))?;
         let (tool, pattern) = match (tool.contains("__"), pattern) {
             (true, None) => ("mcp", Some(tool)),
             (_, p) => (tool, p),
@@ -294,8 +294,22 @@ impl Rule {
     }
 }
 
+/// A rule names a tool reins does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown tool `{tool}`{}: rules name one of {known}, or an MCP tool as `mcp(SERVER__TOOL)`",
+    suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+)]
+struct UnknownTool {
+    tool: String,
+    /// The known name in another letter case, if there is one.
+    suggestion: Option<String>,
+    /// Every name a rule may use, comma-separated.
+    known: String,
+}
+
 /// Refuses a tool name no rule can be about; suggests the name in the right case.
-fn check_tool(tool: &str) -> Result<(), String> {
+fn check_tool(tool: &str) -> Result<(), UnknownTool> {
     let known = || {
         GROUPS
             .iter()
@@ -306,14 +320,13 @@ fn check_tool(tool: &str) -> Result<(), String> {
     if tool.contains("__") || known().any(|k| *k == tool) {
         return Ok(());
     }
-    let hint = known()
-        .find(|k| k.eq_ignore_ascii_case(tool))
-        .map(|k| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default();
-    Err(format!(
-        "unknown tool `{tool}`{hint}: rules name one of {}, or an MCP tool as `mcp(SERVER__TOOL)`",
-        known().copied().collect::<Vec<_>>().join(", ")
-    ))
+    Err(UnknownTool {
+        tool: tool.to_string(),
+        suggestion: known()
+            .find(|k| k.eq_ignore_ascii_case(tool))
+            .map(|k| k.to_string()),
+        known: known().copied().collect::<Vec<_>>().join(", "),
+    })
 }
 
 impl Pattern {
@@ -335,7 +348,7 @@ impl Pattern {
         if tool == "shell" {
             return CommandPattern::new(pattern)
                 .map(Pattern::Command)
-                .map_err(bad);
+                .map_err(|e| bad(e.to_string()));
         }
         let glob = GlobBuilder::new(pattern)
             .literal_separator(false)

@@ -39,6 +39,17 @@ const ALIASES: &[(&str, &[(&str, &str)])] = &[
     ("git", &[("--force", "-f")]),
 ];
 
+/// Why a `shell(...)` pattern does not compile; the caller names the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PatternError {
+    #[error("empty command pattern")]
+    Empty,
+    #[error("unclosed `{quote}` in the command pattern")]
+    Unclosed { quote: char },
+    #[error("`{word}`: {reason}")]
+    Glob { word: String, reason: String },
+}
+
 /// A compiled `shell(...)` pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct CommandPattern {
@@ -67,10 +78,10 @@ pub(crate) enum Hit {
 
 impl CommandPattern {
     /// Compiles `pattern`; the error is the reason, for the caller to name the rule.
-    pub(crate) fn new(pattern: &str) -> Result<CommandPattern, String> {
+    pub(crate) fn new(pattern: &str) -> Result<CommandPattern, PatternError> {
         let words = split(pattern)?;
         let Some((program, rest)) = words.split_first() else {
-            return Err("empty command pattern".into());
+            return Err(PatternError::Empty);
         };
         let open = words
             .last()
@@ -88,7 +99,7 @@ impl CommandPattern {
         Ok(compiled)
     }
 
-    fn split_options(&mut self, program: &str, rest: &[String]) -> Result<(), String> {
+    fn split_options(&mut self, program: &str, rest: &[String]) -> Result<(), PatternError> {
         let mut options_end = false;
         for word in rest {
             let trimmed = word.strip_suffix('*').unwrap_or(word);
@@ -201,18 +212,21 @@ fn has_glob(text: &str) -> bool {
     text.contains(['*', '?', '[', '{'])
 }
 
-fn glob(word: &str) -> Result<GlobMatcher, String> {
+fn glob(word: &str) -> Result<GlobMatcher, PatternError> {
     GlobBuilder::new(word)
         .literal_separator(false)
         .backslash_escape(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| e.kind().to_string())
+        .map_err(|e| PatternError::Glob {
+            word: word.to_string(),
+            reason: e.kind().to_string(),
+        })
 }
 
 /// Splits a pattern into words: whitespace separates, quotes group (and make glob characters in
 /// them literal), a backslash escapes the next character for the glob.
-fn split(pattern: &str) -> Result<Vec<String>, String> {
+fn split(pattern: &str) -> Result<Vec<String>, PatternError> {
     let mut words = Vec::new();
     let mut cur: Option<String> = None;
     let mut chars = pattern.chars();
@@ -225,7 +239,7 @@ fn split(pattern: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some(q) if q == c => break,
                         Some(ch) => push_literal(word, ch),
-                        None => return Err(format!("unclosed `{c}` in the command pattern")),
+                        None => return Err(PatternError::Unclosed { quote: c }),
                     }
                 }
             }
