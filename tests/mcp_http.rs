@@ -39,6 +39,7 @@ async fn call(server: &McpServer, tool: &str, args: serde_json::Value) -> Result
         .call(tool, args, &reins::cancel::Cancel::never())
         .await
         .map(|r| reins::mcp::convert::to_text(&r))
+        .map_err(|e| e.to_string())
 }
 
 /// The states `web` went through, from the hub's status events.

@@ -62,9 +62,33 @@ pub enum Endpoint<'a> {
     },
 }
 
+/// An entry that does not say how to reach its server, or says it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error(
+        "`args`, `env`, `cwd`, `sandbox`, `network` and `writable` apply to stdio servers \
+         (`command`), not to `url`"
+    )]
+    StdioSettingsOnUrl,
+    #[error("set either `command` (a stdio server) or `url` (streamable HTTP), not both")]
+    Both,
+    #[error("set `command` (a stdio server) or `url` (streamable HTTP)")]
+    Neither,
+}
+
+/// An `env` entry copies a variable reins' own environment does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("env {name} = \"{value}\": ${var} is not set in reins' environment")]
+pub struct UnsetVariable {
+    /// The entry's name, its value as written, and the variable it refers to.
+    pub name: String,
+    pub value: String,
+    pub var: String,
+}
+
 impl McpServerConfig {
     /// The transport the entry describes; `Err` says what to fix.
-    pub fn endpoint(&self) -> Result<Endpoint<'_>, String> {
+    pub fn endpoint(&self) -> Result<Endpoint<'_>, EndpointError> {
         let command = self.command.as_deref().filter(|c| !c.trim().is_empty());
         let url = self.url.as_deref().filter(|u| !u.trim().is_empty());
         match (command, url) {
@@ -72,14 +96,10 @@ impl McpServerConfig {
                 command,
                 args: &self.args,
             }),
-            (None, Some(_)) if self.has_stdio_settings() => Err(
-                "`args`, `env`, `cwd`, `sandbox`, `network` and `writable` apply to stdio servers (`command`), not to `url`".into(),
-            ),
+            (None, Some(_)) if self.has_stdio_settings() => Err(EndpointError::StdioSettingsOnUrl),
             (None, Some(url)) => Ok(Endpoint::Http { url }),
-            (Some(_), Some(_)) => Err(
-                "set either `command` (a stdio server) or `url` (streamable HTTP), not both".into(),
-            ),
-            (None, None) => Err("set `command` (a stdio server) or `url` (streamable HTTP)".into()),
+            (Some(_), Some(_)) => Err(EndpointError::Both),
+            (None, None) => Err(EndpointError::Neither),
         }
     }
 
@@ -127,14 +147,18 @@ impl McpServerConfig {
     pub fn resolve_env(
         &self,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Vec<(String, String)>, String> {
+    ) -> Result<Vec<(String, String)>, UnsetVariable> {
         self.env
             .iter()
             .map(|(name, value)| match reference(value) {
                 None => Ok((name.clone(), value.clone())),
-                Some(var) => lookup(var).map(|v| (name.clone(), v)).ok_or_else(|| {
-                    format!("env {name} = \"{value}\": ${var} is not set in reins' environment")
-                }),
+                Some(var) => lookup(var)
+                    .map(|v| (name.clone(), v))
+                    .ok_or_else(|| UnsetVariable {
+                        name: name.clone(),
+                        value: value.clone(),
+                        var: var.to_string(),
+                    }),
             })
             .collect()
     }
@@ -186,7 +210,10 @@ mod tests {
         let err = stdio(&[("GITHUB_TOKEN", "$GITHUB_TOKEN")])
             .resolve_env(|_| None)
             .unwrap_err();
-        assert!(err.contains("$GITHUB_TOKEN is not set"), "{err}");
+        assert!(
+            err.to_string().contains("$GITHUB_TOKEN is not set"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -209,7 +236,7 @@ mod tests {
             url: Some("http://h/mcp".into()),
             ..stdio(&[])
         };
-        assert!(both.endpoint().unwrap_err().contains("not both"));
+        assert_eq!(both.endpoint(), Err(EndpointError::Both));
         assert!(McpServerConfig::default().endpoint().is_err());
     }
 }

@@ -62,7 +62,7 @@ impl McpHub {
                 reason,
             };
             names::valid_server_name(name).map_err(|e| bad(e.to_string()))?;
-            config.endpoint().map_err(bad)?;
+            config.endpoint().map_err(|e| bad(e.to_string()))?;
             servers.push(Arc::new(McpServer::new(
                 name,
                 config.clone(),

@@ -5,12 +5,42 @@
 //! loosened only by the server's own `sandbox`, `network` and `writable` settings. A file the
 //! server starts from that the sandbox could change is pinned: a restart refuses it if it changed.
 
-use super::config::McpServerConfig;
-use crate::sandbox::program::{self, sandbox_writable};
-use crate::sandbox::SandboxPolicy;
+use super::config::{EndpointError, McpServerConfig, UnsetVariable};
+use crate::sandbox::program::{self, sandbox_writable, ProgramError};
+use crate::sandbox::{SandboxError, SandboxPolicy};
 use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+/// Why a server is not started; each names the file, directory or setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StartError {
+    #[error(
+        "{} changed since the server first started, and it lies where a sandboxed command can \
+         write, so reins does not start it again; restart reins if the change was yours",
+        path.display()
+    )]
+    Changed { path: PathBuf },
+    #[error("`{key}` entry \"{entry}\" must be an absolute path or start with ~/")]
+    NotAbsolute { key: &'static str, entry: String },
+    #[error("`cwd` {} is not a directory", dir.display())]
+    CwdNotDirectory { dir: PathBuf },
+    #[error(
+        "its private working directory {} is not empty any more, so something else wrote to \
+         it; restart reins",
+        dir.display()
+    )]
+    CwdNotEmpty { dir: PathBuf },
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    #[error(transparent)]
+    Env(#[from] UnsetVariable),
+    #[error(transparent)]
+    Program(#[from] ProgramError),
+    /// The kernel cannot confine the server and running it unconfined is not allowed.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+}
 
 /// What every stdio server of a session starts from.
 #[derive(Debug)]
@@ -82,14 +112,13 @@ impl Pin {
     }
 
     /// `Err` naming the file when it is not as it was.
-    pub(super) fn recheck(&self) -> Result<(), String> {
+    pub(super) fn recheck(&self) -> Result<(), StartError> {
         if Pin::of(&self.path) == *self {
             return Ok(());
         }
-        Err(format!(
-            "{} changed since the server first started, and it lies where a sandboxed command can write, so reins does not start it again; restart reins if the change was yours",
-            self.path.display()
-        ))
+        Err(StartError::Changed {
+            path: self.path.clone(),
+        })
     }
 }
 
@@ -111,7 +140,7 @@ pub(super) fn prepare(
     args: &[String],
     env: Vec<(String, String)>,
     launch: &Launch,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, StartError> {
     let policy = server_policy(config, &launch.policy)?;
     let path_var = env
         .iter()
@@ -125,8 +154,7 @@ pub(super) fn prepare(
                 .find(|(k, _)| k == "PATH")
                 .map(|(_, v)| v.clone())
         });
-    let program = program::resolve(command, path_var.as_deref(), &launch.policy)
-        .map_err(|e| e.to_string())?;
+    let program = program::resolve(command, path_var.as_deref(), &launch.policy)?;
     let cwd = working_dir(config, launch)?;
     let pins = pins(&program, args, &cwd, &launch.policy);
     let mut cmd = tokio::process::Command::new(&program);
@@ -143,7 +171,7 @@ pub(super) fn prepare(
     let unsandboxed = match policy.confine(&mut cmd) {
         Ok(()) => None,
         Err(e) if launch.allow_unsandboxed => Some(e.to_string()),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     Ok(Prepared {
         cmd,
@@ -157,7 +185,7 @@ pub(super) fn prepare(
 fn server_policy(
     config: &McpServerConfig,
     session: &SandboxPolicy,
-) -> Result<SandboxPolicy, String> {
+) -> Result<SandboxPolicy, StartError> {
     let mut policy = session.clone();
     if let Some(mode) = config.sandbox {
         policy.mode = mode;
@@ -172,7 +200,7 @@ fn server_policy(
 }
 
 /// `~/x` under `$HOME`, or an absolute path; anything else is a config error.
-fn absolute(dir: &str, key: &str) -> Result<PathBuf, String> {
+fn absolute(dir: &str, key: &'static str) -> Result<PathBuf, StartError> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let path = match (dir.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
@@ -180,29 +208,29 @@ fn absolute(dir: &str, key: &str) -> Result<PathBuf, String> {
     };
     match path.is_absolute() {
         true => Ok(path),
-        false => Err(format!(
-            "`{key}` entry \"{dir}\" must be an absolute path or start with ~/"
-        )),
+        false => Err(StartError::NotAbsolute {
+            key,
+            entry: dir.to_string(),
+        }),
     }
 }
 
 /// The configured `cwd` (relative to the workspace root), else the private directory, which must
 /// still be empty: a file there was put by someone else, and could be picked up.
-fn working_dir(config: &McpServerConfig, launch: &Launch) -> Result<PathBuf, String> {
+fn working_dir(config: &McpServerConfig, launch: &Launch) -> Result<PathBuf, StartError> {
     if let Some(dir) = &config.cwd {
         let dir = launch.policy.workspace.join(dir);
         return match dir.is_dir() {
             true => Ok(dir),
-            false => Err(format!("`cwd` {} is not a directory", dir.display())),
+            false => Err(StartError::CwdNotDirectory { dir }),
         };
     }
     let dir = launch.cwd.path();
     match std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()) {
         Ok(true) => Ok(dir.to_path_buf()),
-        _ => Err(format!(
-            "its private working directory {} is not empty any more, so something else wrote to it; restart reins",
-            dir.display()
-        )),
+        _ => Err(StartError::CwdNotEmpty {
+            dir: dir.to_path_buf(),
+        }),
     }
 }
 
@@ -229,7 +257,7 @@ mod tests {
         assert!(pin.recheck().is_ok());
         std::fs::write(dir.path().join("new"), "two").unwrap();
         std::fs::rename(dir.path().join("new"), &file).unwrap();
-        let err = pin.recheck().unwrap_err();
+        let err = pin.recheck().unwrap_err().to_string();
         assert!(
             err.contains("changed since the server first started"),
             "{err}"
@@ -256,6 +284,7 @@ mod tests {
         };
         assert!(server_policy(&bad, &session)
             .unwrap_err()
+            .to_string()
             .contains("absolute"));
     }
 }

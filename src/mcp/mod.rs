@@ -28,6 +28,7 @@
 //! - Permissions: the gate treats every `__` tool as a command (asked under `on-request` unless
 //!   allowed); rules name them `mcp(SERVER__TOOL)` with globs, e.g. `mcp(github__*)`.
 
+mod call_error;
 mod config;
 mod connect;
 pub mod convert;
@@ -41,9 +42,10 @@ mod server;
 mod stdio;
 mod tool;
 
+pub use call_error::CallError;
 pub use config::{
-    McpServerConfig, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_CALL_TIMEOUT_MS,
-    DEFAULT_STARTUP_TIMEOUT_MS,
+    EndpointError, McpServerConfig, UnsetVariable, DEFAULT_CALL_TIMEOUT_MS,
+    DEFAULT_MAX_CALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS,
 };
 pub use hub::{McpConfigError, McpHub};
 pub use launch::Launch;

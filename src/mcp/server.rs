@@ -1,10 +1,11 @@
 //! One configured server and its life: started with the session, reported when it fails,
 //! restarted by the next call after a crash, its tool list re-read when it announces a change.
 
+use super::call_error::CallError;
 use super::config::{Endpoint, McpServerConfig};
 use super::connect::{self, Connection, Handler, Start};
 use super::errors;
-use super::launch::{self, Launch, Pin};
+use super::launch::{self, Launch, Pin, StartError};
 use crate::agent::Event;
 use crate::cancel::Cancel;
 use rmcp::model::{
@@ -144,6 +145,7 @@ impl McpServer {
     /// The first start, at session start.
     pub(super) async fn start(&self) {
         let mut slot = self.conn.lock().await;
+        // A failed start is already recorded in the server's state and reported as an event.
         let _ = self.connect(&mut slot, State::Starting).await;
     }
 
@@ -155,11 +157,11 @@ impl McpServer {
         tool: &str,
         arguments: JsonObject,
         cancel: &Cancel,
-    ) -> Result<CallToolResult, String> {
-        let (generation, peer) = self
-            .peer()
-            .await
-            .map_err(|e| format!("the MCP server `{}` is not available: {e}", self.name))?;
+    ) -> Result<CallToolResult, CallError> {
+        let (generation, peer) = self.peer().await.map_err(|reason| CallError::Unavailable {
+            server: self.name.clone(),
+            reason,
+        })?;
         let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let (idle, max) = (self.config.call_timeout(), self.config.max_call_timeout());
@@ -178,28 +180,34 @@ impl McpServer {
                     Some(id),
                     Some("interrupted by the user".into()),
                 );
+                // Best effort: a server that is gone has nothing left to cancel.
                 let _ = peer.send_notification(CancelledNotification::new(note).into()).await;
-                return Err("interrupted by the user; the MCP call was cancelled".to_string());
+                return Err(CallError::Cancelled);
             }
         };
+        let (server, tool) = (self.name.clone(), tool.to_string());
         match outcome {
             Ok(ServerResult::CallToolResult(result)) => Ok(result),
             // A server may answer a call that produced nothing with an empty result.
             Ok(ServerResult::EmptyResult(_)) => Ok(CallToolResult::success(Vec::new())),
-            Ok(other) => Err(format!(
-                "the MCP server `{}` answered `{tool}` with something that is not a tool result: {}",
-                self.name,
-                serde_json::to_string(&other).unwrap_or_default()
-            )),
-            Err(ServiceError::Timeout { timeout }) if timeout >= max && max > idle => Err(format!(
-                "the MCP server `{}` was still working on `{tool}` after {} ms, the most a call may take, so it was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].max_timeout_ms",
-                self.name, max.as_millis(), self.name
-            )),
-            Err(ServiceError::Timeout { .. }) => Err(format!(
-                "the MCP server `{}` did not answer `{tool}` within {} ms and reported no progress, so the call was cancelled; the server is still running. Try a smaller request, or ask the user to raise [mcp_servers.{}].timeout_ms",
-                self.name, idle.as_millis(), self.name
-            )),
-            Err(e) => Err(self.failed_call(generation, tool, e).await),
+            Ok(other) => Err(CallError::NotAToolResult {
+                server,
+                tool,
+                answer: serde_json::to_string(&other).unwrap_or_default(),
+            }),
+            Err(ServiceError::Timeout { timeout }) if timeout >= max && max > idle => {
+                Err(CallError::TooLong {
+                    server,
+                    tool,
+                    ms: max.as_millis(),
+                })
+            }
+            Err(ServiceError::Timeout { .. }) => Err(CallError::NoAnswer {
+                server,
+                tool,
+                ms: idle.as_millis(),
+            }),
+            Err(e) => Err(self.failed_call(generation, &tool, e).await),
         }
     }
 
@@ -255,7 +263,7 @@ impl McpServer {
         let limit = self.config.startup_timeout();
         let opened = match self.prepare() {
             Ok(start) => connect::open(start, limit, handler, self.junk_reporter()).await,
-            Err(e) => Err(e),
+            Err(e) => Err(e.to_string()),
         };
         match opened {
             Ok((conn, tools)) => {
@@ -275,7 +283,7 @@ impl McpServer {
 
     /// How to start the server now. A stdio server's program is resolved and checked anew, and
     /// the files of its first start that the sandbox could change must be as they were.
-    fn prepare(&self) -> Result<Start, String> {
+    fn prepare(&self) -> Result<Start, StartError> {
         let (command, args) = match self.config.endpoint()? {
             Endpoint::Http { url } => return Ok(Start::Http(url.to_string())),
             Endpoint::Stdio { command, args } => (command, args),
@@ -297,16 +305,18 @@ impl McpServer {
         Ok(Start::Stdio(Box::new(prepared)))
     }
 
-    /// Turns a failed call into a message. A closed transport means the server died, and a
+    /// Turns a failed call into its error. A closed transport means the server died, and a
     /// lost HTTP session that it restarted: either is reported now and repaired by the next call.
-    async fn failed_call(&self, generation: u64, tool: &str, error: ServiceError) -> String {
+    async fn failed_call(&self, generation: u64, tool: &str, error: ServiceError) -> CallError {
+        let (server, tool) = (self.name.clone(), tool.to_string());
         if let Some(detail) = errors::lost_session(&error) {
             self.drop_connection(generation, Some(format!("it lost the session: {detail}")))
                 .await;
-            return format!(
-                "the MCP server `{}` lost its session (it answered: {detail}), probably because it restarted; the call to `{tool}` did not run. The next call starts a new session",
-                self.name
-            );
+            return CallError::LostSession {
+                server,
+                tool,
+                detail,
+            };
         }
         match error {
             ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
@@ -315,20 +325,18 @@ impl McpServer {
                     _ => None,
                 };
                 let note = self.drop_connection(generation, why).await;
-                format!(
-                    "the MCP server `{}` stopped during the call to `{tool}` ({note}); it will be restarted on the next call",
-                    self.name
-                )
+                CallError::Stopped { server, tool, note }
             }
-            ServiceError::McpError(e) => format!(
-                "the MCP server `{}` refused the call to `{tool}`: {}",
-                self.name, e.message
-            ),
-            other => format!(
-                "the call to `{tool}` on `{}` failed: {}",
-                self.name,
-                errors::service(&other)
-            ),
+            ServiceError::McpError(e) => CallError::Refused {
+                server,
+                tool,
+                message: e.message.to_string(),
+            },
+            other => CallError::Failed {
+                server,
+                tool,
+                reason: errors::service(&other),
+            },
         }
     }
 

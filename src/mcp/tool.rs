@@ -77,7 +77,7 @@ impl Tool for McpTool {
                 .server
                 .call(&self.remote, arguments, &ctx.cancel)
                 .await
-                .map_err(ToolError)?;
+                .map_err(|e| ToolError(e.to_string()))?;
             let text = super::convert::to_text(&result);
             if result.is_error == Some(true) {
                 Err(ToolError(text))
