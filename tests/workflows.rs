@@ -147,8 +147,9 @@ fn run_fills_variables_and_enforces_tools_and_deny_paths() {
     assert_eq!(shell[0]["ok"], false);
     let refusal = shell[0]["output"].as_str().unwrap();
     assert!(
-        refusal.contains("allows only these tools: read_file, edit_file")
-            && refusal.contains("`shell` is not one of them"),
+        refusal.contains(
+            "blocked by the workflow `fix`: it allows only these tools: read_file, edit_file"
+        ) && refusal.contains("`shell` is not one of them"),
         "{refusal}"
     );
     let edits = results(&evs, "edit_file");

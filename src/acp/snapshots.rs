@@ -5,7 +5,7 @@
 //! the protocol side through a channel, when the edit may already be on disk. A file is read only
 //! if the file tools could read it (inside the workspace, not a secret), is text, and is small.
 
-use crate::agent::extension::{Extension, Report, ToolUse};
+use crate::agent::extension::{Blocked, Extension, Report, ToolUse};
 use crate::sandbox::SandboxPolicy;
 use crate::types::{BoxFuture, Subject};
 use std::collections::HashMap;
@@ -122,7 +122,7 @@ impl Extension for Snapshots {
         &'a self,
         call: &'a ToolUse<'a>,
         _report: Report<'a>,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), Blocked>> {
         self.take(call);
         Box::pin(async { Ok(()) })
     }

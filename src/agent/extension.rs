@@ -23,6 +23,31 @@ pub enum StopVerdict {
     Fail { message: String },
 }
 
+/// An extension's refusal of a tool call. The model reads it as the call's result, so `reason`
+/// says what to do instead; `by` names who refused, so the model (and the user reading the
+/// transcript) knows whether to change the approach or ask for a rule to change.
+#[derive(Debug, thiserror::Error)]
+#[error("blocked by {by}: {reason}")]
+pub struct Blocked {
+    /// Who refused, as a sentence reads it: "a hook", "the workflow `fix-tests`".
+    pub by: String,
+    /// Why: the extension's own error, or a hook's words.
+    #[source]
+    pub reason: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl Blocked {
+    pub fn new(
+        by: impl Into<String>,
+        reason: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Blocked {
+            by: by.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A call about to run, with what its tool declares about it (extensions act on the
 /// declaration, never on the tool's name).
 pub struct ToolUse<'a> {
@@ -49,12 +74,12 @@ pub trait Extension: Send + Sync {
         Box::pin(async { None })
     }
 
-    /// Before a tool runs; `Err(reason)` refuses the call and the reason goes to the model.
+    /// Before a tool runs; `Err` refuses the call and goes to the model as its result.
     fn pre_tool<'a>(
         &'a self,
         _call: &'a ToolUse<'a>,
         _report: Report<'a>,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), Blocked>> {
         Box::pin(async { Ok(()) })
     }
 

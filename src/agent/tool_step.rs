@@ -3,7 +3,7 @@
 
 use super::events::Emit;
 use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
-use super::extension::ToolUse;
+use super::extension::{Blocked, ToolUse};
 use super::session::{Ran, Session};
 use crate::conversation::{Item, ToolCall};
 use crate::sandbox::approval::{self, Answer};
@@ -14,8 +14,21 @@ use crate::types::{Exit, Subject};
 /// Why a call did not run or failed.
 enum NotRun {
     /// Refused by a rule, the approval policy, a hook or a guard.
-    Denied(String),
+    Denied(Refusal),
     Failed(crate::tools::ToolError),
+}
+
+/// Why a call was not let through; the model reads it as the call's result.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
+    #[error("not permitted: {reason}. Do something else, or ask the user to change the rule")]
+    Rule { reason: String },
+    #[error("not permitted: {note}")]
+    UserNote { note: String },
+    #[error("the user denied this call")]
+    User,
 }
 
 impl Session {
@@ -129,7 +142,7 @@ impl Session {
             subjects: &subjects,
         };
         if let Err(reason) = self.pre_tool(&tool_use, emit).await {
-            return Err(NotRun::Denied(format!("blocked by a hook: {reason}")));
+            return Err(NotRun::Denied(reason.into()));
         }
         // An interrupt during a hook or an approval must not let the call through unchecked.
         if self.setup.tools.cancel.is_cancelled() {
@@ -188,7 +201,7 @@ impl Session {
     }
 
     /// Lets every extension veto the call; the first refusal wins.
-    async fn pre_tool(&self, tool_use: &ToolUse<'_>, emit: Emit<'_>) -> Result<(), String> {
+    async fn pre_tool(&self, tool_use: &ToolUse<'_>, emit: Emit<'_>) -> Result<(), Blocked> {
         for ext in self.extensions.iter() {
             ext.pre_tool(tool_use, emit).await?;
         }
@@ -202,7 +215,7 @@ impl Session {
         tool_use: &ToolUse<'_>,
         arguments: &serde_json::Value,
         emit: Emit<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
         let ToolUse {
             call,
             effects,
@@ -214,11 +227,7 @@ impl Session {
         }
         let reason = match self.setup.gate.decide_all(&call.name, subjects, effects) {
             Decision::Allow => return Ok(()),
-            Decision::Deny(reason) => {
-                return Err(format!(
-                "not permitted: {reason}. Do something else, or ask the user to change the rule"
-            ))
-            }
+            Decision::Deny(reason) => return Err(Refusal::Rule { reason }),
             Decision::Ask(reason) => reason,
         };
         let request = approval::Request {
@@ -255,8 +264,8 @@ impl Session {
                 Ok(())
             }
             Answer::Deny { note } => Err(match note {
-                Some(n) => format!("not permitted: {n}"),
-                None => "the user denied this call".to_string(),
+                Some(note) => Refusal::UserNote { note },
+                None => Refusal::User,
             }),
         }
     }

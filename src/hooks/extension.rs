@@ -9,7 +9,7 @@
 
 use super::config::{HookConfig, HookEvent, DEFAULT_TIMEOUT_MS};
 use super::run::{run, HookRun};
-use crate::agent::extension::{Extension, Report, StopVerdict, ToolUse};
+use crate::agent::extension::{Blocked, Extension, Report, StopVerdict, ToolUse};
 use crate::agent::Event;
 use crate::conversation::ToolCall;
 use crate::tools::ToolContext;
@@ -269,7 +269,7 @@ impl Extension for Hooks {
         &'a self,
         tool_use: &'a ToolUse<'a>,
         report: Report<'a>,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), Blocked>> {
         let call = tool_use.call;
         Box::pin(async move {
             let input = self.input(HookEvent::PreTool, call_fields(call));
@@ -277,7 +277,7 @@ impl Extension for Hooks {
                 .run_until_block(HookEvent::PreTool, Some(&call.name), &input, report)
                 .await;
             match verdicts.into_iter().last() {
-                Some(Verdict::Block(reason)) => Err(reason),
+                Some(Verdict::Block(reason)) => Err(Blocked::new("a hook", reason)),
                 _ => Ok(()),
             }
         })

@@ -21,6 +21,21 @@ const OUTPUT_LIMIT: usize = 16 * 1024;
 /// How long to wait for a pipe held open by a backgrounded grandchild after the hook ends.
 const DRAIN_GRACE: Duration = Duration::from_millis(200);
 
+/// Why a hook did not run to an end; the caller names the hook in its warning.
+#[derive(Debug, thiserror::Error)]
+pub enum HookRunError {
+    /// `bash` is missing, or lies where a sandboxed command could have replaced it.
+    #[error(transparent)]
+    Shell(#[from] crate::sandbox::program::ProgramError),
+    /// The sandbox cannot confine it and running unconfined is not allowed.
+    #[error("{0}")]
+    Confine(String),
+    #[error("cannot start bash: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("interrupted by the user")]
+    Interrupted,
+}
+
 /// How a hook ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookRun {
@@ -39,7 +54,7 @@ pub async fn run(
     input: &[u8],
     ctx: &ToolContext,
     timeout: Duration,
-) -> Result<HookRun, String> {
+) -> Result<HookRun, HookRunError> {
     let bash = shell_program(ctx)?;
     let mut cmd = tokio::process::Command::new(&bash);
     cmd.arg("-c")
@@ -53,8 +68,8 @@ pub async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let unsandboxed = confine(&mut cmd, ctx).map_err(|e| e.0)?;
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start bash: {e}"))?;
+    let unsandboxed = confine(&mut cmd, ctx).map_err(|e| HookRunError::Confine(e.0))?;
+    let mut child = cmd.spawn().map_err(HookRunError::Spawn)?;
     let group = crate::process_group::Group::track(child.id());
     if let Some(mut stdin) = child.stdin.take() {
         let input = input.to_vec();
@@ -73,7 +88,7 @@ pub async fn run(
     drop(group);
     let (stdout, stderr) = (stdout.finish().await, stderr.finish().await);
     match outcome {
-        Err(false) => Err("interrupted by the user".to_string()),
+        Err(false) => Err(HookRunError::Interrupted),
         Err(true) => Ok(HookRun {
             exit_code: None,
             stdout,
@@ -93,13 +108,15 @@ pub async fn run(
 
 /// `bash` as found on the hooks' `PATH` now, refused where a sandboxed command could have put
 /// or replaced it.
-fn shell_program(ctx: &ToolContext) -> Result<std::path::PathBuf, String> {
+fn shell_program(
+    ctx: &ToolContext,
+) -> Result<std::path::PathBuf, crate::sandbox::program::ProgramError> {
     let path = ctx
         .child_env
         .iter()
         .find(|(k, _)| k == "PATH")
         .map(|(_, v)| v.as_os_str());
-    crate::sandbox::program::resolve("bash", path, &ctx.policy).map_err(|e| e.to_string())
+    crate::sandbox::program::resolve("bash", path, &ctx.policy)
 }
 
 /// One output stream read in the background into a bounded buffer.

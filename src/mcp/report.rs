@@ -3,7 +3,7 @@
 //! the session's reporter at the next moment it is called (around every tool call, at the stop).
 
 use super::hub::McpHub;
-use crate::agent::extension::{Extension, Report, StopVerdict, ToolUse};
+use crate::agent::extension::{Blocked, Extension, Report, StopVerdict, ToolUse};
 use crate::conversation::ToolCall;
 use crate::types::BoxFuture;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ impl Extension for StatusReporter {
         &'a self,
         _call: &'a ToolUse<'a>,
         report: Report<'a>,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), Blocked>> {
         self.flush(report);
         Box::pin(async { Ok(()) })
     }

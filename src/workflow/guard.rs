@@ -3,10 +3,28 @@
 //! saying what is allowed, so it can take another way.
 
 use super::WorkflowError;
-use crate::agent::extension::{Extension, Report, ToolUse};
+use crate::agent::extension::{Blocked, Extension, Report, ToolUse};
 use crate::types::{BoxFuture, Subject};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Component, Path, PathBuf};
+
+/// What a workflow forbids about a call; read by the model after "blocked by the workflow `x`:".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    #[error(
+        "it allows only these tools: {}; `{tool}` is not one of them. Do this step with those \
+         tools",
+        allowed.join(", ")
+    )]
+    ToolNotAllowed { tool: String, allowed: Vec<String> },
+    #[error(
+        "it does not allow changing `{}` (deny_paths: {}); leave it as it is and change other \
+         files",
+        path.display(),
+        deny.join(", ")
+    )]
+    DeniedPath { path: PathBuf, deny: Vec<String> },
+}
 
 /// A workflow's tool list and deny paths. Deny paths are checked against the paths a tool that
 /// edits declares; `shell` can write anything and names no paths, but the deny paths that are
@@ -48,16 +66,14 @@ impl WorkflowGuard {
     }
 
     /// `Err` with a message for the model when the workflow forbids `call`.
-    pub fn check(&self, tool_use: &ToolUse<'_>) -> Result<(), String> {
+    pub fn check(&self, tool_use: &ToolUse<'_>) -> Result<(), GuardError> {
         let call = tool_use.call;
         if let Some(tools) = &self.tools {
             if !tools.iter().any(|t| t == &call.name) {
-                return Err(format!(
-                    "the workflow `{}` allows only these tools: {}; `{}` is not one of them. Do this step with those tools",
-                    self.workflow,
-                    tools.join(", "),
-                    call.name
-                ));
+                return Err(GuardError::ToolNotAllowed {
+                    tool: call.name.clone(),
+                    allowed: tools.clone(),
+                });
             }
         }
         if !tool_use.effects.edits || self.deny_patterns.is_empty() {
@@ -70,12 +86,10 @@ impl WorkflowGuard {
         for path in paths {
             let rel = self.relative(path);
             if self.deny.is_match(&rel) {
-                return Err(format!(
-                    "the workflow `{}` does not allow changing `{}` (deny_paths: {}); leave it as it is and change other files",
-                    self.workflow,
-                    rel.display(),
-                    self.deny_patterns.join(", ")
-                ));
+                return Err(GuardError::DeniedPath {
+                    path: rel,
+                    deny: self.deny_patterns.clone(),
+                });
             }
         }
         Ok(())
@@ -123,8 +137,10 @@ impl Extension for WorkflowGuard {
         &'a self,
         call: &'a ToolUse<'a>,
         _report: Report<'a>,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        let verdict = self.check(call);
+    ) -> BoxFuture<'a, Result<(), Blocked>> {
+        let verdict = self
+            .check(call)
+            .map_err(|e| Blocked::new(format!("the workflow `{}`", self.workflow), e));
         Box::pin(async move { verdict })
     }
 }
@@ -157,7 +173,7 @@ mod tests {
 
     impl WorkflowGuard {
         /// `check` with the effects and subjects the built-in tool declares for the call.
-        fn check_call(&self, call: &ToolCall) -> Result<(), String> {
+        fn check_call(&self, call: &ToolCall) -> Result<(), GuardError> {
             let args = call.parsed_arguments();
             let registry = crate::tools::Registry::builtin();
             let tool = registry.get(&call.name).expect("a built-in tool");
@@ -188,7 +204,8 @@ mod tests {
     fn tools_outside_the_allow_list_are_refused_with_the_list() {
         let err = guard()
             .check_call(&call("shell", serde_json::json!({"command": "ls"})))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("`shell` is not one of them") && err.contains("read_file, edit_file"),
             "{err}"
