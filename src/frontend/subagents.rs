@@ -11,7 +11,7 @@ use crate::engine::SharedApprover;
 use crate::provider::retry_policy;
 use crate::sandbox::approval::Approval;
 use crate::store::transcript::TranscriptWriter;
-use crate::subagent::{AgentDef, Spawn, TOOL_NAME};
+use crate::subagent::{AgentDef, Spawn, SpawnError, TOOL_NAME};
 use crate::tools::{Registry, Tool};
 use std::sync::Arc;
 
@@ -113,8 +113,11 @@ impl ChildSpawner {
 }
 
 impl Spawn for ChildSpawner {
-    fn child(&self, def: &AgentDef) -> Result<Session, String> {
-        self.build(def).map_err(|e| e.message)
+    fn child(&self, def: &AgentDef) -> Result<Session, SpawnError> {
+        self.build(def).map_err(|e| SpawnError {
+            agent: def.name.clone(),
+            reason: e.message,
+        })
     }
 
     fn read_only_tools(&self) -> Vec<String> {

@@ -12,6 +12,41 @@ const MAX_LISTED: usize = 200;
 /// Folder depth listed below a skill's folder.
 const MAX_DEPTH: usize = 4;
 
+/// Why a skill found on disk is not offered (shown to the user as a warning).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("skill passed over: {0}")]
+    Unreadable(#[source] WorkspaceFileError),
+    #[error("skill {} passed over: {problem}", path.display())]
+    Invalid { path: PathBuf, problem: Problem },
+}
+
+/// What is wrong with a `SKILL.md`'s front matter.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error(transparent)]
+    FrontMatter(#[from] crate::frontmatter::FrontMatterError),
+    #[error("its front matter has no `name`")]
+    NoName,
+    #[error("its `name` must be letters, digits, `-`, `_` or `.` (at most 64)")]
+    BadName,
+    #[error("its front matter has no `description`")]
+    NoDescription,
+    #[error("its `description` is longer than {MAX_DESCRIPTION_CHARS} characters")]
+    LongDescription,
+}
+
+/// Why one of a skill's files is not given to the model; worded for the model.
+#[derive(Debug, thiserror::Error)]
+pub enum SkillFileError {
+    #[error("`{file}` is not a path inside the skill's folder; give one of the listed files")]
+    NotInFolder { file: String },
+    #[error("the skill `{skill}` has no file `{file}`")]
+    NoSuchFile { skill: String, file: String },
+    #[error(transparent)]
+    Refused(WorkspaceFileError),
+}
+
 /// Whose a skill is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -72,9 +107,9 @@ pub fn discover(session: &SandboxPolicy, home: Option<&Path>, trusted: bool) -> 
 }
 
 impl Catalog {
-    fn add(&mut self, found: Result<Skill, String>, base: &Path) {
+    fn add(&mut self, found: Result<Skill, LoadError>, base: &Path) {
         match found {
-            Err(e) => self.warnings.push(e),
+            Err(e) => self.warnings.push(e.to_string()),
             Ok(skill) if self.skills.iter().any(|s| s.name == skill.name) => {
                 self.warnings.push(format!(
                     "skill `{}` in {} is passed over: a skill of that name was found first",
@@ -88,30 +123,24 @@ impl Catalog {
 }
 
 /// Reads a skill's `SKILL.md` and checks its name and description.
-fn load(policy: &SandboxPolicy, origin: Origin, folder: PathBuf) -> Result<Skill, String> {
+fn load(policy: &SandboxPolicy, origin: Origin, folder: PathBuf) -> Result<Skill, LoadError> {
     let file = folder.join(SKILL_FILE);
-    let shown = policy.workspace.join(&file);
-    let text =
-        workspace_file::read(policy, &file).map_err(|e| format!("skill passed over: {e}"))?;
-    let doc = crate::frontmatter::parse(&text)
-        .map_err(|e| format!("skill {} passed over: {e}", shown.display()))?;
-    let bad = |what: &str| format!("skill {} passed over: {what}", shown.display());
-    let name = doc
-        .text("name")
-        .ok_or_else(|| bad("its front matter has no `name`"))?;
+    let text = workspace_file::read(policy, &file).map_err(LoadError::Unreadable)?;
+    let bad = |problem: Problem| LoadError::Invalid {
+        path: policy.workspace.join(&file),
+        problem,
+    };
+    let doc = crate::frontmatter::parse(&text).map_err(|e| bad(e.into()))?;
+    let name = doc.text("name").ok_or_else(|| bad(Problem::NoName))?;
     if !valid_name(name) {
-        return Err(bad(
-            "its `name` must be letters, digits, `-`, `_` or `.` (at most 64)",
-        ));
+        return Err(bad(Problem::BadName));
     }
     let description = doc
         .text("description")
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
-        .ok_or_else(|| bad("its front matter has no `description`"))?;
+        .ok_or_else(|| bad(Problem::NoDescription))?;
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(bad(&format!(
-            "its `description` is longer than {MAX_DESCRIPTION_CHARS} characters"
-        )));
+        return Err(bad(Problem::LongDescription));
     }
     Ok(Skill {
         name: name.to_string(),
@@ -160,18 +189,21 @@ impl Skill {
     }
 
     /// One of the skill's files; `file` must be a plain relative path (no `..`, not absolute).
-    pub fn read(&self, session: &SandboxPolicy, file: &str) -> Result<String, String> {
+    pub fn read(&self, session: &SandboxPolicy, file: &str) -> Result<String, SkillFileError> {
         let rel = Path::new(file);
         if file.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(format!(
-                "`{file}` is not a path inside the skill's folder; give one of the listed files"
-            ));
+            return Err(SkillFileError::NotInFolder {
+                file: file.to_string(),
+            });
         }
         workspace_file::read(&self.policy(session), &self.folder.join(rel)).map_err(|e| {
             if e.is_not_found() {
-                format!("the skill `{}` has no file `{file}`", self.name)
+                SkillFileError::NoSuchFile {
+                    skill: self.name.clone(),
+                    file: file.to_string(),
+                }
             } else {
-                e.to_string()
+                SkillFileError::Refused(e)
             }
         })
     }

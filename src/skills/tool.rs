@@ -99,7 +99,7 @@ impl Tool for SkillTool {
                 Some(file) => skill
                     .read(&ctx.policy, file)
                     .map(Into::into)
-                    .map_err(ToolError),
+                    .map_err(|e| ToolError(e.to_string())),
             }
         })
     }

@@ -4,7 +4,7 @@
 //! offered only in a trusted workspace (trust covers them) and read like `read_file` reads.
 
 use crate::sandbox::SandboxPolicy;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const WORKSPACE_DIR: &str = ".reins/agents";
 
@@ -40,6 +40,32 @@ impl AgentDef {
     }
 }
 
+/// An agent definition that is passed over, and why (shown to the user as a warning).
+#[derive(Debug, thiserror::Error)]
+#[error("agent {} passed over: {problem}", path.display())]
+pub struct DefinitionError {
+    pub path: PathBuf,
+    pub problem: Problem,
+}
+
+/// What is wrong with an agent definition.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("{0}")]
+    Read(#[source] std::io::Error),
+    /// A workspace definition the read policy refuses (see `workspace_file`).
+    #[error("{0}")]
+    Refused(#[source] crate::workspace_file::WorkspaceFileError),
+    #[error(transparent)]
+    FrontMatter(#[from] crate::frontmatter::FrontMatterError),
+    #[error("its front matter has no `description`")]
+    NoDescription,
+    #[error("`max_steps: {0}` is not a positive number")]
+    MaxSteps(String),
+    #[error("it sets both `model` and `route`; keep one")]
+    ModelAndRoute,
+}
+
 /// The agents the model may name, and warnings about files passed over.
 pub fn discover(
     policy: &SandboxPolicy,
@@ -48,19 +74,21 @@ pub fn discover(
 ) -> (Vec<AgentDef>, Vec<String>) {
     let mut out = vec![AgentDef::general()];
     let mut warnings = Vec::new();
-    let mut add = |found: Result<AgentDef, String>, out: &mut Vec<AgentDef>| match found {
+    let mut add = |found: Result<AgentDef, DefinitionError>, out: &mut Vec<AgentDef>| match found {
         Ok(def) if out.iter().any(|d| d.name == def.name) => warnings.push(format!(
             "agent `{}` is passed over: an agent of that name was found first",
             def.name
         )),
         Ok(def) => out.push(def),
-        Err(e) => warnings.push(e),
+        Err(e) => warnings.push(e.to_string()),
     };
     if let Some(dir) = home.map(|h| h.join("agents")) {
         for name in crate::workspace_file::names(&dir, Path::new("."), "md") {
             let path = dir.join(format!("{name}.md"));
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("agent {} passed over: {e}", path.display()));
+            let text = std::fs::read_to_string(&path).map_err(|e| DefinitionError {
+                path: path.clone(),
+                problem: Problem::Read(e),
+            });
             add(text.and_then(|t| parse(&name, &t, &path)), &mut out);
         }
     }
@@ -75,32 +103,37 @@ pub fn discover(
     for name in names {
         let rel = Path::new(WORKSPACE_DIR).join(format!("{name}.md"));
         let path = policy.workspace.join(&rel);
-        let text = crate::workspace_file::read(policy, &rel)
-            .map_err(|e| format!("agent passed over: {e}"));
+        let text = crate::workspace_file::read(policy, &rel).map_err(|e| DefinitionError {
+            path: path.clone(),
+            problem: Problem::Refused(e),
+        });
         add(text.and_then(|t| parse(&name, &t, &path)), &mut out);
     }
     (out, warnings)
 }
 
 /// Reads one definition; `name` is the file's stem.
-pub fn parse(name: &str, text: &str, path: &Path) -> Result<AgentDef, String> {
-    let bad = |what: String| format!("agent {} passed over: {what}", path.display());
-    let doc = crate::frontmatter::parse(text).map_err(|e| bad(e.to_string()))?;
+pub fn parse(name: &str, text: &str, path: &Path) -> Result<AgentDef, DefinitionError> {
+    let bad = |problem: Problem| DefinitionError {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let doc = crate::frontmatter::parse(text).map_err(|e| bad(e.into()))?;
     let description = doc
         .text("description")
-        .ok_or_else(|| bad("its front matter has no `description`".into()))?;
+        .ok_or_else(|| bad(Problem::NoDescription))?;
     let max_steps = match doc.text("max_steps") {
         None => None,
         Some(n) => Some(
             n.parse::<u32>()
                 .ok()
                 .filter(|n| *n > 0)
-                .ok_or_else(|| bad(format!("`max_steps: {n}` is not a positive number")))?,
+                .ok_or_else(|| bad(Problem::MaxSteps(n.to_string())))?,
         ),
     };
     let (model, route) = (doc.text("model"), doc.text("route"));
     if model.is_some() && route.is_some() {
-        return Err(bad("it sets both `model` and `route`; keep one".into()));
+        return Err(bad(Problem::ModelAndRoute));
     }
     Ok(AgentDef {
         name: name.to_string(),
@@ -141,6 +174,7 @@ mod tests {
             Path::new("x.md"),
         )
         .expect_err("refused");
-        assert!(e.contains("keep one"), "{e}");
+        assert!(matches!(e.problem, Problem::ModelAndRoute), "{e}");
+        assert!(e.to_string().contains("keep one"), "{e}");
     }
 }

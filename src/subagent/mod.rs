@@ -19,10 +19,18 @@ pub const MAX_TASKS: usize = 8;
 /// The tool's name, which children never get (no grandchildren).
 pub const TOOL_NAME: &str = "task";
 
+/// A child session the front end could not build (its model, route, transcript or tools).
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct SpawnError {
+    pub agent: String,
+    pub reason: String,
+}
+
 /// What the front end provides to open a child session: built like its own sessions, with the
 /// agent's tools, model and limits, sharing the parent's budget ledger and cancel signal.
 pub trait Spawn: Send + Sync {
-    fn child(&self, def: &AgentDef) -> Result<Session, String>;
+    fn child(&self, def: &AgentDef) -> Result<Session, SpawnError>;
     /// The built-in tools a child gets when its agent names none (those that only read).
     fn read_only_tools(&self) -> Vec<String>;
 }

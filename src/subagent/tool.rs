@@ -1,7 +1,7 @@
 //! `task`: runs one or more subagents, at most [`MAX_PARALLEL`] at a time, and returns each
 //! one's final answer with its status and the id of its transcript.
 
-use super::{AgentDef, Spawn, MAX_PARALLEL, MAX_TASKS, TOOL_NAME};
+use super::{AgentDef, Spawn, SpawnError, MAX_PARALLEL, MAX_TASKS, TOOL_NAME};
 use crate::agent::{Event, Session, Status};
 use crate::tools::{parse_args, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{BoxFuture, Effects, Runs, Subject, ToolKind};
@@ -10,6 +10,19 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+
+/// Why a child gave no answer; the parent's model reads it in the task's result.
+#[derive(Debug, thiserror::Error)]
+enum TaskError {
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    #[error("cannot start the subagent's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot start the subagent's thread: {0}")]
+    Thread(#[source] std::io::Error),
+    #[error("the subagent's thread stopped without an answer")]
+    NoAnswer,
+}
 
 pub struct TaskTool {
     spawn: Arc<dyn Spawn>,
@@ -74,7 +87,7 @@ impl TaskTool {
     /// Runs one child on a thread of its own, as the engine runs a session (a session is not
     /// `Sync`, so its turn cannot be part of the parent's future); the parent's future only
     /// waits for the answer. Started lazily, so [`MAX_PARALLEL`] bounds the threads too.
-    async fn run_one(&self, def: AgentDef, prompt: String) -> Result<Outcome, String> {
+    async fn run_one(&self, def: AgentDef, prompt: String) -> Result<Outcome, TaskError> {
         let session = self.spawn.child(&def)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let agent = def.name;
@@ -84,13 +97,13 @@ impl TaskTool {
                 let outcome = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|e| format!("cannot start the subagent's runtime: {e}"))
+                    .map_err(TaskError::Runtime)
                     .map(|rt| rt.block_on(run_child(session, agent, &prompt)));
+                // The parent stopped waiting (its turn was dropped): nobody is left to tell.
                 let _ = tx.send(outcome);
             })
-            .map_err(|e| format!("cannot start the subagent's thread: {e}"))?;
-        rx.await
-            .map_err(|_| "the subagent's thread stopped without an answer".to_string())?
+            .map_err(TaskError::Thread)?;
+        rx.await.map_err(|_| TaskError::NoAnswer)?
     }
 }
 
@@ -169,7 +182,7 @@ impl Tool for TaskTool {
                 }
                 jobs.push((self.agent(t.agent.as_deref())?.clone(), t.prompt.clone()));
             }
-            let outcomes: Vec<Result<Outcome, String>> = futures_util::stream::iter(jobs)
+            let outcomes: Vec<Result<Outcome, TaskError>> = futures_util::stream::iter(jobs)
                 .map(|(def, prompt)| self.run_one(def, prompt))
                 .buffered(MAX_PARALLEL)
                 .collect()
@@ -180,7 +193,7 @@ impl Tool for TaskTool {
 }
 
 /// Each child's answer in order, with how it ended and where its transcript is.
-fn render(outcomes: &[Result<Outcome, String>]) -> String {
+fn render(outcomes: &[Result<Outcome, TaskError>]) -> String {
     let mut out = String::new();
     for (i, o) in outcomes.iter().enumerate() {
         if i > 0 {
