@@ -3,6 +3,7 @@
 //! checks run by the harness in the same sandbox the agent had.
 
 use super::fixture;
+use super::gitsource::SourceError;
 use super::plan::EvalConfig;
 use super::report::{CheckRecord, RunResult};
 use super::suite::{Job, Source, Task};
@@ -75,7 +76,7 @@ pub async fn run_unit(
     let work = tmp.path().join("work");
     if let Err(error) = prepare(&task.source, &work).await {
         return RunResult {
-            error: Some(error),
+            error: Some(error.to_string()),
             ..base
         };
     }
@@ -102,13 +103,53 @@ pub async fn run_unit(
     }
 }
 
+/// Why a run's fresh copy could not be made; recorded as the run's error.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PrepareError {
+    #[error("cannot copy the fixture {}: {source}", dir.display())]
+    Copy {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("exporting the revision stopped: {0}")]
+    Stopped(#[source] tokio::task::JoinError),
+    #[error("no repository at {}: {}", repo.display(), source.message())]
+    NoRepo {
+        repo: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("cannot export {rev} of {}: {source}", repo.display())]
+    Export {
+        rev: String,
+        repo: PathBuf,
+        #[source]
+        source: SourceError,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    ReadPatch {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot apply the test patch on {rev}: {source}")]
+    Patch {
+        rev: String,
+        #[source]
+        source: SourceError,
+    },
+}
+
 /// The run's fresh copy at `work`: the fixture copied, or the revision exported with its test
 /// patch applied; committed either way. The temp dir holding it is removed with the run.
-async fn prepare(source: &Source, work: &Path) -> Result<(), String> {
+async fn prepare(source: &Source, work: &Path) -> Result<(), PrepareError> {
     match source {
         Source::Fixture(dir) => {
-            fixture::copy_tree(dir, work)
-                .map_err(|e| format!("cannot copy the fixture {}: {e}", dir.display()))?;
+            fixture::copy_tree(dir, work).map_err(|source| PrepareError::Copy {
+                dir: dir.clone(),
+                source,
+            })?;
             fixture::commit_all(work).await;
             Ok(())
         }
@@ -127,7 +168,7 @@ async fn prepare(source: &Source, work: &Path) -> Result<(), String> {
                 export_revision(&repo, &rev, patch.as_deref(), &work)
             })
             .await
-            .map_err(|e| format!("exporting the revision stopped: {e}"))?
+            .map_err(PrepareError::Stopped)?
         }
     }
 }
@@ -138,16 +179,30 @@ pub(super) fn export_revision(
     rev: &str,
     patch: Option<&Path>,
     work: &Path,
-) -> Result<(), String> {
-    let r = git2::Repository::discover(repo)
-        .map_err(|e| format!("no repository at {}: {}", repo.display(), e.message()))?;
-    super::gitsource::export(&r, rev, work)
-        .map_err(|e| format!("cannot export {rev} of {}: {e}", repo.display()))?;
+) -> Result<(), PrepareError> {
+    let r = git2::Repository::discover(repo).map_err(|source| PrepareError::NoRepo {
+        repo: repo.to_path_buf(),
+        source,
+    })?;
+    super::gitsource::export(&r, rev, work).map_err(|source| PrepareError::Export {
+        rev: rev.to_string(),
+        repo: repo.to_path_buf(),
+        source,
+    })?;
     let patch = patch
-        .map(|p| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())))
+        .map(|p| {
+            std::fs::read(p).map_err(|source| PrepareError::ReadPatch {
+                path: p.to_path_buf(),
+                source,
+            })
+        })
         .transpose()?;
-    super::gitsource::commit_with_patch(work, patch.as_deref())
-        .map_err(|e| format!("cannot apply the test patch on {rev}: {e}"))
+    super::gitsource::commit_with_patch(work, patch.as_deref()).map_err(|source| {
+        PrepareError::Patch {
+            rev: rev.to_string(),
+            source,
+        }
+    })
 }
 
 /// The command line of the agent's run.

@@ -95,6 +95,25 @@ pub enum Job {
     },
 }
 
+/// A task entry the suite cannot run, named, with what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    #[error("task `{task}`: fixture {} is not a directory", fixture.display())]
+    NoFixture { task: String, fixture: PathBuf },
+    #[error("task `{task}`: test_patch {} is not a file", patch.display())]
+    NoTestPatch { task: String, patch: PathBuf },
+    #[error("task `{task}`: set either `fixture`, or `repo` and `rev`")]
+    Source { task: String },
+    #[error("task `{task}`: `checks` is empty; without checks a run cannot be judged")]
+    NoChecks { task: String },
+    #[error("task `{task}`: set exactly one of `prompt` and `workflow`")]
+    Job { task: String },
+    #[error("task name `{task}`: use letters, digits, `-`, `_` and `.` only")]
+    BadName { task: String },
+    #[error("task name `{task}` appears twice")]
+    Duplicate { task: String },
+}
+
 impl Suite {
     pub fn load(path: &Path) -> Result<Suite, EvalError> {
         let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
@@ -114,9 +133,9 @@ impl Suite {
         let tasks = file
             .tasks
             .iter()
-            .map(|t| task(t, &file, &dir).map_err(&invalid))
+            .map(|t| task(t, &file, &dir).map_err(|e| invalid(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
-        check_names(&tasks).map_err(invalid)?;
+        check_names(&tasks).map_err(|e| invalid(e.to_string()))?;
         Ok(Suite {
             name: file.name.clone().unwrap_or_else(|| stem(path)),
             path: path.to_path_buf(),
@@ -141,27 +160,26 @@ fn stem(path: &Path) -> String {
         .map_or_else(|| "suite".into(), |s| s.to_string_lossy().into_owned())
 }
 
-fn source(t: &TaskFile, dir: &Path) -> Result<Source, String> {
+fn source(t: &TaskFile, dir: &Path) -> Result<Source, TaskError> {
+    let task = || t.name.clone();
     match (&t.fixture, &t.repo, &t.rev) {
         (Some(f), None, None) => {
             let fixture = dir.join(f);
             if !fixture.is_dir() {
-                return Err(format!(
-                    "task `{}`: fixture {} is not a directory",
-                    t.name,
-                    fixture.display()
-                ));
+                return Err(TaskError::NoFixture {
+                    task: task(),
+                    fixture,
+                });
             }
             Ok(Source::Fixture(fixture))
         }
         (None, Some(repo), Some(rev)) => {
             let test_patch = t.test_patch.as_ref().map(|p| dir.join(p));
             if let Some(p) = test_patch.as_ref().filter(|p| !p.is_file()) {
-                return Err(format!(
-                    "task `{}`: test_patch {} is not a file",
-                    t.name,
-                    p.display()
-                ));
+                return Err(TaskError::NoTestPatch {
+                    task: task(),
+                    patch: p.clone(),
+                });
             }
             Ok(Source::Git {
                 repo: dir.join(repo),
@@ -169,20 +187,16 @@ fn source(t: &TaskFile, dir: &Path) -> Result<Source, String> {
                 test_patch,
             })
         }
-        _ => Err(format!(
-            "task `{}`: set either `fixture`, or `repo` and `rev`",
-            t.name
-        )),
+        _ => Err(TaskError::Source { task: task() }),
     }
 }
 
-fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
+fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, TaskError> {
     let source = source(t, dir)?;
     if t.checks.is_empty() {
-        return Err(format!(
-            "task `{}`: `checks` is empty; without checks a run cannot be judged",
-            t.name
-        ));
+        return Err(TaskError::NoChecks {
+            task: t.name.clone(),
+        });
     }
     let job = match (&t.prompt, &t.workflow) {
         (Some(p), None) => Job::Prompt(p.clone()),
@@ -191,10 +205,9 @@ fn task(t: &TaskFile, suite: &SuiteFile, dir: &Path) -> Result<Task, String> {
             vars: t.vars.clone(),
         },
         _ => {
-            return Err(format!(
-                "task `{}`: set exactly one of `prompt` and `workflow`",
-                t.name
-            ))
+            return Err(TaskError::Job {
+                task: t.name.clone(),
+            })
         }
     };
     Ok(Task {
@@ -219,7 +232,7 @@ fn workflow_ref(w: &str, dir: &Path) -> String {
 }
 
 /// Names appear in file names and in `{task}` model patterns: short, plain and unique.
-fn check_names(tasks: &[Task]) -> Result<(), String> {
+fn check_names(tasks: &[Task]) -> Result<(), TaskError> {
     let mut seen = std::collections::BTreeSet::new();
     for t in tasks {
         let plain = !t.name.is_empty()
@@ -227,13 +240,14 @@ fn check_names(tasks: &[Task]) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !plain {
-            return Err(format!(
-                "task name `{}`: use letters, digits, `-`, `_` and `.` only",
-                t.name
-            ));
+            return Err(TaskError::BadName {
+                task: t.name.clone(),
+            });
         }
         if !seen.insert(t.name.as_str()) {
-            return Err(format!("task name `{}` appears twice", t.name));
+            return Err(TaskError::Duplicate {
+                task: t.name.clone(),
+            });
         }
     }
     Ok(())

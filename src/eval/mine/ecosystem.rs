@@ -6,6 +6,17 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+/// Why no command runs exactly the changed tests (the candidate task is dropped).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoCommand {
+    #[error("{test} is not a test target of the root crate")]
+    NotRootTarget { test: String },
+    #[error("no Cargo.toml at the root")]
+    NoCargoToml,
+    #[error("a test path is not an importable module name")]
+    NotAModule,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ecosystem {
     Cargo,
@@ -67,7 +78,7 @@ pub fn code_file(path: &str) -> bool {
 }
 
 /// The command that runs exactly `tests` (all of one ecosystem), or why there is none.
-pub fn command(eco: Ecosystem, tests: &[String], project: &Project) -> Result<String, String> {
+pub fn command(eco: Ecosystem, tests: &[String], project: &Project) -> Result<String, NoCommand> {
     let quoted: Vec<String> = tests.iter().map(|t| quote(t)).collect();
     match eco {
         Ecosystem::Cargo => {
@@ -76,12 +87,12 @@ pub fn command(eco: Ecosystem, tests: &[String], project: &Project) -> Result<St
             for t in tests {
                 let Some(stem) = t.strip_prefix("tests/").and_then(|s| s.strip_suffix(".rs"))
                 else {
-                    return Err(format!("{t} is not a test target of the root crate"));
+                    return Err(NoCommand::NotRootTarget { test: t.clone() });
                 };
                 targets.push(format!("--test {}", quote(stem)));
             }
             if !project.root_files.contains("Cargo.toml") {
-                return Err("no Cargo.toml at the root".into());
+                return Err(NoCommand::NoCargoToml);
             }
             Ok(format!("cargo test --offline -q {}", targets.join(" ")))
         }
@@ -97,7 +108,7 @@ pub fn command(eco: Ecosystem, tests: &[String], project: &Project) -> Result<St
                     !m.chars()
                         .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
                 }) {
-                    return Err("a test path is not an importable module name".into());
+                    return Err(NoCommand::NotAModule);
                 }
                 Ok(format!("python3 -m unittest -q {}", modules.join(" ")))
             }
