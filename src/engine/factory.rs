@@ -32,10 +32,21 @@ pub struct Overrides {
     pub sandbox: Option<SandboxMode>,
 }
 
+/// Why a session could not be opened; the engine shows it and keeps the open session.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("workflow `{name}`: this front end cannot run workflows")]
+    NoWorkflows { name: String },
+    /// The front end's own reason (configuration, model, transcript, an unknown workflow),
+    /// already worded for the user.
+    #[error(transparent)]
+    FrontEnd(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// What a front end provides so the engine can open sessions and bring them up to date.
 pub trait SessionFactory: Send {
     /// A new or resumed session, with the front end's settings and these overrides.
-    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, String>;
+    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, OpenError>;
     /// Brings the session up to date before a turn (MCP servers started, their tools
     /// registered, status changes reported).
     fn attach<'a>(&'a self, session: &'a mut Session, emit: Emit<'a>) -> BoxFuture<'a, ()>;
@@ -46,11 +57,11 @@ pub trait SessionFactory: Send {
         name: &str,
         args: &str,
         overrides: Overrides,
-    ) -> Result<(Built, String), String> {
+    ) -> Result<(Built, String), OpenError> {
         let _ = (args, overrides);
-        Err(format!(
-            "workflow `{name}`: this front end cannot run workflows"
-        ))
+        Err(OpenError::NoWorkflows {
+            name: name.to_string(),
+        })
     }
     /// `$REINS_HOME`, where transcripts live; `None` when sessions are not recorded.
     fn home(&self) -> Option<&Path>;

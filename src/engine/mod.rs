@@ -9,6 +9,6 @@ mod ops;
 mod run;
 
 pub use approver::{ChannelApprover, SharedApprover};
-pub use factory::{Built, Overrides, Resume, SessionFactory};
-pub use ops::{Op, SessionState, UiMsg};
+pub use factory::{Built, OpenError, Overrides, Resume, SessionFactory};
+pub use ops::{ChangesError, Op, SessionState, UiMsg};
 pub use run::{spawn, EngineHandle};

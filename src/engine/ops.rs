@@ -6,7 +6,21 @@ use crate::conversation::Item;
 use crate::sandbox::approval::{Answer, Approval, Request};
 use crate::sandbox::SandboxMode;
 use crate::store::totals::SessionTotals;
+use crate::store::CheckpointError;
 use tokio::sync::oneshot;
+
+/// Why `/diff` or `/undo` has nothing to show or do.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangesError {
+    #[error("REINS_HOME is not set")]
+    NoHome,
+    #[error("the checkpoint store failed: {0}")]
+    Stopped(#[source] tokio::task::JoinError),
+    #[error("no diff: {0}")]
+    Diff(#[source] CheckpointError),
+    #[error("nothing to undo: {0}")]
+    Undo(#[source] CheckpointError),
+}
 
 /// An operation on the open session.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +73,7 @@ pub enum UiMsg {
     Totals(SessionTotals),
     /// The session's diff, or why there is none; `reload` as asked in [`Op::Diff`].
     Diff {
-        text: Result<String, String>,
+        text: Result<String, ChangesError>,
         reload: bool,
     },
     Note(String),

@@ -1,7 +1,7 @@
 //! The engine's loop: one session at a time, one operation at a time.
 
 use super::factory::{Built, Overrides, Resume, SessionFactory};
-use super::ops::{Op, SessionState, UiMsg};
+use super::ops::{ChangesError, Op, SessionState, UiMsg};
 use crate::agent::{Event, Session, Status};
 use crate::cancel::Canceller;
 use crate::store::session_changes;
@@ -124,8 +124,7 @@ impl Engine {
     async fn diff(&self, reload: bool) {
         let text = self
             .changes(|home, root, id| {
-                session_changes::diff_command(home, root, Some(id))
-                    .map_err(|e| format!("no diff: {e}"))
+                session_changes::diff_command(home, root, Some(id)).map_err(ChangesError::Diff)
             })
             .await;
         self.send(UiMsg::Diff { text, reload });
@@ -136,32 +135,32 @@ impl Engine {
         let report = self
             .changes(|home, root, id| {
                 session_changes::undo_command(home, root, Some(id), None)
-                    .map_err(|e| format!("nothing to undo: {e}"))
+                    .map_err(ChangesError::Undo)
             })
             .await;
         match report {
             Ok(text) => self.note(text.trim_end().to_string()),
-            Err(e) => self.fail(e),
+            Err(e) => self.fail(e.to_string()),
         }
     }
 
     /// Runs `job` on the checkpoint store of the open session, on a blocking thread.
     async fn changes(
         &self,
-        job: impl FnOnce(&Path, &Path, &str) -> Result<String, String> + Send + 'static,
-    ) -> Result<String, String> {
+        job: impl FnOnce(&Path, &Path, &str) -> Result<String, ChangesError> + Send + 'static,
+    ) -> Result<String, ChangesError> {
         let home = self
             .factory
             .home()
             .map(Path::to_path_buf)
-            .ok_or("REINS_HOME is not set")?;
+            .ok_or(ChangesError::NoHome)?;
         let (root, id) = (
             self.session.workspace().to_path_buf(),
             self.session.id().to_string(),
         );
         tokio::task::spawn_blocking(move || job(&home, &root, &id))
             .await
-            .unwrap_or_else(|e| Err(format!("the checkpoint store failed: {e}")))
+            .unwrap_or_else(|e| Err(ChangesError::Stopped(e)))
     }
 
     fn send(&self, msg: UiMsg) {
@@ -281,7 +280,7 @@ impl Engine {
             Err(e) => {
                 // The turn asked for is counted as started, so the next one is not cancelled.
                 self.canceller.begin();
-                self.fail(e);
+                self.fail(e.to_string());
                 self.send(UiMsg::TurnDone {
                     status: Status::Error,
                     last_message: String::new(),
@@ -297,7 +296,7 @@ impl Engine {
                 self.session = built.session;
                 self.opened(built.warnings);
             }
-            Err(e) => self.fail(e),
+            Err(e) => self.fail(e.to_string()),
         }
     }
 }

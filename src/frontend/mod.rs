@@ -12,7 +12,8 @@ pub mod tool_summary;
 pub mod workflow_job;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct ExitError {
     pub code: i32,
     pub message: String,

@@ -6,7 +6,7 @@ use crate::agent::extension::Extension;
 use crate::agent::{Session, SessionSetup};
 use crate::cancel::Cancel;
 pub use crate::engine::{Built, Resume};
-use crate::engine::{Overrides, SessionFactory, SharedApprover};
+use crate::engine::{OpenError, Overrides, SessionFactory, SharedApprover};
 use crate::provider::retry_policy;
 use crate::sandbox::approval::{Approval, Approver};
 use crate::store::sessions::{self, LoadedSession};
@@ -160,8 +160,9 @@ impl Factory {
 }
 
 impl SessionFactory for Factory {
-    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, String> {
-        self.build_session(resume, overrides).map_err(|e| e.message)
+    fn build(&self, resume: Resume, overrides: Overrides) -> Result<Built, OpenError> {
+        self.build_session(resume, overrides)
+            .map_err(|e| OpenError::FrontEnd(Box::new(e)))
     }
 
     fn attach<'a>(
@@ -177,9 +178,9 @@ impl SessionFactory for Factory {
         name: &str,
         args: &str,
         overrides: Overrides,
-    ) -> Result<(Built, String), String> {
+    ) -> Result<(Built, String), OpenError> {
         self.workflow_session(name, args, overrides)
-            .map_err(|e| e.message)
+            .map_err(|e| OpenError::FrontEnd(Box::new(e)))
     }
 
     fn home(&self) -> Option<&std::path::Path> {

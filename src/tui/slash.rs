@@ -275,12 +275,16 @@ impl App {
     }
 
     /// The engine's answer to [`Op::Diff`].
-    pub(super) fn show_diff(&mut self, text: Result<String, String>, reload: bool) {
+    pub(super) fn show_diff(
+        &mut self,
+        text: Result<String, crate::engine::ChangesError>,
+        reload: bool,
+    ) {
         if reload {
             if let Some(Overlay::Diff(view)) = self.overlay.as_mut() {
                 match text {
                     Ok(text) => view.reload(&text),
-                    Err(e) => view.set_message(e),
+                    Err(e) => view.set_message(e.to_string()),
                 }
             }
             return;
@@ -293,7 +297,7 @@ impl App {
                 let view = DiffView::new(&text, self.ctx.root.clone());
                 self.overlay = Some(Overlay::Diff(view));
             }
-            Err(e) => self.note(Level::Warning, e),
+            Err(e) => self.note(Level::Warning, e.to_string()),
         }
     }
 
