@@ -5,10 +5,22 @@ use super::compact;
 use super::events::Emit;
 use super::events::Event;
 use super::request::{complete, RequestError};
+use super::routing::ModelError;
 use super::session::Session;
 use crate::conversation::Item;
 use crate::provider::Request;
 use crate::store::transcript::Record;
+
+/// Why the history could not be summarised; the session goes on with it as it was.
+#[derive(Debug, thiserror::Error)]
+enum CompactError {
+    #[error(transparent)]
+    Route(#[from] ModelError),
+    #[error("compaction interrupted")]
+    Interrupted,
+    #[error("compaction failed: {0}")]
+    Failed(#[source] crate::provider::ProviderError),
+}
 
 impl Session {
     /// Compacts when the next request would pass the threshold (or always, when `force`).
@@ -39,8 +51,8 @@ impl Session {
                     }
                 }
                 Ok(None) => {}
-                Err(message) => emit(Event::Error {
-                    message,
+                Err(e) => emit(Event::Error {
+                    message: e.to_string(),
                     retrying: false,
                 }),
             }
@@ -68,7 +80,7 @@ impl Session {
         &mut self,
         emit: Emit<'_>,
         force: bool,
-    ) -> Result<Option<(String, usize)>, String> {
+    ) -> Result<Option<(String, usize)>, CompactError> {
         let Some(cut) = compact::cut(&self.history, force) else {
             return Ok(None);
         };
@@ -105,8 +117,8 @@ impl Session {
         )
         .await
         .map_err(|e| match e {
-            RequestError::Interrupted => "compaction interrupted".to_string(),
-            RequestError::Provider(e) => format!("compaction failed: {e}"),
+            RequestError::Interrupted => CompactError::Interrupted,
+            RequestError::Provider(e) => CompactError::Failed(e),
         })?;
         self.add_usage(&choice.entry.model, c.usage, emit);
         self.thread.take_decisions(&c.text);

@@ -22,9 +22,9 @@ impl Session {
                 .choose(self.turn.steps(), self.accounts.spent(), last_input, false)
             {
                 Ok(c) => c,
-                Err(message) => {
+                Err(e) => {
                     emit(Event::Error {
-                        message,
+                        message: e.to_string(),
                         retrying: false,
                     });
                     return Err(Status::Error);

@@ -17,7 +17,7 @@ pub struct ContextFill {
 impl Session {
     /// Pins `key` (a `[models.*]` key or `PROVIDER/MODEL-ID`) for the following requests,
     /// keeping the conversation. Returns the model's label.
-    pub fn switch_model(&mut self, key: &str) -> Result<String, String> {
+    pub fn switch_model(&mut self, key: &str) -> Result<String, super::routing::ModelError> {
         self.routing.pin(key)
     }
 

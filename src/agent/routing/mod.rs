@@ -7,7 +7,7 @@ mod pool;
 mod signals;
 mod totals;
 
-pub use pool::{Entry, EnvLookup};
+pub use pool::{Entry, EnvLookup, ModelError};
 pub use totals::ModelTotals;
 
 use crate::config::Config;
@@ -125,7 +125,7 @@ impl Routing {
         cost: f64,
         last_input_tokens: u64,
         compact: bool,
-    ) -> Result<Choice, String> {
+    ) -> Result<Choice, ModelError> {
         let kind = self.signals.kind(compact);
         let (key, reason, routed_effort) = match (&mut self.router, &self.single) {
             (Some(router), _) => {
@@ -138,7 +138,7 @@ impl Routing {
                 (d.model, d.reason, d.effort)
             }
             (None, Some((label, why))) => (label.clone(), format!("{kind}: {why}"), None),
-            (None, None) => return Err("no model to route to".into()),
+            (None, None) => return Err(ModelError::NoModel),
         };
         let entry = self.pool.get(&key)?;
         let effort = routed_effort.or(self.effort).or(entry.model.effort);
@@ -152,7 +152,7 @@ impl Routing {
 
     /// Pins the model `key` for the rest of the session (the TUI's `/model`), replacing any
     /// router. The history is provider-neutral, so the next request simply goes to the new model.
-    pub fn pin(&mut self, key: &str) -> Result<String, String> {
+    pub fn pin(&mut self, key: &str) -> Result<String, ModelError> {
         let entry = self.pool.get(key)?;
         let label = entry.model.label.clone();
         self.pool.alias(label.clone(), entry);

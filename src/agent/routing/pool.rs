@@ -9,6 +9,19 @@ use std::sync::Arc;
 /// Reads an environment variable (API keys); a closure so tests can supply their own.
 pub type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// Why no model can take the next request.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("no model to route to")]
+    NoModel,
+    /// The key names no model, or its provider is not set up.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Its client cannot be built (a replay file that does not load, a bad endpoint).
+    #[error(transparent)]
+    Client(#[from] crate::provider::ProviderError),
+}
+
 /// A resolved model and its client.
 pub struct Entry {
     pub model: ResolvedModel,
@@ -49,13 +62,12 @@ impl ClientPool {
     }
 
     /// The entry for `key`, resolving the model and building its client the first time.
-    pub(super) fn get(&mut self, key: &str) -> Result<Arc<Entry>, String> {
+    pub(super) fn get(&mut self, key: &str) -> Result<Arc<Entry>, ModelError> {
         if let Some(e) = self.entries.get(key) {
             return Ok(e.clone());
         }
-        let model =
-            resolve_model(&self.config, Some(key), &*self.env).map_err(|e| e.to_string())?;
-        let client = client_for(&model).map_err(|e| e.to_string())?;
+        let model = resolve_model(&self.config, Some(key), &*self.env)?;
+        let client = client_for(&model)?;
         let entry = Arc::new(Entry { model, client });
         self.entries.insert(key.to_string(), entry.clone());
         Ok(entry)
