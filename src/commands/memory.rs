@@ -157,13 +157,27 @@ async fn compact(
     Ok(0)
 }
 
+/// The model's answer drops most of the memory file instead of merging it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the model's answer keeps {new_entries} of {old_entries} entries and {new_text} of \
+     {old_text} characters, which drops most of the file rather than merging it; run the \
+     command again (perhaps with another -m MODEL), or edit the file with `reins memory edit`"
+)]
+struct NotACompaction {
+    old_entries: usize,
+    new_entries: usize,
+    old_text: usize,
+    new_text: usize,
+}
+
 /// Below this share of the old file's entries or text, an answer is not a compaction.
 const MIN_KEPT: f64 = 0.4;
 
 /// Refuses an answer that is not a compaction of `old`: one that keeps too few of its entries
 /// (a model that replied `done` or summarised the file in a sentence) or too little of its text.
 /// Merging duplicates and dropping stale facts shrinks a file; it does not empty it.
-fn judge(old: &str, new: &str) -> Result<(), String> {
+fn judge(old: &str, new: &str) -> Result<(), NotACompaction> {
     let entries = |t: &str| {
         t.lines()
             .filter(|l| {
@@ -178,9 +192,12 @@ fn judge(old: &str, new: &str) -> Result<(), String> {
     let too_few_entries = old_entries > 0 && (new_entries as f64) < MIN_KEPT * old_entries as f64;
     let too_little_text = old_text > 0 && (new_text as f64) < MIN_KEPT * old_text as f64;
     if too_few_entries || too_little_text {
-        return Err(format!(
-            "the model's answer keeps {new_entries} of {old_entries} entries and {new_text} of              {old_text} characters, which drops most of the file rather than merging it; run the              command again (perhaps with another -m MODEL), or edit the file with `reins memory edit`"
-        ));
+        return Err(NotACompaction {
+            old_entries,
+            new_entries,
+            old_text,
+            new_text,
+        });
     }
     Ok(())
 }
@@ -212,8 +229,11 @@ mod tests {
             "# Memory\n\n- a fact\n- another fact\n- a third fact\n"
         )
         .is_ok());
-        let why = judge(OLD, "done\n").unwrap_err();
+        let why = judge(OLD, "done\n").unwrap_err().to_string();
         assert!(why.contains("0 of 4 entries"), "{why}");
+        // The message is one sentence, not broken by the source's line continuation.
+        assert!(why.contains("characters, which drops"), "{why}");
+        assert!(!why.contains("  "), "{why}");
         assert!(judge(OLD, "# Memory\n\n- a fact, another and a third\n").is_err());
     }
 }

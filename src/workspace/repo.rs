@@ -17,7 +17,30 @@ use std::path::{Path, PathBuf};
 #[error("the git repository at {} is not used: {reason}", dot_git.display())]
 pub struct RepoRefused {
     pub dot_git: PathBuf,
-    pub reason: String,
+    pub reason: Refusal,
+}
+
+/// What is wrong with a found repository: each case is one a planted `.git` would use to make
+/// git commands act on a tree outside the directory holding it.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("it cannot be opened ({})", .0.message())]
+    Open(#[source] git2::Error),
+    #[error("its {what} cannot be resolved ({source})")]
+    Unresolved {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("it is a bare repository (core.bare), so it has no working tree here")]
+    Bare,
+    #[error(
+        "its working tree is set to {} (core.worktree), outside the directory holding it",
+        .0.display()
+    )]
+    WorktreeElsewhere(PathBuf),
+    #[error("its gitdir points to {}, outside the directory holding it", .0.display())]
+    GitdirElsewhere(PathBuf),
 }
 
 /// The repository whose working tree holds `dir` (canonical): `Ok(None)` when there is none,
@@ -27,7 +50,7 @@ pub fn open(dir: &Path) -> Result<Option<Repository>, RepoRefused> {
         return Ok(None);
     };
     let dot_git = holder.join(".git");
-    let refused = |reason: String| RepoRefused {
+    let refused = |reason: Refusal| RepoRefused {
         dot_git: dot_git.clone(),
         reason,
     };
@@ -38,7 +61,7 @@ pub fn open(dir: &Path) -> Result<Option<Repository>, RepoRefused> {
         RepositoryOpenFlags::NO_SEARCH,
         std::iter::empty::<&str>(),
     )
-    .map_err(|e| refused(format!("it cannot be opened ({})", e.message())))?;
+    .map_err(|e| refused(Refusal::Open(e)))?;
     check(&repo, holder).map_err(refused)?;
     Ok(Some(repo))
 }
@@ -67,33 +90,21 @@ fn has_dot_git(dir: &Path) -> bool {
 }
 
 /// `Err(reason)` unless the working tree is `holder` and the git directory belongs to it.
-fn check(repo: &Repository, holder: &Path) -> Result<(), String> {
-    let holder = holder
-        .canonicalize()
-        .map_err(|e| format!("its directory cannot be resolved ({e})"))?;
-    let workdir = repo
-        .workdir()
-        .ok_or("it is a bare repository (core.bare), so it has no working tree here")?;
-    let workdir = workdir
-        .canonicalize()
-        .map_err(|e| format!("its working tree cannot be resolved ({e})"))?;
+fn check(repo: &Repository, holder: &Path) -> Result<(), Refusal> {
+    let resolve = |path: &Path, what| {
+        path.canonicalize()
+            .map_err(|source| Refusal::Unresolved { what, source })
+    };
+    let holder = resolve(holder, "directory")?;
+    let workdir = resolve(repo.workdir().ok_or(Refusal::Bare)?, "working tree")?;
     if workdir != holder {
-        return Err(format!(
-            "its working tree is set to {} (core.worktree), outside the directory holding it",
-            workdir.display()
-        ));
+        return Err(Refusal::WorktreeElsewhere(workdir));
     }
-    let gitdir = repo
-        .path()
-        .canonicalize()
-        .map_err(|e| format!("its git directory cannot be resolved ({e})"))?;
+    let gitdir = resolve(repo.path(), "git directory")?;
     if gitdir.starts_with(&holder) || repo.is_worktree() || is_submodule_gitdir(&gitdir) {
         return Ok(());
     }
-    Err(format!(
-        "its gitdir points to {}, outside the directory holding it",
-        gitdir.display()
-    ))
+    Err(Refusal::GitdirElsewhere(gitdir))
 }
 
 /// `…/.git/modules/NAME`: where git keeps a submodule's repository.
@@ -161,7 +172,7 @@ mod tests {
         )
         .unwrap();
         let err = open(&ws).err().expect("refused");
-        assert!(err.reason.contains("outside"), "{err}");
+        assert!(err.reason.to_string().contains("outside"), "{err}");
 
         git(
             &other,
