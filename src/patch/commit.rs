@@ -40,7 +40,7 @@ pub fn commit(fs: &Beneath, steps: &[Step<'_>]) -> Result<(), PatchError> {
                 Err(unrestored) => PatchError::RollbackFailed {
                     path,
                     source,
-                    unrestored,
+                    unrestored: unrestored.join(", "),
                 },
             });
         }
@@ -71,7 +71,7 @@ impl<'s, 'a> Journal<'s, 'a> {
     }
 
     /// Restores every step done, newest first; the paths that could not be restored, if any.
-    fn rollback(self) -> Result<(), String> {
+    fn rollback(self) -> Result<(), Vec<String>> {
         let mut failed = Vec::new();
         for step in self.done.iter().rev() {
             let undone = match step.original {
@@ -89,7 +89,7 @@ impl<'s, 'a> Journal<'s, 'a> {
         if failed.is_empty() {
             Ok(())
         } else {
-            Err(failed.join(", "))
+            Err(failed)
         }
     }
 }

@@ -17,7 +17,11 @@ pub enum PatchError {
     Syntax { line: usize, message: String },
 
     #[error("cannot use the path `{path}`: {reason}. Nothing was changed")]
-    Refused { path: String, reason: String },
+    Refused {
+        path: String,
+        #[source]
+        reason: super::Refusal,
+    },
 
     #[error(
         "cannot update `{path}`: the file does not exist. Nothing was changed; check the path \

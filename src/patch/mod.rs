@@ -57,6 +57,9 @@ pub enum ChangeKind {
     Update { moved_from: Option<String> },
 }
 
+/// Why the caller's policy refuses a path in a patch: its own error, worded for the model.
+pub type Refusal = Box<dyn std::error::Error + Send + Sync>;
+
 /// Parses and applies `text` atomically. `resolve` maps a path as written in the patch to a path
 /// relative to the root of `fs` (the workspace handle), refusing paths the policy forbids with a
 /// message for the model; every read and write then goes through `fs`, so a symlink swapped in
@@ -64,7 +67,7 @@ pub enum ChangeKind {
 /// succeeds; a failed write restores the files already written.
 pub fn apply(
     text: &str,
-    resolve: &dyn Fn(&str) -> Result<PathBuf, String>,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, Refusal>,
     fs: &Beneath,
 ) -> Result<Vec<FileChange>, PatchError> {
     let patch = parse(text)?;

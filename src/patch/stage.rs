@@ -15,7 +15,7 @@ use crate::sandbox::beneath::Beneath;
 
 /// Maps a path as written in the patch to one relative to the handle's root, or refuses it with
 /// a reason.
-pub type Resolve<'r> = &'r dyn Fn(&str) -> Result<PathBuf, String>;
+pub type Resolve<'r> = &'r dyn Fn(&str) -> Result<PathBuf, super::Refusal>;
 
 /// What was at a path before the patch.
 enum Disk {

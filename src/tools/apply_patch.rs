@@ -48,15 +48,15 @@ impl Tool for ApplyPatch {
 /// and checked here, then read and written through the workspace handle by their
 /// workspace-relative form.
 pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
-    let resolve = |p: &str| -> Result<std::path::PathBuf, String> {
-        let path = ctx.resolve(p).map_err(|e| e.0)?;
-        ctx.check_write(&path).map_err(|e| e.0)?;
+    let resolve = |p: &str| -> Result<std::path::PathBuf, crate::patch::Refusal> {
+        let path = ctx.resolve(p)?;
+        ctx.check_write(&path)?;
         // Updates, deletes and moves report the old content in their diff.
         let exists = ctx.mtime(&path).is_some();
         if exists {
-            ctx.check_read(&path).map_err(|e| e.0)?;
+            ctx.check_read(&path)?;
         }
-        Ok(ctx.beneath(&path).map_err(|e| e.0)?.to_path_buf())
+        Ok(ctx.beneath(&path)?.to_path_buf())
     };
     let changes =
         crate::patch::apply(patch, &resolve, &ctx.fs).map_err(|e| ToolError(e.to_string()))?;
