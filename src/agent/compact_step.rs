@@ -62,7 +62,9 @@ impl Session {
         }
         self.gauge.forget();
         let after = self.context_tokens();
-        let _ = self.record(&Record::HistoryReplace {
+        // A failed write is kept by the recorder, which ends the turn at its next check
+        // (`transcript_failed`): the user is told and no later step goes unrecorded.
+        let _kept_in_failure = self.record(&Record::HistoryReplace {
             items: self.history.clone(),
         });
         emit(Event::Compacted {

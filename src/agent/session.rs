@@ -221,7 +221,9 @@ impl Session {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
         let (route, top_rung) = self.routing.ledger_route().unzip();
-        let _ = self.record(&Record::Meta {
+        // A failed write is kept by the recorder, which ends the turn at its next check
+        // (`transcript_failed`): the user is told and no later step goes unrecorded.
+        let _kept_in_failure = self.record(&Record::Meta {
             session_id: self.setup.id.clone(),
             workspace: self.setup.tools.root.display().to_string(),
             started_at: now.as_secs(),

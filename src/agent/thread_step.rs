@@ -25,7 +25,8 @@ impl Session {
     /// Writes the thread to the transcript; the last one written is the one resumed.
     pub(super) fn save_thread(&self) {
         if let Ok(state) = serde_json::to_value(&self.thread) {
-            let _ = self.record(&Record::SessionState { state });
+            // Kept by the recorder on failure, which ends the turn at its next check.
+            let _kept_in_failure = self.record(&Record::SessionState { state });
         }
     }
 

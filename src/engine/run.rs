@@ -22,6 +22,7 @@ impl EngineHandle {
         if matches!(op, Op::Prompt(_) | Op::Compact | Op::Workflow { .. }) {
             self.canceller.submit();
         }
+        // Fails only once the engine has stopped (after `Shutdown`): nothing is left to do.
         let _ = self.ops.send(op);
     }
 
@@ -67,6 +68,7 @@ pub fn spawn(
             Err(e) => engine.fail(format!("cannot start the session's runtime: {e}")),
         });
     if let Err(e) = spawned {
+        // A front end that already went away has no one to show the failure to.
         let _ = ui_fail.send(UiMsg::Failed(format!(
             "cannot start the session thread: {e}"
         )));
@@ -164,6 +166,8 @@ impl Engine {
     }
 
     fn send(&self, msg: UiMsg) {
+        // The front end went away (it quit without `Shutdown`): the session still records
+        // everything in its transcript; there is only no one left to show it to.
         let _ = self.ui.send(msg);
     }
 
@@ -182,6 +186,7 @@ impl Engine {
     fn emitter(&self) -> impl FnMut(Event) + Send + 'static {
         let ui = self.ui.clone();
         move |e: Event| {
+            // As in `send`: events are recorded before they are sent.
             let _ = ui.send(UiMsg::Event(e));
         }
     }

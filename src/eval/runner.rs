@@ -296,6 +296,7 @@ fn read_all<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
     tokio::spawn(async move {
         let mut buf = Vec::new();
         if let Some(mut p) = pipe {
+            // A read error keeps what was read so far, which is all there is to show.
             let _ = p.read_to_end(&mut buf).await;
         }
         String::from_utf8_lossy(&buf).into_owned()
@@ -324,6 +325,7 @@ async fn stop(pid: Option<u32>, child: &mut tokio::process::Child) {
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
+        // Reaps the killed run; its exit status says nothing the run's result needs.
         let _ = child.wait().await;
     }
 }

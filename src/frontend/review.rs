@@ -424,6 +424,7 @@ impl Launcher {
                 Err(e) => UiMsg::Failed(format!("review: {}", e.describe())),
             };
             me.busy.store(false, Ordering::SeqCst);
+            // The TUI quit while the review ran: its report has no one to go to.
             let _ = me.tx.send(msg);
         });
         true

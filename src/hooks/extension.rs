@@ -53,6 +53,7 @@ pub struct SessionIdSlot(Arc<OnceLock<String>>);
 
 impl SessionIdSlot {
     pub fn set(&self, id: &str) {
+        // Set once, when the session is built; hooks keep the id of the session they began with.
         let _ = self.0.set(id.to_string());
     }
 }

@@ -161,6 +161,9 @@ impl SandboxPolicy {
 /// is the workspace root itself: a protected path that does not exist cannot be pinned read-only
 /// (there is nothing to mount over), and a command could then create `config.toml` with
 /// `sandbox = "full"` for the next session.
+///
+/// A failure here is not reported: what reins (unconfined) cannot create, a confined command
+/// running as the same user cannot create either.
 fn materialize(home: &Path) {
     for name in HOME_FILES {
         let _ = std::fs::OpenOptions::new()

@@ -75,6 +75,7 @@ impl BackgroundSync {
 
 impl Drop for BackgroundSync {
     fn drop(&mut self) {
+        // Waits for the last sync; a failure is reported by `finish` to whoever called it first.
         let _ = self.finish();
     }
 }

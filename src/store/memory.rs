@@ -129,6 +129,7 @@ fn locked<T>(
     lock.lock().map_err(io(dir, rel))?;
     remove_legacy_lock(dir, rel);
     let result = f();
+    // Closing the directory (dropping `lock`) releases the lock too; this only does it sooner.
     let _ = lock.unlock();
     result
 }

@@ -206,6 +206,8 @@ impl TranscriptWriter {
 }
 impl Drop for TranscriptWriter {
     fn drop(&mut self) {
+        // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
+        // sync loses here is durability against a power cut, not lines already written.
         let _ = self.finish_sync();
         if self.out.flush().is_ok() {
             super::session_index::index_transcript(&self.path);

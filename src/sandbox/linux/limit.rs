@@ -84,6 +84,7 @@ fn v2_dir(proc_cgroup: &str) -> Option<PathBuf> {
         return None;
     }
     let dir = join_cgroup(root, path);
+    // Already enabled, or not ours to enable: either way writing `pids.max` below tells.
     let _ = std::fs::write(dir.join("cgroup.subtree_control"), "+pids");
     Some(dir)
 }
