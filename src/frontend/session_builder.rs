@@ -343,34 +343,6 @@ fn checks_extension(
     ))))
 }
 
-/// The user's tool hooks (`pre_tool`, `post_tool`) for a subagent's session `id`: they are the
-/// user's policy on commands and edits, which holds in a child as in the parent. The session
-/// hooks (`session_start`, `user_prompt`, `stop`) belong to the user's own session and stay there.
-pub(crate) fn tool_hooks(
-    ws: &setup::Workspace,
-    cancel: Cancel,
-    flags: setup::SandboxFlags,
-    id: &str,
-) -> Result<Option<BoxedExtension>, ExitError> {
-    use crate::hooks::HookEvent;
-    let configs: Vec<_> = ws
-        .loaded
-        .config
-        .hooks
-        .iter()
-        .filter(|h| matches!(h.event, HookEvent::PreTool | HookEvent::PostTool))
-        .cloned()
-        .collect();
-    if configs.is_empty() {
-        return Ok(None);
-    }
-    let ctx = setup::tool_context(ws, cancel, flags)?;
-    let hooks =
-        crate::hooks::Hooks::new(&configs, ctx).map_err(|e| ExitError::usage(e.to_string()))?;
-    hooks.session_id_slot().set(id);
-    Ok(Some(Box::new(hooks)))
-}
-
 /// The `[[hooks]]`, run like the session's commands, and where the session id goes once known.
 fn hooks_extension(
     ws: &setup::Workspace,

@@ -243,3 +243,31 @@ pub fn routing(
     routing.set_effort(ws.effort);
     Ok(routing)
 }
+
+/// The user's tool hooks (`pre_tool`, `post_tool`) for a subagent's session `id`: they are the
+/// user's policy on commands and edits, which holds in a child as in the parent. The session
+/// hooks (`session_start`, `user_prompt`, `stop`) belong to the user's own session and stay there.
+pub(crate) fn tool_hooks(
+    ws: &Workspace,
+    cancel: crate::cancel::Cancel,
+    flags: SandboxFlags,
+    id: &str,
+) -> Result<Option<Box<dyn crate::agent::extension::Extension>>, ExitError> {
+    use crate::hooks::HookEvent;
+    let configs: Vec<_> = ws
+        .loaded
+        .config
+        .hooks
+        .iter()
+        .filter(|h| matches!(h.event, HookEvent::PreTool | HookEvent::PostTool))
+        .cloned()
+        .collect();
+    if configs.is_empty() {
+        return Ok(None);
+    }
+    let ctx = tool_context(ws, cancel, flags)?;
+    let hooks =
+        crate::hooks::Hooks::new(&configs, ctx).map_err(|e| ExitError::usage(e.to_string()))?;
+    hooks.session_id_slot().set(id);
+    Ok(Some(Box::new(hooks)))
+}

@@ -82,7 +82,7 @@ impl ChildSpawner {
             def.instructions
         );
         let builder = move || format!("{}\n\n{}", base(), extra.trim_end());
-        let hooks = super::session_builder::tool_hooks(ws, self.cancel.clone(), self.sandbox, &id)?;
+        let hooks = setup::tool_hooks(ws, self.cancel.clone(), self.sandbox, &id)?;
         Ok(Session::new(SessionSetup {
             id,
             routing,
