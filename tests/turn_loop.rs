@@ -104,8 +104,12 @@ fn no_proxy() {
 
 impl Harness {
     fn start(config_text: &str, max_steps: Option<u32>) -> Harness {
+        Harness::start_in(tempfile::tempdir().expect("home"), config_text, max_steps)
+    }
+
+    /// As [`Harness::start`], with `home` prepared by the test (agent definitions, say).
+    fn start_in(home: tempfile::TempDir, config_text: &str, max_steps: Option<u32>) -> Harness {
         no_proxy();
-        let home = tempfile::tempdir().expect("home");
         let ws = tempfile::tempdir().expect("workspace");
         std::fs::write(home.path().join("config.toml"), config_text).expect("config");
         let root = ws.path().canonicalize().expect("workspace path");
@@ -503,4 +507,46 @@ fn break_file(path: &Path) {
         broken += 1;
     }
     assert!(broken > 0, "the transcript is not open in this process");
+}
+
+/// `/approval MODE` is the user's policy for the whole session: a subagent started after the
+/// change asks as the parent would. Under `on-request` a sandboxed write runs unasked; after
+/// `/approval untrusted` the `task` call asks, then the child's write must ask too, and a denial
+/// keeps the file unwritten.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approval_change_reaches_the_subagents_started_after_it() {
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "task",
+            json!({"tasks": [{"prompt": "write it", "agent": "writer"}]}),
+        ),
+        Reply::tool(
+            "write_file",
+            json!({"path": "by-child.txt", "content": "hi"}),
+        ),
+        Reply::text("child done"),
+        Reply::text("parent done"),
+    ]);
+    let home = tempfile::tempdir().expect("home");
+    std::fs::create_dir_all(home.path().join("agents")).expect("agents dir");
+    std::fs::write(
+        home.path().join("agents/writer.md"),
+        "---\ndescription: Writes files\ntools: [write_file]\n---\nWrite what you are asked.\n",
+    )
+    .expect("agent");
+    let mut h = Harness::start_in(home, &config(&server, Some(100_000)), None);
+    h.engine.send(Op::Approval(Approval::Untrusted));
+    let mut asked = Vec::new();
+    let ended = h
+        .turn("delegate", |r| {
+            asked.push(r.tool.clone());
+            match r.tool.as_str() {
+                "task" => Answer::Once,
+                _ => Answer::Deny { note: None },
+            }
+        })
+        .await;
+    assert_eq!(ended.status, Status::Done, "{:?}", ended.events);
+    assert_eq!(asked, ["task", "write_file"], "{:?}", ended.events);
+    assert!(!h.ws.path().join("by-child.txt").exists());
 }

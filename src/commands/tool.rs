@@ -90,7 +90,8 @@ fn denied(
 ) -> Result<Option<String>, ExitError> {
     use crate::sandbox::approval::Approval;
     use crate::types::Subject;
-    let gate = setup::gate(ws, Approval::Never)?.with_network(ctx.policy.network);
+    let gate = setup::gate(ws, crate::types::SharedApproval::new(Approval::Never))?
+        .with_network(ctx.policy.network);
     let value: serde_json::Value = serde_json::from_str(args).unwrap_or_default();
     let subjects: Vec<Subject> = tool
         .subjects(&value)

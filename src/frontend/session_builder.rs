@@ -12,7 +12,7 @@ use crate::sandbox::approval::{Approval, Approver};
 use crate::store::sessions::{self, LoadedSession};
 use crate::store::transcript::TranscriptWriter;
 use crate::tools::Registry;
-use crate::types::BoxFuture;
+use crate::types::{BoxFuture, SharedApproval};
 use std::sync::{Arc, Mutex};
 
 /// Compact when a request would pass this share of the context window, unless configured.
@@ -26,8 +26,8 @@ pub struct SessionOptions {
     pub max_steps: Option<u32>,
     pub sandbox: setup::SandboxFlags,
     pub resume: Resume,
-    /// The approval policy when the config sets none (`never` for exec, `on-request` interactive).
-    pub default_approval: Approval,
+    /// The approval policy, shared with the session's subagents.
+    pub approval: SharedApproval,
     pub approver: Box<dyn Approver>,
     /// Checks, hooks and other participants.
     pub extensions: Vec<Box<dyn Extension>>,
@@ -67,7 +67,13 @@ impl Factory {
             extensions.extend(first.drain(..));
         }
         let spend = Arc::new(crate::agent::spend::SharedSpend::default());
-        let (task, agent_warnings) = self.task_tool(spend.clone(), overrides);
+        let approval = SharedApproval::new(
+            overrides
+                .approval
+                .or(self.ws.loaded.config.approval)
+                .unwrap_or(self.default_approval),
+        );
+        let (task, agent_warnings) = self.task_tool(spend.clone(), approval.clone(), overrides);
         let opts = SessionOptions {
             spend: Some(spend),
             extra_tools: vec![task],
@@ -77,16 +83,13 @@ impl Factory {
             max_steps: self.max_steps,
             sandbox,
             resume,
-            default_approval: self.default_approval,
+            approval,
             approver: Box::new(self.approver.clone()),
             extensions,
         };
         let mut built = build(&self.ws, opts, self.cancel.clone())?;
         built.warnings.extend(agent_warnings);
         hook_session.set(built.session.id());
-        if let Some(a) = overrides.approval {
-            built.session.set_approval(a);
-        }
         Ok(built)
     }
 }
@@ -130,6 +133,7 @@ impl Factory {
     fn task_tool(
         &self,
         spend: Arc<crate::agent::spend::SharedSpend>,
+        approval: SharedApproval,
         overrides: Overrides,
     ) -> (Box<dyn crate::tools::Tool>, Vec<String>) {
         let policy = setup::policy(&self.ws, self.sandbox);
@@ -145,10 +149,7 @@ impl Factory {
             max_cost: self.max_cost,
             max_steps: self.max_steps,
             sandbox,
-            approval: overrides
-                .approval
-                .or(cfg.approval)
-                .unwrap_or(self.default_approval),
+            approval,
             approver: self.approver.clone(),
             cancel: self.cancel.clone(),
             spend,
@@ -212,8 +213,7 @@ pub fn build(
         .map_err(|e| ExitError::failure(e.to_string()))?
         .with_redactor(ws.redactor());
     let tools = setup::tool_context(ws, cancel, opts.sandbox)?;
-    let gate = setup::gate(ws, cfg.approval.unwrap_or(opts.default_approval))?
-        .with_network(tools.policy.network);
+    let gate = setup::gate(ws, opts.approval)?.with_network(tools.policy.network);
     let builder = ws.system_builder();
     let mut warnings: Vec<String> = resumed
         .as_ref()

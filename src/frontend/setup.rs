@@ -10,9 +10,10 @@ use crate::config::{self, LoadOptions, Loaded};
 use crate::provider::client_for;
 use crate::redact::Redactor;
 use crate::router::{Budget, Router};
-use crate::sandbox::approval::{Approval, Gate};
+use crate::sandbox::approval::Gate;
 use crate::sandbox::{Rules, SandboxMode, SandboxPolicy};
 use crate::tools::ToolContext;
+use crate::types::SharedApproval;
 use std::path::PathBuf;
 
 #[derive(Clone)]
@@ -158,11 +159,11 @@ pub fn policy(ws: &Workspace, flags: SandboxFlags) -> SandboxPolicy {
 }
 
 /// The permission gate from `[permissions]` and the approval policy.
-pub fn gate(ws: &Workspace, approval: Approval) -> Result<Gate, ExitError> {
+pub fn gate(ws: &Workspace, approval: SharedApproval) -> Result<Gate, ExitError> {
     let p = &ws.loaded.config.permissions;
     let rules = Rules::parse(&p.allow, &p.ask, &p.deny)
         .map_err(|e| ExitError::usage(format!("[permissions]: {e}")))?;
-    Ok(Gate::new(rules, approval))
+    Ok(Gate::sharing(rules, approval))
 }
 
 /// The tool context, with a child environment that carries no secrets.

@@ -9,10 +9,10 @@ use crate::agent::{Session, SessionSetup};
 use crate::cancel::Cancel;
 use crate::engine::SharedApprover;
 use crate::provider::retry_policy;
-use crate::sandbox::approval::Approval;
 use crate::store::transcript::TranscriptWriter;
 use crate::subagent::{AgentDef, Spawn, SpawnError, TOOL_NAME};
 use crate::tools::{Registry, Tool};
+use crate::types::SharedApproval;
 use std::sync::Arc;
 
 /// What a child inherits from the parent's front end.
@@ -23,7 +23,8 @@ pub struct ChildSpawner {
     pub max_cost: Option<f64>,
     pub max_steps: Option<u32>,
     pub sandbox: setup::SandboxFlags,
-    pub approval: Approval,
+    /// The parent's policy, as `/approval` leaves it.
+    pub approval: SharedApproval,
     pub approver: SharedApprover,
     pub cancel: Cancel,
     pub spend: Arc<SharedSpend>,
@@ -74,7 +75,7 @@ impl ChildSpawner {
             .with_redactor(ws.redactor());
         let tools = setup::tool_context(ws, self.cancel.clone(), self.sandbox)?;
         let registry = self.registry(def, &tools.policy);
-        let gate = setup::gate(ws, self.approval)?.with_network(tools.policy.network);
+        let gate = setup::gate(ws, self.approval.clone())?.with_network(tools.policy.network);
         let base = ws.system_builder();
         let extra = format!(
             "{}\n\n{}",

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
 pub use crate::types::Approval;
-use crate::types::{Effects, Subject};
+use crate::types::{Effects, SharedApproval, Subject};
 
 /// The user's answer to an approval request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,7 +139,7 @@ pub fn prefix_rule(prefix: &str, line: &str) -> Result<String, PrefixRuleError> 
 /// Decides allow / ask / deny for one call.
 pub struct Gate {
     rules: Rules,
-    approval: Approval,
+    approval: SharedApproval,
     /// `always` answers add allow rules for the rest of the session.
     session_allow: Mutex<Vec<String>>,
     /// Allow rules the user approved during the session (see [`Answer::Rule`]).
@@ -151,6 +151,11 @@ pub struct Gate {
 
 impl Gate {
     pub fn new(rules: Rules, approval: Approval) -> Self {
+        Gate::sharing(rules, SharedApproval::new(approval))
+    }
+
+    /// A gate whose policy is `approval`, shared with the gates of the session's subagents.
+    pub fn sharing(rules: Rules, approval: SharedApproval) -> Self {
         Gate {
             rules,
             approval,
@@ -172,12 +177,13 @@ impl Gate {
     }
 
     pub fn approval(&self) -> Approval {
-        self.approval
+        self.approval.get()
     }
 
-    /// Changes the policy mid-session (the TUI's `/approval MODE`); rules and `always` answers stay.
+    /// Changes the policy mid-session (the TUI's `/approval MODE`), for this session's subagents
+    /// too; rules and `always` answers stay.
     pub fn set_approval(&mut self, approval: Approval) {
-        self.approval = approval;
+        self.approval.set(approval);
     }
 
     /// The strictest decision over every subject of a call (a patch names several files).
@@ -224,7 +230,7 @@ impl Gate {
         }
         let directed = effects.model_directed();
         let runs = effects.runs != crate::types::Runs::Nothing;
-        match self.approval {
+        match self.approval.get() {
             Approval::Never => Decision::Allow,
             Approval::OnRequest if directed => Decision::Ask(unlisted(tool, subject, effects)),
             Approval::Untrusted if directed || effects.edits || runs => Decision::Ask(format!(

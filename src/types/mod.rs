@@ -10,7 +10,7 @@ mod priority;
 mod sandbox_mode;
 pub mod usd;
 
-pub use approval_mode::Approval;
+pub use approval_mode::{Approval, SharedApproval};
 pub use effects::{Effects, Exit, Runs, Subject, ToolKind};
 pub use effort::{Effort, UnknownEffort};
 pub use future::BoxFuture;
