@@ -128,9 +128,7 @@ fn write_transcript(home: &Path, ws: &Path) {
     })
     .expect("meta");
     w.append(&Record::HistoryItem {
-        item: Item::User {
-            text: "fix the parser".into(),
-        },
+        item: Item::user("fix the parser"),
     })
     .expect("user");
     // The bulk is the model's own text, which compaction must summarise (old tool outputs
@@ -160,6 +158,7 @@ fn write_transcript(home: &Path, ws: &Path) {
                 name: "read_file".into(),
                 output: output.clone(),
                 is_error: false,
+                images: Vec::new(),
             },
         })
         .expect("result");

@@ -103,9 +103,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
     };
     w.append(&meta).expect("meta");
     w.append(&Record::HistoryItem {
-        item: Item::User {
-            text: "start".into(),
-        },
+        item: Item::user("start"),
     })
     .expect("user");
     let mut n = 2;
@@ -149,6 +147,7 @@ fn write_transcript(home: &std::path::Path, ws: &std::path::Path) {
                 name: "read_file".into(),
                 output,
                 is_error: false,
+                images: Vec::new(),
             },
         })
         .expect("r");

@@ -80,9 +80,7 @@ fn write_session(home: &Path, ws: &Path, n: usize) -> Duration {
         };
         w.append_event(&e).expect("route");
         w.append(&Record::HistoryItem {
-            item: Item::User {
-                text: format!("step {step}"),
-            },
+            item: Item::user(format!("step {step}")),
         })
         .expect("item");
         let e = Event::ToolResult {

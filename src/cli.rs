@@ -359,6 +359,10 @@ pub struct ExecArgs {
     /// No trace on stderr, only errors that end the run (the answer still goes to stdout).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Attach an image (PNG, JPEG, GIF or WebP, at most 3.75 MB) to the task; repeatable.
+    /// The model must have `vision = true` in its [models.*] table.
+    #[arg(long = "image", value_name = "FILE")]
+    pub image: Vec<PathBuf>,
     /// Work in the git worktree NAME (.git/reins-worktrees/NAME, branch reins/NAME from HEAD),
     /// made the first time and reused after; `reins worktrees` lists and removes them.
     #[arg(long, value_name = "NAME")]

@@ -1,6 +1,9 @@
 //! The provider-neutral conversation. History is kept in this form and converted per request at the
 //! provider edge, so a session can switch models, even providers, between steps.
 
+mod image;
+
+pub use image::{Image, ImageError, MediaType, MAX_IMAGE_BYTES};
 use serde::{Deserialize, Serialize};
 
 /// One entry of the history.
@@ -9,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub enum Item {
     User {
         text: String,
+        /// Images sent with the text (`--image`, a pasted path, an editor's image block).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<Image>,
     },
     Assistant {
         text: String,
@@ -23,7 +29,59 @@ pub enum Item {
         name: String,
         output: String,
         is_error: bool,
+        /// Images the call returned (`view_image`): a tool result part where the API takes
+        /// one, else a user message right after the results.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<Image>,
     },
+}
+
+impl Item {
+    /// A user message of text alone.
+    pub fn user(text: impl Into<String>) -> Item {
+        Item::User {
+            text: text.into(),
+            images: Vec::new(),
+        }
+    }
+
+    /// The images the item carries.
+    pub fn images(&self) -> &[Image] {
+        match self {
+            Item::User { images, .. } | Item::ToolResult { images, .. } => images,
+            Item::Assistant { .. } => &[],
+        }
+    }
+
+    /// The images, for loading their bytes back on resume.
+    pub fn images_mut(&mut self) -> Option<&mut Vec<Image>> {
+        match self {
+            Item::User { images, .. } | Item::ToolResult { images, .. } => Some(images),
+            Item::Assistant { .. } => None,
+        }
+    }
+}
+
+/// What a user turn sends: the text and any images attached to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prompt {
+    pub text: String,
+    pub images: Vec<Image>,
+}
+
+impl From<String> for Prompt {
+    fn from(text: String) -> Self {
+        Prompt {
+            text,
+            images: Vec::new(),
+        }
+    }
+}
+
+impl From<&str> for Prompt {
+    fn from(text: &str) -> Self {
+        Prompt::from(text.to_string())
+    }
 }
 
 /// A tool call as the model made it. `arguments` stays the raw text the model wrote: it may be
@@ -155,6 +213,7 @@ fn answer(out: &mut Vec<Item>, pending: &mut Vec<ToolCall>) {
             name: c.name,
             output: "not run: the session was interrupted before this call finished".into(),
             is_error: true,
+            images: Vec::new(),
         });
     }
 }
@@ -184,7 +243,7 @@ mod tests {
     #[test]
     fn unanswered_calls_get_not_run_results_in_place() {
         let h = vec![
-            Item::User { text: "go".into() },
+            Item::user("go"),
             Item::Assistant {
                 text: String::new(),
                 tool_calls: vec![call("a"), call("b")],
@@ -195,10 +254,9 @@ mod tests {
                 name: "shell".into(),
                 output: "ok".into(),
                 is_error: false,
+                images: Vec::new(),
             },
-            Item::User {
-                text: "next".into(),
-            },
+            Item::user("next"),
         ];
         let fixed = complete_tool_results(h);
         assert_eq!(fixed.len(), 5);

@@ -149,9 +149,9 @@ fn approval_without_an_argument_shows_the_mode_and_the_choices() {
 fn a_resumed_session_shows_what_it_spent_before() {
     let mut h = harness(ctx());
     h.app
-        .on_engine(UiMsg::History(vec![reins::conversation::Item::User {
-            text: "fix calc".into(),
-        }]));
+        .on_engine(UiMsg::History(vec![reins::conversation::Item::user(
+            "fix calc",
+        )]));
     let mut by_model = std::collections::BTreeMap::new();
     by_model.insert(
         "mock".to_string(),

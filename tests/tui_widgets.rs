@@ -566,7 +566,7 @@ fn help_lists_commands_and_custom_ones() {
     assert!(rows.contains("/memory"), "{rows}");
     app.submit("/audit src/a.rs".into());
     match rx.try_recv() {
-        Ok(reins::engine::Op::Prompt(p)) => assert_eq!(p, "Review src/a.rs carefully"),
+        Ok(reins::engine::Op::Prompt(p)) => assert_eq!(p.text, "Review src/a.rs carefully"),
         other => panic!("expected the expanded prompt, got {other:?}"),
     }
 }
@@ -576,9 +576,7 @@ fn a_resumed_session_shows_its_history() {
     use reins::conversation::{Item, ToolCall};
     let mut app = app();
     app.on_engine(UiMsg::History(vec![
-        Item::User {
-            text: "<environment>\nworkspace: /w\n</environment>\n\nfix calc".into(),
-        },
+        Item::user("<environment>\nworkspace: /w\n</environment>\n\nfix calc"),
         Item::Assistant {
             text: "Reading it.".into(),
             tool_calls: vec![ToolCall {
@@ -593,6 +591,7 @@ fn a_resumed_session_shows_its_history() {
             name: "read_file".into(),
             output: "def add".into(),
             is_error: false,
+            images: Vec::new(),
         },
     ]));
     let rows = app.transcript.plain_rows(60, 10).join("\n");

@@ -173,7 +173,7 @@ impl Harness {
 
     /// Sends `prompt` and reads until its turn ends; approvals are answered by `answer`.
     async fn turn(&mut self, prompt: &str, answer: impl FnMut(&Request) -> Answer) -> Ended {
-        self.engine.send(Op::Prompt(prompt.to_string()));
+        self.engine.send(Op::Prompt(prompt.into()));
         self.until_done(answer).await
     }
 

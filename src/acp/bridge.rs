@@ -135,8 +135,8 @@ impl Bridge {
     }
 
     /// Starts a turn; its end arrives as [`Output::TurnDone`].
-    pub fn prompt(&self, text: String) {
-        self.engine.send(Op::Prompt(text));
+    pub fn prompt(&self, prompt: impl Into<crate::conversation::Prompt>) {
+        self.engine.send(Op::Prompt(prompt.into()));
     }
 
     /// Stops the running turn: the model request is dropped, a running command's process group

@@ -17,7 +17,7 @@ pub fn updates(
     let mut out = Vec::new();
     for item in history {
         match item {
-            Item::User { text } => out.push(user_text(strip_environment(text).to_string())),
+            Item::User { text, .. } => out.push(user_text(strip_environment(text).to_string())),
             Item::Assistant {
                 text, tool_calls, ..
             } => {
@@ -42,6 +42,7 @@ pub fn updates(
                 name,
                 output,
                 is_error,
+                ..
             } => out.extend(translator.updates(Event::ToolResult {
                 call_id: call_id.clone(),
                 name: name.clone(),
@@ -82,9 +83,7 @@ mod tests {
         let snapshots = super::super::snapshots::Snapshots::new(root, policy);
         let mut t = Translator::new(snapshots);
         let history = vec![
-            Item::User {
-                text: "list".into(),
-            },
+            Item::user("list"),
             Item::Assistant {
                 text: "Listing.".into(),
                 tool_calls: vec![ToolCall {
@@ -99,6 +98,7 @@ mod tests {
                 name: "shell".into(),
                 output: "a.txt".into(),
                 is_error: false,
+                images: Vec::new(),
             },
             Item::Assistant {
                 text: "One file.".into(),

@@ -18,7 +18,7 @@ pub fn estimate_tokens(items: &[Item]) -> u64 {
 
 fn item_bytes(item: &Item) -> usize {
     match item {
-        Item::User { text } => text.len(),
+        Item::User { text, .. } => text.len(),
         Item::Assistant {
             text, tool_calls, ..
         } => {
@@ -60,7 +60,7 @@ pub struct Cut {
 pub fn cut(history: &[Item], force: bool) -> Option<Cut> {
     let last_user = history
         .iter()
-        .rposition(|i| matches!(i, Item::User { text } if !is_injected(text)))?;
+        .rposition(|i| matches!(i, Item::User { text, .. } if !is_injected(text)))?;
     let keep = if force { 0 } else { KEEP_RECENT };
     let mut tail = (last_user + 1).max(history.len().saturating_sub(keep));
     while tail > last_user + 1
@@ -79,8 +79,8 @@ pub fn render_for_summary(items: &[Item]) -> String {
     for item in items {
         match item {
             // The state is re-sent verbatim anyway; summarising it again would only blur it.
-            Item::User { text } if text.starts_with(STATE_OPEN) => {}
-            Item::User { text } => out.push_str(&format!("USER:\n{text}\n\n")),
+            Item::User { text, .. } if text.starts_with(STATE_OPEN) => {}
+            Item::User { text, .. } => out.push_str(&format!("USER:\n{text}\n\n")),
             Item::Assistant {
                 text, tool_calls, ..
             } => {
@@ -115,7 +115,7 @@ pub fn describe_dropped(items: &[Item]) -> String {
     let mut calls: BTreeMap<&str, usize> = BTreeMap::new();
     for item in items {
         match item {
-            Item::User { text } if is_injected(text) => {}
+            Item::User { text, .. } if is_injected(text) => {}
             Item::User { .. } => users += 1,
             Item::Assistant {
                 text, tool_calls, ..
@@ -154,12 +154,10 @@ pub fn describe_dropped(items: &[Item]) -> String {
 
 /// The summary as the first item of the compacted history.
 pub fn summary_item(summary: &str) -> Item {
-    Item::User {
-        text: format!(
-            "<summary of the earlier conversation and the work so far, written when the context was compacted>\n{}\n</summary>\nContinue the task from here.",
-            summary.trim()
-        ),
-    }
+    Item::user(format!(
+        "<summary of the earlier conversation and the work so far, written when the context was compacted>\n{}\n</summary>\nContinue the task from here.",
+        summary.trim()
+    ))
 }
 
 /// Whether a provider error says the request was too long for the model.
@@ -249,16 +247,13 @@ mod tests {
             name: "shell".into(),
             output: "x".repeat(n),
             is_error: false,
+            images: Vec::new(),
         }
     }
 
     #[test]
     fn elides_only_old_big_outputs() {
-        let mut h = vec![
-            Item::User { text: "go".into() },
-            call("a"),
-            result("a", 10_000),
-        ];
+        let mut h = vec![Item::user("go"), call("a"), result("a", 10_000)];
         h.extend((0..4).map(|i| {
             if i % 2 == 0 {
                 call("b")
@@ -274,7 +269,7 @@ mod tests {
     #[test]
     fn tail_never_starts_with_a_tool_result() {
         let mut h = vec![
-            Item::User { text: "go".into() },
+            Item::user("go"),
             call("a"),
             result("a", 1),
             call("b"),
@@ -296,12 +291,7 @@ mod tests {
 
     #[test]
     fn a_second_compaction_keeps_the_users_request_not_the_old_summary() {
-        let mut h = vec![
-            Item::User {
-                text: "the real task".into(),
-            },
-            summary_item("old summary"),
-        ];
+        let mut h = vec![Item::user("the real task"), summary_item("old summary")];
         h.extend((0..6).flat_map(|i| [call(&i.to_string()), result(&i.to_string(), 1)]));
         let c = cut(&h, false).unwrap();
         assert_eq!(c.last_user, 0);

@@ -92,9 +92,7 @@ impl Session {
             .filter(|(i, _)| *i != cut.last_user)
             .map(|(_, it)| it.clone())
             .collect();
-        let history = [Item::User {
-            text: compact::render_for_summary(&older),
-        }];
+        let history = [Item::user(compact::render_for_summary(&older))];
         let choice = self
             .routing
             .choose(self.turn.steps(), self.accounts.spent(), 0, true)?;
@@ -138,9 +136,7 @@ impl Session {
             compact::summary_item(&c.text),
         ];
         if !self.thread.is_empty() {
-            next.push(Item::User {
-                text: self.thread.render(),
-            });
+            next.push(Item::user(self.thread.render()));
         }
         let recent = self.history.len() - cut.tail;
         next.extend(self.history.drain(cut.tail..));

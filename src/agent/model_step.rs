@@ -32,6 +32,7 @@ impl Session {
             };
         self.gauge.prefer_window(choice.entry.model.context_window);
         self.check_budget(&choice.entry, emit)?;
+        self.check_vision(&choice.entry.model, emit)?;
         let step = self.turn.next_step();
         emit(Event::Route {
             step,
@@ -88,6 +89,29 @@ impl Session {
                         return Err(Status::Error);
                     }
                 },
+            }
+        }
+    }
+
+    /// A history with images goes only to a model that takes them (a router's rung or a model
+    /// switched to after the images were sent may not): an error before the request, naming
+    /// the model and what to do, instead of the provider's 400.
+    fn check_vision(
+        &self,
+        model: &crate::config::ResolvedModel,
+        emit: Emit<'_>,
+    ) -> Result<(), Status> {
+        if !self.history.iter().any(|i| !i.images().is_empty()) {
+            return Ok(());
+        }
+        match self.routing.vision_refusal(model) {
+            None => Ok(()),
+            Some(message) => {
+                emit(Event::Error {
+                    message,
+                    retrying: false,
+                });
+                Err(Status::Error)
             }
         }
     }

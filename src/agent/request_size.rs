@@ -128,12 +128,13 @@ mod tests {
     #[test]
     fn a_huge_tool_result_is_named_as_the_largest_part() {
         let history = vec![
-            Item::User { text: "go".into() },
+            Item::user("go"),
             Item::ToolResult {
                 call_id: "c7".into(),
                 name: "shell".into(),
                 output: "x".repeat(400_000),
                 is_error: false,
+                images: Vec::new(),
             },
         ];
         let tools = vec![ToolSpec {

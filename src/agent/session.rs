@@ -8,7 +8,7 @@ use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
 use super::routing::Routing;
 use super::turn::TurnState;
-use crate::conversation::{Item, ToolSpec};
+use crate::conversation::{Item, Prompt, ToolSpec};
 use crate::provider::RetryPolicy;
 use crate::redact::Redactor;
 use crate::sandbox::approval::{Approver, Gate};
@@ -211,6 +211,7 @@ impl Session {
                 name: call.name.clone(),
                 output: "not run: the user interrupted the turn".into(),
                 is_error: true,
+                images: Vec::new(),
             });
         }
     }
@@ -249,9 +250,22 @@ impl Session {
     /// Runs one user turn: model requests and tool calls until the model answers without tools,
     /// the step limit or the budget is reached, an unrecoverable error occurs, or the user
     /// interrupts.
-    pub async fn run_turn(&mut self, task: &str, out: Emit<'_>) -> Status {
+    pub async fn run_turn(&mut self, prompt: Prompt, out: Emit<'_>) -> Status {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;
+        let Prompt { text: task, images } = prompt;
+        let task = task.as_str();
+        // Refused before the prompt enters the history: there it would fail every later
+        // request of the session.
+        if !images.is_empty() {
+            if let Some(message) = self.routing.refuse_images() {
+                emit(Event::Error {
+                    message,
+                    retrying: false,
+                });
+                return Status::Error;
+            }
+        }
         let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
         let mut text = if first {
             super::prompt::first_user_message(task, &self.setup.tools.root)
@@ -274,7 +288,7 @@ impl Session {
         }
         self.thread.user_said(task);
         self.save_thread();
-        self.push(Item::User { text });
+        self.push(Item::User { text, images });
         self.routing.user_message();
         self.turn.begin();
         let turn_started = std::time::SystemTime::now();
@@ -371,7 +385,7 @@ impl Session {
                 match self.stop_verdict(emit).await {
                     Ok(Some(message)) => {
                         self.routing.after_feedback();
-                        self.push(Item::User { text: message });
+                        self.push(Item::user(message));
                         continue;
                     }
                     Ok(None) => return Status::Done,

@@ -66,7 +66,7 @@ impl Session {
         let interrupted = self.setup.tools.cancel.is_cancelled();
         let denied = matches!(result, Err(NotRun::Denied(_)));
         let (ok, output) = match result {
-            Ok(out) => (true, out),
+            Ok(out) => self.seen_by_model(out),
             Err(NotRun::Failed(e)) => (false, ToolOutput::from(format!("error: {e}"))),
             Err(NotRun::Denied(reason)) => (false, ToolOutput::from(format!("error: {reason}"))),
         };
@@ -75,6 +75,7 @@ impl Session {
             exit,
             changed,
             plan,
+            images,
         } = output;
         if ok {
             let named = self
@@ -111,11 +112,27 @@ impl Session {
             name: call.name.clone(),
             output,
             is_error: !ok,
+            images,
         });
         match (interrupted, denied) {
             (true, _) => Err(()),
             (false, true) => Ok(Ran::Denied),
             (false, false) => Ok(Ran::Done),
+        }
+    }
+
+    /// A successful call's output as it may reach the model: images the model of this session
+    /// cannot take make the call fail with the reason rather than every later request.
+    fn seen_by_model(&self, out: ToolOutput) -> (bool, ToolOutput) {
+        if out.images.is_empty() {
+            return (true, out);
+        }
+        match self.routing.refuse_images() {
+            None => (true, out),
+            Some(why) => (
+                false,
+                ToolOutput::from(format!("error: the image was not shown to you: {why}")),
+            ),
         }
     }
 

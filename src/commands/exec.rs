@@ -42,6 +42,8 @@ pub async fn run_task(
         }
         None => None,
     };
+    let images = crate::frontend::user_image::read_all(&args.image)
+        .map_err(|e| ExitError::usage(e.to_string()))?;
     let (canceller, cancel) = crate::cancel::pair();
     let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
@@ -73,7 +75,10 @@ pub async fn run_task(
     built.session.set_stop_on_denial(args.deny_exit);
     let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
     let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
-    engine.send(Op::Prompt(task.to_string()));
+    engine.send(Op::Prompt(crate::conversation::Prompt {
+        text: task.to_string(),
+        images,
+    }));
     engine.send(Op::Shutdown);
     let mut out = match args.json {
         true => Output::Json,

@@ -93,7 +93,7 @@ async fn compact(
     let resolved =
         crate::config::resolve_model(&ws.loaded.config, model, &|k| std::env::var(k).ok())?;
     let client = client_for(&resolved).map_err(|e| ExitError::usage(e.to_string()))?;
-    let history = [Item::User { text: old.clone() }];
+    let history = [Item::user(old.clone())];
     let req = Request {
         system: COMPACT_PROMPT,
         tools: &[],

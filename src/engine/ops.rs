@@ -25,8 +25,8 @@ pub enum ChangesError {
 /// An operation on the open session.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    /// A user turn.
-    Prompt(String),
+    /// A user turn: its text and attached images.
+    Prompt(crate::conversation::Prompt),
     Compact,
     Model(String),
     Approval(Approval),

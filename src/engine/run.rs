@@ -91,7 +91,7 @@ impl Engine {
         self.opened(warnings);
         while let Some(op) = rx.recv().await {
             match op {
-                Op::Prompt(p) => self.turn(&p).await,
+                Op::Prompt(p) => self.turn(p).await,
                 Op::Compact => self.compact().await,
                 Op::Model(key) => match self.session.switch_model(&key) {
                     Ok(label) => self.note(format!("model: {label} (the conversation is kept)")),
@@ -239,7 +239,7 @@ impl Engine {
         }
     }
 
-    async fn turn(&mut self, prompt: &str) {
+    async fn turn(&mut self, prompt: crate::conversation::Prompt) {
         self.canceller.begin();
         let mut emit = self.emitter();
         // Waiting for MCP servers to start must not outlast an interrupt; the turn then ends at
@@ -280,7 +280,7 @@ impl Engine {
                 self.note(format!(
                     "workflow `{name}` runs in this new session: its checks, tools and limits apply until /clear"
                 ));
-                self.turn(&task).await;
+                self.turn(task.into()).await;
             }
             Err(e) => {
                 // The turn asked for is counted as started, so the next one is not cancelled.

@@ -9,6 +9,7 @@ pub mod setup;
 pub mod stop_signals;
 pub mod subagents;
 pub mod tool_summary;
+pub mod user_image;
 pub mod workflow_job;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.

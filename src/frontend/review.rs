@@ -350,7 +350,7 @@ impl Runner {
         });
         let (tx, mut rx) = mpsc::unbounded_channel();
         let engine = engine::spawn(built, Box::new(factory), self.canceller.clone(), tx);
-        engine.send(Op::Prompt(prompt.to_string()));
+        engine.send(Op::Prompt(prompt.into()));
         engine.send(Op::Shutdown);
         let mut status = None;
         while let Some(msg) = rx.recv().await {

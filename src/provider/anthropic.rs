@@ -7,7 +7,7 @@ use super::anthropic_thinking as thinking;
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{
-    arguments_object, Completion, Item, Reasoning, ReasoningBlock, ToolCall, Usage,
+    arguments_object, Completion, Image, Item, Reasoning, ReasoningBlock, ToolCall, Usage,
 };
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -126,18 +126,33 @@ fn messages(history: &[Item], thinking_origin: Option<&str>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for item in history {
         let (role, block) = match item {
-            Item::User { text } => ("user", vec![json!({"type": "text", "text": text})]),
+            Item::User { text, images } => {
+                // Images first, then the question about them, as Anthropic advises.
+                let mut blocks: Vec<Value> = images.iter().map(image_block).collect();
+                blocks.push(json!({"type": "text", "text": text}));
+                ("user", blocks)
+            }
             Item::ToolResult {
                 call_id,
                 output,
                 is_error,
+                images,
                 ..
-            } => (
-                "user",
-                vec![
-                    json!({"type": "tool_result", "tool_use_id": call_id, "content": output, "is_error": is_error}),
-                ],
-            ),
+            } => {
+                let content = if images.is_empty() {
+                    json!(output)
+                } else {
+                    let mut parts = vec![json!({"type": "text", "text": output})];
+                    parts.extend(images.iter().map(image_block));
+                    Value::Array(parts)
+                };
+                (
+                    "user",
+                    vec![
+                        json!({"type": "tool_result", "tool_use_id": call_id, "content": content, "is_error": is_error}),
+                    ],
+                )
+            }
             Item::Assistant {
                 text,
                 tool_calls,
@@ -161,6 +176,10 @@ fn messages(history: &[Item], thinking_origin: Option<&str>) -> Vec<Value> {
     }
     mark_cache_breakpoint(&mut out);
     out
+}
+
+fn image_block(image: &Image) -> Value {
+    json!({"type": "image", "source": {"type": "base64", "media_type": image.media_type.mime(), "data": image.base64()}})
 }
 
 fn assistant_blocks(text: &str, calls: &[ToolCall]) -> Vec<Value> {
@@ -453,7 +472,7 @@ mod tests {
     #[test]
     fn tool_results_merge_with_following_user_text() {
         let h = vec![
-            Item::User { text: "go".into() },
+            Item::user("go"),
             Item::Assistant {
                 text: String::new(),
                 tool_calls: vec![ToolCall {
@@ -468,10 +487,9 @@ mod tests {
                 name: "x".into(),
                 output: "ok".into(),
                 is_error: false,
+                images: Vec::new(),
             },
-            Item::User {
-                text: "more".into(),
-            },
+            Item::user("more"),
         ];
         let m = messages(&h, None);
         assert_eq!(m.len(), 3);

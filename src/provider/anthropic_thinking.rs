@@ -129,7 +129,7 @@ mod tests {
 
     fn tool_turn(reasoning: Vec<Reasoning>) -> Vec<Item> {
         vec![
-            Item::User { text: "go".into() },
+            Item::user("go"),
             Item::Assistant {
                 text: String::new(),
                 tool_calls: vec![ToolCall {

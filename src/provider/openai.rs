@@ -4,7 +4,7 @@
 
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{Completion, Item, ToolCall, Usage};
+use crate::conversation::{Completion, Image, Item, ToolCall, Usage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -86,22 +86,65 @@ fn request_body(model: &str, max_tokens: Option<u64>, req: &Request<'_>) -> Valu
     body
 }
 
+/// Neutral history → messages. A `tool` message takes text only, so the images of tool results
+/// follow in one user message after the run of results (a user message between two results
+/// would break their pairing with the assistant's calls).
 fn messages(req: &Request<'_>) -> Vec<Value> {
     let mut out = vec![json!({"role": "system", "content": req.system})];
+    let mut from_tools: Vec<(&str, &Image)> = Vec::new();
     for item in req.history {
+        if !matches!(item, Item::ToolResult { .. }) {
+            flush_tool_images(&mut out, &mut from_tools);
+        }
         out.push(match item {
-            Item::User { text } => json!({"role": "user", "content": text}),
+            Item::User { text, images } => {
+                json!({"role": "user", "content": user_content(text, images)})
+            }
             Item::Assistant {
                 text, tool_calls, ..
             } => assistant_message(text, tool_calls),
             Item::ToolResult {
-                call_id, output, ..
+                call_id,
+                output,
+                images,
+                ..
             } => {
+                from_tools.extend(images.iter().map(|i| (call_id.as_str(), i)));
                 json!({"role": "tool", "tool_call_id": call_id, "content": output})
             }
         });
     }
+    flush_tool_images(&mut out, &mut from_tools);
     out
+}
+
+/// Text alone stays a string (what every compatible server takes); with images, content parts.
+fn user_content(text: &str, images: &[Image]) -> Value {
+    if images.is_empty() {
+        return json!(text);
+    }
+    let mut parts = vec![json!({"type": "text", "text": text})];
+    parts.extend(images.iter().map(image_part));
+    Value::Array(parts)
+}
+
+fn image_part(image: &Image) -> Value {
+    json!({"type": "image_url", "image_url": {"url": image.data_url()}})
+}
+
+/// The images tool results returned, as the user message after them.
+fn flush_tool_images(out: &mut Vec<Value>, pending: &mut Vec<(&str, &Image)>) {
+    if pending.is_empty() {
+        return;
+    }
+    let mut text = include_str!("../../prompts/tool_images.md").to_string();
+    let mut parts = Vec::new();
+    for (call_id, image) in pending.drain(..) {
+        text.push_str(&format!("- `{call_id}`: {}\n", image.name));
+        parts.push(image_part(image));
+    }
+    parts.insert(0, json!({"type": "text", "text": text.trim_end()}));
+    out.push(json!({"role": "user", "content": parts}));
 }
 
 fn assistant_message(text: &str, calls: &[ToolCall]) -> Value {

@@ -7,7 +7,7 @@
 
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{Completion, Item, Reasoning, ReasoningBlock, ToolCall, Usage};
+use crate::conversation::{Completion, Image, Item, Reasoning, ReasoningBlock, ToolCall, Usage};
 use crate::types::Effort;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -121,10 +121,11 @@ fn input(history: &[Item], origin: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for item in history {
         match item {
-            Item::User { text } => out.push(json!({
-                "type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": text}],
-            })),
+            Item::User { text, images } => {
+                let mut content = vec![json!({"type": "input_text", "text": text})];
+                content.extend(images.iter().map(input_image));
+                out.push(json!({"type": "message", "role": "user", "content": content}));
+            }
             Item::Assistant {
                 text,
                 tool_calls,
@@ -159,12 +160,30 @@ fn input(history: &[Item], origin: &str) -> Vec<Value> {
                 }
             }
             Item::ToolResult {
-                call_id, output, ..
+                call_id,
+                output,
+                images,
+                ..
             } => out.push(json!({"type": "function_call_output", "call_id": call_id,
-                                  "output": output})),
+                                  "output": call_output(output, images)})),
         }
     }
     out
+}
+
+/// A function call's output: its text, or with images a list of input parts (the API takes
+/// images in a tool result).
+fn call_output(output: &str, images: &[Image]) -> Value {
+    if images.is_empty() {
+        return json!(output);
+    }
+    let mut parts = vec![json!({"type": "input_text", "text": output})];
+    parts.extend(images.iter().map(input_image));
+    Value::Array(parts)
+}
+
+fn input_image(image: &Image) -> Value {
+    json!({"type": "input_image", "image_url": image.data_url(), "detail": "auto"})
 }
 
 /// A function call being streamed, keyed by its output item id.

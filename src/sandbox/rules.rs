@@ -12,9 +12,9 @@
 //!   line hides a command from them (a program name computed at run time, `eval "$x"`), it asks.
 //!   A bare `shell` rule matches every line.
 //! - File tools (`read_file`, `write_file`, `edit_file`, `apply_patch`, `list_dir`, `glob`,
-//!   `grep`) take a gitignore-style path glob, matched against the path the caller passes (the
-//!   workspace-relative path for files in the workspace, else absolute). `read(...)` covers
-//!   `read_file`, `list_dir`, `glob`, `grep`; `write(...)` and `edit(...)` cover `write_file`,
+//!   `grep`, `view_image`) take a gitignore-style path glob, matched against the path the caller
+//!   passes (the workspace-relative path for files in the workspace, else absolute). `read(...)`
+//!   covers `read_file`, `list_dir`, `glob`, `grep`, `view_image`; `write(...)` and `edit(...)` cover `write_file`,
 //!   `edit_file`, `apply_patch` (each file of a patch). A deny rule for any one read tool
 //!   covers them all, since each can show a file's content or name.
 //! - MCP tools: `mcp(pattern)` (or the tool's name alone) is a case-insensitive glob over the
@@ -35,7 +35,7 @@ use super::SandboxError;
 use crate::types::Subject;
 
 /// The tools `read(...)` rules cover.
-const READ_TOOLS: &[&str] = &["read_file", "list_dir", "glob", "grep"];
+const READ_TOOLS: &[&str] = &["read_file", "list_dir", "glob", "grep", "view_image"];
 /// The tools `write(...)` and `edit(...)` rules cover.
 const WRITE_TOOLS: &[&str] = &["write_file", "edit_file", "apply_patch"];
 /// Every other built-in tool a rule may name.

@@ -30,6 +30,7 @@ mod summary;
 mod tree;
 mod undo;
 
+pub mod images;
 pub mod ledger;
 pub mod memory;
 pub mod session_changes;

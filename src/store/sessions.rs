@@ -79,6 +79,10 @@ pub fn load(path: &Path) -> Result<LoadedSession, TranscriptError> {
             )),
         }
     }
+    if out.history.iter().any(|i| !i.images().is_empty()) {
+        let dir = super::images::dir_for(path);
+        super::images::load(&dir, &mut out.history, &mut out.warnings);
+    }
     Ok(out)
 }
 

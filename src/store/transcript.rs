@@ -144,6 +144,7 @@ impl TranscriptWriter {
     }
 
     pub fn append(&mut self, record: &Record) -> Result<(), TranscriptError> {
+        self.save_images(record)?;
         let line = serde_json::to_string(record).map_err(|e| TranscriptError::Io {
             path: self.path.clone(),
             source: std::io::Error::other(e),
@@ -156,6 +157,22 @@ impl TranscriptWriter {
             super::session_index::index_transcript(&self.path);
         }
         Ok(())
+    }
+
+    /// Stores the copies of the images a history record names, before the line that names
+    /// them (see [`super::images`]).
+    fn save_images(&self, record: &Record) -> Result<(), TranscriptError> {
+        let items: Vec<&Item> = match record {
+            Record::HistoryItem { item } => vec![item],
+            Record::HistoryReplace { items } => items.iter().collect(),
+            _ => return Ok(()),
+        };
+        if items.iter().all(|i| i.images().is_empty()) {
+            return Ok(());
+        }
+        let dir = super::images::dir_for(&self.path);
+        super::images::save(&dir, &items)
+            .map_err(|source| TranscriptError::Io { path: dir, source })
     }
 
     pub fn append_event(&mut self, event: &Event) -> Result<(), TranscriptError> {

@@ -112,7 +112,7 @@ impl TaskTool {
 async fn run_child(mut session: Session, agent: String, prompt: &str) -> Outcome {
     let mut quiet = |_: Event| {};
     session.announce(session.started_event(), &mut quiet);
-    let status = session.run_turn(prompt, &mut quiet).await;
+    let status = session.run_turn(prompt.into(), &mut quiet).await;
     session.announce(session.finished_event(status), &mut quiet);
     Outcome {
         agent,

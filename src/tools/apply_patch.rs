@@ -77,6 +77,7 @@ pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
         exit: None,
         changed,
         plan: None,
+        images: Vec::new(),
     })
 }
 

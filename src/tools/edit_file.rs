@@ -61,6 +61,7 @@ impl Tool for EditFile {
                 exit: None,
                 changed: vec![rel],
                 plan: None,
+                images: Vec::new(),
             })
         })
     }

@@ -14,6 +14,7 @@ mod plan;
 mod remember;
 pub mod repo_map;
 pub(crate) mod shell;
+mod view_image;
 pub mod walk;
 mod web_fetch;
 mod write_file;
@@ -57,6 +58,8 @@ pub struct ToolOutput {
     pub changed: Vec<String>,
     /// The plan the call set (`update_plan`): the session announces it and keeps it for a resume.
     pub plan: Option<crate::types::Plan>,
+    /// Images for the model to see (`view_image`).
+    pub images: Vec<crate::conversation::Image>,
 }
 
 impl ToolOutput {
@@ -219,6 +222,7 @@ impl Registry {
             Box::new(plan::UpdatePlan),
             Box::new(repo_map::RepoMap),
             Box::new(web_fetch::WebFetch),
+            Box::new(view_image::ViewImage),
         ];
         Registry { tools }
     }

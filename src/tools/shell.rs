@@ -79,6 +79,7 @@ impl Tool for Shell {
                 exit: Some(out.exit()),
                 changed: Vec::new(),
                 plan: None,
+                images: Vec::new(),
             })
         })
     }

@@ -55,6 +55,7 @@ impl Tool for WriteFile {
                 exit: None,
                 changed: vec![rel],
                 plan: None,
+                images: Vec::new(),
             })
         })
     }

@@ -222,7 +222,7 @@ impl App {
         }
         self.transcript.push_user(shown);
         self.transcript.scroll_to_bottom();
-        self.start_work(Op::Prompt(prompt));
+        self.start_work(Op::Prompt(prompt.into()));
     }
 
     pub(super) fn start_work(&mut self, op: Op) {

@@ -306,7 +306,7 @@ impl App {
         });
         for item in items {
             match item {
-                Item::User { text } => self.transcript.push_user(strip_environment(text)),
+                Item::User { text, .. } => self.transcript.push_user(strip_environment(text)),
                 Item::Assistant {
                     text,
                     tool_calls,

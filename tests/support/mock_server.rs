@@ -15,6 +15,8 @@
 //! SSE event.
 
 // Child modules by path, so the examples that include this file alone get them too.
+#[path = "mock_images.rs"]
+pub mod images;
 #[path = "mock_responses.rs"]
 pub mod responses;
 #[path = "mock_thinking.rs"]
@@ -350,6 +352,8 @@ struct State {
     script: VecDeque<Reply>,
     requests: Vec<Recorded>,
     next_call_id: u64,
+    /// Model ids that take no images (see `images`).
+    blind: Vec<String>,
 }
 
 impl State {
@@ -393,6 +397,7 @@ impl MockServer {
             script: VecDeque::new(),
             requests: Vec::new(),
             next_call_id: 0,
+            blind: Vec::new(),
         };
         for reply in script {
             state.enqueue(reply);
@@ -463,6 +468,12 @@ impl MockServer {
                 .0;
         }
         state.requests.clone()
+    }
+
+    /// Makes `model` (the id in the request body) a model without vision: a request that
+    /// carries an image for it is answered 400, as the real APIs answer.
+    pub fn without_vision(&self, model: &str) {
+        self.shared.lock().blind.push(model.to_string());
     }
 
     /// Appends a reply to the script.
@@ -580,13 +591,20 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             .unwrap_or(false),
     };
     let description = format!("{} {}", request.method, request.path);
+    let wire = match (anthropic, responses) {
+        (true, _) => images::ImageWire::Anthropic,
+        (false, true) => images::ImageWire::Responses,
+        (false, false) => images::ImageWire::Chat,
+    };
+    let blind = shared.lock().blind.clone();
     let refused = if anthropic {
         thinking::check_anthropic_request(&request.body).err()
     } else if responses {
         responses::check_responses_request(&request.body).err()
     } else {
         None
-    };
+    }
+    .or_else(|| images::check_images(&request.body, wire, &blind).err());
 
     let (reply, seq) = {
         let mut state = shared.lock();

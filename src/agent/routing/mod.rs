@@ -113,6 +113,38 @@ impl Routing {
         ))
     }
 
+    /// Why the model that serves the next request cannot take images, if it cannot (see
+    /// [`Routing::vision_refusal`]); `None` when it can or no model is known yet.
+    pub fn refuse_images(&self) -> Option<String> {
+        let label = self.initial_label();
+        let model = match self.pool.built(&label) {
+            Some(entry) => entry.model.clone(),
+            None => self.pool.resolve(&label)?,
+        };
+        self.vision_refusal(&model)
+    }
+
+    /// The error for an image sent to `model` when its table does not say `vision = true`:
+    /// the model and what to do, with the configured models that do take images.
+    pub fn vision_refusal(&self, model: &crate::config::ResolvedModel) -> Option<String> {
+        if model.capabilities.vision {
+            return None;
+        }
+        let seeing = self.pool.with_vision();
+        let pick = if seeing.is_empty() {
+            "no configured model takes images".to_string()
+        } else {
+            format!(
+                "models that do: {} (-m NAME, or /model NAME in the TUI)",
+                seeing.join(", ")
+            )
+        };
+        Some(format!(
+            "`{}` cannot take images (its [models.*] table does not set `vision = true`), so the request was not sent. Switch to a model with vision, {pick}; or set `vision = true` in its table if the model does accept images",
+            model.label
+        ))
+    }
+
     /// A new user message: the next request is a `plan` step and loop detection starts over.
     pub fn user_message(&mut self) {
         self.signals.user_message();

@@ -73,6 +73,16 @@ impl ClientPool {
         Ok(entry)
     }
 
+    /// The configured `[models.*]` keys whose table sets `vision = true`, in key order.
+    pub(super) fn with_vision(&self) -> Vec<String> {
+        self.config
+            .models
+            .iter()
+            .filter(|(_, m)| m.vision == Some(true))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// `key` resolved without building a client (its prices for the ledger).
     pub(super) fn resolve(&self, key: &str) -> Option<ResolvedModel> {
         resolve_model(&self.config, Some(key), &self.env).ok()
