@@ -44,6 +44,7 @@ fn shell_request(id: &str, command: &str) -> Request {
         tool: "shell".into(),
         arguments: json!({ "command": command }),
         reason: "`shell` is not covered by an allow rule".into(),
+        always: String::new(),
     }
 }
 

@@ -376,6 +376,7 @@ fn approval_modal_for_a_command_and_for_an_edit() {
         tool: "shell".into(),
         arguments: json!({"command": "cargo publish --dry-run"}),
         reason: "`shell` is not covered by an allow rule".into(),
+        always: String::new(),
     };
     let mut t = terminal(80, 24);
     let mut m = ApprovalModal::new(shell, ws.path(), &Theme::plain());
@@ -397,6 +398,7 @@ fn approval_modal_for_a_command_and_for_an_edit() {
         arguments: json!({"path": "calc.py", "old_string": "a - b", "new_string": "a + b"}),
         reason: "approval = untrusted asks before every write and command not allowed by a rule"
             .into(),
+        always: String::new(),
     };
     let mut m = ApprovalModal::new(edit, ws.path(), &Theme::plain());
     let mut t = terminal(80, 24);
@@ -424,6 +426,7 @@ fn an_approval_request_opens_the_modal_and_y_answers_it() {
             tool: "shell".into(),
             arguments: json!({"command": "make"}),
             reason: "`shell` is not covered by an allow rule".into(),
+            always: String::new(),
         },
         reply,
     });
@@ -772,4 +775,31 @@ fn a_retry_discards_the_reasoning_that_streamed() {
     let text = t.plain_rows(60, 10).join("\n");
     assert!(text.contains("reasoning · 1 line"), "{text}");
     assert_eq!(t.len(), 2, "{text}");
+}
+
+/// `a` on a web fetch allows the whole host for the session, and the modal says so rather than
+/// "always this call".
+#[test]
+fn the_approval_modal_says_what_always_allows() {
+    let fetch = Request {
+        id: "c1".into(),
+        tool: "web_fetch".into(),
+        arguments: json!({"url": "https://docs.rs/serde/latest/serde/"}),
+        reason: "the session's network is off".into(),
+        always: reins::sandbox::approval::always_scope(
+            "web_fetch",
+            &[reins::types::Subject::Name("docs.rs".into())],
+        ),
+    };
+    let ws = tempfile::tempdir().unwrap();
+    let mut m = ApprovalModal::new(fetch, ws.path(), &Theme::plain());
+    let mut t = terminal(100, 24);
+    let at = Instant::now();
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at))
+        .unwrap();
+    t.draw(|f| m.render(f.area(), f.buffer_mut(), &Theme::plain(), at + READ))
+        .unwrap();
+    let shown = format!("{}", t.backend());
+    assert!(shown.contains("always `web_fetch` for docs.rs"), "{shown}");
+    assert!(!shown.contains("always this call"), "{shown}");
 }

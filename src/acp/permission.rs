@@ -28,7 +28,10 @@ pub fn ask(
             PermissionOption::new(ALLOW_ONCE, "Allow once", PermissionOptionKind::AllowOnce),
             PermissionOption::new(
                 ALLOW_ALWAYS,
-                "Allow always (this session)",
+                match request.always.as_str() {
+                    "" => "Allow always (this session)".to_string(),
+                    scope => format!("Allow always (this session): {scope}"),
+                },
                 PermissionOptionKind::AllowAlways,
             ),
             PermissionOption::new(REJECT_ONCE, "Reject", PermissionOptionKind::RejectOnce),

@@ -353,6 +353,7 @@ mod tests {
                 tool: "shell".into(),
                 arguments: json!({}),
                 reason: "r".into(),
+                always: "the command `ls`".into(),
             }),
             Event::ApprovalDecision {
                 id: "c".into(),

@@ -252,6 +252,7 @@ impl Session {
             tool: call.name.clone(),
             arguments: arguments.clone(),
             reason,
+            always: approval::always_scope(&call.name, subjects),
         };
         emit(Event::ApprovalRequest(request.clone()));
         let answer = self.setup.approver.ask(&request).await;

@@ -34,6 +34,31 @@ pub struct Request {
     pub tool: String,
     pub arguments: serde_json::Value,
     pub reason: String,
+    /// What an `always` answer allows for the rest of the session, in words ("the command
+    /// `cargo test`", "`web_fetch` for docs.rs"), so the user does not approve a whole host
+    /// believing it is one call. Empty: this exact call.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub always: String,
+}
+
+/// What [`Gate::allow_for_session`] will allow after an `always` answer for `tool` on
+/// `subjects`: the same subjects for the same tool, or every call of a tool that names none.
+pub fn always_scope(tool: &str, subjects: &[Subject]) -> String {
+    if subjects.is_empty() {
+        return format!("every `{tool}` call");
+    }
+    let named: Vec<String> = subjects
+        .iter()
+        .map(|s| match s {
+            Subject::Command(c) => format!("the command `{c}`"),
+            Subject::Path(p) => p.clone(),
+            Subject::Name(n) => n.clone(),
+        })
+        .collect();
+    match subjects.first() {
+        Some(Subject::Command(_)) => named.join(", "),
+        _ => format!("`{tool}` for {}", named.join(", ")),
+    }
 }
 
 /// A front end that can answer approval requests.
@@ -282,6 +307,18 @@ fn session_key(tool: &str, subject: Option<&Subject>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn always_names_what_the_session_will_allow() {
+        let cmd = [Subject::Command("cargo test".into())];
+        assert_eq!(always_scope("shell", &cmd), "the command `cargo test`");
+        let paths = [Subject::Path("a.rs".into()), Subject::Path("b.rs".into())];
+        assert_eq!(
+            always_scope("apply_patch", &paths),
+            "`apply_patch` for a.rs, b.rs"
+        );
+        assert_eq!(always_scope("task", &[]), "every `task` call");
+    }
 
     use crate::types::{Runs, ToolKind};
 

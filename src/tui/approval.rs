@@ -320,7 +320,10 @@ impl ApprovalModal {
                 Span::styled("y", theme.ok),
                 Span::raw(" once · "),
                 Span::styled("a", theme.ok),
-                Span::raw(" always this call · "),
+                Span::raw(match self.request.always.as_str() {
+                    "" => " always this call · ".to_string(),
+                    scope => format!(" always {scope} · "),
+                }),
                 Span::styled("n", theme.error),
                 Span::raw(" deny with a note · "),
                 Span::styled("Esc", theme.error),
@@ -430,6 +433,7 @@ mod tests {
             tool: "shell".into(),
             arguments: json!({"command": "make deploy"}),
             reason: "`shell` is not covered by an allow rule".into(),
+            always: String::new(),
         };
         let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
         let at = Instant::now();
@@ -460,6 +464,7 @@ mod tests {
             tool: "shell".into(),
             arguments: serde_json::json!({"command": "rm -rf build"}),
             reason: "r".into(),
+            always: String::new(),
         };
         let mut m = ApprovalModal::new(req, Path::new("/nonexistent"), &Theme::plain());
         // Not drawn yet: nothing was read.
