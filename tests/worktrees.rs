@@ -357,3 +357,35 @@ fn a_worktree_is_trusted_as_its_main_checkout_only_while_the_trusted_files_match
     let line = steps(&wt);
     assert!(!line.contains('9') && !line.contains('7'), "{line}");
 }
+
+/// The TUI's `--worktree NAME`: the session's edits land in the worktree on its branch, the
+/// status line names the worktree as the workspace, and the main checkout stays as it was.
+#[test]
+fn the_tui_works_in_its_worktree() {
+    let (_dir, root) = repo();
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "write_file",
+            json!({"path": "notes.txt", "content": "from the tui\n"}),
+        ),
+        Reply::text("Wrote the notes."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let mut pty = support::pty::Pty::spawn(home.path(), &root, &["--worktree", "tui"]);
+    pty.wait_for("Ask reins");
+    pty.submit("write your notes");
+    pty.wait_for("Wrote the notes.");
+    assert_eq!(pty.quit(), 0);
+    let wt = worktree_path(&root, "tui");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
+        "from the tui\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "original\n",
+        "the main checkout was edited"
+    );
+    assert_eq!(git(&wt, &["branch", "--show-current"]).trim(), "reins/tui");
+    assert_eq!(git(&root, &["status", "--short"]).trim(), "");
+}
