@@ -8,6 +8,7 @@ use super::stdio::{self, Junk, OnJunk};
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::{ClientHandler, Peer, RoleClient, ServiceExt};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +19,46 @@ const STDERR_TAIL: usize = 2048;
 /// How long closing may take: an HTTP server's session DELETE, a stdio server's exit after its
 /// stdin closes (it is killed after two seconds).
 const CLOSE_LIMIT: Duration = Duration::from_secs(5);
+
+/// Why a connection did not open.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum OpenError {
+    #[error("cannot start `{}`: {source}", program.display())]
+    Spawn {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the MCP handshake failed: {0}")]
+    Handshake(String),
+    #[error("cannot connect to {url}: no HTTP client ({source})")]
+    NoClient {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot connect to {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot list the tools: {0}")]
+    List(String),
+    #[error("did not start within {ms} ms (startup_timeout_ms)")]
+    Timeout { ms: u128 },
+}
+
+/// A failed open, with what the server left behind that explains it: non-MCP lines on stdout
+/// and the tail of its stderr.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{error}{}{}",
+    junk.as_deref().map(|n| format!("; {n}")).unwrap_or_default(),
+    stderr.as_deref().map(|t| format!("; stderr: {t}")).unwrap_or_default()
+)]
+pub(super) struct OpenFailure {
+    #[source]
+    pub error: OpenError,
+    pub junk: Option<String>,
+    pub stderr: Option<String>,
+}
 
 /// Our side of the protocol: it only notes that the server's tool list changed, so the list is
 /// fetched again at the next refresh rather than inside the notification.
@@ -92,14 +133,19 @@ pub(super) async fn open(
     limit: Duration,
     handler: Handler,
     on_junk: OnJunk,
-) -> Result<(Connection, Vec<rmcp::model::Tool>), String> {
+) -> Result<(Connection, Vec<rmcp::model::Tool>), OpenFailure> {
     let stderr = StderrTail::default();
     let junk = Arc::new(Mutex::new(Junk::default()));
     let attempt = async {
         let service = match start {
             Start::Stdio(prepared) => {
-                let spawned = stdio::spawn(prepared.cmd, junk.clone(), on_junk)
-                    .map_err(|e| format!("cannot start `{}`: {e}", prepared.program.display()))?;
+                let spawned =
+                    stdio::spawn(prepared.cmd, junk.clone(), on_junk).map_err(|source| {
+                        OpenError::Spawn {
+                            program: prepared.program.clone(),
+                            source,
+                        }
+                    })?;
                 stdio(spawned, handler, &stderr).await?
             }
             Start::Http(url) => http(&url, handler).await?,
@@ -108,15 +154,14 @@ pub(super) async fn open(
             .peer()
             .list_all_tools()
             .await
-            .map_err(|e| format!("cannot list the tools: {}", errors::service(&e)))?;
+            .map_err(|e| OpenError::List(errors::service(&e)))?;
         Ok((service, tools))
     };
     let outcome = match tokio::time::timeout(limit, attempt).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(format!(
-            "did not start within {} ms (startup_timeout_ms)",
-            limit.as_millis()
-        )),
+        Err(_) => Err(OpenError::Timeout {
+            ms: limit.as_millis(),
+        }),
     };
     match outcome {
         Ok((service, tools)) => Ok((
@@ -127,13 +172,14 @@ pub(super) async fn open(
             },
             tools,
         )),
-        Err(e) => {
+        Err(error) => {
             stderr.settle().await;
-            let e = match junk_note(&junk) {
-                Some(note) => format!("{e}; {note}"),
-                None => e,
-            };
-            Err(stderr.explain(e))
+            let tail = stderr.tail();
+            Err(OpenFailure {
+                error,
+                junk: junk_note(&junk),
+                stderr: (!tail.is_empty()).then_some(tail),
+            })
         }
     }
 }
@@ -142,12 +188,12 @@ async fn stdio(
     (process, err): (stdio::StdioTransport, tokio::process::ChildStderr),
     handler: Handler,
     stderr: &StderrTail,
-) -> Result<RunningService<RoleClient, Handler>, String> {
+) -> Result<RunningService<RoleClient, Handler>, OpenError> {
     stderr.drain(err);
     handler
         .serve(process)
         .await
-        .map_err(|e| format!("the MCP handshake failed: {}", errors::initialize(&e)))
+        .map_err(|e| OpenError::Handshake(errors::initialize(&e)))
 }
 
 /// What the server wrote to stdout that is not MCP, and what that means.
@@ -163,13 +209,21 @@ fn junk_note(junk: &Mutex<Junk>) -> Option<String> {
     ))
 }
 
-async fn http(url: &str, handler: Handler) -> Result<RunningService<RoleClient, Handler>, String> {
-    let transport = super::http::transport(url)
-        .map_err(|e| format!("cannot connect to {url}: no HTTP client ({e})"))?;
+async fn http(
+    url: &str,
+    handler: Handler,
+) -> Result<RunningService<RoleClient, Handler>, OpenError> {
+    let transport = super::http::transport(url).map_err(|source| OpenError::NoClient {
+        url: url.to_string(),
+        source,
+    })?;
     handler
         .serve(transport)
         .await
-        .map_err(|e| format!("cannot connect to {url}: {}", errors::initialize(&e)))
+        .map_err(|e| OpenError::Unreachable {
+            url: url.to_string(),
+            reason: errors::initialize(&e),
+        })
 }
 
 /// The last bytes a stdio server wrote to stderr. Servers log there freely; it is drained
@@ -231,12 +285,5 @@ impl StderrTail {
             .rev()
             .collect::<Vec<_>>()
             .join(" | ")
-    }
-
-    fn explain(&self, error: String) -> String {
-        match self.tail() {
-            t if t.is_empty() => error,
-            t => format!("{error}; stderr: {t}"),
-        }
     }
 }

@@ -18,6 +18,16 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Why the server could not be (re)started: its launch was refused, or the connection did not
+/// open.
+#[derive(Debug, thiserror::Error)]
+enum ConnectError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Open(#[from] connect::OpenFailure),
+}
+
 /// Status events waiting to be reported by whoever drives the session.
 pub(super) type EventLog = Arc<Mutex<Vec<Event>>>;
 
@@ -158,9 +168,9 @@ impl McpServer {
         arguments: JsonObject,
         cancel: &Cancel,
     ) -> Result<CallToolResult, CallError> {
-        let (generation, peer) = self.peer().await.map_err(|reason| CallError::Unavailable {
+        let (generation, peer) = self.peer().await.map_err(|e| CallError::Unavailable {
             server: self.name.clone(),
-            reason,
+            reason: e.to_string(),
         })?;
         let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
@@ -238,7 +248,7 @@ impl McpServer {
     }
 
     /// The live connection's peer, restarting the server if it is down.
-    async fn peer(&self) -> Result<(u64, Peer<RoleClient>), String> {
+    async fn peer(&self) -> Result<(u64, Peer<RoleClient>), ConnectError> {
         let mut slot = self.conn.lock().await;
         if let Some((generation, c)) = slot.as_ref() {
             if !c.is_closed() {
@@ -255,15 +265,17 @@ impl McpServer {
         &self,
         slot: &mut Option<(u64, Connection)>,
         state: State,
-    ) -> Result<(u64, Peer<RoleClient>), String> {
+    ) -> Result<(u64, Peer<RoleClient>), ConnectError> {
         self.set_state(state, None);
         let handler = Handler {
             changed: self.changed.clone(),
         };
         let limit = self.config.startup_timeout();
         let opened = match self.prepare() {
-            Ok(start) => connect::open(start, limit, handler, self.junk_reporter()).await,
-            Err(e) => Err(e.to_string()),
+            Ok(start) => connect::open(start, limit, handler, self.junk_reporter())
+                .await
+                .map_err(ConnectError::from),
+            Err(e) => Err(ConnectError::from(e)),
         };
         match opened {
             Ok((conn, tools)) => {
@@ -275,7 +287,7 @@ impl McpServer {
                 Ok((generation, peer))
             }
             Err(e) => {
-                self.set_state(State::Failed, Some(e.clone()));
+                self.set_state(State::Failed, Some(e.to_string()));
                 Err(e)
             }
         }
