@@ -115,11 +115,11 @@ pub fn find(name: &str, root: &Path, home: Option<&Path>) -> Result<Found, Workf
 }
 
 /// A workflow as `reins workflows` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Listed {
     pub found: Found,
     /// The description, or why the file could not be read.
-    pub description: Result<String, String>,
+    pub description: Result<String, WorkflowError>,
 }
 
 /// Every workflow, sorted by name, each name once (the user's over the workspace's).
@@ -138,10 +138,7 @@ pub fn list(root: &Path, home: Option<&Path>, policy: &SandboxPolicy) -> Vec<Lis
         .into_iter()
         .filter_map(|name| find(&name, root, home).ok())
         .map(|found| {
-            let description = found
-                .load(policy)
-                .map(|w| w.description)
-                .map_err(|e| e.to_string());
+            let description = found.load(policy).map(|w| w.description);
             Listed { found, description }
         })
         .collect()
