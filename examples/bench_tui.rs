@@ -295,7 +295,7 @@ fn transcript_lines(app: &mut App, width: u16) -> usize {
         .iter()
         .rposition(|r| !r.is_empty())
         .map_or(0, |i| i + 1);
-    app.transcript.scroll_to_bottom();
+    app.transcript.view.scroll_to_bottom();
     lines
 }
 

@@ -322,7 +322,7 @@ fn scrolled_up_the_view_stays_put_while_text_arrives() {
         t.push_user(&format!("message {i}"));
     }
     let before = t.plain_rows(40, 10);
-    t.scroll_up(5);
+    t.view.scroll_up(5);
     let scrolled = t.plain_rows(40, 10);
     assert_ne!(before, scrolled);
     t.text_delta("new text\n\nmore new text");
@@ -331,7 +331,7 @@ fn scrolled_up_the_view_stays_put_while_text_arrives() {
         scrolled,
         "a scrolled view does not move"
     );
-    t.scroll_to_bottom();
+    t.view.scroll_to_bottom();
     assert!(t
         .plain_rows(40, 10)
         .iter()
@@ -611,7 +611,7 @@ fn the_mouse_wheel_scrolls_the_transcript() {
         app.transcript.push_user(&format!("message {i}"));
     }
     draw(&mut app, 60, 12, Instant::now());
-    assert!(app.transcript.is_following());
+    assert!(app.transcript.view.is_following());
     let wheel = |kind| {
         TermEvent::Mouse(MouseEvent {
             kind,
@@ -621,9 +621,9 @@ fn the_mouse_wheel_scrolls_the_transcript() {
         })
     };
     app.on_terminal(wheel(MouseEventKind::ScrollUp));
-    assert!(!app.transcript.is_following());
+    assert!(!app.transcript.view.is_following());
     app.on_terminal(wheel(MouseEventKind::ScrollDown));
-    assert!(app.transcript.is_following());
+    assert!(app.transcript.view.is_following());
 }
 
 /// Long enough on screen for the approval modal to take answers (type-ahead protection): the

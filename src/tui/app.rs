@@ -221,7 +221,7 @@ impl App {
             return;
         }
         self.transcript.push_user(shown);
-        self.transcript.scroll_to_bottom();
+        self.transcript.view.scroll_to_bottom();
         self.start_work(Op::Prompt(prompt.into()));
     }
 
@@ -305,7 +305,7 @@ impl App {
             " Esc interrupt "
         } else if self.focus == Focus::Transcript {
             " ↑↓ pick · Enter expand · Esc back "
-        } else if !self.transcript.is_following() {
+        } else if !self.transcript.view.is_following() {
             " scrolled · PgDn to follow "
         } else if self.transcript.cells().iter().any(|c| c.is_tool()) {
             " Tab: tool calls "

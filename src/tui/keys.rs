@@ -39,8 +39,13 @@ impl App {
             return self.toggle_reasoning();
         }
         match key.code {
-            KeyCode::PageUp => return self.transcript.scroll_up(self.transcript.page()),
-            KeyCode::PageDown => return self.transcript.scroll_down(self.transcript.page()),
+            KeyCode::PageUp => return self.transcript.view.scroll_up(self.transcript.view.page()),
+            KeyCode::PageDown => {
+                return self
+                    .transcript
+                    .view
+                    .scroll_down(self.transcript.view.page())
+            }
             KeyCode::Esc if self.composer.completion().is_none() => return self.escape(),
             _ => {}
         }
@@ -128,7 +133,7 @@ impl App {
             KeyCode::Up | KeyCode::Char('k') => self.transcript.select_step(true),
             KeyCode::Down | KeyCode::Char('j') => self.transcript.select_step(false),
             KeyCode::Enter | KeyCode::Char(' ') => self.transcript.toggle_selected(),
-            KeyCode::End | KeyCode::Char('G') => self.transcript.scroll_to_bottom(),
+            KeyCode::End | KeyCode::Char('G') => self.transcript.view.scroll_to_bottom(),
             KeyCode::Tab | KeyCode::Char('i') => {
                 self.focus = Focus::Composer;
                 self.transcript.clear_selection();
@@ -176,8 +181,8 @@ impl App {
         }
         let area = self.transcript_area;
         match m.kind {
-            MouseEventKind::ScrollUp => self.transcript.scroll_up(WHEEL),
-            MouseEventKind::ScrollDown => self.transcript.scroll_down(WHEEL),
+            MouseEventKind::ScrollUp => self.transcript.view.scroll_up(WHEEL),
+            MouseEventKind::ScrollDown => self.transcript.view.scroll_down(WHEEL),
             MouseEventKind::Down(_) if m.row >= area.y && m.row < area.y + area.height => {
                 self.transcript.click(m.row - area.y)
             }

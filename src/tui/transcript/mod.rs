@@ -7,11 +7,13 @@ mod cell;
 mod reasoning;
 mod stream;
 mod tool;
+mod viewport;
 
 pub use cell::{Cell, CellKind, Level};
 pub use reasoning::ReasoningCell;
 pub use stream::MarkdownStream;
 pub use tool::ToolCell;
+pub use viewport::Viewport;
 
 use super::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -21,16 +23,11 @@ use std::collections::HashMap;
 pub struct Transcript {
     cells: Vec<Cell>,
     theme: Theme,
-    /// Rows scrolled up from the bottom; 0 follows new output.
-    scroll: usize,
+    /// Where the user is looking: scrolling, the last frame's size and rows.
+    pub view: Viewport,
     /// The tool cell picked for expanding (transcript focus).
     selected: Option<usize>,
     by_call: HashMap<String, usize>,
-    /// Width and height of the last frame, for page sizes and keeping a scrolled view still.
-    width: u16,
-    height: u16,
-    /// Screen rows of the cells drawn last: `(cell, first row, rows)`, for mouse clicks.
-    drawn: Vec<(usize, u16, u16)>,
     /// Every reasoning cell expanded (Ctrl+T, `/reasoning`); collapsed by default.
     show_reasoning: bool,
 }
@@ -40,12 +37,9 @@ impl Transcript {
         Transcript {
             cells: Vec::new(),
             theme,
-            scroll: 0,
+            view: Viewport::default(),
             selected: None,
             by_call: HashMap::new(),
-            width: 80,
-            height: 20,
-            drawn: Vec::new(),
             show_reasoning: false,
         }
     }
@@ -65,13 +59,13 @@ impl Transcript {
     pub fn clear(&mut self) {
         self.cells.clear();
         self.by_call.clear();
-        self.scroll = 0;
+        self.view.scroll_to_bottom();
         self.selected = None;
     }
 
     /// Applies a change at the bottom, keeping a scrolled-up view where it is.
     fn grow(&mut self, change: impl FnOnce(&mut Self)) {
-        if self.scroll == 0 {
+        if self.view.is_following() {
             change(self);
             return;
         }
@@ -79,7 +73,7 @@ impl Transcript {
         let before = self.rows_from(from);
         change(self);
         let after = self.rows_from(from);
-        self.scroll = (self.scroll + after).saturating_sub(before);
+        self.view.keep_still(before, after);
     }
 
     fn rows_from(&mut self, from: usize) -> usize {
@@ -295,27 +289,7 @@ impl Transcript {
         });
     }
 
-    // ----- scrolling and selection -------------------------------------------------------------
-
-    pub fn scroll_up(&mut self, rows: usize) {
-        self.scroll += rows;
-    }
-
-    pub fn scroll_down(&mut self, rows: usize) {
-        self.scroll = self.scroll.saturating_sub(rows);
-    }
-
-    pub fn page(&self) -> usize {
-        usize::from(self.height.saturating_sub(2)).max(1)
-    }
-
-    pub fn scroll_to_bottom(&mut self) {
-        self.scroll = 0;
-    }
-
-    pub fn is_following(&self) -> bool {
-        self.scroll == 0
-    }
+    // ----- selection ---------------------------------------------------------------------------
 
     pub fn selected(&self) -> Option<usize> {
         self.selected
@@ -362,12 +336,11 @@ impl Transcript {
     /// A click on screen row `y` (relative to the transcript's area) toggles the tool or
     /// reasoning cell there.
     pub fn click(&mut self, y: u16) {
-        let hit = self
-            .drawn
-            .iter()
-            .find(|(_, top, rows)| y >= *top && y < top + rows)
-            .map(|(i, _, _)| *i);
-        if let Some(i) = hit.filter(|&i| self.cells[i].is_foldable()) {
+        if let Some(i) = self
+            .view
+            .cell_at(y)
+            .filter(|&i| self.cells[i].is_foldable())
+        {
             self.selected = Some(i);
             self.toggle(i);
         }
@@ -377,12 +350,7 @@ impl Transcript {
     fn reveal(&mut self, i: usize) {
         let below = self.rows_from(i + 1);
         let h = self.cell_height(i);
-        let view = usize::from(self.height);
-        if below < self.scroll {
-            self.scroll = below;
-        } else if below + h > self.scroll + view {
-            self.scroll = (below + h).saturating_sub(view);
-        }
+        self.view.reveal(below, h);
     }
 
     // ----- layout and drawing ------------------------------------------------------------------
@@ -398,14 +366,12 @@ impl Transcript {
 
     fn cell_height(&mut self, i: usize) -> usize {
         let gap = self.gap(i);
-        let (w, theme) = (self.width, self.theme);
+        let (w, theme) = (self.view.width(), self.theme);
         self.cells[i].height(w, &theme) + gap
     }
 
     pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        self.width = area.width.max(1);
-        self.height = area.height;
-        self.drawn.clear();
+        self.view.start_frame(area.width, area.height);
         if area.height == 0 {
             return;
         }
@@ -423,7 +389,7 @@ impl Transcript {
                 },
                 buf,
             );
-            self.drawn.push((i, top, rows));
+            self.view.drew(i, top, rows);
         }
     }
 
@@ -433,18 +399,18 @@ impl Transcript {
         let mut spans = Vec::new();
         let mut below = 0usize;
         let mut i = self.cells.len();
-        while i > 0 && below < self.scroll + view {
+        while i > 0 && below < self.view.scroll() + view {
             i -= 1;
             let h = self.cell_height(i);
             spans.push((i, below, h));
             below += h;
         }
-        if i == 0 && below < self.scroll + view {
-            self.scroll = below.saturating_sub(view);
+        if i == 0 && below < self.view.scroll() + view {
+            self.view.clamp(below, view);
         }
         // Content shorter than the screen sits at the top.
         let shift = view.saturating_sub(below);
-        let bottom = view + self.scroll;
+        let bottom = view + self.view.scroll();
         let mut out = Vec::new();
         for (i, below_i, h) in spans.into_iter().rev() {
             let top = bottom as isize - (below_i + h) as isize - shift as isize;
