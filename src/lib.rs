@@ -15,7 +15,7 @@ pub mod config;
 pub mod conversation;
 pub mod diff;
 pub mod engine;
-pub mod eval;
+pub(crate) mod eval;
 pub mod frontend;
 pub(crate) mod frontmatter;
 pub(crate) mod fsutil;

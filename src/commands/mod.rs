@@ -4,8 +4,8 @@
 
 pub mod checkpoint;
 pub mod config;
-pub mod config_defaults;
-pub mod display;
+pub(crate) mod config_defaults;
+pub(crate) mod display;
 pub mod eval;
 pub mod exec;
 pub mod first_word;
@@ -13,7 +13,7 @@ pub mod map;
 pub mod mcp;
 pub mod memory;
 pub mod models;
-pub mod progress;
+pub(crate) mod progress;
 pub mod review;
 pub mod run;
 pub mod sessions;

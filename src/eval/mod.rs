@@ -19,16 +19,14 @@ mod suite;
 mod summary;
 mod table;
 
-pub use compare::{compare, Comparison};
+pub use compare::compare;
 pub use fanout::{emit as emit_plan, Engine, FanOut};
 pub use html::render as render_html;
-pub use mine::{mine, render_summary as render_mine_summary, MineError, MineOptions, MineSummary};
-pub use plan::{configs, select, units, EvalConfig, Shard, Target, Unit};
-pub use report::{merge, CheckRecord, ConfigSummary, Plan, Report, RunResult, Spread, TaskSummary};
+pub use mine::{mine, render_summary as render_mine_summary, MineOptions};
+pub use plan::{configs, select, units, EvalConfig, Unit};
+pub use report::{merge, Plan, Report, RunResult};
 pub use runner::{run_unit, RunnerSetup};
-pub use significance::{Choice, PairTest};
-pub use stats::Estimate;
-pub use suite::{Source, Suite, Task};
+pub use suite::Suite;
 pub use table::render as render_table;
 pub use table::wall as wall_time;
 

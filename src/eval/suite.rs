@@ -50,7 +50,6 @@ struct TaskFile {
 #[derive(Debug, Clone)]
 pub struct Suite {
     pub name: String,
-    pub path: PathBuf,
     /// Configurations to evaluate when the command line names none.
     pub models: Vec<String>,
     pub routes: Vec<String>,
@@ -138,7 +137,6 @@ impl Suite {
         check_names(&tasks).map_err(|e| invalid(e.to_string()))?;
         Ok(Suite {
             name: file.name.clone().unwrap_or_else(|| stem(path)),
-            path: path.to_path_buf(),
             models: file.models,
             routes: file.routes,
             repeat: file.repeat,

@@ -7,10 +7,10 @@ pub mod review;
 pub mod session_builder;
 pub mod setup;
 pub mod stop_signals;
-pub mod subagents;
-pub mod tool_summary;
+pub(crate) mod subagents;
+pub(crate) mod tool_summary;
 pub mod user_image;
-pub mod workflow_job;
+pub(crate) mod workflow_job;
 
 /// An error at the edge that maps to an exit code: 2 for usage and config, 1 otherwise.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,6 @@ impl From<WorkflowError> for ExitError {
 
 /// Everything a session needs to run the workflow.
 pub struct Job {
-    pub name: String,
     /// The workspace with the workflow's checks and protected paths added to its config.
     pub ws: setup::Workspace,
     pub task: String,
@@ -50,7 +49,6 @@ pub fn prepare(
     let root = ws.root.canonicalize().unwrap_or_else(|_| ws.root.clone());
     let guard = WorkflowGuard::new(&name, &root, wf.tools.clone(), &wf.deny_paths)?;
     Ok(Job {
-        name,
         ws,
         task,
         guard,

@@ -70,7 +70,7 @@
 
 pub mod approval;
 pub mod beneath;
-pub mod env;
+pub(crate) mod env;
 mod error;
 mod layout;
 #[cfg(target_os = "linux")]
@@ -82,7 +82,7 @@ mod private_tmp;
 pub mod program;
 pub mod rules;
 mod run;
-pub mod secrets;
+pub(crate) mod secrets;
 mod shell;
 
 pub use crate::types::SandboxMode;
