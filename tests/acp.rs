@@ -519,7 +519,7 @@ async fn a_loaded_session_replays_its_history_and_continues_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_image_in_a_prompt_is_refused_with_the_reason_not_dropped() {
+async fn an_image_for_a_model_without_vision_is_refused_with_the_reason_not_dropped() {
     let (_ws, root) = workspace();
     let server = MockServer::start(vec![Reply::text("fine"), Reply::text("fine")]);
     let home = home_for(&server, Wire::OpenAi);
@@ -532,22 +532,78 @@ async fn an_image_in_a_prompt_is_refused_with_the_reason_not_dropped() {
                 vec![
                     ContentBlock::from("what is wrong in this screenshot?".to_string()),
                     ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
-                        "iVBORw0KGgo=",
+                        PNG_1X1,
                         "image/png",
                     )),
                 ],
             ))
             .block_task()
             .await;
-        // The session is still usable with text.
+        // The session is still usable with text: the refused prompt never entered it.
         let then = prompt(&cx, &id, "then in words: the button is red").await?;
         Ok((refused, then))
     })
     .await;
     let error = refused.expect_err("an image must not be answered as if seen");
-    assert!(error.message.contains("cannot take an image"), "{error:?}");
+    assert!(
+        error.message.contains("`mock` cannot take images") && error.message.contains("vision"),
+        "{error:?}"
+    );
     assert_eq!(then, StopReason::EndTurn);
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "the refused prompt reached the model");
-    assert!(!requests[0].body.to_string().contains("screenshot"));
+    let messages = requests[0].body["messages"].to_string();
+    assert!(!messages.contains("screenshot"), "{messages}");
+}
+
+/// A 1×1 PNG, base64.
+const PNG_1X1: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_in_a_prompt_reaches_a_model_with_vision() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![Reply::text("a red pixel")]);
+    let home = home_for(&server, Wire::Anthropic);
+    let config = home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "name = \"mock-model\"\n",
+            "name = \"mock-model\"\nvision = true\n",
+        ),
+    )
+    .unwrap();
+    let seen = Seen::new("allow_once");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        let response = cx
+            .send_request(PromptRequest::new(
+                id.clone(),
+                vec![
+                    ContentBlock::from("what is in this picture?".to_string()),
+                    ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
+                        PNG_1X1,
+                        "image/png",
+                    )),
+                ],
+            ))
+            .block_task()
+            .await?;
+        Ok(response.stop_reason)
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let user = &requests[0].body["messages"][0]["content"];
+    let image = user
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "image")
+        .unwrap_or_else(|| panic!("no image block: {user}"));
+    assert_eq!(image["source"]["media_type"], "image/png");
+    assert_eq!(image["source"]["data"], PNG_1X1);
 }

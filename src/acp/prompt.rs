@@ -1,18 +1,21 @@
-//! An ACP prompt (text, links to files, embedded files) as the one text a reins turn takes.
+//! An ACP prompt (text, images, links to files, embedded files) as the prompt a reins turn takes.
 
-use agent_client_protocol::v1::schema::{ContentBlock, EmbeddedResourceResource};
+use crate::conversation::{Image, Prompt};
+use agent_client_protocol::v1::schema::{ContentBlock, EmbeddedResourceResource, ImageContent};
 
-/// The prompt as text: text blocks as written, a link as `@uri`, an embedded text file as a
-/// fenced block after its uri. Images, audio and binary attachments are refused with the reason
-/// (the capabilities offer none of them): dropping one would have the model answer a question
-/// about a picture it never saw.
-pub fn to_text(blocks: &[ContentBlock]) -> Result<String, String> {
+/// The prompt: text blocks as written, a link as `@uri`, an embedded text file as a fenced block
+/// after its uri, images as images (whether the model takes them is the engine's check, which
+/// refuses the turn with the reason before anything reaches the history). Audio and binary
+/// attachments are refused with the reason: dropping one would have the model answer a question
+/// about something it never saw.
+pub fn to_prompt(blocks: &[ContentBlock]) -> Result<Prompt, String> {
     let refuse = |what: &str| {
         Err(format!(
-            "reins reads text only and cannot take {what} in a prompt yet; describe it in words or attach it as a text file"
+            "reins cannot take {what} in a prompt; describe it in words or attach it as a text file"
         ))
     };
     let mut parts: Vec<String> = Vec::new();
+    let mut images = Vec::new();
     for block in blocks {
         match block {
             ContentBlock::Text(t) => parts.push(t.text.clone()),
@@ -26,12 +29,26 @@ pub fn to_text(blocks: &[ContentBlock]) -> Result<String, String> {
                 }
                 _ => return refuse("an attachment of an unknown kind"),
             },
-            ContentBlock::Image(_) => return refuse("an image"),
+            ContentBlock::Image(img) => images.push(image(img, images.len() + 1)?),
             ContentBlock::Audio(_) => return refuse("audio"),
             _ => return refuse("content of an unknown kind"),
         }
     }
-    Ok(parts.join("\n\n"))
+    Ok(Prompt {
+        text: parts.join("\n\n"),
+        images,
+    })
+}
+
+/// An image block decoded and checked as `--image` files are (type from the bytes, size cap);
+/// named by its uri, else by its place in the prompt.
+fn image(block: &ImageContent, n: usize) -> Result<Image, String> {
+    use base64::Engine as _;
+    let name = block.uri.clone().unwrap_or_else(|| format!("image {n}"));
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(block.data.trim())
+        .map_err(|e| format!("{name} is not valid base64 ({e}); the image was not sent"))?;
+    Image::from_bytes(name, bytes).map_err(|e| e.to_string())
 }
 
 /// A fence longer than any backtick run inside, so the file cannot close it early.
@@ -59,7 +76,7 @@ mod tests {
                 )),
             )),
         ];
-        let text = to_text(&blocks).unwrap();
+        let text = to_prompt(&blocks).unwrap().text;
         assert!(
             text.starts_with("explain\n\n@file:///ws/lib.rs\n\n"),
             "{text}"
@@ -71,13 +88,21 @@ mod tests {
     }
 
     #[test]
-    fn an_image_is_refused_not_dropped() {
-        use agent_client_protocol::v1::schema::ImageContent;
+    fn an_image_is_taken_and_audio_refused_not_dropped() {
+        use agent_client_protocol::v1::schema::{AudioContent, ImageContent};
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
         let blocks = vec![
             ContentBlock::from("what is wrong in this screenshot?"),
-            ContentBlock::Image(ImageContent::new("aGk=", "image/png")),
+            ContentBlock::Image(ImageContent::new(png, "image/png")),
         ];
-        let why = to_text(&blocks).unwrap_err();
-        assert!(why.contains("cannot take an image"), "{why}");
+        let prompt = to_prompt(&blocks).unwrap();
+        assert_eq!(prompt.text, "what is wrong in this screenshot?");
+        assert_eq!(prompt.images.len(), 1);
+        assert_eq!(prompt.images[0].name, "image 1");
+        let not_png = vec![ContentBlock::Image(ImageContent::new("aGk=", "image/png"))];
+        let why = to_prompt(&not_png).unwrap_err();
+        assert!(why.contains("not a PNG, JPEG, GIF or WebP"), "{why}");
+        let audio = vec![ContentBlock::Audio(AudioContent::new("aGk=", "audio/wav"))];
+        assert!(to_prompt(&audio).unwrap_err().contains("cannot take audio"));
     }
 }

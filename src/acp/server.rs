@@ -45,7 +45,9 @@ impl Server {
             .agent_capabilities(
                 AgentCapabilities::new()
                     .load_session(true)
-                    .prompt_capabilities(PromptCapabilities::new().embedded_context(true))
+                    .prompt_capabilities(
+                        PromptCapabilities::new().embedded_context(true).image(true),
+                    )
                     .session_capabilities(
                         SessionCapabilities::new().list(SessionListCapabilities::new()),
                     ),
@@ -181,7 +183,7 @@ impl Server {
 
     pub async fn prompt(self: Arc<Self>, req: PromptRequest) -> Result<PromptResponse, Error> {
         let handle = self.session(&req.session_id.0)?;
-        let text = super::prompt::to_text(&req.prompt)
+        let text = super::prompt::to_prompt(&req.prompt)
             .map_err(|why| Error::new(ErrorCode::INVALID_PARAMS, why))?;
         let done = handle
             .prompt(text)

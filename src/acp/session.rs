@@ -52,7 +52,10 @@ impl SessionHandle {
 
     /// Starts a turn; resolves when it ends. Refused while a turn runs or once the session
     /// stopped.
-    pub fn prompt(&self, text: String) -> Result<oneshot::Receiver<TurnEnd>, &'static str> {
+    pub fn prompt(
+        &self,
+        text: crate::conversation::Prompt,
+    ) -> Result<oneshot::Receiver<TurnEnd>, &'static str> {
         if *self.closed.borrow() {
             return Err("the session has ended; load it again to continue");
         }
