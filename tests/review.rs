@@ -833,3 +833,71 @@ fn a_hostile_reproducing_command_cannot_write_outside_its_scratch_copy() {
             .contains("could not run"));
     }
 }
+
+/// A schema of reins' own, as sent: without its `$schema` dialect marker.
+fn sent_schema(text: &str) -> Value {
+    let mut v: Value = serde_json::from_str(text).expect("schema JSON");
+    v.as_object_mut().expect("object").remove("$schema");
+    v
+}
+
+#[test]
+fn review_and_verify_send_their_schemas_as_native_structured_output() {
+    let review_schema = sent_schema(include_str!("../docs/review.schema.json"));
+    let verify_schema = sent_schema(include_str!("../src/review/verify.schema.json"));
+    for wire in [Wire::OpenAi, Wire::Anthropic] {
+        let repo = repo();
+        plant_bug(repo.path());
+        let id = id_of(repo.path(), "price.py", 3, 3, BUG);
+        let server = MockServer::start(vec![
+            review_answer(vec![finding("price.py", 3, 3, "P1", BUG)]),
+            verify(&[(&id, true)]),
+        ]);
+        let home = home_for(&server, wire);
+        support::reins::set_model_options(home.path(), "structured_output = true");
+        let out = run_review(home.path(), repo.path(), &["--json"]);
+        let r = report(&out);
+        assert_eq!(r["findings"].as_array().map(Vec::len), Some(1), "{r}");
+        let reqs = server.requests();
+        assert_eq!(reqs.len(), 2, "{wire:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match wire {
+            // Optional fields and length limits: outside strict mode, so sent non-strict.
+            Wire::OpenAi => {
+                assert_eq!(
+                    reqs[0].body["response_format"],
+                    json!({"type": "json_schema", "json_schema": {
+                        "name": "review", "schema": review_schema, "strict": false}})
+                );
+                assert_eq!(
+                    reqs[1].body["response_format"]["json_schema"]["name"],
+                    "review_verification"
+                );
+                assert_eq!(
+                    reqs[1].body["response_format"]["json_schema"]["schema"],
+                    verify_schema
+                );
+                assert!(stderr.contains("without strict mode"), "{stderr}");
+            }
+            // Claude's decoder takes the structure; the limits are left to validation.
+            _ => {
+                let sent = &reqs[0].body["output_config"]["format"];
+                assert_eq!(sent["type"], "json_schema");
+                let finding = &sent["schema"]["$defs"]["finding"]["properties"];
+                assert_eq!(finding["title"], json!({"type": "string"}));
+                assert_eq!(
+                    finding["priority"],
+                    review_schema["$defs"]["finding"]["properties"]["priority"]
+                );
+                assert_eq!(
+                    reqs[1].body["output_config"]["format"]["schema"]["required"],
+                    json!(["verdicts"])
+                );
+                assert!(
+                    stderr.contains("without `maxItems`, `maxLength`"),
+                    "{stderr}"
+                );
+            }
+        }
+    }
+}

@@ -105,6 +105,12 @@ pub trait Extension: Send + Sync {
     /// steps, so it must return at once; anything slow belongs on a thread of its own.
     fn observe(&self, _event: &Event) {}
 
+    /// The JSON Schema the final answer must meet, sent as native structured output to models
+    /// that take one (`--output-schema`, review). The first extension with one wins.
+    fn answer_format(&self) -> Option<crate::provider::AnswerFormat> {
+        None
+    }
+
     /// When the model answers without tool calls.
     fn stop<'a>(
         &'a self,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod extension;
 pub(crate) mod instructions;
 mod model_step;
+mod native_format;
 mod planted_step;
 pub mod prompt;
 mod recorder;

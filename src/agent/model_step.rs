@@ -43,8 +43,9 @@ impl Session {
         let mut entry = choice.entry;
         let mut overflow_retried = false;
         loop {
+            let format = self.native.for_entry(&entry, emit);
             match self
-                .request(entry.client.as_ref(), choice.effort, emit)
+                .request(entry.client.as_ref(), choice.effort, format, emit)
                 .await
             {
                 Ok(c) => {
@@ -52,6 +53,8 @@ impl Session {
                     return Ok(c);
                 }
                 Err(RequestError::Interrupted) => return Err(Status::Interrupted),
+                Err(RequestError::Provider(e))
+                    if self.native.refused_by(&e, &entry, format, emit) => {}
                 Err(RequestError::Provider(e))
                     if !overflow_retried && compact::is_context_overflow(&e.to_string()) =>
                 {
@@ -193,6 +196,7 @@ impl Session {
         &mut self,
         client: &dyn crate::provider::ModelClient,
         effort: Option<crate::types::Effort>,
+        with_format: bool,
         emit: Emit<'_>,
     ) -> Result<Completion, RequestError> {
         let req = Request {
@@ -201,6 +205,7 @@ impl Session {
             history: &self.history,
             effort,
             cache_key: &self.setup.id,
+            format: self.native.carried(with_format),
         };
         let r = complete(
             client,

@@ -76,6 +76,8 @@ pub struct Session {
     pub(super) plan: Option<crate::types::Plan>,
     /// End the turn as `denied` at the first refused call (`--deny-exit`).
     stop_on_denial: bool,
+    /// The final answer's schema as native structured output, per model.
+    pub(super) native: super::native_format::NativeFormat,
 }
 
 /// How a call went, for the turn loop.
@@ -96,6 +98,7 @@ impl Session {
         let routing = std::mem::replace(&mut setup.routing, Routing::empty());
         let checkpoints = setup.checkpoints.take();
         let plan = setup.plan.take();
+        let format = setup.extensions.iter().find_map(|e| e.answer_format());
         let extensions = std::sync::Arc::new(std::mem::take(&mut setup.extensions));
         Session {
             setup,
@@ -112,6 +115,7 @@ impl Session {
             plan,
             stop_on_denial: false,
             start_map: None,
+            native: super::native_format::NativeFormat::new(format),
         }
     }
 

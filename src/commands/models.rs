@@ -143,6 +143,9 @@ fn capabilities(e: &CatalogEntry) -> Vec<&'static str> {
     if c.thinking.is_some() {
         out.push("thinking");
     }
+    if c.structured_output {
+        out.push("structured_output");
+    }
     out
 }
 

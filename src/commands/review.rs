@@ -27,14 +27,19 @@ pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError>
     let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
     let mut progress = (!(args.quiet || args.json)).then(|| super::progress::Progress::new(false));
+    let quiet = args.quiet;
     let observe = Box::new(move |seen: Seen<'_>| match seen {
-        Seen::Event(e) => {
-            if let Some(p) = progress.as_mut() {
-                p.emit(e);
-            } else if let Event::Error { message, .. } = e {
-                eprintln!("reins: {}", display::neutralize(message));
+        Seen::Event(e) => match (progress.as_mut(), e) {
+            (Some(p), _) => p.emit(e),
+            (None, Event::Error { message, .. }) => {
+                eprintln!("reins: {}", display::neutralize(message))
             }
-        }
+            // With --json the report owns stdout; a warning still reaches stderr.
+            (None, Event::Warning { message }) if !quiet => {
+                eprintln!("reins: warning: {}", display::neutralize(message))
+            }
+            (None, _) => {}
+        },
         Seen::Note(m) => eprintln!("reins: {}", display::neutralize(m)),
     });
     let runner = Runner::new(&change, canceller, cancel, observe);

@@ -34,6 +34,8 @@ pub struct Capabilities {
     pub reasoning: bool,
     /// A Claude model that thinks, and how it is asked to.
     pub thinking: Option<ThinkingMode>,
+    /// Native structured output: a final-answer JSON Schema goes with the request.
+    pub structured_output: bool,
 }
 
 impl Default for Capabilities {
@@ -43,6 +45,7 @@ impl Default for Capabilities {
             vision: false,
             reasoning: false,
             thinking: None,
+            structured_output: false,
         }
     }
 }
@@ -54,6 +57,7 @@ impl Capabilities {
             vision: m.vision.unwrap_or(false),
             reasoning: m.reasoning.unwrap_or(false),
             thinking: m.thinking,
+            structured_output: m.structured_output.unwrap_or(false),
         }
     }
 }

@@ -164,6 +164,10 @@ pub struct ModelConfig {
     pub reasoning: Option<bool>,
     /// A Claude model that thinks, and how it is asked to.
     pub thinking: Option<ThinkingMode>,
+    /// The model takes a JSON Schema for its final answer natively (OpenAI Structured Outputs,
+    /// Claude structured outputs): `--output-schema` and review send their schema with the
+    /// request. Default false: the schema is then only shown in the prompt and validated.
+    pub structured_output: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

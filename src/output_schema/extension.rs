@@ -33,6 +33,13 @@ impl SchemaExtension {
 }
 
 impl Extension for SchemaExtension {
+    fn answer_format(&self) -> Option<crate::provider::AnswerFormat> {
+        Some(crate::provider::AnswerFormat::new(
+            &self.schema.name,
+            &self.schema.value,
+        ))
+    }
+
     fn user_prompt<'a>(
         &'a self,
         _prompt: &'a str,

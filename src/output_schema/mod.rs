@@ -40,6 +40,9 @@ pub enum SchemaError {
 pub struct OutputSchema {
     /// Where it came from, for messages.
     pub source: String,
+    /// What the providers' native structured output calls it: the file's name without its
+    /// extension, or what [`OutputSchema::named`] set.
+    pub name: String,
     /// The schema itself, shown to the model.
     pub value: Value,
     validator: jsonschema::Validator,
@@ -88,11 +91,23 @@ impl OutputSchema {
             path: source.clone(),
             message: e.to_string(),
         })?;
+        let name = Path::new(&source)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.trim_end_matches(".json").to_string())
+            .unwrap_or_else(|| "answer".into());
         Ok(OutputSchema {
             source,
+            name,
             value,
             validator,
         })
+    }
+
+    /// The same schema under another name for native structured output.
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.to_string();
+        self
     }
 
     /// The JSON in `answer` if it meets the schema. The answer may be the bare value or one

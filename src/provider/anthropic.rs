@@ -3,6 +3,7 @@
 //! message, which makes each step's history a cache hit for the next. Thinking is in
 //! `anthropic_thinking`.
 
+use super::answer_format::{AnswerFormat, FormatUse};
 use super::anthropic_thinking as thinking;
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
@@ -48,7 +49,9 @@ impl AnthropicClient {
         if plan.as_ref().is_some_and(|p| p.interleaved_beta) {
             headers.push(("anthropic-beta", thinking::INTERLEAVED_BETA.to_string()));
         }
+        let format = req.format.and_then(|f| format_use(&self.ep, f).sent);
         let body = request_body(&self.ep.model, max_tokens, req, plan.as_ref(), &origin);
+        let body = with_format(body, format);
         let mut acc = Accumulator::new(origin);
         let stream = match post_stream(&self.ep, &url, &headers, &body).await? {
             Answer::Stream(s) => s,
@@ -80,6 +83,44 @@ impl ModelClient for AnthropicClient {
     ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
         Box::pin(self.run(req, sink))
     }
+
+    fn answer_format(&self, format: &AnswerFormat) -> FormatUse {
+        format_use(&self.ep, format)
+    }
+}
+
+/// `output_config.format` of the Messages API: `{type: "json_schema", schema}`, the schema cut
+/// to what the decoder takes ([`super::claude_schema`]). There is no non-strict mode, so a
+/// schema it cannot take is not sent.
+fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
+    if !ep.capabilities.structured_output {
+        return FormatUse::none();
+    }
+    match super::claude_schema::adapt(&format.schema) {
+        Ok((schema, removed)) => FormatUse {
+            sent: Some(json!({"type": "json_schema", "schema": schema})),
+            note: (!removed.is_empty()).then(|| {
+                let names: Vec<String> = removed.iter().map(|k| format!("`{k}`")).collect();
+                format!(
+                    "the output schema is sent as native structured output without {}, which Claude's decoder does not enforce; the answer is still validated against them",
+                    names.join(", ")
+                )
+            }),
+        },
+        Err(reason) => FormatUse::not_sent(&reason),
+    }
+}
+
+/// Adds the answer format to `output_config`, beside any `effort` thinking put there.
+fn with_format(mut body: Value, format: Option<Value>) -> Value {
+    let Some(format) = format else {
+        return body;
+    };
+    if !body["output_config"].is_object() {
+        body["output_config"] = json!({});
+    }
+    body["output_config"]["format"] = format;
+    body
 }
 
 fn request_body(

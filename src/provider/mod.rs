@@ -1,15 +1,19 @@
 //! Model clients. Each provider converts the neutral conversation to its wire format, streams the
 //! answer, and reports text as it arrives; `retry` wraps any of them with backoff.
 
+mod answer_format;
 mod anthropic;
 mod anthropic_thinking;
+mod claude_schema;
 mod openai;
 mod replay;
 mod responses;
 mod retry;
 mod sse;
+mod strict_schema;
 mod tls;
 
+pub use answer_format::{AnswerFormat, FormatUse};
 pub use tls::blocking_client as blocking_http_client;
 pub use tls::client_builder as http_client_builder;
 
@@ -32,6 +36,9 @@ pub struct Request<'a> {
     /// Names the session to the provider's prompt cache (OpenAI `prompt_cache_key`), so its
     /// requests land where their shared prefix is cached; empty for none.
     pub cache_key: &'a str,
+    /// The schema the final answer must meet, sent as the wire's native structured output when
+    /// the model has it (see [`ModelClient::answer_format`]); `None` for free text.
+    pub format: Option<&'a AnswerFormat>,
 }
 
 /// A piece of the reply as it streams.
@@ -110,6 +117,12 @@ pub trait ModelClient: Send + Sync {
         req: &'a Request<'a>,
         sink: DeltaSink<'a>,
     ) -> BoxFuture<'a, Result<Completion, ProviderError>>;
+
+    /// What a request carrying `format` sends of it, and what the trace should say. The
+    /// default, for clients without native structured output, sends nothing.
+    fn answer_format(&self, _format: &AnswerFormat) -> FormatUse {
+        FormatUse::none()
+    }
 }
 
 /// Builds the client for a resolved model.

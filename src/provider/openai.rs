@@ -2,6 +2,7 @@
 //! rather than strict types: compatible servers omit `created`/`object`, send `finish_reason: ""`,
 //! or put usage in a chunk with no choices, and none of that should fail a session.
 
+use super::answer_format::{openai_json_schema, AnswerFormat, FormatUse};
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, Image, Item, ToolCall, Usage};
@@ -29,7 +30,7 @@ impl OpenAiClient {
             .iter()
             .map(|k| ("authorization", format!("Bearer {k}")))
             .collect();
-        let body = request_body(&self.ep.model, self.ep.max_output_tokens, req);
+        let body = request_body(&self.ep, req);
         let mut acc = Accumulator::default();
         let stream = match post_stream(&self.ep, &url, &auth, &body).await? {
             Answer::Stream(s) => s,
@@ -63,16 +64,33 @@ impl ModelClient for OpenAiClient {
     ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
         Box::pin(self.run(req, sink))
     }
+
+    fn answer_format(&self, format: &AnswerFormat) -> FormatUse {
+        format_use(&self.ep, format)
+    }
 }
 
-fn request_body(model: &str, max_tokens: Option<u64>, req: &Request<'_>) -> Value {
+/// `response_format` of Chat Completions: `{type: "json_schema", json_schema: {name, schema,
+/// strict}}`.
+fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
+    if !ep.capabilities.structured_output {
+        return FormatUse::none();
+    }
+    let (json_schema, note) = openai_json_schema(format);
+    FormatUse {
+        sent: Some(json!({"type": "json_schema", "json_schema": json_schema})),
+        note,
+    }
+}
+
+fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
     let tools: Vec<Value> = req
         .tools
         .iter()
         .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
         .collect();
     let mut body = json!({
-        "model": model,
+        "model": ep.model,
         "messages": messages(req),
         "stream": true,
         "stream_options": {"include_usage": true},
@@ -80,8 +98,11 @@ fn request_body(model: &str, max_tokens: Option<u64>, req: &Request<'_>) -> Valu
     if !tools.is_empty() {
         body["tools"] = Value::Array(tools);
     }
-    if let Some(n) = max_tokens {
+    if let Some(n) = ep.max_output_tokens {
         body["max_tokens"] = json!(n);
+    }
+    if let Some(sent) = req.format.and_then(|f| format_use(ep, f).sent) {
+        body["response_format"] = sent;
     }
     body
 }

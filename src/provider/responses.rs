@@ -5,6 +5,7 @@
 //! can be replayed on the next request, where the model picks its chain of thought up again
 //! between tool calls. Reasoning is replayed only to the model that produced it.
 
+use super::answer_format::{openai_json_schema, AnswerFormat, FormatUse};
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, Image, Item, Reasoning, ReasoningBlock, ToolCall, Usage};
@@ -65,6 +66,23 @@ impl ModelClient for ResponsesClient {
     ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
         Box::pin(self.run(req, sink))
     }
+
+    fn answer_format(&self, format: &AnswerFormat) -> FormatUse {
+        format_use(&self.ep, format)
+    }
+}
+
+/// `text.format` of the Responses API: `{type: "json_schema", name, schema, strict}`.
+fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
+    if !ep.capabilities.structured_output {
+        return FormatUse::none();
+    }
+    let (mut sent, note) = openai_json_schema(format);
+    sent["type"] = json!("json_schema");
+    FormatUse {
+        sent: Some(sent),
+        note,
+    }
 }
 
 fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
@@ -100,6 +118,9 @@ fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
     }
     if let Some(n) = ep.max_output_tokens {
         body["max_output_tokens"] = json!(n);
+    }
+    if let Some(sent) = req.format.and_then(|f| format_use(ep, f).sent) {
+        body["text"] = json!({ "format": sent });
     }
     body
 }

@@ -33,6 +33,7 @@ pub fn answer_schema() -> Result<OutputSchema, SchemaError> {
         "docs/review.schema.json",
         include_str!("../../docs/review.schema.json"),
     )
+    .map(|s| s.named("review"))
 }
 
 /// The schema of the verifying pass's answer.
@@ -41,6 +42,7 @@ pub fn verify_schema() -> Result<OutputSchema, SchemaError> {
         "the review verification schema",
         include_str!("verify.schema.json"),
     )
+    .map(|s| s.named("review_verification"))
 }
 
 fn schema(name: &str, text: &str) -> Result<OutputSchema, SchemaError> {

@@ -7,7 +7,8 @@
 //! `mock_thinking`), one ending in `/responses` the OpenAI Responses stream (`mock_responses`),
 //! anything else the OpenAI chat-completions SSE stream. Requests the real APIs reject (a
 //! reasoning item without its encrypted content, a thinking block dropped or altered) are
-//! answered 400 without using up a scripted reply. Every request is recorded (method, path, lowercased headers, JSON
+//! answered 400 without using up a scripted reply, and so are native structured-output formats
+//! they refuse (`mock_format`). Every request is recorded (method, path, lowercased headers, JSON
 //! body) and can be inspected with [`MockServer::requests`].
 //!
 //! The HTTP side is deliberately small: one request per connection (`Connection: close`), bodies by
@@ -15,6 +16,8 @@
 //! SSE event.
 
 // Child modules by path, so the examples that include this file alone get them too.
+#[path = "mock_format.rs"]
+pub mod format;
 #[path = "mock_images.rs"]
 pub mod images;
 #[path = "mock_responses.rs"]
@@ -597,6 +600,11 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
         (false, false) => images::ImageWire::Chat,
     };
     let blind = shared.lock().blind.clone();
+    let format_wire = match (anthropic, responses) {
+        (true, _) => "anthropic",
+        (_, true) => "responses",
+        _ => "chat",
+    };
     let refused = if anthropic {
         thinking::check_anthropic_request(&request.body).err()
     } else if responses {
@@ -604,7 +612,8 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     } else {
         None
     }
-    .or_else(|| images::check_images(&request.body, wire, &blind).err());
+    .or_else(|| images::check_images(&request.body, wire, &blind).err())
+    .or_else(|| format::check_format_request(format_wire, &request.body).err());
 
     let (reply, seq) = {
         let mut state = shared.lock();

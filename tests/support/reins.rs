@@ -47,6 +47,14 @@ max_delay_ms = 50
     home
 }
 
+/// Adds `lines` (TOML keys) to the `[models.mock]` table of a home made by [`home_for`].
+pub fn set_model_options(home: &Path, lines: &str) {
+    let path = home.join("config.toml");
+    let config = std::fs::read_to_string(&path).expect("read config");
+    let config = config.replacen("[models.mock]\n", &format!("[models.mock]\n{lines}\n"), 1);
+    std::fs::write(path, config).expect("write config");
+}
+
 /// The binary with a clean environment: no real keys, the given home, a fake key for the mock.
 pub fn reins(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("reins").expect("reins binary");

@@ -1,0 +1,256 @@
+//! What Claude's structured outputs can take of a schema (Anthropic's "JSON Schema limitations"):
+//! the basic types, `enum` of plain values, `const`, `anyOf`, `allOf`, local `$ref`s into
+//! `$defs`/`definitions`, `default`, `required`, `additionalProperties: false` on every object,
+//! some string `format`s, and `minItems` of 0 or 1. Recursive schemas, external `$ref`s and other
+//! `additionalProperties` are refused; so is any keyword not listed here.
+//!
+//! Value constraints the decoder does not enforce (`minimum`, `maxLength`, `maxItems`, …) are
+//! dropped from the copy sent, as Anthropic's own SDKs do: every answer meeting the full schema
+//! still meets the copy, and reins validates the answer against the full schema anyway.
+
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Kept as written.
+const KEPT: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "anyOf",
+    "allOf",
+    "$ref",
+    "$defs",
+    "definitions",
+    "description",
+    "title",
+    "default",
+    "pattern",
+];
+
+/// Dropped from the copy sent (the decoder does not enforce them; validation does).
+const DROPPED: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// String formats the decoder knows; others are dropped.
+const FORMATS: &[&str] = &[
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+];
+
+/// The schema to send and the keywords left out of it, or why it cannot be sent at all.
+pub(super) fn adapt(schema: &Value) -> Result<(Value, BTreeSet<String>), String> {
+    if schema.get("type") != Some(&Value::from("object")) {
+        return Err("Claude's structured outputs need `\"type\": \"object\"` at the root".into());
+    }
+    if let Some(name) = recursive_def(schema) {
+        return Err(format!("the schema is recursive (through `{name}`)"));
+    }
+    let mut removed = BTreeSet::new();
+    let sent = walk(schema, "", &mut removed)?;
+    Ok((sent, removed))
+}
+
+fn walk(schema: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, String> {
+    let Some(o) = schema.as_object() else {
+        return Err(format!("{} is a boolean schema", shown(at)));
+    };
+    let mut out = Map::new();
+    for (k, v) in o {
+        let keep = match k.as_str() {
+            "minItems" => v.as_u64().is_some_and(|n| n <= 1),
+            "format" => v.as_str().is_some_and(|f| FORMATS.contains(&f)),
+            k if DROPPED.contains(&k) => false,
+            k if KEPT.contains(&k) => true,
+            _ => {
+                return Err(format!(
+                    "`{k}` at {} is not supported by Claude's structured outputs",
+                    shown(at)
+                ))
+            }
+        };
+        if !keep {
+            removed.insert(k.clone());
+            continue;
+        }
+        out.insert(k.clone(), sub(k, v, at, removed)?);
+    }
+    rules(&out, at)?;
+    Ok(Value::Object(out))
+}
+
+/// A keyword's value, with its subschemas adapted.
+fn sub(k: &str, v: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, String> {
+    Ok(match (k, v) {
+        ("properties" | "$defs" | "definitions", Value::Object(m)) => {
+            let mut out = Map::new();
+            for (name, s) in m {
+                out.insert(name.clone(), walk(s, &format!("{at}/{k}/{name}"), removed)?);
+            }
+            Value::Object(out)
+        }
+        ("anyOf" | "allOf", Value::Array(list)) => Value::Array(
+            list.iter()
+                .enumerate()
+                .map(|(i, s)| walk(s, &format!("{at}/{k}/{i}"), removed))
+                .collect::<Result<_, _>>()?,
+        ),
+        ("items", s) => walk(s, &format!("{at}/items"), removed)?,
+        _ => v.clone(),
+    })
+}
+
+/// Objects closed, `$ref`s local, `enum`s of plain values.
+fn rules(o: &Map<String, Value>, at: &str) -> Result<(), String> {
+    let object = o.get("type") == Some(&Value::from("object")) || o.contains_key("properties");
+    if object && o.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Err(format!(
+            "the object at {} does not set `additionalProperties: false`",
+            shown(at)
+        ));
+    }
+    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+        if !r.starts_with("#/") {
+            return Err(format!("the `$ref` at {} is not local", shown(at)));
+        }
+    }
+    let plain = |v: &Value| !v.is_object() && !v.is_array();
+    if let Some(values) = o.get("enum").and_then(Value::as_array) {
+        if !values.iter().all(plain) {
+            return Err(format!(
+                "the `enum` at {} holds objects or arrays",
+                shown(at)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A definition that reaches itself through `$ref`s, or a `$ref` to the root.
+fn recursive_def(schema: &Value) -> Option<String> {
+    let mut defs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for key in ["$defs", "definitions"] {
+        for (name, s) in schema
+            .get(key)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let mut refs = Vec::new();
+            collect_refs(s, &mut refs);
+            defs.insert(format!("#/{key}/{name}"), refs);
+        }
+    }
+    let mut root_refs = Vec::new();
+    collect_refs(schema, &mut root_refs);
+    if root_refs.iter().any(|r| r == "#") {
+        return Some("#".into());
+    }
+    defs.keys()
+        .find(|start| reaches(&defs, start, start, &mut BTreeSet::new()))
+        .cloned()
+}
+
+fn reaches(
+    defs: &BTreeMap<String, Vec<String>>,
+    from: &str,
+    target: &str,
+    seen: &mut BTreeSet<String>,
+) -> bool {
+    for r in defs.get(from).into_iter().flatten() {
+        if r == target {
+            return true;
+        }
+        if seen.insert(r.clone()) && reaches(defs, r, target, seen) {
+            return true;
+        }
+    }
+    false
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                match (k.as_str(), x) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+fn shown(at: &str) -> &str {
+    if at.is_empty() {
+        "/"
+    } else {
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn value_constraints_are_dropped_and_named() {
+        let s = json!({"type": "object", "additionalProperties": false, "required": ["t"],
+                       "properties": {"t": {"type": "string", "maxLength": 9, "format": "email"},
+                                      "n": {"type": "array", "minItems": 1, "maxItems": 5,
+                                            "items": {"type": "integer", "minimum": 0}}}});
+        let (sent, removed) = adapt(&s).unwrap();
+        assert_eq!(
+            sent,
+            json!({"type": "object", "additionalProperties": false, "required": ["t"],
+                   "properties": {"t": {"type": "string", "format": "email"},
+                                  "n": {"type": "array", "minItems": 1,
+                                        "items": {"type": "integer"}}}})
+        );
+        let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
+        assert_eq!(removed, ["maxItems", "maxLength", "minimum"]);
+    }
+
+    #[test]
+    fn what_cannot_be_sent_says_why() {
+        let open = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        assert!(adapt(&open).unwrap_err().contains("additionalProperties"));
+        let one_of = json!({"type": "object", "additionalProperties": false,
+                            "properties": {"a": {"oneOf": [{"type": "string"}]}}});
+        assert!(adapt(&one_of)
+            .unwrap_err()
+            .contains("`oneOf` at /properties/a"));
+        let tree = json!({"type": "object", "additionalProperties": false,
+                          "properties": {"root": {"$ref": "#/$defs/node"}},
+                          "$defs": {"node": {"type": "object", "additionalProperties": false,
+                                             "properties": {"kids": {"type": "array",
+                                                 "items": {"$ref": "#/$defs/node"}}}}}});
+        assert!(adapt(&tree).unwrap_err().contains("recursive"));
+        assert!(adapt(&json!({"type": "array"})).is_err());
+    }
+}
