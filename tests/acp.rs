@@ -7,14 +7,17 @@ mod support;
 
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ContentBlock, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
-    NewSessionRequest, PlanEntryStatus, PromptRequest, RequestPermissionOutcome,
+    CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities,
+    InitializeRequest, ListSessionsRequest, LoadSessionRequest, NewSessionRequest, PlanEntryStatus,
+    PromptRequest, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome,
     RequestPermissionRequest, RequestPermissionResponse, SelectedPermissionOutcome,
-    SessionNotification, SessionUpdate, SetSessionModeRequest, StopReason, ToolCallContent,
-    ToolCallStatus, ToolKind,
+    SessionConfigOptionValue, SessionNotification, SessionUpdate, SetSessionConfigOptionRequest,
+    SetSessionModeRequest, StopReason, ToolCallContent, ToolCallStatus, ToolKind,
+    WriteTextFileRequest, WriteTextFileResponse,
 };
 use agent_client_protocol::{on_receive_notification, on_receive_request, Agent, Client, Lines};
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,6 +34,14 @@ struct Seen {
     questions: Mutex<Vec<RequestPermissionRequest>>,
     /// The option id picked for every permission question.
     answer: &'static str,
+    /// Whether the client offers `fs.readTextFile` and `fs.writeTextFile`.
+    fs: bool,
+    /// The editor's buffers: unsaved text a read returns instead of the file on disk.
+    buffers: Mutex<HashMap<PathBuf, String>>,
+    /// Every `fs/read_text_file` path, in order.
+    reads: Mutex<Vec<PathBuf>>,
+    /// Every `fs/write_text_file` (path, content), in order.
+    writes: Mutex<Vec<(PathBuf, String)>>,
 }
 
 impl Seen {
@@ -39,7 +50,64 @@ impl Seen {
             updates: Mutex::new(Vec::new()),
             questions: Mutex::new(Vec::new()),
             answer,
+            fs: false,
+            buffers: Mutex::default(),
+            reads: Mutex::default(),
+            writes: Mutex::default(),
         })
+    }
+
+    /// A client that offers its file system, with `buffers` open and unsaved.
+    fn editor(buffers: HashMap<PathBuf, String>) -> Arc<Seen> {
+        Arc::new(Seen {
+            updates: Mutex::new(Vec::new()),
+            questions: Mutex::new(Vec::new()),
+            answer: "allow_once",
+            fs: true,
+            buffers: Mutex::new(buffers),
+            reads: Mutex::default(),
+            writes: Mutex::default(),
+        })
+    }
+
+    /// An editor's read: the buffer if one is open, else the file on disk.
+    fn read(&self, path: &Path) -> AcpResult<String> {
+        self.reads.lock().unwrap().push(path.to_path_buf());
+        if let Some(text) = self.buffers.lock().unwrap().get(path) {
+            return Ok(text.clone());
+        }
+        std::fs::read_to_string(path).map_err(|e| {
+            agent_client_protocol::Error::new(
+                agent_client_protocol::ErrorCode::RESOURCE_NOT_FOUND,
+                e.to_string(),
+            )
+        })
+    }
+
+    /// An editor's write, as Zed does it: the buffer takes the text and is saved.
+    fn write(&self, path: &Path, content: &str) -> AcpResult<()> {
+        self.writes
+            .lock()
+            .unwrap()
+            .push((path.to_path_buf(), content.to_string()));
+        self.buffers
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), content.to_string());
+        std::fs::write(path, content).map_err(|e| {
+            agent_client_protocol::Error::new(
+                agent_client_protocol::ErrorCode::INTERNAL_ERROR,
+                e.to_string(),
+            )
+        })
+    }
+
+    fn reads(&self) -> Vec<PathBuf> {
+        self.reads.lock().unwrap().clone()
+    }
+
+    fn writes(&self) -> Vec<(PathBuf, String)> {
+        self.writes.lock().unwrap().clone()
     }
 
     fn updates(&self) -> Vec<SessionUpdate> {
@@ -103,6 +171,7 @@ async fn with_agent<R>(
             },
         );
     let (on_update, on_question) = (seen.clone(), seen.clone());
+    let (on_read, on_write, offers) = (seen.clone(), seen.clone(), seen.fs);
     let result = Client
         .v1()
         .name("reins-acp-test")
@@ -124,11 +193,33 @@ async fn with_agent<R>(
             },
             on_receive_request!(),
         )
+        .on_receive_request(
+            async move |q: ReadTextFileRequest, responder, _cx| {
+                responder.respond_with_result(on_read.read(&q.path).map(ReadTextFileResponse::new))
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |q: WriteTextFileRequest, responder, _cx| {
+                responder.respond_with_result(
+                    on_write
+                        .write(&q.path, &q.content)
+                        .map(|()| WriteTextFileResponse::new()),
+                )
+            },
+            on_receive_request!(),
+        )
         .connect_with(
             Lines::new(Box::pin(outgoing), Box::pin(incoming)),
             async |cx: Connection| {
+                let fs = FileSystemCapabilities::new()
+                    .read_text_file(offers)
+                    .write_text_file(offers);
                 let init = cx
-                    .send_request(InitializeRequest::new(ProtocolVersion::V1))
+                    .send_request(
+                        InitializeRequest::new(ProtocolVersion::V1)
+                            .client_capabilities(ClientCapabilities::new().fs(fs)),
+                    )
                     .block_task()
                     .await?;
                 assert_eq!(init.protocol_version, ProtocolVersion::V1);
@@ -606,4 +697,211 @@ async fn an_image_in_a_prompt_reaches_a_model_with_vision() {
         .unwrap_or_else(|| panic!("no image block: {user}"));
     assert_eq!(image["source"]["media_type"], "image/png");
     assert_eq!(image["source"]["data"], PNG_1X1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_editor_with_a_file_system_serves_the_reads_and_writes_of_an_edit() {
+    let (_ws, root) = workspace();
+    let notes = root.join("notes.txt");
+    // The editor holds notes.txt with a line the user typed and has not saved.
+    let buffer = "alpha\nbeta\nunsaved delta\n";
+    let seen = Seen::editor(HashMap::from([(notes.clone(), buffer.to_string())]));
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "notes.txt"})),
+        edit_notes(),
+        Reply::text("Renamed beta."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "rename beta").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let read = tool_results(&requests[1].body).join("\n");
+    assert!(
+        read.contains("unsaved delta"),
+        "read_file shows the editor's buffer, not the disk: {read}"
+    );
+    assert!(
+        seen.reads().iter().all(|p| *p == notes) && seen.reads().len() >= 2,
+        "read_file and edit_file read through the editor: {:?}",
+        seen.reads()
+    );
+    let edited = "alpha\ngamma\nunsaved delta\n";
+    assert_eq!(
+        seen.writes(),
+        [(notes.clone(), edited.to_string())],
+        "the edit is written through the editor, applied to its buffer"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        edited,
+        "the file is what the editor saved"
+    );
+    let updates = seen.updates();
+    let calls = tool_calls(&updates);
+    let edit = calls
+        .iter()
+        .find(|c| c.kind == ToolKind::Edit)
+        .expect("the edit call");
+    let (status, content) = final_update(&updates, &edit.tool_call_id.0);
+    assert_eq!(status, ToolCallStatus::Completed);
+    assert_eq!(
+        diffs(&content),
+        [(notes.clone(), Some(buffer.into()), edited.into())],
+        "the diff is the change to the editor's text"
+    );
+    let undo = support::reins::reins(home.path())
+        .args(["undo", "-C"])
+        .arg(&root)
+        .output()
+        .expect("reins undo");
+    assert!(undo.status.success(), "{undo:?}");
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "alpha\nbeta\n",
+        "reins undo restores the file as it was on disk before the edit"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_denied_and_outside_paths_never_reach_the_editor() {
+    let (_ws, root) = workspace();
+    std::fs::write(root.join(".env"), "API_KEY=sk-live-123\n").unwrap();
+    std::fs::write(root.join("locked.txt"), "keep\n").unwrap();
+    let seen = Seen::editor(HashMap::new());
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": ".env"})),
+        Reply::tool(
+            "write_file",
+            json!({"path": ".env", "content": "API_KEY=x\n"}),
+        ),
+        Reply::tool(
+            "write_file",
+            json!({"path": "locked.txt", "content": "gone\n"}),
+        ),
+        Reply::tool(
+            "write_file",
+            json!({"path": "../outside.txt", "content": "x\n"}),
+        ),
+        Reply::tool(
+            "apply_patch",
+            json!({"patch": "*** Begin Patch\n*** Update File: .env\n@@\n-API_KEY=sk-live-123\n+API_KEY=y\n*** End Patch\n"}),
+        ),
+        Reply::tool("read_file", json!({"path": "notes.txt"})),
+        Reply::text("Done."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let config = home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[permissions]\ndeny = [\"write(locked.txt)\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "poke around").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    assert_eq!(
+        seen.reads(),
+        [root.join("notes.txt")],
+        "only the allowed read reaches the editor"
+    );
+    assert!(seen.writes().is_empty(), "{:?}", seen.writes());
+    assert_eq!(
+        std::fs::read_to_string(root.join(".env")).unwrap(),
+        "API_KEY=sk-live-123\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("locked.txt")).unwrap(),
+        "keep\n"
+    );
+    let told = tool_results(&server.requests()[6].body).join("\n");
+    assert!(!told.contains("sk-live-123"), "{told}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apply_patch_goes_through_the_editor_too() {
+    let (_ws, root) = workspace();
+    let notes = root.join("notes.txt");
+    let buffer = "alpha\nbeta\nunsaved delta\n";
+    let seen = Seen::editor(HashMap::from([(notes.clone(), buffer.to_string())]));
+    let patch = "*** Begin Patch\n*** Update File: notes.txt\n@@\n alpha\n-beta\n+gamma\n unsaved delta\n*** Add File: new.txt\n+fresh\n*** End Patch\n";
+    let server = MockServer::start(vec![
+        Reply::tool("apply_patch", json!({ "patch": patch })),
+        Reply::text("Patched."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "patch it").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let told = tool_results(&server.requests()[1].body).join("\n");
+    assert!(told.contains("updated notes.txt"), "{told}");
+    let mut writes = seen.writes();
+    writes.sort();
+    assert_eq!(
+        writes,
+        [
+            (root.join("new.txt"), "fresh\n".to_string()),
+            (notes.clone(), "alpha\ngamma\nunsaved delta\n".to_string()),
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "alpha\ngamma\nunsaved delta\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_model_option_switches_the_model_of_the_next_request() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![Reply::text("one"), Reply::text("two")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let config = home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[models.other]\nprovider = \"mock\"\nname = \"other-model\"\n");
+    std::fs::write(&config, text).unwrap();
+    let seen = Seen::new("allow_once");
+    let offered = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let created = cx
+            .send_request(NewSessionRequest::new(root.clone()))
+            .block_task()
+            .await?;
+        let id = created.session_id.0.to_string();
+        prompt(&cx, &id, "first").await?;
+        let changed = cx
+            .send_request(SetSessionConfigOptionRequest::new(
+                id.clone(),
+                "model",
+                SessionConfigOptionValue::from("other"),
+            ))
+            .block_task()
+            .await?;
+        prompt(&cx, &id, "second").await?;
+        Ok((created.config_options, changed.config_options))
+    })
+    .await;
+    let text = serde_json::to_string(&offered.0).unwrap();
+    assert!(
+        text.contains("\"mock\"") && text.contains("\"other\""),
+        "the new session offers the configured models: {text}"
+    );
+    let after = serde_json::to_value(&offered.1).unwrap();
+    let model = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "model")
+        .expect("the model option");
+    assert_eq!(model["currentValue"], "other");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].body["model"], "mock-model");
+    assert_eq!(requests[1].body["model"], "other-model");
 }

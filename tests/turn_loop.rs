@@ -147,6 +147,7 @@ impl Harness {
             cancel,
             mcp,
             first_only: Mutex::new(Vec::new()),
+            files: None,
         };
         let built = factory
             .build_session(Resume::New, Overrides::default())

@@ -58,6 +58,8 @@ pub struct OpenSpec<'a> {
     pub args: &'a AcpArgs,
     pub global: &'a GlobalArgs,
     pub resume: Option<String>,
+    /// The editor's file system, when the client offers it: the file tools use it.
+    pub files: Option<std::sync::Arc<super::client_files::ClientFiles>>,
 }
 
 /// What an opened session tells the protocol side besides its outputs.
@@ -102,7 +104,7 @@ impl Bridge {
             .root
             .canonicalize()
             .map_err(|e| ExitError::usage(format!("workspace {}: {e}", ws.root.display())))?;
-        let snapshots = Snapshots::new(root, setup::policy(&ws, sandbox));
+        let snapshots = Snapshots::new(root, setup::policy(&ws, sandbox), spec.files.clone());
         let approver = ChannelApprover::new(ui_tx.clone(), cancel.clone());
         let factory = Factory {
             ws,
@@ -119,10 +121,17 @@ impl Bridge {
             mcp,
             // ACP never reopens a session on the same engine, so the first is the only one.
             first_only: std::sync::Mutex::new(vec![Box::new(snapshots.clone())]),
+            files: spec
+                .files
+                .clone()
+                .map(|f| f as std::sync::Arc<dyn crate::tools::FileAccess>),
         };
         let resume = spec.resume.map_or(Resume::New, Resume::Id);
         let built = factory.build_session(resume, Overrides::default())?;
         let id = built.session.id().to_string();
+        if let Some(files) = &spec.files {
+            files.set_session(&id);
+        }
         let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
         Ok(Opened {
             bridge: Bridge { engine },

@@ -5,11 +5,15 @@
 //!
 //! stdout carries protocol messages only; everything else is logged to stderr.
 //!
-//! Not offered yet: images and audio in prompts (refused with the reason), the client's file
-//! system and terminals (the tools work on disk, under the sandbox), MCP servers passed by the
-//! client (reins uses its own `[mcp_servers]`).
+//! When the client offers its file system, the file tools read and write through it
+//! ([`client_files`]), after every check reins makes on disk.
+//!
+//! Not offered yet: audio and binary attachments in prompts (refused with the reason), the
+//! client's terminals (commands run under reins' sandbox), MCP servers passed by the client (reins uses
+//! its own `[mcp_servers]`).
 
 mod bridge;
+mod client_files;
 mod listing;
 mod options;
 mod permission;

@@ -80,7 +80,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
-        let snapshots = super::super::snapshots::Snapshots::new(root, policy);
+        let snapshots = super::super::snapshots::Snapshots::new(root, policy, None);
         let mut t = Translator::new(snapshots);
         let history = vec![
             Item::user("list"),

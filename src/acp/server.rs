@@ -5,15 +5,16 @@
 //! so a `session/cancel` is read while a turn runs.
 
 use super::bridge::{Bridge, OpenSpec, Output};
+use super::client_files::ClientFiles;
 use super::session::{self, Connection, SessionHandle, TurnEnd};
 use super::updates::Translator;
 use crate::cli::{AcpArgs, GlobalArgs};
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::schema::{
-    AgentCapabilities, CancelNotification, Implementation, InitializeRequest, InitializeResponse,
-    LoadSessionRequest, LoadSessionResponse, NewSessionRequest, NewSessionResponse,
-    PromptCapabilities, PromptRequest, PromptResponse, SessionCapabilities,
-    SessionListCapabilities, SessionModeState, SetSessionConfigOptionRequest,
+    AgentCapabilities, CancelNotification, FileSystemCapabilities, Implementation,
+    InitializeRequest, InitializeResponse, LoadSessionRequest, LoadSessionResponse,
+    NewSessionRequest, NewSessionResponse, PromptCapabilities, PromptRequest, PromptResponse,
+    SessionCapabilities, SessionListCapabilities, SessionModeState, SetSessionConfigOptionRequest,
     SetSessionConfigOptionResponse, SetSessionModeRequest, SetSessionModeResponse,
 };
 use agent_client_protocol::{Error, ErrorCode};
@@ -29,6 +30,8 @@ pub struct Server {
     args: AcpArgs,
     global: GlobalArgs,
     sessions: Mutex<HashMap<String, Arc<SessionHandle>>>,
+    /// What of its file system the client offered at initialize.
+    client_fs: Mutex<FileSystemCapabilities>,
 }
 
 impl Server {
@@ -37,10 +40,14 @@ impl Server {
             args,
             global,
             sessions: Mutex::new(HashMap::new()),
+            client_fs: Mutex::default(),
         })
     }
 
-    pub fn initialize(&self, _req: &InitializeRequest) -> InitializeResponse {
+    pub fn initialize(&self, req: &InitializeRequest) -> InitializeResponse {
+        if let Ok(mut fs) = self.client_fs.lock() {
+            *fs = req.client_capabilities.fs.clone();
+        }
         InitializeResponse::new(ProtocolVersion::V1)
             .agent_capabilities(
                 AgentCapabilities::new()
@@ -94,6 +101,12 @@ impl Server {
         }
         let this = self.clone();
         let replay = resume.is_some();
+        let files = self
+            .client_fs
+            .lock()
+            .ok()
+            .and_then(|fs| ClientFiles::offered(&fs, cx.clone()))
+            .map(Arc::new);
         // Building reads config, starts MCP servers and opens the checkpoint store: blocking work.
         let opened = tokio::task::spawn_blocking(move || {
             Bridge::open(OpenSpec {
@@ -101,6 +114,7 @@ impl Server {
                 args: &this.args,
                 global: &this.global,
                 resume,
+                files,
             })
         })
         .await

@@ -4,8 +4,15 @@
 //! It is a session participant because only the turn loop knows "just before": its events reach
 //! the protocol side through a channel, when the edit may already be on disk. A file is read only
 //! if the file tools could read it (inside the workspace, not a secret), is text, and is small.
+//!
+//! When the editor serves the files ([`ClientFiles`]), the snapshot before the call is still
+//! taken from disk (the permission gate has not judged the call yet, so nothing is asked of the
+//! editor), and once the call ran, the text the tool read from the editor and wrote to it replace
+//! it: the diff the editor gets is the change to its own text.
 
+use super::client_files::ClientFiles;
 use crate::agent::extension::{Blocked, Extension, Report, ToolUse};
+use crate::conversation::ToolCall;
 use crate::sandbox::SandboxPolicy;
 use crate::types::{BoxFuture, Subject};
 use std::collections::HashMap;
@@ -15,8 +22,13 @@ use std::sync::{Arc, Mutex};
 /// Files larger than this are not shown as diffs (an editor would choke, and it is not a review).
 const MAX_BYTES: u64 = 1024 * 1024;
 
-/// One file of an edit: absolute path, content before (None: absent or not shown).
-pub type Before = (PathBuf, Option<String>);
+/// One file of a call: its content before, and after as the editor was given it.
+struct Taken {
+    path: PathBuf,
+    before: Option<String>,
+    /// What the call wrote through the editor; `None`: read the disk when the call completes.
+    written: Option<String>,
+}
 
 /// The snapshots of the calls in flight, shared by the session and the protocol side.
 #[derive(Clone)]
@@ -27,17 +39,20 @@ pub struct Snapshots {
 struct Inner {
     root: PathBuf,
     policy: SandboxPolicy,
-    taken: Mutex<HashMap<String, Vec<Before>>>,
+    taken: Mutex<HashMap<String, Vec<Taken>>>,
+    editor: Option<Arc<ClientFiles>>,
 }
 
 impl Snapshots {
-    /// `root` is the canonical workspace root.
-    pub fn new(root: PathBuf, policy: SandboxPolicy) -> Self {
+    /// `root` is the canonical workspace root; `editor`, the client's file system when the
+    /// tools use it.
+    pub fn new(root: PathBuf, policy: SandboxPolicy, editor: Option<Arc<ClientFiles>>) -> Self {
         Snapshots {
             inner: Arc::new(Inner {
                 root,
                 policy,
                 taken: Mutex::new(HashMap::new()),
+                editor,
             }),
         }
     }
@@ -53,8 +68,8 @@ impl Snapshots {
         taken
             .get(call_id)?
             .iter()
-            .find(|(p, _)| *p == abs)
-            .and_then(|(_, c)| c.clone())
+            .find(|t| t.path == abs)
+            .and_then(|t| t.before.clone())
     }
 
     /// Takes the snapshot of `call_id` (once it completed) with each file as it is now:
@@ -69,11 +84,30 @@ impl Snapshots {
             .unwrap_or_default();
         taken
             .into_iter()
-            .map(|(path, before)| {
-                let after = self.read(&path);
-                (path, before, after)
+            .map(|t| {
+                let after = t.written.or_else(|| self.read(&t.path));
+                (t.path, t.before, after)
             })
             .collect()
+    }
+
+    /// The call ran: what it read from and wrote to the editor replaces the disk's view.
+    fn ran(&self, call: &ToolCall) {
+        let Some(editor) = &self.inner.editor else {
+            return;
+        };
+        let mut touched = editor.take_touched();
+        let Ok(mut taken) = self.inner.taken.lock() else {
+            return;
+        };
+        for t in taken.get_mut(&call.id).into_iter().flatten() {
+            if let Some(seen) = touched.remove(&t.path) {
+                if seen.written.is_some() {
+                    t.before = seen.read.or(t.before.take());
+                    t.written = seen.written;
+                }
+            }
+        }
     }
 
     /// The absolute path of a relative one, if it stays in the workspace and may be read.
@@ -96,16 +130,17 @@ impl Snapshots {
         if !call.effects.edits {
             return;
         }
-        let files: Vec<Before> = call
+        let files: Vec<Taken> = call
             .subjects
             .iter()
             .filter_map(|s| match s {
                 Subject::Path(p) => self.resolve(p),
                 _ => None,
             })
-            .map(|abs| {
-                let content = self.read(&abs);
-                (abs, content)
+            .map(|path| Taken {
+                before: self.read(&path),
+                path,
+                written: None,
             })
             .collect();
         if files.is_empty() {
@@ -126,6 +161,17 @@ impl Extension for Snapshots {
         self.take(call);
         Box::pin(async { Ok(()) })
     }
+
+    fn post_tool<'a>(
+        &'a self,
+        call: &'a ToolCall,
+        _ok: bool,
+        _output: &'a str,
+        _report: Report<'a>,
+    ) -> BoxFuture<'a, ()> {
+        self.ran(call);
+        Box::pin(async {})
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +182,7 @@ mod tests {
     fn snapshots(root: &std::path::Path) -> Snapshots {
         let root = root.canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
-        Snapshots::new(root, policy)
+        Snapshots::new(root, policy, None)
     }
 
     /// Takes the snapshot of a `write_file` call on `path`, as the turn loop would.

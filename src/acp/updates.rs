@@ -237,7 +237,7 @@ mod tests {
     fn translator(root: &std::path::Path) -> Translator {
         let root = root.canonicalize().unwrap();
         let policy = SandboxPolicy::new(SandboxMode::WorkspaceWrite, false, &root, Vec::new());
-        Translator::new(Snapshots::new(root, policy))
+        Translator::new(Snapshots::new(root, policy, None))
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub async fn run_task(
         cancel,
         mcp,
         first_only: Mutex::new(extensions),
+        files: None,
     };
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),

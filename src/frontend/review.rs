@@ -340,6 +340,7 @@ impl Runner {
             cancel: self.cancel.clone(),
             mcp,
             first_only: Mutex::new(vec![Box::new(ext)]),
+            files: None,
         };
         let mut built = factory.build_session(Resume::New, Overrides::default())?;
         built.session.retain_tools(|t| {

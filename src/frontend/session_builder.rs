@@ -35,6 +35,8 @@ pub struct SessionOptions {
     pub spend: Option<Arc<crate::agent::spend::SharedSpend>>,
     /// Tools this front end adds (`task`).
     pub extra_tools: Vec<Box<dyn crate::tools::Tool>>,
+    /// Where the file tools read and write instead of the disk (an editor's buffers).
+    pub files: Option<Arc<dyn crate::tools::FileAccess>>,
 }
 
 /// The front end's side of the engine: its workspace, flags and approver, from which every
@@ -54,6 +56,9 @@ pub struct Factory {
     pub mcp: Arc<crate::mcp::McpHub>,
     /// Participants of the first session only (a workflow's guard in `reins run`).
     pub first_only: Mutex<Vec<Box<dyn Extension>>>,
+    /// Where the file tools read and write instead of the disk (an editor's buffers, in
+    /// `reins acp`); `None`: the disk.
+    pub files: Option<Arc<dyn crate::tools::FileAccess>>,
 }
 
 impl Factory {
@@ -77,6 +82,7 @@ impl Factory {
         let opts = SessionOptions {
             spend: Some(spend),
             extra_tools: vec![task],
+            files: self.files.clone(),
             model: self.model.clone(),
             route: self.route.clone(),
             max_cost: self.max_cost,
@@ -122,6 +128,7 @@ impl Factory {
             cancel: self.cancel.clone(),
             mcp: self.mcp.clone(),
             first_only: Mutex::new(vec![Box::new(job.guard)]),
+            files: self.files.clone(),
         };
         let mut built = factory.build_session(Resume::New, overrides)?;
         built.warnings.extend(job.warnings);
@@ -212,7 +219,8 @@ pub fn build(
     let transcript = TranscriptWriter::open(ws.home()?, &id)
         .map_err(|e| ExitError::failure(e.to_string()))?
         .with_redactor(ws.redactor());
-    let tools = setup::tool_context(ws, cancel, opts.sandbox)?;
+    let mut tools = setup::tool_context(ws, cancel, opts.sandbox)?;
+    tools.files = opts.files;
     let gate = setup::gate(ws, opts.approval)?.with_network(tools.policy.network);
     let builder = ws.system_builder();
     let mut warnings: Vec<String> = resumed

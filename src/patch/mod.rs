@@ -37,6 +37,7 @@ use crate::sandbox::beneath::Beneath;
 
 pub use error::PatchError;
 pub use parse::{parse, Chunk, FileOp, Patch};
+pub use stage::Texts;
 
 /// One file's effect, in the order of the patch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,15 +71,65 @@ pub fn apply(
     resolve: &dyn Fn(&str) -> Result<PathBuf, Refusal>,
     fs: &Beneath,
 ) -> Result<Vec<FileChange>, PatchError> {
+    apply_over(text, resolve, fs, &Texts::new())
+}
+
+/// [`apply`] to files whose current text is in `texts` (an editor's buffers, by relative path)
+/// rather than on disk; the result is written to disk.
+pub fn apply_over(
+    text: &str,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, Refusal>,
+    fs: &Beneath,
+    texts: &Texts,
+) -> Result<Vec<FileChange>, PatchError> {
     let patch = parse(text)?;
-    let mut stage = stage::Stage::new(resolve, fs);
-    let changes = patch
-        .ops
-        .iter()
-        .map(|op| stage.run(op))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stage = stage::Stage::new(resolve, fs, texts);
+    let changes = run(&patch, &mut stage)?;
     commit::commit(fs, &stage.steps())?;
     Ok(changes)
+}
+
+/// A file a staged patch writes or removes, for a caller that writes somewhere other than the
+/// disk (an editor's buffers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    /// Relative to the root of the handle.
+    pub rel: PathBuf,
+    /// The path as the patch names it, for messages.
+    pub display: String,
+    /// The new content, or `None` to remove the file.
+    pub content: Option<Vec<u8>>,
+    /// The content before, to restore after a failed write; `None` if the file was absent.
+    pub original: Option<Vec<u8>>,
+}
+
+/// Parses and checks `text` against the files (their current text in `texts` where given) as
+/// [`apply_over`] does, writing nothing: the changes, and the writes that would make them, in
+/// the order [`apply`] performs them.
+pub fn stage_over(
+    text: &str,
+    resolve: &dyn Fn(&str) -> Result<PathBuf, Refusal>,
+    fs: &Beneath,
+    texts: &Texts,
+) -> Result<(Vec<FileChange>, Vec<Write>), PatchError> {
+    let patch = parse(text)?;
+    let mut stage = stage::Stage::new(resolve, fs, texts);
+    let changes = run(&patch, &mut stage)?;
+    let writes = stage
+        .steps()
+        .iter()
+        .map(|s| Write {
+            rel: s.rel.to_path_buf(),
+            display: s.display.to_string(),
+            content: s.write.map(<[u8]>::to_vec),
+            original: s.original.map(|(bytes, _)| bytes.to_vec()),
+        })
+        .collect();
+    Ok((changes, writes))
+}
+
+fn run(patch: &Patch, stage: &mut stage::Stage<'_>) -> Result<Vec<FileChange>, PatchError> {
+    patch.ops.iter().map(|op| stage.run(op)).collect()
 }
 
 /// Every path a patch text adds, deletes, updates or moves to; none when it does not parse.

@@ -54,14 +54,21 @@ enum Now<'e> {
 pub struct Stage<'r> {
     resolve: Resolve<'r>,
     fs: &'r Beneath,
+    /// The current text of files an editor holds, by relative path: it stands for what is on
+    /// disk (see [`super::stage_over`]).
+    texts: &'r Texts,
     entries: Vec<Entry>,
 }
 
+/// Files' current text by path relative to the handle's root.
+pub type Texts = std::collections::HashMap<PathBuf, String>;
+
 impl<'r> Stage<'r> {
-    pub fn new(resolve: Resolve<'r>, fs: &'r Beneath) -> Self {
+    pub fn new(resolve: Resolve<'r>, fs: &'r Beneath, texts: &'r Texts) -> Self {
         Self {
             resolve,
             fs,
+            texts,
             entries: Vec::new(),
         }
     }
@@ -250,10 +257,11 @@ impl<'r> Stage<'r> {
             return Ok(i);
         }
         let display = self.display(path, &rel);
-        let original = load(self.fs, &rel).map_err(|source| PatchError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let original =
+            load(self.fs, &rel, self.texts.get(&rel)).map_err(|source| PatchError::Read {
+                path: display.clone(),
+                source,
+            })?;
         self.entries.push(Entry {
             rel,
             display,
@@ -268,7 +276,8 @@ impl<'r> Stage<'r> {
 /// What is on disk at `rel`, with a file's bytes kept for diffs and for rolling back. Only
 /// regular files with one link are read: a FIFO would hang the read, a symlink is refused by the
 /// handle, and writing a hard-linked file by rename would silently split it from its twin.
-fn load(fs: &Beneath, rel: &Path) -> io::Result<Disk> {
+/// `text`, an editor's current text of the file, stands for its bytes once those checks pass.
+fn load(fs: &Beneath, rel: &Path, text: Option<&String>) -> io::Result<Disk> {
     match fs.metadata(rel)? {
         None => Ok(Disk::Absent),
         Some(meta) if meta.is_dir() => Ok(Disk::Dir),
@@ -280,8 +289,14 @@ fn load(fs: &Beneath, rel: &Path) -> io::Result<Disk> {
                     "the file has several hard links, which may be outside the workspace",
                 ));
             }
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes)?;
+            let bytes = match text {
+                Some(text) => text.as_bytes().to_vec(),
+                None => {
+                    let mut bytes = Vec::new();
+                    file.read_to_end(&mut bytes)?;
+                    bytes
+                }
+            };
             Ok(Disk::File {
                 bytes,
                 perms: meta.permissions(),

@@ -1,8 +1,7 @@
 //! `apply_patch`: the patch format OpenAI models are trained on, applied atomically by
 //! `crate::patch`; every path passes the same confinement and write check as the other tools.
 
-use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
-use crate::patch::{ChangeKind, FileChange};
+use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,7 +38,12 @@ impl Tool for ApplyPatch {
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
-            apply_text(&a.patch, ctx)
+            match ctx.files.as_deref() {
+                Some(editor) if editor.reads() || editor.writes() => {
+                    super::apply_patch_editor::apply(&a.patch, ctx, editor).await
+                }
+                _ => apply_text(&a.patch, ctx),
+            }
         })
     }
 }
@@ -48,57 +52,7 @@ impl Tool for ApplyPatch {
 /// and checked here, then read and written through the workspace handle by their
 /// workspace-relative form.
 pub fn apply_text(patch: &str, ctx: &ToolContext) -> ToolResult {
-    let resolve = |p: &str| -> Result<std::path::PathBuf, crate::patch::Refusal> {
-        let path = ctx.resolve(p)?;
-        ctx.check_write(&path)?;
-        // Updates, deletes and moves report the old content in their diff.
-        let exists = ctx.mtime(&path).is_some();
-        if exists {
-            ctx.check_read(&path)?;
-        }
-        Ok(ctx.beneath(&path)?.to_path_buf())
-    };
-    let changes =
-        crate::patch::apply(patch, &resolve, &ctx.fs).map_err(|e| ToolError(e.to_string()))?;
-    for c in &changes {
-        if let Ok(p) = ctx.resolve(&c.path) {
-            ctx.mark_seen(&p);
-        }
-    }
-    let mut changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
-    changed.extend(changes.iter().filter_map(|c| match &c.kind {
-        ChangeKind::Update {
-            moved_from: Some(from),
-        } => Some(from.clone()),
-        _ => None,
-    }));
-    Ok(ToolOutput {
-        text: render(&changes),
-        exit: None,
-        changed,
-        plan: None,
-        images: Vec::new(),
-    })
-}
-
-fn render(changes: &[FileChange]) -> String {
-    let mut out = String::new();
-    for c in changes {
-        let what = match &c.kind {
-            ChangeKind::Add => format!("added {}", c.path),
-            ChangeKind::Delete => format!("deleted {}", c.path),
-            ChangeKind::Update {
-                moved_from: Some(from),
-            } => format!("moved {from} -> {}", c.path),
-            ChangeKind::Update { moved_from: None } => format!("updated {}", c.path),
-        };
-        out.push_str(&what);
-        out.push('\n');
-        let diff = super::output_cap::cap_diff(c.diff.clone(), &c.path);
-        out.push_str(&diff);
-        if !diff.ends_with('\n') && !diff.is_empty() {
-            out.push('\n');
-        }
-    }
-    out
+    let changes = crate::patch::apply(patch, &|p| super::patch_shared::resolve(ctx, p), &ctx.fs)
+        .map_err(|e| ToolError(e.to_string()))?;
+    Ok(super::patch_shared::outcome(ctx, &changes))
 }

@@ -41,7 +41,7 @@ impl Tool for EditFile {
             let a: Args = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
             ctx.check_write(&path)?;
-            let Some((old, meta)) = ctx.read_for_change(&path, &a.path)? else {
+            let Some((old, meta)) = ctx.read_for_change(&path, &a.path).await? else {
                 return Err(ToolError(format!(
                     "`{}` does not exist; create it with write_file",
                     a.path
@@ -49,7 +49,7 @@ impl Tool for EditFile {
             };
             check_unchanged_since_read(ctx, &path, meta.modified().ok(), &a.path)?;
             let new = replace(&old, &a)?;
-            ctx.write_whole(&path, new.as_bytes(), &a.path)?;
+            ctx.write_whole(&path, &new, &a.path).await?;
             ctx.mark_seen(&path);
             let rel = ctx.relative(&path);
             let diff = crate::diff::unified(&rel, Some(&old), Some(&new));

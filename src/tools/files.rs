@@ -33,9 +33,10 @@ impl ToolContext {
         Ok((file, meta))
     }
 
-    /// The whole text of a file about to be changed (lossy UTF-8), with its metadata; `None`
-    /// when nothing is there yet. Refuses directories and everything [`Self::open_read`] does.
-    pub(crate) fn read_for_change(
+    /// The whole text of a file about to be changed (lossy UTF-8; an editor's current text
+    /// when one serves reads), with its metadata; `None` when nothing is there yet. Refuses
+    /// directories and everything [`Self::open_read`] does.
+    pub(crate) async fn read_for_change(
         &self,
         path: &Path,
         shown: &str,
@@ -49,18 +50,31 @@ impl ToolContext {
             Err(e) => return Err(io_error(shown, &e)),
         }
         let (mut file, meta) = self.open_read(path, shown)?;
+        if let Some(text) = self.editor_text(path).await? {
+            return Ok(Some((text, meta)));
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(shown, &e))?;
         Ok(Some((String::from_utf8_lossy(&bytes).into_owned(), meta)))
     }
 
-    /// Writes a whole file atomically (temp file and rename in the same directory, created if
-    /// missing), keeping an existing file's mode. The caller has run the write check.
-    pub(crate) fn write_whole(
+    /// The editor's current text of a checked file, when an editor serves reads; `None`: read
+    /// the disk. Call only after the checks ([`Self::open_read`]).
+    pub(crate) async fn editor_text(&self, path: &Path) -> Result<Option<String>, ToolError> {
+        match self.files.as_deref().filter(|f| f.reads()) {
+            Some(editor) => editor.read_text(path).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a whole file, its directory created if missing: through the editor when one
+    /// takes writes, else atomically on disk (temp file and rename in the same directory),
+    /// keeping an existing file's mode. The caller has run the write check.
+    pub(crate) async fn write_whole(
         &self,
         path: &Path,
-        bytes: &[u8],
+        text: &str,
         shown: &str,
     ) -> Result<(), ToolError> {
         let rel = self.beneath(path)?;
@@ -68,7 +82,34 @@ impl ToolContext {
         if let Some(parent) = rel.parent() {
             self.fs.create_dir_all(parent).map_err(cannot)?;
         }
-        self.fs.write_atomic(rel, bytes, None).map_err(cannot)
+        match self.files.as_deref().filter(|f| f.writes()) {
+            Some(editor) => {
+                self.check_plain_target(rel, shown)?;
+                editor.write_text(path, text).await
+            }
+            None => self
+                .fs
+                .write_atomic(rel, text.as_bytes(), None)
+                .map_err(cannot),
+        }
+    }
+
+    /// Refuses handing an editor a path the workspace handle cannot reach as a plain file (a
+    /// symlink on the way, a directory, a file with several links): the editor writes by name,
+    /// so this is checked just before.
+    pub(crate) fn check_plain_target(&self, rel: &Path, shown: &str) -> Result<(), ToolError> {
+        use std::os::unix::fs::MetadataExt;
+        match self.fs.metadata(rel) {
+            Ok(None) => Ok(()),
+            Ok(Some(m)) if m.is_file() && m.nlink() == 1 => Ok(()),
+            Ok(Some(m)) if m.is_dir() => Err(ToolError(format!("`{shown}` is a directory"))),
+            Ok(Some(m)) => refuse_hard_links(&m, shown).and_then(|()| {
+                Err(ToolError(format!(
+                    "`{shown}` is not a regular file (a pipe, socket or device); file tools cannot use it"
+                )))
+            }),
+            Err(e) => Err(io_error(shown, &e)),
+        }
     }
 
     /// Modification time of a resolved path, not following a final symlink.

@@ -7,8 +7,7 @@ use crate::types::{Effects, Subject, ToolKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 
 const DEFAULT_LIMIT: usize = 2000;
 const MAX_LINE_CHARS: usize = 2000;
@@ -53,12 +52,20 @@ impl Tool for ReadFile {
             let (file, meta) = ctx.open_read(&path, &a.path)?;
             let shown = a.path.clone();
             let (offset, limit) = (a.offset.unwrap_or(1), a.limit.unwrap_or(DEFAULT_LIMIT));
-            let size = meta.len();
-            let out = tokio::task::spawn_blocking(move || {
-                read_numbered(file, size, &shown, offset, limit)
-            })
-            .await
-            .map_err(|e| ToolError(format!("read_file failed: {e}")))??;
+            let out = match ctx.editor_text(&path).await? {
+                Some(text) => {
+                    let size = text.len() as u64;
+                    read_numbered(Cursor::new(text.into_bytes()), size, &shown, offset, limit)?
+                }
+                None => {
+                    let size = meta.len();
+                    tokio::task::spawn_blocking(move || {
+                        read_numbered(file, size, &shown, offset, limit)
+                    })
+                    .await
+                    .map_err(|e| ToolError(format!("read_file failed: {e}")))??
+                }
+            };
             ctx.mark_seen(&path);
             Ok(out)
         })
@@ -66,7 +73,11 @@ impl Tool for ReadFile {
 }
 
 /// A reader over the file at its start, after refusing a binary file (a NUL in the first 8 KB).
-fn text_reader(mut file: File, size: u64, shown: &str) -> Result<BufReader<File>, ToolError> {
+fn text_reader<R: Read + Seek>(
+    mut file: R,
+    size: u64,
+    shown: &str,
+) -> Result<BufReader<R>, ToolError> {
     let mut head = [0u8; 8192];
     let n = file.read(&mut head).map_err(|e| io_error(shown, &e))?;
     if head[..n].contains(&0) {
@@ -79,7 +90,13 @@ fn text_reader(mut file: File, size: u64, shown: &str) -> Result<BufReader<File>
     Ok(BufReader::new(file))
 }
 
-fn read_numbered(file: File, size: u64, shown: &str, offset: usize, limit: usize) -> ToolResult {
+fn read_numbered(
+    file: impl Read + Seek,
+    size: u64,
+    shown: &str,
+    offset: usize,
+    limit: usize,
+) -> ToolResult {
     let mut reader = text_reader(file, size, shown)?;
     let mut out = String::new();
     let mut buf = Vec::new();

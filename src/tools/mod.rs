@@ -2,14 +2,17 @@
 //! in its own file; every failure comes back as a message the model can act on, never a crash.
 
 mod apply_patch;
+mod apply_patch_editor;
 mod args;
 mod edit_file;
+mod file_access;
 mod files;
 mod fs_read;
 mod fuzzy_edit;
 mod git;
 pub mod grep;
 pub(crate) mod output_cap;
+mod patch_shared;
 mod plan;
 mod remember;
 pub mod repo_map;
@@ -31,6 +34,7 @@ use std::time::{Duration, SystemTime};
 
 pub use apply_patch::apply_text as apply_patch_text;
 pub use args::{parse_args, schema_for};
+pub use file_access::FileAccess;
 pub use files::Reader;
 /// Checks run commands exactly as the shell tool does (same sandbox, environment, timeout handling).
 pub use shell::{run_command, CommandOutput};
@@ -118,6 +122,9 @@ pub struct ToolContext {
     /// Hosts `web_fetch` may reach at private, loopback or link-local addresses
     /// (`[web_fetch] private_hosts`); every other host must resolve to public addresses only.
     pub fetch_private_hosts: Vec<String>,
+    /// An editor that serves the file tools' reads and takes their writes instead of the disk,
+    /// after every check (see [`FileAccess`]); `None`: the disk.
+    pub files: Option<Arc<dyn FileAccess>>,
 }
 
 impl ToolContext {
@@ -139,6 +146,7 @@ impl ToolContext {
             allow_unsandboxed: false,
             touched: Mutex::default(),
             fetch_private_hosts: Vec::new(),
+            files: None,
         })
     }
 

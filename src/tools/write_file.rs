@@ -37,8 +37,11 @@ impl Tool for WriteFile {
             let path = ctx.resolve(&a.path)?;
             ctx.check_write(&path)?;
             // The diff shows the old content: a secret stays unreadable this way too.
-            let old = ctx.read_for_change(&path, &a.path)?.map(|(text, _)| text);
-            ctx.write_whole(&path, a.content.as_bytes(), &a.path)?;
+            let old = ctx
+                .read_for_change(&path, &a.path)
+                .await?
+                .map(|(text, _)| text);
+            ctx.write_whole(&path, &a.content, &a.path).await?;
             ctx.mark_seen(&path);
             let rel = ctx.relative(&path);
             let diff = super::output_cap::cap_diff(

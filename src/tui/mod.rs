@@ -97,6 +97,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         cancel,
         mcp,
         first_only: Default::default(),
+        files: None,
     };
     let resume = match (&args.resume, args.continue_last) {
         (Some(id), _) => Resume::Id(id.clone()),
