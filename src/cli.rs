@@ -124,6 +124,9 @@ pub enum Command {
     /// Run an eval suite over models and routes (`reins eval SUITE.toml`), or compare and merge
     /// eval reports.
     Eval(EvalArgs),
+    /// Run a batch of `exec`/`run` tasks from a file (`reins batch FILE.toml`), one shard of it,
+    /// or write its sharded run for GitHub Actions or Kubernetes and merge the shard reports.
+    Batch(BatchArgs),
     /// Trust this workspace: show what its .reins/config.toml, workflows and commands would
     /// enable, ask, and let them apply in full (until then the config may only add restrictions).
     Trust {
@@ -477,6 +480,61 @@ pub struct ReviewArgs {
     /// No trace on stderr: only the report (and errors).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `reins batch`: a batch run, or its plan or merge.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub command: Option<BatchCommand>,
+    #[command(flatten)]
+    pub run: BatchRunArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct BatchRunArgs {
+    /// The batch file: `[[task]]` tables with a `prompt` (reins exec) or a `workflow` (reins run).
+    #[arg(value_name = "BATCH.toml", required = true)]
+    pub file: Option<PathBuf>,
+    /// Run only the I-th of N parts of the tasks (1-based): every N-th task from the I-th.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Tasks at once.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Write the report as JSON to OUT (`-` for stdout).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Write the sharded run of a batch for another engine: a GitHub Actions workflow (matrix
+    /// over the shards, then a merge job) or a Kubernetes Indexed Job and its merge Job.
+    Plan {
+        /// The batch file, as the runners will see it (relative to the checkout or the image).
+        #[arg(value_name = "BATCH.toml")]
+        file: String,
+        /// Into how many shards.
+        #[arg(long, value_name = "N")]
+        shards: u32,
+        /// github or k8s.
+        #[arg(long, value_enum)]
+        emit: EmitKind,
+        /// The container image holding reins and the project (k8s).
+        #[arg(long, value_name = "IMAGE", default_value = "reins:latest")]
+        image: String,
+    },
+    /// Combine shard reports (`--shard`) into the report of the whole batch.
+    Merge {
+        /// The shard reports to combine.
+        #[arg(required = true, value_name = "REPORT.json")]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to OUT; without it the merged JSON goes to stdout.
+        #[arg(long, value_name = "OUT")]
+        json: Option<PathBuf>,
+    },
 }
 
 /// `reins eval`: a suite run, or a subcommand over reports.

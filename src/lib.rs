@@ -7,6 +7,7 @@
 
 pub mod acp;
 pub mod agent;
+pub(crate) mod batch;
 pub mod cancel;
 pub(crate) mod checks;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod conversation;
 pub mod diff;
 pub mod engine;
 pub(crate) mod eval;
+pub mod fanout;
 pub mod frontend;
 pub(crate) mod frontmatter;
 pub(crate) mod fsutil;

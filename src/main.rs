@@ -48,6 +48,7 @@ fn run(cli: Cli) -> Result<i32, ExitError> {
         Some(Command::Models { json }) => commands::models::run(json, cli.global),
         Some(Command::Review(args)) => runtime.block_on(commands::review::run(args, cli.global)),
         Some(Command::Eval(args)) => runtime.block_on(commands::eval::run(args, cli.global)),
+        Some(Command::Batch(args)) => runtime.block_on(commands::batch::run(args, cli.global)),
         Some(Command::Tool(cmd)) => runtime.block_on(commands::tool::run(cmd, cli.global)),
         Some(Command::Config(cmd)) => commands::config::run(cmd, cli.global),
         Some(Command::Mcp(cmd)) => runtime.block_on(commands::mcp::run(cmd, cli.global)),

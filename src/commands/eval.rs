@@ -4,6 +4,7 @@
 
 use crate::cli::{EvalArgs, EvalCommand, EvalRunArgs, GlobalArgs};
 use crate::eval::{self, EvalConfig, EvalError, Plan, Report, RunResult, RunnerSetup, Suite, Unit};
+use crate::fanout;
 use crate::frontend::{setup, ExitError};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
@@ -230,16 +231,18 @@ fn plan(
         flags.extend(["--repeat".to_string(), k.to_string()]);
     }
     let engine = match emit {
-        crate::cli::EmitKind::Github => eval::Engine::Github,
-        crate::cli::EmitKind::K8s => eval::Engine::K8s,
+        crate::cli::EmitKind::Github => fanout::Engine::Github,
+        crate::cli::EmitKind::K8s => fanout::Engine::K8s,
     };
-    let plan = eval::FanOut {
-        suite,
+    let plan = fanout::FanOut {
+        kind: "eval",
+        file: suite,
         shards,
         flags,
+        merge_outputs: vec![("--html", "report.html")],
         image,
     };
-    print!("{}", eval::emit_plan(engine, &plan));
+    print!("{}", fanout::emit(engine, &plan));
     Ok(0)
 }
 

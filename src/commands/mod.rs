@@ -2,6 +2,7 @@
 //! its arguments, builds what it needs through [`crate::frontend`], and drives the engine or a
 //! library once. The interactive UI is [`crate::tui`], the editor protocol [`crate::acp`].
 
+pub mod batch;
 pub mod checkpoint;
 pub mod config;
 pub(crate) mod config_defaults;

@@ -5,7 +5,6 @@
 //! the report of one unsharded run, and two reports can be compared.
 
 mod compare;
-mod fanout;
 mod fixture;
 pub mod gitsource;
 mod html;
@@ -20,10 +19,9 @@ mod summary;
 mod table;
 
 pub use compare::compare;
-pub use fanout::{emit as emit_plan, Engine, FanOut};
 pub use html::render as render_html;
 pub use mine::{mine, render_summary as render_mine_summary, MineOptions};
-pub use plan::{configs, select, units, EvalConfig, Unit};
+pub use plan::{configs, select, units, EvalConfig, Shard, Unit};
 pub use report::{merge, Plan, Report, RunResult};
 pub use runner::{run_unit, RunnerSetup};
 pub use suite::Suite;

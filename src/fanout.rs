@@ -1,7 +1,8 @@
-//! `reins eval plan SUITE --shards N --emit github|k8s`: the same `--shard I/N` runs and the
-//! merge, written for engines teams already run: a GitHub Actions workflow (a matrix over the
-//! shards, each uploading its report, then a merge job) or a Kubernetes Indexed Job whose pods
-//! run shard `$JOB_COMPLETION_INDEX + 1` and write to a shared volume, plus the merge Job.
+//! Sharded runs written for engines teams already run: a GitHub Actions workflow (a matrix over
+//! the shards, each uploading its report, then a merge job) or a Kubernetes Indexed Job whose
+//! pods run shard `$JOB_COMPLETION_INDEX + 1` and write to a shared volume, plus the merge Job.
+//! `reins eval plan` writes them for a suite, `reins batch plan` for a batch of `exec`/`run`
+//! tasks; both commands take `--shard I/N --json OUT` and have a `merge` subcommand.
 
 /// Where the plan runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,13 +14,41 @@ pub enum Engine {
 /// What the plan runs.
 #[derive(Debug, Clone)]
 pub struct FanOut {
-    /// The suite's path as the runner will see it (relative to the checkout or the image).
-    pub suite: String,
+    /// `eval` or `batch`: the subcommand, and the name of the jobs, artifacts and volume.
+    pub kind: &'static str,
+    /// The suite or batch file as the runner will see it (relative to the checkout or image).
+    pub file: String,
     pub shards: u32,
-    /// `reins eval` flags for every shard (`-m M`, `--route R`, `--repeat K`), passed as given.
+    /// More flags for every shard (`-m M`, `--route R`, `--repeat K`), passed as given.
     pub flags: Vec<String>,
+    /// What the merge writes besides `--json report.json` (eval: `--html report.html`).
+    pub merge_outputs: Vec<(&'static str, &'static str)>,
     /// The container image with `reins` and the project (k8s).
     pub image: String,
+}
+
+impl FanOut {
+    /// `--json report.json` and the other outputs of the merge, each under `dir`.
+    fn outputs(&self, dir: &str) -> Vec<(&'static str, String)> {
+        std::iter::once(("--json", "report.json"))
+            .chain(self.merge_outputs.iter().copied())
+            .map(|(flag, file)| (flag, format!("{dir}{file}")))
+            .collect()
+    }
+
+    /// The merge of the shard reports in `shards` into outputs in `out`.
+    fn merge_command(&self, shards: &str, out: &str) -> String {
+        let outputs: Vec<String> = self
+            .outputs(out)
+            .iter()
+            .map(|(flag, path)| format!("{flag} {path}"))
+            .collect();
+        format!(
+            "reins {} merge {shards}shard-*.json {}",
+            self.kind,
+            outputs.join(" ")
+        )
+    }
 }
 
 /// The plan as YAML.
@@ -48,7 +77,7 @@ fn yq(s: &str) -> String {
 }
 
 fn shard_command(plan: &FanOut, index: &str, out: &str) -> String {
-    let mut words = vec!["reins".to_string(), "eval".into(), sh(&plan.suite)];
+    let mut words = vec!["reins".to_string(), plan.kind.into(), sh(&plan.file)];
     words.extend(plan.flags.iter().map(|f| sh(f)));
     format!(
         "{} --shard \"{index}/{}\" --json \"{out}\"",
@@ -64,9 +93,14 @@ fn github(plan: &FanOut) -> String {
         "${{ matrix.shard }}",
         "reports/shard-${{ matrix.shard }}.json",
     );
+    let uploads: Vec<String> = plan
+        .outputs("")
+        .into_iter()
+        .map(|(_, path)| format!("            {path}"))
+        .collect();
     format!(
-        r#"# Written by `reins eval plan --emit github`: {shards} shards of `{suite}`, then the merge.
-name: reins eval
+        r#"# Written by `reins {kind} plan --emit github`: {shards} shards of `{file}`, then the merge.
+name: reins {kind}
 on:
   workflow_dispatch: {{}}
 jobs:
@@ -83,11 +117,13 @@ jobs:
           mkdir -p reports
           {run}
       - uses: actions/upload-artifact@v4
+        if: ${{{{ !cancelled() }}}}
         with:
           name: shard-${{{{ matrix.shard }}}}
           path: reports/shard-${{{{ matrix.shard }}}}.json
   merge:
     needs: shard
+    if: ${{{{ !cancelled() }}}}
     runs-on: ubuntu-latest
     steps:
       - uses: actions/download-artifact@v4
@@ -96,17 +132,20 @@ jobs:
           merge-multiple: true
           path: reports
       - name: Merge the shard reports
-        run: reins eval merge reports/shard-*.json --json report.json --html report.html
+        run: {merge}
       - uses: actions/upload-artifact@v4
+        if: ${{{{ !cancelled() }}}}
         with:
-          name: eval-report
+          name: {kind}-report
           path: |
-            report.json
-            report.html
+{uploads}
 "#,
+        kind = plan.kind,
         shards = plan.shards,
-        suite = plan.suite.replace('\n', " "),
+        file = plan.file.replace('\n', " "),
         list = shards.join(", "),
+        merge = plan.merge_command("reports/", ""),
+        uploads = uploads.join("\n"),
     )
 }
 
@@ -115,14 +154,14 @@ fn k8s(plan: &FanOut) -> String {
         "i=$((JOB_COMPLETION_INDEX + 1)); {}",
         shard_command(plan, "$i", "/reports/shard-$i.json")
     );
-    let merge = "reins eval merge /reports/shard-*.json --json /reports/report.json --html /reports/report.html";
+    let merge = plan.merge_command("/reports/", "/reports/");
     format!(
-        r#"# Written by `reins eval plan --emit k8s`: an Indexed Job of {shards} pods (one shard each),
-# writing to the volume claim `reins-eval-reports`; apply the merge Job when it has completed.
+        r#"# Written by `reins {kind} plan --emit k8s`: an Indexed Job of {shards} pods (one shard each),
+# writing to the volume claim `reins-{kind}-reports`; apply the merge Job when it has completed.
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: reins-eval-shards
+  name: reins-{kind}-shards
 spec:
   completionMode: Indexed
   completions: {shards}
@@ -141,12 +180,12 @@ spec:
       volumes:
         - name: reports
           persistentVolumeClaim:
-            claimName: reins-eval-reports
+            claimName: reins-{kind}-reports
 ---
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: reins-eval-merge
+  name: reins-{kind}-merge
 spec:
   backoffLimit: 0
   template:
@@ -162,12 +201,13 @@ spec:
       volumes:
         - name: reports
           persistentVolumeClaim:
-            claimName: reins-eval-reports
+            claimName: reins-{kind}-reports
 "#,
+        kind = plan.kind,
         shards = plan.shards,
         image = yq(&plan.image),
         run = yq(&run),
-        merge = yq(merge),
+        merge = yq(&merge),
     )
 }
 
@@ -178,8 +218,10 @@ mod tests {
 
     fn plan(suite: &str) -> FanOut {
         FanOut {
-            suite: suite.into(),
+            kind: "eval",
+            file: suite.into(),
             shards: 3,
+            merge_outputs: vec![("--html", "report.html")],
             flags: vec!["-m".into(), "fast".into(), "--repeat".into(), "2".into()],
             image: "ghcr.io/acme/reins:1".into(),
         }
