@@ -8,7 +8,7 @@ mod file;
 pub mod report;
 mod run;
 
-pub use file::{BatchFile, BatchTask};
+pub use file::BatchFile;
 pub use report::{merge, BatchReport, TaskResult};
 pub use run::run_task;
 
