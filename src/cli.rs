@@ -353,7 +353,8 @@ pub struct ExecArgs {
     #[arg(short, long)]
     pub verbose: bool,
     /// The final answer must be one JSON value valid against the JSON Schema in FILE; an invalid
-    /// one goes back to the model with the errors (twice at most), then the run exits 5.
+    /// one goes back to the model with the errors (twice at most), then the run exits 5. Models
+    /// with `structured_output` also get the schema as their API's native response format.
     #[arg(long, value_name = "FILE")]
     pub output_schema: Option<PathBuf>,
     /// End the run at the first refused tool call, with exit code 6 (status `denied`).

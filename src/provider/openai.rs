@@ -221,13 +221,17 @@ impl Accumulator {
             return Ok(());
         };
         if let Some(delta) = choice.get("delta") {
-            if let Some(t) = delta
-                .get("content")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-            {
-                self.text.push_str(t);
-                sink(Delta::Text(t));
+            // A model refusing under a JSON-schema format says why in `refusal`, not `content`:
+            // taken as text, the reason reaches the trace and the schema check sends it back.
+            for key in ["content", "refusal"] {
+                if let Some(t) = delta
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                {
+                    self.text.push_str(t);
+                    sink(Delta::Text(t));
+                }
             }
             for tc in delta
                 .get("tool_calls")
@@ -258,9 +262,11 @@ impl Accumulator {
             return;
         };
         let m = &choice["message"];
-        if let Some(t) = m["content"].as_str().filter(|t| !t.is_empty()) {
-            self.text.push_str(t);
-            sink(Delta::Text(t));
+        for key in ["content", "refusal"] {
+            if let Some(t) = m[key].as_str().filter(|t| !t.is_empty()) {
+                self.text.push_str(t);
+                sink(Delta::Text(t));
+            }
         }
         for (i, tc) in m["tool_calls"].as_array().into_iter().flatten().enumerate() {
             let mut tc = tc.clone();
@@ -379,6 +385,16 @@ mod tests {
                 ..Usage::default()
             })
         );
+    }
+
+    #[test]
+    fn a_refusal_under_a_format_is_taken_as_the_text() {
+        let c = feed(&[
+            json!({"choices":[{"delta":{"refusal":"I can't help"},"finish_reason":""}]}),
+            json!({"choices":[{"delta":{"refusal":" with that."},"finish_reason":"stop"}]}),
+        ])
+        .unwrap();
+        assert_eq!(c.text, "I can't help with that.");
     }
 
     #[test]

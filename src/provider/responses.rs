@@ -253,7 +253,9 @@ impl Accumulator {
                     self.call_item(item);
                 }
             }
-            "response.output_text.delta" => {
+            // A refusal under a JSON-schema format: its reason is the answer the schema check
+            // sends back.
+            "response.output_text.delta" | "response.refusal.delta" => {
                 let d = s("delta");
                 self.text.push_str(d);
                 self.streamed_text = true;
@@ -363,10 +365,12 @@ impl Accumulator {
             }
             Some("message") if !self.streamed_text => {
                 for part in item["content"].as_array().into_iter().flatten() {
-                    if let Some(t) = part["text"]
-                        .as_str()
-                        .filter(|_| part["type"] == "output_text")
-                    {
+                    let t = match part["type"].as_str() {
+                        Some("output_text") => part["text"].as_str(),
+                        Some("refusal") => part["refusal"].as_str(),
+                        _ => None,
+                    };
+                    if let Some(t) = t {
                         self.text.push_str(t);
                         sink(Delta::Text(t));
                     }
@@ -495,6 +499,22 @@ mod tests {
             &c.reasoning[0].block,
             ReasoningBlock::OpenaiReasoning { encrypted_content: Some(e), .. } if e == "enc"
         ));
+    }
+
+    #[test]
+    fn a_refusal_is_taken_as_the_text_streamed_or_whole() {
+        let (c, _) = feed(&[
+            json!({"type":"response.refusal.delta","item_id":"msg_1","delta":"No."}),
+            json!({"type":"response.completed","response":{}}),
+        ])
+        .unwrap();
+        assert_eq!(c.text, "No.");
+        let mut acc = Accumulator::new("openai/gpt".into());
+        let mut sink = |_: Delta<'_>| {};
+        let whole = json!({"status": "completed", "output": [{"type": "message",
+            "content": [{"type": "refusal", "refusal": "No."}]}]});
+        acc.absorb_response(&whole, "p", &mut sink).unwrap();
+        assert_eq!(acc.finish("p").unwrap().text, "No.");
     }
 
     #[test]
