@@ -48,6 +48,10 @@ pub struct TuiArgs {
     /// made the first time and reused after; `reins worktrees` lists and removes them.
     #[arg(long, value_name = "NAME")]
     pub worktree: Option<String>,
+    /// Attach an image (PNG, JPEG, GIF or WebP, at most 3.75 MB) to the first prompt, or to the
+    /// composer when no prompt is given; repeatable. The model must have `vision = true`.
+    #[arg(long = "image", value_name = "FILE")]
+    pub image: Vec<PathBuf>,
 }
 
 /// Options every subcommand understands.

@@ -14,6 +14,7 @@ use super::plan::PlanView;
 use super::status::Status;
 use super::theme::Theme;
 use super::transcript::{Level, Transcript};
+use crate::conversation::Prompt;
 use crate::engine::{EngineHandle, Op};
 use crate::sandbox::approval::Answer;
 use ratatui::buffer::Buffer;
@@ -68,7 +69,7 @@ pub struct App {
     pub(super) focus: Focus,
     pub(super) working: bool,
     /// Prompts typed while a turn runs, sent one per turn after it.
-    pub(super) queued: VecDeque<String>,
+    pub(super) queued: VecDeque<Prompt>,
     pub(super) quit_armed: Option<Instant>,
     pub(super) quit: bool,
     pub(super) session_id: String,
@@ -77,7 +78,7 @@ pub struct App {
     /// Where the transcript was drawn last (for mouse clicks).
     pub(super) transcript_area: Rect,
     /// A prompt from the command line, sent once the session has opened.
-    pub(super) first_prompt: Option<String>,
+    pub(super) first_prompt: Option<Prompt>,
     /// A session was (re)opened and its welcome line waits for the session's settings.
     pub(super) welcome: Option<Welcome>,
     /// Whether the open session holds a conversation worth resuming (for the hint on quit).
@@ -164,8 +165,8 @@ impl App {
             .unwrap_or_else(|| crate::workspace_file::secrets_only(&self.ctx.root))
     }
 
-    /// Sends `prompt` as soon as the session has opened (`reins "PROMPT"`).
-    pub fn submit_when_open(&mut self, prompt: String) {
+    /// Sends `prompt` as soon as the session has opened (`reins "PROMPT" --image FILE`).
+    pub fn submit_when_open(&mut self, prompt: Prompt) {
         self.first_prompt = Some(prompt);
     }
 
@@ -213,7 +214,7 @@ impl App {
     }
 
     /// Sends a prompt now, or after the running turn.
-    pub fn send_prompt(&mut self, shown: &str, prompt: String) {
+    pub fn send_prompt(&mut self, shown: &str, prompt: Prompt) {
         if self.working {
             self.queued.push_back(prompt);
             self.status
@@ -222,7 +223,7 @@ impl App {
         }
         self.transcript.push_user(shown);
         self.transcript.view.scroll_to_bottom();
-        self.start_work(Op::Prompt(prompt.into()));
+        self.start_work(Op::Prompt(prompt));
     }
 
     pub(super) fn start_work(&mut self, op: Op) {

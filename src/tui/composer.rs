@@ -46,6 +46,8 @@ pub struct Composer {
     dismissed: Option<Query>,
     /// Placeholders of collapsed pastes and their text, until the prompt is sent.
     pastes: Vec<(String, String)>,
+    /// Attached images and their chips (`[image 1: shot.png]`) in the text, until sent.
+    images: Vec<(String, crate::conversation::Image)>,
 }
 
 impl Composer {
@@ -60,6 +62,7 @@ impl Composer {
             completion: None,
             dismissed: None,
             pastes: Vec::new(),
+            images: Vec::new(),
         }
     }
 
@@ -98,10 +101,36 @@ impl Composer {
         self.browsing = None;
     }
 
-    /// Clears the text and forgets the pastes (Ctrl+C on a draft).
+    /// Clears the text and forgets the pastes and images (Ctrl+C on a draft).
     pub fn discard(&mut self) {
         self.clear();
         self.pastes.clear();
+        self.images.clear();
+    }
+
+    /// Attaches an image to the prompt being written: a chip `[image N: NAME]` goes in at the
+    /// cursor, and the image is sent with the prompt as long as its chip is in the text.
+    pub fn attach_image(&mut self, shown_name: &str, image: crate::conversation::Image) {
+        let mut n = self.images.len() + 1;
+        let chip = loop {
+            let chip = format!("[image {n}: {shown_name}]");
+            if !self.images.iter().any(|(c, _)| *c == chip) {
+                break chip;
+            }
+            n += 1;
+        };
+        self.area.insert_str(&chip);
+        self.images.push((chip, image));
+        self.refresh_completion();
+    }
+
+    /// The attached images whose chip is still in the sent `text`; all are forgotten.
+    pub fn take_images(&mut self, text: &str) -> Vec<crate::conversation::Image> {
+        self.images
+            .drain(..)
+            .filter(|(chip, _)| text.contains(chip.as_str()))
+            .map(|(_, image)| image)
+            .collect()
     }
 
     /// The sent `text` with each paste placeholder replaced by what was pasted; the pastes are

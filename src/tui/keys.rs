@@ -6,6 +6,7 @@ use super::composer::Outcome;
 use super::diff_view::DiffAction;
 use super::picker::{PickKind, PickerAction};
 use super::transcript::Level;
+use crate::conversation::{Image, Prompt};
 use crate::sandbox::approval::Answer;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -158,8 +159,9 @@ impl App {
         self.quit_armed = None;
         if let Outcome::Submit(shown) = self.composer.handle_key(key) {
             let full = self.composer.expand(&shown);
+            let images = self.composer.take_images(&full);
             self.remember_prompt(&full);
-            self.submit_as(&shown, full);
+            self.submit_as(&shown, full, images);
         }
     }
 
@@ -170,6 +172,26 @@ impl App {
             Some(_) => {}
             None => {
                 self.focus = Focus::Composer;
+                self.paste_into_composer(text);
+            }
+        }
+    }
+
+    /// A paste naming an image file attaches the image; any other paste is text.
+    fn paste_into_composer(&mut self, text: &str) {
+        let Some(path) = super::pasted_image::image_path(text, &self.ctx.root) else {
+            return self.composer.paste(text);
+        };
+        match crate::frontend::user_image::read(&path) {
+            Ok(image) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| image.name.clone());
+                self.composer.attach_image(&name, image);
+            }
+            Err(e) => {
+                self.note(Level::Warning, format!("{e}; pasted as text"));
                 self.composer.paste(text);
             }
         }
@@ -192,18 +214,27 @@ impl App {
 
     /// What Enter sent: a slash command or a prompt.
     pub fn submit(&mut self, text: String) {
-        self.submit_as(&text.clone(), text);
+        self.submit_as(&text.clone(), text, Vec::new());
+    }
+
+    /// A prompt with images (`reins "PROMPT" --image FILE`), or a slash command.
+    pub fn submit_with(&mut self, prompt: Prompt) {
+        let text = prompt.text;
+        self.submit_as(&text.clone(), text, prompt.images);
     }
 
     /// A slash command or a prompt, `shown` in the transcript as typed (pastes collapsed) and
-    /// `full` as sent; `@path` mentions attach the files.
-    fn submit_as(&mut self, shown: &str, full: String) {
+    /// `full` as sent with `images`; `@path` mentions attach the files.
+    fn submit_as(&mut self, shown: &str, full: String, images: Vec<Image>) {
         if let Some((name, args)) = super::commands::parse(&full) {
             let (name, args) = (name.to_string(), args.to_string());
             return self.run_command(&name, &args, shown);
         }
-        let (prompt, attached, skipped) = super::attach::attach(&self.policy(), &full);
-        self.send_prompt(shown, prompt);
+        let (text, attached, skipped) = super::attach::attach(&self.policy(), &full);
+        for image in &images {
+            self.note(Level::Info, format!("attached image {}", image.describe()));
+        }
+        self.send_prompt(shown, Prompt { text, images });
         if !attached.is_empty() {
             let list: Vec<String> = attached
                 .iter()

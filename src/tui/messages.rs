@@ -119,7 +119,7 @@ impl App {
             TurnStatus::Done | TurnStatus::Error => {}
         }
         if let Some(next) = self.queued.pop_front() {
-            let shown = next.clone();
+            let shown = next.text.clone();
             self.send_prompt(&shown, next);
         }
     }
@@ -139,7 +139,7 @@ impl App {
         if let Some(kind) = self.welcome.take() {
             self.welcome_line(kind);
             if let Some(prompt) = self.first_prompt.take() {
-                self.submit(prompt);
+                self.submit_with(prompt);
             }
         }
     }

@@ -20,6 +20,7 @@ pub mod init;
 mod keys;
 pub mod markdown;
 mod messages;
+pub mod pasted_image;
 pub mod picker;
 pub mod plan;
 pub mod popup;
@@ -55,6 +56,8 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             "not a terminal: use `reins exec \"TASK\"` for headless runs (see reins --help)",
         ));
     }
+    let images = crate::frontend::user_image::read_all(&args.image)
+        .map_err(|e| ExitError::usage(e.to_string()))?;
     let global = setup::in_worktree(global, args.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     let (canceller, cancel) = crate::cancel::pair();
@@ -116,8 +119,14 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         .with_mcp(mcp_view)
         .with_policy(policy)
         .with_review(crate::frontend::review::Launcher::new(global, review_tx));
-    if let Some(prompt) = args.prompt {
-        app.submit_when_open(prompt);
+    match args.prompt {
+        Some(text) => app.submit_when_open(crate::conversation::Prompt { text, images }),
+        None => {
+            for image in images {
+                let name = image.name.clone();
+                app.composer.attach_image(&name, image);
+            }
+        }
     }
     let mut tui = terminal::Tui::enter()
         .map_err(|e| ExitError::failure(format!("cannot set up the terminal: {e}")))?;

@@ -425,7 +425,7 @@ impl App {
         match found.and_then(|c| c.body.clone()) {
             Some(body) => {
                 let prompt = super::commands::expand(&body, args);
-                self.send_prompt(typed, prompt);
+                self.send_prompt(typed, prompt.into());
             }
             None => self.note(
                 Level::Error,
