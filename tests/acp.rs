@@ -905,3 +905,26 @@ async fn the_model_option_switches_the_model_of_the_next_request() {
     assert_eq!(requests[0].body["model"], "mock-model");
     assert_eq!(requests[1].body["model"], "other-model");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_always_answers_the_same_command_for_the_rest_of_the_session() {
+    let (_ws, root) = workspace();
+    let echo = || Reply::tool("shell", json!({"command": "echo reins-acp-always"}));
+    let server = MockServer::start(vec![echo(), echo(), Reply::text("Twice.")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let seen = Seen::new("allow_always");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "echo twice").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    assert_eq!(seen.questions().len(), 1, "asked once, then allowed");
+    let updates = seen.updates();
+    let calls = tool_calls(&updates);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    for call in &calls {
+        let (status, _) = final_update(&updates, &call.tool_call_id.0);
+        assert_eq!(status, ToolCallStatus::Completed);
+    }
+}
