@@ -325,9 +325,9 @@ impl Session {
         out
     }
 
-    /// Asks every extension whether the turn may end; their messages go to the model as one.
-    /// `Err` carries a failure that ends the turn (an answer that broke its contract for good).
-    async fn stop_verdict(&mut self, emit: Emit<'_>) -> Result<Option<String>, String> {
+    /// Asks every extension whether the turn may end: their messages go to the model as one
+    /// `Continue`; the first `Fail` (an answer that broke its contract for good) ends the turn.
+    async fn stop_verdict(&mut self, emit: Emit<'_>) -> StopVerdict {
         let mut messages = Vec::new();
         let mut unfinished = false;
         let mut failure = None;
@@ -346,8 +346,12 @@ impl Session {
         }
         self.turn.set_unfinished(unfinished);
         match failure {
-            Some(message) => Err(message),
-            None => Ok((!messages.is_empty()).then(|| messages.join("\n\n"))),
+            Some(message) => StopVerdict::Fail { message },
+            None if messages.is_empty() => StopVerdict::Done,
+            None => StopVerdict::Continue {
+                message: messages.join("\n\n"),
+                unfinished,
+            },
         }
     }
 
@@ -387,13 +391,13 @@ impl Session {
             };
             if completion.tool_calls.is_empty() {
                 match self.stop_verdict(emit).await {
-                    Ok(Some(message)) => {
+                    StopVerdict::Continue { message, .. } => {
                         self.routing.after_feedback();
                         self.push(Item::user(message));
                         continue;
                     }
-                    Ok(None) => return Status::Done,
-                    Err(message) => {
+                    StopVerdict::Done => return Status::Done,
+                    StopVerdict::Fail { message } => {
                         emit(Event::Error {
                             message,
                             retrying: false,
