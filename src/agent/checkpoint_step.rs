@@ -21,18 +21,21 @@ impl Session {
 
     /// Records the workspace now; emits `checkpoint` when files changed since the last one.
     pub(super) async fn checkpoint(&mut self, label: &str, emit: Emit<'_>) {
-        let Some(mut store) = self.checkpoints.take() else {
+        let Some(store) = self.checkpoints.take() else {
             return;
         };
         let (id, step, label_owned) = (self.setup.id.clone(), self.turn.steps(), label.to_string());
         let joined = tokio::task::spawn_blocking(move || {
+            // The store may still be opening (see `Checkpoints`); a store that cannot be opened
+            // costs undo, not the session.
+            let mut store = store.wait()?;
             let r = store.checkpoint(&id, step, &label_owned);
-            (store, r)
+            Ok::<_, crate::store::CheckpointError>((store, r))
         })
         .await;
         match joined {
-            Ok((store, result)) => {
-                self.checkpoints = Some(store);
+            Ok(Ok((store, result))) => {
+                self.checkpoints = Some(store.into());
                 match result {
                     Ok(cp) if !cp.files_changed.is_empty() => {
                         // Commands change files too; the checkpoint is where those show.
@@ -49,6 +52,11 @@ impl Session {
                     }),
                 }
             }
+            Ok(Err(e)) => emit(Event::Warning {
+                message: format!(
+                    "checkpoints are off for this session (reins undo will not cover it): {e}"
+                ),
+            }),
             Err(e) => emit(Event::Warning {
                 message: format!("checkpoint failed: {e}"),
             }),

@@ -42,8 +42,9 @@ pub struct SessionSetup {
     pub approver: Box<dyn Approver>,
     /// Checks, hooks and other participants, called at their moments of the turn.
     pub extensions: Vec<Box<dyn Extension>>,
-    /// Where the workspace is checkpointed before steps that change it (`None`: no undo).
-    pub checkpoints: Option<crate::store::CheckpointStore>,
+    /// Where the workspace is checkpointed before steps that change it (`None`: no undo);
+    /// possibly still being opened.
+    pub checkpoints: Option<crate::store::Checkpoints>,
     /// The plan of a resumed session, as its transcript last recorded it.
     pub plan: Option<crate::types::Plan>,
     /// The ledger this session shares with its subagents (or its parent and siblings): budget
@@ -67,7 +68,7 @@ pub struct Session {
     pub(super) turn: TurnState,
     /// The last reported context size and the model's window.
     pub(super) gauge: ContextGauge,
-    pub(super) checkpoints: Option<crate::store::CheckpointStore>,
+    pub(super) checkpoints: Option<crate::store::Checkpoints>,
     /// What must survive compaction verbatim (goal, what the user said, decisions, files).
     pub(super) thread: super::thread::Thread,
     /// Whether and how big a repository map the first request carries.

@@ -49,7 +49,7 @@ pub struct Layer {
 }
 
 pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
-    let mut layers = vec![parse_layer("built-in", DEFAULTS)?];
+    let mut layers = vec![built_in()?];
     if let Some(home) = &opts.reins_home {
         layers.extend(read_file_layer(&home.join("config.toml"))?);
     }
@@ -137,6 +137,21 @@ fn read_file_layer(path: &Path) -> Result<Option<Layer>, ConfigError> {
             source,
         }),
     }
+}
+
+/// The built-in defaults, parsed but not checked on their own: they are part of the binary
+/// (the tests check them) and the merged configuration is checked anyway, so checking them
+/// here again (a serialization and a second parse, the larger part of reading the
+/// configuration) would be start-up time spent on every run for nothing.
+fn built_in() -> Result<Layer, ConfigError> {
+    let table: toml::Table = toml::from_str(DEFAULTS).map_err(|e| ConfigError::Invalid {
+        source_name: "built-in".to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(Layer {
+        name: "built-in".to_string(),
+        table,
+    })
 }
 
 fn parse_layer(name: &str, text: &str) -> Result<Layer, ConfigError> {
@@ -274,7 +289,9 @@ mod tests {
 
     #[test]
     fn defaults_parse_and_name_providers() {
-        let loaded = merge_layers(&[parse_layer("built-in", DEFAULTS).unwrap()]).unwrap();
+        // Checked on their own here, as `load` does not.
+        parse_layer("built-in", DEFAULTS).unwrap();
+        let loaded = merge_layers(&[built_in().unwrap()]).unwrap();
         assert!(loaded.config.providers.contains_key("ollama"));
         assert_eq!(loaded.sources["providers.openai.base_url"], "built-in");
     }

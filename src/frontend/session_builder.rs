@@ -206,6 +206,10 @@ pub fn build(
     cancel: Cancel,
 ) -> Result<Built, ExitError> {
     let cfg = &ws.loaded.config;
+    // First, so the store opens and the sandbox is probed while the rest is built.
+    setup::policy(ws, opts.sandbox).probe_in_background();
+    let mut store_warnings = Vec::new();
+    let checkpoints = open_checkpoints(ws, &mut store_warnings);
     let routing = setup::routing(
         ws,
         opts.model.as_deref(),
@@ -230,6 +234,7 @@ pub fn build(
         .into_iter()
         .chain(ws.instruction_warnings())
         .chain(sandbox_weaknesses(&tools.policy))
+        .chain(store_warnings)
         .collect();
     let (skill_tool, skill_warnings) =
         crate::skills::tools(&tools.policy, ws.home.as_deref(), ws.trusted);
@@ -258,7 +263,7 @@ pub fn build(
         approver: opts.approver,
         extensions: opts.extensions,
         subagent: None,
-        checkpoints: open_checkpoints(ws, &mut warnings),
+        checkpoints,
         plan: resumed.as_ref().and_then(|r| r.plan.clone()),
         spend: opts.spend,
     });
@@ -296,13 +301,14 @@ fn load_resumed(
         .map_err(|e| ExitError::usage(e.to_string()))
 }
 
-/// The workspace's checkpoint store; a store that cannot be opened costs undo, not the session.
+/// The workspace's checkpoint store, opened on a thread of its own (see
+/// [`crate::store::Checkpoints`]); a store that cannot be opened costs undo, not the session.
 fn open_checkpoints(
     ws: &setup::Workspace,
     warnings: &mut Vec<String>,
-) -> Option<crate::store::CheckpointStore> {
+) -> Option<crate::store::Checkpoints> {
     let home = ws.home.as_deref()?;
-    match crate::store::CheckpointStore::open(home, &ws.root) {
+    match crate::store::Checkpoints::open_in_background(home.to_path_buf(), ws.root.clone()) {
         Ok(store) => Some(store),
         Err(e) => {
             warnings.push(format!(

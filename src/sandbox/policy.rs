@@ -148,6 +148,17 @@ impl SandboxPolicy {
         }
     }
 
+    /// Starts finding [`SandboxPolicy::weaknesses`] on a thread of its own, so that the probe
+    /// (a throwaway child that tries the namespaces, and the session's cgroup) runs while the
+    /// rest of the session is built rather than before it; whoever asks first waits for it.
+    pub fn probe_in_background(&self) {
+        if self.mode != SandboxMode::Full {
+            let _ = std::thread::Builder::new()
+                .name("reins-probe".into())
+                .spawn(weaknesses);
+        }
+    }
+
     /// [`SandboxPolicy::confine`] for a `std` command.
     pub fn confine_std(&self, cmd: &mut std::process::Command) -> Result<(), SandboxError> {
         if self.mode == SandboxMode::Full {

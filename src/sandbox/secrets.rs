@@ -4,7 +4,7 @@
 //! docs of [`super`].
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use globset::Candidate;
 
@@ -40,7 +40,7 @@ pub const SECRET_PATTERNS: &[&str] = &[
 pub(crate) struct ReadRules {
     allow: Vec<String>,
     deny: Vec<String>,
-    compiled: OnceLock<ReadFilter>,
+    compiled: OnceLock<Arc<ReadFilter>>,
 }
 
 impl ReadRules {
@@ -56,9 +56,32 @@ impl ReadRules {
     /// [`SECRET_PATTERNS`] and no allow rule names it.
     pub(crate) fn check(&self, path: &Path, workspace: &Path) -> Result<(), SandboxError> {
         self.compiled
-            .get_or_init(|| ReadFilter::compile(&self.allow, &self.deny))
+            .get_or_init(|| compiled(&self.allow, &self.deny))
             .check(path, workspace)
     }
+}
+
+/// The filter for these rules and the current `$HOME`, compiled once per process: a session
+/// builds a policy for each thing that reads files (the prompt's instruction files, memory,
+/// skills, agents, the tools, hooks, checks), and compiling the secret patterns is the
+/// expensive part of a policy (a few hundred microseconds of regex building each time).
+fn compiled(allow: &[String], deny: &[String]) -> Arc<ReadFilter> {
+    type Key = (Vec<String>, Vec<String>, Option<String>);
+    static CACHE: Mutex<Vec<(Key, Arc<ReadFilter>)>> = Mutex::new(Vec::new());
+    let key: Key = (allow.to_vec(), deny.to_vec(), std::env::var("HOME").ok());
+    let Ok(mut cache) = CACHE.lock() else {
+        return Arc::new(ReadFilter::compile(&key.0, &key.1, key.2));
+    };
+    if let Some((_, filter)) = cache.iter().find(|(k, _)| *k == key) {
+        return filter.clone();
+    }
+    let filter = Arc::new(ReadFilter::compile(&key.0, &key.1, key.2.clone()));
+    // A process sees a handful of rule sets (one per config); bound it anyway.
+    if cache.len() >= 16 {
+        cache.remove(0);
+    }
+    cache.push((key, filter.clone()));
+    filter
 }
 
 impl std::fmt::Debug for ReadRules {
@@ -105,8 +128,7 @@ struct ReadFilter {
 }
 
 impl ReadFilter {
-    fn compile(allow: &[String], deny: &[String]) -> Self {
-        let home = std::env::var("HOME").ok();
+    fn compile(allow: &[String], deny: &[String], home: Option<String>) -> Self {
         let h = home.as_deref();
         // `~` patterns are skipped when `$HOME` is unknown: they cannot name anything then.
         let secrets: Vec<&str> = SECRET_PATTERNS

@@ -20,6 +20,7 @@ mod gc;
 mod hashing;
 mod history;
 mod lock;
+mod opening;
 mod restore;
 mod scan;
 mod session_index;
@@ -41,6 +42,7 @@ pub mod transcript;
 pub use error::CheckpointError;
 pub use gc::{collect_garbage, store_size, stores_size, GcOutcome, Retention, StoreReport};
 pub use history::BEFORE_UNDO_LABEL;
+pub use opening::Checkpoints;
 pub use restore::{RestoreKind, RestoreReport, RestoredPath};
 pub use snapshot::{ScanStats, MAX_FILE_BYTES};
 

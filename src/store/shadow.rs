@@ -75,6 +75,15 @@ pub(crate) fn open_or_init(dir: &Path, workspace: &Path) -> Result<Repository, C
     }
 }
 
+/// Settings a user's global git config could otherwise change:
+/// - no fsync per object: it would make the first checkpoint of a large tree take seconds;
+/// - only a literal `.git` is refused as a name (the scan never enters one): the Windows and
+///   macOS look-alike checks would make names such as `git~1` fail a checkpoint;
+/// - libgit2 takes its big-file threshold from `pack.deltaCacheSize`: 1 byte means "never
+///   delta-compress", which keeps packing a first checkpoint of 10,000 files in the hundreds of
+///   milliseconds.
+const PINNED_CONFIG: &str = "[core]\n\tfsyncObjectFiles = false\n\tlogAllRefUpdates = false\n\tprotectNTFS = false\n\tprotectHFS = false\n[pack]\n\tdeltaCacheSize = 1\n";
+
 /// Creates the repository private to the user (checkpoints hold copies of workspace files, which
 /// may include secrets), and pins the settings a user's global git config could otherwise change.
 fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
@@ -83,20 +92,20 @@ fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
         .mode(0o700)
         .create(dir)
         .map_err(io_err("creating", dir))?;
-    let repo = Repository::init_bare(dir)?;
-    {
-        let mut config = repo.config()?;
-        // An fsync per object would make the first checkpoint of a large tree take seconds.
-        config.set_bool("core.fsyncObjectFiles", false)?;
-        config.set_bool("core.logAllRefUpdates", false)?;
-        // Only a literal `.git` should be refused as a name (the scan never enters one); the
-        // Windows and macOS look-alike checks would make names such as `git~1` fail a checkpoint.
-        config.set_bool("core.protectNTFS", false)?;
-        config.set_bool("core.protectHFS", false)?;
-        // libgit2 takes its big-file threshold from this key: 1 byte means "never delta-compress",
-        // which keeps packing a first checkpoint of 10,000 files in the hundreds of milliseconds.
-        config.set_i64("pack.deltaCacheSize", 1)?;
-    }
+    // Without git's template directory: its sample hooks and description are a dozen files
+    // copied into every new store (each session's first one, before the first request), and a
+    // bare store that never runs hooks has no use for them.
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.bare(true).external_template(false);
+    let repo = Repository::init_opts(dir, &opts)?;
+    // Appended in one write: each `Config::set_*` rewrites the file through a lock file, five
+    // times over on the path to a new session's first request.
+    let config = dir.join("config");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&config)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, PINNED_CONFIG.as_bytes()))
+        .map_err(io_err("writing", &config))?;
     let marker = dir.join(WORKSPACE_FILE);
     std::fs::write(&marker, workspace.as_os_str().as_bytes())
         .map_err(io_err("writing", &marker))?;

@@ -35,7 +35,9 @@ pub struct GrepArgs {
     #[schemars(range(max = 20))]
     pub context: Option<usize>,
     /// Matches to show at most (default 200).
-    #[schemars(range(min = 1, max = 2000))]
+    // Up to 100,000: a user's `reins tool run grep` over a large tree (and the speed checks of
+    // issue #18) asks for every match; the model's default stays 200.
+    #[schemars(range(min = 1, max = 100_000))]
     pub max_results: Option<usize>,
 }
 
