@@ -139,11 +139,18 @@ fn run_once(
         .args(args)
         .current_dir(dir)
         .env("REINS_HOME", home)
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .output()
         .expect("run");
     let wall = t.elapsed();
     let cpu = children_cpu().saturating_sub(before);
+    // A refused call (say a bound on an argument) returns at once and would read as fast.
+    // (rg's exit 1 with nothing on stderr only means "no match".)
+    assert!(
+        out.status.success() || out.stderr.is_empty(),
+        "{program:?} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = out
         .stdout
         .split(|b| *b == b'\n')

@@ -113,3 +113,23 @@ fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
     // Reopened so the settings just written are the ones libgit2 caches.
     Ok(Repository::open_bare(dir)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_has_the_pinned_settings_and_no_template_files() {
+        let (home, ws) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let dir = home.path().join("store");
+        let repo = open_or_init(&dir, ws.path()).unwrap();
+        let config = repo.config().unwrap().snapshot().unwrap();
+        assert!(!config.get_bool("core.fsyncObjectFiles").unwrap());
+        assert!(!config.get_bool("core.protectNTFS").unwrap());
+        assert_eq!(config.get_i64("pack.deltaCacheSize").unwrap(), 1);
+        assert!(!dir.join("hooks").join("pre-commit.sample").exists());
+        // Opened again, it is the same store.
+        drop(repo);
+        assert!(open_or_init(&dir, ws.path()).is_ok());
+    }
+}

@@ -229,3 +229,18 @@ fn render(files: Vec<(PathBuf, usize, FileMatches)>, max: usize, pattern: &str) 
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_results_can_ask_for_every_match_of_a_large_tree() {
+        let args = r#"{"pattern": "x", "max_results": 100000}"#;
+        let a: GrepArgs = parse_args("grep", args).unwrap();
+        assert_eq!(a.max_results, Some(100_000));
+        assert!(
+            parse_args::<GrepArgs>("grep", r#"{"pattern": "x", "max_results": 100001}"#).is_err()
+        );
+    }
+}
