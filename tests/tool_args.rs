@@ -156,7 +156,7 @@ fn the_schemas_state_the_bounds_on_timeouts_context_and_counts() {
     };
     assert_eq!(bounds("shell", "timeout_ms"), (Some(100), Some(600_000)));
     assert_eq!(bounds("grep", "context"), (Some(0), Some(20)));
-    assert_eq!(bounds("grep", "max_results"), (Some(1), Some(2000)));
+    assert_eq!(bounds("grep", "max_results"), (Some(1), Some(100_000)));
     assert_eq!(bounds("read_file", "offset"), (Some(1), None));
     assert_eq!(bounds("read_file", "limit"), (Some(1), Some(10_000)));
     assert_eq!(bounds("list_dir", "depth"), (Some(1), Some(20)));
