@@ -3,6 +3,7 @@
 //! stderr as it runs, the summary to stdout, the report to `--json`; the exit code is 0 only
 //! when every task of the report succeeded.
 
+use super::report_out::{self, write};
 use crate::batch::{self, BatchError, BatchFile, BatchReport};
 use crate::cli::{BatchArgs, BatchCommand, BatchRunArgs, GlobalArgs};
 use crate::fanout;
@@ -87,24 +88,7 @@ fn base_dir(path: &Path) -> Result<PathBuf, ExitError> {
 }
 
 fn output(report: &BatchReport, json: Option<&Path>) -> Result<(), ExitError> {
-    let table = report.render();
-    match json {
-        Some(p) if p == Path::new("-") => {
-            eprint!("{table}");
-            print!("{}", report.to_json());
-        }
-        Some(p) => {
-            write(p, &report.to_json())?;
-            print!("{table}");
-        }
-        None => print!("{table}"),
-    }
-    Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<(), ExitError> {
-    crate::fsutil::write_atomic(path, text.as_bytes())
-        .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))
+    report_out::emit(&report.render(), &report.to_json(), json)
 }
 
 fn merge(paths: &[PathBuf], json: Option<&Path>) -> Result<i32, ExitError> {

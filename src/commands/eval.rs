@@ -2,6 +2,7 @@
 //! at once with `--jobs`, a deterministic part with `--shard`), compare two reports, merge
 //! shard reports. Progress goes to stderr, the table to stdout, the report to `--json`.
 
+use super::report_out::{self, write};
 use crate::cli::{EvalArgs, EvalCommand, EvalRunArgs, GlobalArgs};
 use crate::eval::{self, EvalConfig, EvalError, Plan, Report, RunResult, RunnerSetup, Suite, Unit};
 use crate::fanout;
@@ -174,27 +175,9 @@ fn progress(r: &RunResult, config_no: usize) -> String {
     )
 }
 
-/// The table on stdout and the JSON to `json`; with `--json -` the JSON takes stdout and the
-/// table goes to stderr.
+/// The table on stdout and the JSON as `--json` asks.
 fn output(report: &Report, json: Option<&Path>) -> Result<(), ExitError> {
-    let table = eval::render_table(report);
-    match json {
-        Some(p) if p == Path::new("-") => {
-            eprint!("{table}");
-            print!("{}", report.to_json());
-        }
-        Some(p) => {
-            write(p, &report.to_json())?;
-            print!("{table}");
-        }
-        None => print!("{table}"),
-    }
-    Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<(), ExitError> {
-    crate::fsutil::write_atomic(path, text.as_bytes())
-        .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))
+    report_out::emit(&eval::render_table(report), &report.to_json(), json)
 }
 
 /// `reins eval plan`: the sharded run as YAML on stdout.

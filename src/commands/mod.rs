@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod memory;
 pub mod models;
 pub(crate) mod progress;
+mod report_out;
 pub mod review;
 pub mod run;
 pub mod sessions;
