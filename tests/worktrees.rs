@@ -389,3 +389,28 @@ fn the_tui_works_in_its_worktree() {
     assert_eq!(git(&wt, &["branch", "--show-current"]).trim(), "reins/tui");
     assert_eq!(git(&root, &["status", "--short"]).trim(), "");
 }
+
+/// Sessions that make their first worktrees at the same moment race to create git's
+/// `worktrees` record folder; libgit2 failed the loser with "directory exists" (seen in CI).
+/// Eight threads per fresh repository, twelve repositories: every worktree must be made.
+#[test]
+fn first_worktrees_made_at_the_same_moment_all_succeed() {
+    for _ in 0..12 {
+        let (_dir, root) = repo();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (root, barrier) = (root.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    reins::workspace::worktree::open_or_create(&root, &format!("w{i}"))
+                        .map(|w| w.name)
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for (i, h) in handles.into_iter().enumerate() {
+            assert_eq!(h.join().unwrap(), Ok(format!("w{i}")));
+        }
+    }
+}

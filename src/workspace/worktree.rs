@@ -115,6 +115,32 @@ pub fn open_or_create(dir: &Path, name: &str) -> Result<Worktree, WorktreeError>
     check_name(name)?;
     let repo = main_repo(dir)?;
     let home = home_of(&repo);
+    let _lock = lock_home(&home)?;
+    make_or_reuse(&repo, &home, name)
+}
+
+/// Holds `home/.lock` exclusive until dropped. Sessions started at the same moment (two
+/// `--worktree` runs in one repository) would otherwise race inside libgit2, which fails the
+/// loser with "directory exists" or takes a half-made worktree's branch for checked out.
+/// Names start with a letter or digit, so `.lock` is never a worktree.
+fn lock_home(home: &Path) -> Result<std::fs::File, WorktreeError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WorktreeError::Io { path, source }
+    };
+    std::fs::create_dir_all(home).map_err(io(home))?;
+    let path = home.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io(&path))?;
+    file.lock().map_err(io(&path))?;
+    Ok(file)
+}
+
+fn make_or_reuse(repo: &Repository, home: &Path, name: &str) -> Result<Worktree, WorktreeError> {
     let path = home.join(name);
     if let Ok(existing) = repo.find_worktree(name) {
         if existing.path() != path {
@@ -135,10 +161,6 @@ pub fn open_or_create(dir: &Path, name: &str) -> Result<Worktree, WorktreeError>
             path,
         });
     }
-    std::fs::create_dir_all(&home).map_err(|source| WorktreeError::Io {
-        path: home.clone(),
-        source,
-    })?;
     let branch_name = format!("{BRANCH_PREFIX}{name}");
     let branch = match repo.find_branch(&branch_name, BranchType::Local) {
         Ok(b) => b,
