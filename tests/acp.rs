@@ -928,3 +928,87 @@ async fn allow_always_answers_the_same_command_for_the_rest_of_the_session() {
         assert_eq!(status, ToolCallStatus::Completed);
     }
 }
+
+/// One turn of a reasoning model over `wire` (`options` added to `[models.mock]` turn its
+/// reasoning on): what the model thought must reach the client as thought chunks, apart from the
+/// answer, and the final reasoning must not arrive a second time.
+async fn thoughts_over(wire: Wire, options: &str) -> (String, String) {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![Reply::Turn(
+        Turn::text("The answer is 4.").with_reasoning("Two plus two; no tools needed."),
+    )]);
+    let home = home_for(&server, wire);
+    support::reins::set_model_options(home.path(), options);
+    let seen = Seen::new("allow_once");
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "what is 2+2?").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    assert_eq!(server.requests().len(), 1, "the mock refused the request");
+    let updates = seen.updates();
+    let thought = chunks(&updates, |u| match u {
+        SessionUpdate::AgentThoughtChunk(c) => Some(&c.content),
+        _ => None,
+    });
+    (thought, agent_text(&updates))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_responses_reasoning_summary_streams_as_thought_chunks() {
+    let (thought, said) = thoughts_over(Wire::Responses, "reasoning = true").await;
+    assert_eq!(thought, "Two plus two; no tools needed.");
+    assert_eq!(said, "The answer is 4.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_thinking_streams_as_thought_chunks() {
+    let options = "thinking = \"budget\"\nmax_output_tokens = 32000";
+    let (thought, said) = thoughts_over(Wire::Anthropic, options).await;
+    assert_eq!(thought, "Two plus two; no tools needed.");
+    assert_eq!(said, "The answer is 4.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loaded_session_replays_the_models_thoughts() {
+    let (_ws, root) = workspace();
+    let server = MockServer::start(vec![Reply::Turn(
+        Turn::text("The answer is 4.").with_reasoning("Two plus two; no tools needed."),
+    )]);
+    let home = home_for(&server, Wire::Anthropic);
+    support::reins::set_model_options(
+        home.path(),
+        "thinking = \"budget\"\nmax_output_tokens = 32000",
+    );
+    let id = with_agent(home.path(), &root, Seen::new("allow_once"), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        prompt(&cx, &id, "what is 2+2?").await?;
+        Ok(id)
+    })
+    .await;
+    let seen = Seen::new("allow_once");
+    with_agent(home.path(), &root, seen.clone(), async |cx| {
+        cx.send_request(LoadSessionRequest::new(id.clone(), root.clone()))
+            .block_task()
+            .await
+    })
+    .await;
+    let replayed = seen.updates();
+    let thought = chunks(&replayed, |u| match u {
+        SessionUpdate::AgentThoughtChunk(c) => Some(&c.content),
+        _ => None,
+    });
+    assert_eq!(thought, "Two plus two; no tools needed.");
+    assert_eq!(agent_text(&replayed), "The answer is 4.");
+    let first_thought = replayed
+        .iter()
+        .position(|u| matches!(u, SessionUpdate::AgentThoughtChunk(_)));
+    let first_text = replayed
+        .iter()
+        .position(|u| matches!(u, SessionUpdate::AgentMessageChunk(_)));
+    assert!(
+        first_thought < first_text,
+        "the thought comes before the answer it led to: {replayed:?}"
+    );
+}

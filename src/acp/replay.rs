@@ -1,5 +1,6 @@
 //! A loaded session's history as the updates a client would have seen live: the user's messages,
-//! the agent's, and each tool call with its result, so the editor shows the whole conversation.
+//! the agent's thoughts and messages, and each tool call with its result, so the editor shows the
+//! whole conversation.
 
 use super::updates::{user_text, Translator};
 use crate::agent::events::{clip, EVENT_OUTPUT_LIMIT};
@@ -19,8 +20,17 @@ pub fn updates(
         match item {
             Item::User { text, .. } => out.push(user_text(strip_environment(text).to_string())),
             Item::Assistant {
-                text, tool_calls, ..
+                text,
+                tool_calls,
+                reasoning,
             } => {
+                // What the model thought comes first, as it streamed live (redacted thinking
+                // has no text and shows nothing).
+                for r in reasoning {
+                    out.extend(translator.updates(Event::ReasoningDelta {
+                        text: r.display_text(),
+                    }));
+                }
                 out.extend(translator.updates(Event::Message {
                     role: "assistant".into(),
                     text: text.clone(),
