@@ -249,3 +249,119 @@ fn reasoning_tokens_reach_the_ledger() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.split_whitespace().any(|c| c == "512"), "{text}");
 }
+
+/// One priced session through the binary, and its ledger built: the database that the next
+/// tests lock or make unreadable.
+fn home_with_one_session() -> (MockServer, tempfile::TempDir, std::path::PathBuf) {
+    let server = MockServer::start(vec![Reply::Turn(
+        Turn::text("hello").with_usage(10_000, 0, 1_000),
+    )]);
+    let home = home(&server);
+    let ws = tempfile::tempdir().unwrap();
+    let out = reins(home.path())
+        .args(["exec", "-m", "fast", "-C"])
+        .arg(ws.path())
+        .arg("hello")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(usage(home.path(), &[])["total"]["sessions"], 1);
+    let db = home.path().join("sessions/index.sqlite");
+    assert!(db.is_file());
+    (server, home, db)
+}
+
+fn inode(path: &std::path::Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+/// A database another process holds locked is reported, never deleted: the old `open` took any
+/// failure for damage, removed the file from under the lock holder and rebuilt it.
+#[test]
+fn a_locked_ledger_is_reported_and_kept() {
+    let (_server, home, db) = home_with_one_session();
+    let before = inode(&db);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let out = reins(home.path())
+        .args(["usage", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("index.sqlite") && stderr.contains("locked"),
+        "{stderr}"
+    );
+    assert_eq!(inode(&db), before, "the locked database was replaced");
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    let again = usage(home.path(), &[]);
+    assert_eq!(again["total"]["sessions"], 1, "{again}");
+    assert_eq!(inode(&db), before);
+}
+
+/// A database this user may not open (EACCES) is reported and left where it is. As root
+/// permissions do not bind, so the binary runs as `nobody` through `setpriv`.
+#[test]
+fn an_unreadable_ledger_is_reported_and_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_server, home, db) = home_with_one_session();
+    let before = inode(&db);
+    let root = nix_is_root();
+    if root {
+        // `nobody` may enter and write the home (so the old code could delete the file), but
+        // not open the database, which stays root's with mode 600.
+        for dir in [home.path().to_path_buf(), home.path().join("sessions")] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        for entry in std::fs::read_dir(home.path().join("sessions")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        std::fs::set_permissions(
+            home.path().join("config.toml"),
+            PermissionsExt::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    std::fs::set_permissions(
+        &db,
+        std::fs::Permissions::from_mode(if root { 0o600 } else { 0o000 }),
+    )
+    .unwrap();
+    let out = if root {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_reins"))
+            .args(["usage", "--json"])
+            .env("REINS_HOME", home.path())
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    } else {
+        reins(home.path())
+            .args(["usage", "--json"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cost ledger") && stderr.contains("index.sqlite"),
+        "{stderr}"
+    );
+    assert!(db.exists(), "the unreadable database was deleted");
+    assert_eq!(inode(&db), before);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(usage(home.path(), &[])["total"]["sessions"], 1);
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        == Some("0")
+}

@@ -10,8 +10,9 @@
 //! session refreshes its own row when it starts and when its transcript is closed (see
 //! `transcript`), so a listing usually reads no transcript at all.
 //!
-//! The database is a cache: it is written without fsync, and one that does not open or does not
-//! have the expected layout is deleted and rebuilt.
+//! The database is a cache: it is written without fsync; a damaged one (not a database, or
+//! corrupt) is deleted and rebuilt, a table of another layout is rebuilt in place, and any
+//! other failure (locked, permission refused) is reported and leaves the file alone.
 
 use super::summary::{self, LineKind, SessionInfo};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -24,6 +25,27 @@ use std::time::Duration;
 pub(super) const INDEX_FILE: &str = "index.sqlite";
 /// Bumped whenever the table changes: an index of another version is rebuilt.
 const SCHEMA_VERSION: i64 = 2;
+const CREATE: &str = "CREATE TABLE sessions (
+    file TEXT PRIMARY KEY,
+    len INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,
+    read INTEGER NOT NULL,
+    id TEXT NOT NULL, workspace TEXT NOT NULL,
+    started_at INTEGER NOT NULL, started_ns INTEGER NOT NULL,
+    prompt TEXT NOT NULL, steps INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    cost_usd REAL, status TEXT NOT NULL, subagent TEXT
+);";
+
+/// Whether `e` says the file is not a usable database (damaged, or not SQLite at all): only
+/// then is the cache deleted and rebuilt. A lock another process holds, a permission refused or
+/// a full disk are reported instead: deleting the file would not cure them, and would throw
+/// away the index (and the cost ledger that shares the file) for every other reader.
+pub(super) fn is_damaged(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -79,12 +101,12 @@ impl SessionIndex {
     pub(crate) fn open(dir: &Path) -> Result<Self, IndexError> {
         let path = dir.join(INDEX_FILE);
         match Self::open_at(dir, &path) {
-            Ok(index) => Ok(index),
-            Err(_) => {
-                // A cache: whatever is wrong with it, start it afresh.
+            // A cache: a damaged one is started afresh.
+            Err(IndexError::Db { source, .. }) if is_damaged(&source) => {
                 let _ = std::fs::remove_file(&path);
                 Self::open_at(dir, &path)
             }
+            other => other,
         }
     }
 
@@ -103,23 +125,24 @@ impl SessionIndex {
             conn.execute_batch(&format!(
                 "BEGIN IMMEDIATE;
                  DROP TABLE IF EXISTS sessions;
-                 CREATE TABLE sessions (
-                     file TEXT PRIMARY KEY,
-                     len INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,
-                     read INTEGER NOT NULL,
-                     id TEXT NOT NULL, workspace TEXT NOT NULL,
-                     started_at INTEGER NOT NULL, started_ns INTEGER NOT NULL,
-                     prompt TEXT NOT NULL, steps INTEGER NOT NULL,
-                     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-                     cost_usd REAL, status TEXT NOT NULL, subagent TEXT
-                 );
+                 {CREATE}
                  PRAGMA user_version = {SCHEMA_VERSION};
                  COMMIT;"
             ))
             .map_err(db)?;
         }
-        // Proves the table has the expected columns before anyone relies on it.
-        conn.prepare(SELECT).map_err(db)?;
+        // Proves the table has the expected columns before anyone relies on it; a table of an
+        // old layout under the current version number (a reins that forgot to bump it) is
+        // rebuilt rather than trusted.
+        let layout = conn.prepare(SELECT).map(drop);
+        match layout {
+            Err(e) if is_old_layout(&e) => {
+                conn.execute_batch(&format!("DROP TABLE IF EXISTS sessions; {CREATE}"))
+                    .map_err(db)?;
+                conn.prepare(SELECT).map_err(db)?;
+            }
+            other => other.map_err(db)?,
+        }
         Ok(SessionIndex {
             conn,
             dir: dir.to_path_buf(),
@@ -336,5 +359,55 @@ fn read_row(path: &Path, key: FileKey, old: Option<Row>) -> Result<Row, IndexErr
 pub(crate) fn index_transcript(path: &Path) {
     if let Some(dir) = path.parent() {
         let _ = SessionIndex::open(dir).and_then(|mut index| index.refresh_one(path));
+    }
+}
+
+/// A statement the table cannot answer (a column missing): SQLite's generic error, never a
+/// lock or an I/O failure.
+fn is_old_layout(e: &rusqlite::Error) -> bool {
+    let code = match e {
+        rusqlite::Error::SqlInputError { error, .. } => Some(error.code),
+        other => other.sqlite_error_code(),
+    };
+    code == Some(rusqlite::ErrorCode::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_of_an_old_layout_is_rebuilt_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(&format!(
+            "CREATE TABLE sessions (file TEXT); PRAGMA user_version = {SCHEMA_VERSION};"
+        ))
+        .unwrap();
+        drop(old);
+        let mut index = SessionIndex::open(dir.path()).unwrap();
+        assert!(index.refresh_all().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_damage_counts_as_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        std::fs::write(
+            &path,
+            "not a database, but long enough to be read as a header",
+        )
+        .unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let e = conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        assert!(is_damaged(&e), "{e}");
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert!(!is_damaged(&busy));
     }
 }

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::session_index::INDEX_FILE;
+use super::session_index::{is_damaged, INDEX_FILE};
 
 /// Bumped whenever the ledger's tables or what a row counts change: tables of another version
 /// are rebuilt from the transcripts. 2: subagents' roll-up lines are no longer counted twice.
@@ -95,15 +95,16 @@ pub struct Ledger {
 
 impl Ledger {
     /// Opens the ledger of the sessions directory `dir`, creating (or, when of another version,
-    /// rebuilding) its tables; a database that does not open is deleted and started afresh.
+    /// rebuilding) its tables; a damaged database is deleted and started afresh, any other
+    /// failure (a lock held too long, a permission refused) is returned and the file kept.
     pub fn open(dir: &Path) -> Result<Self, LedgerError> {
         let path = dir.join(INDEX_FILE);
         match Self::open_at(dir, &path) {
-            Ok(l) => Ok(l),
-            Err(_) => {
+            Err(LedgerError::Db { source, .. }) if is_damaged(&source) => {
                 let _ = std::fs::remove_file(&path);
                 Self::open_at(dir, &path)
             }
+            other => other,
         }
     }
 
