@@ -258,7 +258,7 @@ impl ApprovalModal {
         Clear.render(rect, buf);
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(theme.warning)
+            .border_style(theme.level.warning)
             .title(Span::styled(self.title(), theme.bold));
         let inner = block.inner(rect);
         block.render(rect, buf);
@@ -299,7 +299,7 @@ impl ApprovalModal {
                 Line::styled("Enter save the rule and run · Esc back", theme.dim),
             ];
             if let Some(e) = &offer.error {
-                lines.insert(1, Line::styled(e.clone(), theme.error));
+                lines.insert(1, Line::styled(e.clone(), theme.level.error));
             }
             return lines;
         }
@@ -317,22 +317,22 @@ impl ApprovalModal {
                 Span::styled("  Enter deny · Esc deny without a note", theme.dim),
             ])],
             None => vec![Line::from(vec![
-                Span::styled("y", theme.ok),
+                Span::styled("y", theme.level.ok),
                 Span::raw(" once · "),
-                Span::styled("a", theme.ok),
+                Span::styled("a", theme.level.ok),
                 Span::raw(match self.request.always.as_str() {
                     "" => " always this call · ".to_string(),
                     scope => format!(" always {scope} · "),
                 }),
-                Span::styled("n", theme.error),
+                Span::styled("n", theme.level.error),
                 Span::raw(" deny with a note · "),
-                Span::styled("Esc", theme.error),
+                Span::styled("Esc", theme.level.error),
                 Span::raw(" deny"),
             ])],
         };
         if let (Some(offer), None) = (&self.rule, &self.note) {
             lines.push(Line::from(vec![
-                Span::styled("p", theme.ok),
+                Span::styled("p", theme.level.ok),
                 Span::raw(format!(
                     " always allow commands starting with `{}` in this workspace",
                     offer.prefix
@@ -398,7 +398,7 @@ fn preview(request: &Request, root: &Path, theme: &Theme) -> Vec<Logical> {
     };
     sanitize(&text)
         .lines()
-        .map(|l| Logical::styled(l.to_string(), theme.diff_line(l)))
+        .map(|l| Logical::styled(l.to_string(), theme.diff.line(l)))
         .collect()
 }
 

@@ -147,9 +147,9 @@ impl DiffView {
         }
         for h in &f.hunks {
             starts.push(rows.len());
-            rows.push(Line::styled(sanitize(&h.header), theme.diff_hunk));
+            rows.push(Line::styled(sanitize(&h.header), theme.diff.hunk));
             for l in &h.lines {
-                rows.push(Line::styled(sanitize(l), theme.diff_line(l)));
+                rows.push(Line::styled(sanitize(l), theme.diff.line(l)));
             }
         }
         (rows, starts)

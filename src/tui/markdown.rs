@@ -71,7 +71,7 @@ impl<'t> Renderer<'t> {
             Event::End(tag) => self.end(tag),
             Event::Text(t) => self.text(&t),
             Event::Code(t) => {
-                let style = self.style().patch(self.theme.code);
+                let style = self.style().patch(self.theme.markdown.code);
                 self.spans.push(Span::styled(sanitize(&t), style));
             }
             Event::Html(t)
@@ -133,11 +133,11 @@ impl<'t> Renderer<'t> {
                 .styles
                 .push(Style::new().add_modifier(Modifier::CROSSED_OUT)),
             Tag::Link { dest_url, .. } => {
-                self.styles.push(self.theme.link);
+                self.styles.push(self.theme.markdown.link);
                 self.link = Some(dest_url.to_string());
             }
             Tag::Image { dest_url, .. } => {
-                self.styles.push(self.theme.link);
+                self.styles.push(self.theme.markdown.link);
                 self.link = Some(dest_url.to_string());
                 self.text("image: ");
             }
@@ -185,9 +185,9 @@ impl<'t> Renderer<'t> {
 
     fn heading_style(&self, level: HeadingLevel) -> Style {
         match level {
-            HeadingLevel::H1 => self.theme.heading.add_modifier(Modifier::UNDERLINED),
-            HeadingLevel::H2 => self.theme.heading,
-            _ => self.theme.heading.add_modifier(Modifier::ITALIC),
+            HeadingLevel::H1 => self.theme.markdown.heading.add_modifier(Modifier::UNDERLINED),
+            HeadingLevel::H2 => self.theme.markdown.heading,
+            _ => self.theme.markdown.heading.add_modifier(Modifier::ITALIC),
         }
     }
 
@@ -291,7 +291,7 @@ impl<'t> Renderer<'t> {
         let mut spans = Vec::new();
         let mut width = 0;
         for _ in 0..self.quote {
-            spans.push(Span::styled("│ ", self.theme.quote));
+            spans.push(Span::styled("│ ", self.theme.markdown.quote));
             width += 2;
         }
         let depth = self.lists.len();

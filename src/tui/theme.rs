@@ -1,5 +1,8 @@
 //! Every style the TUI draws with, in one place, so `NO_COLOR` is honoured by construction: the
 //! plain theme keeps only modifiers (bold, dim, reverse), which NO_COLOR permits.
+//!
+//! The styles are grouped by what draws them (Markdown prose, diffs, outcome levels), so a
+//! widget takes the one group it needs and a new style goes where its readers look for it.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -11,20 +14,39 @@ pub struct Theme {
     pub bold: Style,
     pub accent: Style,
     pub user: Style,
+    pub selected: Style,
+    /// The status line and the diff view's footer.
+    pub status: Style,
+    pub border: Style,
+    pub markdown: MarkdownStyles,
+    pub diff: DiffStyles,
+    pub level: LevelStyles,
+}
+
+/// The assistant's Markdown: what the renderer adds on top of the running text style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarkdownStyles {
     pub heading: Style,
     pub code: Style,
     pub link: Style,
     pub quote: Style,
+}
+
+/// Unified diffs, wherever they are shown (tool results, the approval modal, `/diff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiffStyles {
+    pub add: Style,
+    pub del: Style,
+    pub hunk: Style,
+    pub header: Style,
+}
+
+/// How an outcome went: a passed call, a warning note, an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelStyles {
     pub ok: Style,
-    pub error: Style,
     pub warning: Style,
-    pub diff_add: Style,
-    pub diff_del: Style,
-    pub diff_hunk: Style,
-    pub diff_header: Style,
-    pub selected: Style,
-    pub status: Style,
-    pub border: Style,
+    pub error: Style,
 }
 
 impl Theme {
@@ -46,20 +68,26 @@ impl Theme {
             bold: Style::new().add_modifier(Modifier::BOLD),
             accent: fg(Color::Cyan),
             user: fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            heading: fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            code: fg(Color::Yellow),
-            link: fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
-            quote: fg(Color::Green).add_modifier(Modifier::ITALIC),
-            ok: fg(Color::Green),
-            error: fg(Color::Red),
-            warning: fg(Color::Yellow),
-            diff_add: fg(Color::Green),
-            diff_del: fg(Color::Red),
-            diff_hunk: fg(Color::Cyan),
-            diff_header: Style::new().add_modifier(Modifier::BOLD),
             selected: Style::new().add_modifier(Modifier::REVERSED),
             status: Style::new().bg(Color::Indexed(236)).fg(Color::Gray),
             border: fg(Color::DarkGray),
+            markdown: MarkdownStyles {
+                heading: fg(Color::Magenta).add_modifier(Modifier::BOLD),
+                code: fg(Color::Yellow),
+                link: fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
+                quote: fg(Color::Green).add_modifier(Modifier::ITALIC),
+            },
+            diff: DiffStyles {
+                add: fg(Color::Green),
+                del: fg(Color::Red),
+                hunk: fg(Color::Cyan),
+                header: Style::new().add_modifier(Modifier::BOLD),
+            },
+            level: LevelStyles {
+                ok: fg(Color::Green),
+                warning: fg(Color::Yellow),
+                error: fg(Color::Red),
+            },
         }
     }
 
@@ -71,33 +99,41 @@ impl Theme {
             bold: m(Modifier::BOLD),
             accent: m(Modifier::BOLD),
             user: m(Modifier::BOLD),
-            heading: m(Modifier::BOLD | Modifier::UNDERLINED),
-            code: m(Modifier::BOLD),
-            link: m(Modifier::UNDERLINED),
-            quote: m(Modifier::ITALIC),
-            ok: Style::new(),
-            error: m(Modifier::BOLD),
-            warning: m(Modifier::BOLD),
-            diff_add: Style::new(),
-            diff_del: m(Modifier::DIM),
-            diff_hunk: m(Modifier::BOLD),
-            diff_header: m(Modifier::BOLD),
             selected: m(Modifier::REVERSED),
             status: m(Modifier::REVERSED),
             border: m(Modifier::DIM),
+            markdown: MarkdownStyles {
+                heading: m(Modifier::BOLD | Modifier::UNDERLINED),
+                code: m(Modifier::BOLD),
+                link: m(Modifier::UNDERLINED),
+                quote: m(Modifier::ITALIC),
+            },
+            diff: DiffStyles {
+                add: Style::new(),
+                del: m(Modifier::DIM),
+                hunk: m(Modifier::BOLD),
+                header: m(Modifier::BOLD),
+            },
+            level: LevelStyles {
+                ok: Style::new(),
+                warning: m(Modifier::BOLD),
+                error: m(Modifier::BOLD),
+            },
         }
     }
+}
 
+impl DiffStyles {
     /// The style of one line of a unified diff, by its first character.
-    pub fn diff_line(&self, line: &str) -> Style {
+    pub fn line(&self, line: &str) -> Style {
         if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") {
-            self.diff_header
+            self.header
         } else if line.starts_with('+') {
-            self.diff_add
+            self.add
         } else if line.starts_with('-') {
-            self.diff_del
+            self.del
         } else if line.starts_with("@@") {
-            self.diff_hunk
+            self.hunk
         } else {
             Style::new()
         }

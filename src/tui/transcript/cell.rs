@@ -94,8 +94,8 @@ impl Cell {
             CellKind::Note { level, text } => {
                 let (mark, style) = match level {
                     Level::Info => ("  ", theme.dim),
-                    Level::Warning => ("! ", theme.warning),
-                    Level::Error => ("✗ ", theme.error),
+                    Level::Warning => ("! ", theme.level.warning),
+                    Level::Error => ("✗ ", theme.level.error),
                 };
                 prefixed_text(mark, style, text, style, w)
             }

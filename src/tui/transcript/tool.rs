@@ -151,8 +151,8 @@ impl ToolCell {
     pub fn summary_row(&self, theme: &Theme, width: usize) -> Line<'static> {
         let (marker, style) = match self.state() {
             State::Running => ("• ", theme.dim),
-            State::Ok => ("• ", theme.ok),
-            State::Failed => ("• ", theme.error),
+            State::Ok => ("• ", theme.level.ok),
+            State::Failed => ("• ", theme.level.error),
         };
         let summary = self.summary();
         let tail = self.outcome().unwrap_or_default();
@@ -168,7 +168,7 @@ impl ToolCell {
             Span::styled(summary, theme.bold),
         ];
         let tail_style = if self.state() == State::Failed {
-            theme.error
+            theme.level.error
         } else {
             theme.dim
         };
@@ -196,7 +196,7 @@ impl ToolCell {
         let diff = self.output_is_diff();
         for line in sanitize(out).lines() {
             let style = if diff {
-                theme.diff_line(line)
+                theme.diff.line(line)
             } else {
                 theme.dim
             };
