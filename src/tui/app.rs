@@ -193,7 +193,7 @@ impl App {
     pub fn animating(&self, now: Instant) -> bool {
         self.working
             || matches!(&self.overlay, Some(Overlay::Approval { modal, .. }) if modal.waiting())
-            || self.composer.waiting_for_files()
+            || self.composer.completer().waiting_for_files()
             || self
                 .status
                 .flash
@@ -326,7 +326,7 @@ impl App {
 
     /// The `/` or `@` list, drawn over the bottom of the transcript.
     fn render_completion(&self, transcript: Rect, buf: &mut Buffer) {
-        let Some(c) = self.composer.completion() else {
+        let Some(c) = self.composer.completer().completion() else {
             return;
         };
         let h = c.height().min(transcript.height);

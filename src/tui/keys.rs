@@ -47,7 +47,9 @@ impl App {
                     .view
                     .scroll_down(self.transcript.view.page())
             }
-            KeyCode::Esc if self.composer.completion().is_none() => return self.escape(),
+            KeyCode::Esc if self.composer.completer().completion().is_none() => {
+                return self.escape()
+            }
             _ => {}
         }
         match self.focus {
@@ -149,7 +151,7 @@ impl App {
     }
 
     fn composer_key(&mut self, key: KeyEvent) {
-        if key.code == KeyCode::Tab && self.composer.completion().is_none() {
+        if key.code == KeyCode::Tab && self.composer.completer().completion().is_none() {
             if self.transcript.cells().iter().any(|c| c.is_foldable()) {
                 self.focus = Focus::Transcript;
                 self.transcript.select_step(true);
@@ -158,8 +160,7 @@ impl App {
         }
         self.quit_armed = None;
         if let Outcome::Submit(shown) = self.composer.handle_key(key) {
-            let full = self.composer.expand(&shown);
-            let images = self.composer.take_images(&full);
+            let (full, images) = self.composer.resolve(&shown);
             self.remember_prompt(&full);
             self.submit_as(&shown, full, images);
         }

@@ -185,7 +185,11 @@ impl<'t> Renderer<'t> {
 
     fn heading_style(&self, level: HeadingLevel) -> Style {
         match level {
-            HeadingLevel::H1 => self.theme.markdown.heading.add_modifier(Modifier::UNDERLINED),
+            HeadingLevel::H1 => self
+                .theme
+                .markdown
+                .heading
+                .add_modifier(Modifier::UNDERLINED),
             HeadingLevel::H2 => self.theme.markdown.heading,
             _ => self.theme.markdown.heading.add_modifier(Modifier::ITALIC),
         }

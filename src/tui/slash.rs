@@ -67,7 +67,7 @@ impl App {
 
     fn help(&mut self) {
         let mut out = String::from("commands:\n");
-        for c in self.composer.commands() {
+        for c in self.composer.completer().commands() {
             let _ = writeln!(out, "  /{:<10} {:<12} {}", c.name, c.args, c.help);
         }
         out.push_str(KEYS);
@@ -412,7 +412,12 @@ impl App {
     /// A custom command runs as a prompt, a workflow in a session of its own; anything else is
     /// unknown.
     fn custom(&mut self, name: &str, args: &str, typed: &str) {
-        let found = self.composer.commands().iter().find(|c| c.name == name);
+        let found = self
+            .composer
+            .completer()
+            .commands()
+            .iter()
+            .find(|c| c.name == name);
         if found.is_some_and(|c| c.workflow) {
             if self.idle(&format!("/{name}")) {
                 self.start_work(Op::Workflow {
