@@ -13,6 +13,7 @@ impl Session {
     pub(super) fn mutates_any(&self, calls: &[ToolCall]) -> bool {
         calls.iter().any(|c| {
             self.setup
+                .tools
                 .registry
                 .get(&c.name)
                 .is_none_or(|t| t.effects(&c.parsed_arguments()).edits)
@@ -24,7 +25,11 @@ impl Session {
         let Some(store) = self.checkpoints.take() else {
             return;
         };
-        let (id, step, label_owned) = (self.setup.id.clone(), self.turn.steps(), label.to_string());
+        let (id, step, label_owned) = (
+            self.setup.record.id.clone(),
+            self.turn.steps(),
+            label.to_string(),
+        );
         let joined = tokio::task::spawn_blocking(move || {
             // The store may still be opening (see `Checkpoints`); a store that cannot be opened
             // costs undo, not the session.

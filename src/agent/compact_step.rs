@@ -29,7 +29,7 @@ impl Session {
             return;
         };
         let before = self.context_tokens();
-        if !force && (before as f64) < self.setup.compact_threshold * window as f64 {
+        if !force && (before as f64) < self.setup.model.compact_threshold * window as f64 {
             return;
         }
         let mut dropped = Vec::new();
@@ -39,7 +39,7 @@ impl Session {
             let s = if elided == 1 { "" } else { "s" };
             dropped.push(format!("{elided} large tool output{s} of older turns"));
         }
-        let target = self.setup.compact_threshold * window as f64 * 0.6;
+        let target = self.setup.model.compact_threshold * window as f64 * 0.6;
         if force || (compact::estimate_tokens(&self.history) as f64) > target {
             match self.summarise(emit, force).await {
                 Ok(Some((summarised, recent))) => {
@@ -57,8 +57,8 @@ impl Session {
                 }),
             }
         }
-        if let Some(build) = &self.setup.system_builder {
-            self.setup.system = build();
+        if let Some(build) = &self.setup.model.system_builder {
+            self.setup.model.system = build();
         }
         self.gauge.forget();
         let after = self.context_tokens();
@@ -110,8 +110,8 @@ impl Session {
         };
         let c = complete(
             choice.entry.client.as_ref(),
-            self.setup.retry,
-            &self.setup.tools.cancel,
+            self.setup.model.retry,
+            &self.setup.tools.context.cancel,
             &req,
             emit,
         )
@@ -158,6 +158,6 @@ impl Session {
     }
 
     pub(super) fn context_tokens(&self) -> u64 {
-        self.gauge.tokens(&self.setup.system, &self.history)
+        self.gauge.tokens(&self.setup.model.system, &self.history)
     }
 }

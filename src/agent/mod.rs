@@ -20,6 +20,7 @@ mod request_size;
 pub mod routing;
 mod session;
 pub mod session_control;
+mod session_setup;
 mod session_tools;
 pub mod spend;
 mod thread;
@@ -29,5 +30,6 @@ mod turn;
 mod usage_step;
 
 pub use events::{Event, Status};
-pub use session::{Session, SessionSetup};
+pub use session::Session;
+pub use session_setup::{ModelSetup, RecordSetup, SessionSetup, ToolSetup};
 pub use session_tools::ToolSource;

@@ -184,7 +184,7 @@ impl Session {
             return message;
         }
         let req = Request {
-            system: &self.setup.system,
+            system: &self.setup.model.system,
             tools: &self.specs,
             history: &self.history,
             ..Request::default()
@@ -200,17 +200,17 @@ impl Session {
         emit: Emit<'_>,
     ) -> Result<Completion, RequestError> {
         let req = Request {
-            system: &self.setup.system,
+            system: &self.setup.model.system,
             tools: &self.specs,
             history: &self.history,
             effort,
-            cache_key: &self.setup.id,
+            cache_key: &self.setup.record.id,
             format: self.native.carried(with_format),
         };
         let r = complete(
             client,
-            self.setup.retry,
-            &self.setup.tools.cancel,
+            self.setup.model.retry,
+            &self.setup.tools.context.cancel,
             &req,
             emit,
         )

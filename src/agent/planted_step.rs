@@ -16,7 +16,7 @@ const CLOCK_SLACK: Duration = Duration::from_secs(1);
 impl Session {
     /// Moves aside every dangerous repository changed since `turn_started`; warns for each.
     pub(super) async fn set_aside_planted(&self, turn_started: SystemTime, emit: Emit<'_>) {
-        let tools = &self.setup.tools;
+        let tools = &self.setup.tools.context;
         if tools.policy.mode != SandboxMode::WorkspaceWrite {
             return;
         }

@@ -35,7 +35,7 @@ impl Session {
         if !on {
             return None;
         }
-        let ctx = &self.setup.tools;
+        let ctx = &self.setup.tools.context;
         let root = ctx.root.clone();
         let reader = ctx.reader();
         let cache = ctx

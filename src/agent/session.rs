@@ -7,52 +7,10 @@ use super::events::{Emit, Event, Status};
 use super::extension::{Extension, StopVerdict};
 use super::recorder::Recorder;
 use super::routing::Routing;
+use super::session_setup::SessionSetup;
 use super::turn::TurnState;
 use crate::conversation::{Item, Prompt, ToolSpec};
-use crate::provider::RetryPolicy;
-use crate::redact::Redactor;
-use crate::sandbox::approval::{Approver, Gate};
-use crate::store::transcript::{Record, TranscriptWriter};
-use crate::tools::{Registry, ToolContext};
-
-/// What a session is made of.
-pub struct SessionSetup {
-    pub id: String,
-    /// Which model serves each step.
-    pub routing: Routing,
-    pub registry: Registry,
-    pub tools: ToolContext,
-    pub retry: RetryPolicy,
-    pub max_steps: u32,
-    /// The system prompt with instructions and memory: the stable prefix of every request.
-    pub system: String,
-    /// Rebuilds `system` after compaction (memory and instructions are re-read).
-    pub system_builder: Option<Box<dyn Fn() -> String + Send + Sync>>,
-    pub transcript: Option<TranscriptWriter>,
-    /// History of a resumed session.
-    pub history: Vec<Item>,
-    /// Whether this continues an earlier session (its transcript already has a header).
-    pub resumed: bool,
-    pub redactor: Redactor,
-    /// Compact when the next request would pass this share of the model's context window.
-    pub compact_threshold: f64,
-    /// Permission rules and approval policy, checked before every tool call.
-    pub gate: Gate,
-    /// Who answers when the gate asks.
-    pub approver: Box<dyn Approver>,
-    /// Checks, hooks and other participants, called at their moments of the turn.
-    pub extensions: Vec<Box<dyn Extension>>,
-    /// Where the workspace is checkpointed before steps that change it (`None`: no undo);
-    /// possibly still being opened.
-    pub checkpoints: Option<crate::store::Checkpoints>,
-    /// The plan of a resumed session, as its transcript last recorded it.
-    pub plan: Option<crate::types::Plan>,
-    /// The ledger this session shares with its subagents (or its parent and siblings): budget
-    /// checks read its total.
-    pub spend: Option<std::sync::Arc<super::spend::SharedSpend>>,
-    /// The agent's name when this session is a subagent, recorded in the transcript header.
-    pub subagent: Option<String>,
-}
+use crate::store::transcript::Record;
 
 pub struct Session {
     pub(super) setup: SessionSetup,
@@ -92,13 +50,13 @@ pub(super) enum Ran {
 
 impl Session {
     pub fn new(mut setup: SessionSetup) -> Self {
-        let specs = setup.registry.specs();
+        let specs = setup.tools.registry.specs();
         let history =
-            crate::conversation::complete_tool_results(std::mem::take(&mut setup.history));
-        let recorder = Recorder::new(setup.transcript.take());
-        let routing = std::mem::replace(&mut setup.routing, Routing::empty());
-        let checkpoints = setup.checkpoints.take();
-        let plan = setup.plan.take();
+            crate::conversation::complete_tool_results(std::mem::take(&mut setup.record.history));
+        let recorder = Recorder::new(setup.record.transcript.take());
+        let routing = std::mem::replace(&mut setup.model.routing, Routing::empty());
+        let checkpoints = setup.tools.checkpoints.take();
+        let plan = setup.record.plan.take();
         let format = setup.extensions.iter().find_map(|e| e.answer_format());
         let extensions = std::sync::Arc::new(std::mem::take(&mut setup.extensions));
         Session {
@@ -127,7 +85,7 @@ impl Session {
     }
 
     pub fn id(&self) -> &str {
-        &self.setup.id
+        &self.setup.record.id
     }
 
     pub fn history(&self) -> &[Item] {
@@ -146,7 +104,7 @@ impl Session {
 
     /// The signal the session's tools stop on.
     pub fn cancel(&self) -> crate::cancel::Cancel {
-        self.setup.tools.cancel.clone()
+        self.setup.tools.context.cancel.clone()
     }
 
     /// Writes a record to the transcript.
@@ -156,8 +114,8 @@ impl Session {
 
     pub fn started_event(&self) -> Event {
         Event::SessionStarted {
-            session_id: self.setup.id.clone(),
-            cwd: self.setup.tools.root.display().to_string(),
+            session_id: self.setup.record.id.clone(),
+            cwd: self.setup.tools.context.root.display().to_string(),
             model: self.routing.initial_label(),
         }
     }
@@ -230,8 +188,8 @@ impl Session {
         // A failed write is kept by the recorder, which ends the turn at its next check
         // (`transcript_failed`): the user is told and no later step goes unrecorded.
         let _kept_in_failure = self.record(&Record::Meta {
-            session_id: self.setup.id.clone(),
-            workspace: self.setup.tools.root.display().to_string(),
+            session_id: self.setup.record.id.clone(),
+            workspace: self.setup.tools.context.root.display().to_string(),
             started_at: now.as_secs(),
             started_at_ns: u64::try_from(now.as_nanos()).ok(),
             prompt: prompt.to_string(),
@@ -242,7 +200,7 @@ impl Session {
                 .iter()
                 .find_map(|e| e.workflow())
                 .map(str::to_string),
-            subagent: self.setup.subagent.clone(),
+            subagent: self.setup.record.subagent.clone(),
         });
     }
 
@@ -273,7 +231,7 @@ impl Session {
         }
         let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
         let mut text = if first {
-            super::prompt::first_user_message(task, &self.setup.tools.root)
+            super::prompt::first_user_message(task, &self.setup.tools.context.root)
         } else {
             task.to_string()
         };
@@ -282,7 +240,7 @@ impl Session {
                 text.push_str(&map);
             }
         }
-        if !self.setup.resumed && self.history.is_empty() {
+        if !self.setup.record.resumed && self.history.is_empty() {
             self.write_meta(task);
         }
         for context in self.extension_context(first, task, emit).await {
@@ -366,15 +324,15 @@ impl Session {
 
     async fn turn_loop(&mut self, emit: Emit<'_>) -> Status {
         loop {
-            if self.setup.tools.cancel.is_cancelled() {
+            if self.setup.tools.context.cancel.is_cancelled() {
                 return Status::Interrupted;
             }
             if let Some(error) = self.transcript_failed() {
                 emit(error);
                 return Status::Error;
             }
-            if self.turn.steps_in_turn() >= self.setup.max_steps {
-                let limit = self.setup.max_steps;
+            if self.turn.steps_in_turn() >= self.setup.model.max_steps {
+                let limit = self.setup.model.max_steps;
                 let steps = if limit == 1 { "step" } else { "steps" };
                 emit(Event::Error {
                     message: format!("stopped after {limit} {steps} in this turn (--max-steps)"),

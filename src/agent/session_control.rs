@@ -24,7 +24,7 @@ impl Session {
     /// The model the next request goes to when no router decides otherwise.
     /// The workspace root the session's tools work in.
     pub fn workspace(&self) -> &std::path::Path {
-        &self.setup.tools.root
+        &self.setup.tools.context.root
     }
 
     pub fn model_label(&self) -> String {
@@ -43,21 +43,21 @@ impl Session {
     }
 
     pub fn approval(&self) -> Approval {
-        self.setup.gate.approval()
+        self.setup.tools.gate.approval()
     }
 
     /// Changes the approval policy for the rest of the session.
     pub fn set_approval(&mut self, approval: Approval) {
-        self.setup.gate.set_approval(approval);
+        self.setup.tools.gate.set_approval(approval);
     }
 
     pub fn sandbox_mode(&self) -> SandboxMode {
-        self.setup.tools.policy.mode
+        self.setup.tools.context.policy.mode
     }
 
     /// Changes the sandbox mode for the commands and file tools that run from now on.
     pub fn set_sandbox(&mut self, mode: SandboxMode) {
-        self.setup.tools.policy.mode = mode;
+        self.setup.tools.context.policy.mode = mode;
     }
 
     pub fn context_fill(&self) -> ContextFill {

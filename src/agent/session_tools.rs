@@ -35,11 +35,11 @@ impl Session {
         if fresh == registered {
             return false;
         }
-        self.setup.registry.retain(|t| !source.owns(t.name()));
+        self.setup.tools.registry.retain(|t| !source.owns(t.name()));
         for tool in tools {
-            self.setup.registry.add(tool);
+            self.setup.tools.registry.add(tool);
         }
-        self.specs = self.setup.registry.specs();
+        self.specs = self.setup.tools.registry.specs();
         true
     }
 }
@@ -57,7 +57,7 @@ impl Session {
     /// Keeps only the tools `keep` accepts and rebuilds the specs: a review session gets the
     /// read-only ones. Call it before the first request, so the request prefix never changes.
     pub fn retain_tools(&mut self, keep: impl FnMut(&dyn Tool) -> bool) {
-        self.setup.registry.retain(keep);
-        self.specs = self.setup.registry.specs();
+        self.setup.tools.registry.retain(keep);
+        self.specs = self.setup.tools.registry.specs();
     }
 }

@@ -39,7 +39,7 @@ impl Session {
                 _ => None,
             })
             .collect();
-        if let Ok(mut touched) = self.setup.tools.touched.lock() {
+        if let Ok(mut touched) = self.setup.tools.context.touched.lock() {
             touched.extend(named.iter().chain(changed).cloned());
         }
         if self.thread.files(&named, changed) {

@@ -43,7 +43,7 @@ impl Session {
             kind,
             paths,
         });
-        let result = if self.setup.tools.cancel.is_cancelled() {
+        let result = if self.setup.tools.context.cancel.is_cancelled() {
             Err(NotRun::Failed(crate::tools::ToolError(
                 "not run: the user interrupted the turn".into(),
             )))
@@ -63,7 +63,7 @@ impl Session {
             }
             result
         };
-        let interrupted = self.setup.tools.cancel.is_cancelled();
+        let interrupted = self.setup.tools.context.cancel.is_cancelled();
         let denied = matches!(result, Err(NotRun::Denied(_)));
         let (ok, output) = match result {
             Ok(out) => self.seen_by_model(out),
@@ -80,13 +80,14 @@ impl Session {
         if ok {
             let named = self
                 .setup
+                .tools
                 .registry
                 .get(&call.name)
                 .map(|t| self.resolved_subjects(t, &arguments))
                 .unwrap_or_default();
             self.thread_files(&named, &changed);
         }
-        let output = self.setup.redactor.redact(&text);
+        let output = self.setup.tools.redactor.redact(&text);
         for ext in self.extensions.iter() {
             ext.post_tool(call, ok, &output, emit).await;
         }
@@ -148,7 +149,7 @@ impl Session {
                 "not run: the user interrupted the turn".into(),
             ))
         };
-        let tool = self.setup.registry.get(&call.name);
+        let tool = self.setup.tools.registry.get(&call.name);
         let effects = tool.map(|t| t.effects(arguments)).unwrap_or_default();
         let subjects = tool
             .map(|t| self.resolved_subjects(t, arguments))
@@ -162,18 +163,19 @@ impl Session {
             return Err(NotRun::Denied(reason.into()));
         }
         // An interrupt during a hook or an approval must not let the call through unchecked.
-        if self.setup.tools.cancel.is_cancelled() {
+        if self.setup.tools.context.cancel.is_cancelled() {
             return Err(interrupted());
         }
         let permitted = self.permit(&tool_use, arguments, emit).await;
-        if self.setup.tools.cancel.is_cancelled() {
+        if self.setup.tools.context.cancel.is_cancelled() {
             return Err(interrupted());
         }
         match permitted {
             Ok(()) => self
                 .setup
+                .tools
                 .registry
-                .run(&call.name, &call.arguments, &self.setup.tools)
+                .run(&call.name, &call.arguments, &self.setup.tools.context)
                 .await
                 .map_err(NotRun::Failed),
             Err(refusal) => Err(NotRun::Denied(refusal)),
@@ -190,7 +192,7 @@ impl Session {
         name: &str,
         arguments: &serde_json::Value,
     ) -> (Option<crate::types::ToolKind>, Vec<String>) {
-        let Some(tool) = self.setup.registry.get(name) else {
+        let Some(tool) = self.setup.tools.registry.get(name) else {
             return (None, Vec::new());
         };
         let paths = self
@@ -205,7 +207,7 @@ impl Session {
     }
 
     fn resolved_subjects(&self, tool: &dyn Tool, arguments: &serde_json::Value) -> Vec<Subject> {
-        let ctx = &self.setup.tools;
+        let ctx = &self.setup.tools.context;
         tool.subjects(arguments)
             .into_iter()
             .map(|s| match s {
@@ -239,10 +241,15 @@ impl Session {
             subjects,
         } = *tool_use;
         // An unknown tool is refused by the registry with the list of tools; nothing to ask.
-        if self.setup.registry.get(&call.name).is_none() {
+        if self.setup.tools.registry.get(&call.name).is_none() {
             return Ok(());
         }
-        let reason = match self.setup.gate.decide_all(&call.name, subjects, effects) {
+        let reason = match self
+            .setup
+            .tools
+            .gate
+            .decide_all(&call.name, subjects, effects)
+        {
             Decision::Allow => return Ok(()),
             Decision::Deny(reason) => return Err(Refusal::Rule { reason }),
             Decision::Ask(reason) => reason,
@@ -255,7 +262,7 @@ impl Session {
             always: approval::always_scope(&call.name, subjects),
         };
         emit(Event::ApprovalRequest(request.clone()));
-        let answer = self.setup.approver.ask(&request).await;
+        let answer = self.setup.tools.approver.ask(&request).await;
         emit(Event::ApprovalDecision {
             id: call.id.clone(),
             answer: answer.clone(),
@@ -264,19 +271,19 @@ impl Session {
             Answer::Once => Ok(()),
             Answer::Always => {
                 for s in subjects {
-                    self.setup.gate.allow_for_session(&call.name, Some(s));
+                    self.setup.tools.gate.allow_for_session(&call.name, Some(s));
                 }
                 if subjects.is_empty() {
-                    self.setup.gate.allow_for_session(&call.name, None);
+                    self.setup.tools.gate.allow_for_session(&call.name, None);
                 }
                 Ok(())
             }
             Answer::Rule { rule } => {
-                if self.setup.gate.allow_rule_for_session(&rule).is_err() {
+                if self.setup.tools.gate.allow_rule_for_session(&rule).is_err() {
                     // The front end checked the rule; should it still not parse, the call the
                     // user approved runs and the same one is allowed again.
                     for s in subjects {
-                        self.setup.gate.allow_for_session(&call.name, Some(s));
+                        self.setup.tools.gate.allow_for_session(&call.name, Some(s));
                     }
                 }
                 Ok(())

@@ -3,7 +3,7 @@
 
 use super::{setup, ExitError};
 use crate::agent::extension::Extension;
-use crate::agent::{Session, SessionSetup};
+use crate::agent::{ModelSetup, RecordSetup, Session, SessionSetup, ToolSetup};
 use crate::cancel::Cancel;
 pub use crate::engine::{Built, Resume};
 use crate::engine::{OpenError, Overrides, SessionFactory, SharedApprover};
@@ -240,31 +240,35 @@ pub fn build(
         crate::skills::tools(&tools.policy, ws.home.as_deref(), ws.trusted);
     warnings.extend(skill_warnings);
     let mut session = Session::new(SessionSetup {
-        id,
-        routing,
-        registry: Registry::builtin()
-            .with(crate::checks::tools(&cfg.checks))
-            .with(skill_tool)
-            .with(opts.extra_tools),
-        tools,
-        retry: retry_policy(&cfg.retry),
-        max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),
-        system: builder(),
-        system_builder: Some(Box::new(builder)),
-        transcript: Some(transcript),
-        history: resumed
-            .as_ref()
-            .map(|r| r.history.clone())
-            .unwrap_or_default(),
-        resumed: resumed.is_some(),
-        redactor: ws.redactor(),
-        compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
-        gate,
-        approver: opts.approver,
+        model: ModelSetup {
+            routing,
+            retry: retry_policy(&cfg.retry),
+            max_steps: opts.max_steps.or(cfg.max_steps).unwrap_or(50),
+            system: builder(),
+            system_builder: Some(Box::new(builder)),
+            compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
+        },
+        tools: ToolSetup {
+            registry: Registry::builtin()
+                .with(crate::checks::tools(&cfg.checks))
+                .with(skill_tool)
+                .with(opts.extra_tools),
+            context: tools,
+            gate,
+            approver: opts.approver,
+            redactor: ws.redactor(),
+            checkpoints,
+        },
+        record: RecordSetup {
+            history: resumed
+                .as_ref()
+                .map(|r| r.history.clone())
+                .unwrap_or_default(),
+            resumed: resumed.is_some(),
+            plan: resumed.as_ref().and_then(|r| r.plan.clone()),
+            ..RecordSetup::new(id, Some(transcript))
+        },
         extensions: opts.extensions,
-        subagent: None,
-        checkpoints,
-        plan: resumed.as_ref().and_then(|r| r.plan.clone()),
         spend: opts.spend,
     });
     if let Some(r) = resumed {

@@ -5,7 +5,7 @@
 
 use super::setup;
 use crate::agent::spend::SharedSpend;
-use crate::agent::{Session, SessionSetup};
+use crate::agent::{ModelSetup, RecordSetup, Session, SessionSetup, ToolSetup};
 use crate::cancel::Cancel;
 use crate::engine::SharedApprover;
 use crate::provider::retry_policy;
@@ -85,30 +85,32 @@ impl ChildSpawner {
         let builder = move || format!("{}\n\n{}", base(), extra.trim_end());
         let hooks = setup::tool_hooks(ws, self.cancel.clone(), self.sandbox, &id)?;
         Ok(Session::new(SessionSetup {
-            id,
-            routing,
-            registry,
-            tools,
-            retry: retry_policy(&cfg.retry),
-            max_steps: def
-                .max_steps
-                .or(self.max_steps)
-                .or(cfg.max_steps)
-                .unwrap_or(50),
-            system: builder(),
-            system_builder: Some(Box::new(builder)),
-            transcript: Some(transcript),
-            history: Vec::new(),
-            resumed: false,
-            redactor: ws.redactor(),
-            compact_threshold: self.compact_threshold,
-            gate,
-            approver: Box::new(self.approver.clone()),
+            model: ModelSetup {
+                routing,
+                retry: retry_policy(&cfg.retry),
+                max_steps: def
+                    .max_steps
+                    .or(self.max_steps)
+                    .or(cfg.max_steps)
+                    .unwrap_or(50),
+                system: builder(),
+                system_builder: Some(Box::new(builder)),
+                compact_threshold: self.compact_threshold,
+            },
+            tools: ToolSetup {
+                registry,
+                context: tools,
+                gate,
+                approver: Box::new(self.approver.clone()),
+                redactor: ws.redactor(),
+                checkpoints: None,
+            },
+            record: RecordSetup {
+                subagent: Some(def.name.clone()),
+                ..RecordSetup::new(id, Some(transcript))
+            },
             extensions: hooks.into_iter().collect(),
-            checkpoints: None,
-            plan: None,
             spend: Some(self.spend.clone()),
-            subagent: Some(def.name.clone()),
         }))
     }
 }
