@@ -2,6 +2,7 @@
 
 use super::schema::Config;
 use super::Loaded;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -167,20 +168,34 @@ fn parse_layer(name: &str, text: &str) -> Result<Layer, ConfigError> {
 }
 
 /// Deserializes a table into `Config`, which rejects unknown keys and ill-typed values.
+/// Straight from the table, which is cheap; only a table that fails is written out as text and
+/// read again, for the error's position that names the offending key (see [`key_hint`]).
 fn check(table: &toml::Table, name: &str) -> Result<Config, ConfigError> {
-    let text = toml::to_string(table).map_err(|e| ConfigError::Invalid {
-        source_name: name.to_string(),
-        message: e.to_string(),
-    })?;
-    let config = toml::from_str::<Config>(&text).map_err(|e| ConfigError::Invalid {
-        source_name: name.to_string(),
-        message: e.message().to_string() + &key_hint(&e, &text),
-    })?;
+    let config = match Config::deserialize(table.clone()) {
+        Ok(config) => config,
+        Err(e) => return Err(explain(table, name, e)),
+    };
     super::ranges::check(&config).map_err(|e| ConfigError::Invalid {
         source_name: name.to_string(),
         message: e.to_string(),
     })?;
     Ok(config)
+}
+
+/// The error of a table that does not deserialize, with the key it is about: the table as
+/// text, parsed again, gives toml a position to report.
+fn explain(table: &toml::Table, name: &str, first: toml::de::Error) -> ConfigError {
+    let invalid = |message: String| ConfigError::Invalid {
+        source_name: name.to_string(),
+        message,
+    };
+    let Ok(text) = toml::to_string(table) else {
+        return invalid(first.message().to_string());
+    };
+    match toml::from_str::<Config>(&text) {
+        Err(e) => invalid(e.message().to_string() + &key_hint(&e, &text)),
+        Ok(_) => invalid(first.message().to_string()),
+    }
 }
 
 /// toml reports a span into the re-serialized text; the line there names the offending key.

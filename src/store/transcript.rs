@@ -92,6 +92,8 @@ pub struct TranscriptWriter {
     redactor: crate::redact::Redactor,
     /// Started by the first [`TranscriptWriter::sync`].
     syncer: Option<super::background_sync::BackgroundSync>,
+    /// The index update started by the session's first record, joined before the last one.
+    indexing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TranscriptWriter {
@@ -113,6 +115,7 @@ impl TranscriptWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
             redactor: Default::default(),
             syncer: None,
+            indexing: None,
         };
         w.end_torn_line()?;
         Ok(w)
@@ -153,10 +156,24 @@ impl TranscriptWriter {
         line.push('\n');
         self.write_raw(line.as_bytes())?;
         if matches!(record, Record::Meta { .. }) {
-            // The session has started: `reins sessions` lists it from the index from now on.
-            super::session_index::index_transcript(&self.path);
+            self.index_in_background();
         }
         Ok(())
+    }
+
+    /// The session has started: `reins sessions` lists it from the index from now on. Opening
+    /// the index (an SQLite database) is done on a thread of its own, because this record is
+    /// written before the first model request and the listing does not need the row at once:
+    /// a listing brings any transcript its index does not match up to date itself.
+    fn index_in_background(&mut self) {
+        let path = self.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("reins-session-index".into())
+            .spawn(move || super::session_index::index_transcript(&path));
+        match spawned {
+            Ok(handle) => self.indexing = Some(handle),
+            Err(_) => super::session_index::index_transcript(&self.path),
+        }
     }
 
     /// Stores the copies of the images a history record names, before the line that names
@@ -226,6 +243,10 @@ impl Drop for TranscriptWriter {
         // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
         // sync loses here is durability against a power cut, not lines already written.
         let _ = self.finish_sync();
+        // The start's update must not land after (and overwrite) the final one.
+        if let Some(handle) = self.indexing.take() {
+            let _ = handle.join();
+        }
         if self.out.flush().is_ok() {
             super::session_index::index_transcript(&self.path);
             super::ledger::index_transcript(&self.path);
