@@ -90,10 +90,7 @@ impl Bridge {
             effort: spec.global.effort,
         };
         let ws = setup::workspace(&global)?;
-        let sandbox = SandboxFlags {
-            mode: spec.args.sandbox,
-            network: spec.args.network,
-        };
+        let sandbox = SandboxFlags::from(spec.args.sandbox);
         let (canceller, cancel) = crate::cancel::pair();
         let (ui_tx, ui_rx) = mpsc::unbounded_channel();
         let mcp = crate::frontend::mcp::start(&ws, sandbox)?;
@@ -108,8 +105,8 @@ impl Bridge {
         let approver = ChannelApprover::new(ui_tx.clone(), cancel.clone());
         let factory = Factory {
             ws,
-            model: spec.args.model.clone(),
-            route: spec.args.route.clone(),
+            model: spec.args.model.model.clone(),
+            route: spec.args.model.route.clone(),
             max_cost: None,
             max_steps: None,
             sandbox,

@@ -1,11 +1,14 @@
 //! Command-line types (clap). Parsing only: behaviour lives in `commands/`, `tui/` and the modules
-//! they call. The fan-out commands' types (`eval`, `batch`) are in [`fanout_args`].
+//! they call. The fan-out commands' types (`eval`, `batch`) are in [`fanout_args`], the flag groups
+//! several commands share in [`session_args`].
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 mod fanout_args;
+mod session_args;
 pub use fanout_args::*;
+pub use session_args::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,32 +33,14 @@ pub struct TuiArgs {
     /// A first prompt to send when the UI opens; a one-word prompt goes after `--`
     /// (`reins -- refactor`), since a lone word is taken for a mistyped command.
     pub prompt: Option<String>,
-    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
-    #[arg(short, long, value_name = "NAME")]
-    pub model: Option<String>,
-    /// Reopen the session ID.
-    #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
-    pub resume: Option<String>,
-    /// Reopen the latest session of this workspace.
-    #[arg(long = "continue")]
-    pub continue_last: bool,
-    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
-    #[arg(long, value_name = "MODE")]
-    pub sandbox: Option<crate::sandbox::SandboxMode>,
-    /// Let sandboxed commands use the network.
-    #[arg(long)]
-    pub network: bool,
-    /// Use the router of [routers.NAME].
-    #[arg(long, value_name = "NAME")]
-    pub route: Option<String>,
-    /// Work in the git worktree NAME (.git/reins-worktrees/NAME, branch reins/NAME from HEAD),
-    /// made the first time and reused after; `reins worktrees` lists and removes them.
-    #[arg(long, value_name = "NAME")]
-    pub worktree: Option<String>,
-    /// Attach an image (PNG, JPEG, GIF or WebP, at most 3.75 MB) to the first prompt, or to the
-    /// composer when no prompt is given; repeatable. The model must have `vision = true`.
-    #[arg(long = "image", value_name = "FILE")]
-    pub image: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub place: PlaceArgs,
 }
 
 /// Options every subcommand understands.
@@ -299,79 +284,31 @@ pub enum MemoryCommand {
 /// Options of `reins acp`; the editor picks the workspace (each session's cwd).
 #[derive(Debug, Args, Clone, Default)]
 pub struct AcpArgs {
-    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
-    #[arg(short, long, value_name = "NAME")]
-    pub model: Option<String>,
-    /// Use the router of [routers.NAME].
-    #[arg(long, value_name = "NAME")]
-    pub route: Option<String>,
-    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
-    #[arg(long, value_name = "MODE")]
-    pub sandbox: Option<crate::sandbox::SandboxMode>,
-    /// Let sandboxed commands use the network.
-    #[arg(long)]
-    pub network: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// The task; `-` reads it from stdin.
     pub prompt: Option<String>,
-    /// A [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
-    #[arg(short, long, value_name = "NAME")]
-    pub model: Option<String>,
-    /// Write JSON Lines events to stdout instead of human-readable progress.
-    #[arg(long)]
-    pub json: bool,
-    /// Also write the final assistant message to FILE.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output_last_message: Option<PathBuf>,
-    /// Stop after N model requests (default 50, or `max_steps` in config); at least 1.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_steps: Option<u32>,
-    /// Sandbox for commands and file tools: read-only, workspace-write (default) or full.
-    #[arg(long, value_name = "MODE")]
-    pub sandbox: Option<crate::sandbox::SandboxMode>,
-    /// Let sandboxed commands use the network.
-    #[arg(long)]
-    pub network: bool,
-    /// Stop before a request that would take the session's cost past USD.
-    #[arg(long, value_name = "USD")]
-    pub max_cost: Option<f64>,
-    /// Use the router of [routers.NAME] (see the README's routing section).
-    #[arg(long, value_name = "NAME")]
-    pub route: Option<String>,
-    /// Resume the session ID (see `reins sessions`) with its full conversation.
-    #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
-    pub resume: Option<String>,
-    /// Resume the latest session of this workspace.
-    #[arg(long = "continue")]
-    pub continue_last: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub output: ExecOutputArgs,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
     /// A command that must pass for the task to be done (repeatable; adds to [checks]).
     #[arg(long = "check", value_name = "CMD")]
     pub check: Vec<String>,
-    /// Show every tool call's output in the trace, not only the last lines of a failing one.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// The final answer must be one JSON value valid against the JSON Schema in FILE; an invalid
-    /// one goes back to the model with the errors (twice at most), then the run exits 5. Models
-    /// with `structured_output` also get the schema as their API's native response format.
-    #[arg(long, value_name = "FILE")]
-    pub output_schema: Option<PathBuf>,
-    /// End the run at the first refused tool call, with exit code 6 (status `denied`).
-    #[arg(long)]
-    pub deny_exit: bool,
-    /// No trace on stderr, only errors that end the run (the answer still goes to stdout).
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Attach an image (PNG, JPEG, GIF or WebP, at most 3.75 MB) to the task; repeatable.
-    /// The model must have `vision = true` in its [models.*] table.
-    #[arg(long = "image", value_name = "FILE")]
-    pub image: Vec<PathBuf>,
-    /// Work in the git worktree NAME (.git/reins-worktrees/NAME, branch reins/NAME from HEAD),
-    /// made the first time and reused after; `reins worktrees` lists and removes them.
-    #[arg(long, value_name = "NAME")]
-    pub worktree: Option<String>,
+    #[command(flatten)]
+    pub place: PlaceArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -435,6 +372,23 @@ pub struct RunArgs {
 /// Options of `reins review`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReviewArgs {
+    #[command(flatten)]
+    pub scope: ReviewScopeArgs,
+    #[command(flatten)]
+    pub report: ReviewReportArgs,
+    #[command(flatten)]
+    pub verify: ReviewVerifyArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Review the diff in parts of at most N bytes, grouped by file, and merge the findings
+    /// (default: `[review] part_size`, else 60000).
+    #[arg(long, value_name = "N")]
+    pub part_size: Option<usize>,
+}
+
+/// What `reins review` looks at.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReviewScopeArgs {
     /// Review the staged and unstaged changes and untracked files (the default).
     #[arg(long, conflicts_with_all = ["base", "commit"])]
     pub uncommitted: bool,
@@ -444,6 +398,11 @@ pub struct ReviewArgs {
     /// Review one commit.
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
+}
+
+/// How `reins review` reports, and when it fails the run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReviewReportArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -454,6 +413,14 @@ pub struct ReviewArgs {
     /// (default: `[review] fail_on`, else never).
     #[arg(long, value_name = "P")]
     pub fail_on: Option<crate::types::Priority>,
+    /// No trace on stderr: only the report (and errors).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The second pass that confirms each finding, and the reproducing commands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReviewVerifyArgs {
     /// Skip the second pass that confirms each finding.
     #[arg(long, conflicts_with = "verify")]
     pub no_verify: bool,
@@ -463,23 +430,10 @@ pub struct ReviewArgs {
     /// Do not run the findings' reproducing commands.
     #[arg(long)]
     pub no_repro: bool,
-    /// The reviewing model: a [models.*] key, PROVIDER/MODEL-ID, or replay:PATH.
-    #[arg(short, long, value_name = "NAME")]
-    pub model: Option<String>,
     /// The model of the verify pass (default: `[review] verify_model`, else the reviewing model).
     #[arg(long, value_name = "NAME")]
     pub verify_model: Option<String>,
     /// The router of the verify pass, a [routers.NAME] name.
     #[arg(long, value_name = "NAME")]
     pub verify_route: Option<String>,
-    /// Use the router of [routers.NAME] for the review.
-    #[arg(long, value_name = "NAME")]
-    pub route: Option<String>,
-    /// Review the diff in parts of at most N bytes, grouped by file, and merge the findings
-    /// (default: `[review] part_size`, else 60000).
-    #[arg(long, value_name = "N")]
-    pub part_size: Option<usize>,
-    /// No trace on stderr: only the report (and errors).
-    #[arg(short, long)]
-    pub quiet: bool,
 }

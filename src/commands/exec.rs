@@ -4,7 +4,7 @@
 use crate::agent::{Event, Status};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::engine::{self, Op, Overrides, SharedApprover, UiMsg};
-use crate::frontend::session_builder::{Factory, Resume};
+use crate::frontend::session_builder::Factory;
 use crate::frontend::{setup, ExitError};
 use crate::sandbox::approval::{Approval, NeverAsk};
 use std::io::{IsTerminal, Read, Write};
@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 /// Runs `reins exec` and returns the process exit code.
 pub async fn run(args: ExecArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let task = read_task(args.prompt.as_deref())?;
-    let global = setup::in_worktree(global, args.worktree.as_deref())?;
+    let global = setup::in_worktree(global, args.place.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     run_task(&task, ws, &args, Vec::new()).await
 }
@@ -28,7 +28,7 @@ pub async fn run_task(
     args: &ExecArgs,
     mut extensions: Vec<Box<dyn crate::agent::extension::Extension>>,
 ) -> Result<i32, ExitError> {
-    let accepted = match &args.output_schema {
+    let accepted = match &args.output.output_schema {
         Some(path) => {
             let schema = crate::output_schema::OutputSchema::load(path)
                 .map_err(|e| ExitError::usage(e.to_string()))?;
@@ -42,23 +42,20 @@ pub async fn run_task(
         }
         None => None,
     };
-    let images = crate::frontend::user_image::read_all(&args.image)
+    let images = crate::frontend::user_image::read_all(&args.place.image)
         .map_err(|e| ExitError::usage(e.to_string()))?;
     let (canceller, cancel) = crate::cancel::pair();
     let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
-    let flags = setup::SandboxFlags {
-        mode: args.sandbox,
-        network: args.network,
-    };
+    let flags = setup::SandboxFlags::from(args.sandbox);
     ws.loaded.config.checks.add(&args.check);
     let mcp = crate::frontend::mcp::start(&ws, flags)?;
     let factory = Factory {
         ws,
-        model: args.model.clone(),
-        route: args.route.clone(),
-        max_cost: args.max_cost,
-        max_steps: args.max_steps,
+        model: args.model.model.clone(),
+        route: args.model.route.clone(),
+        max_cost: args.budget.max_cost,
+        max_steps: args.budget.max_steps,
         sandbox: flags,
         default_approval: Approval::Never,
         approver: SharedApprover(Arc::new(NeverAsk)),
@@ -67,13 +64,8 @@ pub async fn run_task(
         first_only: Mutex::new(extensions),
         files: None,
     };
-    let resume = match (&args.resume, args.continue_last) {
-        (Some(id), _) => Resume::Id(id.clone()),
-        (None, true) => Resume::Latest,
-        (None, false) => Resume::New,
-    };
-    let mut built = factory.build_session(resume, Overrides::default())?;
-    built.session.set_stop_on_denial(args.deny_exit);
+    let mut built = factory.build_session(setup::resume_of(&args.resume), Overrides::default())?;
+    built.session.set_stop_on_denial(args.output.deny_exit);
     let (ui_tx, mut ui_rx) = mpsc::unbounded_channel();
     let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
     engine.send(Op::Prompt(crate::conversation::Prompt {
@@ -81,10 +73,10 @@ pub async fn run_task(
         images,
     }));
     engine.send(Op::Shutdown);
-    let mut out = match args.json {
+    let mut out = match args.output.json {
         true => Output::Json,
-        false if args.quiet => Output::Quiet,
-        false => Output::Human(super::progress::Progress::new(args.verbose)),
+        false if args.output.quiet => Output::Quiet,
+        false => Output::Human(super::progress::Progress::new(args.output.verbose)),
     };
     let mut ended = None;
     while let Some(msg) = ui_rx.recv().await {
@@ -123,13 +115,13 @@ pub async fn run_task(
 }
 
 fn finish(last: &str, status: Status, args: &ExecArgs) -> Result<i32, ExitError> {
-    if let Some(path) = &args.output_last_message {
+    if let Some(path) = &args.output.output_last_message {
         std::fs::write(path, last)
             .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))?;
     }
     // Only a finished answer is an answer: after a stop the last message was narration, and the
     // trace on stderr has already shown it.
-    if !args.json && status == Status::Done && !last.is_empty() {
+    if !args.output.json && status == Status::Done && !last.is_empty() {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{}", super::display::for_stdout(last));
     }

@@ -17,7 +17,7 @@ pub const FINDINGS_EXIT: i32 = 7;
 pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let ws = setup::workspace(&global)?;
     let settings = Settings::resolve(&args, &ws.loaded.config.review);
-    let scope = match (&args.base, &args.commit) {
+    let scope = match (&args.scope.base, &args.scope.commit) {
         (Some(b), _) => Scope::Base(b.clone()),
         (None, Some(c)) => Scope::Commit(c.clone()),
         (None, None) => Scope::Uncommitted,
@@ -26,8 +26,9 @@ pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError>
     let (canceller, cancel) = crate::cancel::pair();
     let signalled = crate::frontend::stop_signals::listen(canceller.clone())
         .map_err(|e| ExitError::failure(format!("cannot listen for signals: {e}")))?;
-    let mut progress = (!(args.quiet || args.json)).then(|| super::progress::Progress::new(false));
-    let quiet = args.quiet;
+    let mut progress =
+        (!(args.report.quiet || args.report.json)).then(|| super::progress::Progress::new(false));
+    let quiet = args.report.quiet;
     let observe = Box::new(move |seen: Seen<'_>| match seen {
         Seen::Event(e) => match (progress.as_mut(), e) {
             (Some(p), _) => p.emit(e),
@@ -62,19 +63,19 @@ pub async fn run(args: ReviewArgs, global: GlobalArgs) -> Result<i32, ExitError>
 /// Prints the report (text or JSON), writes the SARIF file, and in GitHub Actions adds one
 /// annotation per finding on stderr.
 fn publish(args: &ReviewArgs, report: &Report) -> Result<(), ExitError> {
-    if let Some(path) = &args.sarif {
+    if let Some(path) = &args.report.sarif {
         let text = serde_json::to_string_pretty(&crate::review::sarif::log(&report.findings))
             .map_err(|e| ExitError::failure(e.to_string()))?;
         std::fs::write(path, text)
             .map_err(|e| ExitError::failure(format!("cannot write {}: {e}", path.display())))?;
     }
     let mut stdout = std::io::stdout().lock();
-    if args.json {
+    if args.report.json {
         let text = serde_json::to_string(report).map_err(|e| ExitError::failure(e.to_string()))?;
         let _ = writeln!(stdout, "{text}");
     } else {
         let _ = write!(stdout, "{}", report.human(display::for_stdout));
-        if !args.quiet {
+        if !args.report.quiet {
             for note in report.dropped_notes(display::neutralize) {
                 eprintln!("{note}");
             }

@@ -8,7 +8,7 @@ use crate::workflow;
 
 /// Runs a workflow and returns exec's exit code for the session.
 pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
-    let global = setup::in_worktree(global, args.exec.worktree.as_deref())?;
+    let global = setup::in_worktree(global, args.exec.place.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     let extra = match args.exec.prompt.as_deref() {
         Some(p) => Some(exec::read_task(Some(p))?),
@@ -26,12 +26,12 @@ pub async fn run(args: RunArgs, global: GlobalArgs) -> Result<i32, ExitError> {
 /// Command-line flags win over the workflow's settings; a `--model` or `--route` on the command
 /// line replaces the workflow's choice of either.
 fn exec_flags(job: &Job, mut flags: ExecArgs) -> ExecArgs {
-    if flags.model.is_none() && flags.route.is_none() {
-        flags.model = job.model.clone();
-        flags.route = job.route.clone();
+    if flags.model.model.is_none() && flags.model.route.is_none() {
+        flags.model.model = job.model.clone();
+        flags.model.route = job.route.clone();
     }
-    flags.max_steps = flags.max_steps.or(job.max_steps);
-    flags.max_cost = flags.max_cost.or(job.max_cost);
+    flags.budget.max_steps = flags.budget.max_steps.or(job.max_steps);
+    flags.budget.max_cost = flags.budget.max_cost.or(job.max_cost);
     flags
 }
 

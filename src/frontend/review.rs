@@ -47,34 +47,37 @@ impl Settings {
     /// `--model X` is not silently routed by `[review] route`. The verify pass takes the
     /// reviewer's model unless its own is set.
     pub fn resolve(args: &ReviewArgs, cfg: &ReviewConfig) -> Settings {
-        let (model, route) = if args.model.is_some() || args.route.is_some() {
-            (args.model.clone(), args.route.clone())
+        let (model, route) = if args.model.model.is_some() || args.model.route.is_some() {
+            (args.model.model.clone(), args.model.route.clone())
         } else {
             (cfg.model.clone(), cfg.route.clone())
         };
-        let verifier = if args.verify_model.is_some() || args.verify_route.is_some() {
-            (args.verify_model.clone(), args.verify_route.clone())
+        let verifier = if args.verify.verify_model.is_some() || args.verify.verify_route.is_some() {
+            (
+                args.verify.verify_model.clone(),
+                args.verify.verify_route.clone(),
+            )
         } else if cfg.verify_model.is_some() || cfg.verify_route.is_some() {
             (cfg.verify_model.clone(), cfg.verify_route.clone())
         } else {
             (model.clone(), route.clone())
         };
-        let verify = if args.no_verify {
+        let verify = if args.verify.no_verify {
             false
         } else {
-            args.verify || cfg.verify.unwrap_or(true)
+            args.verify.verify || cfg.verify.unwrap_or(true)
         };
         Settings {
             model,
             route,
             verify: verify.then_some(verifier),
-            fail_on: args.fail_on.or(cfg.fail_on),
+            fail_on: args.report.fail_on.or(cfg.fail_on),
             part_size: args
                 .part_size
                 .or(cfg.part_size)
                 .unwrap_or(rv::DEFAULT_PART_SIZE)
                 .max(1),
-            repro: !args.no_repro && cfg.repro.unwrap_or(true),
+            repro: !args.verify.no_repro && cfg.repro.unwrap_or(true),
             repro_timeout: cfg.repro_timeout(),
         }
     }
@@ -470,12 +473,10 @@ mod tests {
         );
         assert_eq!(s.verify, None);
         assert_eq!((s.fail_on, s.part_size), (Some(Priority::P2), 1000));
-        let args = ReviewArgs {
-            model: Some("flag".into()),
-            verify: true,
-            fail_on: Some(Priority::P0),
-            ..ReviewArgs::default()
-        };
+        let mut args = ReviewArgs::default();
+        args.model.model = Some("flag".into());
+        args.verify.verify = true;
+        args.report.fail_on = Some(Priority::P0);
         let s = Settings::resolve(&args, &cfg);
         assert_eq!((s.model.as_deref(), s.route), (Some("flag"), None));
         assert_eq!(s.verify, Some((Some("strong".into()), None)));

@@ -133,6 +133,25 @@ pub struct SandboxFlags {
     pub network: bool,
 }
 
+impl From<crate::cli::SandboxArgs> for SandboxFlags {
+    fn from(args: crate::cli::SandboxArgs) -> Self {
+        SandboxFlags {
+            mode: args.sandbox,
+            network: args.network,
+        }
+    }
+}
+
+/// The session `--resume ID` / `--continue` ask for (a new one without either).
+pub fn resume_of(args: &crate::cli::ResumeArgs) -> crate::engine::Resume {
+    use crate::engine::Resume;
+    match (&args.resume, args.continue_last) {
+        (Some(id), _) => Resume::Id(id.clone()),
+        (None, true) => Resume::Latest,
+        (None, false) => Resume::New,
+    }
+}
+
 /// The sandbox mode when neither a flag nor the config picks one.
 pub const DEFAULT_SANDBOX: SandboxMode = SandboxMode::WorkspaceWrite;
 

@@ -34,7 +34,6 @@ pub mod wrap;
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::engine::{self, ChannelApprover, Overrides, SharedApprover, UiMsg};
 use crate::frontend::session_builder::Factory;
-use crate::frontend::session_builder::Resume;
 use crate::frontend::setup::{self, SandboxFlags};
 use crate::frontend::ExitError;
 use app::{App, AppContext};
@@ -56,9 +55,9 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             "not a terminal: use `reins exec \"TASK\"` for headless runs (see reins --help)",
         ));
     }
-    let images = crate::frontend::user_image::read_all(&args.image)
+    let images = crate::frontend::user_image::read_all(&args.place.image)
         .map_err(|e| ExitError::usage(e.to_string()))?;
-    let global = setup::in_worktree(global, args.worktree.as_deref())?;
+    let global = setup::in_worktree(global, args.place.worktree.as_deref())?;
     let ws = setup::workspace(&global)?;
     let (canceller, cancel) = crate::cancel::pair();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
@@ -71,24 +70,21 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         memory_cap: cfg
             .memory_cap_bytes
             .unwrap_or(crate::store::memory::DEFAULT_CAP_BYTES),
-        router: match (&args.route, &cfg.router) {
+        router: match (&args.model.route, &cfg.router) {
             (Some(name), _) => format!("router `{name}` (--route)"),
             (None, Some(_)) => "the configured [router]".to_string(),
             (None, None) => String::new(),
         },
     };
-    let sandbox = SandboxFlags {
-        mode: args.sandbox,
-        network: args.network,
-    };
+    let sandbox = SandboxFlags::from(args.sandbox);
     let policy = setup::policy(&ws, sandbox);
     let (commands, command_warnings) = commands::load_checked(&policy, ws.home.as_deref());
     let mcp = crate::frontend::mcp::start(&ws, sandbox)?;
     let mcp_view = mcp.clone();
     let factory = Factory {
         ws,
-        model: args.model.clone(),
-        route: args.route.clone(),
+        model: args.model.model.clone(),
+        route: args.model.route.clone(),
         max_cost: None,
         max_steps: None,
         sandbox,
@@ -102,12 +98,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         first_only: Default::default(),
         files: None,
     };
-    let resume = match (&args.resume, args.continue_last) {
-        (Some(id), _) => Resume::Id(id.clone()),
-        (None, true) => Resume::Latest,
-        (None, false) => Resume::New,
-    };
-    let mut built = factory.build_session(resume, Overrides::default())?;
+    let mut built = factory.build_session(setup::resume_of(&args.resume), Overrides::default())?;
     built.warnings.extend(command_warnings);
     let files = fuzzy::FileIndex::start(&ctx.root);
     let engine = engine::spawn(built, Box::new(factory), canceller, ui_tx);
