@@ -263,26 +263,34 @@ fn a_tool_call_expands_on_enter() {
 fn transcript_with_every_cell_kind() {
     let mut t = Transcript::new(Theme::plain());
     t.push_user("fix the failing test\nand explain why it failed");
-    t.assistant_message(ANSWER);
-    t.tool_call(
-        "c1",
-        "read_file",
-        json!({"path": "src/lib.rs", "offset": 10, "limit": 40}),
-    );
-    t.update_tool("c1", |c| c.result = Some((true, "...".into())));
-    t.tool_call("c2", "shell", json!({"command": "cargo test"}));
-    t.update_tool("c2", |c| {
-        c.result = Some((true, "exit code: 101\nerror: test failed".into()))
+    t.edit(|c| c.assistant_message(ANSWER));
+    t.edit(|c| {
+        c.tool_call(
+            "c1",
+            "read_file",
+            json!({"path": "src/lib.rs", "offset": 10, "limit": 40}),
+        )
     });
-    t.tool_call("c3", "edit_file", json!({"path": "calc.py"}));
-    t.update_tool("c3", |c| {
-        c.result = Some((true, format!("edited `calc.py`\n{}", calc_diff())));
-        c.expanded = true;
+    t.edit(|c| c.update_tool("c1", |c| c.result = Some((true, "...".into()))));
+    t.edit(|c| c.tool_call("c2", "shell", json!({"command": "cargo test"})));
+    t.edit(|c| {
+        c.update_tool("c2", |c| {
+            c.result = Some((true, "exit code: 101\nerror: test failed".into()))
+        })
     });
-    t.tool_call("c4", "grep", json!({"pattern": "fn main", "path": "src"}));
-    t.tool_call("c5", "read_file", json!({"path": "missing.rs"}));
-    t.update_tool("c5", |c| {
-        c.result = Some((false, "error: `missing.rs` does not exist".into()))
+    t.edit(|c| c.tool_call("c3", "edit_file", json!({"path": "calc.py"})));
+    t.edit(|c| {
+        c.update_tool("c3", |c| {
+            c.result = Some((true, format!("edited `calc.py`\n{}", calc_diff())));
+            c.expanded = true;
+        })
+    });
+    t.edit(|c| c.tool_call("c4", "grep", json!({"pattern": "fn main", "path": "src"})));
+    t.edit(|c| c.tool_call("c5", "read_file", json!({"path": "missing.rs"})));
+    t.edit(|c| {
+        c.update_tool("c5", |c| {
+            c.result = Some((false, "error: `missing.rs` does not exist".into()))
+        })
     });
     t.push_note(
         Level::Info,
@@ -308,7 +316,7 @@ fn streaming_markdown_shows_the_open_tail() {
         " the tests\n\n```rust\nfn ma",
         "in() {\n",
     ] {
-        t.text_delta(piece);
+        t.edit(|c| c.text_delta(piece));
     }
     let mut term = terminal(60, 12);
     term.draw(|f| t.render(f.area(), f.buffer_mut())).unwrap();
@@ -325,7 +333,7 @@ fn scrolled_up_the_view_stays_put_while_text_arrives() {
     t.view.scroll_up(5);
     let scrolled = t.plain_rows(40, 10);
     assert_ne!(before, scrolled);
-    t.text_delta("new text\n\nmore new text");
+    t.edit(|c| c.text_delta("new text\n\nmore new text"));
     assert_eq!(
         t.plain_rows(40, 10),
         scrolled,
@@ -768,13 +776,13 @@ fn reasoning_streams_collapsed_and_ctrl_t_expands_it() {
 fn a_retry_discards_the_reasoning_that_streamed() {
     let mut t = Transcript::new(Theme::plain());
     t.push_user("go");
-    t.reasoning_delta("first try thinking");
-    t.discard_unconfirmed();
-    t.reasoning_delta("second try");
-    t.reasoning("second try");
+    t.edit(|c| c.reasoning_delta("first try thinking"));
+    t.edit(|c| c.discard_unconfirmed());
+    t.edit(|c| c.reasoning_delta("second try"));
+    t.edit(|c| c.reasoning("second try"));
     let text = t.plain_rows(60, 10).join("\n");
     assert!(text.contains("reasoning · 1 line"), "{text}");
-    assert_eq!(t.len(), 2, "{text}");
+    assert_eq!(t.cells().len(), 2, "{text}");
 }
 
 /// `a` on a web fetch allows the whole host for the session, and the modal says so rather than

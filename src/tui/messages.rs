@@ -42,7 +42,7 @@ impl App {
         let repeat = self.asked.entry(key).or_default();
         *repeat += 1;
         let repeat = *repeat;
-        let explanation = self.transcript.explanation_for(&request.id);
+        let explanation = self.transcript.cells().explanation_for(&request.id);
         let mut modal = ApprovalModal::new(request, &self.ctx.root, &self.theme)
             .with_context(explanation, repeat);
         if let Some(home) = &self.ctx.home {
@@ -177,18 +177,20 @@ impl App {
                 self.status.reason.clone_from(&reason);
                 self.routes.push((step, model, reason));
             }
-            Event::TextDelta { text } => self.transcript.text_delta(&text),
-            Event::ReasoningDelta { text } => self.transcript.reasoning_delta(&text),
-            Event::Reasoning { text, .. } => self.transcript.reasoning(&text),
+            Event::TextDelta { text } => self.transcript.edit(|c| c.text_delta(&text)),
+            Event::ReasoningDelta { text } => self.transcript.edit(|c| c.reasoning_delta(&text)),
+            Event::Reasoning { text, .. } => self.transcript.edit(|c| c.reasoning(&text)),
             Event::Message { role, text } if role == "assistant" => {
-                self.transcript.assistant_message(&text)
+                self.transcript.edit(|c| c.assistant_message(&text))
             }
             Event::ToolCall {
                 call_id,
                 name,
                 arguments,
                 ..
-            } => self.transcript.tool_call(&call_id, &name, arguments),
+            } => self
+                .transcript
+                .edit(|c| c.tool_call(&call_id, &name, arguments)),
             Event::ToolResult {
                 call_id,
                 ok,
@@ -196,7 +198,7 @@ impl App {
                 ..
             } => self
                 .transcript
-                .update_tool(&call_id, |t| t.result = Some((ok, output))),
+                .edit(|c| c.update_tool(&call_id, |t| t.result = Some((ok, output)))),
             Event::Usage {
                 model,
                 input_tokens,
@@ -220,7 +222,7 @@ impl App {
                     Answer::Deny { note: Some(n) } => format!("denied: {n}"),
                 };
                 self.transcript
-                    .update_tool(&id, |t| t.decision = Some(word));
+                    .edit(|c| c.update_tool(&id, |t| t.decision = Some(word)));
             }
             Event::Plan { steps } => {
                 let was_open = self.plan.height() > 0;
@@ -259,7 +261,7 @@ impl App {
                 dropped,
                 kept,
             } => {
-                self.transcript.discard_unconfirmed();
+                self.transcript.edit(|c| c.discard_unconfirmed());
                 self.note(
                     Level::Info,
                     crate::agent::events::compaction_line(
@@ -272,7 +274,7 @@ impl App {
             }
             Event::Error { message, retrying } => {
                 if retrying {
-                    self.transcript.discard_unconfirmed();
+                    self.transcript.edit(|c| c.discard_unconfirmed());
                     self.note(Level::Warning, format!("retrying: {message}"));
                 } else {
                     self.note(Level::Error, message);
@@ -318,15 +320,16 @@ impl App {
                         .filter(|t| !t.trim().is_empty())
                         .collect();
                     if !thought.is_empty() {
-                        self.transcript.reasoning(&thought.join("\n\n"));
+                        self.transcript.edit(|c| c.reasoning(&thought.join("\n\n")));
                     }
                     if !text.is_empty() {
-                        self.transcript.assistant_message(text);
+                        self.transcript.edit(|c| c.assistant_message(text));
                     }
-                    for c in tool_calls {
-                        let args = serde_json::from_str(&c.arguments)
-                            .unwrap_or(serde_json::Value::String(c.arguments.clone()));
-                        self.transcript.tool_call(&c.id, &c.name, args);
+                    for call in tool_calls {
+                        let args = serde_json::from_str(&call.arguments)
+                            .unwrap_or(serde_json::Value::String(call.arguments.clone()));
+                        self.transcript
+                            .edit(|c| c.tool_call(&call.id, &call.name, args));
                     }
                 }
                 Item::ToolResult {
@@ -337,7 +340,7 @@ impl App {
                 } => {
                     let output = output.clone();
                     self.transcript
-                        .update_tool(call_id, |t| t.result = Some((!is_error, output)));
+                        .edit(|c| c.update_tool(call_id, |t| t.result = Some((!is_error, output))));
                 }
             }
         }
