@@ -42,6 +42,10 @@ struct Seen {
     reads: Mutex<Vec<PathBuf>>,
     /// Every `fs/write_text_file` (path, content), in order.
     writes: Mutex<Vec<(PathBuf, String)>>,
+    /// An editor that takes fs requests and never answers them.
+    silent: bool,
+    /// The responders of the requests a silent editor holds (dropping one would answer it).
+    held: Mutex<Vec<Box<dyn std::any::Any + Send>>>,
 }
 
 impl Seen {
@@ -54,6 +58,8 @@ impl Seen {
             buffers: Mutex::default(),
             reads: Mutex::default(),
             writes: Mutex::default(),
+            silent: false,
+            held: Mutex::default(),
         })
     }
 
@@ -67,12 +73,37 @@ impl Seen {
             buffers: Mutex::new(buffers),
             reads: Mutex::default(),
             writes: Mutex::default(),
+            silent: false,
+            held: Mutex::default(),
         })
+    }
+
+    /// A client that offers its file system and never answers a read or a write.
+    fn silent_editor() -> Arc<Seen> {
+        Arc::new(Seen {
+            updates: Mutex::new(Vec::new()),
+            questions: Mutex::new(Vec::new()),
+            answer: "allow_once",
+            fs: true,
+            buffers: Mutex::default(),
+            reads: Mutex::default(),
+            writes: Mutex::default(),
+            silent: true,
+            held: Mutex::default(),
+        })
+    }
+
+    /// Keeps `responder` unanswered when the editor is silent; gives it back otherwise.
+    fn hold<R: Send + 'static>(&self, responder: R) -> Option<R> {
+        if !self.silent {
+            return Some(responder);
+        }
+        self.held.lock().unwrap().push(Box::new(responder));
+        None
     }
 
     /// An editor's read: the buffer if one is open, else the file on disk.
     fn read(&self, path: &Path) -> AcpResult<String> {
-        self.reads.lock().unwrap().push(path.to_path_buf());
         if let Some(text) = self.buffers.lock().unwrap().get(path) {
             return Ok(text.clone());
         }
@@ -119,8 +150,8 @@ impl Seen {
     }
 }
 
-/// The agent process: `reins acp` in `ws` with the mock model of `home`.
-fn spawn_agent(home: &Path, ws: &Path) -> tokio::process::Child {
+/// The agent process: `reins acp ARGS` in `ws` with the mock model of `home`.
+fn spawn_agent(home: &Path, ws: &Path, args: &[&str]) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(assert_cmd::cargo::cargo_bin("reins"));
     for var in [
         "OPENAI_API_KEY",
@@ -134,6 +165,7 @@ fn spawn_agent(home: &Path, ws: &Path) -> tokio::process::Child {
         cmd.env_remove(var);
     }
     cmd.arg("acp")
+        .args(args)
         .current_dir(ws)
         .env("REINS_HOME", home)
         .env("MOCK_API_KEY", "sk-mock-secret-1234")
@@ -153,7 +185,18 @@ async fn with_agent<R>(
     seen: Arc<Seen>,
     body: impl AsyncFnOnce(Connection) -> AcpResult<R>,
 ) -> R {
-    let mut child = spawn_agent(home, ws);
+    with_agent_args(home, ws, &[], seen, body).await
+}
+
+/// [`with_agent`] with more arguments for `reins acp`.
+async fn with_agent_args<R>(
+    home: &Path,
+    ws: &Path,
+    args: &[&str],
+    seen: Arc<Seen>,
+    body: impl AsyncFnOnce(Connection) -> AcpResult<R>,
+) -> R {
+    let mut child = spawn_agent(home, ws, args);
     let stdin = child.stdin.take().expect("stdin");
     let stdout = child.stdout.take().expect("stdout");
     let outgoing = futures::sink::unfold(stdin, async |mut w, line: String| {
@@ -195,17 +238,24 @@ async fn with_agent<R>(
         )
         .on_receive_request(
             async move |q: ReadTextFileRequest, responder, _cx| {
-                responder.respond_with_result(on_read.read(&q.path).map(ReadTextFileResponse::new))
+                on_read.reads.lock().unwrap().push(q.path.clone());
+                match on_read.hold(responder) {
+                    Some(r) => {
+                        r.respond_with_result(on_read.read(&q.path).map(ReadTextFileResponse::new))
+                    }
+                    None => Ok(()),
+                }
             },
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |q: WriteTextFileRequest, responder, _cx| {
-                responder.respond_with_result(
+            async move |q: WriteTextFileRequest, responder, _cx| match on_write.hold(responder) {
+                Some(r) => r.respond_with_result(
                     on_write
                         .write(&q.path, &q.content)
                         .map(|()| WriteTextFileResponse::new()),
-                )
+                ),
+                None => Ok(()),
             },
             on_receive_request!(),
         )
@@ -1010,5 +1060,143 @@ async fn a_loaded_session_replays_the_models_thoughts() {
     assert!(
         first_thought < first_text,
         "the thought comes before the answer it led to: {replayed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_permission_question_shows_the_change_to_the_editors_buffer() {
+    let (_ws, root) = workspace();
+    let notes = root.join("notes.txt");
+    let buffer = "alpha\nbeta\nunsaved delta\n";
+    let seen = Seen::editor(HashMap::from([(notes.clone(), buffer.to_string())]));
+    let server = MockServer::start(vec![edit_notes(), Reply::text("Renamed beta.")]);
+    let home = home_for(&server, Wire::OpenAi);
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        ask_before_edits(&cx, &id).await?;
+        prompt(&cx, &id, "rename beta").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let questions = seen.questions();
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    let edited = "alpha\ngamma\nunsaved delta\n";
+    assert_eq!(
+        diffs(
+            questions[0]
+                .tool_call
+                .fields
+                .content
+                .as_deref()
+                .unwrap_or_default()
+        ),
+        [(notes.clone(), Some(buffer.into()), edited.into())],
+        "the user approves the change to the text they see, not to the disk"
+    );
+    assert_eq!(seen.writes(), [(notes, edited.to_string())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_buffer_not_yet_saved_to_disk_is_read_and_edited_through_the_editor() {
+    let (_ws, root) = workspace();
+    let draft = root.join("draft.txt");
+    // draft.txt is only in the editor; nowhere.txt the editor answers for with an empty new
+    // buffer, as an editor opening any name may; gone.txt it has no buffer for.
+    let seen = Seen::editor(HashMap::from([
+        (draft.clone(), "first draft\n".to_string()),
+        (root.join("nowhere.txt"), String::new()),
+    ]));
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "draft.txt"})),
+        Reply::tool(
+            "edit_file",
+            json!({"path": "draft.txt", "old_string": "first", "new_string": "second"}),
+        ),
+        Reply::tool("read_file", json!({"path": "nowhere.txt"})),
+        Reply::tool("read_file", json!({"path": "gone.txt"})),
+        Reply::text("Edited the draft."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
+        let id = new_session(&cx, &root).await?;
+        ask_before_edits(&cx, &id).await?;
+        prompt(&cx, &id, "edit the draft").await
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 5);
+    let read = tool_results(&requests[1].body).join("\n");
+    assert!(
+        read.contains("first draft"),
+        "read_file sees the unsaved buffer: {read}"
+    );
+    let edit = tool_results(&requests[2].body).join("\n");
+    assert!(edit.contains("edited `draft.txt`"), "{edit}");
+    assert_eq!(
+        seen.writes(),
+        [(draft.clone(), "second draft\n".to_string())]
+    );
+    let questions = seen.questions();
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    assert_eq!(
+        diffs(
+            questions[0]
+                .tool_call
+                .fields
+                .content
+                .as_deref()
+                .unwrap_or_default()
+        ),
+        [(draft, Some("first draft\n".into()), "second draft\n".into())],
+        "the question shows the change to the unsaved buffer"
+    );
+    for (i, name) in [(3, "nowhere.txt"), (4, "gone.txt")] {
+        let missing = tool_results(&requests[i].body).join("\n");
+        assert!(
+            missing.contains(&format!("`{name}` does not exist")),
+            "a file neither on disk nor in the editor is still missing: {missing}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_editor_that_never_answers_a_read_fails_the_call_not_the_turn() {
+    let (_ws, root) = workspace();
+    let seen = Seen::silent_editor();
+    let server = MockServer::start(vec![
+        Reply::tool("read_file", json!({"path": "notes.txt"})),
+        Reply::text("The editor is stuck."),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let started = Instant::now();
+    let turn = with_agent_args(
+        home.path(),
+        &root,
+        &["--fs-timeout", "1"],
+        seen.clone(),
+        async |cx| {
+            let id = new_session(&cx, &root).await?;
+            prompt(&cx, &id, "read the notes").await
+        },
+    );
+    let stop = tokio::time::timeout(Duration::from_secs(60), turn)
+        .await
+        .expect("the turn hangs on an editor that never answers");
+    assert_eq!(stop, StopReason::EndTurn);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        seen.reads(),
+        [root.join("notes.txt")],
+        "the editor was asked"
+    );
+    let told = tool_results(&server.requests()[1].body).join("\n");
+    assert!(
+        told.contains("did not answer") && told.contains("1 s") && told.contains("notes.txt"),
+        "the model is told the editor did not answer in time: {told}"
     );
 }

@@ -5,15 +5,27 @@
 //!
 //! The texts read and written are also kept until the call ends, so the edit's diff shown to the
 //! editor is the change to its text, not to the disk ([`super::snapshots::Snapshots`]).
+//!
+//! Every request waits a bounded time (`reins acp --fs-timeout`, [`DEFAULT_TIMEOUT`] unless set):
+//! an editor that never answers fails the tool call with a message saying so, instead of holding
+//! the turn forever. The request stays unanswered on the client's side; a write that arrives
+//! late may still land, which the message tells the model.
 
 use crate::tools::{FileAccess, ToolError};
 use crate::types::BoxFuture;
 use agent_client_protocol::v1::schema::{
     FileSystemCapabilities, ReadTextFileRequest, WriteTextFileRequest,
 };
+use agent_client_protocol::JsonRpcRequest;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// How long a read or write through the editor may take when `--fs-timeout` is not given: far
+/// more than an editor needs to hand over a buffer or save one, short enough that a stuck
+/// client costs one failed call rather than the session.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The connection to the client (as [`super::session::Connection`] names it; spelled out so
 /// this file does not import the session it serves).
@@ -37,12 +49,19 @@ pub struct ClientFiles {
     runtime: tokio::runtime::Handle,
     reads: bool,
     writes: bool,
+    /// How long one request may wait for the editor's answer.
+    timeout: Duration,
     touched: Mutex<HashMap<PathBuf, Touched>>,
 }
 
 impl ClientFiles {
-    /// The client's file system, if it offers any part of it. Call on the connection's runtime.
-    pub fn offered(caps: &FileSystemCapabilities, cx: Connection) -> Option<Self> {
+    /// The client's file system, if it offers any part of it, each request answered within
+    /// `timeout`. Call on the connection's runtime.
+    pub fn offered(
+        caps: &FileSystemCapabilities,
+        cx: Connection,
+        timeout: Duration,
+    ) -> Option<Self> {
         if !caps.read_text_file && !caps.write_text_file {
             return None;
         }
@@ -52,6 +71,7 @@ impl ClientFiles {
             runtime: tokio::runtime::Handle::current(),
             reads: caps.read_text_file,
             writes: caps.write_text_file,
+            timeout,
             touched: Mutex::default(),
         })
     }
@@ -82,6 +102,39 @@ impl ClientFiles {
     }
 }
 
+impl ClientFiles {
+    /// Sends `request` from the connection's runtime and waits at most the timeout for the
+    /// answer. A request that times out is dropped, which asks the client to cancel it.
+    async fn ask<Req>(&self, request: Req) -> Result<Req::Response, Unanswered>
+    where
+        Req: JsonRpcRequest + Send + 'static,
+        Req::Response: Send + 'static,
+    {
+        let cx = self.cx.clone();
+        let limit = self.timeout;
+        let sent = self.runtime.spawn(async move {
+            tokio::time::timeout(limit, cx.send_request(request).block_task()).await
+        });
+        match sent.await {
+            Ok(Ok(Ok(answer))) => Ok(answer),
+            Ok(Ok(Err(e))) => Err(Unanswered::Refused(e.message)),
+            Ok(Err(_elapsed)) => Err(Unanswered::TimedOut(limit)),
+            Err(e) => Err(Unanswered::Lost(e.to_string())),
+        }
+    }
+
+    /// The editor's text of `path`, for showing a change before it is approved: `None` when
+    /// reads are not offered or the editor has no such file or does not answer. Not recorded as
+    /// the call's read.
+    pub async fn peek(&self, path: &Path) -> Option<String> {
+        if !self.reads {
+            return None;
+        }
+        let request = ReadTextFileRequest::new(self.session().ok()?, path.to_path_buf());
+        self.ask(request).await.ok().map(|r| r.content)
+    }
+}
+
 impl FileAccess for ClientFiles {
     fn reads(&self) -> bool {
         self.reads
@@ -94,13 +147,38 @@ impl FileAccess for ClientFiles {
     fn read_text<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, Result<String, ToolError>> {
         Box::pin(async move {
             let request = ReadTextFileRequest::new(self.session()?, path.to_path_buf());
-            let cx = self.cx.clone();
-            let sent = self
-                .runtime
-                .spawn(async move { cx.send_request(request).block_task().await });
-            let text = answered(sent.await, "read", path)?.content;
+            let text = self
+                .ask(request)
+                .await
+                .map_err(|e| e.for_model(Doing::Read, path))?
+                .content;
             self.note(path, |t| t.read = Some(text.clone()));
             Ok(text)
+        })
+    }
+
+    fn read_unsaved<'a>(
+        &'a self,
+        path: &'a Path,
+    ) -> BoxFuture<'a, Result<Option<String>, ToolError>> {
+        Box::pin(async move {
+            if !self.reads {
+                return Ok(None);
+            }
+            let request = ReadTextFileRequest::new(self.session()?, path.to_path_buf());
+            match self.ask(request).await {
+                // An editor may answer for any name with a new, empty buffer (as if opening
+                // it): empty and not on disk is nothing there.
+                Ok(answer) if answer.content.is_empty() => Ok(None),
+                Ok(answer) => {
+                    let text = answer.content;
+                    self.note(path, |t| t.read = Some(text.clone()));
+                    Ok(Some(text))
+                }
+                // The editor has no buffer by that name either: the file does not exist.
+                Err(Unanswered::Refused(_)) => Ok(None),
+                Err(e) => Err(e.for_model(Doing::Read, path)),
+            }
         })
     }
 
@@ -112,33 +190,69 @@ impl FileAccess for ClientFiles {
         Box::pin(async move {
             let request =
                 WriteTextFileRequest::new(self.session()?, path.to_path_buf(), text.to_string());
-            let cx = self.cx.clone();
-            let sent = self
-                .runtime
-                .spawn(async move { cx.send_request(request).block_task().await });
-            answered(sent.await, "write", path)?;
+            self.ask(request)
+                .await
+                .map_err(|e| e.for_model(Doing::Write, path))?;
             self.note(path, |t| t.written = Some(text.to_string()));
             Ok(())
         })
     }
 }
 
-/// The client's answer, or a message for the model naming the file and what the editor said.
-fn answered<T>(
-    sent: Result<Result<T, agent_client_protocol::Error>, tokio::task::JoinError>,
-    what: &str,
-    path: &Path,
-) -> Result<T, ToolError> {
-    match sent {
-        Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(e)) => Err(ToolError(format!(
-            "the editor could not {what} `{}`: {}",
-            path.display(),
-            e.message
-        ))),
-        Err(e) => Err(ToolError(format!(
-            "the editor could not be asked to {what} `{}`: {e}",
-            path.display()
-        ))),
+/// Why a request to the editor brought no answer.
+#[derive(Debug, thiserror::Error)]
+enum Unanswered {
+    /// The editor answered with an error (its message).
+    #[error("{0}")]
+    Refused(String),
+    #[error("no answer within {} s", .0.as_secs())]
+    TimedOut(Duration),
+    /// The task that sent the request died (the connection is shutting down).
+    #[error("{0}")]
+    Lost(String),
+}
+
+/// What was asked of the editor.
+#[derive(Debug, Clone, Copy)]
+enum Doing {
+    Read,
+    Write,
+}
+
+impl Doing {
+    fn word(self) -> &'static str {
+        match self {
+            Doing::Read => "read",
+            Doing::Write => "write",
+        }
+    }
+}
+
+impl Unanswered {
+    /// A message for the model naming the file, what the editor said, and what to do.
+    fn for_model(self, doing: Doing, path: &Path) -> ToolError {
+        let (verb, shown) = (doing.word(), path.display());
+        match self {
+            Unanswered::Refused(why) => {
+                ToolError(format!("the editor could not {verb} `{shown}`: {why}"))
+            }
+            Unanswered::TimedOut(limit) => {
+                let after = match doing {
+                    Doing::Read => "the file was not read",
+                    Doing::Write => {
+                        "the write may still land in the editor later: read the file again \
+                         before changing it"
+                    }
+                };
+                ToolError(format!(
+                    "the editor did not answer the {verb} of `{shown}` within {} s \
+                     (`reins acp --fs-timeout`); {after}",
+                    limit.as_secs()
+                ))
+            }
+            Unanswered::Lost(why) => ToolError(format!(
+                "the editor could not be asked to {verb} `{shown}`: {why}"
+            )),
+        }
     }
 }

@@ -64,6 +64,14 @@ impl Server {
             )
     }
 
+    /// How long a read or write through the editor may wait for its answer.
+    fn fs_timeout(&self) -> std::time::Duration {
+        self.args.fs_timeout.map_or(
+            super::client_files::DEFAULT_TIMEOUT,
+            std::time::Duration::from_secs,
+        )
+    }
+
     fn session(&self, id: &str) -> Result<Arc<SessionHandle>, Error> {
         self.sessions
             .lock()
@@ -105,7 +113,7 @@ impl Server {
             .client_fs
             .lock()
             .ok()
-            .and_then(|fs| ClientFiles::offered(&fs, cx.clone()))
+            .and_then(|fs| ClientFiles::offered(&fs, cx.clone(), self.fs_timeout()))
             .map(Arc::new);
         // Building reads config, starts MCP servers and opens the checkpoint store: blocking work.
         let opened = tokio::task::spawn_blocking(move || {

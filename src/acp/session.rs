@@ -196,15 +196,12 @@ pub async fn pump(
                 }
             }
             Output::Approval { request, reply } => {
-                let ask = super::permission::ask(
-                    &handle.id,
-                    &request,
-                    translator.permission_fields(&request),
-                );
-                let cx = cx.clone();
+                let question = translator.question(&request);
+                let (cx, id) = (cx.clone(), handle.id.clone());
                 // Asked on a task of its own: a client that never answers holds only this call,
                 // and a cancel still ends the turn (the session denies on its own).
                 tokio::spawn(async move {
+                    let ask = super::permission::ask(&id, &request, question.fields().await);
                     let answer = match cx.send_request(ask).block_task().await {
                         Ok(r) => super::permission::answer(&r.outcome),
                         Err(e) => Answer::Deny {

@@ -7,8 +7,11 @@
 //!
 //! When the editor serves the files ([`ClientFiles`]), the snapshot before the call is still
 //! taken from disk (the permission gate has not judged the call yet, so nothing is asked of the
-//! editor), and once the call ran, the text the tool read from the editor and wrote to it replace
-//! it: the diff the editor gets is the change to its own text.
+//! editor). If the gate then asks the user, the editor's text replaces it before the question is
+//! shown ([`Snapshots::read_editor_before`]), so the user approves the change to the buffer they see,
+//! unsaved lines and files not yet on disk included. Once the call ran, the text the tool read
+//! from the editor and wrote to it replace it: the diff the editor gets is the change to its own
+//! text.
 
 use super::client_files::ClientFiles;
 use crate::agent::extension::{Blocked, Extension, Report, ToolUse};
@@ -91,6 +94,41 @@ impl Snapshots {
             .collect()
     }
 
+    /// The gate asks the user about call `call_id`: each of its files is read from the editor
+    /// (when it serves reads), so the question shows the change to the editor's text. Files the
+    /// editor does not answer for keep what the disk had. Only paths the snapshot took (inside
+    /// the workspace, readable) that are a plain file or absent on disk are asked for.
+    pub async fn read_editor_before(&self, call_id: &str) {
+        let Some(editor) = &self.inner.editor else {
+            return;
+        };
+        let paths: Vec<PathBuf> = self
+            .inner
+            .taken
+            .lock()
+            .ok()
+            .and_then(|t| {
+                t.get(call_id)
+                    .map(|files| files.iter().map(|f| f.path.clone()).collect())
+            })
+            .unwrap_or_default();
+        for path in paths.into_iter().filter(|p| plain_or_absent(p)) {
+            let Some(text) = editor.peek(&path).await else {
+                continue;
+            };
+            if let Ok(mut taken) = self.inner.taken.lock() {
+                let files = taken.get_mut(call_id).into_iter().flatten();
+                // An empty new buffer for a name not on disk is nothing there (see
+                // `ClientFiles::read_unsaved`).
+                let shown =
+                    |t: &&mut Taken| t.path == path && (t.before.is_some() || !text.is_empty());
+                for t in files.filter(shown) {
+                    t.before = Some(text.clone());
+                }
+            }
+        }
+    }
+
     /// The call ran: what it read from and wrote to the editor replaces the disk's view.
     fn ran(&self, call: &ToolCall) {
         let Some(editor) = &self.inner.editor else {
@@ -149,6 +187,16 @@ impl Snapshots {
         if let Ok(mut taken) = self.inner.taken.lock() {
             taken.insert(call.call.id.clone(), files);
         }
+    }
+}
+
+/// Whether `path` may be asked of the editor: a regular file with one link, or nothing on disk
+/// (a buffer not saved yet). The tools refuse anything else, so the editor is not asked either.
+fn plain_or_absent(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => m.is_file() && m.nlink() == 1,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
     }
 }
 

@@ -139,15 +139,13 @@ impl Translator {
             .raw_input(args.clone())
     }
 
-    /// What the permission question shows: the call, and for an edit the change against the
-    /// file as it is (the session recorded it just before asking).
-    pub fn permission_fields(&self, request: &Request) -> ToolCallUpdateFields {
+    /// What the permission question for `request` shows: the call, and for an edit the change
+    /// it makes (see [`Question::fields`]).
+    pub fn question(&self, request: &Request) -> Question {
         let (name, args) = (&request.tool, &request.arguments);
         let root = self.snapshots.root();
-        let before = |path: &str| self.snapshots.before(&request.id, path);
-        let diffs = tool_view::proposed_diffs(name, args, root, &before);
         let declared = self.calls.get(&request.id);
-        let mut fields = ToolCallUpdateFields::new()
+        let fields = ToolCallUpdateFields::new()
             .title(tool_view::title(name, args))
             .kind(tool_view::kind(declared.and_then(|d| d.kind)))
             .status(ToolCallStatus::Pending)
@@ -155,10 +153,13 @@ impl Translator {
                 declared.map_or(&[][..], |d| &d.paths),
                 root,
             ));
-        if !diffs.is_empty() {
-            fields = fields.content(diffs);
+        Question {
+            fields,
+            snapshots: self.snapshots.clone(),
+            call_id: request.id.clone(),
+            tool: name.clone(),
+            arguments: args.clone(),
         }
-        fields
     }
 
     /// A call ended: an edit that worked shows each changed file before and after; anything
@@ -185,6 +186,33 @@ impl Translator {
                 .content(content)
                 .raw_output(json!({ "ok": ok, "output": output })),
         )
+    }
+}
+
+/// A permission question being prepared: what is known of the call, and what it takes to show
+/// its change.
+pub struct Question {
+    fields: ToolCallUpdateFields,
+    snapshots: Snapshots,
+    call_id: String,
+    tool: String,
+    arguments: Value,
+}
+
+impl Question {
+    /// The question's fields. For an edit, the diff is the change to each file as the editor
+    /// has it (read now, when it serves reads: the gate decided to ask, so the path passed every
+    /// rule) or else as the disk had it just before the call.
+    pub async fn fields(self) -> ToolCallUpdateFields {
+        self.snapshots.read_editor_before(&self.call_id).await;
+        let before = |path: &str| self.snapshots.before(&self.call_id, path);
+        let root = self.snapshots.root();
+        let diffs = tool_view::proposed_diffs(&self.tool, &self.arguments, root, &before);
+        if diffs.is_empty() {
+            self.fields
+        } else {
+            self.fields.content(diffs)
+        }
     }
 }
 

@@ -288,6 +288,10 @@ pub struct AcpArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+    /// Seconds to wait for the editor to answer a file read or write before the tool call
+    /// fails (default 30).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub fs_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -47,7 +47,8 @@ impl Tool for EditFile {
                     a.path
                 )));
             };
-            check_unchanged_since_read(ctx, &path, meta.modified().ok(), &a.path)?;
+            let modified = meta.and_then(|m| m.modified().ok());
+            check_unchanged_since_read(ctx, &path, modified, &a.path)?;
             let new = replace(&old, &a)?;
             ctx.write_whole(&path, &new, &a.path).await?;
             ctx.mark_seen(&path);

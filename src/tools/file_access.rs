@@ -22,6 +22,15 @@ pub trait FileAccess: Send + Sync {
     /// The current text of the file at `path` (absolute, already checked). The error is a
     /// message for the model.
     fn read_text<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, Result<String, ToolError>>;
+    /// The text of a file that is not on disk, if the store holds one (an editor's buffer not
+    /// saved yet); `None`: it has no such file either. `path` is absolute and checked, and
+    /// nothing is on disk under it. By default a store holds only what is on disk.
+    fn read_unsaved<'a>(
+        &'a self,
+        _path: &'a Path,
+    ) -> BoxFuture<'a, Result<Option<String>, ToolError>> {
+        Box::pin(async { Ok(None) })
+    }
     /// Replaces the text of the file at `path` (absolute, already checked; its directory
     /// exists).
     fn write_text<'a>(

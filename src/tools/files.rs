@@ -34,15 +34,16 @@ impl ToolContext {
     }
 
     /// The whole text of a file about to be changed (lossy UTF-8; an editor's current text
-    /// when one serves reads), with its metadata; `None` when nothing is there yet. Refuses
-    /// directories and everything [`Self::open_read`] does.
+    /// when one serves reads), with its metadata when it is on disk; `None` when nothing is
+    /// there yet, on disk or in the editor. Refuses directories and everything
+    /// [`Self::open_read`] does.
     pub(crate) async fn read_for_change(
         &self,
         path: &Path,
         shown: &str,
-    ) -> Result<Option<(String, Metadata)>, ToolError> {
+    ) -> Result<Option<(String, Option<Metadata>)>, ToolError> {
         match self.fs.metadata(self.beneath(path)?) {
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(self.unsaved_text(path).await?.map(|t| (t, None))),
             Ok(Some(m)) if m.is_dir() => {
                 return Err(ToolError(format!("`{shown}` is a directory")));
             }
@@ -51,12 +52,33 @@ impl ToolContext {
         }
         let (mut file, meta) = self.open_read(path, shown)?;
         if let Some(text) = self.editor_text(path).await? {
-            return Ok(Some((text, meta)));
+            return Ok(Some((text, Some(meta))));
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(shown, &e))?;
-        Ok(Some((String::from_utf8_lossy(&bytes).into_owned(), meta)))
+        Ok(Some((
+            String::from_utf8_lossy(&bytes).into_owned(),
+            Some(meta),
+        )))
+    }
+
+    /// The editor's text of a file that is not on disk (a buffer not saved yet), when an editor
+    /// serves reads and the read check passes; `None`: the file exists nowhere (or on disk,
+    /// where the caller reads it). Nothing is asked of the editor for a refused path, or for a
+    /// name the workspace handle cannot reach (a symlink on the way).
+    pub(crate) async fn unsaved_text(&self, path: &Path) -> Result<Option<String>, ToolError> {
+        let Some(editor) = self.files.as_deref().filter(|f| f.reads()) else {
+            return Ok(None);
+        };
+        let absent = self.check_read(path).is_ok()
+            && self
+                .beneath(path)
+                .is_ok_and(|rel| matches!(self.fs.metadata(rel), Ok(None)));
+        if !absent {
+            return Ok(None);
+        }
+        editor.read_unsaved(path).await
     }
 
     /// The editor's current text of a checked file, when an editor serves reads; `None`: read

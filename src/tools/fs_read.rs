@@ -49,26 +49,50 @@ impl Tool for ReadFile {
         Box::pin(async move {
             let a: ReadArgs = parse_args(self.name(), args)?;
             let path = ctx.resolve(&a.path)?;
-            let (file, meta) = ctx.open_read(&path, &a.path)?;
-            let shown = a.path.clone();
-            let (offset, limit) = (a.offset.unwrap_or(1), a.limit.unwrap_or(DEFAULT_LIMIT));
-            let out = match ctx.editor_text(&path).await? {
-                Some(text) => {
-                    let size = text.len() as u64;
-                    read_numbered(Cursor::new(text.into_bytes()), size, &shown, offset, limit)?
-                }
-                None => {
-                    let size = meta.len();
-                    tokio::task::spawn_blocking(move || {
-                        read_numbered(file, size, &shown, offset, limit)
-                    })
-                    .await
-                    .map_err(|e| ToolError(format!("read_file failed: {e}")))??
-                }
+            let page = Page {
+                shown: a.path.clone(),
+                offset: a.offset.unwrap_or(1),
+                limit: a.limit.unwrap_or(DEFAULT_LIMIT),
+            };
+            let out = match ctx.open_read(&path, &a.path) {
+                Ok((file, meta)) => match ctx.editor_text(&path).await? {
+                    Some(text) => page.of_text(text)?,
+                    None => page.of_file(file, meta.len()).await?,
+                },
+                // Not on disk: an editor may hold it unsaved.
+                Err(refused) => match ctx.unsaved_text(&path).await? {
+                    Some(text) => page.of_text(text)?,
+                    None => return Err(refused),
+                },
             };
             ctx.mark_seen(&path);
             Ok(out)
         })
+    }
+}
+
+/// Which lines of which file `read_file` shows.
+struct Page {
+    shown: String,
+    offset: usize,
+    limit: usize,
+}
+
+impl Page {
+    /// The page of a text held in memory (an editor's buffer).
+    fn of_text(&self, text: String) -> ToolResult {
+        let size = text.len() as u64;
+        let bytes = Cursor::new(text.into_bytes());
+        read_numbered(bytes, size, &self.shown, self.offset, self.limit)
+    }
+
+    /// The page of an open file, read on a blocking thread.
+    async fn of_file(self, file: std::fs::File, size: u64) -> ToolResult {
+        tokio::task::spawn_blocking(move || {
+            read_numbered(file, size, &self.shown, self.offset, self.limit)
+        })
+        .await
+        .map_err(|e| ToolError(format!("read_file failed: {e}")))?
     }
 }
 
