@@ -3,48 +3,49 @@
 //! `reins diff` and `reins undo` cover every change, shell commands included. A failing store is
 //! a warning, never a failed step: the work matters more than its undo record.
 
-use super::events::Emit;
-use super::events::Event;
-use super::session::Session;
-use crate::conversation::ToolCall;
+use super::events::{Emit, Event};
 
-impl Session {
-    /// Whether any of these calls may change the workspace.
-    pub(super) fn mutates_any(&self, calls: &[ToolCall]) -> bool {
-        calls.iter().any(|c| {
-            self.setup
-                .tools
-                .registry
-                .get(&c.name)
-                .is_none_or(|t| t.effects(&c.parsed_arguments()).edits)
-        })
+/// The session's checkpoint store, if it has one (`None`: no undo).
+pub(super) struct Checkpointer {
+    store: Option<crate::store::Checkpoints>,
+}
+
+impl Checkpointer {
+    /// `store` may still be opening (see [`crate::store::Checkpoints`]).
+    pub(super) fn new(store: Option<crate::store::Checkpoints>) -> Self {
+        Checkpointer { store }
     }
 
-    /// Records the workspace now; emits `checkpoint` when files changed since the last one.
-    pub(super) async fn checkpoint(&mut self, label: &str, emit: Emit<'_>) {
-        let Some(store) = self.checkpoints.take() else {
-            return;
+    /// Records the workspace now as step `step` of session `id`; emits `checkpoint` when files
+    /// changed since the last one, after `changed` was told which (commands change files too;
+    /// the checkpoint is where those show). Returns whether the session has a store (a turn
+    /// that took a checkpoint records its end too).
+    pub(super) async fn take(
+        &mut self,
+        id: &str,
+        step: u32,
+        label: &str,
+        changed: impl FnOnce(&[String]),
+        emit: Emit<'_>,
+    ) -> bool {
+        let Some(store) = self.store.take() else {
+            return false;
         };
-        let (id, step, label_owned) = (
-            self.setup.record.id.clone(),
-            self.turn.steps(),
-            label.to_string(),
-        );
+        let (id, label) = (id.to_string(), label.to_string());
         let joined = tokio::task::spawn_blocking(move || {
-            // The store may still be opening (see `Checkpoints`); a store that cannot be opened
-            // costs undo, not the session.
+            // The store may still be opening; a store that cannot be opened costs undo, not the
+            // session.
             let mut store = store.wait()?;
-            let r = store.checkpoint(&id, step, &label_owned);
+            let r = store.checkpoint(&id, step, &label);
             Ok::<_, crate::store::CheckpointError>((store, r))
         })
         .await;
         match joined {
             Ok(Ok((store, result))) => {
-                self.checkpoints = Some(store.into());
+                self.store = Some(store.into());
                 match result {
                     Ok(cp) if !cp.files_changed.is_empty() => {
-                        // Commands change files too; the checkpoint is where those show.
-                        self.thread_files(&[], &cp.files_changed);
+                        changed(&cp.files_changed);
                         emit(Event::Checkpoint {
                             id: cp.id,
                             step: cp.step,
@@ -66,6 +67,6 @@ impl Session {
                 message: format!("checkpoint failed: {e}"),
             }),
         }
-        self.turn.mark_checkpointed();
+        true
     }
 }

@@ -151,7 +151,7 @@ pub enum Event {
         cost_usd: Option<f64>,
         duration_ms: u64,
         /// Per-model breakdown.
-        models: std::collections::BTreeMap<String, super::routing::ModelTotals>,
+        models: std::collections::BTreeMap<String, super::ledger::totals::ModelTotals>,
         /// Tool calls refused by a rule, the approval policy, a hook or a guard.
         #[serde(default)]
         denied_calls: u32,

@@ -1,16 +1,20 @@
 //! The agent core: a session's neutral history and the turn loop that alternates model requests
 //! and tool calls. It never prints; it reports `Event`s to whoever runs it.
 
-mod accounts;
 mod checkpoint_step;
 mod compact;
 mod compact_step;
 mod context_gauge;
 pub mod events;
 pub mod extension;
+mod extension_set;
+mod history;
 pub(crate) mod instructions;
+mod ledger;
+mod model_side;
 mod model_step;
 mod native_format;
+mod permit;
 mod planted_step;
 pub mod prompt;
 mod recorder;
@@ -21,15 +25,14 @@ pub mod routing;
 mod session;
 pub mod session_control;
 mod session_setup;
-mod session_tools;
 pub mod spend;
 mod thread;
-mod thread_step;
 mod tool_step;
+mod toolbox;
 mod turn;
-mod usage_step;
 
 pub use events::{Event, Status};
+pub use ledger::ModelTotals;
 pub use session::Session;
-pub use session_setup::{ModelSetup, RecordSetup, SessionSetup, ToolSetup};
-pub use session_tools::ToolSource;
+pub use session_setup::{ModelSetup, RecordSetup, Resumed, SessionSetup, ToolSetup};
+pub use toolbox::{ToolSource, Toolbox};

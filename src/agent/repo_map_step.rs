@@ -4,9 +4,8 @@
 //! read check), so it is done only then: with the map off nothing walks the repository before
 //! the first request.
 
-use super::session::Session;
 use crate::config::MapStart;
-use crate::tools::repo_map;
+use crate::tools::{repo_map, ToolContext};
 
 /// `auto` turns the map on for context windows up to this many tokens.
 pub const SMALL_WINDOW: u64 = 32_768;
@@ -14,28 +13,32 @@ pub const SMALL_WINDOW: u64 = 32_768;
 pub const START_TOKENS: usize = 1024;
 const PREAMBLE: &str = include_str!("../../prompts/repo_map_start.md");
 
-impl Session {
-    /// Whether (`when`) and how big (`tokens`) a map the first request carries.
-    pub fn set_start_map(&mut self, when: MapStart, tokens: usize) {
-        self.start_map = Some((when, tokens));
-    }
+/// Whether (`when`) and how big (`tokens`, roughly) a map the first request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartMap {
+    pub when: MapStart,
+    pub tokens: usize,
+}
 
-    /// The map block for the first user message, when the map is on; ranked toward what the task
-    /// names (paths and identifiers).
-    pub(super) async fn start_map_block(&self, task: &str) -> Option<String> {
-        let (when, tokens) = self.start_map?;
-        let on = match when {
+impl StartMap {
+    /// The map block for the first user message, when the map is on (`window`: the context
+    /// window of the model the session starts with); ranked toward what the task names (paths
+    /// and identifiers).
+    pub(super) async fn block(
+        self,
+        task: &str,
+        window: Option<u64>,
+        ctx: &ToolContext,
+    ) -> Option<String> {
+        let on = match self.when {
             MapStart::On => true,
             MapStart::Off => false,
-            MapStart::Auto => self
-                .routing
-                .initial_window()
-                .is_some_and(|w| w <= SMALL_WINDOW),
+            MapStart::Auto => window.is_some_and(|w| w <= SMALL_WINDOW),
         };
         if !on {
             return None;
         }
-        let ctx = &self.setup.tools.context;
+        let tokens = self.tokens;
         let root = ctx.root.clone();
         let reader = ctx.reader();
         let cache = ctx

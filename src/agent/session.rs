@@ -1,100 +1,88 @@
-//! One session: the history, the totals, and the loop that runs a user turn to its end. Every
-//! public event and every history item also goes to the transcript, so the session can be resumed.
+//! One session: the parts that do its jobs, and the loop that runs a user turn to its end. Each
+//! part owns its state ([`ModelSide`]: which model and what prompt; [`Toolbox`]: what the model
+//! may call and what checks it; [`History`]: the history, its transcript and thread; [`Ledger`]:
+//! what was spent and may be; [`TurnState`]: where the turn is and its limits); a model request
+//! ([`Steps`]) and a tool call ([`Calls`]) borrow just the parts they use. Every public event and
+//! every history item also goes to the transcript, so the session can be resumed.
 
-use super::accounts::Accounts;
-use super::context_gauge::ContextGauge;
+use super::checkpoint_step::Checkpointer;
 use super::events::{Emit, Event, Status};
-use super::extension::{Extension, StopVerdict};
+use super::extension::StopVerdict;
+use super::extension_set::Extensions;
+use super::history::{History, Meta};
+use super::ledger::Ledger;
+use super::model_side::ModelSide;
+use super::model_step::Steps;
 use super::recorder::Recorder;
-use super::routing::Routing;
+use super::repo_map_step::StartMap;
+use super::session_control::{ContextFill, Figures};
 use super::session_setup::SessionSetup;
+use super::tool_step::{Calls, Ran};
+use super::toolbox::Toolbox;
 use super::turn::TurnState;
-use crate::conversation::{Item, Prompt, ToolSpec};
-use crate::store::transcript::Record;
+use crate::conversation::{Item, Prompt, ToolCall};
 
 pub struct Session {
-    pub(super) setup: SessionSetup,
-    /// `setup.extensions`, shared with the event sink so they can watch every event.
-    pub(super) extensions: std::sync::Arc<Vec<Box<dyn Extension>>>,
-    pub(super) routing: Routing,
-    recorder: Recorder,
-    pub(super) specs: Vec<ToolSpec>,
-    pub(super) history: Vec<Item>,
-    /// Tokens, cost, duration and counts for `session.finished`.
-    pub(super) accounts: Accounts,
-    /// The step count and the current turn's flags (`max_steps` limits each turn).
-    pub(super) turn: TurnState,
-    /// The last reported context size and the model's window.
-    pub(super) gauge: ContextGauge,
-    pub(super) checkpoints: Option<crate::store::Checkpoints>,
-    /// What must survive compaction verbatim (goal, what the user said, decisions, files).
-    pub(super) thread: super::thread::Thread,
+    id: String,
+    model: ModelSide,
+    tools: Toolbox,
+    history: History,
+    ledger: Ledger,
+    turn: TurnState,
+    /// Shared with the event sink so they can watch every event.
+    extensions: Extensions,
+    checkpoints: Checkpointer,
     /// Whether and how big a repository map the first request carries.
-    pub(super) start_map: Option<(crate::config::MapStart, usize)>,
-    /// The model's current plan (`update_plan`).
-    pub(super) plan: Option<crate::types::Plan>,
-    /// End the turn as `denied` at the first refused call (`--deny-exit`).
-    stop_on_denial: bool,
-    /// The final answer's schema as native structured output, per model.
-    pub(super) native: super::native_format::NativeFormat,
-}
-
-/// How a call went, for the turn loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ran {
-    /// It ran (successfully or not), or was not run for a reason other than a refusal.
-    Done,
-    /// A rule, the approval policy, a hook or a guard refused it.
-    Denied,
+    start_map: Option<StartMap>,
+    /// The transcript, shared with the event sink (the history writes through it too).
+    recorder: Recorder,
 }
 
 impl Session {
-    pub fn new(mut setup: SessionSetup) -> Self {
-        let specs = setup.tools.registry.specs();
-        let history =
-            crate::conversation::complete_tool_results(std::mem::take(&mut setup.record.history));
-        let recorder = Recorder::new(setup.record.transcript.take());
-        let routing = std::mem::replace(&mut setup.model.routing, Routing::empty());
-        let checkpoints = setup.tools.checkpoints.take();
-        let plan = setup.record.plan.take();
-        let format = setup.extensions.iter().find_map(|e| e.answer_format());
-        let extensions = std::sync::Arc::new(std::mem::take(&mut setup.extensions));
-        Session {
-            setup,
+    pub fn new(setup: SessionSetup) -> Self {
+        let SessionSetup {
+            model,
+            mut tools,
+            record,
             extensions,
-            routing,
-            recorder,
-            specs,
+            budget,
+            spend,
+        } = setup;
+        let extensions = Extensions::new(extensions);
+        let recorder = Recorder::new(record.transcript);
+        let history = History::new(recorder.clone(), record.subagent, record.resume);
+        let checkpoints = Checkpointer::new(tools.checkpoints.take());
+        Session {
+            id: record.id,
+            turn: TurnState::new(model.max_steps),
+            start_map: model.start_map,
+            model: ModelSide::new(model, extensions.answer_format()),
+            tools: Toolbox::new(tools),
             history,
-            accounts: Accounts::new(),
-            turn: TurnState::default(),
-            gauge: ContextGauge::default(),
+            ledger: Ledger::new(budget, spend),
+            extensions,
             checkpoints,
-            thread: Default::default(),
-            plan,
-            stop_on_denial: false,
-            start_map: None,
-            native: super::native_format::NativeFormat::new(format),
+            recorder,
         }
     }
 
     /// Makes the first refused tool call end the turn as `denied` (`--deny-exit`): a headless
     /// run cannot then report success while the agent was blocked.
     pub fn set_stop_on_denial(&mut self, stop: bool) {
-        self.stop_on_denial = stop;
+        self.turn.set_stop_on_denial(stop);
     }
 
     pub fn id(&self) -> &str {
-        &self.setup.record.id
+        &self.id
     }
 
     pub fn history(&self) -> &[Item] {
-        &self.history
+        self.history.items()
     }
 
     /// The model's current plan, restored on resume.
     pub fn plan(&self) -> Option<&crate::types::Plan> {
-        self.plan.as_ref()
+        self.history.plan()
     }
 
     /// The last thing the assistant said.
@@ -102,43 +90,60 @@ impl Session {
         self.turn.last_text()
     }
 
-    /// The signal the session's tools stop on.
-    pub fn cancel(&self) -> crate::cancel::Cancel {
-        self.setup.tools.context.cancel.clone()
+    /// The session's tools, their context (workspace, cancel signal, sandbox mode) and the
+    /// approval policy.
+    pub fn tools(&self) -> &Toolbox {
+        &self.tools
     }
 
-    /// Writes a record to the transcript.
-    pub fn record(&self, record: &Record) -> Result<(), super::recorder::RecordError> {
-        self.recorder.record(record)
+    /// The same, to change: tools that join or leave (MCP, a review's read-only set), the
+    /// approval policy and the sandbox mode.
+    pub fn tools_mut(&mut self) -> &mut Toolbox {
+        &mut self.tools
+    }
+
+    /// Pins `key` (a `[models.*]` key or `PROVIDER/MODEL-ID`) for the following requests,
+    /// keeping the conversation. Returns the model's label.
+    pub fn switch_model(&mut self, key: &str) -> Result<String, super::routing::ModelError> {
+        self.model.routing.pin(key)
+    }
+
+    /// The figures a status line shows: the model, how full the context is, the cost so far.
+    pub fn figures(&self) -> Figures {
+        Figures {
+            model: self.model.routing.initial_label(),
+            context: ContextFill {
+                tokens: self.model.context_tokens(self.history.items()),
+                window: self.model.gauge.window(),
+            },
+            cost: self.ledger.cost(),
+        }
     }
 
     pub fn started_event(&self) -> Event {
         Event::SessionStarted {
-            session_id: self.setup.record.id.clone(),
-            cwd: self.setup.tools.context.root.display().to_string(),
-            model: self.routing.initial_label(),
+            session_id: self.id.clone(),
+            cwd: self.tools.root().display().to_string(),
+            model: self.model.routing.initial_label(),
         }
     }
 
     pub fn finished_event(&self, status: Status) -> Event {
-        self.accounts
-            .finished(status, self.turn.steps(), self.routing.totals().clone())
+        self.ledger.finished(status, self.turn.steps())
     }
 
-    /// Wraps a front end's sink so every public event is also written to the transcript and
-    /// shown to the extensions that watch.
-    pub fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
+    /// Wraps a front end's sink so every public event is also written to the transcript,
+    /// counted for `session.finished` and shown to the extensions that watch.
+    fn recording<'a>(&self, out: Emit<'a>) -> impl FnMut(Event) + Send + 'a {
         let recorder = self.recorder.clone();
-        let tally = self.accounts.tally();
+        let tally = self.ledger.tally();
         let watchers = self.extensions.clone();
         move |e: Event| {
             tally.count(&e);
             if e.is_public() {
                 recorder.event(&e);
             }
-            for w in watchers.iter() {
-                w.observe(&e);
-            }
+            watchers.observe(&e);
             out(e)
         }
     }
@@ -146,68 +151,30 @@ impl Session {
     /// Sends one event outside a turn (start, finish, warnings), recording it like the rest.
     pub fn announce(&self, event: Event, out: Emit<'_>) {
         self.recording(out)(event);
-        self.sync_transcript();
+        self.history.sync();
     }
 
-    fn sync_transcript(&self) {
-        self.recorder.sync();
-    }
-
-    /// The error that ends a turn once the transcript cannot be written.
-    fn transcript_failed(&self) -> Option<Event> {
-        self.recorder.failure().map(|e| Event::Error {
-            message: format!(
-                "the transcript could not be written ({e}); the session stops so that no step \
-                 goes unrecorded. Free disk space or fix the permissions of $REINS_HOME/sessions, \
-                 then continue with `reins exec --continue` or `reins --continue`."
-            ),
-            retrying: false,
-        })
-    }
-
-    /// Every tool call needs a result before the next request (both APIs reject the history
-    /// otherwise): calls an interrupt left unrun are answered as such.
-    fn answer_unrun(&mut self, calls: &[crate::conversation::ToolCall]) {
-        for call in calls {
-            self.push(Item::ToolResult {
-                call_id: call.id.clone(),
-                name: call.name.clone(),
-                output: "not run: the user interrupted the turn".into(),
-                is_error: true,
-                images: Vec::new(),
-            });
+    /// Compacts the history now, whatever its size. `false` when nothing was compacted because
+    /// no request has been made yet (the context window is not known).
+    pub async fn compact_now(&mut self, out: Emit<'_>) -> bool {
+        if self.model.gauge.window().is_none() {
+            return false;
         }
+        let mut sink = self.recording(out);
+        self.steps().compaction().run(&mut sink, true).await;
+        true
     }
 
-    /// The transcript header `reins sessions` lists, written with the first prompt.
-    fn write_meta(&self, prompt: &str) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let (route, top_rung) = self.routing.ledger_route().unzip();
-        // A failed write is kept by the recorder, which ends the turn at its next check
-        // (`transcript_failed`): the user is told and no later step goes unrecorded.
-        let _kept_in_failure = self.record(&Record::Meta {
-            session_id: self.setup.record.id.clone(),
-            workspace: self.setup.tools.context.root.display().to_string(),
-            started_at: now.as_secs(),
-            started_at_ns: u64::try_from(now.as_nanos()).ok(),
-            prompt: prompt.to_string(),
-            route,
-            top_rung,
-            workflow: self
-                .extensions
-                .iter()
-                .find_map(|e| e.workflow())
-                .map(str::to_string),
-            subagent: self.setup.record.subagent.clone(),
-        });
-    }
-
-    pub(super) fn push(&mut self, item: Item) {
-        // A failed write is kept by the recorder; the turn loop stops on it.
-        let _kept = self.record(&Record::HistoryItem { item: item.clone() });
-        self.history.push(item);
+    /// A model request's borrow of the session.
+    fn steps(&mut self) -> Steps<'_> {
+        Steps {
+            model: &mut self.model,
+            history: &mut self.history,
+            ledger: &mut self.ledger,
+            turn: &mut self.turn,
+            tools: &self.tools,
+            id: &self.id,
+        }
     }
 
     /// Runs one user turn: model requests and tool calls until the model answers without tools,
@@ -221,7 +188,7 @@ impl Session {
         // Refused before the prompt enters the history: there it would fail every later
         // request of the session.
         if !images.is_empty() {
-            if let Some(message) = self.routing.refuse_images() {
+            if let Some(message) = self.model.routing.refuse_images() {
                 emit(Event::Error {
                     message,
                     retrying: false,
@@ -229,35 +196,42 @@ impl Session {
                 return Status::Error;
             }
         }
-        let first = !self.history.iter().any(|i| matches!(i, Item::User { .. }));
+        let first = !self.history.has_user_message();
         let mut text = if first {
-            super::prompt::first_user_message(task, &self.setup.tools.context.root)
+            super::prompt::first_user_message(task, self.tools.root())
         } else {
             task.to_string()
         };
-        if first {
-            if let Some(map) = self.start_map_block(task).await {
-                text.push_str(&map);
+        if let Some(map) = self.start_map.filter(|_| first) {
+            let window = self.model.routing.initial_window();
+            if let Some(block) = map.block(task, window, self.tools.context()).await {
+                text.push_str(&block);
             }
         }
-        if !self.setup.record.resumed && self.history.is_empty() {
-            self.write_meta(task);
-        }
-        for context in self.extension_context(first, task, emit).await {
+        let (route, top_rung) = self.model.routing.ledger_route().unzip();
+        let workflow = self.extensions.workflow();
+        self.history.write_meta(Meta {
+            id: &self.id,
+            workspace: self.tools.root(),
+            prompt: task,
+            route,
+            top_rung,
+            workflow,
+        });
+        for context in self.extensions.context(first, task, emit).await {
             text.push_str(&format!(
                 "\n\n<context source=\"hook\">\n{}\n</context>",
                 context.trim_end()
             ));
         }
-        self.thread.user_said(task);
-        self.save_thread();
-        self.push(Item::User { text, images });
-        self.routing.user_message();
+        self.history.user_said(task);
+        self.history.push(Item::User { text, images });
+        self.model.routing.user_message();
         self.turn.begin();
         let turn_started = std::time::SystemTime::now();
         let mut status = self.turn_loop(emit).await;
         if status != Status::Error {
-            if let Some(error) = self.transcript_failed() {
+            if let Some(error) = self.history.write_failed() {
                 emit(error);
                 status = Status::Error;
             }
@@ -266,93 +240,66 @@ impl Session {
             self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
         if self.turn.mutated() {
-            self.set_aside_planted(turn_started, emit).await;
+            let ctx = self.tools.context();
+            super::planted_step::set_aside_planted(ctx, turn_started, emit).await;
         }
-        self.sync_transcript();
+        self.history.sync();
         status
     }
 
-    /// Context the extensions add to a prompt: at session start, and for every prompt.
-    async fn extension_context(&self, first: bool, task: &str, emit: Emit<'_>) -> Vec<String> {
-        let mut out = Vec::new();
-        for ext in self.extensions.iter() {
-            if first {
-                out.extend(ext.session_start(emit).await);
-            }
-            out.extend(ext.user_prompt(task, emit).await);
-        }
-        out
-    }
-
-    /// Asks every extension whether the turn may end: their messages go to the model as one
-    /// `Continue`; the first `Fail` (an answer that broke its contract for good) ends the turn.
-    async fn stop_verdict(&mut self, emit: Emit<'_>) -> StopVerdict {
-        let mut messages = Vec::new();
-        let mut unfinished = false;
-        let mut failure = None;
-        for ext in self.extensions.iter() {
-            match ext.stop(self.turn.last_text(), emit).await {
-                StopVerdict::Done => {}
-                StopVerdict::Continue {
-                    message,
-                    unfinished: u,
-                } => {
-                    messages.push(message);
-                    unfinished |= u;
-                }
-                StopVerdict::Fail { message } => failure = failure.or(Some(message)),
-            }
-        }
-        self.turn.set_unfinished(unfinished);
-        match failure {
-            Some(message) => StopVerdict::Fail { message },
-            None if messages.is_empty() => StopVerdict::Done,
-            None => StopVerdict::Continue {
-                message: messages.join("\n\n"),
-                unfinished,
-            },
-        }
-    }
-
-    /// Out of steps or budget while checks still fail is its own outcome.
-    fn ended(&self, status: Status) -> Status {
-        match status {
-            Status::MaxSteps | Status::Budget if self.turn.unfinished() => Status::ChecksFailed,
-            other => other,
+    /// Records the workspace now (see [`Checkpointer`]); the files it found changed join the
+    /// thread and the repo map's focus.
+    async fn checkpoint(&mut self, label: &str, emit: Emit<'_>) {
+        let (tools, history) = (&self.tools, &mut self.history);
+        let changed = |files: &[String]| {
+            tools.touch(&[], files);
+            history.files(&[], files);
+        };
+        let step = self.turn.steps();
+        if self
+            .checkpoints
+            .take(&self.id, step, label, changed, emit)
+            .await
+        {
+            self.turn.mark_checkpointed();
         }
     }
 
     async fn turn_loop(&mut self, emit: Emit<'_>) -> Status {
         loop {
-            if self.setup.tools.context.cancel.is_cancelled() {
+            if self.tools.context().cancel.is_cancelled() {
                 return Status::Interrupted;
             }
-            if let Some(error) = self.transcript_failed() {
+            if let Some(error) = self.history.write_failed() {
                 emit(error);
                 return Status::Error;
             }
-            if self.turn.steps_in_turn() >= self.setup.model.max_steps {
-                let limit = self.setup.model.max_steps;
-                let steps = if limit == 1 { "step" } else { "steps" };
+            if let Some(message) = self.turn.out_of_steps() {
                 emit(Event::Error {
-                    message: format!("stopped after {limit} {steps} in this turn (--max-steps)"),
+                    message,
                     retrying: false,
                 });
-                return self.ended(Status::MaxSteps);
+                return self.turn.ended(Status::MaxSteps);
             }
-            if self.gauge.window().is_none() {
-                self.gauge.set_window(self.routing.initial_window());
-            }
-            self.maybe_compact(emit, false).await;
-            let completion = match self.step(emit).await {
+            self.model.know_window();
+            self.steps().compaction().run(emit, false).await;
+            let completion = match self.steps().step(emit).await {
                 Ok(c) => c,
-                Err(status) => return self.ended(status),
+                Err(status) => return self.turn.ended(status),
             };
             if completion.tool_calls.is_empty() {
-                match self.stop_verdict(emit).await {
+                let verdict = self.extensions.stop(self.turn.last_text(), emit).await;
+                self.turn.set_unfinished(matches!(
+                    verdict,
+                    StopVerdict::Continue {
+                        unfinished: true,
+                        ..
+                    }
+                ));
+                match verdict {
                     StopVerdict::Continue { message, .. } => {
-                        self.routing.after_feedback();
-                        self.push(Item::user(message));
+                        self.model.routing.after_feedback();
+                        self.history.push(Item::user(message));
                         continue;
                     }
                     StopVerdict::Done => return Status::Done,
@@ -365,35 +312,51 @@ impl Session {
                     }
                 }
             }
-            if self.mutates_any(&completion.tool_calls) {
-                self.turn.mark_mutated();
-                self.checkpoint(&format!("before step {}", self.turn.steps()), emit)
-                    .await;
+            if let Some(status) = self.run_calls(&completion.tool_calls, emit).await {
+                return status;
             }
-            self.routing.begin_step();
-            for (i, call) in completion.tool_calls.iter().enumerate() {
-                let ran = self.run_tool(call, emit).await;
-                let stop = match ran {
-                    Err(()) => Some(Status::Interrupted),
-                    Ok(Ran::Denied) if self.stop_on_denial => {
-                        emit(Event::Error {
-                            message: format!(
-                                "stopped: the `{}` call was refused (--deny-exit)",
-                                call.name
-                            ),
-                            retrying: false,
-                        });
-                        Some(Status::Denied)
-                    }
-                    Ok(_) => None,
-                };
-                if let Some(status) = stop {
-                    self.answer_unrun(&completion.tool_calls[i + 1..]);
-                    return status;
-                }
-            }
-            self.routing.end_step();
-            self.sync_transcript();
         }
+    }
+
+    /// Runs a step's calls in order, checkpointing first when any may change the workspace.
+    /// `Some` ends the turn: an interrupt, or a refusal under `--deny-exit` (the calls left
+    /// unrun are answered as such).
+    async fn run_calls(&mut self, calls: &[ToolCall], emit: Emit<'_>) -> Option<Status> {
+        if self.tools.mutates_any(calls) {
+            self.turn.mark_mutated();
+            self.checkpoint(&format!("before step {}", self.turn.steps()), emit)
+                .await;
+        }
+        self.model.routing.begin_step();
+        let mut runner = Calls {
+            tools: &self.tools,
+            extensions: &self.extensions,
+            routing: &mut self.model.routing,
+            ledger: &mut self.ledger,
+            history: &mut self.history,
+        };
+        for (i, call) in calls.iter().enumerate() {
+            let stop = match runner.run(call, emit).await {
+                Ran::Interrupted => Some(Status::Interrupted),
+                Ran::Denied if self.turn.stop_on_denial() => {
+                    emit(Event::Error {
+                        message: format!(
+                            "stopped: the `{}` call was refused (--deny-exit)",
+                            call.name
+                        ),
+                        retrying: false,
+                    });
+                    Some(Status::Denied)
+                }
+                Ran::Denied | Ran::Done => None,
+            };
+            if stop.is_some() {
+                runner.history.answer_unrun(&calls[i + 1..]);
+                return stop;
+            }
+        }
+        self.model.routing.end_step();
+        self.history.sync();
+        None
     }
 }

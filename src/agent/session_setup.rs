@@ -5,11 +5,13 @@
 //! apart into the component that owns that job.
 
 use super::extension::Extension;
+use super::repo_map_step::StartMap;
 use super::routing::Routing;
 use super::spend::SharedSpend;
 use crate::conversation::Item;
 use crate::provider::RetryPolicy;
 use crate::redact::Redactor;
+use crate::router::Budget;
 use crate::sandbox::approval::{Approver, Gate};
 use crate::store::transcript::TranscriptWriter;
 use crate::tools::{Registry, ToolContext};
@@ -22,6 +24,8 @@ pub struct SessionSetup {
     pub record: RecordSetup,
     /// Checks, hooks and other participants, called at their moments of the turn.
     pub extensions: Vec<Box<dyn Extension>>,
+    /// The most the session (with its subagents) may spend (`--max-cost`, `max_cost`).
+    pub budget: Option<Budget>,
     /// The ledger this session shares with its subagents (or its parent and siblings): budget
     /// checks read its total.
     pub spend: Option<Arc<SharedSpend>>,
@@ -41,6 +45,8 @@ pub struct ModelSetup {
     pub system_builder: Option<Box<dyn Fn() -> String + Send + Sync>>,
     /// Compact when the next request would pass this share of the model's context window.
     pub compact_threshold: f64,
+    /// Whether and how big a repository map the first request carries.
+    pub start_map: Option<StartMap>,
 }
 
 /// The tool side: what the model may call, what every call may use, and what stands between a
@@ -64,14 +70,22 @@ pub struct ToolSetup {
 pub struct RecordSetup {
     pub id: String,
     pub transcript: Option<TranscriptWriter>,
-    /// History of a resumed session.
-    pub history: Vec<Item>,
-    /// Whether this continues an earlier session (its transcript already has a header).
-    pub resumed: bool,
-    /// The plan of a resumed session, as its transcript last recorded it.
-    pub plan: Option<crate::types::Plan>,
     /// The agent's name when this session is a subagent, recorded in the transcript header.
     pub subagent: Option<String>,
+    /// What an earlier session left, when this continues it (its transcript already has a
+    /// header).
+    pub resume: Option<Resumed>,
+}
+
+/// What a resumed session brings back from its transcript.
+pub struct Resumed {
+    pub history: Vec<Item>,
+    /// The plan, as the transcript last recorded it.
+    pub plan: Option<crate::types::Plan>,
+    /// The thread's last saved state (`session.state`), when the transcript has one.
+    pub state: Option<serde_json::Value>,
+    /// The session's first prompt: the thread's goal when no state was saved.
+    pub first_prompt: String,
 }
 
 impl RecordSetup {
@@ -80,10 +94,8 @@ impl RecordSetup {
         RecordSetup {
             id,
             transcript,
-            history: Vec::new(),
-            resumed: false,
-            plan: None,
             subagent: None,
+            resume: None,
         }
     }
 }

@@ -1,41 +1,75 @@
-//! Running the model's tool calls: loop detection, the permission gate, the tool itself, and the
-//! result (secrets redacted) into history.
+//! Running the model's tool calls: loop detection, the extensions' and the permission gate's
+//! checks, the tool itself, and the result (secrets redacted) into history.
 
-use super::events::Emit;
-use super::events::{clip, Event, EVENT_OUTPUT_LIMIT};
+use super::events::{clip, Emit, Event, EVENT_OUTPUT_LIMIT};
 use super::extension::{Blocked, ToolUse};
-use super::session::{Ran, Session};
+use super::extension_set::Extensions;
+use super::history::{self, History};
+use super::ledger::Ledger;
+use super::model_side::usage_event;
+use super::permit::Refusal;
+use super::routing::Routing;
+use super::toolbox::Toolbox;
 use crate::conversation::{Item, ToolCall};
-use crate::sandbox::approval::{self, Answer};
-use crate::sandbox::Decision;
-use crate::tools::{Tool, ToolOutput};
-use crate::types::{Exit, Subject};
+use crate::tools::{ToolError, ToolOutput};
+use crate::types::Exit;
 
-/// Why a call did not run or failed.
+/// How a call went, for the turn loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ran {
+    /// It ran (successfully or not), or was not run for a reason other than a refusal.
+    Done,
+    /// A rule, the approval policy, a hook or a guard refused it.
+    Denied,
+    /// The user interrupted the turn while it ran (or before).
+    Interrupted,
+}
+
+/// Why a call did not run or failed; the model reads it as the call's result.
 enum NotRun {
-    /// Refused by a rule, the approval policy, a hook or a guard.
-    Denied(Refusal),
-    Failed(crate::tools::ToolError),
+    /// An extension (a hook, a guard) refused it.
+    Blocked(Blocked),
+    /// The permission gate or the user refused it.
+    Refused(Refusal),
+    Failed(ToolError),
 }
 
-/// Why a call was not let through; the model reads it as the call's result.
-#[derive(Debug, thiserror::Error)]
-enum Refusal {
-    #[error(transparent)]
-    Blocked(#[from] Blocked),
-    #[error("not permitted: {reason}. Do something else, or ask the user to change the rule")]
-    Rule { reason: String },
-    #[error("not permitted: {note}")]
-    UserNote { note: String },
-    #[error("the user denied this call")]
-    User,
+impl NotRun {
+    fn interrupted() -> Self {
+        NotRun::Failed(ToolError("not run: the user interrupted the turn".into()))
+    }
+
+    fn denied(&self) -> bool {
+        !matches!(self, NotRun::Failed(_))
+    }
+
+    fn output(&self) -> ToolOutput {
+        let text = match self {
+            NotRun::Blocked(b) => format!("error: {b}"),
+            NotRun::Refused(r) => format!("error: {r}"),
+            NotRun::Failed(e) => format!("error: {e}"),
+        };
+        ToolOutput::from(text)
+    }
 }
 
-impl Session {
-    /// Runs one call and appends its result. Err only when the user interrupted.
-    pub(super) async fn run_tool(&mut self, call: &ToolCall, emit: Emit<'_>) -> Result<Ran, ()> {
+/// A tool call over the parts of the session a call reads or changes: the tools (and their
+/// gate), the extensions that guard and watch calls, routing (loop detection and the step
+/// signals), the ledger (what subagents the call started spent), and the history the result
+/// goes to.
+pub(super) struct Calls<'s> {
+    pub(super) tools: &'s Toolbox,
+    pub(super) extensions: &'s Extensions,
+    pub(super) routing: &'s mut Routing,
+    pub(super) ledger: &'s mut Ledger,
+    pub(super) history: &'s mut History,
+}
+
+impl Calls<'_> {
+    /// Runs one call and appends its result.
+    pub(super) async fn run(&mut self, call: &ToolCall, emit: Emit<'_>) -> Ran {
         let arguments = call.parsed_arguments();
-        let (kind, paths) = self.declared(&call.name, &arguments);
+        let (kind, paths) = self.tools.declared(&call.name, &arguments);
         emit(Event::ToolCall {
             call_id: call.id.clone(),
             name: call.name.clone(),
@@ -43,33 +77,59 @@ impl Session {
             kind,
             paths,
         });
-        let result = if self.setup.tools.context.cancel.is_cancelled() {
-            Err(NotRun::Failed(crate::tools::ToolError(
-                "not run: the user interrupted the turn".into(),
-            )))
+        let cancel = &self.tools.context().cancel;
+        let result = if cancel.is_cancelled() {
+            Err(NotRun::interrupted())
         } else if self.routing.is_loop(&call.name, &call.arguments) {
-            Err(NotRun::Failed(crate::tools::ToolError(format!(
+            Err(NotRun::Failed(ToolError(format!(
                 "you made this exact `{}` call three times in a row; it was not run again. Its result will not change: try a different approach",
                 call.name
             ))))
         } else {
-            let before = self.setup.spend.as_ref().map(|s| s.now());
+            let before = self.ledger.family_now();
             let result = self.guarded_run(call, &arguments, emit).await;
-            // While a call runs this session makes no request: what the family spent meanwhile
-            // is the subagents' the call started.
-            if let (Some(before), Some(family)) = (before, self.setup.spend.as_ref()) {
-                let spent = family.now().since(&before);
-                self.roll_up(spent, emit);
+            if let Some(spent) = self.ledger.roll_up_since(before) {
+                emit(usage_event(
+                    crate::types::SUBAGENTS_USAGE_MODEL.into(),
+                    spent.usage,
+                    Some(spent.cost),
+                ));
             }
             result
         };
-        let interrupted = self.setup.tools.context.cancel.is_cancelled();
-        let denied = matches!(result, Err(NotRun::Denied(_)));
+        let interrupted = cancel.is_cancelled();
+        let denied = result.as_ref().is_err_and(NotRun::denied);
         let (ok, output) = match result {
             Ok(out) => self.seen_by_model(out),
-            Err(NotRun::Failed(e)) => (false, ToolOutput::from(format!("error: {e}"))),
-            Err(NotRun::Denied(reason)) => (false, ToolOutput::from(format!("error: {reason}"))),
+            Err(not_run) => (false, not_run.output()),
         };
+        if ok {
+            let named = self
+                .tools
+                .get(&call.name)
+                .map(|t| history::paths(&self.tools.subjects(t, &arguments)))
+                .unwrap_or_default();
+            self.tools.touch(&named, &output.changed);
+            self.history.files(&named, &output.changed);
+        }
+        self.finish(call, ok, denied, output, emit).await;
+        match (interrupted, denied) {
+            (true, _) => Ran::Interrupted,
+            (false, true) => Ran::Denied,
+            (false, false) => Ran::Done,
+        }
+    }
+
+    /// The result, redacted: shown to the extensions, fed to routing, announced, and added to
+    /// the history (with the plan it set, if any).
+    async fn finish(
+        &mut self,
+        call: &ToolCall,
+        ok: bool,
+        denied: bool,
+        output: ToolOutput,
+        emit: Emit<'_>,
+    ) {
         let ToolOutput {
             text,
             exit,
@@ -77,20 +137,8 @@ impl Session {
             plan,
             images,
         } = output;
-        if ok {
-            let named = self
-                .setup
-                .tools
-                .registry
-                .get(&call.name)
-                .map(|t| self.resolved_subjects(t, &arguments))
-                .unwrap_or_default();
-            self.thread_files(&named, &changed);
-        }
-        let output = self.setup.tools.redactor.redact(&text);
-        for ext in self.extensions.iter() {
-            ext.post_tool(call, ok, &output, emit).await;
-        }
+        let output = self.tools.redact(&text);
+        self.extensions.post_tool(call, ok, &output, emit).await;
         self.routing
             .record_result(&call.name, &call.arguments, ok, exit, &output);
         emit(Event::ToolResult {
@@ -106,20 +154,15 @@ impl Session {
             emit(Event::Plan {
                 steps: plan.steps.clone(),
             });
-            self.plan = Some(plan);
+            self.history.set_plan(plan);
         }
-        self.push(Item::ToolResult {
+        self.history.push(Item::ToolResult {
             call_id: call.id.clone(),
             name: call.name.clone(),
             output,
             is_error: !ok,
             images,
         });
-        match (interrupted, denied) {
-            (true, _) => Err(()),
-            (false, true) => Ok(Ran::Denied),
-            (false, false) => Ok(Ran::Done),
-        }
     }
 
     /// A successful call's output as it may reach the model: images the model of this session
@@ -144,154 +187,39 @@ impl Session {
         arguments: &serde_json::Value,
         emit: Emit<'_>,
     ) -> Result<ToolOutput, NotRun> {
-        let interrupted = || {
-            NotRun::Failed(crate::tools::ToolError(
-                "not run: the user interrupted the turn".into(),
-            ))
-        };
-        let tool = self.setup.tools.registry.get(&call.name);
+        let tool = self.tools.get(&call.name);
         let effects = tool.map(|t| t.effects(arguments)).unwrap_or_default();
         let subjects = tool
-            .map(|t| self.resolved_subjects(t, arguments))
+            .map(|t| self.tools.subjects(t, arguments))
             .unwrap_or_default();
         let tool_use = ToolUse {
             call,
             effects,
             subjects: &subjects,
         };
-        if let Err(reason) = self.pre_tool(&tool_use, emit).await {
-            return Err(NotRun::Denied(reason.into()));
-        }
+        self.extensions
+            .pre_tool(&tool_use, emit)
+            .await
+            .map_err(NotRun::Blocked)?;
+        let cancel = &self.tools.context().cancel;
         // An interrupt during a hook or an approval must not let the call through unchecked.
-        if self.setup.tools.context.cancel.is_cancelled() {
-            return Err(interrupted());
+        if cancel.is_cancelled() {
+            return Err(NotRun::interrupted());
         }
-        let permitted = self.permit(&tool_use, arguments, emit).await;
-        if self.setup.tools.context.cancel.is_cancelled() {
-            return Err(interrupted());
-        }
-        match permitted {
-            Ok(()) => self
-                .setup
-                .tools
-                .registry
-                .run(&call.name, &call.arguments, &self.setup.tools.context)
-                .await
-                .map_err(NotRun::Failed),
-            Err(refusal) => Err(NotRun::Denied(refusal)),
-        }
-    }
-
-    /// The call's subjects as the rules must see them: paths resolved (`..`, absolute paths and
-    /// symlinks folded) to their workspace-relative form, so `src/../secrets/k` cannot slip past
-    /// `write(secrets/**)`. A path that does not resolve stays as written; the tool refuses it.
-    /// What the tool declares about a call, for the `tool.call` event: its kind and the paths
-    /// it names, workspace-relative. Nothing for a tool the session does not have.
-    fn declared(
-        &self,
-        name: &str,
-        arguments: &serde_json::Value,
-    ) -> (Option<crate::types::ToolKind>, Vec<String>) {
-        let Some(tool) = self.setup.tools.registry.get(name) else {
-            return (None, Vec::new());
-        };
-        let paths = self
-            .resolved_subjects(tool, arguments)
-            .into_iter()
-            .filter_map(|s| match s {
-                Subject::Path(p) if !p.is_empty() => Some(p),
-                _ => None,
-            })
-            .collect();
-        (Some(tool.effects(arguments).kind), paths)
-    }
-
-    fn resolved_subjects(&self, tool: &dyn Tool, arguments: &serde_json::Value) -> Vec<Subject> {
-        let ctx = &self.setup.tools.context;
-        tool.subjects(arguments)
-            .into_iter()
-            .map(|s| match s {
-                Subject::Path(p) => {
-                    Subject::Path(ctx.resolve(&p).map(|r| ctx.relative(&r)).unwrap_or(p))
-                }
-                other => other,
-            })
-            .collect()
-    }
-
-    /// Lets every extension veto the call; the first refusal wins.
-    async fn pre_tool(&self, tool_use: &ToolUse<'_>, emit: Emit<'_>) -> Result<(), Blocked> {
-        for ext in self.extensions.iter() {
-            ext.pre_tool(tool_use, emit).await?;
-        }
-        Ok(())
-    }
-
-    /// Passes the call through the permission gate, asking the front end when a rule or the
-    /// approval policy says so. Err carries the refusal for the model.
-    async fn permit(
-        &self,
-        tool_use: &ToolUse<'_>,
-        arguments: &serde_json::Value,
-        emit: Emit<'_>,
-    ) -> Result<(), Refusal> {
-        let ToolUse {
-            call,
-            effects,
-            subjects,
-        } = *tool_use;
         // An unknown tool is refused by the registry with the list of tools; nothing to ask.
-        if self.setup.tools.registry.get(&call.name).is_none() {
-            return Ok(());
-        }
-        let reason = match self
-            .setup
-            .tools
-            .gate
-            .decide_all(&call.name, subjects, effects)
-        {
-            Decision::Allow => return Ok(()),
-            Decision::Deny(reason) => return Err(Refusal::Rule { reason }),
-            Decision::Ask(reason) => reason,
-        };
-        let request = approval::Request {
-            id: call.id.clone(),
-            tool: call.name.clone(),
-            arguments: arguments.clone(),
-            reason,
-            always: approval::always_scope(&call.name, subjects),
-        };
-        emit(Event::ApprovalRequest(request.clone()));
-        let answer = self.setup.tools.approver.ask(&request).await;
-        emit(Event::ApprovalDecision {
-            id: call.id.clone(),
-            answer: answer.clone(),
-        });
-        match answer {
-            Answer::Once => Ok(()),
-            Answer::Always => {
-                for s in subjects {
-                    self.setup.tools.gate.allow_for_session(&call.name, Some(s));
-                }
-                if subjects.is_empty() {
-                    self.setup.tools.gate.allow_for_session(&call.name, None);
-                }
-                Ok(())
+        let permitted = match tool {
+            Some(_) => {
+                self.tools
+                    .permissions()
+                    .permit(&tool_use, arguments, emit)
+                    .await
             }
-            Answer::Rule { rule } => {
-                if self.setup.tools.gate.allow_rule_for_session(&rule).is_err() {
-                    // The front end checked the rule; should it still not parse, the call the
-                    // user approved runs and the same one is allowed again.
-                    for s in subjects {
-                        self.setup.tools.gate.allow_for_session(&call.name, Some(s));
-                    }
-                }
-                Ok(())
-            }
-            Answer::Deny { note } => Err(match note {
-                Some(note) => Refusal::UserNote { note },
-                None => Refusal::User,
-            }),
+            None => Ok(()),
+        };
+        if cancel.is_cancelled() {
+            return Err(NotRun::interrupted());
         }
+        permitted.map_err(NotRun::Refused)?;
+        self.tools.run(call).await.map_err(NotRun::Failed)
     }
 }

@@ -1,14 +1,18 @@
 //! Where the session is within its turns: the step count (over the session, and where this turn
 //! started, since `max_steps` limits each turn), what this turn did that its end must follow up
 //! (a checkpoint to close, planted files to set aside), whether an extension judged the work
-//! unfinished, and the model's last words.
+//! unfinished, the model's last words, and the rules that end a turn early.
 
-/// The session's step counter and the current turn's flags.
+/// The session's step counter, the current turn's flags and the turn's limits.
 #[derive(Default)]
 pub(super) struct TurnState {
     steps: u32,
     /// Steps taken before this turn.
     start_steps: u32,
+    /// Model requests allowed in one user turn.
+    max_steps: u32,
+    /// End the turn as `denied` at the first refused call (`--deny-exit`).
+    stop_on_denial: bool,
     /// A step of this turn may have changed the workspace (ran a command or an edit).
     mutated: bool,
     /// A checkpoint was taken during this turn, so its end is recorded too.
@@ -19,6 +23,21 @@ pub(super) struct TurnState {
 }
 
 impl TurnState {
+    pub(super) fn new(max_steps: u32) -> Self {
+        TurnState {
+            max_steps,
+            ..TurnState::default()
+        }
+    }
+
+    pub(super) fn set_stop_on_denial(&mut self, stop: bool) {
+        self.stop_on_denial = stop;
+    }
+
+    pub(super) fn stop_on_denial(&self) -> bool {
+        self.stop_on_denial
+    }
+
     /// A new user turn starts.
     pub(super) fn begin(&mut self) {
         self.unfinished = false;
@@ -38,9 +57,27 @@ impl TurnState {
         self.steps
     }
 
-    /// Steps taken in this turn.
-    pub(super) fn steps_in_turn(&self) -> u32 {
-        self.steps - self.start_steps
+    /// The error that ends a turn which used all its steps (`--max-steps`), counted over this
+    /// turn only.
+    pub(super) fn out_of_steps(&self) -> Option<String> {
+        let limit = self.max_steps;
+        if self.steps - self.start_steps < limit {
+            return None;
+        }
+        let steps = if limit == 1 { "step" } else { "steps" };
+        Some(format!(
+            "stopped after {limit} {steps} in this turn (--max-steps)"
+        ))
+    }
+
+    /// How a turn that stopped with `status` ends: out of steps or budget while checks still
+    /// fail is its own outcome.
+    pub(super) fn ended(&self, status: super::events::Status) -> super::events::Status {
+        use super::events::Status;
+        match status {
+            Status::MaxSteps | Status::Budget if self.unfinished => Status::ChecksFailed,
+            other => other,
+        }
     }
 
     pub(super) fn mark_mutated(&mut self) {
@@ -61,10 +98,6 @@ impl TurnState {
 
     pub(super) fn set_unfinished(&mut self, unfinished: bool) {
         self.unfinished = unfinished;
-    }
-
-    pub(super) fn unfinished(&self) -> bool {
-        self.unfinished
     }
 
     pub(super) fn set_last_text(&mut self, text: String) {

@@ -95,13 +95,14 @@ pub struct SessionState {
 
 impl SessionState {
     pub fn of(session: &Session) -> Self {
+        let figures = session.figures();
         SessionState {
             id: session.id().to_string(),
-            model: session.model_label(),
-            approval: session.approval(),
-            sandbox: session.sandbox_mode(),
-            context: session.context_fill(),
-            cost: session.cost(),
+            model: figures.model,
+            approval: session.tools().approval(),
+            sandbox: session.tools().sandbox_mode(),
+            context: figures.context,
+            cost: figures.cost,
         }
     }
 }

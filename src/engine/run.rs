@@ -99,12 +99,12 @@ impl Engine {
                 },
                 Op::Approval(a) => {
                     self.overrides.approval = Some(a);
-                    self.session.set_approval(a);
+                    self.session.tools_mut().set_approval(a);
                 }
                 Op::Sandbox(m) => {
                     // Later sessions (/clear, /resume) and their hooks and checks use it too.
                     self.overrides.sandbox = Some(m);
-                    self.session.set_sandbox(m);
+                    self.session.tools_mut().set_sandbox(m);
                 }
                 Op::New => self.reopen(Resume::New),
                 Op::Resume(id) => self.reopen(Resume::Id(id)),
@@ -157,7 +157,7 @@ impl Engine {
             .map(Path::to_path_buf)
             .ok_or(ChangesError::NoHome)?;
         let (root, id) = (
-            self.session.workspace().to_path_buf(),
+            self.session.tools().root().to_path_buf(),
             self.session.id().to_string(),
         );
         tokio::task::spawn_blocking(move || job(&home, &root, &id))
@@ -244,7 +244,7 @@ impl Engine {
         let mut emit = self.emitter();
         // Waiting for MCP servers to start must not outlast an interrupt; the turn then ends at
         // once as interrupted, with its prompt recorded.
-        let cancel = self.session.cancel();
+        let cancel = self.session.tools().cancel();
         tokio::select! {
             _ = self.factory.attach(&mut self.session, &mut emit) => {}
             _ = cancel.cancelled() => {}

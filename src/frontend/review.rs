@@ -346,7 +346,7 @@ impl Runner {
             files: None,
         };
         let mut built = factory.build_session(Resume::New, Overrides::default())?;
-        built.session.retain_tools(|t| {
+        built.session.tools_mut().retain(|t| {
             matches!(
                 t.effects(&serde_json::json!({})).kind,
                 ToolKind::Read | ToolKind::Search

@@ -3,7 +3,8 @@
 
 use super::{setup, ExitError};
 use crate::agent::extension::Extension;
-use crate::agent::{ModelSetup, RecordSetup, Session, SessionSetup, ToolSetup};
+use crate::agent::repo_map_step::StartMap;
+use crate::agent::{ModelSetup, RecordSetup, Resumed, Session, SessionSetup, ToolSetup};
 use crate::cancel::Cancel;
 pub use crate::engine::{Built, Resume};
 use crate::engine::{OpenError, Overrides, SessionFactory, SharedApprover};
@@ -210,12 +211,8 @@ pub fn build(
     setup::policy(ws, opts.sandbox).probe_in_background();
     let mut store_warnings = Vec::new();
     let checkpoints = open_checkpoints(ws, &mut store_warnings);
-    let routing = setup::routing(
-        ws,
-        opts.model.as_deref(),
-        opts.route.as_deref(),
-        opts.max_cost,
-    )?;
+    let routing = setup::routing(ws, opts.model.as_deref(), opts.route.as_deref())?;
+    let budget = setup::budget(ws, opts.max_cost)?;
     let resumed = load_resumed(ws, &opts.resume)?;
     let id = resumed
         .as_ref()
@@ -239,7 +236,7 @@ pub fn build(
     let (skill_tool, skill_warnings) =
         crate::skills::tools(&tools.policy, ws.home.as_deref(), ws.trusted);
     warnings.extend(skill_warnings);
-    let mut session = Session::new(SessionSetup {
+    let session = Session::new(SessionSetup {
         model: ModelSetup {
             routing,
             retry: retry_policy(&cfg.retry),
@@ -247,6 +244,13 @@ pub fn build(
             system: builder(),
             system_builder: Some(Box::new(builder)),
             compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
+            start_map: Some(StartMap {
+                when: cfg.repo_map.start.unwrap_or_default(),
+                tokens: cfg
+                    .repo_map
+                    .tokens
+                    .unwrap_or(crate::agent::repo_map_step::START_TOKENS),
+            }),
         },
         tools: ToolSetup {
             registry: Registry::builtin()
@@ -260,26 +264,18 @@ pub fn build(
             checkpoints,
         },
         record: RecordSetup {
-            history: resumed
-                .as_ref()
-                .map(|r| r.history.clone())
-                .unwrap_or_default(),
-            resumed: resumed.is_some(),
-            plan: resumed.as_ref().and_then(|r| r.plan.clone()),
+            resume: resumed.map(|r| Resumed {
+                history: r.history,
+                plan: r.plan,
+                state: r.state,
+                first_prompt: r.info.prompt,
+            }),
             ..RecordSetup::new(id, Some(transcript))
         },
         extensions: opts.extensions,
+        budget,
         spend: opts.spend,
     });
-    if let Some(r) = resumed {
-        session.restore_thread(r.state, &r.info.prompt);
-    }
-    session.set_start_map(
-        cfg.repo_map.start.unwrap_or_default(),
-        cfg.repo_map
-            .tokens
-            .unwrap_or(crate::agent::repo_map_step::START_TOKENS),
-    );
     Ok(Built { session, warnings })
 }
 

@@ -214,7 +214,6 @@ pub fn routing(
     ws: &Workspace,
     model: Option<&str>,
     route: Option<&str>,
-    max_cost: Option<f64>,
 ) -> Result<Routing, ExitError> {
     let cfg = &ws.loaded.config;
     let env = |k: &str| std::env::var(k).ok();
@@ -249,19 +248,24 @@ pub fn routing(
             ))
         }
     };
-    let budget = match max_cost.or(cfg.max_cost) {
-        Some(usd) => Some(Budget::new(usd).map_err(|e| ExitError::usage(e.to_string()))?),
-        None => None,
-    };
     let mut routing = Routing::new(RoutingSetup {
         config: cfg.clone(),
         env: Box::new(env),
         single,
         router,
-        budget,
     });
     routing.set_effort(ws.effort);
     Ok(routing)
+}
+
+/// The session's spending limit: `--max-cost` (or a subagent's parent's), else `max_cost`.
+pub fn budget(ws: &Workspace, max_cost: Option<f64>) -> Result<Option<Budget>, ExitError> {
+    match max_cost.or(ws.loaded.config.max_cost) {
+        Some(usd) => Budget::new(usd)
+            .map(Some)
+            .map_err(|e| ExitError::usage(e.to_string())),
+        None => Ok(None),
+    }
 }
 
 /// The user's tool hooks (`pre_tool`, `post_tool`) for a subagent's session `id`: they are the

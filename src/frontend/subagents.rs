@@ -68,7 +68,7 @@ impl ChildSpawner {
             (None, None) => (self.model.clone(), self.route.clone()),
             (m, r) => (m.clone(), r.clone()),
         };
-        let routing = setup::routing(ws, model.as_deref(), route.as_deref(), self.max_cost)?;
+        let routing = setup::routing(ws, model.as_deref(), route.as_deref())?;
         let id = crate::workspace::new_session_id();
         let transcript = TranscriptWriter::open(ws.home()?, &id)
             .map_err(|e| super::ExitError::failure(e.to_string()))?
@@ -96,6 +96,7 @@ impl ChildSpawner {
                 system: builder(),
                 system_builder: Some(Box::new(builder)),
                 compact_threshold: self.compact_threshold,
+                start_map: None,
             },
             tools: ToolSetup {
                 registry,
@@ -110,6 +111,7 @@ impl ChildSpawner {
                 ..RecordSetup::new(id, Some(transcript))
             },
             extensions: hooks.into_iter().collect(),
+            budget: setup::budget(ws, self.max_cost)?,
             spend: Some(self.spend.clone()),
         }))
     }

@@ -148,7 +148,7 @@ impl McpHub {
             return;
         }
         self.wait_started().await;
-        session.refresh_tools(self).await;
+        session.tools_mut().refresh(self).await;
         for event in self.take_events() {
             session.announce(event, out);
         }

@@ -1,25 +1,19 @@
-//! Which model serves each request. The session reports what happened (tool outcomes, cost,
-//! context fill); this turns it into router signals, resolves the chosen `[models.*]` key to a
-//! client (once per key, kept for the session), checks the budget, and keeps per-model totals.
+//! Which model serves each request. The session reports what happened (tool outcomes, context
+//! fill, what was spent); this turns it into router signals and resolves the chosen `[models.*]`
+//! key to a client (once per key, kept for the session). What the requests cost and whether the
+//! next one fits the budget is the ledger's job ([`super::ledger`]).
 
-mod budget;
 mod pool;
 mod signals;
-mod totals;
 
 pub use pool::{Entry, EnvLookup, ModelError};
-pub use totals::ModelTotals;
 
 use crate::config::Config;
-use crate::conversation::Usage;
-use crate::router::{context_fill_pct, Budget, BudgetCheck, Router, StepKind};
+use crate::router::{context_fill_pct, Router, StepKind};
 use crate::types::Effort;
-use budget::BudgetGuard;
 use pool::ClientPool;
 use signals::StepSignals;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use totals::UsageTotals;
 
 /// The model chosen for one request.
 pub struct Choice {
@@ -30,18 +24,16 @@ pub struct Choice {
     pub effort: Option<Effort>,
 }
 
-/// Which model serves each request: the router (or the one pinned model), the clients, the
-/// budget and the totals, fed by the step signals.
+/// Which model serves each request: the router (or the one pinned model) and the clients, fed by
+/// the step signals.
 pub struct Routing {
     pool: ClientPool,
     /// The model used when there is no router (pinned or configured), and why.
     single: Option<(String, String)>,
     router: Option<Router>,
-    budget: BudgetGuard,
     signals: StepSignals,
     /// `--effort`: every request's effort unless a router rule sets one.
     effort: Option<Effort>,
-    totals: UsageTotals,
 }
 
 /// How routing is set up for a session.
@@ -51,7 +43,6 @@ pub struct RoutingSetup {
     /// The model when no router is used, already resolved, and why it was picked.
     pub single: Option<(Entry, String)>,
     pub router: Option<Router>,
-    pub budget: Option<Budget>,
 }
 
 impl Routing {
@@ -64,27 +55,14 @@ impl Routing {
             pool,
             single,
             router: setup.router,
-            budget: BudgetGuard::new(setup.budget),
             signals: StepSignals::new(),
             effort: None,
-            totals: UsageTotals::default(),
         }
     }
 
     /// Sets the session's effort (`--effort`), overriding each model's configured one.
     pub fn set_effort(&mut self, effort: Option<Effort>) {
         self.effort = effort;
-    }
-
-    /// A placeholder, for moving the real one out of the setup.
-    pub(crate) fn empty() -> Self {
-        Routing::new(RoutingSetup {
-            config: Config::default(),
-            env: Box::new(|_| None),
-            single: None,
-            router: None,
-            budget: None,
-        })
     }
 
     /// The model named when the session starts.
@@ -200,32 +178,6 @@ impl Routing {
             return None;
         }
         self.pool.get(&key).ok()
-    }
-
-    /// Checks the budget before a request whose input is about `input_tokens`; a model without
-    /// prices is reported `Unpriced` the first time only.
-    pub fn check_budget(&mut self, entry: &Entry, spent: f64, input_tokens: u64) -> BudgetCheck {
-        let avg_output = self.totals.average_output();
-        self.budget.check(entry, spent, input_tokens, avg_output)
-    }
-
-    pub fn max_cost(&self) -> Option<f64> {
-        self.budget.max_cost()
-    }
-
-    /// Adds one request's usage; returns its cost when the model's prices and the usage are
-    /// known (a server that reported no usage has an unknown cost, not a zero one).
-    pub fn record_usage(
-        &mut self,
-        model: &crate::config::ResolvedModel,
-        usage: Option<Usage>,
-    ) -> Option<f64> {
-        self.totals.record(model, usage)
-    }
-
-    /// Each model's totals so far, for `session.finished`.
-    pub fn totals(&self) -> &BTreeMap<String, ModelTotals> {
-        self.totals.by_model()
     }
 
     /// The model answered a step (not a compaction summary): the next step is no longer `plan`.

@@ -1,7 +1,7 @@
 //! The session's spending limit as routing applies it: each request is checked against the
 //! budget before it is made, and a model without prices is reported once, not before every step.
 
-use super::pool::Entry;
+use crate::agent::routing::Entry;
 use crate::router::{Budget, BudgetCheck};
 use std::collections::BTreeSet;
 

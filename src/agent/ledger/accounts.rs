@@ -2,9 +2,9 @@
 //! requests and its subagents'), how long it ran, and the refused calls and failed checks counted
 //! from the events as they go by.
 
-use super::events::{Event, Status};
-use super::routing::ModelTotals;
-use super::spend::Spent;
+use super::totals::ModelTotals;
+use crate::agent::events::{Event, Status};
+use crate::agent::spend::Spent;
 use crate::conversation::Usage;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -22,13 +22,13 @@ pub(super) struct Accounts {
 
 /// What `session.finished` counts as the events go by; shared with the recording sink.
 #[derive(Default)]
-pub(super) struct Tally {
+pub(in crate::agent) struct Tally {
     denied_calls: AtomicU32,
     failed_checks: AtomicU32,
 }
 
 impl Tally {
-    pub(super) fn count(&self, event: &Event) {
+    pub(in crate::agent) fn count(&self, event: &Event) {
         match event {
             Event::ToolResult { denied: true, .. } => {
                 self.denied_calls.fetch_add(1, Relaxed);
