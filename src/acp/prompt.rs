@@ -3,17 +3,29 @@
 use crate::conversation::{Image, Prompt};
 use agent_client_protocol::v1::schema::{ContentBlock, EmbeddedResourceResource, ImageContent};
 
+/// Why a prompt was refused; sent to the client as the error of `session/prompt`.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    /// A kind of content reins has no way to show the model (audio, a binary attachment).
+    #[error("reins cannot take {0} in a prompt; describe it in words or attach it as a text file")]
+    Unsupported(String),
+    #[error("{name} is not valid base64 ({source}); the image was not sent")]
+    NotBase64 {
+        name: String,
+        source: base64::DecodeError,
+    },
+    /// The image's bytes are not an image reins can send (type, size).
+    #[error(transparent)]
+    Image(#[from] crate::conversation::ImageError),
+}
+
 /// The prompt: text blocks as written, a link as `@uri`, an embedded text file as a fenced block
 /// after its uri, images as images (whether the model takes them is the engine's check, which
 /// refuses the turn with the reason before anything reaches the history). Audio and binary
 /// attachments are refused with the reason: dropping one would have the model answer a question
 /// about something it never saw.
-pub fn to_prompt(blocks: &[ContentBlock]) -> Result<Prompt, String> {
-    let refuse = |what: &str| {
-        Err(format!(
-            "reins cannot take {what} in a prompt; describe it in words or attach it as a text file"
-        ))
-    };
+pub fn to_prompt(blocks: &[ContentBlock]) -> Result<Prompt, PromptError> {
+    let refuse = |what: &str| Err(PromptError::Unsupported(what.to_string()));
     let mut parts: Vec<String> = Vec::new();
     let mut images = Vec::new();
     for block in blocks {
@@ -42,13 +54,13 @@ pub fn to_prompt(blocks: &[ContentBlock]) -> Result<Prompt, String> {
 
 /// An image block decoded and checked as `--image` files are (type from the bytes, size cap);
 /// named by its uri, else by its place in the prompt.
-fn image(block: &ImageContent, n: usize) -> Result<Image, String> {
+fn image(block: &ImageContent, n: usize) -> Result<Image, PromptError> {
     use base64::Engine as _;
     let name = block.uri.clone().unwrap_or_else(|| format!("image {n}"));
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(block.data.trim())
-        .map_err(|e| format!("{name} is not valid base64 ({e}); the image was not sent"))?;
-    Image::from_bytes(name, bytes).map_err(|e| e.to_string())
+    match base64::engine::general_purpose::STANDARD.decode(block.data.trim()) {
+        Ok(bytes) => Ok(Image::from_bytes(name, bytes)?),
+        Err(source) => Err(PromptError::NotBase64 { name, source }),
+    }
 }
 
 /// A fence longer than any backtick run inside, so the file cannot close it early.
@@ -100,9 +112,10 @@ mod tests {
         assert_eq!(prompt.images.len(), 1);
         assert_eq!(prompt.images[0].name, "image 1");
         let not_png = vec![ContentBlock::Image(ImageContent::new("aGk=", "image/png"))];
-        let why = to_prompt(&not_png).unwrap_err();
+        let why = to_prompt(&not_png).unwrap_err().to_string();
         assert!(why.contains("not a PNG, JPEG, GIF or WebP"), "{why}");
         let audio = vec![ContentBlock::Audio(AudioContent::new("aGk=", "audio/wav"))];
-        assert!(to_prompt(&audio).unwrap_err().contains("cannot take audio"));
+        let why = to_prompt(&audio).unwrap_err().to_string();
+        assert!(why.contains("cannot take audio"), "{why}");
     }
 }

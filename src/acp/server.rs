@@ -206,7 +206,7 @@ impl Server {
     pub async fn prompt(self: Arc<Self>, req: PromptRequest) -> Result<PromptResponse, Error> {
         let handle = self.session(&req.session_id.0)?;
         let text = super::prompt::to_prompt(&req.prompt)
-            .map_err(|why| Error::new(ErrorCode::INVALID_PARAMS, why))?;
+            .map_err(|why| Error::new(ErrorCode::INVALID_PARAMS, why.to_string()))?;
         let done = handle
             .prompt(text)
             .map_err(|why| Error::new(ErrorCode::INVALID_REQUEST, why))?;

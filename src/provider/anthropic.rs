@@ -107,7 +107,7 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
                 )
             }),
         },
-        Err(reason) => FormatUse::not_sent(&reason),
+        Err(reason) => FormatUse::not_sent(&reason.to_string()),
     }
 }
 

@@ -8,6 +8,7 @@
 //! dropped from the copy sent, as Anthropic's own SDKs do: every answer meeting the full schema
 //! still meets the copy, and reins validates the answer against the full schema anyway.
 
+use super::schema_subset::{closed_and_local, object, SchemaIssue, Subset};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,34 +62,32 @@ const FORMATS: &[&str] = &[
 ];
 
 /// The schema to send and the keywords left out of it, or why it cannot be sent at all.
-pub(super) fn adapt(schema: &Value) -> Result<(Value, BTreeSet<String>), String> {
+pub(super) fn adapt(schema: &Value) -> Result<(Value, BTreeSet<String>), SchemaIssue> {
     if schema.get("type") != Some(&Value::from("object")) {
-        return Err("Claude's structured outputs need `\"type\": \"object\"` at the root".into());
+        return Err(SchemaIssue::RootNotObject(Subset::Claude));
     }
     if let Some(name) = recursive_def(schema) {
-        return Err(format!("the schema is recursive (through `{name}`)"));
+        return Err(SchemaIssue::Recursive(name));
     }
     let mut removed = BTreeSet::new();
     let sent = walk(schema, "", &mut removed)?;
     Ok((sent, removed))
 }
 
-fn walk(schema: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, String> {
-    let Some(o) = schema.as_object() else {
-        return Err(format!("{} is a boolean schema", shown(at)));
-    };
+fn walk(schema: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, SchemaIssue> {
     let mut out = Map::new();
-    for (k, v) in o {
+    for (k, v) in object(schema, at)? {
         let keep = match k.as_str() {
             "minItems" => v.as_u64().is_some_and(|n| n <= 1),
             "format" => v.as_str().is_some_and(|f| FORMATS.contains(&f)),
             k if DROPPED.contains(&k) => false,
             k if KEPT.contains(&k) => true,
             _ => {
-                return Err(format!(
-                    "`{k}` at {} is not supported by Claude's structured outputs",
-                    shown(at)
-                ))
+                return Err(SchemaIssue::Unsupported {
+                    keyword: k.clone(),
+                    at: at.to_string(),
+                    subset: Subset::Claude,
+                })
             }
         };
         if !keep {
@@ -97,12 +96,13 @@ fn walk(schema: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Valu
         }
         out.insert(k.clone(), sub(k, v, at, removed)?);
     }
-    rules(&out, at)?;
+    closed_and_local(&out, at, "#/")?;
+    plain_enum(&out, at)?;
     Ok(Value::Object(out))
 }
 
 /// A keyword's value, with its subschemas adapted.
-fn sub(k: &str, v: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, String> {
+fn sub(k: &str, v: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Value, SchemaIssue> {
     Ok(match (k, v) {
         ("properties" | "$defs" | "definitions", Value::Object(m)) => {
             let mut out = Map::new();
@@ -122,30 +122,15 @@ fn sub(k: &str, v: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<V
     })
 }
 
-/// Objects closed, `$ref`s local, `enum`s of plain values.
-fn rules(o: &Map<String, Value>, at: &str) -> Result<(), String> {
-    let object = o.get("type") == Some(&Value::from("object")) || o.contains_key("properties");
-    if object && o.get("additionalProperties") != Some(&Value::Bool(false)) {
-        return Err(format!(
-            "the object at {} does not set `additionalProperties: false`",
-            shown(at)
-        ));
-    }
-    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
-        if !r.starts_with("#/") {
-            return Err(format!("the `$ref` at {} is not local", shown(at)));
-        }
-    }
+/// `enum`s of plain values only.
+fn plain_enum(o: &Map<String, Value>, at: &str) -> Result<(), SchemaIssue> {
     let plain = |v: &Value| !v.is_object() && !v.is_array();
-    if let Some(values) = o.get("enum").and_then(Value::as_array) {
-        if !values.iter().all(plain) {
-            return Err(format!(
-                "the `enum` at {} holds objects or arrays",
-                shown(at)
-            ));
+    match o.get("enum").and_then(Value::as_array) {
+        Some(values) if !values.iter().all(plain) => {
+            Err(SchemaIssue::EnumOfObjects(at.to_string()))
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A definition that reaches itself through `$ref`s, or a `$ref` to the root.
@@ -205,14 +190,6 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn shown(at: &str) -> &str {
-    if at.is_empty() {
-        "/"
-    } else {
-        at
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,18 +216,17 @@ mod tests {
     #[test]
     fn what_cannot_be_sent_says_why() {
         let open = json!({"type": "object", "properties": {"a": {"type": "string"}}});
-        assert!(adapt(&open).unwrap_err().contains("additionalProperties"));
+        let why = |s: &Value| adapt(s).unwrap_err().to_string();
+        assert!(why(&open).contains("additionalProperties"));
         let one_of = json!({"type": "object", "additionalProperties": false,
                             "properties": {"a": {"oneOf": [{"type": "string"}]}}});
-        assert!(adapt(&one_of)
-            .unwrap_err()
-            .contains("`oneOf` at /properties/a"));
+        assert!(why(&one_of).contains("`oneOf` at /properties/a"));
         let tree = json!({"type": "object", "additionalProperties": false,
                           "properties": {"root": {"$ref": "#/$defs/node"}},
                           "$defs": {"node": {"type": "object", "additionalProperties": false,
                                              "properties": {"kids": {"type": "array",
                                                  "items": {"$ref": "#/$defs/node"}}}}}});
-        assert!(adapt(&tree).unwrap_err().contains("recursive"));
+        assert!(why(&tree).contains("recursive"));
         assert!(adapt(&json!({"type": "array"})).is_err());
     }
 }

@@ -9,6 +9,7 @@ mod openai;
 mod replay;
 mod responses;
 mod retry;
+mod schema_subset;
 mod sse;
 mod strict_schema;
 mod tls;

@@ -11,6 +11,7 @@
 //! (properties, nesting, enum values) are left to the API: a refusal drops the native format
 //! for the session (see the agent's answer-format step).
 
+use super::schema_subset::{children, closed_and_local, is_object, object, SchemaIssue, Subset};
 use serde_json::{Map, Value};
 
 /// Keywords strict mode takes.
@@ -39,63 +40,39 @@ const STRICT_KEYWORDS: &[&str] = &[
 ];
 
 /// Why `schema` cannot go strict, or `None` when it can.
-pub(super) fn violation(schema: &Value) -> Option<String> {
+pub(super) fn violation(schema: &Value) -> Option<SchemaIssue> {
     let Some(root) = schema.as_object() else {
-        return Some("the schema is not an object".into());
+        return Some(SchemaIssue::NotAnObject);
     };
     if root.contains_key("anyOf") || root.get("type") != Some(&Value::from("object")) {
-        return Some("strict mode needs `\"type\": \"object\"` at the root".into());
+        return Some(SchemaIssue::RootNotObject(Subset::OpenAiStrict));
     }
-    check(schema, "")
+    check(schema, "").err()
 }
 
-fn check(schema: &Value, at: &str) -> Option<String> {
-    let Some(o) = schema.as_object() else {
-        return Some(format!("{} is a boolean schema", shown(at)));
-    };
+fn check(schema: &Value, at: &str) -> Result<(), SchemaIssue> {
+    let o = object(schema, at)?;
     if let Some(k) = o.keys().find(|k| !STRICT_KEYWORDS.contains(&k.as_str())) {
-        return Some(format!(
-            "`{k}` at {} is outside strict mode's subset",
-            shown(at)
-        ));
+        return Err(SchemaIssue::Unsupported {
+            keyword: k.clone(),
+            at: at.to_string(),
+            subset: Subset::OpenAiStrict,
+        });
     }
-    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
-        if !r.starts_with('#') {
-            return Some(format!("the `$ref` at {} is not local", shown(at)));
-        }
-    }
+    closed_and_local(o, at, "#")?;
     if is_object(o) {
-        if let Some(why) = object_rules(o, at) {
-            return Some(why);
-        }
+        every_property_required(o, at)?;
     }
-    if let Some(items) = o.get("items") {
-        if !items.is_object() {
-            return Some(format!("`items` at {} is not one schema", shown(at)));
-        }
+    if o.get("items").is_some_and(|items| !items.is_object()) {
+        return Err(SchemaIssue::ItemsNotOneSchema(at.to_string()));
     }
-    children(o, at)
+    children(o, at, &["anyOf"])
         .into_iter()
-        .find_map(|(child, path)| check(child, &path))
+        .try_for_each(|(child, path)| check(child, &path))
 }
 
-fn is_object(o: &Map<String, Value>) -> bool {
-    let typed = match o.get("type") {
-        Some(Value::String(t)) => t == "object",
-        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
-        _ => false,
-    };
-    typed || o.contains_key("properties")
-}
-
-/// `additionalProperties: false` and every property required.
-fn object_rules(o: &Map<String, Value>, at: &str) -> Option<String> {
-    if o.get("additionalProperties") != Some(&Value::Bool(false)) {
-        return Some(format!(
-            "the object at {} does not set `additionalProperties: false`",
-            shown(at)
-        ));
-    }
+/// Strict mode has no optional properties: every one is listed in `required`.
+fn every_property_required(o: &Map<String, Value>, at: &str) -> Result<(), SchemaIssue> {
     let required: Vec<&str> = o
         .get("required")
         .and_then(Value::as_array)
@@ -104,46 +81,16 @@ fn object_rules(o: &Map<String, Value>, at: &str) -> Option<String> {
         .filter_map(Value::as_str)
         .collect();
     let props = o.get("properties").and_then(Value::as_object);
-    let optional = props
+    match props
         .into_iter()
         .flat_map(|p| p.keys())
-        .find(|k| !required.contains(&k.as_str()));
-    optional.map(|k| {
-        format!(
-            "`{k}` at {} is optional (strict mode needs every property in `required`)",
-            shown(at)
-        )
-    })
-}
-
-/// The subschemas of `o`, with their JSON Pointers.
-fn children<'a>(o: &'a Map<String, Value>, at: &str) -> Vec<(&'a Value, String)> {
-    let mut out = Vec::new();
-    for key in ["properties", "$defs", "definitions"] {
-        for (name, s) in o.get(key).and_then(Value::as_object).into_iter().flatten() {
-            out.push((s, format!("{at}/{key}/{name}")));
-        }
-    }
-    for (i, s) in o
-        .get("anyOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
+        .find(|k| !required.contains(&k.as_str()))
     {
-        out.push((s, format!("{at}/anyOf/{i}")));
-    }
-    if let Some(s) = o.get("items").filter(|s| s.is_object()) {
-        out.push((s, format!("{at}/items")));
-    }
-    out
-}
-
-fn shown(at: &str) -> &str {
-    if at.is_empty() {
-        "/"
-    } else {
-        at
+        Some(k) => Err(SchemaIssue::Optional {
+            key: k.clone(),
+            at: at.to_string(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -182,16 +129,21 @@ mod tests {
                 "/additionalProperties" => s["additionalProperties"] = json!(true),
                 _ => s["required"] = json!(["b"]),
             }
-            let why = violation(&s).unwrap_or_default();
+            let why = violation(&s).map(|e| e.to_string()).unwrap_or_default();
             assert!(why.contains(expected), "{pointer}: {why}");
         }
         let mut nested = strict();
         nested["$defs"]["n"] = json!({"type": "object", "properties": {"x": {}}});
-        let why = violation(&nested).unwrap_or_default();
+        let why = violation(&nested)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(why.contains("/$defs/n"), "{why}");
         assert!(violation(&json!({"anyOf": [strict()]})).is_some());
         let mut remote = strict();
         remote["properties"]["a"] = json!({"$ref": "https://example.com/s.json"});
-        assert!(violation(&remote).unwrap_or_default().contains("not local"));
+        let why = violation(&remote)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(why.contains("not local"), "{why}");
     }
 }

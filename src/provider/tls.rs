@@ -78,7 +78,13 @@ fn crypto_provider() -> Arc<CryptoProvider> {
 }
 
 /// A verifier with its roots loaded, or why they could not be.
-type Loaded = Result<Arc<dyn ServerCertVerifier>, String>;
+type Loaded = Result<Arc<dyn ServerCertVerifier>, RootsUnavailable>;
+
+/// The platform's root certificates could not be loaded (no CA bundle, an unreadable
+/// `SSL_CERT_FILE`, …): every `https` handshake fails with this, naming the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot load the system's root certificates: {0}")]
+struct RootsUnavailable(rustls::Error);
 
 /// The platform's verifier with its root certificates, built once per process.
 fn platform_verifier(provider: &Arc<CryptoProvider>) -> Loaded {
@@ -87,7 +93,7 @@ fn platform_verifier(provider: &Arc<CryptoProvider>) -> Loaded {
         .get_or_init(|| {
             rustls_platform_verifier::Verifier::new(Arc::clone(provider))
                 .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>)
-                .map_err(|e| format!("cannot load the system's root certificates: {e}"))
+                .map_err(RootsUnavailable)
         })
         .clone()
 }
@@ -102,7 +108,7 @@ struct LazyRoots {
 
 impl LazyRoots {
     fn verifier(&self) -> Result<Arc<dyn ServerCertVerifier>, rustls::Error> {
-        (self.load)(&self.provider).map_err(rustls::Error::General)
+        (self.load)(&self.provider).map_err(|e| rustls::Error::General(e.to_string()))
     }
 }
 
@@ -165,7 +171,9 @@ mod tests {
     fn counting_loader(provider: &Arc<CryptoProvider>) -> Loaded {
         LOADS.fetch_add(1, Ordering::SeqCst);
         assert!(!provider.signature_verification_algorithms.all.is_empty());
-        Err("no roots here".into())
+        Err(RootsUnavailable(rustls::Error::General(
+            "no roots here".into(),
+        )))
     }
 
     #[test]

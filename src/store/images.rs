@@ -62,10 +62,22 @@ pub fn load(dir: &Path, history: &mut [Item], warnings: &mut Vec<String>) {
     }
 }
 
-fn read_copy(dir: &Path, image: &mut Image) -> Result<(), String> {
+/// Why an image of a resumed session is not restored; the warning names the file and the cause.
+#[derive(Debug, thiserror::Error)]
+enum NotRestored {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Invalid(#[from] crate::conversation::ImageError),
+}
+
+fn read_copy(dir: &Path, image: &mut Image) -> Result<(), NotRestored> {
     let path = dir.join(file_name(image));
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    image.load(bytes).map_err(|e| e.to_string())
+    let bytes = std::fs::read(&path).map_err(|source| NotRestored::Unreadable { path, source })?;
+    Ok(image.load(bytes)?)
 }
 
 #[cfg(test)]

@@ -37,7 +37,9 @@ pub fn extension(cfg: &TelemetryConfig) -> Option<Box<dyn Extension>> {
             health: p.health.clone(),
             endpoint: p.endpoint.clone(),
         }),
-        Err(why) => Box::new(NoExport { why }),
+        Err(why) => Box::new(NoExport {
+            why: why.to_string(),
+        }),
     };
     Some(ext)
 }

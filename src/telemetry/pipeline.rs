@@ -25,16 +25,39 @@ pub struct Pipeline {
     pub timeout: Duration,
 }
 
+/// Why the pipeline could not be built: each says what to fix (the endpoint in `[telemetry]`)
+/// or what failed on this machine, with the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("cannot start the telemetry set-up: {0}")]
+    Thread(#[source] std::io::Error),
+    #[error("the telemetry set-up panicked")]
+    Panicked,
+    #[error("[telemetry] otlp_endpoint `{0}` is not an http:// or https:// URL")]
+    NotHttp(String),
+    #[error("cannot build the telemetry HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    #[error("cannot set up the {signal} export to {base}: {source}")]
+    Exporter {
+        /// `trace` or `metric`.
+        signal: &'static str,
+        base: String,
+        source: opentelemetry_otlp::ExporterBuildError,
+    },
+}
+
 /// The pipeline built for the first `[telemetry]` seen in this process, or why it could not be.
-static PIPELINE: OnceLock<Result<Pipeline, String>> = OnceLock::new();
+static PIPELINE: OnceLock<Result<Pipeline, PipelineError>> = OnceLock::new();
 
 /// The process's pipeline for `cfg` (built the first time; later sessions share it, and a
 /// later session's different endpoint is ignored: one process, one destination).
-pub fn get(cfg: &TelemetryConfig, endpoint: &str) -> Result<&'static Pipeline, String> {
+pub fn get(
+    cfg: &TelemetryConfig,
+    endpoint: &str,
+) -> Result<&'static Pipeline, &'static PipelineError> {
     PIPELINE
         .get_or_init(|| build_off_runtime(cfg.clone(), endpoint.to_string()))
         .as_ref()
-        .map_err(Clone::clone)
 }
 
 /// The pipeline, if a session built one.
@@ -44,25 +67,29 @@ pub fn built() -> Option<&'static Pipeline> {
 
 /// reqwest's blocking client runs a runtime of its own and refuses to be built inside another
 /// (sessions are built on tokio threads), so the pipeline is built on a plain thread.
-fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, String> {
+fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, PipelineError> {
     std::thread::Builder::new()
         .name("reins-otel-setup".into())
         .spawn(move || build(&cfg, &endpoint))
-        .map_err(|e| format!("cannot start the telemetry set-up: {e}"))?
+        .map_err(PipelineError::Thread)?
         .join()
-        .unwrap_or_else(|_| Err("the telemetry set-up panicked".into()))
+        .unwrap_or(Err(PipelineError::Panicked))
 }
 
-fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, String> {
+fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, PipelineError> {
     let base = endpoint.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
-        return Err(format!(
-            "[telemetry] otlp_endpoint `{endpoint}` is not an http:// or https:// URL"
-        ));
+        return Err(PipelineError::NotHttp(endpoint.to_string()));
     }
+    let exporter = |signal| {
+        move |source| PipelineError::Exporter {
+            signal,
+            base: base.to_string(),
+            source,
+        }
+    };
     let timeout = cfg.timeout();
-    let client = crate::provider::blocking_http_client(timeout)
-        .map_err(|e| format!("cannot build the telemetry HTTP client: {e}"))?;
+    let client = crate::provider::blocking_http_client(timeout).map_err(PipelineError::Client)?;
     let health = Arc::new(ExportHealth::default());
     let spans = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
@@ -71,7 +98,7 @@ fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, String> {
         .with_endpoint(format!("{base}/v1/traces"))
         .with_timeout(timeout)
         .build()
-        .map_err(|e| format!("cannot set up the trace export to {base}: {e}"))?;
+        .map_err(exporter("trace"))?;
     let metrics = opentelemetry_otlp::MetricExporter::builder()
         .with_http()
         .with_http_client(client)
@@ -79,7 +106,7 @@ fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, String> {
         .with_endpoint(format!("{base}/v1/metrics"))
         .with_timeout(timeout)
         .build()
-        .map_err(|e| format!("cannot set up the metric export to {base}: {e}"))?;
+        .map_err(exporter("metric"))?;
     let resource = Resource::builder()
         .with_service_name("reins")
         .with_attribute(opentelemetry::KeyValue::new(
