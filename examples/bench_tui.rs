@@ -198,20 +198,20 @@ fn streaming(w: u16, h: u16, mut app: App, above: &str) {
 fn fill(app: &mut App, n: usize) {
     for i in 0..n {
         match i % 4 {
-            0 => app.transcript.push_user(&format!("message {i}: please look at module {i} and fix the failing test")),
-            1 => app.transcript.edit(|c| c.assistant_message(&format!(
+            0 => app.screen.transcript.push_user(&format!("message {i}: please look at module {i} and fix the failing test")),
+            1 => app.screen.transcript.edit(|c| c.assistant_message(&format!(
                 "## Result {i}\n\nI read `src/mod{i}.rs` and found the **bug**: an off-by-one.\n\n- changed the loop bound\n- added a test\n\n```rust\nfor i in 0..n {{\n    total += items[i];\n}}\n```\n"
             ))),
             2 => {
                 let id = format!("c{i}");
-                app.transcript.edit(|c| c.tool_call(&id, "shell", json!({"command": format!("cargo test -p mod{i}")})));
-                app.transcript.edit(|c| c.update_tool(&id, |t| t.result = Some((true, "exit code: 0\ntest result: ok. 12 passed".into()))));
+                app.screen.transcript.edit(|c| c.tool_call(&id, "shell", json!({"command": format!("cargo test -p mod{i}")})));
+                app.screen.transcript.edit(|c| c.update_tool(&id, |t| t.result = Some((true, "exit code: 0\ntest result: ok. 12 passed".into()))));
             }
             _ => {
                 let id = format!("e{i}");
                 let diff = reins::diff::unified("src/a.rs", Some("a\nb\nc\n"), Some("a\nB\nc\nd\n"));
-                app.transcript.edit(|c| c.tool_call(&id, "edit_file", json!({"path": format!("src/mod{i}.rs")})));
-                app.transcript.edit(|c| c.update_tool(&id, |t| t.result = Some((true, format!("edited\n{diff}")))));
+                app.screen.transcript.edit(|c| c.tool_call(&id, "edit_file", json!({"path": format!("src/mod{i}.rs")})));
+                app.screen.transcript.edit(|c| c.update_tool(&id, |t| t.result = Some((true, format!("edited\n{diff}")))));
             }
         }
     }
@@ -253,7 +253,7 @@ fn key_presses(app: &mut App, w: u16, h: u16, rss_before: Option<u64>) {
     let rss_all = rss_kb();
     println!(
         "\n{MESSAGES}-message transcript ({} cells; its lines are counted at the end)",
-        app.transcript.cells().len()
+        app.screen.transcript.cells().len()
     );
     println!(
         "  first frame (lays out only the visible cells): {}",
@@ -290,12 +290,12 @@ fn key_presses(app: &mut App, w: u16, h: u16, rss_before: Option<u64>) {
 /// How many rows the whole transcript takes at `width`: drawn once into a buffer taller than
 /// it (content shorter than the view sits at the top), counted to the last non-empty row.
 fn transcript_lines(app: &mut App, width: u16) -> usize {
-    let rows = app.transcript.plain_rows(width, 60_000);
+    let rows = app.screen.transcript.plain_rows(width, 60_000);
     let lines = rows
         .iter()
         .rposition(|r| !r.is_empty())
         .map_or(0, |i| i + 1);
-    app.transcript.view.scroll_to_bottom();
+    app.screen.transcript.view.scroll_to_bottom();
     lines
 }
 

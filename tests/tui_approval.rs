@@ -26,6 +26,7 @@ fn app(root: &Path, home: Option<&Path>) -> App {
         models: vec![],
         memory_cap: 16 * 1024,
         router: String::new(),
+        ..AppContext::default()
     };
     let mut app = App::new(
         ctx,
@@ -133,7 +134,7 @@ fn p_saves_a_prefix_rule_for_the_workspace_in_the_users_home() {
         std::fs::read_dir(ws.path()).unwrap().next().is_none(),
         "nothing written to the workspace"
     );
-    let rows = app.transcript.plain_rows(200, 40).join("\n");
+    let rows = app.screen.transcript.plain_rows(200, 40).join("\n");
     assert!(rows.contains("saved `shell(cargo test*)`"), "{rows}");
 }
 

@@ -66,9 +66,12 @@ fn a_pasted_image_path_attaches_the_image_and_enter_sends_it() {
     typed(&mut app, "what is wrong here? ");
     app.on_terminal(TermEvent::Paste(format!("'{}'", path.display())));
     assert!(
-        app.composer.text().contains("[image 1: screen shot.png]"),
+        app.screen
+            .composer
+            .text()
+            .contains("[image 1: screen shot.png]"),
         "{}",
-        app.composer.text()
+        app.screen.composer.text()
     );
     let drawn = screen(&mut app);
     assert!(drawn.contains("[image 1: screen shot.png]"), "{drawn}");
@@ -86,7 +89,7 @@ fn a_pasted_image_path_attaches_the_image_and_enter_sends_it() {
         }
         other => panic!("expected a prompt with the image, got {other:?}"),
     }
-    let rows = app.transcript.plain_rows(80, 20).join("\n");
+    let rows = app.screen.transcript.plain_rows(80, 20).join("\n");
     assert!(rows.contains("[image 1: screen shot.png]"), "{rows}");
 }
 
@@ -98,8 +101,11 @@ fn a_pasted_path_to_a_file_that_is_not_an_image_stays_text_with_a_warning() {
     let (mut app, mut rx) = app(ws.path());
     typed(&mut app, "see ");
     app.on_terminal(TermEvent::Paste(path.display().to_string()));
-    assert_eq!(app.composer.text(), format!("see {}", path.display()));
-    let rows = app.transcript.plain_rows(100, 20).join("\n");
+    assert_eq!(
+        app.screen.composer.text(),
+        format!("see {}", path.display())
+    );
+    let rows = app.screen.transcript.plain_rows(100, 20).join("\n");
     assert!(rows.contains("not a PNG, JPEG, GIF or WebP"), "{rows}");
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     match rx.try_recv() {
@@ -117,8 +123,8 @@ fn a_chip_deleted_before_sending_drops_its_image() {
     std::fs::write(ws.path().join("a.png"), png).unwrap();
     let (mut app, mut rx) = app(ws.path());
     app.on_terminal(TermEvent::Paste("a.png".into()));
-    assert_eq!(app.composer.text(), "[image 1: a.png]");
-    app.composer.set_text("never mind, just text");
+    assert_eq!(app.screen.composer.text(), "[image 1: a.png]");
+    app.screen.composer.set_text("never mind, just text");
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     match rx.try_recv() {
         Ok(Op::Prompt(p)) => assert!(p.images.is_empty(), "{:?}", p.images),

@@ -137,18 +137,18 @@ async fn review_from_the_app() {
     let mut app = App::new(
         AppContext {
             root: repo.path().to_path_buf(),
+            review: Some(Launcher::new(global, ui_tx)),
             ..AppContext::default()
         },
         EngineHandle { ops, canceller },
         Theme::plain(),
         reins::tui::commands::load(repo.path(), None),
         FileIndex::fixed(vec![]),
-    )
-    .with_review(Launcher::new(global, ui_tx));
+    );
 
     // A wrong scope is refused with the usage.
     app.submit("/review yesterday".into());
-    let text = app.transcript.plain_rows(120, 60).join("\n");
+    let text = app.screen.transcript.plain_rows(120, 60).join("\n");
     assert!(text.contains("usage: /review"), "{text}");
 
     // Bare /review offers the scopes; the default branch is found.
@@ -160,7 +160,7 @@ async fn review_from_the_app() {
         "{shown}"
     );
     app.on_key(key(KeyCode::Enter));
-    let text = app.transcript.plain_rows(120, 60).join("\n");
+    let text = app.screen.transcript.plain_rows(120, 60).join("\n");
     assert!(text.contains("reviewing uncommitted changes"), "{text}");
 
     let msg = tokio::time::timeout(Duration::from_secs(60), ui_rx.recv())
@@ -168,7 +168,7 @@ async fn review_from_the_app() {
         .expect("the review's report in time")
         .expect("a message");
     app.on_engine(msg);
-    let text = app.transcript.plain_rows(120, 80).join("\n");
+    let text = app.screen.transcript.plain_rows(120, 80).join("\n");
     assert!(
         text.contains("Review of uncommitted changes: has problems"),
         "{text}"

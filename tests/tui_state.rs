@@ -44,6 +44,7 @@ fn ctx() -> AppContext {
         models: vec!["mock".into(), "fast".into()],
         memory_cap: 16 * 1024,
         router: String::new(),
+        ..AppContext::default()
     }
 }
 
@@ -74,7 +75,7 @@ fn screen(app: &mut App, w: u16, h: u16) -> String {
 }
 
 fn rows(app: &mut App) -> String {
-    app.transcript.plain_rows(120, 60).join("\n")
+    app.screen.transcript.plain_rows(120, 60).join("\n")
 }
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -223,9 +224,9 @@ fn prompt_history_is_kept_per_workspace_across_launches() {
     let mut second = harness(with_home());
     open(&mut second.app, "s2");
     second.app.on_key(key(KeyCode::Up));
-    assert_eq!(second.app.composer.text(), "/cost");
+    assert_eq!(second.app.screen.composer.text(), "/cost");
     second.app.on_key(key(KeyCode::Up));
-    assert_eq!(second.app.composer.text(), "explain calc");
+    assert_eq!(second.app.screen.composer.text(), "explain calc");
     let elsewhere = tempfile::tempdir().unwrap();
     let mut other = harness(AppContext {
         root: elsewhere.path().into(),
@@ -233,7 +234,10 @@ fn prompt_history_is_kept_per_workspace_across_launches() {
         ..ctx()
     });
     other.app.on_key(key(KeyCode::Up));
-    assert!(other.app.composer.is_empty(), "another workspace's history");
+    assert!(
+        other.app.screen.composer.is_empty(),
+        "another workspace's history"
+    );
 }
 
 #[test]

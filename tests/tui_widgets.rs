@@ -38,6 +38,7 @@ fn app() -> App {
         models: vec!["mock".into(), "fast".into()],
         memory_cap: 16 * 1024,
         router: String::new(),
+        ..AppContext::default()
     };
     let commands = reins::tui::commands::load(Path::new("/nonexistent"), None);
     let files = FileIndex::fixed(vec![
@@ -498,7 +499,7 @@ fn working_shows_the_spinner_and_elapsed_time() {
     let mut app = app();
     app.on_engine(UiMsg::History(vec![]));
     app.submit("run the tests".into());
-    let t0 = app.status.working_since.unwrap();
+    let t0 = app.screen.status.working_since.unwrap();
     event(
         &mut app,
         Event::Route {
@@ -547,7 +548,10 @@ fn ctrl_c_twice_on_an_idle_composer_quits() {
     typed(&mut app, "draft");
     app.on_key(ctrl_c);
     assert!(!app.should_quit());
-    assert!(app.composer.is_empty(), "the first Ctrl+C clears the draft");
+    assert!(
+        app.screen.composer.is_empty(),
+        "the first Ctrl+C clears the draft"
+    );
     app.on_key(ctrl_c);
     assert!(app.should_quit());
 }
@@ -572,7 +576,7 @@ fn help_lists_commands_and_custom_ones() {
         FileIndex::fixed(vec![]),
     );
     app.submit("/help".into());
-    let rows = app.transcript.plain_rows(100, 40).join("\n");
+    let rows = app.screen.transcript.plain_rows(100, 40).join("\n");
     assert!(rows.contains("/audit"), "{rows}");
     assert!(rows.contains("/memory"), "{rows}");
     app.submit("/audit src/a.rs".into());
@@ -605,7 +609,7 @@ fn a_resumed_session_shows_its_history() {
             images: Vec::new(),
         },
     ]));
-    let rows = app.transcript.plain_rows(60, 10).join("\n");
+    let rows = app.screen.transcript.plain_rows(60, 10).join("\n");
     assert!(rows.contains("› fix calc"), "{rows}");
     assert!(!rows.contains("environment"), "{rows}");
     assert!(rows.contains("• read calc.py"), "{rows}");
@@ -616,10 +620,10 @@ fn the_mouse_wheel_scrolls_the_transcript() {
     use crossterm::event::{Event as TermEvent, MouseEvent, MouseEventKind};
     let mut app = app();
     for i in 0..40 {
-        app.transcript.push_user(&format!("message {i}"));
+        app.screen.transcript.push_user(&format!("message {i}"));
     }
     draw(&mut app, 60, 12, Instant::now());
-    assert!(app.transcript.view.is_following());
+    assert!(app.screen.transcript.view.is_following());
     let wheel = |kind| {
         TermEvent::Mouse(MouseEvent {
             kind,
@@ -629,9 +633,9 @@ fn the_mouse_wheel_scrolls_the_transcript() {
         })
     };
     app.on_terminal(wheel(MouseEventKind::ScrollUp));
-    assert!(!app.transcript.view.is_following());
+    assert!(!app.screen.transcript.view.is_following());
     app.on_terminal(wheel(MouseEventKind::ScrollDown));
-    assert!(app.transcript.view.is_following());
+    assert!(app.screen.transcript.view.is_following());
 }
 
 /// Long enough on screen for the approval modal to take answers (type-ahead protection): the

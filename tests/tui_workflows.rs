@@ -45,6 +45,7 @@ fn app_for(ws: &Path) -> (App, tokio::sync::mpsc::UnboundedReceiver<Op>, Vec<Str
         models: vec!["mock".into()],
         memory_cap: 16 * 1024,
         router: String::new(),
+        ..AppContext::default()
     };
     let mut app = App::new(
         ctx,

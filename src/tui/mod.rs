@@ -8,10 +8,13 @@
 
 pub mod app;
 pub mod approval;
+mod approvals;
 pub mod attach;
 pub mod commands;
 pub mod composer;
+pub mod context;
 pub mod diff_view;
+mod feed;
 pub mod fuzzy;
 pub mod highlight;
 pub mod history;
@@ -20,10 +23,15 @@ pub mod init;
 mod keys;
 pub mod markdown;
 mod messages;
+pub mod overlay;
 pub mod pasted_image;
 pub mod picker;
 pub mod plan;
 pub mod popup;
+mod quit;
+pub mod routes;
+pub mod screen;
+pub mod session_link;
 mod slash;
 pub mod status;
 pub mod terminal;
@@ -63,7 +71,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
     let review_tx = ui_tx.clone();
     let cfg = &ws.loaded.config;
-    let ctx = AppContext {
+    let mut ctx = AppContext {
         root: ws.root.clone(),
         home: ws.home.clone(),
         models: cfg.models.keys().cloned().collect(),
@@ -75,6 +83,7 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
             (None, Some(_)) => "the configured [router]".to_string(),
             (None, None) => String::new(),
         },
+        ..AppContext::default()
     };
     let sandbox = SandboxFlags::from(args.sandbox);
     let policy = setup::policy(&ws, sandbox);
@@ -106,16 +115,18 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     if theme.color {
         std::thread::spawn(highlight::preload);
     }
-    let mut app = App::new(ctx, engine, theme, commands, files)
-        .with_mcp(mcp_view)
-        .with_policy(policy)
-        .with_review(crate::frontend::review::Launcher::new(global, review_tx));
+    ctx.mcp = Some(mcp_view);
+    ctx.policy = Some(policy);
+    ctx.review = Some(crate::frontend::review::Launcher::new(global, review_tx));
+    let mut app = App::new(ctx, engine, theme, commands, files);
     match args.prompt {
-        Some(text) => app.submit_when_open(crate::conversation::Prompt { text, images }),
+        Some(text) => app
+            .session
+            .submit_when_open(crate::conversation::Prompt { text, images }),
         None => {
             for image in images {
                 let name = image.name.clone();
-                app.composer.attach_image(&name, image);
+                app.screen.composer.attach_image(&name, image);
             }
         }
     }
@@ -167,7 +178,7 @@ async fn event_loop(
                         app.on_engine(m);
                     }
                     // While a turn streams the tick draws; otherwise at once.
-                    if app.is_working() {
+                    if app.session.is_working() {
                         pending = true;
                     } else {
                         dirty = true;
@@ -176,7 +187,7 @@ async fn event_loop(
                 None => return Err(ExitError::failure("the session stopped unexpectedly")),
             },
             _ = tick.tick(), if pending || app.animating(Instant::now()) => {
-                app.composer.refresh_files();
+                app.screen.composer.refresh_files();
                 dirty = true;
                 pending = false;
             }
@@ -187,10 +198,10 @@ async fn event_loop(
 /// Quitting interrupts a running turn, then shuts the engine down and waits briefly for it to
 /// kill the running command and record the end of the session (`session.finished`).
 async fn wind_down(app: &mut App, ui_rx: &mut mpsc::UnboundedReceiver<UiMsg>) {
-    if app.is_working() {
-        app.interrupt();
+    if app.session.is_working() {
+        app.session.interrupt();
     }
-    app.engine.send(engine::Op::Shutdown);
+    app.session.send(engine::Op::Shutdown);
     let _ = tokio::time::timeout(QUIT_GRACE, async {
         while let Some(m) = ui_rx.recv().await {
             if matches!(m, UiMsg::Closed) {

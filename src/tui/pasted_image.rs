@@ -2,6 +2,7 @@
 //! it (quoted when it has spaces, or with spaces escaped, or as a `file://` URL). Such a paste
 //! attaches the image to the prompt being written instead of inserting the path.
 
+use crate::conversation::Image;
 use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
@@ -34,6 +35,22 @@ pub fn image_path(text: &str, root: &Path) -> Option<PathBuf> {
         root.join(path)
     };
     full.is_file().then_some(full)
+}
+
+/// The image a paste names, read, with the name its chip shows (the file's name): `None` when
+/// the paste does not name an image file, an error when the file cannot be read as an image.
+pub fn read(
+    text: &str,
+    root: &Path,
+) -> Option<Result<(String, Image), crate::frontend::user_image::UserImageError>> {
+    let path = image_path(text, root)?;
+    Some(crate::frontend::user_image::read(&path).map(|image| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| image.name.clone());
+        (name, image)
+    }))
 }
 
 /// `a\ b.png` → `a b.png`: the shell escaping some terminals apply to a dropped path.
