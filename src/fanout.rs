@@ -27,7 +27,39 @@ pub struct FanOut {
     pub image: String,
 }
 
+/// A value that would change what an emitted plan means.
+#[derive(Debug, thiserror::Error)]
+#[error("{value:?} cannot go into a plan: {why}")]
+pub struct UnsafeValue {
+    pub value: String,
+    pub why: &'static str,
+}
+
 impl FanOut {
+    /// Refuses the file, flags or image that would rewrite the emitted YAML: a line break ends
+    /// the shell command inside a block scalar (the rest becomes YAML of the caller's
+    /// choosing), and `${{` opens a GitHub Actions expression that the runner evaluates before
+    /// the shell sees the command (it can read secrets).
+    pub fn check(&self) -> Result<(), UnsafeValue> {
+        let values = std::iter::once(&self.file)
+            .chain(&self.flags)
+            .chain(std::iter::once(&self.image));
+        for value in values {
+            let why = if value.contains(['\n', '\r']) {
+                "it holds a line break"
+            } else if value.contains("${{") {
+                "`${{` starts a GitHub Actions expression"
+            } else {
+                continue;
+            };
+            return Err(UnsafeValue {
+                value: value.clone(),
+                why,
+            });
+        }
+        Ok(())
+    }
+
     /// `--json report.json` and the other outputs of the merge, each under `dir`.
     fn outputs(&self, dir: &str) -> Vec<(&'static str, String)> {
         std::iter::once(("--json", "report.json"))
@@ -51,7 +83,7 @@ impl FanOut {
     }
 }
 
-/// The plan as YAML.
+/// The plan as YAML; `plan` must have passed [`FanOut::check`].
 pub fn emit(engine: Engine, plan: &FanOut) -> String {
     match engine {
         Engine::Github => github(plan),

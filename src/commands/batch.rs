@@ -6,7 +6,6 @@
 use super::report_out::{self, write};
 use crate::batch::{self, BatchError, BatchFile, BatchReport};
 use crate::cli::{BatchArgs, BatchCommand, BatchRunArgs, GlobalArgs};
-use crate::fanout;
 use crate::frontend::ExitError;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
@@ -19,12 +18,9 @@ impl From<BatchError> for ExitError {
 
 pub async fn run(args: BatchArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     match args.command {
-        Some(BatchCommand::Plan {
-            file,
-            shards,
-            emit,
-            image,
-        }) => plan(file, shards, emit, image),
+        Some(BatchCommand::Plan { file, target }) => {
+            super::plan_out::print("batch", file, Vec::new(), Vec::new(), target)
+        }
         Some(BatchCommand::Merge { reports, json }) => merge(&reports, json.as_deref()),
         None => run_batch(args.run, global).await,
     }
@@ -112,30 +108,4 @@ fn merge(paths: &[PathBuf], json: Option<&Path>) -> Result<i32, ExitError> {
         None => print!("{}", merged.to_json()),
     }
     Ok(merged.exit_code())
-}
-
-/// `reins batch plan`: the sharded run as YAML on stdout.
-fn plan(
-    file: String,
-    shards: u32,
-    emit: crate::cli::EmitKind,
-    image: String,
-) -> Result<i32, ExitError> {
-    if shards == 0 {
-        return Err(ExitError::usage("--shards must be at least 1"));
-    }
-    let engine = match emit {
-        crate::cli::EmitKind::Github => fanout::Engine::Github,
-        crate::cli::EmitKind::K8s => fanout::Engine::K8s,
-    };
-    let plan = fanout::FanOut {
-        kind: "batch",
-        file,
-        shards,
-        flags: Vec::new(),
-        merge_outputs: Vec::new(),
-        image,
-    };
-    print!("{}", fanout::emit(engine, &plan));
-    Ok(0)
 }

@@ -5,7 +5,6 @@
 use super::report_out::{self, write};
 use crate::cli::{EvalArgs, EvalCommand, EvalRunArgs, GlobalArgs};
 use crate::eval::{self, EvalConfig, EvalError, Plan, Report, RunResult, RunnerSetup, Suite, Unit};
-use crate::fanout;
 use crate::frontend::{setup, ExitError};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
@@ -58,13 +57,11 @@ pub async fn run(args: EvalArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         }
         Some(EvalCommand::Plan {
             suite,
-            shards,
-            emit,
+            target,
             models,
             routes,
             repeat,
-            image,
-        }) => plan(suite, shards, emit, models, routes, repeat, image),
+        }) => plan(suite, target, models, routes, repeat),
         None => run_suite(args.run, global).await,
     }
 }
@@ -183,26 +180,11 @@ fn output(report: &Report, json: Option<&Path>) -> Result<(), ExitError> {
 /// `reins eval plan`: the sharded run as YAML on stdout.
 fn plan(
     suite: String,
-    shards: u32,
-    emit: crate::cli::EmitKind,
+    target: crate::cli::PlanTargetArgs,
     models: Vec<String>,
     routes: Vec<String>,
     repeat: Option<u32>,
-    image: String,
 ) -> Result<i32, ExitError> {
-    if shards == 0 {
-        return Err(ExitError::usage("--shards must be at least 1"));
-    }
-    if [&suite, &image]
-        .into_iter()
-        .chain(&models)
-        .chain(&routes)
-        .any(|s| s.contains(['\n', '\r']))
-    {
-        return Err(ExitError::usage(
-            "a suite, model, route or image name holds a line break",
-        ));
-    }
     let mut flags = Vec::new();
     for m in models {
         flags.extend(["-m".to_string(), m]);
@@ -213,20 +195,13 @@ fn plan(
     if let Some(k) = repeat {
         flags.extend(["--repeat".to_string(), k.to_string()]);
     }
-    let engine = match emit {
-        crate::cli::EmitKind::Github => fanout::Engine::Github,
-        crate::cli::EmitKind::K8s => fanout::Engine::K8s,
-    };
-    let plan = fanout::FanOut {
-        kind: "eval",
-        file: suite,
-        shards,
+    super::plan_out::print(
+        "eval",
+        suite,
         flags,
-        merge_outputs: vec![("--html", "report.html")],
-        image,
-    };
-    print!("{}", fanout::emit(engine, &plan));
-    Ok(0)
+        vec![("--html", "report.html")],
+        target,
+    )
 }
 
 fn compare(a: &Path, b: &Path) -> Result<i32, ExitError> {

@@ -14,6 +14,7 @@ pub mod map;
 pub mod mcp;
 pub mod memory;
 pub mod models;
+mod plan_out;
 pub(crate) mod progress;
 mod report_out;
 pub mod review;
