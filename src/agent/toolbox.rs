@@ -178,7 +178,7 @@ impl Toolbox {
 
     /// Notes paths the session's calls named or changed: the repo map ranks toward them.
     pub(super) fn touch(&self, named: &[String], changed: &[String]) {
-        if let Ok(mut touched) = self.context.touched.lock() {
+        if let Ok(mut touched) = self.context.traces.touched.lock() {
             touched.extend(named.iter().chain(changed).cloned());
         }
     }

@@ -196,14 +196,14 @@ pub fn tool_context(
     let cfg = &ws.loaded.config;
     ctx.child_env = crate::sandbox::scrubbed_env(&ws.key_vars(), &cfg.shell.pass_env);
     if let Some(ms) = cfg.shell.timeout_ms {
-        ctx.shell_timeout = std::time::Duration::from_millis(ms);
+        ctx.settings.shell_timeout = std::time::Duration::from_millis(ms);
     }
     ctx.reins_home = ws.home.clone();
     ctx.policy = policy(ws, flags);
     ctx.allow_unsandboxed = cfg.allow_unsandboxed.unwrap_or(false);
-    ctx.fetch_private_hosts = cfg.web_fetch.private_hosts.clone();
+    ctx.settings.fetch_private_hosts = cfg.web_fetch.private_hosts.clone();
     if let Some(cap) = cfg.memory_cap_bytes {
-        ctx.memory_cap = cap;
+        ctx.settings.memory_cap = cap;
     }
     Ok(ctx)
 }

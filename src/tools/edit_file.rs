@@ -76,7 +76,12 @@ fn check_unchanged_since_read(
     now: Option<std::time::SystemTime>,
     shown: &str,
 ) -> Result<(), ToolError> {
-    let seen = ctx.seen.lock().ok().and_then(|s| s.get(path).copied());
+    let seen = ctx
+        .traces
+        .seen
+        .lock()
+        .ok()
+        .and_then(|s| s.get(path).copied());
     match (seen, now) {
         (Some(seen), Some(now)) if seen != now => Err(ToolError(format!(
             "`{shown}` changed on disk since you last read it; read it again before editing"

@@ -101,15 +101,10 @@ pub struct ToolContext {
     /// [`crate::sandbox::beneath`]), so a path cannot be swapped between check and use.
     pub fs: Arc<crate::sandbox::beneath::Beneath>,
     pub cancel: Cancel,
-    pub shell_timeout: Duration,
     /// The environment child processes get (secrets already removed).
     pub child_env: Vec<(OsString, OsString)>,
-    /// Modification time of each file when the model last read or wrote it, so an edit to a file
-    /// changed behind the model's back is refused rather than applied to text it has not seen.
-    pub seen: Mutex<HashMap<PathBuf, SystemTime>>,
     /// `$REINS_HOME`, for the user's memory file.
     pub reins_home: Option<PathBuf>,
-    pub memory_cap: usize,
     /// What file tools may touch and how child processes are confined.
     pub policy: SandboxPolicy,
     /// Run commands unconfined (with a note) when the kernel cannot confine them.
@@ -117,14 +112,44 @@ pub struct ToolContext {
     /// The workspace had no `.git` at its top when the session started: one a command creates
     /// there is checked after each command (see [`crate::workspace::planted`]).
     pub git_absent_at_start: bool,
-    /// Workspace paths the session's calls named or changed: the repo map ranks toward them.
-    pub touched: Mutex<std::collections::BTreeSet<String>>,
-    /// Hosts `web_fetch` may reach at private, loopback or link-local addresses
-    /// (`[web_fetch] private_hosts`); every other host must resolve to public addresses only.
-    pub fetch_private_hosts: Vec<String>,
     /// An editor that serves the file tools' reads and takes their writes instead of the disk,
     /// after every check (see [`FileAccess`]); `None`: the disk.
     pub files: Option<Arc<dyn FileAccess>>,
+    pub settings: ToolSettings,
+    pub traces: CallTraces,
+}
+
+/// What single tools are allowed from the config, beyond the sandbox policy every tool shares:
+/// limits and allowances a call's arguments cannot change.
+pub struct ToolSettings {
+    /// How long a command may run when the call names no timeout (`shell.timeout_ms`).
+    pub shell_timeout: Duration,
+    /// The most the memory file may hold (`memory_cap_bytes`).
+    pub memory_cap: usize,
+    /// Hosts `web_fetch` may reach at private, loopback or link-local addresses
+    /// (`[web_fetch] private_hosts`); every other host must resolve to public addresses only.
+    pub fetch_private_hosts: Vec<String>,
+}
+
+impl Default for ToolSettings {
+    fn default() -> Self {
+        ToolSettings {
+            shell_timeout: DEFAULT_SHELL_TIMEOUT,
+            memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
+            fetch_private_hosts: Vec::new(),
+        }
+    }
+}
+
+/// What the session's calls left behind for later calls: kept apart from the settings because it
+/// changes with every call while they never do.
+#[derive(Default)]
+pub struct CallTraces {
+    /// Modification time of each file when the model last read or wrote it, so an edit to a file
+    /// changed behind the model's back is refused rather than applied to text it has not seen.
+    pub seen: Mutex<HashMap<PathBuf, SystemTime>>,
+    /// Workspace paths the session's calls named or changed: the repo map ranks toward them.
+    pub touched: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl ToolContext {
@@ -136,17 +161,14 @@ impl ToolContext {
             fs: Arc::new(crate::sandbox::beneath::Beneath::open(&root)?),
             root,
             cancel,
-            shell_timeout: DEFAULT_SHELL_TIMEOUT,
             child_env: std::env::vars_os().collect(),
-            seen: Mutex::new(HashMap::new()),
             reins_home: None,
-            memory_cap: crate::store::memory::DEFAULT_CAP_BYTES,
             git_absent_at_start,
             policy,
             allow_unsandboxed: false,
-            touched: Mutex::default(),
-            fetch_private_hosts: Vec::new(),
             files: None,
+            settings: ToolSettings::default(),
+            traces: CallTraces::default(),
         })
     }
 
@@ -175,7 +197,7 @@ impl ToolContext {
 
     pub(crate) fn mark_seen(&self, path: &Path) {
         if let Some(mtime) = self.mtime(path) {
-            if let Ok(mut seen) = self.seen.lock() {
+            if let Ok(mut seen) = self.traces.seen.lock() {
                 seen.insert(path.to_path_buf(), mtime);
             }
         }

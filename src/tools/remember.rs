@@ -63,7 +63,7 @@ impl Tool for Remember {
                 }
             };
             let shown = dir.path().join(rel);
-            let (cap, fact) = (ctx.memory_cap, a.fact.clone());
+            let (cap, fact) = (ctx.settings.memory_cap, a.fact.clone());
             let outcome = tokio::task::spawn_blocking(move || {
                 memory::remember(&dir, std::path::Path::new(rel), &fact, cap)
             })

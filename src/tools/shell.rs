@@ -67,7 +67,7 @@ impl Tool for Shell {
             // applies when the model leaves it out.
             let timeout = a
                 .timeout_ms
-                .map_or(ctx.shell_timeout, Duration::from_millis);
+                .map_or(ctx.settings.shell_timeout, Duration::from_millis);
             let mut out = run_command(&a.command, &dir, ctx, timeout).await?;
             if ctx.git_absent_at_start {
                 if let Some(note) = crate::workspace::planted::set_aside_if_dangerous(&ctx.root) {

@@ -105,7 +105,7 @@ impl Tool for RepoMap {
                 .unwrap_or(DEFAULT_TOKENS)
                 .clamp(MIN_TOKENS, MAX_TOKENS);
             let mut focus = a.focus;
-            if let Ok(touched) = ctx.touched.lock() {
+            if let Ok(touched) = ctx.traces.touched.lock() {
                 focus.extend(touched.iter().cloned());
             }
             let root = ctx.root.clone();

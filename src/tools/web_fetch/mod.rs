@@ -63,7 +63,7 @@ impl Tool for WebFetch {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
             let url = fetch::parse_url(&a.url).map_err(|e| ToolError(e.to_string()))?;
-            let hosts = PrivateHosts::new(&ctx.fetch_private_hosts);
+            let hosts = PrivateHosts::new(&ctx.settings.fetch_private_hosts);
             let fetched = tokio::select! {
                 r = fetch::get(url, &hosts) => r.map_err(|e| ToolError(e.to_string()))?,
                 _ = ctx.cancel.cancelled() => {
