@@ -49,48 +49,38 @@ struct Seen {
 }
 
 impl Seen {
-    fn new(answer: &'static str) -> Arc<Seen> {
+    fn build(
+        answer: &'static str,
+        fs: bool,
+        buffers: HashMap<PathBuf, String>,
+        silent: bool,
+    ) -> Arc<Seen> {
         Arc::new(Seen {
             updates: Mutex::new(Vec::new()),
             questions: Mutex::new(Vec::new()),
             answer,
-            fs: false,
-            buffers: Mutex::default(),
+            fs,
+            buffers: Mutex::new(buffers),
             reads: Mutex::default(),
             writes: Mutex::default(),
-            silent: false,
+            silent,
             held: Mutex::default(),
         })
+    }
+
+    /// A client without a file system that answers every permission question with `answer`.
+    fn new(answer: &'static str) -> Arc<Seen> {
+        Seen::build(answer, false, HashMap::new(), false)
     }
 
     /// A client that offers its file system, with `buffers` open and unsaved.
     fn editor(buffers: HashMap<PathBuf, String>) -> Arc<Seen> {
-        Arc::new(Seen {
-            updates: Mutex::new(Vec::new()),
-            questions: Mutex::new(Vec::new()),
-            answer: "allow_once",
-            fs: true,
-            buffers: Mutex::new(buffers),
-            reads: Mutex::default(),
-            writes: Mutex::default(),
-            silent: false,
-            held: Mutex::default(),
-        })
+        Seen::build("allow_once", true, buffers, false)
     }
 
     /// A client that offers its file system and never answers a read or a write.
     fn silent_editor() -> Arc<Seen> {
-        Arc::new(Seen {
-            updates: Mutex::new(Vec::new()),
-            questions: Mutex::new(Vec::new()),
-            answer: "allow_once",
-            fs: true,
-            buffers: Mutex::default(),
-            reads: Mutex::default(),
-            writes: Mutex::default(),
-            silent: true,
-            held: Mutex::default(),
-        })
+        Seen::build("allow_once", true, HashMap::new(), true)
     }
 
     /// Keeps `responder` unanswered when the editor is silent; gives it back otherwise.
@@ -307,6 +297,25 @@ async fn prompt(cx: &Connection, id: &str, text: &str) -> AcpResult<StopReason> 
     Ok(done.stop_reason)
 }
 
+/// One prompt, `text`, in a new session of a fresh `reins acp` (in the `untrusted` mode first
+/// when `ask_before_edits`); how the turn ended.
+async fn one_turn(
+    home: &Path,
+    root: &Path,
+    seen: Arc<Seen>,
+    ask_before_edits: bool,
+    text: &str,
+) -> StopReason {
+    with_agent(home, root, seen, async |cx| {
+        let id = new_session(&cx, root).await?;
+        if ask_before_edits {
+            self::ask_before_edits(&cx, &id).await?;
+        }
+        prompt(&cx, &id, text).await
+    })
+    .await
+}
+
 /// Asks before every edit: the `untrusted` mode, chosen the way an editor's mode picker does.
 async fn ask_before_edits(cx: &Connection, id: &str) -> AcpResult<()> {
     cx.send_request(SetSessionModeRequest::new(id.to_string(), "untrusted"))
@@ -374,6 +383,13 @@ fn agent_text(updates: &[SessionUpdate]) -> String {
     })
 }
 
+fn thought_text(updates: &[SessionUpdate]) -> String {
+    chunks(updates, |u| match u {
+        SessionUpdate::AgentThoughtChunk(c) => Some(&c.content),
+        _ => None,
+    })
+}
+
 fn user_text(updates: &[SessionUpdate]) -> String {
     chunks(updates, |u| match u {
         SessionUpdate::UserMessageChunk(c) => Some(&c.content),
@@ -402,11 +418,13 @@ async fn an_approved_edit_changes_the_file_and_shows_its_diff() {
     let server = MockServer::start(vec![edit_notes(), Reply::text("Renamed beta.")]);
     let home = home_for(&server, Wire::OpenAi);
     let seen = Seen::new("allow_once");
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        ask_before_edits(&cx, &id).await?;
-        prompt(&cx, &id, "rename beta").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ true,
+        "rename beta",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_eq!(
@@ -463,10 +481,13 @@ async fn the_models_plan_reaches_the_client_as_a_plan() {
     ]);
     let home = home_for(&server, Wire::OpenAi);
     let seen = Seen::new("allow_once");
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "plan the rename").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "plan the rename",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     let plans: Vec<_> = seen
@@ -499,11 +520,13 @@ async fn a_rejected_edit_leaves_the_file_and_the_model_is_told() {
     let server = MockServer::start(vec![edit_notes(), Reply::text("Left it.")]);
     let home = home_for(&server, Wire::OpenAi);
     let seen = Seen::new("reject_once");
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        ask_before_edits(&cx, &id).await?;
-        prompt(&cx, &id, "rename beta").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ true,
+        "rename beta",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_eq!(
@@ -667,19 +690,7 @@ async fn an_image_for_a_model_without_vision_is_refused_with_the_reason_not_drop
     let seen = Seen::new("allow_once");
     let (refused, then) = with_agent(home.path(), &root, seen.clone(), async |cx| {
         let id = new_session(&cx, &root).await?;
-        let refused = cx
-            .send_request(PromptRequest::new(
-                id.clone(),
-                vec![
-                    ContentBlock::from("what is wrong in this screenshot?".to_string()),
-                    ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
-                        PNG_1X1,
-                        "image/png",
-                    )),
-                ],
-            ))
-            .block_task()
-            .await;
+        let refused = image_prompt(&cx, &id, "what is wrong in this screenshot?").await;
         // The session is still usable with text: the refused prompt never entered it.
         let then = prompt(&cx, &id, "then in words: the button is red").await?;
         Ok((refused, then))
@@ -695,6 +706,24 @@ async fn an_image_for_a_model_without_vision_is_refused_with_the_reason_not_drop
     assert_eq!(requests.len(), 1, "the refused prompt reached the model");
     let messages = requests[0].body["messages"].to_string();
     assert!(!messages.contains("screenshot"), "{messages}");
+}
+
+/// A prompt of `text` and a 1×1 PNG.
+async fn image_prompt(cx: &Connection, id: &str, text: &str) -> AcpResult<StopReason> {
+    let done = cx
+        .send_request(PromptRequest::new(
+            id.to_string(),
+            vec![
+                ContentBlock::from(text.to_string()),
+                ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
+                    PNG_1X1,
+                    "image/png",
+                )),
+            ],
+        ))
+        .block_task()
+        .await?;
+    Ok(done.stop_reason)
 }
 
 /// A 1×1 PNG, base64.
@@ -719,20 +748,7 @@ async fn an_image_in_a_prompt_reaches_a_model_with_vision() {
     let seen = Seen::new("allow_once");
     let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
         let id = new_session(&cx, &root).await?;
-        let response = cx
-            .send_request(PromptRequest::new(
-                id.clone(),
-                vec![
-                    ContentBlock::from("what is in this picture?".to_string()),
-                    ContentBlock::Image(agent_client_protocol::v1::schema::ImageContent::new(
-                        PNG_1X1,
-                        "image/png",
-                    )),
-                ],
-            ))
-            .block_task()
-            .await?;
-        Ok(response.stop_reason)
+        image_prompt(&cx, &id, "what is in this picture?").await
     })
     .await;
     assert_eq!(stop, StopReason::EndTurn);
@@ -762,10 +778,13 @@ async fn an_editor_with_a_file_system_serves_the_reads_and_writes_of_an_edit() {
         Reply::text("Renamed beta."),
     ]);
     let home = home_for(&server, Wire::OpenAi);
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "rename beta").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "rename beta",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     let requests = server.requests();
@@ -849,10 +868,13 @@ async fn secret_denied_and_outside_paths_never_reach_the_editor() {
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("\n[permissions]\ndeny = [\"write(locked.txt)\"]\n");
     std::fs::write(&config, text).unwrap();
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "poke around").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "poke around",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_eq!(
@@ -885,10 +907,13 @@ async fn an_apply_patch_goes_through_the_editor_too() {
         Reply::text("Patched."),
     ]);
     let home = home_for(&server, Wire::OpenAi);
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "patch it").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "patch it",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     let told = tool_results(&server.requests()[1].body).join("\n");
@@ -963,10 +988,13 @@ async fn allow_always_answers_the_same_command_for_the_rest_of_the_session() {
     let server = MockServer::start(vec![echo(), echo(), Reply::text("Twice.")]);
     let home = home_for(&server, Wire::OpenAi);
     let seen = Seen::new("allow_always");
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "echo twice").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "echo twice",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_eq!(seen.questions().len(), 1, "asked once, then allowed");
@@ -990,19 +1018,18 @@ async fn thoughts_over(wire: Wire, options: &str) -> (String, String) {
     let home = home_for(&server, wire);
     support::reins::set_model_options(home.path(), options);
     let seen = Seen::new("allow_once");
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        prompt(&cx, &id, "what is 2+2?").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ false,
+        "what is 2+2?",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_eq!(server.requests().len(), 1, "the mock refused the request");
     let updates = seen.updates();
-    let thought = chunks(&updates, |u| match u {
-        SessionUpdate::AgentThoughtChunk(c) => Some(&c.content),
-        _ => None,
-    });
-    (thought, agent_text(&updates))
+    (thought_text(&updates), agent_text(&updates))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1045,11 +1072,7 @@ async fn a_loaded_session_replays_the_models_thoughts() {
     })
     .await;
     let replayed = seen.updates();
-    let thought = chunks(&replayed, |u| match u {
-        SessionUpdate::AgentThoughtChunk(c) => Some(&c.content),
-        _ => None,
-    });
-    assert_eq!(thought, "Two plus two; no tools needed.");
+    assert_eq!(thought_text(&replayed), "Two plus two; no tools needed.");
     assert_eq!(agent_text(&replayed), "The answer is 4.");
     let first_thought = replayed
         .iter()
@@ -1071,11 +1094,13 @@ async fn the_permission_question_shows_the_change_to_the_editors_buffer() {
     let seen = Seen::editor(HashMap::from([(notes.clone(), buffer.to_string())]));
     let server = MockServer::start(vec![edit_notes(), Reply::text("Renamed beta.")]);
     let home = home_for(&server, Wire::OpenAi);
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        ask_before_edits(&cx, &id).await?;
-        prompt(&cx, &id, "rename beta").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ true,
+        "rename beta",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     let questions = seen.questions();
@@ -1117,11 +1142,13 @@ async fn a_buffer_not_yet_saved_to_disk_is_read_and_edited_through_the_editor() 
         Reply::text("Edited the draft."),
     ]);
     let home = home_for(&server, Wire::OpenAi);
-    let stop = with_agent(home.path(), &root, seen.clone(), async |cx| {
-        let id = new_session(&cx, &root).await?;
-        ask_before_edits(&cx, &id).await?;
-        prompt(&cx, &id, "edit the draft").await
-    })
+    let stop = one_turn(
+        home.path(),
+        &root,
+        seen.clone(),
+        /*ask_before_edits*/ true,
+        "edit the draft",
+    )
     .await;
     assert_eq!(stop, StopReason::EndTurn);
     let requests = server.requests();

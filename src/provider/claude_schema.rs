@@ -8,29 +8,12 @@
 //! dropped from the copy sent, as Anthropic's own SDKs do: every answer meeting the full schema
 //! still meets the copy, and reins validates the answer against the full schema anyway.
 
-use super::schema_subset::{closed_and_local, object, SchemaIssue, Subset};
+use super::schema_subset::{closed_and_local, object, SchemaIssue, Subset, SHARED_KEYWORDS};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Kept as written.
-const KEPT: &[&str] = &[
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "items",
-    "enum",
-    "const",
-    "anyOf",
-    "allOf",
-    "$ref",
-    "$defs",
-    "definitions",
-    "description",
-    "title",
-    "default",
-    "pattern",
-];
+/// Kept as written, besides [`SHARED_KEYWORDS`].
+const KEPT: &[&str] = &["const", "allOf", "default"];
 
 /// Dropped from the copy sent (the decoder does not enforce them; validation does).
 const DROPPED: &[&str] = &[
@@ -81,7 +64,7 @@ fn walk(schema: &Value, at: &str, removed: &mut BTreeSet<String>) -> Result<Valu
             "minItems" => v.as_u64().is_some_and(|n| n <= 1),
             "format" => v.as_str().is_some_and(|f| FORMATS.contains(&f)),
             k if DROPPED.contains(&k) => false,
-            k if KEPT.contains(&k) => true,
+            k if SHARED_KEYWORDS.contains(&k) || KEPT.contains(&k) => true,
             _ => {
                 return Err(SchemaIssue::Unsupported {
                     keyword: k.clone(),

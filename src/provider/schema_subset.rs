@@ -5,6 +5,25 @@
 
 use serde_json::{Map, Value};
 
+/// The keywords both subsets take as written: the structure of a schema (types, properties,
+/// items, `enum`, `anyOf`, local `$ref`s and their definitions), its annotations and strings'
+/// `pattern`. Each subset adds its own ([`super::claude_schema`], [`super::strict_schema`]).
+pub(super) const SHARED_KEYWORDS: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "anyOf",
+    "$ref",
+    "$defs",
+    "definitions",
+    "description",
+    "title",
+    "pattern",
+];
+
 /// Which provider's subset a schema is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Subset {

@@ -11,24 +11,13 @@
 //! (properties, nesting, enum values) are left to the API: a refusal drops the native format
 //! for the session (see the agent's answer-format step).
 
-use super::schema_subset::{children, closed_and_local, is_object, object, SchemaIssue, Subset};
+use super::schema_subset::{
+    children, closed_and_local, is_object, object, SchemaIssue, Subset, SHARED_KEYWORDS,
+};
 use serde_json::{Map, Value};
 
-/// Keywords strict mode takes.
+/// Keywords strict mode takes besides [`SHARED_KEYWORDS`]: value constraints it enforces.
 const STRICT_KEYWORDS: &[&str] = &[
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "items",
-    "enum",
-    "anyOf",
-    "$ref",
-    "$defs",
-    "definitions",
-    "description",
-    "title",
-    "pattern",
     "format",
     "minimum",
     "maximum",
@@ -52,7 +41,8 @@ pub(super) fn violation(schema: &Value) -> Option<SchemaIssue> {
 
 fn check(schema: &Value, at: &str) -> Result<(), SchemaIssue> {
     let o = object(schema, at)?;
-    if let Some(k) = o.keys().find(|k| !STRICT_KEYWORDS.contains(&k.as_str())) {
+    let taken = |k: &str| SHARED_KEYWORDS.contains(&k) || STRICT_KEYWORDS.contains(&k);
+    if let Some(k) = o.keys().find(|k| !taken(k)) {
         return Err(SchemaIssue::Unsupported {
             keyword: k.clone(),
             at: at.to_string(),

@@ -134,6 +134,14 @@ impl ToolContext {
         }
     }
 
+    /// Resolves the model's `shown` path and opens it for reading ([`Self::open_read`]): the
+    /// start of every tool that reads a file from disk.
+    pub(crate) fn open_shown(&self, shown: &str) -> Result<(PathBuf, File, Metadata), ToolError> {
+        let path = self.resolve(shown)?;
+        let (file, meta) = self.open_read(&path, shown)?;
+        Ok((path, file, meta))
+    }
+
     /// Modification time of a resolved path, not following a final symlink.
     pub(crate) fn mtime(&self, path: &Path) -> Option<std::time::SystemTime> {
         let rel = self.beneath(path).ok()?;
@@ -190,6 +198,17 @@ impl Reader {
     pub fn relative(&self, path: &Path) -> String {
         crate::sandbox::paths::relative(&self.root, path)
     }
+}
+
+/// Runs `read` (reading an open file) on a blocking thread, so a large or slow file does not
+/// hold up the runtime's other tasks; a read that panicked fails tool `tool`.
+pub(super) async fn off_runtime<T: Send + 'static>(
+    tool: &str,
+    read: impl FnOnce() -> Result<T, ToolError> + Send + 'static,
+) -> Result<T, ToolError> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| ToolError(format!("{tool} failed: {e}")))?
 }
 
 fn open_regular(fs: &Beneath, rel: &Path, shown: &str) -> Result<(File, Metadata), ToolError> {

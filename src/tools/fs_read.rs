@@ -1,6 +1,6 @@
 //! Reading tools: `read_file` (numbered, paged lines) and `list_dir` (an ignore-aware tree).
 
-use super::files::io_error;
+use super::files::{io_error, off_runtime};
 use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolResult};
 use crate::types::{Effects, Subject, ToolKind};
@@ -54,8 +54,8 @@ impl Tool for ReadFile {
                 offset: a.offset.unwrap_or(1),
                 limit: a.limit.unwrap_or(DEFAULT_LIMIT),
             };
-            let out = match ctx.open_read(&path, &a.path) {
-                Ok((file, meta)) => match ctx.editor_text(&path).await? {
+            let out = match ctx.open_shown(&a.path) {
+                Ok((_, file, meta)) => match ctx.editor_text(&path).await? {
                     Some(text) => page.of_text(text)?,
                     None => page.of_file(file, meta.len()).await?,
                 },
@@ -88,11 +88,10 @@ impl Page {
 
     /// The page of an open file, read on a blocking thread.
     async fn of_file(self, file: std::fs::File, size: u64) -> ToolResult {
-        tokio::task::spawn_blocking(move || {
+        off_runtime("read_file", move || {
             read_numbered(file, size, &self.shown, self.offset, self.limit)
         })
         .await
-        .map_err(|e| ToolError(format!("read_file failed: {e}")))?
     }
 }
 

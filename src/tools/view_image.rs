@@ -3,7 +3,7 @@
 //! workspace handle with no symlink and no second hard link), refused before it is read when
 //! over [`MAX_IMAGE_BYTES`], and its type told by its first bytes.
 
-use super::files::io_error;
+use super::files::{io_error, off_runtime};
 use super::path_subject;
 use super::{parse_args, BoxFuture, Tool, ToolContext, ToolError, ToolOutput, ToolResult};
 use crate::conversation::{Image, ImageError, MAX_IMAGE_BYTES};
@@ -40,8 +40,7 @@ impl Tool for ViewImage {
     fn run<'a>(&'a self, args: &'a str, ctx: &'a ToolContext) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
             let a: Args = parse_args(self.name(), args)?;
-            let path = ctx.resolve(&a.path)?;
-            let (file, meta) = ctx.open_read(&path, &a.path)?;
+            let (_, file, meta) = ctx.open_shown(&a.path)?;
             let too_large = |size| ImageError::TooLarge {
                 name: a.path.clone(),
                 size,
@@ -50,15 +49,14 @@ impl Tool for ViewImage {
                 return Err(ToolError(too_large(meta.len()).to_string()));
             }
             let shown = a.path.clone();
-            let bytes = tokio::task::spawn_blocking(move || {
+            let bytes = off_runtime(self.name(), move || {
                 let mut bytes = Vec::new();
                 file.take(MAX_IMAGE_BYTES as u64 + 1)
                     .read_to_end(&mut bytes)
                     .map(|_| bytes)
                     .map_err(|e| io_error(&shown, &e))
             })
-            .await
-            .map_err(|e| ToolError(format!("view_image failed: {e}")))??;
+            .await?;
             let image =
                 Image::from_bytes(a.path.clone(), bytes).map_err(|e| ToolError(e.to_string()))?;
             Ok(ToolOutput {
