@@ -8,8 +8,8 @@
 
 use super::theme::Theme;
 use super::wrap::{sanitize, wrap, Logical};
-use crate::sandbox::approval::{command_prefix, prefix_rule, Answer, Request};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::sandbox::approval::{Answer, Request};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,20 +17,14 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod preview;
+mod rule_offer;
+
+use preview::preview;
+use rule_offer::RuleOffer;
+
 /// Rows of the model's explanation shown above the call; the rest is cut with an ellipsis.
 const EXPLANATION_ROWS: usize = 6;
-
-/// The offer to allow every command starting with a prefix.
-struct RuleOffer {
-    /// Where the rule is saved.
-    file: PathBuf,
-    /// The command asked about, which the rule must allow.
-    command: String,
-    prefix: String,
-    /// Editing the prefix (after `p`); Enter saves.
-    editing: bool,
-    error: Option<String>,
-}
 
 pub struct ApprovalModal {
     pub request: Request,
@@ -81,26 +75,7 @@ impl ApprovalModal {
     /// Offers `p`: always allow the commands starting with a prefix of this one, the rule saved
     /// to `file`. Only for a command line an allow rule can match.
     pub fn offer_rule(mut self, file: PathBuf) -> Self {
-        if self.request.tool != "shell" {
-            return self;
-        }
-        let Some(command) = self
-            .request
-            .arguments
-            .get("command")
-            .and_then(|v| v.as_str())
-        else {
-            return self;
-        };
-        if let Some(prefix) = command_prefix(command) {
-            self.rule = Some(RuleOffer {
-                file,
-                command: command.to_string(),
-                prefix,
-                editing: false,
-                error: None,
-            });
-        }
+        self.rule = RuleOffer::for_request(&self.request, file);
         self
     }
 
@@ -110,25 +85,7 @@ impl ApprovalModal {
             return None;
         }
         if let Some(offer) = self.rule.as_mut().filter(|o| o.editing) {
-            match key.code {
-                KeyCode::Enter => match prefix_rule(&offer.prefix, &offer.command) {
-                    Ok(rule) => return Some(Answer::Rule { rule }),
-                    Err(e) => offer.error = Some(e.to_string()),
-                },
-                KeyCode::Esc => {
-                    offer.editing = false;
-                    offer.error = None;
-                }
-                KeyCode::Backspace => {
-                    offer.prefix.pop();
-                }
-                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    offer.prefix.clear()
-                }
-                KeyCode::Char(c) => offer.prefix.push(c),
-                _ => {}
-            }
-            return None;
+            return offer.handle_key(key);
         }
         if let Some(note) = self.note.as_mut() {
             match key.code {
@@ -282,26 +239,7 @@ impl ApprovalModal {
 
     fn footer(&self, theme: &Theme) -> Vec<Line<'static>> {
         if let Some(offer) = self.rule.as_ref().filter(|o| o.editing) {
-            let mut lines = vec![
-                Line::from(vec![
-                    Span::styled("always allow commands starting with: ", theme.bold),
-                    Span::raw(offer.prefix.clone()),
-                    Span::styled("█", theme.dim),
-                ]),
-                Line::styled(
-                    format!(
-                        "as the rule shell({}*) in {}",
-                        offer.prefix.trim(),
-                        offer.file.display()
-                    ),
-                    theme.dim,
-                ),
-                Line::styled("Enter save the rule and run · Esc back", theme.dim),
-            ];
-            if let Some(e) = &offer.error {
-                lines.insert(1, Line::styled(e.clone(), theme.level.error));
-            }
-            return lines;
+            return offer.editor_lines(theme);
         }
         if !self.armed {
             return vec![Line::styled(
@@ -355,76 +293,10 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-/// The lines that show what the call would do.
-fn preview(request: &Request, root: &Path, theme: &Theme) -> Vec<Logical> {
-    let args = &request.arguments;
-    let field = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let text = match request.tool.as_str() {
-        "shell" => {
-            let mut lines: Vec<Logical> = sanitize(field("command"))
-                .lines()
-                .enumerate()
-                .map(|(i, l)| {
-                    let lead = if i == 0 { "$ " } else { "  " };
-                    Logical {
-                        line: Line::from(vec![
-                            Span::styled(lead, theme.dim),
-                            Span::styled(l.to_string(), theme.bold),
-                        ]),
-                        hang: 2,
-                    }
-                })
-                .collect();
-            if !field("workdir").is_empty() {
-                lines.push(Logical::styled(
-                    format!("in {}", field("workdir")),
-                    theme.dim,
-                ));
-            }
-            return lines;
-        }
-        "edit_file" => edit_diff(
-            root,
-            field("path"),
-            field("old_string"),
-            field("new_string"),
-        ),
-        "write_file" => {
-            let old = read_small(root, field("path"));
-            crate::diff::unified(field("path"), old.as_deref(), Some(field("content")))
-        }
-        "apply_patch" => field("patch").to_string(),
-        _ => serde_json::to_string_pretty(args).unwrap_or_default(),
-    };
-    sanitize(&text)
-        .lines()
-        .map(|l| Logical::styled(l.to_string(), theme.diff.line(l)))
-        .collect()
-}
-
-/// A regular file inside the workspace, at most 1 MiB: the model chose the path, and a FIFO or
-/// `/dev/zero` must not hang the UI thread.
-fn read_small(root: &Path, path: &str) -> Option<String> {
-    let root = root.canonicalize().ok()?;
-    let resolved = crate::sandbox::paths::resolve(&root, path).ok()?;
-    let meta = std::fs::metadata(&resolved).ok()?;
-    (meta.is_file() && meta.len() <= 1 << 20).then(|| std::fs::read_to_string(&resolved).ok())?
-}
-
-/// The diff `edit_file` would make, against the file on disk when the old text is found there.
-fn edit_diff(root: &Path, path: &str, old: &str, new: &str) -> String {
-    if let Some(current) = read_small(root, path) {
-        if !old.is_empty() && current.contains(old) {
-            let after = current.replacen(old, new, 1);
-            return crate::diff::unified(path, Some(&current), Some(&after));
-        }
-    }
-    crate::diff::unified(path, Some(old), Some(new))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyModifiers;
     use serde_json::json;
 
     fn modal() -> ApprovalModal {
