@@ -381,7 +381,8 @@ fn stat_cache_skips_unchanged_files_and_catches_same_size_edits() {
         0,
         "unchanged files are not re-read"
     );
-    // A fresh process loads the cache from disk.
+    // A fresh process loads the cache from disk, as the last one saved it when it closed.
+    drop(store);
     let mut store = CheckpointStore::open(home.path(), root).unwrap();
     store.checkpoint("c", 3, "idle").unwrap();
     assert_eq!(store.last_scan().hashed, 0);
@@ -478,6 +479,37 @@ fn an_ignored_file_in_the_way_is_left_alone_and_reported() {
 }
 
 #[test]
+fn the_stat_cache_is_written_when_a_turn_ends_and_when_the_store_closes_not_per_step() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "a.txt", "one\n");
+    let cache_file = || {
+        walk_files(home.path())
+            .into_iter()
+            .find(|p| p.ends_with("reins-stat-cache"))
+            .map(|p| std::fs::read(p).unwrap())
+    };
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("t", 1, "before step 1").unwrap();
+    assert_eq!(cache_file(), None, "not written before a step");
+    store
+        .checkpoint("t", 1, reins::store::TURN_END_LABEL)
+        .unwrap();
+    let at_turn_end = cache_file().expect("written at the end of the turn");
+    write(root, "b.txt", "two\n");
+    store.checkpoint("t", 2, "before step 2").unwrap();
+    assert_eq!(cache_file().as_ref(), Some(&at_turn_end));
+    drop(store);
+    let closed = cache_file().unwrap();
+    assert_ne!(closed, at_turn_end, "written when the store closed");
+    // The next process starts from it.
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("t", 3, "before step 3").unwrap();
+    assert_eq!(store.last_scan().files, 2);
+}
+
+#[test]
 fn a_large_batch_is_packed_and_restores_exactly() {
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
@@ -511,6 +543,7 @@ fn a_large_batch_is_packed_and_restores_exactly() {
 
     // With the stat cache gone every file is hashed again; objects already stored are not
     // written twice.
+    drop(store);
     let cache: Vec<_> = walk_files(home.path())
         .into_iter()
         .filter(|p| p.ends_with("reins-stat-cache"))

@@ -78,7 +78,8 @@ pub(super) fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
         }
     }
     if let (Some(home), Some(ws)) = (&opts.reins_home, &opts.workspace) {
-        let rules = super::user_workspace::layer(home, ws, &merged_table(&layers))?;
+        // The layers below are merged only when there are rules to check against them.
+        let rules = super::user_workspace::layer(home, ws, || merged_table(&layers))?;
         layers.extend(rules.map(|(name, table)| Layer { name, table }));
     }
     if !opts.overrides.is_empty() {
@@ -105,11 +106,22 @@ fn project_layer(ws: &Path) -> Result<Option<Layer>, ConfigError> {
 /// The lower layers merged as plain tables (no validation, no sources).
 fn merged_table(layers: &[Layer]) -> toml::Table {
     let mut merged = toml::Table::new();
-    let mut sources = BTreeMap::new();
     for layer in layers {
-        merge_into(&mut merged, &layer.table, "", &layer.name, &mut sources);
+        merge_plain(&mut merged, &layer.table);
     }
     merged
+}
+
+/// `merge_into` without recording where each key came from: no key path is built.
+fn merge_plain(dst: &mut toml::Table, src: &toml::Table) {
+    for (key, value) in src {
+        match (dst.get_mut(key), value) {
+            (Some(toml::Value::Table(d)), toml::Value::Table(s)) => merge_plain(d, s),
+            _ => {
+                dst.insert(key.clone(), value.clone());
+            }
+        }
+    }
 }
 
 /// Merges validated layers, remembering the source of every leaf key.

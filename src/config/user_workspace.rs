@@ -136,7 +136,7 @@ fn read(path: &Path) -> Result<Option<toml::Table>, UserWorkspaceError> {
 pub(super) fn layer(
     reins_home: &Path,
     workspace: &Path,
-    below: &toml::Table,
+    below: impl FnOnce() -> toml::Table,
 ) -> Result<Option<(String, toml::Table)>, UserWorkspaceError> {
     let path = rules_path(reins_home, workspace);
     let Some(table) = read(&path)? else {
@@ -155,6 +155,7 @@ pub(super) fn layer(
             "unknown key `{key}`: this file holds only [permissions] allow, ask and deny"
         )));
     }
+    let below = below();
     let below = below.get("permissions").and_then(toml::Value::as_table);
     let mut out = toml::Table::new();
     for (key, value) in perms {

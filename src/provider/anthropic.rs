@@ -130,12 +130,16 @@ fn request_body(
     plan: Option<&thinking::Plan>,
     origin: &str,
 ) -> Value {
+    // Rebuilt for every step: the history and the tool schemas are moved or cloned in, where
+    // `json!` would copy each through serde (placeholders keep the fields' order).
     let mut tools: Vec<Value> = req
         .tools
         .iter()
-        .map(
-            |t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}),
-        )
+        .map(|t| {
+            let mut tool = json!({"name": t.name, "description": t.description});
+            tool["input_schema"] = t.parameters.clone();
+            tool
+        })
         .collect();
     if let Some(last) = tools.last_mut() {
         last["cache_control"] = json!({"type": "ephemeral"});
@@ -144,9 +148,10 @@ fn request_body(
         "model": model,
         "max_tokens": max_tokens,
         "system": [{"type": "text", "text": req.system, "cache_control": {"type": "ephemeral"}}],
-        "messages": messages(req.history, plan.is_some().then_some(origin)),
+        "messages": null,
         "stream": true,
     });
+    body["messages"] = Value::Array(messages(req.history, plan.is_some().then_some(origin)));
     if !tools.is_empty() {
         body["tools"] = Value::Array(tools);
     }

@@ -83,18 +83,26 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
     }
 }
 
+/// The body is rebuilt for every step, history and tool schemas included, so the built `Value`s
+/// are moved in and the schemas cloned: `json!` would copy each through serde, which was most of
+/// a cheap step's CPU (the fields keep their order: the placeholder holds the key's place).
 fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
     let tools: Vec<Value> = req
         .tools
         .iter()
-        .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+        .map(|t| {
+            let mut tool = json!({"type": "function", "function": {"name": t.name, "description": t.description}});
+            tool["function"]["parameters"] = t.parameters.clone();
+            tool
+        })
         .collect();
     let mut body = json!({
         "model": ep.model,
-        "messages": messages(req),
+        "messages": null,
         "stream": true,
         "stream_options": {"include_usage": true},
     });
+    body["messages"] = Value::Array(messages(req));
     if !tools.is_empty() {
         body["tools"] = Value::Array(tools);
     }

@@ -85,21 +85,26 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
     }
 }
 
+/// Rebuilt for every step: the history and the tool schemas are moved or cloned in, where `json!`
+/// would copy each through serde (placeholders keep the fields' order).
 fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
     let reasons = ep.capabilities.reasoning;
     let mut body = json!({
         "model": ep.model,
         "instructions": req.system,
-        "input": input(req.history, &ep.origin()),
+        "input": null,
         "stream": true,
         "store": false,
     });
+    body["input"] = Value::Array(input(req.history, &ep.origin()));
     let tools: Vec<Value> = req
         .tools
         .iter()
         .map(|t| {
-            json!({"type": "function", "name": t.name, "description": t.description,
-                   "parameters": t.parameters, "strict": false})
+            let mut tool = json!({"type": "function", "name": t.name, "description": t.description,
+                   "parameters": null, "strict": false});
+            tool["parameters"] = t.parameters.clone();
+            tool
         })
         .collect();
     if !tools.is_empty() {

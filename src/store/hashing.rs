@@ -99,7 +99,10 @@ fn hash_one(
     let Ok(content) = content else {
         return Ok(None);
     };
-    let oid = repo.blob(&content)?;
+    // Through the object database, not `Repository::blob`: that streams every blob into a new
+    // temporary file first, even one already stored (an unchanged file the stat cache could not
+    // vouch for, or an edit undone), and creating a file is the dearest thing a snapshot does.
+    let oid = repo.odb()?.write(git2::ObjectType::Blob, &content)?;
     Ok(Some(Leaf {
         mode: s.stat.git_mode(),
         oid,

@@ -64,13 +64,19 @@ impl CheckpointStore {
         if let Some(t) = restored_to {
             message.push_str(&format!("{RESTORED_TO}: {t}\n"));
         }
-        let sig = Signature::new("reins", "reins@localhost", &Time::new(time, 0))?;
-        let tree = self.repo.find_tree(tree_id)?;
-        let parents: Vec<&Commit> = parent.iter().collect();
-        // Updating the ref through the commit call fails if another process moved it meanwhile.
-        let id = self
-            .repo
-            .commit(Some(&refname), &sig, &sig, &message, &tree, &parents)?;
+        let id = {
+            let sig = Signature::new("reins", "reins@localhost", &Time::new(time, 0))?;
+            let tree = self.repo.find_tree(tree_id)?;
+            let parents: Vec<&Commit> = parent.iter().collect();
+            // Updating the ref through the commit call fails if another process moved it meanwhile.
+            self.repo
+                .commit(Some(&refname), &sig, &sig, &message, &tree, &parents)?
+        };
+        drop(parent);
+        if label == super::TURN_END_LABEL {
+            // The end of a turn is a pause: the stat cache is saved there, not before each step.
+            self.save_cache()?;
+        }
         Ok(Checkpoint {
             id: id.to_string(),
             step,

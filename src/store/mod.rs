@@ -98,6 +98,8 @@ pub struct CheckpointStore {
     skip: Option<PathBuf>,
     cache: StatCache,
     cache_path: PathBuf,
+    /// Whether `cache` holds snapshots not yet written to `cache_path` (see [`Self::save_cache`]).
+    cache_unsaved: bool,
     clock_path: PathBuf,
     stats: ScanStats,
     /// Held shared while the store is open, so garbage collection leaves it alone.
@@ -125,6 +127,7 @@ impl CheckpointStore {
             skip,
             cache: StatCache::load(&cache_path),
             cache_path,
+            cache_unsaved: false,
             clock_path: dir.join("reins-scan-clock"),
             stats: ScanStats::default(),
             _lock: lock,
@@ -136,9 +139,32 @@ impl CheckpointStore {
         &self.workspace
     }
 
+    /// Writes the stat cache out if a snapshot changed it. Not done for every snapshot: the
+    /// file holds an entry per workspace file (about 10 MB for 100,000 files), and rewriting it
+    /// before every step would cost more than the step's own snapshot. It is written when a turn
+    /// ends (see `history`) and when the store is closed; a cache left older by a crash only
+    /// makes the next snapshot read more files, never a wrong one (entries are checked against a
+    /// fresh `lstat`, and collection keeps the objects a saved cache names).
+    pub fn save_cache(&mut self) -> Result<(), CheckpointError> {
+        if self.cache_unsaved {
+            self.cache.save(&self.cache_path)?;
+            self.cache_unsaved = false;
+        }
+        Ok(())
+    }
+
     /// What the last scan did: files seen and files read and hashed (the rest came from the
     /// stat cache). For benchmarks and tests.
     pub fn last_scan(&self) -> ScanStats {
         self.stats
+    }
+}
+
+impl Drop for CheckpointStore {
+    /// Saves the stat cache while the store lock is still held (fields drop after this), so a
+    /// collection never sees a cache naming objects it is about to delete.
+    fn drop(&mut self) {
+        // Drop cannot report; an unsaved cache costs the next session time, not correctness.
+        let _ = self.save_cache();
     }
 }

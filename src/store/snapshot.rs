@@ -9,7 +9,6 @@ use super::tree::{dirty_dirs, write_tree, Leaf};
 use super::CheckpointStore;
 use git2::Oid;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 
 /// Files larger than this are left out of checkpoints, like ignored files: copying a multi-gigabyte
@@ -67,7 +66,7 @@ impl CheckpointStore {
             hashed,
         };
         self.cache.files = files;
-        self.cache.save(&self.cache_path)?;
+        self.cache_unsaved = true;
         Ok(tree)
     }
 
@@ -84,13 +83,31 @@ impl CheckpointStore {
     }
 
     /// The filesystem's clock now, in the same coarse ticks file times are stamped with: read back
-    /// from a file written for the purpose, since the system clock runs ahead of those stamps.
+    /// from a file stamped for the purpose, since the system clock runs ahead of those stamps.
+    /// The file is created once and then only touched (its times set to "now", which the kernel
+    /// takes from the same clock as a write): creating or truncating a file costs far more.
     fn scan_clock(&self) -> Result<i64, CheckpointError> {
         let path = &self.clock_path;
-        let mut f = std::fs::File::create(path).map_err(io_err("writing", path))?;
-        f.write_all(b"x").map_err(io_err("writing", path))?;
+        let f = match std::fs::File::options().write(true).open(path) {
+            Ok(f) => f,
+            Err(_) => std::fs::File::create(path).map_err(io_err("writing", path))?,
+        };
+        touch_now(&f).map_err(io_err("writing", path))?;
         let meta = f.metadata().map_err(io_err("reading", path))?;
         Ok(meta.mtime() * 1_000_000_000 + meta.mtime_nsec())
+    }
+}
+
+/// Sets the file's times to the kernel's "now" (`futimens` with no times), the clock that
+/// stamps writes; `SystemTime::now` would not do, it runs ahead of those stamps.
+fn touch_now(f: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid open descriptor; a null pointer means "both times now".
+    let rc = unsafe { libc::futimens(f.as_raw_fd(), std::ptr::null()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 
