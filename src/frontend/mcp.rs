@@ -19,6 +19,11 @@ pub fn launch(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Launc
 
 /// Starts every configured server in the background, for a session (exec, the TUI).
 pub fn start(ws: &setup::Workspace, flags: setup::SandboxFlags) -> Result<Arc<McpHub>, ExitError> {
+    if ws.loaded.config.mcp_servers.is_empty() {
+        // Nothing to launch: no sandbox policy built, no private directory made and removed
+        // again, on the way to the first request of every session without servers.
+        return Ok(McpHub::without_servers());
+    }
     McpHub::start(&ws.loaded.config.mcp_servers, launch(ws, flags)?)
         .map_err(|e| ExitError::usage(e.to_string()))
 }

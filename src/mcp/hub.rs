@@ -49,6 +49,15 @@ impl McpHub {
         Ok(hub)
     }
 
+    /// A hub for a session with no servers configured.
+    pub fn without_servers() -> Arc<McpHub> {
+        Arc::new(McpHub {
+            servers: Vec::new(),
+            events: EventLog::default(),
+            pending: Mutex::new(Vec::new()),
+        })
+    }
+
     fn new(
         configs: &BTreeMap<String, McpServerConfig>,
         launch: Launch,

@@ -84,33 +84,42 @@ pub(crate) fn open_or_init(dir: &Path, workspace: &Path) -> Result<Repository, C
 ///   milliseconds.
 const PINNED_CONFIG: &str = "[core]\n\tfsyncObjectFiles = false\n\tlogAllRefUpdates = false\n\tprotectNTFS = false\n\tprotectHFS = false\n[pack]\n\tdeltaCacheSize = 1\n";
 
+/// What a new store's `config` holds: a bare repository's core settings, then [`PINNED_CONFIG`].
+const NEW_CONFIG: &str =
+    "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n";
+
 /// Creates the repository private to the user (checkpoints hold copies of workspace files, which
 /// may include secrets), and pins the settings a user's global git config could otherwise change.
+///
+/// The layout is written here rather than by `git init` (libgit2's): a bare repository needs
+/// only `HEAD`, `config`, `objects/` (with `pack/`, where large batches go) and `refs/`, while
+/// libgit2 also writes a description, hooks and `info/exclude` and rewrites the config through a
+/// lock file once per setting. Creating a file is the dearest thing a new session does before
+/// its first checkpoint (0.2 to 0.4 ms of CPU each on the ext4 these figures come from), and a
+/// workspace's first session makes its store. The workspace marker is written last: a store
+/// left half made by a crash has none, and is made again.
 fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(io_err("creating", dir))?;
-    // Without git's template directory: its sample hooks and description are a dozen files
-    // copied into every new store (each session's first one, before the first request), and a
-    // bare store that never runs hooks has no use for them.
-    let mut opts = git2::RepositoryInitOptions::new();
-    opts.bare(true).external_template(false);
-    let repo = Repository::init_opts(dir, &opts)?;
-    // Appended in one write: each `Config::set_*` rewrites the file through a lock file, five
-    // times over on the path to a new session's first request.
-    let config = dir.join("config");
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&config)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, PINNED_CONFIG.as_bytes()))
-        .map_err(io_err("writing", &config))?;
-    let marker = dir.join(WORKSPACE_FILE);
-    std::fs::write(&marker, workspace.as_os_str().as_bytes())
-        .map_err(io_err("writing", &marker))?;
-    drop(repo);
-    // Reopened so the settings just written are the ones libgit2 caches.
+    for sub in ["objects", "objects/pack", "refs"] {
+        let path = dir.join(sub);
+        match std::fs::create_dir(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(io_err("creating", &path)(e))
+            }
+            _ => {}
+        }
+    }
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(io_err("writing", &path))
+    };
+    write("HEAD", b"ref: refs/heads/main\n")?;
+    write("config", format!("{NEW_CONFIG}{PINNED_CONFIG}").as_bytes())?;
+    write(WORKSPACE_FILE, workspace.as_os_str().as_bytes())?;
     Ok(Repository::open_bare(dir)?)
 }
 
@@ -127,7 +136,8 @@ mod tests {
         assert!(!config.get_bool("core.fsyncObjectFiles").unwrap());
         assert!(!config.get_bool("core.protectNTFS").unwrap());
         assert_eq!(config.get_i64("pack.deltaCacheSize").unwrap(), 1);
-        assert!(!dir.join("hooks").join("pre-commit.sample").exists());
+        assert!(!dir.join("hooks").exists());
+        assert!(repo.is_bare());
         // Opened again, it is the same store.
         drop(repo);
         assert!(open_or_init(&dir, ws.path()).is_ok());
