@@ -26,10 +26,6 @@ fn main() {
             e.code
         }
     };
-    // Spans and metrics still queued go out now (bounded by the export timeout).
-    if let Some(warning) = reins::telemetry::shutdown() {
-        eprintln!("reins: {warning}");
-    }
     // Every confined child is gone with the runtime; their private temp files go too.
     reins::sandbox::remove_private_tmp();
     std::process::exit(code);

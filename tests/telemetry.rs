@@ -311,3 +311,167 @@ fn a_silent_collector_holds_the_exit_no_longer_than_the_timeout() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     drop(silent);
 }
+
+fn ids(spans: &[Span]) -> std::collections::HashMap<Vec<u8>, &Span> {
+    spans.iter().map(|s| (s.span_id.clone(), s)).collect()
+}
+
+fn token_points(receiver: &Receiver, kind: &str) -> Vec<(String, i64)> {
+    receiver
+        .metrics()
+        .iter()
+        .filter(|m| m.name == "reins.tokens")
+        .flat_map(|m| match &m.data {
+            Some(Data::Sum(sum)) => sum.data_points.clone(),
+            _ => Vec::new(),
+        })
+        .filter(|p| matches!(attr(&p.attributes, "gen_ai.token.type"), Some(AnyValue::StringValue(s)) if s == kind))
+        .map(|p| {
+            let model = match attr(&p.attributes, "gen_ai.request.model") {
+                Some(AnyValue::StringValue(s)) => s.clone(),
+                other => panic!("model: {other:?}"),
+            };
+            let n = match p.value {
+                Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(n)) => n,
+                other => panic!("value: {other:?}"),
+            };
+            (model, n)
+        })
+        .collect()
+}
+
+/// A session that delegates: the two subagents' sessions are in the parent's trace, each a
+/// subtree under the `task` call's span (their requests and tool calls under their own root),
+/// and their tokens reach the metrics under the model that spent them, counted once.
+#[test]
+fn subagents_are_traced_under_the_task_call_that_started_them() {
+    let receiver = Receiver::start();
+    let server = MockServer::start(vec![
+        Reply::Turn(
+            Turn::tool(
+                "task",
+                json!({"tasks": [
+                    {"prompt": "CHILD-ONE: what is in a.txt?"},
+                    {"prompt": "CHILD-TWO: say hi"},
+                ]}),
+            )
+            .with_usage(1000, 0, 20),
+        ),
+        // Whichever child asks first reads a file, then answers; the other answers at once.
+        Reply::Turn(Turn::tool("read_file", json!({"path": "a.txt"})).with_usage(500, 0, 10)),
+        Reply::Turn(Turn::text("a child's answer").with_usage(400, 0, 5)),
+        Reply::Turn(Turn::text("a child's answer").with_usage(400, 0, 5)),
+        Reply::Turn(Turn::text("both answered").with_usage(1500, 0, 8)),
+    ]);
+    let home = home(&server, &format!("otlp_endpoint = \"{}\"", receiver.base));
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("a.txt"), "alpha\n").unwrap();
+    let out = reins(home.path())
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("delegate")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.requests().len(), 5);
+
+    let spans = receiver.spans();
+    let by_id = ids(&spans);
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    let roots: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_empty())
+        .collect();
+    assert_eq!(roots.len(), 1, "one trace, one root: {names:?}");
+    let root = roots[0];
+    assert_eq!(root.name, "invoke_agent reins");
+    for span in &spans {
+        assert_eq!(
+            span.trace_id, root.trace_id,
+            "{} is in another trace",
+            span.name
+        );
+        assert!(
+            span.parent_span_id.is_empty() || by_id.contains_key(&span.parent_span_id),
+            "{}'s parent was not exported",
+            span.name
+        );
+    }
+    let task = named(&spans, "execute_tool task");
+    assert_eq!(task.len(), 1, "{names:?}");
+    let task = task[0];
+    assert_eq!(task.parent_span_id, root.span_id);
+    let children = named(&spans, "invoke_agent general");
+    assert_eq!(children.len(), 2, "{names:?}");
+    let mut child_sessions = Vec::new();
+    for child in &children {
+        assert_eq!(
+            child.parent_span_id, task.span_id,
+            "a child outside its task call"
+        );
+        assert_eq!(text(child, "reins.subagent"), "general");
+        assert_eq!(text(child, "reins.session.status"), "done");
+        assert!(child.start_time_unix_nano >= task.start_time_unix_nano);
+        assert!(child.end_time_unix_nano <= task.end_time_unix_nano);
+        child_sessions.push(text(child, "gen_ai.conversation.id").to_string());
+    }
+    assert_ne!(child_sessions[0], child_sessions[1]);
+    let result = out_tool_result(&out.stdout, "task");
+    for id in &child_sessions {
+        assert!(result.contains(id.as_str()), "{id} not in {result}");
+    }
+    // Each request and tool call hangs from the session that made it.
+    let under = |parent: &Span| -> Vec<&str> {
+        let mut n: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.parent_span_id == parent.span_id)
+            .map(|s| s.name.as_str())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        under(root),
+        ["chat mock", "chat mock", "execute_tool task"],
+        "{names:?}"
+    );
+    let mut child_trees: Vec<Vec<&str>> = children.iter().map(|c| under(c)).collect();
+    child_trees.sort();
+    assert_eq!(
+        child_trees,
+        [
+            vec!["chat mock"],
+            vec!["chat mock", "chat mock", "execute_tool read_file"]
+        ]
+    );
+    // What the children spent annotates the call that started them.
+    assert_eq!(int(task, "reins.subagents.input_tokens"), 1300);
+    assert_eq!(int(task, "reins.subagents.output_tokens"), 20);
+
+    // Tokens by the model that spent them: the parent's and the children's, each once.
+    let input = token_points(&receiver, "input");
+    assert!(
+        input.iter().all(|(model, _)| model == "mock"),
+        "a roll-up was counted as a model: {input:?}"
+    );
+    assert_eq!(input.iter().map(|(_, n)| n).sum::<i64>(), 3800, "{input:?}");
+    let output: i64 = token_points(&receiver, "output")
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(output, 48);
+}
+
+/// The output of the first `tool.result` of tool `name` in a `--json` stream.
+fn out_tool_result(stdout: &[u8], name: &str) -> String {
+    events(stdout)
+        .into_iter()
+        .find(|e| e["type"] == "tool.result" && e["name"] == name)
+        .and_then(|e| e["output"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no {name} result"))
+}

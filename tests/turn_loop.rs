@@ -148,6 +148,7 @@ impl Harness {
             mcp,
             first_only: Mutex::new(Vec::new()),
             files: None,
+            telemetry: Default::default(),
         };
         let built = factory
             .build_session(Resume::New, Overrides::default())

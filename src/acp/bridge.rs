@@ -104,6 +104,7 @@ impl Bridge {
         let snapshots = Snapshots::new(root, setup::policy(&ws, sandbox), spec.files.clone());
         let approver = ChannelApprover::new(ui_tx.clone(), cancel.clone());
         let factory = Factory {
+            telemetry: crate::telemetry::Telemetry::new(&ws.loaded.config.telemetry),
             ws,
             model: spec.args.model.model.clone(),
             route: spec.args.model.route.clone(),

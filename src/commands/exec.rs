@@ -50,7 +50,9 @@ pub async fn run_task(
     let flags = setup::SandboxFlags::from(args.sandbox);
     ws.loaded.config.checks.add(&args.check);
     let mcp = crate::frontend::mcp::start(&ws, flags)?;
+    let telemetry = crate::telemetry::Telemetry::new(&ws.loaded.config.telemetry);
     let factory = Factory {
+        telemetry: telemetry.clone(),
         ws,
         model: args.model.model.clone(),
         route: args.model.route.clone(),
@@ -100,6 +102,10 @@ pub async fn run_task(
             | UiMsg::Totals(_)
             | UiMsg::Diff { .. } => {}
         }
+    }
+    // Spans and metrics still queued go out now (bounded by the export timeout).
+    if let Some(warning) = telemetry.shutdown() {
+        eprintln!("reins: {warning}");
     }
     let Some((status, last)) = ended else {
         return Err(ExitError::failure(

@@ -331,7 +331,9 @@ impl Runner {
         let mcp = super::mcp::start(&ws, flags)?;
         let ext = SchemaExtension::new(Arc::new(schema), DEFAULT_RETRIES);
         let accepted = ext.accepted();
+        let telemetry = crate::telemetry::Telemetry::new(&ws.loaded.config.telemetry);
         let factory = Factory {
+            telemetry: telemetry.clone(),
             ws,
             model,
             route,
@@ -377,6 +379,9 @@ impl Runner {
                 | UiMsg::Totals(_)
                 | UiMsg::Diff { .. } => {}
             }
+        }
+        if let Some(warning) = telemetry.shutdown() {
+            (self.observe)(Seen::Note(&warning));
         }
         match status {
             Some(Status::Done) => {}

@@ -60,6 +60,9 @@ pub struct Factory {
     /// Where the file tools read and write instead of the disk (an editor's buffers, in
     /// `reins acp`); `None`: the disk.
     pub files: Option<Arc<dyn crate::tools::FileAccess>>,
+    /// This front end's OpenTelemetry export (off unless `[telemetry]` says where), shared by
+    /// its sessions and their subagents and stopped when the engine closes.
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 impl Factory {
@@ -69,6 +72,8 @@ impl Factory {
         sandbox.mode = overrides.sandbox.or(sandbox.mode);
         let (mut extensions, hook_session) =
             extensions(&self.ws, &self.cancel, sandbox, &self.mcp)?;
+        let (trace, lineage) = self.telemetry.session();
+        extensions.extend(trace);
         if let Ok(mut first) = self.first_only.lock() {
             extensions.extend(first.drain(..));
         }
@@ -79,7 +84,8 @@ impl Factory {
                 .or(self.ws.loaded.config.approval)
                 .unwrap_or(self.default_approval),
         );
-        let (task, agent_warnings) = self.task_tool(spend.clone(), approval.clone(), overrides);
+        let (task, agent_warnings) =
+            self.task_tool(spend.clone(), approval.clone(), lineage, overrides);
         let opts = SessionOptions {
             spend: Some(spend),
             extra_tools: vec![task],
@@ -130,6 +136,7 @@ impl Factory {
             mcp: self.mcp.clone(),
             first_only: Mutex::new(vec![Box::new(job.guard)]),
             files: self.files.clone(),
+            telemetry: self.telemetry.clone(),
         };
         let mut built = factory.build_session(Resume::New, overrides)?;
         built.warnings.extend(job.warnings);
@@ -142,6 +149,7 @@ impl Factory {
         &self,
         spend: Arc<crate::agent::spend::SharedSpend>,
         approval: SharedApproval,
+        lineage: crate::telemetry::Lineage,
         overrides: Overrides,
     ) -> (Box<dyn crate::tools::Tool>, Vec<String>) {
         let policy = setup::policy(&self.ws, self.sandbox);
@@ -162,6 +170,8 @@ impl Factory {
             cancel: self.cancel.clone(),
             spend,
             compact_threshold: cfg.compact_threshold.unwrap_or(DEFAULT_COMPACT_THRESHOLD),
+            telemetry: self.telemetry.clone(),
+            lineage,
         };
         let tool = crate::subagent::TaskTool::new(Arc::new(spawner), agents);
         (Box::new(tool), warnings)
@@ -197,7 +207,11 @@ impl SessionFactory for Factory {
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.mcp.shutdown())
+        Box::pin(async move {
+            self.mcp.shutdown().await;
+            // The engine has its own thread: waiting here for the last export holds no one.
+            self.telemetry.stop();
+        })
     }
 }
 
@@ -334,7 +348,6 @@ pub fn extensions(
     let (hooks, slot) = hooks_extension(ws, cancel.clone(), flags)?;
     out.extend(hooks);
     out.push(crate::mcp::reporter(mcp));
-    out.extend(crate::telemetry::extension(&ws.loaded.config.telemetry));
     Ok((out, slot))
 }
 

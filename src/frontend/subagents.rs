@@ -29,6 +29,10 @@ pub struct ChildSpawner {
     pub cancel: Cancel,
     pub spend: Arc<SharedSpend>,
     pub compact_threshold: f64,
+    /// The parent's telemetry, and the parent's running tool call, which a child's trace
+    /// hangs under.
+    pub telemetry: crate::telemetry::Telemetry,
+    pub lineage: crate::telemetry::Lineage,
 }
 
 /// A tool that only reads, by its own declaration for a call with no arguments.
@@ -110,7 +114,10 @@ impl ChildSpawner {
                 subagent: Some(def.name.clone()),
                 ..RecordSetup::new(id, Some(transcript))
             },
-            extensions: hooks.into_iter().collect(),
+            extensions: hooks
+                .into_iter()
+                .chain(self.telemetry.subagent(&self.lineage, &def.name))
+                .collect(),
             budget: setup::budget(ws, self.max_cost)?,
             spend: Some(self.spend.clone()),
         }))

@@ -1,8 +1,8 @@
-//! The process's one OTLP pipeline: a tracer provider and a meter provider that export over
+//! A front end's OTLP pipeline: a tracer provider and a meter provider that export over
 //! http/protobuf from the SDK's own threads (a batch span processor and a periodic metric
 //! reader), so a session only ever hands finished spans to a queue. Built on the first session
-//! that asks, shut down once at exit with a deadline, so a collector that is down or slow costs
-//! at most that deadline and one warning.
+//! that asks, stopped once when the front end ends, with a deadline, so a collector that is
+//! down or slow costs at most that deadline and one warning.
 
 use super::watch::{ExportHealth, Watched};
 use crate::config::telemetry::TelemetryConfig;
@@ -10,19 +10,21 @@ use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Metrics are pushed this often during a long session, and once more at exit.
 const METRIC_INTERVAL: Duration = Duration::from_secs(30);
 
-/// The exporters of the process, and what became of their exports.
+/// The exporters of a front end, and what became of their exports.
 pub struct Pipeline {
     pub endpoint: String,
     pub tracer_provider: SdkTracerProvider,
     pub meter_provider: SdkMeterProvider,
     pub health: Arc<ExportHealth>,
     pub timeout: Duration,
+    stopped: AtomicBool,
 }
 
 /// Why the pipeline could not be built: each says what to fix (the endpoint in `[telemetry]`)
@@ -46,28 +48,9 @@ pub enum PipelineError {
     },
 }
 
-/// The pipeline built for the first `[telemetry]` seen in this process, or why it could not be.
-static PIPELINE: OnceLock<Result<Pipeline, PipelineError>> = OnceLock::new();
-
-/// The process's pipeline for `cfg` (built the first time; later sessions share it, and a
-/// later session's different endpoint is ignored: one process, one destination).
-pub fn get(
-    cfg: &TelemetryConfig,
-    endpoint: &str,
-) -> Result<&'static Pipeline, &'static PipelineError> {
-    PIPELINE
-        .get_or_init(|| build_off_runtime(cfg.clone(), endpoint.to_string()))
-        .as_ref()
-}
-
-/// The pipeline, if a session built one.
-pub fn built() -> Option<&'static Pipeline> {
-    PIPELINE.get().and_then(|p| p.as_ref().ok())
-}
-
 /// reqwest's blocking client runs a runtime of its own and refuses to be built inside another
 /// (sessions are built on tokio threads), so the pipeline is built on a plain thread.
-fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, PipelineError> {
+pub fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, PipelineError> {
     std::thread::Builder::new()
         .name("reins-otel-setup".into())
         .spawn(move || build(&cfg, &endpoint))
@@ -132,40 +115,51 @@ fn build(cfg: &TelemetryConfig, endpoint: &str) -> Result<Pipeline, PipelineErro
         meter_provider,
         health,
         timeout,
+        stopped: AtomicBool::new(false),
     })
 }
 
-/// Sends what is left and stops the exporters, waiting at most the export timeout and a second
-/// (the SDK's own metric shutdown waits up to 5 s whatever it is told, so both run on a thread
-/// of their own and are abandoned at the deadline: the process is about to exit). Returns the
-/// first export failure not yet reported, for the caller to print.
-pub fn shutdown() -> Option<String> {
-    let pipeline = built()?;
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("reins-otel-flush".into())
-        .spawn(move || {
-            let traces = std::thread::spawn(|| {
-                let _failure_is_in_health = pipeline
-                    .tracer_provider
-                    .shutdown_with_timeout(pipeline.timeout);
+impl Pipeline {
+    /// Sends what is left and stops the exporters, waiting at most the export timeout and a
+    /// second (the SDK's own metric shutdown waits up to 5 s whatever it is told, so both run on
+    /// a thread of their own and are abandoned at the deadline). Only the first call does it.
+    pub fn stop(&self) {
+        if self.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let (tracer, meter, timeout) = (
+            self.tracer_provider.clone(),
+            self.meter_provider.clone(),
+            self.timeout,
+        );
+        let spawned = std::thread::Builder::new()
+            .name("reins-otel-flush".into())
+            .spawn(move || {
+                let traces = std::thread::spawn(move || {
+                    let _failure_is_in_health = tracer.shutdown_with_timeout(timeout);
+                });
+                let _failure_is_in_health = meter.shutdown();
+                let _ = traces.join();
+                let _ = done_tx.send(());
             });
-            let _failure_is_in_health = pipeline.meter_provider.shutdown();
-            let _ = traces.join();
-            let _ = done_tx.send(());
-        });
-    let deadline = pipeline.timeout + Duration::from_secs(1);
-    let finished = spawned.is_ok() && done_rx.recv_timeout(deadline).is_ok();
-    if !finished {
-        pipeline.health.fail(format!(
-            "the collector did not answer within {} ms; what was left was dropped",
-            deadline.as_millis()
-        ));
+        let deadline = self.timeout + Duration::from_secs(1);
+        let finished = spawned.is_ok() && done_rx.recv_timeout(deadline).is_ok();
+        if !finished {
+            self.health.fail(format!(
+                "the collector did not answer within {} ms; what was left was dropped",
+                deadline.as_millis()
+            ));
+        }
     }
-    pipeline.health.take_unreported().map(|e| {
-        format!(
-            "telemetry: cannot export to {}: {e} (what could not be sent was dropped)",
-            pipeline.endpoint
-        )
-    })
+
+    /// The first export failure no session has reported, worded for stderr.
+    pub fn unreported(&self) -> Option<String> {
+        self.health.take_unreported().map(|e| {
+            format!(
+                "telemetry: cannot export to {}: {e} (what could not be sent was dropped)",
+                self.endpoint
+            )
+        })
+    }
 }

@@ -1,13 +1,16 @@
 //! A session's events as a trace: one root span for the session, a child for each model request
 //! (from its `route` event to its `usage`) and for each tool call (from `tool.call` to
-//! `tool.result`), and a child for each check run. Attribute names follow OpenTelemetry's
+//! `tool.result`), and a child for each check run. A subagent's session is the same tree, hung
+//! under the span of the parent's `task` call instead of starting a trace of its own. Attribute names follow OpenTelemetry's
 //! generative-AI conventions where one exists (`gen_ai.*`) and are `reins.*` otherwise.
 //!
 //! Content (the prompt, the model's text, tool arguments and output, the workspace path) is only
 //! attached when the user opted in: by default a trace says what happened, never what was said.
 
+use super::lineage::Lineage;
 use super::metrics::{serde_name, Instruments};
 use crate::agent::events::{clip, Event, Status};
+use crate::types::SUBAGENTS_USAGE_MODEL;
 use opentelemetry::trace::{Span as _, SpanKind, Status as SpanStatus, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SdkTracer, Span};
@@ -24,22 +27,45 @@ struct Request {
     answered_at: Option<SystemTime>,
 }
 
+/// Where a session's root span goes.
+pub enum Place {
+    /// A trace of its own.
+    Root,
+    /// Subagent `agent`'s session, under `parent` (the parent's `task` call); a trace of its
+    /// own when that call was not traced.
+    Under {
+        parent: Option<Context>,
+        agent: String,
+    },
+}
+
 /// The trace of one session being built.
 pub struct SessionTrace {
     tracer: SdkTracer,
     instruments: Instruments,
     content: bool,
+    place: Place,
+    /// The running tool call's span, published for the subagents it starts.
+    lineage: Lineage,
     session: Option<Context>,
     request: Option<Request>,
     tools: HashMap<String, Span>,
 }
 
 impl SessionTrace {
-    pub fn new(tracer: SdkTracer, instruments: Instruments, content: bool) -> Self {
+    pub fn new(
+        tracer: SdkTracer,
+        instruments: Instruments,
+        content: bool,
+        place: Place,
+        lineage: Lineage,
+    ) -> Self {
         SessionTrace {
             tracer,
             instruments,
             content,
+            place,
+            lineage,
             session: None,
             request: None,
             tools: HashMap::new(),
@@ -86,6 +112,7 @@ impl SessionTrace {
                         span.set_attribute(KeyValue::new("reins.content.paths", paths.join("\n")));
                     }
                 }
+                self.lineage.enter(span.span_context());
                 self.tools.insert(call_id.clone(), span);
             }
             Event::ToolResult { .. } => self.tool_result(event),
@@ -124,21 +151,28 @@ impl SessionTrace {
 
     fn started(&mut self, session_id: &str, cwd: &str, model: &str) {
         self.close_all("a new session started");
+        let (agent, parent) = match &self.place {
+            Place::Root => ("reins", None),
+            Place::Under { parent, agent } => (agent.as_str(), parent.as_ref()),
+        };
         let mut attributes = vec![
             KeyValue::new("gen_ai.operation.name", "invoke_agent"),
-            KeyValue::new("gen_ai.agent.name", "reins"),
+            KeyValue::new("gen_ai.agent.name", agent.to_string()),
             KeyValue::new("gen_ai.conversation.id", session_id.to_string()),
             KeyValue::new("gen_ai.request.model", model.to_string()),
         ];
+        if let Place::Under { agent, .. } = &self.place {
+            attributes.push(KeyValue::new("reins.subagent", agent.clone()));
+        }
         if self.content {
             attributes.push(KeyValue::new("reins.workspace", cwd.to_string()));
         }
         let span = self
             .tracer
-            .span_builder("invoke_agent reins")
+            .span_builder(format!("invoke_agent {agent}"))
             .with_kind(SpanKind::Internal)
             .with_attributes(attributes)
-            .start_with_context(&self.tracer, &Context::new());
+            .start_with_context(&self.tracer, parent.unwrap_or(&Context::new()));
         self.session = Some(Context::new().with_span(span));
     }
 
@@ -178,6 +212,12 @@ impl SessionTrace {
         else {
             return;
         };
+        if model == SUBAGENTS_USAGE_MODEL {
+            // What the subagents of the running `task` call spent: their own traces and
+            // metrics count it by model, so here it only annotates the call.
+            self.subagents_spent(event);
+            return;
+        }
         self.instruments.usage(event);
         let Some(request) = self.request.as_mut().filter(|r| r.answered_at.is_none()) else {
             return;
@@ -195,6 +235,27 @@ impl SessionTrace {
             span.set_attribute(KeyValue::new("reins.cost_usd", *cost));
         }
         request.answered_at = Some(SystemTime::now());
+    }
+
+    fn subagents_spent(&mut self, event: &Event) {
+        let Event::Usage {
+            input_tokens,
+            output_tokens,
+            cost_usd,
+            ..
+        } = event
+        else {
+            return;
+        };
+        for span in self.tools.values_mut() {
+            span.set_attributes([
+                KeyValue::new("reins.subagents.input_tokens", int(*input_tokens)),
+                KeyValue::new("reins.subagents.output_tokens", int(*output_tokens)),
+            ]);
+            if let Some(cost) = cost_usd {
+                span.set_attribute(KeyValue::new("reins.subagents.cost_usd", *cost));
+            }
+        }
     }
 
     fn reply(&mut self, key: &'static str, text: &str) {
@@ -269,6 +330,7 @@ impl SessionTrace {
             return;
         };
         self.end_request(None);
+        self.lineage.leave();
         self.instruments.tool(name, *ok, *denied);
         let mut span = match self.tools.remove(call_id) {
             Some(span) => span,
@@ -370,6 +432,7 @@ impl SessionTrace {
     }
 
     fn end_tools(&mut self, why: &'static str) {
+        self.lineage.leave();
         for (_, mut span) in self.tools.drain() {
             span.set_status(SpanStatus::error(why));
             span.end();

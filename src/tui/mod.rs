@@ -90,7 +90,9 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
     let (commands, command_warnings) = commands::load_checked(&policy, ws.home.as_deref());
     let mcp = crate::frontend::mcp::start(&ws, sandbox)?;
     let mcp_view = mcp.clone();
+    let telemetry = crate::telemetry::Telemetry::new(&ws.loaded.config.telemetry);
     let factory = Factory {
+        telemetry: telemetry.clone(),
         ws,
         model: args.model.model.clone(),
         route: args.model.route.clone(),
@@ -134,6 +136,9 @@ pub async fn run(args: TuiArgs, global: GlobalArgs) -> Result<i32, ExitError> {
         .map_err(|e| ExitError::failure(format!("cannot set up the terminal: {e}")))?;
     let result = event_loop(&mut tui, &mut app, ui_rx).await;
     drop(tui);
+    if let Some(warning) = telemetry.shutdown() {
+        eprintln!("reins: {warning}");
+    }
     // After the alternate screen is gone, so the hint stays in the shell's scrollback.
     if let Some(hint) = app.resume_hint() {
         println!("{hint}");
