@@ -475,3 +475,152 @@ fn out_tool_result(stdout: &[u8], name: &str) -> String {
         .and_then(|e| e["output"].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("no {name} result"))
 }
+
+/// A `reins acp` process speaking JSON-RPC over its stdin and stdout, as an editor does.
+struct Acp {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    next_id: u64,
+}
+
+impl Acp {
+    fn start(home: &std::path::Path, cwd: &std::path::Path) -> Acp {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+            .arg("acp")
+            .current_dir(cwd)
+            .env("REINS_HOME", home)
+            .env("MOCK_API_KEY", "sk-mock-secret-1234")
+            .env("NO_PROXY", "*")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        Acp {
+            child,
+            stdin,
+            lines,
+            next_id: 0,
+        }
+    }
+
+    /// Sends a request and returns its result, skipping the notifications before it.
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        use std::io::Write;
+        self.next_id += 1;
+        let id = self.next_id;
+        let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+        loop {
+            let line = self.lines.next().expect("reins acp answers").unwrap();
+            let msg: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if msg["id"] == id && msg.get("method").is_none() {
+                assert!(msg.get("error").is_none(), "{method}: {msg}");
+                return msg["result"].clone();
+            }
+        }
+    }
+
+    /// Closes stdin, as an editor that goes away does, and waits for the process to end.
+    fn close(self) {
+        let Acp {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+/// Two sessions served by one `reins acp` process, in two trusted workspaces whose
+/// `[telemetry]` names two collectors: each collector gets its own session's trace, whole and
+/// correctly parented, and nothing of the other's. One process-wide exporter sent both to the
+/// endpoint of whichever session came first.
+#[test]
+fn two_sessions_in_one_process_export_two_traces_to_their_own_collectors() {
+    let receivers = [Receiver::start(), Receiver::start()];
+    let server = MockServer::start(vec![
+        Reply::Turn(Turn::tool("read_file", json!({"path": "a.txt"})).with_usage(100, 0, 1)),
+        Reply::Turn(Turn::text("first").with_usage(200, 0, 2)),
+        Reply::Turn(Turn::tool("read_file", json!({"path": "a.txt"})).with_usage(300, 0, 3)),
+        Reply::Turn(Turn::text("second").with_usage(400, 0, 4)),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let workspaces: Vec<tempfile::TempDir> = receivers
+        .iter()
+        .map(|r| {
+            let ws = tempfile::tempdir().unwrap();
+            std::fs::write(ws.path().join("a.txt"), "alpha\n").unwrap();
+            std::fs::create_dir_all(ws.path().join(".reins")).unwrap();
+            std::fs::write(
+                ws.path().join(".reins/config.toml"),
+                format!("[telemetry]\notlp_endpoint = \"{}\"\n", r.base),
+            )
+            .unwrap();
+            let trust = reins(home.path())
+                .args(["trust", "--yes", "-C"])
+                .arg(ws.path())
+                .output()
+                .unwrap();
+            assert_eq!(trust.status.code(), Some(0), "{trust:?}");
+            ws
+        })
+        .collect();
+    let mut acp = Acp::start(home.path(), workspaces[0].path());
+    acp.call(
+        "initialize",
+        json!({"protocolVersion": 1, "clientCapabilities": {}}),
+    );
+    let mut sessions = Vec::new();
+    for ws in &workspaces {
+        let created = acp.call("session/new", json!({"cwd": ws.path(), "mcpServers": []}));
+        sessions.push(created["sessionId"].as_str().unwrap().to_string());
+    }
+    for id in &sessions {
+        let done = acp.call(
+            "session/prompt",
+            json!({"sessionId": id, "prompt": [{"type": "text", "text": "read a.txt"}]}),
+        );
+        assert_eq!(done["stopReason"], "end_turn", "{done}");
+    }
+    acp.close();
+
+    let mut traces = Vec::new();
+    for (receiver, (session, input)) in receivers.iter().zip(sessions.iter().zip([300, 700])) {
+        let spans = receiver.spans();
+        let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+        let root = named(&spans, "invoke_agent reins");
+        assert_eq!(root.len(), 1, "{names:?}");
+        let root = root[0];
+        assert!(root.parent_span_id.is_empty());
+        assert_eq!(text(root, "gen_ai.conversation.id"), session);
+        assert_eq!(int(root, "gen_ai.usage.input_tokens"), input);
+        let mut children: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.span_id != root.span_id)
+            .map(|s| {
+                assert_eq!(s.trace_id, root.trace_id, "{}", s.name);
+                assert_eq!(s.parent_span_id, root.span_id, "{}", s.name);
+                s.name.as_str()
+            })
+            .collect();
+        children.sort();
+        assert_eq!(
+            children,
+            ["chat mock", "chat mock", "execute_tool read_file"]
+        );
+        let tokens: i64 = token_points(receiver, "input").iter().map(|(_, n)| n).sum();
+        assert_eq!(
+            tokens, input,
+            "the other session's tokens were counted here"
+        );
+        traces.push(root.trace_id.clone());
+    }
+    assert_ne!(traces[0], traces[1]);
+}
