@@ -50,7 +50,10 @@ pub enum PipelineError {
 
 /// reqwest's blocking client runs a runtime of its own and refuses to be built inside another
 /// (sessions are built on tokio threads), so the pipeline is built on a plain thread.
-pub fn build_off_runtime(cfg: TelemetryConfig, endpoint: String) -> Result<Pipeline, PipelineError> {
+pub fn build_off_runtime(
+    cfg: TelemetryConfig,
+    endpoint: String,
+) -> Result<Pipeline, PipelineError> {
     std::thread::Builder::new()
         .name("reins-otel-setup".into())
         .spawn(move || build(&cfg, &endpoint))
