@@ -6,9 +6,9 @@
 //! stdout carries protocol messages only; everything else is logged to stderr.
 //!
 //! When the client offers its file system, the file tools read and write through it
-//! ([`client_files`]), after every check reins makes on disk; each request waits at most
+//! (`client_files`), after every check reins makes on disk; each request waits at most
 //! `--fs-timeout` for the answer, and a permission question for an edit shows the change to the
-//! editor's text ([`snapshots`]).
+//! editor's text (`snapshots`).
 //!
 //! Not offered yet: audio and binary attachments in prompts (refused with the reason), the
 //! client's terminals (commands run under reins' sandbox), MCP servers passed by the client (reins uses
