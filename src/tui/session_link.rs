@@ -14,6 +14,13 @@ pub enum Welcome {
     Resumed,
 }
 
+/// What the user asked for must wait: a turn is running.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} waits for the turn to end (Esc interrupts it)")]
+pub struct Busy {
+    what: String,
+}
+
 /// The engine handle and the state of the session behind it, as the UI sees it.
 pub struct SessionLink {
     engine: EngineHandle,
@@ -56,19 +63,12 @@ impl SessionLink {
         self.engine.send(op);
     }
 
-    /// Sends `op` unless a turn runs; then says why `what` must wait.
-    pub fn send_when_idle(&self, what: &str, op: Op) -> Result<(), String> {
-        self.idle(what)?;
-        self.engine.send(op);
-        Ok(())
-    }
-
     /// Refuses what must not run during a turn, with the reason.
-    pub fn idle(&self, what: &str) -> Result<(), String> {
+    pub fn idle(&self, what: &str) -> Result<(), Busy> {
         match self.working {
-            true => Err(format!(
-                "{what} waits for the turn to end (Esc interrupts it)"
-            )),
+            true => Err(Busy {
+                what: what.to_string(),
+            }),
             false => Ok(()),
         }
     }

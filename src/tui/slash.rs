@@ -85,7 +85,7 @@ impl Slash<'_> {
     fn when_idle(&self, what: &str, effect: impl FnOnce() -> Effect) -> Effect {
         match self.session.idle(what) {
             Ok(()) => effect(),
-            Err(why) => Effect::Note(Level::Warning, why),
+            Err(busy) => Effect::Note(Level::Warning, busy.to_string()),
         }
     }
 
