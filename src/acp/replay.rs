@@ -18,7 +18,9 @@ pub fn updates(
     let mut out = Vec::new();
     for item in history {
         match item {
-            Item::User { text, .. } => out.push(user_text(strip_environment(text).to_string())),
+            Item::User { text, .. } => out.push(user_text(
+                crate::agent::prompt::typed_text(text).to_string(),
+            )),
             Item::Assistant {
                 text,
                 tool_calls,
@@ -65,17 +67,6 @@ pub fn updates(
         }
     }
     out
-}
-
-/// The first user message carries the `<environment>` block of
-/// [`crate::agent::prompt::first_user_message`] for the model; the user typed only what follows.
-fn strip_environment(text: &str) -> &str {
-    match text.strip_prefix("<environment>") {
-        Some(rest) => rest
-            .split_once("</environment>")
-            .map_or(text, |(_, after)| after.trim_start()),
-        None => text,
-    }
 }
 
 #[cfg(test)]

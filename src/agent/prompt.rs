@@ -41,6 +41,17 @@ pub fn first_user_message(task: &str, root: &Path) -> String {
     )
 }
 
+/// What the user typed in a user message: the message without the `<environment>` block
+/// [`first_user_message`] puts before the first task (the TUI and ACP replay show only this).
+pub fn typed_text(text: &str) -> &str {
+    match text.strip_prefix("<environment>") {
+        Some(rest) => rest
+            .split_once("</environment>")
+            .map_or(text, |(_, after)| after.trim_start()),
+        None => text,
+    }
+}
+
 /// Today's date (UTC) as YYYY-MM-DD, without pulling in a date crate for one line.
 fn today() -> String {
     let secs = std::time::SystemTime::now()
@@ -73,5 +84,14 @@ mod tests {
     fn civil_dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_784), (2026, 11, 27));
+    }
+
+    #[test]
+    fn the_typed_text_is_the_task_without_its_environment_block() {
+        let first = first_user_message("fix the\nparser", std::path::Path::new("/w"));
+        assert_eq!(typed_text(&first), "fix the\nparser");
+        assert_eq!(typed_text("later turn"), "later turn");
+        let unclosed = "<environment>\nno end";
+        assert_eq!(typed_text(unclosed), unclosed);
     }
 }

@@ -179,7 +179,9 @@ impl Screen {
         self.status.reason.clear();
         for item in items {
             match item {
-                Item::User { text, .. } => self.transcript.push_user(strip_environment(text)),
+                Item::User { text, .. } => self
+                    .transcript
+                    .push_user(crate::agent::prompt::typed_text(text)),
                 Item::Assistant {
                     text,
                     tool_calls,
@@ -227,16 +229,5 @@ fn decision_word(answer: Answer) -> String {
         Answer::Rule { rule } => format!("approved by the new rule {rule}"),
         Answer::Deny { note: None } => "denied".to_string(),
         Answer::Deny { note: Some(n) } => format!("denied: {n}"),
-    }
-}
-
-/// The first user message carries an `<environment>` block for the model; the user typed only
-/// what follows it.
-fn strip_environment(text: &str) -> &str {
-    match text.strip_prefix("<environment>") {
-        Some(rest) => rest
-            .split_once("</environment>")
-            .map_or(text, |(_, after)| after.trim_start()),
-        None => text,
     }
 }
