@@ -103,6 +103,13 @@ fn sh(s: &str) -> String {
     }
 }
 
+/// A container command as the kubelet must pass it on: it expands `$(VAR)` in `command` and
+/// `args` and folds `$$` to `$` before the shell sees them, so every `$` meant for the shell
+/// (`$((JOB_COMPLETION_INDEX + 1))`, `$i`, one inside a quoted suite path) is doubled.
+fn kubelet_literal(s: &str) -> String {
+    s.replace('$', "$$")
+}
+
 /// A YAML double-quoted scalar.
 fn yq(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
@@ -238,8 +245,8 @@ spec:
         kind = plan.kind,
         shards = plan.shards,
         image = yq(&plan.image),
-        run = yq(&run),
-        merge = yq(&merge),
+        run = yq(&kubelet_literal(&run)),
+        merge = yq(&kubelet_literal(&merge)),
     )
 }
 
@@ -300,11 +307,11 @@ mod tests {
         assert_eq!(c["image"].as_str(), Some("ghcr.io/acme/reins:1"));
         let cmd = c["command"][2].as_str().unwrap();
         assert!(
-            cmd.starts_with("i=$((JOB_COMPLETION_INDEX + 1)); reins eval"),
+            cmd.starts_with("i=$$((JOB_COMPLETION_INDEX + 1)); reins eval"),
             "{cmd}"
         );
         assert!(
-            cmd.contains("--shard \"$i/3\" --json \"/reports/shard-$i.json\""),
+            cmd.contains("--shard \"$$i/3\" --json \"/reports/shard-$$i.json\""),
             "{cmd}"
         );
         assert_eq!(

@@ -10,6 +10,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use support::plans;
 use support::reins::reins;
 
 fn validator(name: &str) -> Option<PathBuf> {
@@ -147,4 +148,143 @@ fn the_kubernetes_plans_meet_the_api_schemas() {
             bad.display()
         );
     }
+}
+
+/// A suite of three example tasks and the replay "model" that solves them, in `dir` as
+/// `file`; the model's flag value.
+fn eval_suite(dir: &Path, file: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = String::new();
+    for t in ["py-median", "py-slugify", "js-paginate"] {
+        let fixture = root.join("examples/evals/fixtures").join(t);
+        let check = if t.starts_with("py") {
+            "python3 -m unittest -q"
+        } else {
+            "node --test"
+        };
+        text.push_str(&format!(
+            "[[task]]\nname = \"{t}\"\nfixture = \"{}\"\nprompt = \"fix it\"\nchecks = [\"{check}\"]\n",
+            fixture.display()
+        ));
+    }
+    std::fs::write(dir.join(file), text).unwrap();
+    format!(
+        "replay:{}/tests/fixtures/evals/solve/{{task}}.json",
+        root.display()
+    )
+}
+
+/// A report without what differs between two runs of the same work (wall times).
+fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("wall_ms");
+                m.remove("mean_wall_ms");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The same suite run unsharded in `dir`: what the merged report must equal.
+fn unsharded(dir: &Path, file: &str, solver: &str) -> serde_json::Value {
+    let home = tempfile::tempdir().unwrap();
+    let out = reins(home.path())
+        .current_dir(dir)
+        .args(["eval", file, "-m", solver, "--json", "whole.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    read_json(&dir.join("whole.json"))
+}
+
+/// `reins eval plan FILE --shards 3 --emit ENGINE -m SOLVER [extra]`, run in `dir`.
+fn eval_plan(dir: &Path, file: &str, engine: &str, solver: &str, extra: &[&str]) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let out = reins(home.path())
+        .current_dir(dir)
+        .args([
+            "eval", "plan", file, "--shards", "3", "--emit", engine, "-m", solver,
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A directory holding a copy of `file` from `from`: a checkout, or the image's working directory.
+fn copy_of(from: &Path, file: &str) -> impl Fn() -> tempfile::TempDir {
+    let src = from.join(file);
+    let file = file.to_string();
+    move || {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(&src, dir.path().join(&file)).unwrap();
+        dir
+    }
+}
+
+/// `reins eval plan --emit k8s` run as Kubernetes runs it: the Indexed Job's three pods (the
+/// container command after the kubelet's `$(VAR)` expansion, `JOB_COMPLETION_INDEX` 0, 1, 2,
+/// the claim a shared directory), then the merge Job on the same claim; the merged report equals
+/// the unsharded run's. The suite's file name holds `$$`, which the kubelet would fold to `$`
+/// unless the plan escapes it.
+#[test]
+fn the_emitted_k8s_plan_runs_as_kubernetes_would_and_merges_to_the_unsharded_report() {
+    let src = tempfile::tempdir().unwrap();
+    let file = "nightly$$1.toml";
+    let solver = eval_suite(src.path(), file);
+    let yaml = eval_plan(src.path(), file, "k8s", &solver, &["--image", "reins:test"]);
+    let bin = tempfile::tempdir().unwrap();
+    let path = plans::path_with_reins(bin.path());
+    let volumes = tempfile::tempdir().unwrap();
+    plans::run_k8s(&yaml, &copy_of(src.path(), file), &path, volumes.path());
+    let claim = volumes.path().join("reins-eval-reports");
+    for i in 1..=3 {
+        let shard = read_json(&claim.join(format!("shard-{i}.json")));
+        assert_eq!(shard["shard"], serde_json::json!({"index": i, "count": 3}));
+    }
+    assert!(claim.join("report.html").is_file());
+    let merged = read_json(&claim.join("report.json"));
+    assert_eq!(merged["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        without_timings(merged),
+        without_timings(unsharded(src.path(), file, &solver))
+    );
+}
+
+/// `reins eval plan --emit github` run as Actions runs it: the shard job once per value of the
+/// matrix the workflow declares, each in a checkout of its own, uploading its report; the merge
+/// job downloads them and merges; its report equals the unsharded run's.
+#[test]
+fn the_emitted_github_plan_runs_as_actions_would_and_merges_to_the_unsharded_report() {
+    let src = tempfile::tempdir().unwrap();
+    let file = "nightly.toml";
+    let solver = eval_suite(src.path(), file);
+    let yaml = eval_plan(src.path(), file, "github", &solver, &[]);
+    let bin = tempfile::tempdir().unwrap();
+    let path = plans::path_with_reins(bin.path());
+    let merge_job = plans::run_github(&yaml, &copy_of(src.path(), file), &path);
+    let reports: Vec<String> = std::fs::read_dir(merge_job.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(reports.len(), 3, "{reports:?}");
+    assert!(merge_job.path().join("report.html").is_file());
+    let merged = read_json(&merge_job.path().join("report.json"));
+    assert_eq!(merged["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        without_timings(merged),
+        without_timings(unsharded(src.path(), file, &solver))
+    );
 }

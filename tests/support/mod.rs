@@ -5,6 +5,7 @@
 pub mod mcp;
 pub mod mock_server;
 pub mod otlp;
+pub mod plans;
 pub mod procs;
 pub mod pty;
 pub mod reins;
