@@ -284,3 +284,54 @@ fn plans_refuse_values_that_would_rewrite_the_emitted_yaml() {
         .unwrap();
     assert_eq!(ok.status.code(), Some(0), "{ok:?}");
 }
+
+/// `reins batch plan --emit k8s` run as Kubernetes runs it (tests/support/plans.rs): the
+/// Indexed Job's pods, each in a fresh copy of the image with `JOB_COMPLETION_INDEX` set, the
+/// claim shared, then the merge Job; the merged report equals an unsharded run's.
+#[test]
+fn the_emitted_k8s_plan_runs_as_kubernetes_would_and_merges_to_the_unsharded_report() {
+    let home = tempfile::tempdir().unwrap();
+    let out = reins(home.path())
+        .args([
+            "batch",
+            "plan",
+            "batch.toml",
+            "--shards",
+            "2",
+            "--emit",
+            "k8s",
+        ])
+        .args(["--image", "reins:test"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let path = support::plans::path_with_reins(bin.path());
+    let volumes = tempfile::tempdir().unwrap();
+    support::plans::run_k8s(&yaml, &|| batch_tree(false), &path, volumes.path());
+    let claim = volumes.path().join("reins-batch-reports");
+    for i in 1..=2 {
+        let shard = read(claim.join(format!("shard-{i}.json")));
+        assert_eq!(shard["shard"], serde_json::json!({"index": i, "count": 2}));
+    }
+    let merged = read(claim.join("report.json"));
+    assert_eq!(merged["results"].as_array().unwrap().len(), 3);
+    for r in merged["results"].as_array().unwrap() {
+        assert_eq!(r["status"], "done", "{r}");
+    }
+    let whole = batch_tree(false);
+    let status = sh(
+        "reins batch batch.toml --jobs 2 --json whole.json",
+        whole.path(),
+        &path,
+        home.path(),
+    )
+    .wait()
+    .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        comparable(merged),
+        comparable(read(whole.path().join("whole.json")))
+    );
+}
