@@ -86,6 +86,21 @@ fn sh(script: &str, dir: &Path, path: &str, home: &Path) -> std::process::Child 
         .unwrap()
 }
 
+/// The report of the whole batch run at once, in fresh copies of its tasks.
+fn unsharded(path: &str, home: &Path) -> Value {
+    let whole = batch_tree(false);
+    let status = sh(
+        "reins batch batch.toml --jobs 2 --json whole.json",
+        whole.path(),
+        path,
+        home,
+    )
+    .wait()
+    .unwrap();
+    assert!(status.success());
+    read(whole.path().join("whole.json"))
+}
+
 fn read(path: PathBuf) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -152,17 +167,7 @@ fn the_emitted_github_plan_runs_locally_and_merges_to_the_unsharded_report() {
         .success());
     let merged = read(sharded.path().join("report.json"));
 
-    let whole = batch_tree(false);
-    let status = sh(
-        "reins batch batch.toml --jobs 2 --json whole.json",
-        whole.path(),
-        &path,
-        home.path(),
-    )
-    .wait()
-    .unwrap();
-    assert!(status.success());
-    let whole = read(whole.path().join("whole.json"));
+    let whole = unsharded(&path, home.path());
     assert_eq!(merged["results"].as_array().unwrap().len(), 3);
     for r in merged["results"].as_array().unwrap() {
         assert_eq!(r["status"], "done", "{r}");
@@ -320,18 +325,8 @@ fn the_emitted_k8s_plan_runs_as_kubernetes_would_and_merges_to_the_unsharded_rep
     for r in merged["results"].as_array().unwrap() {
         assert_eq!(r["status"], "done", "{r}");
     }
-    let whole = batch_tree(false);
-    let status = sh(
-        "reins batch batch.toml --jobs 2 --json whole.json",
-        whole.path(),
-        &path,
-        home.path(),
-    )
-    .wait()
-    .unwrap();
-    assert!(status.success());
     assert_eq!(
         comparable(merged),
-        comparable(read(whole.path().join("whole.json")))
+        comparable(unsharded(&path, home.path()))
     );
 }
