@@ -29,7 +29,7 @@ pub struct FanOut {
 
 /// A value that would change what an emitted plan means.
 #[derive(Debug, thiserror::Error)]
-#[error("{value:?} cannot go into a plan: {why}")]
+#[error("{value:?} cannot go into a plan: {why}; pass a file name, flag or image without it")]
 pub struct UnsafeValue {
     pub value: String,
     pub why: &'static str,

@@ -64,16 +64,6 @@ fn comparable(mut report: Value) -> Value {
     report
 }
 
-/// `PATH` with `reins` first, as the workflow assumes.
-fn path_with_reins(bin: &Path) -> String {
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_reins"), bin.join("reins")).unwrap();
-    format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
 fn sh(script: &str, dir: &Path, path: &str, home: &Path) -> std::process::Child {
     std::process::Command::new("sh")
         .arg("-c")
@@ -142,7 +132,7 @@ fn the_emitted_github_plan_runs_locally_and_merges_to_the_unsharded_report() {
     );
 
     let bin = tempfile::tempdir().unwrap();
-    let path = path_with_reins(bin.path());
+    let path = support::plans::path_with_reins(bin.path());
     let shards: Vec<std::process::Child> = (1..=2)
         .map(|i| {
             let s = script.replace("${{ matrix.shard }}", &i.to_string());
