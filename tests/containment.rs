@@ -789,3 +789,49 @@ fn a_daemons_socket_in_any_folder_is_out_of_reach() {
         assert_eq!(said.contains("hello"), reached, "{mode}: {said}");
     }
 }
+
+/// The shell tool's commands are forked by a thread inside the session's cgroup (cgroup v1), so
+/// they start capped without moving themselves; each command, and a thread bomb in the second,
+/// must still be held by the cap, whichever thread forked it.
+#[test]
+fn the_shell_tools_commands_run_inside_the_session_cgroup() {
+    let (_d, ws) = workspace();
+    if !has_python() || lacks(&policy(&ws, SandboxMode::WorkspaceWrite), "cgroup") {
+        return;
+    }
+    let bomb = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint('started', n)\n\"";
+    let server = MockServer::start(vec![
+        Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
+        Reply::tool("shell", json!({ "command": bomb })),
+        Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
+        Reply::text("done"),
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let out = reins(home.path())
+        .args(["exec", "-C"])
+        .arg(&ws)
+        .arg("look around")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let requests = server.requests();
+    let first = &tool_results(&requests[1].body)[0];
+    let bomb_out = &tool_results(&requests[2].body)[1];
+    let last = &tool_results(&requests[3].body)[2];
+    for shown in [first, last] {
+        assert!(
+            shown.lines().any(|l| l.contains("/reins-")),
+            "the command ran outside the session cgroup: {shown}"
+        );
+    }
+    let started: usize = bomb_out
+        .split_whitespace()
+        .skip_while(|w| *w != "started")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (1..6000).contains(&started),
+        "the cap did not stop the bomb: {bomb_out}"
+    );
+}

@@ -155,7 +155,22 @@ impl SandboxPolicy {
         if self.mode != SandboxMode::Full {
             let _ = std::thread::Builder::new()
                 .name("reins-probe".into())
-                .spawn(weaknesses);
+                .spawn(|| {
+                    weaknesses();
+                    start_spawner();
+                });
+        }
+    }
+
+    /// Spawns a command [`SandboxPolicy::confine`]d, from the thread that starts it fastest
+    /// (see `linux::spawner`); plain `spawn` under `full`, where commands are not capped.
+    pub fn spawn(
+        &self,
+        mut cmd: tokio::process::Command,
+    ) -> std::io::Result<tokio::process::Child> {
+        match self.mode {
+            SandboxMode::Full => cmd.spawn(),
+            _ => spawn_command(cmd),
         }
     }
 
@@ -226,6 +241,24 @@ fn confine_child(
 #[cfg(target_os = "linux")]
 fn weaknesses() -> &'static [String] {
     super::linux::degraded()
+}
+
+#[cfg(target_os = "linux")]
+fn start_spawner() {
+    super::linux::spawner::start()
+}
+
+#[cfg(target_os = "linux")]
+fn spawn_command(cmd: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    super::linux::spawner::spawn(cmd)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_spawner() {}
+
+#[cfg(not(target_os = "linux"))]
+fn spawn_command(mut cmd: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    cmd.spawn()
 }
 
 #[cfg(not(target_os = "linux"))]

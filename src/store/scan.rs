@@ -1,11 +1,16 @@
 //! Listing the workspace as git would see it: every file that is tracked, or untracked and not
 //! ignored, with the stat data that lets an unchanged file skip being read again.
 
-use ignore::WalkBuilder;
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Below this many files (as the last scan counted) one thread walks: starting the walker's
+/// threads costs more than it saves on a small workspace, where every step is checkpointed.
+pub(crate) const PARALLEL_FROM_FILES: usize = 4_000;
 
 /// The stat fields that say whether a file may have changed since it was last hashed. ctime is
 /// kept besides mtime so that `touch -d` back to the old time, or a same-size rewrite in the same
@@ -61,8 +66,9 @@ pub(crate) struct Scanned {
 /// contiguous). `skip` is a directory never entered: the checkpoint store itself, when the
 /// workspace contains `$REINS_HOME`. Unreadable entries are left out, like ignored ones: what
 /// cannot be read cannot be checkpointed, and restore never touches what is not checkpointed.
-pub(crate) fn scan(root: &Path, skip: Option<PathBuf>) -> Vec<Scanned> {
-    let mut files = walk(root, skip.clone());
+/// `parallel` walks on every core, as ripgrep does: a large workspace's scan is mostly `lstat`s.
+pub(crate) fn scan(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Scanned> {
+    let mut files = walk(root, skip.clone(), parallel);
     add_tracked_but_ignored(root, skip.as_deref(), &mut files);
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
@@ -72,7 +78,7 @@ pub(crate) fn scan(root: &Path, skip: Option<PathBuf>) -> Vec<Scanned> {
 /// The ignore-aware walk: .gitignore honoured also outside git repositories, hidden files
 /// included, `.git` (directory or gitfile, in any letter case: git refuses such names in trees)
 /// never entered.
-fn walk(root: &Path, skip: Option<PathBuf>) -> Vec<Scanned> {
+fn walk(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Scanned> {
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -81,19 +87,68 @@ fn walk(root: &Path, skip: Option<PathBuf>) -> Vec<Scanned> {
             !e.file_name().eq_ignore_ascii_case(".git")
                 && skip.as_deref().is_none_or(|s| e.path() != s)
         });
-    let mut out = Vec::new();
-    for entry in builder.build().flatten() {
-        let is_candidate = entry
-            .file_type()
-            .is_some_and(|t| t.is_file() || t.is_symlink());
-        if !is_candidate {
-            continue;
-        }
-        if let Some(found) = stat_file(root, entry.path()) {
-            out.push(found);
-        }
+    if !parallel {
+        return builder
+            .build()
+            .flatten()
+            .filter_map(|entry| candidate(root, &entry))
+            .collect();
     }
-    out
+    let found = Mutex::new(Vec::new());
+    builder
+        .build_parallel()
+        .visit(&mut Collector { root, sink: &found });
+    found.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A regular file or symlink the walk reached, with its stat data.
+fn candidate(root: &Path, entry: &DirEntry) -> Option<Scanned> {
+    let is_candidate = entry
+        .file_type()
+        .is_some_and(|t| t.is_file() || t.is_symlink());
+    if !is_candidate {
+        return None;
+    }
+    stat_file(root, entry.path())
+}
+
+/// Gathers what the walker's threads find: each thread fills its own list and hands it over
+/// once, when the walk drops its visitor, so the threads do not contend per file.
+struct Collector<'a> {
+    root: &'a Path,
+    sink: &'a Mutex<Vec<Scanned>>,
+}
+
+impl<'a> ParallelVisitorBuilder<'a> for Collector<'a> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 'a> {
+        Box::new(ThreadFinds {
+            root: self.root,
+            sink: self.sink,
+            mine: Vec::new(),
+        })
+    }
+}
+
+struct ThreadFinds<'a> {
+    root: &'a Path,
+    sink: &'a Mutex<Vec<Scanned>>,
+    mine: Vec<Scanned>,
+}
+
+impl ParallelVisitor for ThreadFinds<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        if let Some(found) = entry.ok().and_then(|e| candidate(self.root, &e)) {
+            self.mine.push(found);
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for ThreadFinds<'_> {
+    fn drop(&mut self) {
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        sink.append(&mut self.mine);
+    }
 }
 
 fn stat_file(root: &Path, path: &Path) -> Option<Scanned> {
@@ -184,7 +239,40 @@ fn has_symlinked_dir(root: &Path, rel: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::plain_relative;
+    use super::{plain_relative, scan};
+
+    /// The parallel walk finds what the single-threaded one does: ignore rules in nested
+    /// directories, hidden files, symlinks, `.git` and the skipped directory left out.
+    #[test]
+    fn the_parallel_scan_lists_what_the_serial_one_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in 0..20 {
+            let sub = root.join(format!("d{d}/e"));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join(".gitignore"), "*.log\n").unwrap();
+            for f in 0..30 {
+                std::fs::write(sub.join(format!("f{f}.txt")), "x").unwrap();
+                std::fs::write(sub.join(format!("f{f}.log")), "x").unwrap();
+            }
+        }
+        std::fs::create_dir_all(root.join(".git/objects")).unwrap();
+        std::fs::write(root.join(".git/HEAD"), "x").unwrap();
+        std::fs::create_dir_all(root.join("home")).unwrap();
+        std::fs::write(root.join("home/config.toml"), "x").unwrap();
+        std::fs::write(root.join(".hidden"), "x").unwrap();
+        std::os::unix::fs::symlink("d0", root.join("link")).unwrap();
+        let skip = Some(root.join("home"));
+        let names = |parallel| -> Vec<Vec<u8>> {
+            scan(root, skip.clone(), parallel)
+                .into_iter()
+                .map(|s| s.path)
+                .collect()
+        };
+        let serial = names(false);
+        assert_eq!(serial.len(), 20 * 30 + 20 + 2, "{serial:?}");
+        assert_eq!(names(true), serial);
+    }
 
     #[test]
     fn index_paths_that_climb_or_name_git_are_not_checkpointed() {

@@ -29,7 +29,9 @@ impl CheckpointStore {
     /// Records no commit: callers decide whether this becomes a checkpoint.
     pub(crate) fn snapshot(&mut self) -> Result<Oid, CheckpointError> {
         let clock = self.scan_clock()?;
-        let mut scanned = scan::scan(&self.workspace, self.skip.clone());
+        let known = self.cache.files.len();
+        let parallel = known == 0 || known >= scan::PARALLEL_FROM_FILES;
+        let mut scanned = scan::scan(&self.workspace, self.skip.clone(), parallel);
         scanned.retain(|s| s.stat.size <= MAX_FILE_BYTES);
         let cached: Vec<Option<Leaf>> = scanned
             .iter()

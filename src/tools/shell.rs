@@ -142,10 +142,10 @@ pub async fn run_command(
         .process_group(0)
         .kill_on_drop(true);
     let note = confine(&mut cmd, ctx)?;
-    let mut child = cmd
-        .spawn()
+    let mut child = ctx
+        .policy
+        .spawn(cmd)
         .map_err(|e| ToolError(format!("cannot start bash: {e}")))?;
-    drop(cmd);
     let group = crate::process_group::Group::track(child.id());
     let captured = Arc::new(Mutex::new(HeadTail::new(OUTPUT_LIMIT)));
     let drain = spawn_drain(reader, captured.clone());

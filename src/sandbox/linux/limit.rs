@@ -6,6 +6,10 @@
 //!
 //! Creating cgroups needs write access to the hierarchy (root, or a delegated subtree); where
 //! there is none the cap is missing, which [`super::probe::degraded`] reports.
+//!
+//! Moving a process into a cgroup makes the kernel wait for an RCU grace period (about 10 ms on
+//! a small VM), once per command. Under cgroup v1, which moves single threads, a child forked
+//! by a thread already inside starts inside ([`super::spawner`]), and skips the move.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -17,30 +21,72 @@ pub(super) const MAX_PROCESSES: u32 = 4096;
 /// An open `cgroup.procs` of the session's cgroup.
 pub(super) struct ProcessLimit {
     procs: OwnedFd,
+    /// The `/proc/self/cgroup` line (`:pids:/path\n`) of a process already inside, under v1.
+    member_line: Option<Vec<u8>>,
+}
+
+/// The session's cgroup.
+pub(super) struct SessionCgroup {
+    pub dir: PathBuf,
+    /// Under cgroup v1, the line `/proc/<pid>/cgroup` shows for a member, without its
+    /// hierarchy number: `:pids:/path\n`. `None` under v2.
+    pub v1_member_line: Option<Vec<u8>>,
 }
 
 impl ProcessLimit {
     /// The limit for this process's session, creating its cgroup on first use; `None` where
     /// cgroups cannot be created.
     pub(super) fn for_session() -> Option<Self> {
-        let dir = session_cgroup().as_ref()?;
+        let cgroup = session_cgroup().as_ref()?;
         let file = std::fs::OpenOptions::new()
             .write(true)
-            .open(dir.join("cgroup.procs"))
+            .open(cgroup.dir.join("cgroup.procs"))
             .ok()?;
         Some(ProcessLimit {
             procs: OwnedFd::from(file),
+            member_line: cgroup.v1_member_line.clone(),
         })
     }
 
-    /// In the child: moves itself into the cgroup (`0` names the writer). A refusal leaves the
-    /// child uncapped, as the probe already reported.
+    /// In the child: moves itself into the cgroup (`0` names the writer), unless it was forked
+    /// inside. A refusal leaves the child uncapped, as the probe already reported.
     pub(super) fn join(&self) {
+        if self.member_line.as_deref().is_some_and(already_inside) {
+            return;
+        }
         // SAFETY: writes two bytes from a static buffer to a descriptor owned by the hook.
         unsafe {
             libc::write(self.procs.as_raw_fd(), b"0\n".as_ptr().cast(), 2);
         }
     }
+}
+
+/// In the child: whether `/proc/self/cgroup` holds `line`. Only system calls and a stack
+/// buffer (no allocation, as after `fork`); an unreadable or longer file reads as "not inside",
+/// which costs the move and nothing else.
+fn already_inside(line: &[u8]) -> bool {
+    let mut buf = [0u8; 4096];
+    // SAFETY: open/read/close of a constant path into a buffer we own, bounded by its length.
+    let len = unsafe {
+        let fd = libc::open(
+            c"/proc/self/cgroup".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        );
+        if fd < 0 {
+            return false;
+        }
+        let mut len = 0usize;
+        while len < buf.len() {
+            let n = libc::read(fd, buf[len..].as_mut_ptr().cast(), buf.len() - len);
+            if n <= 0 {
+                break;
+            }
+            len += n as usize;
+        }
+        libc::close(fd);
+        len
+    };
+    len < buf.len() && buf[..len].windows(line.len()).any(|w| w == line)
 }
 
 /// Whether the session's cgroup exists (for the probe's report).
@@ -49,8 +95,8 @@ pub(super) fn available() -> bool {
 }
 
 /// The session's cgroup, created once per process.
-fn session_cgroup() -> &'static Option<PathBuf> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+pub(super) fn session_cgroup() -> &'static Option<SessionCgroup> {
+    static DIR: OnceLock<Option<SessionCgroup>> = OnceLock::new();
     DIR.get_or_init(|| {
         let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
         let parent = pids_dir(&cgroup)?;
@@ -58,9 +104,19 @@ fn session_cgroup() -> &'static Option<PathBuf> {
         let dir = parent.join(format!("reins-{}", std::process::id()));
         std::fs::create_dir_all(&dir).ok()?;
         std::fs::write(dir.join("pids.max"), MAX_PROCESSES.to_string()).ok()?;
-        Some(dir)
+        let v1_member_line = dir
+            .strip_prefix(V1_PIDS_ROOT)
+            .ok()
+            .map(|rel| format!(":pids:/{}\n", rel.display()).into_bytes());
+        Some(SessionCgroup {
+            dir,
+            v1_member_line,
+        })
     })
 }
+
+/// Where the v1 `pids` hierarchy is mounted.
+const V1_PIDS_ROOT: &str = "/sys/fs/cgroup/pids";
 
 /// The directory of this process's cgroup in a hierarchy with the `pids` controller.
 fn pids_dir(proc_cgroup: &str) -> Option<PathBuf> {
@@ -70,7 +126,7 @@ fn pids_dir(proc_cgroup: &str) -> Option<PathBuf> {
         controllers
             .split(',')
             .any(|c| c == "pids")
-            .then(|| join_cgroup(Path::new("/sys/fs/cgroup/pids"), path))
+            .then(|| join_cgroup(Path::new(V1_PIDS_ROOT), path))
     });
     v1.filter(|d| d.is_dir()).or_else(|| v2_dir(proc_cgroup))
 }
@@ -114,6 +170,18 @@ fn sweep_stale(parent: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_is_inside_only_the_cgroup_its_file_names() {
+        let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let Some(line) = text.lines().find(|l| l.contains(":pids:")) else {
+            eprintln!("skipped: no cgroup v1 pids hierarchy here");
+            return;
+        };
+        let member = format!("{}\n", &line[line.find(':').unwrap()..]);
+        assert!(already_inside(member.as_bytes()));
+        assert!(!already_inside(b":pids:/reins-0-not-a-session\n"));
+    }
 
     #[test]
     fn finds_the_v1_pids_hierarchy_line() {

@@ -15,6 +15,7 @@ mod namespaces;
 mod probe;
 mod seccomp;
 mod sockets;
+pub(crate) mod spawner;
 mod terminals;
 #[cfg(test)]
 mod tests;
