@@ -12,7 +12,11 @@
 //! - reins' CPU per cheap step: (CPU of a session with 1+K read_file or apply_patch steps minus
 //!   that of a 1-step session) / K, so start-up is not counted in it.
 //!
-//! Run: `cargo build --release && cargo run --release --example bench_task [--no-codex]`
+//! - the test command alone (the same python3, a fresh copy, no agent), so that the agent's own
+//!   share of the task (its wall minus the test's) can be read beside it.
+//!
+//! Run: `cargo build --release && cargo run --release --example bench_task [--no-codex]
+//! [--python PATH]` (default: the `python3` on the PATH, resolved to its executable)
 
 #[path = "../tests/support/mock_server.rs"]
 #[allow(dead_code)]
@@ -50,13 +54,22 @@ fn main() {
 
     let mut reins_runs = Vec::new();
     let mut codex_runs = Vec::new();
+    let mut test_alone = Vec::new();
     for _ in 0..RUNS {
         reins_runs.push(reins_task(&bin, &test_cmd));
         if let Some(codex) = &codex {
             codex_runs.push(codex_task(codex, &test_cmd));
         }
+        test_alone.push(test_alone_wall(&python));
     }
     report_task("reins", &mut reins_runs);
+    let test_wall = median(&mut test_alone);
+    let mut reins_wall: Vec<Duration> = reins_runs.iter().map(|r| r.wall).collect();
+    println!(
+        "  the test command alone: {:.1} ms wall; reins' own share of the task: {:.1} ms",
+        ms(test_wall),
+        ms(median(&mut reins_wall).saturating_sub(test_wall))
+    );
     if codex_runs.is_empty() {
         println!("Codex CLI: not found on PATH (npm i -g @openai/codex); no comparison this run");
     } else {
@@ -289,7 +302,23 @@ fn assert_fixed(ws: &Path, who: &str) {
     );
 }
 
+/// Wall of `python3 -m unittest` alone in a fresh copy of the workspace, fixed as the agents
+/// fix it.
+fn test_alone_wall(python: &Path) -> Duration {
+    let ws = calc_copy();
+    let calc = ws.path().join("calc.py");
+    let text = std::fs::read_to_string(&calc).expect("calc.py");
+    std::fs::write(&calc, text.replace("return a - b", "return a + b")).expect("fix calc.py");
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "unittest"]).current_dir(ws.path());
+    run_child(cmd).wall
+}
+
 fn real_python() -> PathBuf {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--python") {
+        return PathBuf::from(args.get(i + 1).expect("--python PATH"));
+    }
     let out = Command::new("python3")
         .args(["-c", "import sys; print(sys.executable)"])
         .output()
