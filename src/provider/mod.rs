@@ -6,6 +6,7 @@ mod anthropic;
 mod anthropic_thinking;
 mod claude_schema;
 mod openai;
+mod openai_body;
 mod replay;
 mod responses;
 mod retry;

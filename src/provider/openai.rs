@@ -3,9 +3,10 @@
 //! or put usage in a chunk with no choices, and none of that should fail a session.
 
 use super::answer_format::{openai_json_schema, AnswerFormat, FormatUse};
+use super::openai_body::{response_format, Body};
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{Completion, Image, Item, ToolCall, Usage};
+use crate::conversation::{Completion, ToolCall, Usage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -30,7 +31,7 @@ impl OpenAiClient {
             .iter()
             .map(|k| ("authorization", format!("Bearer {k}")))
             .collect();
-        let body = request_body(&self.ep, req);
+        let body = Body::new(&self.ep, req, response_format(&self.ep, req.format));
         let mut acc = Accumulator::default();
         let stream = match post_stream(&self.ep, &url, &auth, &body).await? {
             Answer::Stream(s) => s,
@@ -72,7 +73,7 @@ impl ModelClient for OpenAiClient {
 
 /// `response_format` of Chat Completions: `{type: "json_schema", json_schema: {name, schema,
 /// strict}}`.
-fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
+pub(super) fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
     if !ep.capabilities.structured_output {
         return FormatUse::none();
     }
@@ -81,116 +82,6 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
         sent: Some(json!({"type": "json_schema", "json_schema": json_schema})),
         note,
     }
-}
-
-/// The body is rebuilt for every step, history and tool schemas included, so the built `Value`s
-/// are moved in and the schemas cloned: `json!` would copy each through serde, which was most of
-/// a cheap step's CPU (the fields keep their order: the placeholder holds the key's place).
-fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
-    let tools: Vec<Value> = req
-        .tools
-        .iter()
-        .map(|t| {
-            let mut tool = json!({"type": "function", "function": {"name": t.name, "description": t.description}});
-            tool["function"]["parameters"] = t.parameters.clone();
-            tool
-        })
-        .collect();
-    let mut body = json!({
-        "model": ep.model,
-        "messages": null,
-        "stream": true,
-        "stream_options": {"include_usage": true},
-    });
-    body["messages"] = Value::Array(messages(req));
-    if !tools.is_empty() {
-        body["tools"] = Value::Array(tools);
-    }
-    if let Some(n) = ep.max_output_tokens {
-        body["max_tokens"] = json!(n);
-    }
-    if let Some(sent) = req.format.and_then(|f| format_use(ep, f).sent) {
-        body["response_format"] = sent;
-    }
-    body
-}
-
-/// Neutral history → messages. A `tool` message takes text only, so the images of tool results
-/// follow in one user message after the run of results (a user message between two results
-/// would break their pairing with the assistant's calls).
-fn messages(req: &Request<'_>) -> Vec<Value> {
-    let mut out = vec![json!({"role": "system", "content": req.system})];
-    let mut from_tools: Vec<(&str, &Image)> = Vec::new();
-    for item in req.history {
-        if !matches!(item, Item::ToolResult { .. }) {
-            flush_tool_images(&mut out, &mut from_tools);
-        }
-        out.push(match item {
-            Item::User { text, images } => {
-                json!({"role": "user", "content": user_content(text, images)})
-            }
-            Item::Assistant {
-                text, tool_calls, ..
-            } => assistant_message(text, tool_calls),
-            Item::ToolResult {
-                call_id,
-                output,
-                images,
-                ..
-            } => {
-                from_tools.extend(images.iter().map(|i| (call_id.as_str(), i)));
-                json!({"role": "tool", "tool_call_id": call_id, "content": output})
-            }
-        });
-    }
-    flush_tool_images(&mut out, &mut from_tools);
-    out
-}
-
-/// Text alone stays a string (what every compatible server takes); with images, content parts.
-fn user_content(text: &str, images: &[Image]) -> Value {
-    if images.is_empty() {
-        return json!(text);
-    }
-    let mut parts = vec![json!({"type": "text", "text": text})];
-    parts.extend(images.iter().map(image_part));
-    Value::Array(parts)
-}
-
-fn image_part(image: &Image) -> Value {
-    json!({"type": "image_url", "image_url": {"url": image.data_url()}})
-}
-
-/// The images tool results returned, as the user message after them.
-fn flush_tool_images(out: &mut Vec<Value>, pending: &mut Vec<(&str, &Image)>) {
-    if pending.is_empty() {
-        return;
-    }
-    let mut text = include_str!("../../prompts/tool_images.md").to_string();
-    let mut parts = Vec::new();
-    for (call_id, image) in pending.drain(..) {
-        text.push_str(&format!("- `{call_id}`: {}\n", image.name));
-        parts.push(image_part(image));
-    }
-    parts.insert(0, json!({"type": "text", "text": text.trim_end()}));
-    out.push(json!({"role": "user", "content": parts}));
-}
-
-fn assistant_message(text: &str, calls: &[ToolCall]) -> Value {
-    // `content: null` is only valid beside tool calls; an empty reply must be an empty string.
-    let content = if text.is_empty() && !calls.is_empty() {
-        Value::Null
-    } else {
-        json!(text)
-    };
-    let mut m = json!({"role": "assistant", "content": content});
-    if !calls.is_empty() {
-        m["tool_calls"] = calls
-            .iter()
-            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-            .collect();
-    }
-    m
 }
 
 /// Reassembles a streamed reply: text deltas, tool calls in fragments keyed by `index`, usage.
@@ -357,6 +248,7 @@ fn u64_at(v: &Value, ptr: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::{Image, Item};
 
     fn feed(chunks: &[Value]) -> Result<Completion, ProviderError> {
         let mut acc = Accumulator::default();
@@ -403,6 +295,123 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.text, "I can't help with that.");
+    }
+
+    /// Every kind of history item, as the server receives it.
+    #[test]
+    fn the_body_carries_every_kind_of_message_in_order() {
+        let png = Image::from_bytes("shot.png", b"\x89PNG\r\n\x1a\n0000".to_vec()).unwrap();
+        let call = |id: &str| ToolCall {
+            id: id.into(),
+            name: "read_file".into(),
+            arguments: r#"{"path":"a"}"#.into(),
+        };
+        let history = vec![
+            Item::user("fix it"),
+            Item::User {
+                text: "look".into(),
+                images: vec![png.clone()],
+            },
+            Item::Assistant {
+                text: String::new(),
+                tool_calls: vec![call("c1"), call("c2")],
+                reasoning: Vec::new(),
+            },
+            Item::ToolResult {
+                call_id: "c1".into(),
+                name: "read_file".into(),
+                output: "one".into(),
+                is_error: false,
+                images: vec![png.clone()],
+            },
+            Item::ToolResult {
+                call_id: "c2".into(),
+                name: "read_file".into(),
+                output: "two".into(),
+                is_error: true,
+                images: Vec::new(),
+            },
+            Item::Assistant {
+                text: String::new(),
+                tool_calls: Vec::new(),
+                reasoning: Vec::new(),
+            },
+            Item::Assistant {
+                text: "done".into(),
+                tool_calls: Vec::new(),
+                reasoning: Vec::new(),
+            },
+        ];
+        let tools = vec![crate::conversation::ToolSpec {
+            name: "read_file".into(),
+            description: "Reads".into(),
+            parameters: json!({"type": "object", "properties": {"path": {"type": "string"}}}),
+        }];
+        let ep = HttpEndpoint {
+            http: {
+                crate::provider::install_crypto_provider();
+                reqwest::Client::new()
+            },
+            provider: "p".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            api_key: None,
+            headers: Default::default(),
+            model: "m".into(),
+            max_output_tokens: Some(77),
+            capabilities: Default::default(),
+        };
+        let req = Request {
+            system: "sys",
+            tools: &tools,
+            history: &history,
+            effort: None,
+            cache_key: "",
+            format: None,
+        };
+        let url = png.data_url();
+        let images_note = format!(
+            "{}- `c1`: shot.png",
+            include_str!("../../prompts/tool_images.md")
+        );
+        let call_out = |id: &str| json!({"id": id, "type": "function", "function": {"name": "read_file", "arguments": "{\"path\":\"a\"}"}});
+        let expected = json!({
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "sys"},
+                {"role": "user", "content": "fix it"},
+                {"role": "user", "content": [
+                    {"type": "text", "text": "look"},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ]},
+                {"role": "assistant", "content": null, "tool_calls": [call_out("c1"), call_out("c2")]},
+                {"role": "tool", "tool_call_id": "c1", "content": "one"},
+                {"role": "tool", "tool_call_id": "c2", "content": "two"},
+                {"role": "user", "content": [
+                    {"type": "text", "text": images_note.trim_end()},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ]},
+                {"role": "assistant", "content": ""},
+                {"role": "assistant", "content": "done"},
+            ],
+            "stream": true,
+            "stream_options": {"include_usage": true},
+            "tools": [{"type": "function", "function": {
+                "name": "read_file",
+                "description": "Reads",
+                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+            }}],
+            "max_tokens": 77,
+        });
+        let sent = body_text(&ep, &req);
+        assert_eq!(serde_json::from_str::<Value>(&sent).unwrap(), expected);
+        let keys: Vec<&str> = ["\"model\"", "\"messages\"", "\"stream\"", "\"stream_options\"", "\"tools\"", "\"max_tokens\""].to_vec();
+        let at: Vec<usize> = keys.iter().map(|k| sent.find(k).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "field order: {sent}");
+        assert!(sent.starts_with("{\"model\"") && sent.contains("{\"role\":\"tool\",\"tool_call_id\""), "{sent}");
+    }
+
+    fn body_text(ep: &HttpEndpoint, req: &Request<'_>) -> String {
+        serde_json::to_string(&Body::new(ep, req, response_format(ep, req.format))).unwrap()
     }
 
     #[test]

@@ -15,12 +15,12 @@ pub(super) enum Answer<S> {
 
 /// POSTs `body` to `url` and returns the event stream (or a whole JSON reply), or the error the
 /// status line and body carry.
-pub(super) async fn post_stream(
+pub(super) async fn post_stream<B: serde::Serialize + ?Sized>(
     ep: &HttpEndpoint,
     url: &str,
     headers: &[(&str, String)],
-    body: &serde_json::Value,
-) -> Result<Answer<impl Stream<Item = Result<Event, ProviderError>> + use<>>, ProviderError> {
+    body: &B,
+) -> Result<Answer<impl Stream<Item = Result<Event, ProviderError>> + use<B>>, ProviderError> {
     let mut req = ep.http.post(url).json(body);
     for (k, v) in headers {
         req = req.header(*k, v);
