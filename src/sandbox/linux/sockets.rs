@@ -81,7 +81,8 @@ fn is_socket(path: &Path) -> bool {
         .is_ok_and(|m| m.file_type().is_socket())
 }
 
-/// Where daemons put their sockets, canonical (`/var/run` is usually a link to `/run`).
+/// Where daemons put their sockets, canonical and each once (`/var/run` is usually a link to
+/// `/run`, which would otherwise be walked twice for every command).
 fn places() -> Vec<PathBuf> {
     let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let mut places = vec![PathBuf::from("/run"), PathBuf::from("/var/run")];
@@ -95,10 +96,13 @@ fn places() -> Vec<PathBuf> {
         let h = h.as_bytes().strip_prefix(b"unix://")?.to_vec();
         Some(PathBuf::from(OsStr::from_bytes(&h)))
     }));
-    places
+    let mut places: Vec<PathBuf> = places
         .iter()
         .filter_map(|p| p.canonicalize().ok())
-        .collect()
+        .collect();
+    places.sort();
+    places.dedup();
+    places
 }
 
 /// `GPG_AGENT_INFO` is `PATH:PID:1`; `SSH_AUTH_SOCK` a plain path.
