@@ -791,3 +791,100 @@ fn checkpoints_gc_through_the_binary_follows_the_config_and_sessions_shows_the_s
     let store = CheckpointStore::open(home.path(), ws.path()).unwrap();
     assert_eq!(store.sessions().unwrap(), ["s4"]);
 }
+
+/// What another process sees of a session's checkpoints: the ref on disk.
+fn seen_from_outside(home: &Path, root: &Path, session: &str) -> Vec<String> {
+    let outside = CheckpointStore::open(home, root).unwrap();
+    outside
+        .list(session)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+}
+
+#[test]
+fn a_turns_later_checkpoints_reach_the_ref_when_the_turn_ends() {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = dir.path();
+    write(root, "a.txt", "1");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("s", 1, "first").unwrap();
+    write(root, "a.txt", "2");
+    store.checkpoint("s", 2, "second").unwrap();
+    write(root, "a.txt", "3");
+    store.checkpoint("s", 3, "third").unwrap();
+    // In the store, every checkpoint; on disk, the turn's first one until the turn ends.
+    assert_eq!(store.list("s").unwrap().len(), 3);
+    assert_eq!(seen_from_outside(home.path(), root, "s"), ["first"]);
+    store
+        .checkpoint("s", 3, reins::store::TURN_END_LABEL)
+        .unwrap();
+    assert_eq!(
+        seen_from_outside(home.path(), root, "s"),
+        ["first", "second", "third", reins::store::TURN_END_LABEL]
+    );
+    // The next turn starts over: its first checkpoint is written at once.
+    write(root, "a.txt", "4");
+    store.checkpoint("s", 4, "next turn").unwrap();
+    assert_eq!(seen_from_outside(home.path(), root, "s").len(), 5);
+}
+
+#[test]
+fn a_store_closed_mid_turn_writes_what_it_held() {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = dir.path();
+    write(root, "a.txt", "1");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("s", 1, "first").unwrap();
+    write(root, "a.txt", "2");
+    store.checkpoint("s", 2, "second").unwrap();
+    drop(store);
+    assert_eq!(
+        seen_from_outside(home.path(), root, "s"),
+        ["first", "second"]
+    );
+}
+
+/// A process killed mid-turn (no drop runs) keeps the state before its turn: undo can still
+/// bring back what the turn's first checkpoint recorded.
+#[test]
+fn a_session_killed_mid_turn_can_still_undo_to_before_the_turn() {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = dir.path();
+    write(root, "a.txt", "before the turn");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    let first = store.checkpoint("s", 1, "first").unwrap();
+    write(root, "a.txt", "step 1");
+    store.checkpoint("s", 2, "second").unwrap();
+    write(root, "a.txt", "step 2");
+    std::mem::forget(store);
+    assert_eq!(seen_from_outside(home.path(), root, "s"), ["first"]);
+    let mut after = CheckpointStore::open(home.path(), root).unwrap();
+    after.restore("s", &first).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.txt")).unwrap(),
+        "before the turn"
+    );
+}
+
+/// A held update is written only over the value it was held against: a ref another process
+/// moved meanwhile makes the turn's end fail instead of being overwritten.
+#[test]
+fn a_held_ref_is_not_written_over_a_ref_moved_meanwhile() {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = dir.path();
+    write(root, "a.txt", "1");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("s", 1, "first").unwrap();
+    store.checkpoint("s", 2, "held").unwrap();
+    let mut other = CheckpointStore::open(home.path(), root).unwrap();
+    other.checkpoint("s", 9, "from elsewhere").unwrap();
+    assert!(store
+        .checkpoint("s", 2, reins::store::TURN_END_LABEL)
+        .is_err());
+    assert_eq!(
+        seen_from_outside(home.path(), root, "s"),
+        ["first", "from elsewhere"]
+    );
+}

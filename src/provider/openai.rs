@@ -404,10 +404,21 @@ mod tests {
         });
         let sent = body_text(&ep, &req);
         assert_eq!(serde_json::from_str::<Value>(&sent).unwrap(), expected);
-        let keys: Vec<&str> = ["\"model\"", "\"messages\"", "\"stream\"", "\"stream_options\"", "\"tools\"", "\"max_tokens\""].to_vec();
+        let keys: Vec<&str> = [
+            "\"model\"",
+            "\"messages\"",
+            "\"stream\"",
+            "\"stream_options\"",
+            "\"tools\"",
+            "\"max_tokens\"",
+        ]
+        .to_vec();
         let at: Vec<usize> = keys.iter().map(|k| sent.find(k).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "field order: {sent}");
-        assert!(sent.starts_with("{\"model\"") && sent.contains("{\"role\":\"tool\",\"tool_call_id\""), "{sent}");
+        assert!(
+            sent.starts_with("{\"model\"") && sent.contains("{\"role\":\"tool\",\"tool_call_id\""),
+            "{sent}"
+        );
     }
 
     fn body_text(ep: &HttpEndpoint, req: &Request<'_>) -> String {

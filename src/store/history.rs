@@ -68,12 +68,19 @@ impl CheckpointStore {
             let sig = Signature::new("reins", "reins@localhost", &Time::new(time, 0))?;
             let tree = self.repo.find_tree(tree_id)?;
             let parents: Vec<&Commit> = parent.iter().collect();
-            // Updating the ref through the commit call fails if another process moved it meanwhile.
             self.repo
-                .commit(Some(&refname), &sig, &sig, &message, &tree, &parents)?
+                .commit(None, &sig, &sig, &message, &tree, &parents)?
         };
+        let parent_id = parent.as_ref().map(Commit::id);
         drop(parent);
-        if label == super::TURN_END_LABEL {
+        let ends_turn = label == super::TURN_END_LABEL;
+        if self.in_turn && !ends_turn && restored_to.is_none() {
+            self.defer_ref(refname, id, parent_id);
+        } else {
+            self.write_ref(&refname, id, parent_id)?;
+        }
+        self.in_turn = !ends_turn;
+        if ends_turn {
             // The end of a turn is a pause: the stat cache is saved there, not before each step.
             self.save_cache()?;
         }
@@ -118,8 +125,12 @@ impl CheckpointStore {
             .collect())
     }
 
-    /// The commit a session ref points at; `None` when the session has no checkpoints.
+    /// The commit a session ref points at, or will once its update is written (see
+    /// [`CheckpointStore::defer_ref`]); `None` when the session has no checkpoints.
     fn tip(&self, refname: &str) -> Result<Option<Commit<'_>>, CheckpointError> {
+        if let Some(pending) = self.pending_refs.get(refname) {
+            return Ok(Some(self.repo.find_commit(pending.tip)?));
+        }
         match self.repo.find_reference(refname) {
             Ok(r) => Ok(Some(r.peel_to_commit()?)),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),

@@ -24,6 +24,7 @@ mod opening;
 mod restore;
 mod scan;
 mod session_index;
+mod session_refs;
 mod shadow;
 mod snapshot;
 mod statcache;
@@ -102,6 +103,11 @@ pub struct CheckpointStore {
     cache_unsaved: bool,
     clock_path: PathBuf,
     stats: ScanStats,
+    /// Ref updates held until the turn ends (see `session_refs`), by ref name.
+    pending_refs: std::collections::BTreeMap<String, session_refs::PendingRef>,
+    /// Whether a checkpoint was taken since the last end of a turn: the next ones hold their
+    /// ref updates.
+    in_turn: bool,
     /// Held shared while the store is open, so garbage collection leaves it alone.
     _lock: lock::StoreLock,
 }
@@ -130,6 +136,8 @@ impl CheckpointStore {
             cache_unsaved: false,
             clock_path: dir.join("reins-scan-clock"),
             stats: ScanStats::default(),
+            pending_refs: Default::default(),
+            in_turn: false,
             _lock: lock,
         })
     }
@@ -161,10 +169,13 @@ impl CheckpointStore {
 }
 
 impl Drop for CheckpointStore {
-    /// Saves the stat cache while the store lock is still held (fields drop after this), so a
-    /// collection never sees a cache naming objects it is about to delete.
+    /// Writes the held ref updates and saves the stat cache while the store lock is still held
+    /// (fields drop after this), so a collection never sees a cache or a ref naming objects it
+    /// is about to delete.
     fn drop(&mut self) {
-        // Drop cannot report; an unsaved cache costs the next session time, not correctness.
+        // Drop cannot report: a held ref left unwritten costs the steps of the last turn their
+        // undo, an unsaved cache costs the next session time; neither loses the turn's start.
+        let _ = self.write_held_refs();
         let _ = self.save_cache();
     }
 }
