@@ -9,6 +9,7 @@ mod openai;
 mod openai_body;
 mod replay;
 mod responses;
+mod responses_body;
 mod retry;
 mod schema_subset;
 mod sse;

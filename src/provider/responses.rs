@@ -6,10 +6,10 @@
 //! between tool calls. Reasoning is replayed only to the model that produced it.
 
 use super::answer_format::{openai_json_schema, AnswerFormat, FormatUse};
+use super::responses_body::Body;
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{Completion, Image, Item, Reasoning, ReasoningBlock, ToolCall, Usage};
-use crate::types::Effort;
+use crate::conversation::{Completion, Reasoning, ReasoningBlock, ToolCall, Usage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -34,7 +34,9 @@ impl ResponsesClient {
             .iter()
             .map(|k| ("authorization", format!("Bearer {k}")))
             .collect();
-        let body = request_body(&self.ep, req);
+        let format = req.format.and_then(|f| format_use(&self.ep, f).sent);
+        let origin = self.ep.origin();
+        let body = Body::new(&self.ep, req, &origin, format);
         let provider = &self.ep.provider;
         let mut acc = Accumulator::new(self.ep.origin());
         match post_stream(&self.ep, &url, &auth, &body).await? {
@@ -83,133 +85,6 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
         sent: Some(sent),
         note,
     }
-}
-
-/// Rebuilt for every step: the history and the tool schemas are moved or cloned in, where `json!`
-/// would copy each through serde (placeholders keep the fields' order).
-fn request_body(ep: &HttpEndpoint, req: &Request<'_>) -> Value {
-    let reasons = ep.capabilities.reasoning;
-    let mut body = json!({
-        "model": ep.model,
-        "instructions": req.system,
-        "input": null,
-        "stream": true,
-        "store": false,
-    });
-    body["input"] = Value::Array(input(req.history, &ep.origin()));
-    let tools: Vec<Value> = req
-        .tools
-        .iter()
-        .map(|t| {
-            let mut tool = json!({"type": "function", "name": t.name, "description": t.description,
-                   "parameters": null, "strict": false});
-            tool["parameters"] = t.parameters.clone();
-            tool
-        })
-        .collect();
-    if !tools.is_empty() {
-        body["tools"] = Value::Array(tools);
-    }
-    if reasons {
-        let mut reasoning = json!({"summary": "auto"});
-        if let Some(e) = req.effort {
-            reasoning["effort"] = json!(openai_effort(e));
-        }
-        body["reasoning"] = reasoning;
-        body["include"] = json!(["reasoning.encrypted_content"]);
-    }
-    if !req.cache_key.is_empty() {
-        body["prompt_cache_key"] = json!(req.cache_key);
-    }
-    if let Some(n) = ep.max_output_tokens {
-        body["max_output_tokens"] = json!(n);
-    }
-    if let Some(sent) = req.format.and_then(|f| format_use(ep, f).sent) {
-        body["text"] = json!({ "format": sent });
-    }
-    body
-}
-
-/// OpenAI's current reasoning models take `none`, `low`, `medium`, `high` (and `xhigh`); older
-/// ones `minimal` instead of `none`. `low` is the cheapest level every one of them accepts.
-fn openai_effort(e: Effort) -> &'static str {
-    match e {
-        Effort::Minimal | Effort::Low => "low",
-        Effort::Medium => "medium",
-        Effort::High => "high",
-    }
-}
-
-/// Neutral history → input items. Each reasoning item goes right before the output it led to,
-/// as the API requires; reasoning from another model, or without its encrypted content (which a
-/// stateless request cannot do without), is left out.
-fn input(history: &[Item], origin: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    for item in history {
-        match item {
-            Item::User { text, images } => {
-                let mut content = vec![json!({"type": "input_text", "text": text})];
-                content.extend(images.iter().map(input_image));
-                out.push(json!({"type": "message", "role": "user", "content": content}));
-            }
-            Item::Assistant {
-                text,
-                tool_calls,
-                reasoning,
-            } => {
-                for r in reasoning.iter().filter(|r| r.origin == origin) {
-                    if let ReasoningBlock::OpenaiReasoning {
-                        id,
-                        summary,
-                        encrypted_content: Some(enc),
-                    } = &r.block
-                    {
-                        let summary: Vec<Value> = summary
-                            .iter()
-                            .map(|s| json!({"type": "summary_text", "text": s}))
-                            .collect();
-                        out.push(json!({"type": "reasoning", "id": id, "summary": summary,
-                                        "encrypted_content": enc}));
-                    }
-                }
-                if !text.is_empty() {
-                    out.push(json!({
-                        "type": "message", "role": "assistant",
-                        "content": [{"type": "output_text", "text": text}],
-                    }));
-                }
-                for c in tool_calls {
-                    out.push(
-                        json!({"type": "function_call", "call_id": c.id, "name": c.name,
-                                    "arguments": c.arguments}),
-                    );
-                }
-            }
-            Item::ToolResult {
-                call_id,
-                output,
-                images,
-                ..
-            } => out.push(json!({"type": "function_call_output", "call_id": call_id,
-                                  "output": call_output(output, images)})),
-        }
-    }
-    out
-}
-
-/// A function call's output: its text, or with images a list of input parts (the API takes
-/// images in a tool result).
-fn call_output(output: &str, images: &[Image]) -> Value {
-    if images.is_empty() {
-        return json!(output);
-    }
-    let mut parts = vec![json!({"type": "input_text", "text": output})];
-    parts.extend(images.iter().map(input_image));
-    Value::Array(parts)
-}
-
-fn input_image(image: &Image) -> Value {
-    json!({"type": "input_image", "image_url": image.data_url(), "detail": "auto"})
 }
 
 /// A function call being streamed, keyed by its output item id.
@@ -463,6 +338,138 @@ fn incomplete(provider: &str, response: &Value) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::{Image, Item};
+
+    /// Every kind of history item, as the server receives it; reasoning from another model is
+    /// left out.
+    #[test]
+    fn the_body_carries_every_kind_of_input_item_in_order() {
+        let png = Image::from_bytes("shot.png", b"\x89PNG\r\n\x1a\n0000".to_vec()).unwrap();
+        let thought = |origin: &str, id: &str| Reasoning {
+            origin: origin.into(),
+            block: ReasoningBlock::OpenaiReasoning {
+                id: id.into(),
+                summary: vec!["s1".into(), "s2".into()],
+                encrypted_content: Some("enc".into()),
+            },
+        };
+        let history = vec![
+            Item::User {
+                text: "look".into(),
+                images: vec![png.clone()],
+            },
+            Item::Assistant {
+                text: "reading".into(),
+                tool_calls: vec![ToolCall {
+                    id: "c1".into(),
+                    name: "read_file".into(),
+                    arguments: r#"{"path":"a"}"#.into(),
+                }],
+                reasoning: vec![thought("p/m", "r1"), thought("other/x", "r2")],
+            },
+            Item::ToolResult {
+                call_id: "c1".into(),
+                name: "read_file".into(),
+                output: "one".into(),
+                is_error: false,
+                images: vec![png.clone()],
+            },
+            Item::ToolResult {
+                call_id: "c2".into(),
+                name: "read_file".into(),
+                output: "two".into(),
+                is_error: false,
+                images: Vec::new(),
+            },
+        ];
+        let tools = vec![crate::conversation::ToolSpec {
+            name: "read_file".into(),
+            description: "Reads".into(),
+            parameters: json!({"type": "object"}),
+        }];
+        let ep = HttpEndpoint {
+            http: {
+                crate::provider::install_crypto_provider();
+                reqwest::Client::new()
+            },
+            provider: "p".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            api_key: None,
+            headers: Default::default(),
+            model: "m".into(),
+            max_output_tokens: Some(77),
+            capabilities: crate::config::model::Capabilities {
+                reasoning: true,
+                ..Default::default()
+            },
+        };
+        let req = Request {
+            system: "sys",
+            tools: &tools,
+            history: &history,
+            effort: Some(crate::types::Effort::Medium),
+            cache_key: "key",
+            format: None,
+        };
+        let url = png.data_url();
+        let image = json!({"type": "input_image", "image_url": url, "detail": "auto"});
+        let expected = json!({
+            "model": "m",
+            "instructions": "sys",
+            "input": [
+                {"type": "message", "role": "user", "content": [
+                    {"type": "input_text", "text": "look"}, image,
+                ]},
+                {"type": "reasoning", "id": "r1", "summary": [
+                    {"type": "summary_text", "text": "s1"}, {"type": "summary_text", "text": "s2"},
+                ], "encrypted_content": "enc"},
+                {"type": "message", "role": "assistant", "content": [
+                    {"type": "output_text", "text": "reading"},
+                ]},
+                {"type": "function_call", "call_id": "c1", "name": "read_file", "arguments": "{\"path\":\"a\"}"},
+                {"type": "function_call_output", "call_id": "c1", "output": [
+                    {"type": "input_text", "text": "one"}, image,
+                ]},
+                {"type": "function_call_output", "call_id": "c2", "output": "two"},
+            ],
+            "stream": true,
+            "store": false,
+            "tools": [{"type": "function", "name": "read_file", "description": "Reads",
+                       "parameters": {"type": "object"}, "strict": false}],
+            "reasoning": {"summary": "auto", "effort": "medium"},
+            "include": ["reasoning.encrypted_content"],
+            "prompt_cache_key": "key",
+            "max_output_tokens": 77,
+        });
+        let sent = body_text(&ep, &req);
+        assert_eq!(serde_json::from_str::<Value>(&sent).unwrap(), expected);
+        let keys = [
+            "model",
+            "instructions",
+            "input",
+            "stream",
+            "store",
+            "tools",
+            "reasoning",
+            "include",
+            "prompt_cache_key",
+            "max_output_tokens",
+        ];
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| sent.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "field order: {sent}");
+        assert!(
+            sent.contains(r#"{"type":"function_call","call_id":"c1","name""#),
+            "{sent}"
+        );
+    }
+
+    fn body_text(ep: &HttpEndpoint, req: &Request<'_>) -> String {
+        let format = req.format.and_then(|f| format_use(ep, f).sent);
+        serde_json::to_string(&Body::new(ep, req, &ep.origin(), format)).unwrap()
+    }
 
     fn feed(events: &[Value]) -> Result<(Completion, String), ProviderError> {
         let mut acc = Accumulator::new("openai/gpt".into());
@@ -557,12 +564,16 @@ mod tests {
             }],
             reasoning: r,
         };
-        let items = input(&[turn(vec![mine(Some("enc"), "openai/gpt")])], "openai/gpt");
+        let sent = |history: &[Item]| -> Vec<Value> {
+            let items = crate::provider::responses_body::input(history, "openai/gpt");
+            serde_json::from_value(serde_json::to_value(items).unwrap()).unwrap()
+        };
+        let items = sent(&[turn(vec![mine(Some("enc"), "openai/gpt")])]);
         assert_eq!(items[0]["type"], "reasoning");
         assert_eq!(items[0]["encrypted_content"], "enc");
         assert_eq!(items[1]["type"], "function_call");
         for other in [mine(Some("enc"), "openai/other"), mine(None, "openai/gpt")] {
-            let items = input(&[turn(vec![other])], "openai/gpt");
+            let items = sent(&[turn(vec![other])]);
             assert_eq!(items.len(), 1, "{items:?}");
         }
     }
