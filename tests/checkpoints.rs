@@ -828,6 +828,22 @@ fn a_turns_later_checkpoints_reach_the_ref_when_the_turn_ends() {
     write(root, "a.txt", "4");
     store.checkpoint("s", 4, "next turn").unwrap();
     assert_eq!(seen_from_outside(home.path(), root, "s").len(), 5);
+    drop(store);
+    // The turn's steps were staged in memory: their objects reached disk with the turn's end.
+    restore_from_outside(home.path(), root, "second");
+    assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "2");
+}
+
+/// Restores the checkpoint labelled `label` from a store opened afresh (another process's view).
+fn restore_from_outside(home: &Path, root: &Path, label: &str) {
+    let mut outside = CheckpointStore::open(home, root).unwrap();
+    let target = outside
+        .list("s")
+        .unwrap()
+        .into_iter()
+        .find(|c| c.label == label)
+        .unwrap();
+    outside.restore("s", &target).unwrap();
 }
 
 #[test]
@@ -844,6 +860,54 @@ fn a_store_closed_mid_turn_writes_what_it_held() {
         seen_from_outside(home.path(), root, "s"),
         ["first", "second"]
     );
+    write(root, "a.txt", "later");
+    restore_from_outside(home.path(), root, "second");
+    assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "2");
+}
+
+/// A turn of many steps writes its staged objects as one pack, not a file per object.
+#[test]
+fn a_turns_steps_reach_disk_as_one_pack() {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = dir.path();
+    write(root, "a.txt", "0");
+    let mut store = CheckpointStore::open(home.path(), root).unwrap();
+    store.checkpoint("s", 1, "first").unwrap();
+    let before = object_files(home.path());
+    for step in 2..12 {
+        write(root, "a.txt", &step.to_string());
+        store.checkpoint("s", step, "step").unwrap();
+    }
+    assert_eq!(
+        object_files(home.path()),
+        before,
+        "a step wrote to disk mid-turn"
+    );
+    store
+        .checkpoint("s", 12, reins::store::TURN_END_LABEL)
+        .unwrap();
+    let (loose, packs) = object_files(home.path());
+    assert_eq!(packs, before.1 + 1);
+    assert!(
+        loose <= before.0 + 3,
+        "the turn's end wrote {} loose objects",
+        loose - before.0
+    );
+    assert_eq!(seen_from_outside(home.path(), root, "s").len(), 12);
+}
+
+/// Loose objects and packs in the one store under `home`.
+fn object_files(home: &Path) -> (usize, usize) {
+    let (mut loose, mut packs) = (0, 0);
+    for path in walk_files(&shadow_repo(home).join("objects")) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".pack") {
+            packs += 1;
+        } else if path.parent().unwrap().file_name().unwrap().len() == 2 {
+            loose += 1;
+        }
+    }
+    (loose, packs)
 }
 
 /// A process killed mid-turn (no drop runs) keeps the state before its turn: undo can still

@@ -13,12 +13,12 @@ impl CheckpointStore {
         let chain = self.session_chain(session_id)?;
         let from = self.tree_of(&chain[0])?;
         let to = self.snapshot()?;
-        let from = self.repo.find_tree(from)?;
-        let to = self.repo.find_tree(to)?;
+        let from = self.repo().find_tree(from)?;
+        let to = self.repo().find_tree(to)?;
         let mut opts = DiffOptions::new();
         opts.old_prefix("a/").new_prefix("b/").context_lines(3);
         let diff = self
-            .repo
+            .repo()
             .diff_tree_to_tree(Some(&from), Some(&to), Some(&mut opts))?;
         render(&diff)
     }

@@ -14,8 +14,6 @@ use std::path::Path;
 const PACK_FROM: usize = 512;
 /// File content staged in memory before a pack is written out, bounding memory on huge trees.
 const PACK_BATCH_BYTES: u64 = 64 * 1024 * 1024;
-/// Priority of the in-memory staging backend: above the on-disk ones, so writes land there.
-const STAGING_PRIORITY: i32 = 1000;
 
 /// The blob of each file in `todo`, in order; `None` for a file that vanished or cannot be read
 /// since the scan (it is then left out, like an ignored file).
@@ -59,7 +57,7 @@ fn hash_into_pack(
 ) -> Result<Vec<Option<Leaf>>, CheckpointError> {
     let staging = Repository::open_bare(repo.path())?;
     let staging_odb = staging.odb()?;
-    let mempack = staging_odb.add_new_mempack_backend(STAGING_PRIORITY)?;
+    let mempack = staging_odb.add_new_mempack_backend(super::turn_staging::STAGING_PRIORITY)?;
     let leaves = batch
         .iter()
         .map(|s| hash_one(&staging, workspace, s))

@@ -46,10 +46,18 @@ impl CheckpointStore {
         restored_to: Option<Oid>,
     ) -> Result<Checkpoint, CheckpointError> {
         let refname = session_ref(session_id)?;
+        let ends_turn = label == super::TURN_END_LABEL;
+        let held = self.in_turn && !ends_turn && restored_to.is_none();
+        if held {
+            self.start_staging()?;
+        } else {
+            // What the turn staged reaches disk before a checkpoint that is written there.
+            self.flush_staged()?;
+        }
         let tree_id = self.snapshot()?;
         let parent = self.tip(&refname)?;
         let files_changed = match &parent {
-            Some(p) => changed_paths(&self.repo, Some(p.tree_id()), Some(tree_id))?,
+            Some(p) => changed_paths(self.repo(), Some(p.tree_id()), Some(tree_id))?,
             None => Vec::new(),
         };
         let now = std::time::SystemTime::now()
@@ -66,15 +74,14 @@ impl CheckpointStore {
         }
         let id = {
             let sig = Signature::new("reins", "reins@localhost", &Time::new(time, 0))?;
-            let tree = self.repo.find_tree(tree_id)?;
+            let tree = self.repo().find_tree(tree_id)?;
             let parents: Vec<&Commit> = parent.iter().collect();
-            self.repo
+            self.repo()
                 .commit(None, &sig, &sig, &message, &tree, &parents)?
         };
         let parent_id = parent.as_ref().map(Commit::id);
         drop(parent);
-        let ends_turn = label == super::TURN_END_LABEL;
-        if self.in_turn && !ends_turn && restored_to.is_none() {
+        if held {
             self.defer_ref(refname, id, parent_id);
         } else {
             self.write_ref(&refname, id, parent_id)?;
@@ -102,7 +109,7 @@ impl CheckpointStore {
         while let Some(commit) = next {
             let parent = commit.parents().next();
             let files_changed = match &parent {
-                Some(p) => changed_paths(&self.repo, Some(p.tree_id()), Some(commit.tree_id()))?,
+                Some(p) => changed_paths(self.repo(), Some(p.tree_id()), Some(commit.tree_id()))?,
                 None => Vec::new(),
             };
             chain.push(to_checkpoint(&commit, files_changed));
@@ -119,7 +126,7 @@ impl CheckpointStore {
 
     /// Every session with checkpoints here, most recently updated first.
     pub fn sessions(&self) -> Result<Vec<String>, CheckpointError> {
-        Ok(by_recency(&self.repo)?
+        Ok(by_recency(self.repo())?
             .into_iter()
             .map(|s| s.name)
             .collect())
@@ -129,9 +136,9 @@ impl CheckpointStore {
     /// [`CheckpointStore::defer_ref`]); `None` when the session has no checkpoints.
     fn tip(&self, refname: &str) -> Result<Option<Commit<'_>>, CheckpointError> {
         if let Some(pending) = self.pending_refs.get(refname) {
-            return Ok(Some(self.repo.find_commit(pending.tip)?));
+            return Ok(Some(self.repo().find_commit(pending.tip)?));
         }
-        match self.repo.find_reference(refname) {
+        match self.repo().find_reference(refname) {
             Ok(r) => Ok(Some(r.peel_to_commit()?)),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -141,7 +148,7 @@ impl CheckpointStore {
     /// The tree a checkpoint recorded.
     pub(crate) fn tree_of(&self, checkpoint: &Checkpoint) -> Result<Oid, CheckpointError> {
         let id = Oid::from_str(&checkpoint.id)?;
-        Ok(self.repo.find_commit(id)?.tree_id())
+        Ok(self.repo().find_commit(id)?.tree_id())
     }
 }
 

@@ -30,6 +30,7 @@ mod snapshot;
 mod statcache;
 mod summary;
 mod tree;
+mod turn_staging;
 mod undo;
 
 pub mod images;
@@ -92,7 +93,11 @@ impl Checkpoint {
 
 /// The checkpoints of one workspace.
 pub struct CheckpointStore {
-    repo: Repository,
+    /// The shadow repository as it is on disk.
+    disk: Repository,
+    /// Within a turn, after its first checkpoint: the same repository with an in-memory object
+    /// store in front, where the turn's later checkpoints are written (see `turn_staging`).
+    staged: Option<Repository>,
     /// Canonical workspace root.
     workspace: PathBuf,
     /// The shadow repository's directory, left out of scans when it lies inside the workspace.
@@ -128,7 +133,8 @@ impl CheckpointStore {
             .filter(|r| r.starts_with(&workspace));
         let cache_path = dir.join(STAT_CACHE_FILE);
         Ok(CheckpointStore {
-            repo,
+            disk: repo,
+            staged: None,
             workspace,
             skip,
             cache: StatCache::load(&cache_path),
@@ -140,6 +146,11 @@ impl CheckpointStore {
             in_turn: false,
             _lock: lock,
         })
+    }
+
+    /// Where objects are read and written: the turn's staging repository while there is one.
+    fn repo(&self) -> &Repository {
+        self.staged.as_ref().unwrap_or(&self.disk)
     }
 
     /// The canonical workspace root this store records.
@@ -175,7 +186,9 @@ impl Drop for CheckpointStore {
     fn drop(&mut self) {
         // Drop cannot report: a held ref left unwritten costs the steps of the last turn their
         // undo, an unsaved cache costs the next session time; neither loses the turn's start.
-        let _ = self.write_held_refs();
-        let _ = self.save_cache();
+        // The cache may name objects of the turn: it is saved only once they are on disk.
+        if self.flush_staged().is_ok() && self.write_held_refs().is_ok() {
+            let _ = self.save_cache();
+        }
     }
 }

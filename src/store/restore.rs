@@ -69,7 +69,7 @@ impl CheckpointStore {
     ) -> Result<RestoreReport, CheckpointError> {
         let fs = Beneath::open(&self.workspace).map_err(io_err("opening", &self.workspace))?;
         let target_id = Oid::from_str(&target.id)?;
-        let target_tree = self.repo.find_commit(target_id)?.tree_id();
+        let target_tree = self.repo().find_commit(target_id)?.tree_id();
         let step = self.list(session_id)?.iter().map(|c| c.step + 1).max();
         let saved = self.record(
             session_id,
@@ -78,7 +78,7 @@ impl CheckpointStore {
             Some(target_id),
         )?;
         let current_tree = self.tree_of(&saved)?;
-        let todo = changes(&self.repo, Some(current_tree), Some(target_tree))?;
+        let todo = changes(self.repo(), Some(current_tree), Some(target_tree))?;
         let mut paths = remove_stale(&fs, &todo)?;
         paths.extend(self.write_restored(&fs, &todo)?);
         paths.sort_by(|a, b| a.path.cmp(&b.path));
@@ -120,7 +120,7 @@ impl CheckpointStore {
         old: Option<Leaf>,
         new: Leaf,
     ) -> Result<bool, CheckpointError> {
-        let blob = self.repo.find_blob(new.oid)?;
+        let blob = self.repo().find_blob(new.oid)?;
         if is_link(new) {
             if old.is_some() {
                 remove_if_present(fs, rel)?;

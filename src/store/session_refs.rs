@@ -47,9 +47,9 @@ impl CheckpointStore {
         const MESSAGE: &str = "reins checkpoint";
         match expected {
             Some(old) => self
-                .repo
+                .disk
                 .reference_matching(refname, tip, true, old, MESSAGE)?,
-            None => self.repo.reference(refname, tip, false, MESSAGE)?,
+            None => self.disk.reference(refname, tip, false, MESSAGE)?,
         };
         Ok(())
     }

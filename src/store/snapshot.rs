@@ -43,7 +43,7 @@ impl CheckpointStore {
             .filter(|(_, c)| c.is_none())
             .map(|(s, _)| s)
             .collect();
-        let mut fresh = hash_files(&self.repo, &self.workspace, &todo)?.into_iter();
+        let mut fresh = hash_files(self.repo(), &self.workspace, &todo)?.into_iter();
         let hashed = todo.len();
         let mut files = BTreeMap::new();
         for (s, cached) in scanned.into_iter().zip(cached) {
@@ -79,7 +79,7 @@ impl CheckpointStore {
         let changed = changed_paths(&self.cache.files, files);
         let dirty = dirty_dirs(changed.into_iter());
         let list: Vec<(&[u8], Leaf)> = files.iter().map(|(p, c)| (p.as_slice(), c.leaf)).collect();
-        let (root, dirs) = write_tree(&self.repo, &list, &dirty, &self.cache.dirs)?;
+        let (root, dirs) = write_tree(self.repo(), &list, &dirty, &self.cache.dirs)?;
         self.cache.dirs = dirs;
         Ok(root)
     }
