@@ -3,7 +3,7 @@
 //! or put usage in a chunk with no choices, and none of that should fail a session.
 
 use super::answer_format::{openai_json_schema, AnswerFormat, FormatUse};
-use super::openai_body::{response_format, Body};
+use super::openai_body::Body;
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
 use crate::conversation::{Completion, ToolCall, Usage};
@@ -73,7 +73,7 @@ impl ModelClient for OpenAiClient {
 
 /// `response_format` of Chat Completions: `{type: "json_schema", json_schema: {name, schema,
 /// strict}}`.
-pub(super) fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
+fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
     if !ep.capabilities.structured_output {
         return FormatUse::none();
     }
@@ -82,6 +82,11 @@ pub(super) fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse 
         sent: Some(json!({"type": "json_schema", "json_schema": json_schema})),
         note,
     }
+}
+
+/// What the answer format sends as `response_format`, if anything.
+fn response_format(ep: &HttpEndpoint, format: Option<&AnswerFormat>) -> Option<Value> {
+    format.and_then(|f| format_use(ep, f).sent)
 }
 
 /// Reassembles a streamed reply: text deltas, tool calls in fragments keyed by `index`, usage.

@@ -3,7 +3,6 @@
 //! `serde_json::Value` first copied every message and tool schema once more per step, which was
 //! most of a cheap step's CPU and, as the history grew, most of the memory a long session gained.
 
-use super::answer_format::AnswerFormat;
 use super::HttpEndpoint;
 use crate::conversation::{Image, Item, ToolCall, ToolSpec};
 use serde::Serialize;
@@ -105,11 +104,6 @@ impl<'a> Body<'a> {
             response_format,
         }
     }
-}
-
-/// What the answer format sends as `response_format`, if anything.
-pub(super) fn response_format(ep: &HttpEndpoint, format: Option<&AnswerFormat>) -> Option<Value> {
-    format.and_then(|f| super::openai::format_use(ep, f).sent)
 }
 
 fn tool(t: &ToolSpec) -> Tool<'_> {
