@@ -792,6 +792,15 @@ fn checkpoints_gc_through_the_binary_follows_the_config_and_sessions_shows_the_s
     assert_eq!(store.sessions().unwrap(), ["s4"]);
 }
 
+/// A store whose session `s` took its turn's first checkpoint, of `a.txt` holding `text`.
+fn turn_started(text: &str) -> (tempfile::TempDir, tempfile::TempDir, CheckpointStore) {
+    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write(dir.path(), "a.txt", text);
+    let mut store = CheckpointStore::open(home.path(), dir.path()).unwrap();
+    store.checkpoint("s", 1, "first").unwrap();
+    (home, dir, store)
+}
+
 /// What another process sees of a session's checkpoints: the ref on disk.
 fn seen_from_outside(home: &Path, root: &Path, session: &str) -> Vec<String> {
     let outside = CheckpointStore::open(home, root).unwrap();
@@ -805,11 +814,8 @@ fn seen_from_outside(home: &Path, root: &Path, session: &str) -> Vec<String> {
 
 #[test]
 fn a_turns_later_checkpoints_reach_the_ref_when_the_turn_ends() {
-    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (home, dir, mut store) = turn_started("1");
     let root = dir.path();
-    write(root, "a.txt", "1");
-    let mut store = CheckpointStore::open(home.path(), root).unwrap();
-    store.checkpoint("s", 1, "first").unwrap();
     write(root, "a.txt", "2");
     store.checkpoint("s", 2, "second").unwrap();
     write(root, "a.txt", "3");
@@ -848,11 +854,8 @@ fn restore_from_outside(home: &Path, root: &Path, label: &str) {
 
 #[test]
 fn a_store_closed_mid_turn_writes_what_it_held() {
-    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (home, dir, mut store) = turn_started("1");
     let root = dir.path();
-    write(root, "a.txt", "1");
-    let mut store = CheckpointStore::open(home.path(), root).unwrap();
-    store.checkpoint("s", 1, "first").unwrap();
     write(root, "a.txt", "2");
     store.checkpoint("s", 2, "second").unwrap();
     drop(store);
@@ -868,11 +871,8 @@ fn a_store_closed_mid_turn_writes_what_it_held() {
 /// A turn of many steps writes its staged objects as one pack, not a file per object.
 #[test]
 fn a_turns_steps_reach_disk_as_one_pack() {
-    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (home, dir, mut store) = turn_started("0");
     let root = dir.path();
-    write(root, "a.txt", "0");
-    let mut store = CheckpointStore::open(home.path(), root).unwrap();
-    store.checkpoint("s", 1, "first").unwrap();
     let before = object_files(home.path());
     for step in 2..12 {
         write(root, "a.txt", &step.to_string());
@@ -914,11 +914,9 @@ fn object_files(home: &Path) -> (usize, usize) {
 /// bring back what the turn's first checkpoint recorded.
 #[test]
 fn a_session_killed_mid_turn_can_still_undo_to_before_the_turn() {
-    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (home, dir, mut store) = turn_started("before the turn");
     let root = dir.path();
-    write(root, "a.txt", "before the turn");
-    let mut store = CheckpointStore::open(home.path(), root).unwrap();
-    let first = store.checkpoint("s", 1, "first").unwrap();
+    let first = store.list("s").unwrap().remove(0);
     write(root, "a.txt", "step 1");
     store.checkpoint("s", 2, "second").unwrap();
     write(root, "a.txt", "step 2");
@@ -936,11 +934,8 @@ fn a_session_killed_mid_turn_can_still_undo_to_before_the_turn() {
 /// moved meanwhile makes the turn's end fail instead of being overwritten.
 #[test]
 fn a_held_ref_is_not_written_over_a_ref_moved_meanwhile() {
-    let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (home, dir, mut store) = turn_started("1");
     let root = dir.path();
-    write(root, "a.txt", "1");
-    let mut store = CheckpointStore::open(home.path(), root).unwrap();
-    store.checkpoint("s", 1, "first").unwrap();
     store.checkpoint("s", 2, "held").unwrap();
     let mut other = CheckpointStore::open(home.path(), root).unwrap();
     other.checkpoint("s", 9, "from elsewhere").unwrap();

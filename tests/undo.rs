@@ -231,3 +231,72 @@ fn undo_after_the_user_reverted_the_edit_does_not_bring_it_back() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A session killed mid-turn (SIGKILL: no drop, no flush) after three write steps. The turn's
+/// first checkpoint went to disk at once; the later ones were held in memory and die with the
+/// process. `reins undo --to 1` still brings back the workspace as it was before the turn, and
+/// the next session checkpoints as usual (no ref or stat cache names a lost object).
+#[test]
+fn a_session_killed_mid_turn_is_undone_to_before_the_turn() {
+    let ws = calc_workspace();
+    let before = snapshot(ws.path());
+    let server = MockServer::start(vec![
+        Reply::tool(
+            "edit_file",
+            json!({"path": "calc.py", "old_string": "    return a - b", "new_string": "    return a + b"}),
+        ),
+        Reply::tool(
+            "write_file",
+            json!({"path": "created.txt", "content": "new\n"}),
+        ),
+        Reply::tool(
+            "write_file",
+            json!({"path": "second.txt", "content": "more\n"}),
+        ),
+        Reply::Hang,
+    ]);
+    let home = home_for(&server, Wire::OpenAi);
+    let mut child = support::reins::spawn_exec(home.path(), ws.path(), "change things");
+    server.wait_for_requests(4, std::time::Duration::from_secs(20));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(ws.path().join("second.txt").exists(), "the steps ran");
+
+    let undo = reins(home.path())
+        .args(["undo", "--to", "1", "-C"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        undo.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undo.stderr)
+    );
+    assert_eq!(snapshot(ws.path()), before, "the state before the turn");
+
+    server.push(Reply::tool(
+        "write_file",
+        json!({"path": "third.txt", "content": "again\n"}),
+    ));
+    server.push(Reply::text("done"));
+    let out = reins(home.path())
+        .args(["exec", "--json", "-C"])
+        .arg(ws.path())
+        .arg("once more")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let warnings: Vec<String> = events(&out.stdout)
+        .iter()
+        .filter(|e| e["type"] == "warning")
+        .map(|e| e["message"].to_string())
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(
+        events(&out.stdout)
+            .iter()
+            .any(|e| e["type"] == "checkpoint"),
+        "the next session checkpoints"
+    );
+}

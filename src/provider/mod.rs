@@ -182,6 +182,22 @@ impl HttpEndpoint {
     pub fn origin(&self) -> String {
         format!("{}/{}", self.provider, self.model)
     }
+
+    /// Provider `p`, model `m`, 77 output tokens: what the request body tests build on.
+    #[cfg(test)]
+    pub(crate) fn for_body_tests(capabilities: crate::config::model::Capabilities) -> Self {
+        install_crypto_provider();
+        HttpEndpoint {
+            http: reqwest::Client::new(),
+            provider: "p".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            api_key: None,
+            headers: Default::default(),
+            model: "m".into(),
+            max_output_tokens: Some(77),
+            capabilities,
+        }
+    }
 }
 
 fn http_client(timeout_s: u64) -> reqwest::Result<reqwest::Client> {

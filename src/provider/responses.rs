@@ -387,22 +387,10 @@ mod tests {
             description: "Reads".into(),
             parameters: json!({"type": "object"}),
         }];
-        let ep = HttpEndpoint {
-            http: {
-                crate::provider::install_crypto_provider();
-                reqwest::Client::new()
-            },
-            provider: "p".into(),
-            base_url: "http://127.0.0.1:1".into(),
-            api_key: None,
-            headers: Default::default(),
-            model: "m".into(),
-            max_output_tokens: Some(77),
-            capabilities: crate::config::model::Capabilities {
-                reasoning: true,
-                ..Default::default()
-            },
-        };
+        let ep = HttpEndpoint::for_body_tests(crate::config::model::Capabilities {
+            reasoning: true,
+            ..Default::default()
+        });
         let req = Request {
             system: "sys",
             tools: &tools,
