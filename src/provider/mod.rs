@@ -183,6 +183,25 @@ impl HttpEndpoint {
         format!("{}/{}", self.provider, self.model)
     }
 
+    /// Two results of `read_file` calls `c1` (text "one" and `image`) and `c2` (text "two"):
+    /// what the request body tests send.
+    #[cfg(test)]
+    pub(crate) fn read_results_for_tests(
+        image: &crate::conversation::Image,
+    ) -> [crate::conversation::Item; 2] {
+        let result = |call_id: &str, output: &str, images| crate::conversation::Item::ToolResult {
+            call_id: call_id.into(),
+            name: "read_file".into(),
+            output: output.into(),
+            is_error: false,
+            images,
+        };
+        [
+            result("c1", "one", vec![image.clone()]),
+            result("c2", "two", Vec::new()),
+        ]
+    }
+
     /// Provider `p`, model `m`, 77 output tokens: what the request body tests build on.
     #[cfg(test)]
     pub(crate) fn for_body_tests(capabilities: crate::config::model::Capabilities) -> Self {

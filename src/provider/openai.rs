@@ -311,7 +311,7 @@ mod tests {
             name: "read_file".into(),
             arguments: r#"{"path":"a"}"#.into(),
         };
-        let history = vec![
+        let mut history = vec![
             Item::user("fix it"),
             Item::User {
                 text: "look".into(),
@@ -321,20 +321,6 @@ mod tests {
                 text: String::new(),
                 tool_calls: vec![call("c1"), call("c2")],
                 reasoning: Vec::new(),
-            },
-            Item::ToolResult {
-                call_id: "c1".into(),
-                name: "read_file".into(),
-                output: "one".into(),
-                is_error: false,
-                images: vec![png.clone()],
-            },
-            Item::ToolResult {
-                call_id: "c2".into(),
-                name: "read_file".into(),
-                output: "two".into(),
-                is_error: true,
-                images: Vec::new(),
             },
             Item::Assistant {
                 text: String::new(),
@@ -347,6 +333,8 @@ mod tests {
                 reasoning: Vec::new(),
             },
         ];
+        // The results answer the calls: right after the assistant message that made them.
+        history.splice(3..3, HttpEndpoint::read_results_for_tests(&png));
         let tools = vec![crate::conversation::ToolSpec {
             name: "read_file".into(),
             description: "Reads".into(),

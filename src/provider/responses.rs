@@ -353,7 +353,7 @@ mod tests {
                 encrypted_content: Some("enc".into()),
             },
         };
-        let history = vec![
+        let mut history = vec![
             Item::User {
                 text: "look".into(),
                 images: vec![png.clone()],
@@ -367,21 +367,8 @@ mod tests {
                 }],
                 reasoning: vec![thought("p/m", "r1"), thought("other/x", "r2")],
             },
-            Item::ToolResult {
-                call_id: "c1".into(),
-                name: "read_file".into(),
-                output: "one".into(),
-                is_error: false,
-                images: vec![png.clone()],
-            },
-            Item::ToolResult {
-                call_id: "c2".into(),
-                name: "read_file".into(),
-                output: "two".into(),
-                is_error: false,
-                images: Vec::new(),
-            },
         ];
+        history.extend(HttpEndpoint::read_results_for_tests(&png));
         let tools = vec![crate::conversation::ToolSpec {
             name: "read_file".into(),
             description: "Reads".into(),
