@@ -38,6 +38,22 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
     out
 }
 
+/// `reins undo --to STEP` in `ws`, which must succeed.
+fn undo_to(home: &Path, ws: &Path, step: u32) -> std::process::Output {
+    let out = reins(home)
+        .args(["undo", "--to", &step.to_string(), "-C"])
+        .arg(ws)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn script() -> Vec<Reply> {
     let patch = "*** Begin Patch\n*** Update File: calc.py\n@@ def multiply(a, b):\n-    return a * b\n+    return b * a\n*** Add File: notes/new.md\n+hello\n*** End Patch\n";
     vec![
@@ -100,17 +116,7 @@ fn run_and_undo(ws: &Path) {
         assert!(diff.contains(needle), "diff misses {needle}:\n{diff}");
     }
 
-    let undo = reins(home.path())
-        .args(["undo", "--to", "1", "-C"])
-        .arg(ws)
-        .output()
-        .unwrap();
-    assert_eq!(
-        undo.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&undo.stderr)
-    );
+    let undo = undo_to(home.path(), ws, 1);
     assert_eq!(
         snapshot(ws),
         before,
@@ -127,17 +133,7 @@ fn run_and_undo(ws: &Path) {
         .nth(1)
         .and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok())
         .unwrap_or_else(|| panic!("the report names the undo point: {report}"));
-    let redo = reins(home.path())
-        .args(["undo", "--to", &undo_point.to_string(), "-C"])
-        .arg(ws)
-        .output()
-        .unwrap();
-    assert_eq!(
-        redo.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&redo.stderr)
-    );
+    undo_to(home.path(), ws, undo_point);
     assert_eq!(
         snapshot(ws),
         after,
@@ -262,17 +258,7 @@ fn a_session_killed_mid_turn_is_undone_to_before_the_turn() {
     child.wait().unwrap();
     assert!(ws.path().join("second.txt").exists(), "the steps ran");
 
-    let undo = reins(home.path())
-        .args(["undo", "--to", "1", "-C"])
-        .arg(ws.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        undo.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&undo.stderr)
-    );
+    undo_to(home.path(), ws.path(), 1);
     assert_eq!(snapshot(ws.path()), before, "the state before the turn");
 
     server.push(Reply::tool(
