@@ -4,12 +4,11 @@
 //! `anthropic_thinking`.
 
 use super::answer_format::{AnswerFormat, FormatUse};
+use super::anthropic_body::{Body, Settings};
 use super::anthropic_thinking as thinking;
 use super::sse::{event_json, json_error, post_stream, Answer};
 use super::{BoxFuture, Delta, DeltaSink, HttpEndpoint, ModelClient, ProviderError, Request};
-use crate::conversation::{
-    arguments_object, Completion, Image, Item, Reasoning, ReasoningBlock, ToolCall, Usage,
-};
+use crate::conversation::{Completion, Reasoning, ReasoningBlock, ToolCall, Usage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -50,9 +49,17 @@ impl AnthropicClient {
             headers.push(("anthropic-beta", thinking::INTERLEAVED_BETA.to_string()));
         }
         let format = req.format.and_then(|f| format_use(&self.ep, f).sent);
-        let body = request_body(&self.ep.model, max_tokens, req, plan.as_ref(), &origin);
-        let body = with_format(body, format);
-        let mut acc = Accumulator::new(origin);
+        let body = Body::new(
+            req,
+            Settings {
+                model: &self.ep.model,
+                max_tokens,
+                plan: plan.as_ref(),
+                origin: &origin,
+                format,
+            },
+        );
+        let mut acc = Accumulator::new(origin.clone());
         let stream = match post_stream(&self.ep, &url, &headers, &body).await? {
             Answer::Stream(s) => s,
             Answer::Json(v) => {
@@ -108,147 +115,6 @@ fn format_use(ep: &HttpEndpoint, format: &AnswerFormat) -> FormatUse {
             }),
         },
         Err(reason) => FormatUse::not_sent(&reason.to_string()),
-    }
-}
-
-/// Adds the answer format to `output_config`, beside any `effort` thinking put there.
-fn with_format(mut body: Value, format: Option<Value>) -> Value {
-    let Some(format) = format else {
-        return body;
-    };
-    if !body["output_config"].is_object() {
-        body["output_config"] = json!({});
-    }
-    body["output_config"]["format"] = format;
-    body
-}
-
-fn request_body(
-    model: &str,
-    max_tokens: u64,
-    req: &Request<'_>,
-    plan: Option<&thinking::Plan>,
-    origin: &str,
-) -> Value {
-    // Rebuilt for every step: the history and the tool schemas are moved or cloned in, where
-    // `json!` would copy each through serde (placeholders keep the fields' order).
-    let mut tools: Vec<Value> = req
-        .tools
-        .iter()
-        .map(|t| {
-            let mut tool = json!({"name": t.name, "description": t.description});
-            tool["input_schema"] = t.parameters.clone();
-            tool
-        })
-        .collect();
-    if let Some(last) = tools.last_mut() {
-        last["cache_control"] = json!({"type": "ephemeral"});
-    }
-    let mut body = json!({
-        "model": model,
-        "max_tokens": max_tokens,
-        "system": [{"type": "text", "text": req.system, "cache_control": {"type": "ephemeral"}}],
-        "messages": null,
-        "stream": true,
-    });
-    body["messages"] = Value::Array(messages(req.history, plan.is_some().then_some(origin)));
-    if !tools.is_empty() {
-        body["tools"] = Value::Array(tools);
-    }
-    if let Some(p) = plan {
-        body["thinking"] = p.thinking.clone();
-        if let Some(oc) = &p.output_config {
-            body["output_config"] = oc.clone();
-        }
-    }
-    body
-}
-
-/// Neutral history → alternating user/assistant messages. Tool results become `tool_result`
-/// blocks of a user message, merged with any user text that follows, since the API rejects two
-/// user messages in a row. With thinking on, each assistant turn starts with the thinking blocks
-/// `origin` produced for it, unchanged.
-fn messages(history: &[Item], thinking_origin: Option<&str>) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    for item in history {
-        let (role, block) = match item {
-            Item::User { text, images } => {
-                // Images first, then the question about them, as Anthropic advises.
-                let mut blocks: Vec<Value> = images.iter().map(image_block).collect();
-                blocks.push(json!({"type": "text", "text": text}));
-                ("user", blocks)
-            }
-            Item::ToolResult {
-                call_id,
-                output,
-                is_error,
-                images,
-                ..
-            } => {
-                let content = if images.is_empty() {
-                    json!(output)
-                } else {
-                    let mut parts = vec![json!({"type": "text", "text": output})];
-                    parts.extend(images.iter().map(image_block));
-                    Value::Array(parts)
-                };
-                (
-                    "user",
-                    vec![
-                        json!({"type": "tool_result", "tool_use_id": call_id, "content": content, "is_error": is_error}),
-                    ],
-                )
-            }
-            Item::Assistant {
-                text,
-                tool_calls,
-                reasoning,
-            } => {
-                let mut blocks = thinking_origin
-                    .map(|o| thinking::blocks(reasoning, o))
-                    .unwrap_or_default();
-                blocks.extend(assistant_blocks(text, tool_calls));
-                ("assistant", blocks)
-            }
-        };
-        match out.last_mut() {
-            Some(last) if last["role"] == role => {
-                if let Some(content) = last["content"].as_array_mut() {
-                    content.extend(block);
-                }
-            }
-            _ => out.push(json!({"role": role, "content": block})),
-        }
-    }
-    mark_cache_breakpoint(&mut out);
-    out
-}
-
-fn image_block(image: &Image) -> Value {
-    json!({"type": "image", "source": {"type": "base64", "media_type": image.media_type.mime(), "data": image.base64()}})
-}
-
-fn assistant_blocks(text: &str, calls: &[ToolCall]) -> Vec<Value> {
-    let mut blocks = Vec::new();
-    if !text.is_empty() {
-        blocks.push(json!({"type": "text", "text": text}));
-    }
-    for c in calls {
-        blocks.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": arguments_object(&c.arguments)}));
-    }
-    if blocks.is_empty() {
-        blocks.push(json!({"type": "text", "text": "(no output)"}));
-    }
-    blocks
-}
-
-fn mark_cache_breakpoint(messages: &mut [Value]) {
-    let block = messages
-        .last_mut()
-        .and_then(|m| m["content"].as_array_mut())
-        .and_then(|c| c.last_mut());
-    if let Some(b) = block {
-        b["cache_control"] = json!({"type": "ephemeral"});
     }
 }
 
@@ -514,6 +380,166 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::{Image, Item};
+
+    /// Every kind of history item, as the server receives it: tool results merged into one user
+    /// message with the text after them, this model's thinking first in its turn, the cache
+    /// breakpoint on the last block, the answer format beside the thinking's effort.
+    #[test]
+    fn the_body_carries_every_kind_of_block_in_order() {
+        let png = Image::from_bytes("shot.png", b"\x89PNG\r\n\x1a\n0000".to_vec()).unwrap();
+        let thought = |origin: &str| Reasoning {
+            origin: origin.into(),
+            block: ReasoningBlock::Thinking {
+                thinking: "hmm".into(),
+                signature: "sig".into(),
+            },
+        };
+        let redacted = Reasoning {
+            origin: "p/m".into(),
+            block: ReasoningBlock::RedactedThinking { data: "xx".into() },
+        };
+        let mut history = vec![
+            Item::User {
+                text: "look".into(),
+                images: vec![png.clone()],
+            },
+            Item::Assistant {
+                text: "reading".into(),
+                tool_calls: vec![
+                    ToolCall {
+                        id: "c1".into(),
+                        name: "read_file".into(),
+                        arguments: r#"{"path":"a"}"#.into(),
+                    },
+                    ToolCall {
+                        id: "c2".into(),
+                        name: "read_file".into(),
+                        arguments: "not json".into(),
+                    },
+                ],
+                reasoning: vec![thought("p/m"), redacted, thought("other/x")],
+            },
+        ];
+        history.extend(HttpEndpoint::read_results_for_tests(&png));
+        history.push(Item::user("and now?"));
+        history.push(Item::Assistant {
+            text: String::new(),
+            tool_calls: Vec::new(),
+            reasoning: Vec::new(),
+        });
+        history.push(Item::user("go on"));
+        let tools = vec![
+            crate::conversation::ToolSpec {
+                name: "read_file".into(),
+                description: "Reads".into(),
+                parameters: json!({"type": "object"}),
+            },
+            crate::conversation::ToolSpec {
+                name: "shell".into(),
+                description: "Runs".into(),
+                parameters: json!({"type": "object", "required": ["command"]}),
+            },
+        ];
+        let req = Request {
+            system: "sys",
+            tools: &tools,
+            history: &history,
+            effort: None,
+            cache_key: "",
+            format: None,
+        };
+        let plan = thinking::Plan {
+            thinking: json!({"type": "adaptive"}),
+            output_config: Some(json!({"effort": "high"})),
+            interleaved_beta: false,
+        };
+        let format = json!({"type": "json_schema", "schema": {"type": "object"}});
+        let image = json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png.base64()}});
+        let ephemeral = json!({"type": "ephemeral"});
+        let expected = json!({
+            "model": "m",
+            "max_tokens": 77,
+            "system": [{"type": "text", "text": "sys", "cache_control": ephemeral}],
+            "messages": [
+                {"role": "user", "content": [image, {"type": "text", "text": "look"}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+                    {"type": "redacted_thinking", "data": "xx"},
+                    {"type": "text", "text": "reading"},
+                    {"type": "tool_use", "id": "c1", "name": "read_file", "input": {"path": "a"}},
+                    {"type": "tool_use", "id": "c2", "name": "read_file", "input": {"_unparsed_arguments": "not json"}},
+                ]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "c1", "content": [
+                        {"type": "text", "text": "one"}, image,
+                    ], "is_error": false},
+                    {"type": "tool_result", "tool_use_id": "c2", "content": "two", "is_error": false},
+                    {"type": "text", "text": "and now?"},
+                ]},
+                {"role": "assistant", "content": [{"type": "text", "text": "(no output)"}]},
+                {"role": "user", "content": [{"type": "text", "text": "go on", "cache_control": ephemeral}]},
+            ],
+            "stream": true,
+            "tools": [
+                {"name": "read_file", "description": "Reads", "input_schema": {"type": "object"}},
+                {"name": "shell", "description": "Runs", "input_schema": {"type": "object", "required": ["command"]}, "cache_control": ephemeral},
+            ],
+            "thinking": {"type": "adaptive"},
+            "output_config": {"effort": "high", "format": {"type": "json_schema", "schema": {"type": "object"}}},
+        });
+        let sent = body_text("m", 77, &req, Some(&plan), "p/m", Some(format));
+        let parsed: Value = serde_json::from_str(&sent).unwrap();
+        assert_eq!(parsed, expected);
+        let keys: Vec<&str> = parsed
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "model",
+                "max_tokens",
+                "system",
+                "messages",
+                "stream",
+                "tools",
+                "thinking",
+                "output_config"
+            ]
+        );
+        assert!(
+            sent.contains(
+                r#"{"type":"tool_result","tool_use_id":"c2","content":"two","is_error":false}"#
+            ),
+            "{sent}"
+        );
+        assert!(
+            sent.contains(r#"{"type":"text","text":"go on","cache_control":{"type":"ephemeral"}}"#),
+            "{sent}"
+        );
+        assert!(sent.contains(r#"{"effort":"high","format":"#), "{sent}");
+    }
+
+    fn body_text(
+        model: &str,
+        max_tokens: u64,
+        req: &Request<'_>,
+        plan: Option<&thinking::Plan>,
+        origin: &str,
+        format: Option<Value>,
+    ) -> String {
+        let settings = Settings {
+            model,
+            max_tokens,
+            plan,
+            origin,
+            format,
+        };
+        serde_json::to_string(&Body::new(req, settings)).unwrap()
+    }
 
     #[test]
     fn tool_results_merge_with_following_user_text() {
@@ -537,8 +563,9 @@ mod tests {
             },
             Item::user("more"),
         ];
-        let m = messages(&h, None);
-        assert_eq!(m.len(), 3);
+        let m = crate::provider::anthropic_body::messages(&h, None);
+        let m = serde_json::to_value(m).unwrap();
+        assert_eq!(m.as_array().unwrap().len(), 3);
         assert_eq!(m[2]["content"].as_array().unwrap().len(), 2);
         assert_eq!(m[2]["content"][1]["cache_control"]["type"], "ephemeral");
     }

@@ -4,7 +4,7 @@
 //! sent, so after a model switch mid-loop that one request goes without thinking instead.
 
 use crate::config::ThinkingMode;
-use crate::conversation::{Item, Reasoning, ReasoningBlock};
+use crate::conversation::Item;
 use crate::types::Effort;
 use serde_json::{json, Value};
 
@@ -104,28 +104,11 @@ fn continues_own_thinking(mode: ThinkingMode, history: &[Item], origin: &str) ->
     }
 }
 
-/// This model's thinking blocks of a turn, exactly as they were received.
-pub(super) fn blocks(reasoning: &[Reasoning], origin: &str) -> Vec<Value> {
-    reasoning
-        .iter()
-        .filter(|r| r.origin == origin)
-        .filter_map(|r| match &r.block {
-            ReasoningBlock::Thinking {
-                thinking,
-                signature,
-            } => Some(json!({"type": "thinking", "thinking": thinking, "signature": signature})),
-            ReasoningBlock::RedactedThinking { data } => {
-                Some(json!({"type": "redacted_thinking", "data": data}))
-            }
-            ReasoningBlock::OpenaiReasoning { .. } => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::conversation::ToolCall;
+    use crate::conversation::{Reasoning, ReasoningBlock};
 
     fn tool_turn(reasoning: Vec<Reasoning>) -> Vec<Item> {
         vec![
@@ -195,6 +178,5 @@ mod tests {
         assert!(plan(budget, None, 64_000, &none, "a/m").is_none());
         assert!(plan(adaptive, None, 64_000, &none, "a/m").is_some());
         assert!(plan(adaptive, None, 64_000, &other, "a/m").is_none());
-        assert!(blocks(&[thought("a/other")], "a/m").is_empty());
     }
 }

@@ -3,6 +3,7 @@
 
 mod answer_format;
 mod anthropic;
+mod anthropic_body;
 mod anthropic_thinking;
 mod claude_schema;
 mod openai;
