@@ -83,6 +83,7 @@ impl CheckpointStore {
         drop(parent);
         if held {
             self.defer_ref(refname, id, parent_id);
+            self.bound_staging()?;
         } else {
             self.write_ref(&refname, id, parent_id)?;
         }

@@ -113,6 +113,10 @@ pub struct CheckpointStore {
     /// Whether a checkpoint was taken since the last end of a turn: the next ones hold their
     /// ref updates.
     in_turn: bool,
+    /// File bytes hashed into the staging store since its last flush, and the most it may hold
+    /// before a flush mid-turn (see `turn_staging`).
+    staged_bytes: u64,
+    staged_limit: u64,
     /// Held shared while the store is open, so garbage collection leaves it alone.
     _lock: lock::StoreLock,
 }
@@ -144,6 +148,8 @@ impl CheckpointStore {
             stats: ScanStats::default(),
             pending_refs: Default::default(),
             in_turn: false,
+            staged_bytes: 0,
+            staged_limit: turn_staging::STAGED_LIMIT,
             _lock: lock,
         })
     }

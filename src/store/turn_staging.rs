@@ -11,10 +11,23 @@ use git2::{Buf, ObjectType, Odb, Oid, PackBuilder, Repository};
 use std::collections::HashSet;
 use std::io::Write;
 
+/// File bytes the staging store may hold (uncompressed, in memory) before it is written out
+/// mid-turn: a turn whose steps each rewrite a large file would otherwise hold every version.
+pub(super) const STAGED_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Above every backend on disk, so writes land in memory and reads look there first.
 pub(super) const STAGING_PRIORITY: i32 = 1000;
 
 impl CheckpointStore {
+    /// Writes the staged objects out when they hold more than the limit; the refs stay held
+    /// (nothing may name them on disk before the turn ends), and the next step stages anew.
+    pub(super) fn bound_staging(&mut self) -> Result<(), CheckpointError> {
+        if self.staged_bytes > self.staged_limit {
+            self.flush_staged()?;
+        }
+        Ok(())
+    }
+
     /// Sends the next writes to memory (a second handle on the repository, with a mempack in
     /// front of the disk backends), unless they already go there.
     pub(super) fn start_staging(&mut self) -> Result<(), CheckpointError> {
@@ -34,6 +47,7 @@ impl CheckpointStore {
         let Some(staged) = self.staged.take() else {
             return Ok(());
         };
+        self.staged_bytes = 0;
         let disk = self.disk.odb()?;
         let mut pack = NewObjects {
             staged: &staged,
@@ -103,5 +117,47 @@ impl NewObjects<'_> {
     /// Not seen in this flush and not on disk.
     fn is_new(&mut self, id: Oid) -> bool {
         self.seen.insert(id) && !self.disk.exists(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CheckpointStore;
+
+    /// A turn's steps stay in memory until they hold more file bytes than the limit; then they
+    /// are written out mid-turn (the refs still held) and the next step stages anew.
+    #[test]
+    fn staging_is_written_out_past_its_limit() {
+        let (home, ws) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        std::fs::write(ws.path().join("a.txt"), "small").unwrap();
+        let mut store = CheckpointStore::open(home.path(), ws.path()).unwrap();
+        store.staged_limit = 1_000;
+        store.checkpoint("s", 1, "first").unwrap();
+        std::fs::write(ws.path().join("a.txt"), "still small").unwrap();
+        let small = store.checkpoint("s", 2, "small").unwrap();
+        assert!(store.staged.is_some(), "a small step stays in memory");
+        let id = |c: &crate::store::Checkpoint| git2::Oid::from_str(&c.id).unwrap();
+        assert!(!store.disk.odb().unwrap().exists(id(&small)));
+
+        std::fs::write(ws.path().join("a.txt"), "x".repeat(5_000)).unwrap();
+        let big = store.checkpoint("s", 3, "big").unwrap();
+        assert!(
+            store.staged.is_none(),
+            "past the limit the staged objects went to disk"
+        );
+        {
+            let disk = store.disk.odb().unwrap();
+            assert!(disk.exists(id(&small)) && disk.exists(id(&big)));
+        }
+        assert_eq!(store.pending_refs.len(), 1, "the ref is still held");
+
+        std::fs::write(ws.path().join("a.txt"), "after").unwrap();
+        store.checkpoint("s", 4, "after").unwrap();
+        assert!(store.staged.is_some(), "the next step stages anew");
+        store
+            .checkpoint("s", 4, crate::store::TURN_END_LABEL)
+            .unwrap();
+        assert!(store.pending_refs.is_empty() && store.staged.is_none());
+        assert_eq!(store.list("s").unwrap().len(), 5);
     }
 }
