@@ -47,7 +47,7 @@ impl CheckpointStore {
     ) -> Result<Checkpoint, CheckpointError> {
         let refname = session_ref(session_id)?;
         let ends_turn = label == super::TURN_END_LABEL;
-        let held = self.in_turn && !ends_turn && restored_to.is_none();
+        let held = self.turn.in_turn && !ends_turn && restored_to.is_none();
         if held {
             self.start_staging()?;
         } else {
@@ -87,7 +87,7 @@ impl CheckpointStore {
         } else {
             self.write_ref(&refname, id, parent_id)?;
         }
-        self.in_turn = !ends_turn;
+        self.turn.in_turn = !ends_turn;
         if ends_turn {
             // The end of a turn is a pause: the stat cache is saved there, not before each step.
             self.save_cache()?;
@@ -136,7 +136,7 @@ impl CheckpointStore {
     /// The commit a session ref points at, or will once its update is written (see
     /// [`CheckpointStore::defer_ref`]); `None` when the session has no checkpoints.
     fn tip(&self, refname: &str) -> Result<Option<Commit<'_>>, CheckpointError> {
-        if let Some(pending) = self.pending_refs.get(refname) {
+        if let Some(pending) = self.turn.pending_refs.get(refname) {
             return Ok(Some(self.repo().find_commit(pending.tip)?));
         }
         match self.repo().find_reference(refname) {

@@ -95,9 +95,6 @@ impl Checkpoint {
 pub struct CheckpointStore {
     /// The shadow repository as it is on disk.
     disk: Repository,
-    /// Within a turn, after its first checkpoint: the same repository with an in-memory object
-    /// store in front, where the turn's later checkpoints are written (see `turn_staging`).
-    staged: Option<Repository>,
     /// Canonical workspace root.
     workspace: PathBuf,
     /// The shadow repository's directory, left out of scans when it lies inside the workspace.
@@ -108,15 +105,8 @@ pub struct CheckpointStore {
     cache_unsaved: bool,
     clock_path: PathBuf,
     stats: ScanStats,
-    /// Ref updates held until the turn ends (see `session_refs`), by ref name.
-    pending_refs: std::collections::BTreeMap<String, session_refs::PendingRef>,
-    /// Whether a checkpoint was taken since the last end of a turn: the next ones hold their
-    /// ref updates.
-    in_turn: bool,
-    /// File bytes hashed into the staging store since its last flush, and the most it may hold
-    /// before a flush mid-turn (see `turn_staging`).
-    staged_bytes: u64,
-    staged_limit: u64,
+    /// What the current turn holds back from disk (see `turn_staging` and `session_refs`).
+    turn: turn_staging::TurnWrites,
     /// Held shared while the store is open, so garbage collection leaves it alone.
     _lock: lock::StoreLock,
 }
@@ -138,7 +128,6 @@ impl CheckpointStore {
         let cache_path = dir.join(STAT_CACHE_FILE);
         Ok(CheckpointStore {
             disk: repo,
-            staged: None,
             workspace,
             skip,
             cache: StatCache::load(&cache_path),
@@ -146,17 +135,14 @@ impl CheckpointStore {
             cache_unsaved: false,
             clock_path: dir.join("reins-scan-clock"),
             stats: ScanStats::default(),
-            pending_refs: Default::default(),
-            in_turn: false,
-            staged_bytes: 0,
-            staged_limit: turn_staging::STAGED_LIMIT,
+            turn: turn_staging::TurnWrites::default(),
             _lock: lock,
         })
     }
 
     /// Where objects are read and written: the turn's staging repository while there is one.
     fn repo(&self) -> &Repository {
-        self.staged.as_ref().unwrap_or(&self.disk)
+        self.turn.staged.as_ref().unwrap_or(&self.disk)
     }
 
     /// The canonical workspace root this store records.

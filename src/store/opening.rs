@@ -7,10 +7,11 @@ use super::{CheckpointError, CheckpointStore};
 use std::path::PathBuf;
 use std::thread::JoinHandle;
 
-/// The store of a session: being opened, or open.
+/// The store of a session: being opened, or open (boxed: the store is large, and a session
+/// moves this between its turns and the threads that checkpoint).
 pub enum Checkpoints {
     Opening(JoinHandle<Result<CheckpointStore, CheckpointError>>),
-    Open(CheckpointStore),
+    Open(Box<CheckpointStore>),
 }
 
 impl Checkpoints {
@@ -28,14 +29,14 @@ impl Checkpoints {
             });
         match spawned {
             Ok(handle) => Ok(Checkpoints::Opening(handle)),
-            Err(_) => CheckpointStore::open(&reins_home, &workspace).map(Checkpoints::Open),
+            Err(_) => CheckpointStore::open(&reins_home, &workspace).map(Checkpoints::from),
         }
     }
 
     /// The open store, waiting for the thread that opens it if need be.
     pub fn wait(self) -> Result<CheckpointStore, CheckpointError> {
         match self {
-            Checkpoints::Open(store) => Ok(store),
+            Checkpoints::Open(store) => Ok(*store),
             Checkpoints::Opening(handle) => handle.join().unwrap_or_else(|_| {
                 Err(CheckpointError::Io {
                     context: "opening the checkpoint store".into(),
@@ -48,6 +49,6 @@ impl Checkpoints {
 
 impl From<CheckpointStore> for Checkpoints {
     fn from(store: CheckpointStore) -> Self {
-        Checkpoints::Open(store)
+        Checkpoints::Open(Box::new(store))
     }
 }

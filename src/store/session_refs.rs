@@ -23,7 +23,8 @@ pub(super) struct PendingRef {
 impl CheckpointStore {
     /// Holds `refname`'s move to `tip` (whose parent is `parent`) until the turn ends.
     pub(super) fn defer_ref(&mut self, refname: String, tip: Oid, parent: Option<Oid>) {
-        self.pending_refs
+        self.turn
+            .pending_refs
             .entry(refname)
             .and_modify(|p| p.tip = tip)
             .or_insert(PendingRef {
@@ -40,7 +41,7 @@ impl CheckpointStore {
         tip: Oid,
         parent: Option<Oid>,
     ) -> Result<(), CheckpointError> {
-        let expected = match self.pending_refs.remove(refname) {
+        let expected = match self.turn.pending_refs.remove(refname) {
             Some(held) => held.on_disk,
             None => parent,
         };
@@ -57,6 +58,7 @@ impl CheckpointStore {
     /// Writes every held ref update (the store is closing).
     pub(super) fn write_held_refs(&mut self) -> Result<(), CheckpointError> {
         let held: Vec<(String, Oid)> = self
+            .turn
             .pending_refs
             .iter()
             .map(|(name, p)| (name.clone(), p.tip))

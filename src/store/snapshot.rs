@@ -45,8 +45,8 @@ impl CheckpointStore {
             .collect();
         let mut fresh = hash_files(self.repo(), &self.workspace, &todo)?.into_iter();
         let hashed = todo.len();
-        if self.staged.is_some() {
-            self.staged_bytes += todo.iter().map(|s| s.stat.size).sum::<u64>();
+        if self.turn.staged.is_some() {
+            self.turn.staged_bytes += todo.iter().map(|s| s.stat.size).sum::<u64>();
         }
         let mut files = BTreeMap::new();
         for (s, cached) in scanned.into_iter().zip(cached) {

@@ -6,23 +6,50 @@
 //! what it loses is the finer steps within it, whose refs are held too (`session_refs`).
 
 use super::error::{io_err, CheckpointError};
+use super::session_refs::PendingRef;
 use super::CheckpointStore;
 use git2::{Buf, ObjectType, Odb, Oid, PackBuilder, Repository};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 /// File bytes the staging store may hold (uncompressed, in memory) before it is written out
 /// mid-turn: a turn whose steps each rewrite a large file would otherwise hold every version.
-pub(super) const STAGED_LIMIT: u64 = 64 * 1024 * 1024;
+const STAGED_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Above every backend on disk, so writes land in memory and reads look there first.
 pub(super) const STAGING_PRIORITY: i32 = 1000;
+
+/// What a turn holds back from disk until it ends.
+pub(super) struct TurnWrites {
+    /// After the turn's first checkpoint: the repository again, with an in-memory object store
+    /// in front, where the turn's later checkpoints are written.
+    pub staged: Option<Repository>,
+    /// Ref updates held until the turn ends (see `session_refs`), by ref name.
+    pub pending_refs: BTreeMap<String, PendingRef>,
+    /// Whether a checkpoint was taken since the last end of a turn: the next ones are held.
+    pub in_turn: bool,
+    /// File bytes hashed into `staged` since its last flush, and the most it may hold.
+    pub staged_bytes: u64,
+    pub staged_limit: u64,
+}
+
+impl Default for TurnWrites {
+    fn default() -> Self {
+        TurnWrites {
+            staged: None,
+            pending_refs: BTreeMap::new(),
+            in_turn: false,
+            staged_bytes: 0,
+            staged_limit: STAGED_LIMIT,
+        }
+    }
+}
 
 impl CheckpointStore {
     /// Writes the staged objects out when they hold more than the limit; the refs stay held
     /// (nothing may name them on disk before the turn ends), and the next step stages anew.
     pub(super) fn bound_staging(&mut self) -> Result<(), CheckpointError> {
-        if self.staged_bytes > self.staged_limit {
+        if self.turn.staged_bytes > self.turn.staged_limit {
             self.flush_staged()?;
         }
         Ok(())
@@ -31,11 +58,11 @@ impl CheckpointStore {
     /// Sends the next writes to memory (a second handle on the repository, with a mempack in
     /// front of the disk backends), unless they already go there.
     pub(super) fn start_staging(&mut self) -> Result<(), CheckpointError> {
-        if self.staged.is_none() {
+        if self.turn.staged.is_none() {
             let staged = Repository::open_bare(self.disk.path())?;
             // The backend belongs to the odb (freed with the repository): the handle can go.
             staged.odb()?.add_new_mempack_backend(STAGING_PRIORITY)?;
-            self.staged = Some(staged);
+            self.turn.staged = Some(staged);
         }
         Ok(())
     }
@@ -44,10 +71,10 @@ impl CheckpointStore {
     /// writes to disk again. Only objects not already on disk go in: a tree found there brings
     /// everything below it.
     pub(super) fn flush_staged(&mut self) -> Result<(), CheckpointError> {
-        let Some(staged) = self.staged.take() else {
+        let Some(staged) = self.turn.staged.take() else {
             return Ok(());
         };
-        self.staged_bytes = 0;
+        self.turn.staged_bytes = 0;
         let disk = self.disk.odb()?;
         let mut pack = NewObjects {
             staged: &staged,
@@ -55,7 +82,7 @@ impl CheckpointStore {
             packer: staged.packbuilder()?,
             seen: HashSet::new(),
         };
-        for held in self.pending_refs.values() {
+        for held in self.turn.pending_refs.values() {
             pack.add_commits(held.tip)?;
         }
         if pack.packer.object_count() == 0 {
@@ -131,33 +158,33 @@ mod tests {
         let (home, ws) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         std::fs::write(ws.path().join("a.txt"), "small").unwrap();
         let mut store = CheckpointStore::open(home.path(), ws.path()).unwrap();
-        store.staged_limit = 1_000;
+        store.turn.staged_limit = 1_000;
         store.checkpoint("s", 1, "first").unwrap();
         std::fs::write(ws.path().join("a.txt"), "still small").unwrap();
         let small = store.checkpoint("s", 2, "small").unwrap();
-        assert!(store.staged.is_some(), "a small step stays in memory");
+        assert!(store.turn.staged.is_some(), "a small step stays in memory");
         let id = |c: &crate::store::Checkpoint| git2::Oid::from_str(&c.id).unwrap();
         assert!(!store.disk.odb().unwrap().exists(id(&small)));
 
         std::fs::write(ws.path().join("a.txt"), "x".repeat(5_000)).unwrap();
         let big = store.checkpoint("s", 3, "big").unwrap();
         assert!(
-            store.staged.is_none(),
+            store.turn.staged.is_none(),
             "past the limit the staged objects went to disk"
         );
         {
             let disk = store.disk.odb().unwrap();
             assert!(disk.exists(id(&small)) && disk.exists(id(&big)));
         }
-        assert_eq!(store.pending_refs.len(), 1, "the ref is still held");
+        assert_eq!(store.turn.pending_refs.len(), 1, "the ref is still held");
 
         std::fs::write(ws.path().join("a.txt"), "after").unwrap();
         store.checkpoint("s", 4, "after").unwrap();
-        assert!(store.staged.is_some(), "the next step stages anew");
+        assert!(store.turn.staged.is_some(), "the next step stages anew");
         store
             .checkpoint("s", 4, crate::store::TURN_END_LABEL)
             .unwrap();
-        assert!(store.pending_refs.is_empty() && store.staged.is_none());
+        assert!(store.turn.pending_refs.is_empty() && store.turn.staged.is_none());
         assert_eq!(store.list("s").unwrap().len(), 5);
     }
 }
