@@ -896,6 +896,25 @@ fn a_turns_steps_reach_disk_as_one_pack() {
     assert_eq!(seen_from_outside(home.path(), root, "s").len(), 12);
 }
 
+/// A short turn (a few new objects) writes them loose: a pack per turn would pile up.
+#[test]
+fn a_short_turn_leaves_no_pack() {
+    let (home, dir, mut store) = turn_started("0");
+    let root = dir.path();
+    let before = object_files(home.path());
+    write(root, "a.txt", "1");
+    store.checkpoint("s", 2, "step").unwrap();
+    store
+        .checkpoint("s", 2, reins::store::TURN_END_LABEL)
+        .unwrap();
+    let (loose, packs) = object_files(home.path());
+    assert_eq!(packs, before.1, "a pack for a two-checkpoint turn");
+    assert!(loose > before.0);
+    drop(store);
+    restore_from_outside(home.path(), root, "step");
+    assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "1");
+}
+
 /// Loose objects and packs in the one store under `home`.
 fn object_files(home: &Path) -> (usize, usize) {
     let (mut loose, mut packs) = (0, 0);

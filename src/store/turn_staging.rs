@@ -8,7 +8,7 @@
 use super::error::{io_err, CheckpointError};
 use super::session_refs::PendingRef;
 use super::CheckpointStore;
-use git2::{Buf, ObjectType, Odb, Oid, PackBuilder, Repository};
+use git2::{Buf, ObjectType, Odb, Oid, Repository};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
@@ -67,29 +67,40 @@ impl CheckpointStore {
         Ok(())
     }
 
-    /// Writes what the turn staged and the held refs can reach as one pack on disk, then sends
-    /// writes to disk again. Only objects not already on disk go in: a tree found there brings
-    /// everything below it.
+    /// Writes what the turn staged and the held refs can reach to disk, then sends writes to
+    /// disk again. Only objects not already on disk go: a tree found there brings everything
+    /// below it. A few objects are written loose, more as one pack, so that short turns do not
+    /// leave a pack each (every pack is one more index a lookup may search).
     pub(super) fn flush_staged(&mut self) -> Result<(), CheckpointError> {
         let Some(staged) = self.turn.staged.take() else {
             return Ok(());
         };
         self.turn.staged_bytes = 0;
         let disk = self.disk.odb()?;
-        let mut pack = NewObjects {
+        let mut found = NewObjects {
             staged: &staged,
             disk: &disk,
-            packer: staged.packbuilder()?,
+            ids: Vec::new(),
             seen: HashSet::new(),
         };
         for held in self.turn.pending_refs.values() {
-            pack.add_commits(held.tip)?;
+            found.add_commits(held.tip)?;
         }
-        if pack.packer.object_count() == 0 {
+        let ids = found.ids;
+        if ids.len() <= LOOSE_UP_TO {
+            let staged_odb = staged.odb()?;
+            for id in ids {
+                let object = staged_odb.read(id)?;
+                disk.write(object.kind(), object.data())?;
+            }
             return Ok(());
         }
+        let mut packer = staged.packbuilder()?;
+        for id in ids {
+            packer.insert_object(id, None)?;
+        }
         let mut bytes = Buf::new();
-        pack.packer.write_buf(&mut bytes)?;
+        packer.write_buf(&mut bytes)?;
         let mut writer = disk.packwriter()?;
         writer
             .write_all(&bytes)
@@ -99,11 +110,14 @@ impl CheckpointStore {
     }
 }
 
+/// Up to this many new objects a flush writes loose files rather than a pack.
+const LOOSE_UP_TO: usize = 16;
+
 /// The objects reachable from the held tips that are not on disk yet.
 struct NewObjects<'a> {
     staged: &'a Repository,
     disk: &'a Odb<'a>,
-    packer: PackBuilder<'a>,
+    ids: Vec<Oid>,
     seen: HashSet<Oid>,
 }
 
@@ -115,7 +129,7 @@ impl NewObjects<'_> {
             if !self.is_new(id) {
                 break;
             }
-            self.packer.insert_object(id, None)?;
+            self.ids.push(id);
             let commit = self.staged.find_commit(id)?;
             self.add_tree(commit.tree_id())?;
             next = commit.parent_id(0).ok();
@@ -127,14 +141,12 @@ impl NewObjects<'_> {
         if !self.is_new(id) {
             return Ok(());
         }
-        self.packer.insert_object(id, None)?;
+        self.ids.push(id);
         let tree = self.staged.find_tree(id)?;
         for entry in tree.iter() {
             match entry.kind() {
                 Some(ObjectType::Tree) => self.add_tree(entry.id())?,
-                Some(ObjectType::Blob) if self.is_new(entry.id()) => {
-                    self.packer.insert_object(entry.id(), None)?;
-                }
+                Some(ObjectType::Blob) if self.is_new(entry.id()) => self.ids.push(entry.id()),
                 _ => {}
             }
         }
