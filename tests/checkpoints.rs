@@ -915,6 +915,56 @@ fn a_short_turn_leaves_no_pack() {
     assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "1");
 }
 
+/// Forty turns that each leave a pack: past 32 packs the small ones are merged into one, and
+/// every checkpoint, the first turn's steps included, can still be restored by another handle.
+#[test]
+fn the_packs_of_many_turns_are_merged() {
+    let (home, dir, mut store) = turn_started("0");
+    let root = dir.path();
+    let mut other = None;
+    for turn in 0..40u32 {
+        if turn == 10 {
+            // Another handle that has read the early packs before they are merged away.
+            let handle = CheckpointStore::open(home.path(), root).unwrap();
+            assert_eq!(handle.list("s").unwrap().len(), 31);
+            other = Some(handle);
+        }
+        store.checkpoint("s", turn * 10 + 2, "turn start").unwrap();
+        for f in 0..20 {
+            write(root, &format!("t{turn}/f{f}.txt"), &format!("{turn} {f}"));
+        }
+        store
+            .checkpoint("s", turn * 10 + 3, &format!("step {turn}"))
+            .unwrap();
+        store
+            .checkpoint("s", turn * 10 + 3, reins::store::TURN_END_LABEL)
+            .unwrap();
+    }
+    let (_, packs) = object_files(home.path());
+    assert!(packs <= 33, "{packs} packs after 40 turns");
+    drop(store);
+    let mut other = other.unwrap();
+    let early = other
+        .list("s")
+        .unwrap()
+        .into_iter()
+        .find(|c| c.label == "step 5")
+        .unwrap();
+    other.restore("s", &early).unwrap();
+    assert!(root.join("t5/f19.txt").exists() && !root.join("t6").exists());
+    drop(other);
+    write(root, "t0/f0.txt", "changed since");
+    restore_from_outside(home.path(), root, "step 39");
+    assert_eq!(
+        std::fs::read_to_string(root.join("t0/f0.txt")).unwrap(),
+        "0 0"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("t39/f19.txt")).unwrap(),
+        "39 19"
+    );
+}
+
 /// Loose objects and packs in the one store under `home`.
 fn object_files(home: &Path) -> (usize, usize) {
     let (mut loose, mut packs) = (0, 0);

@@ -21,6 +21,7 @@ mod hashing;
 mod history;
 mod lock;
 mod opening;
+mod pack_merge;
 mod restore;
 mod scan;
 mod session_index;

@@ -95,19 +95,39 @@ impl CheckpointStore {
             }
             return Ok(());
         }
-        let mut packer = staged.packbuilder()?;
-        for id in ids {
-            packer.insert_object(id, None)?;
-        }
-        let mut bytes = Buf::new();
-        packer.write_buf(&mut bytes)?;
-        let mut writer = disk.packwriter()?;
-        writer
-            .write_all(&bytes)
-            .map_err(io_err("writing a pack in", self.disk.path()))?;
-        writer.commit()?;
+        write_pack(&staged, &disk, &ids)?;
+        drop(disk);
+        drop(staged);
+        self.merge_packs_if_many();
         Ok(())
     }
+
+    /// Merges the small packs past their limit (see `pack_merge`), then reopens the repository
+    /// so that it forgets the packs removed. Housekeeping: a merge that fails leaves duplicate
+    /// objects at worst, and the checkpoint stands, so its error is not the checkpoint's.
+    fn merge_packs_if_many(&mut self) {
+        if self.merge_small_packs().is_ok() {
+            if let Ok(reopened) = Repository::open_bare(self.disk.path()) {
+                self.disk = reopened;
+            }
+        }
+    }
+}
+
+/// Writes the objects `ids` of `from` to `to` as one pack.
+fn write_pack(from: &Repository, to: &Odb<'_>, ids: &[Oid]) -> Result<(), CheckpointError> {
+    let mut packer = from.packbuilder()?;
+    for id in ids {
+        packer.insert_object(*id, None)?;
+    }
+    let mut bytes = Buf::new();
+    packer.write_buf(&mut bytes)?;
+    let mut writer = to.packwriter()?;
+    writer
+        .write_all(&bytes)
+        .map_err(io_err("writing a pack in", from.path()))?;
+    writer.commit()?;
+    Ok(())
 }
 
 /// Up to this many new objects a flush writes loose files rather than a pack.
