@@ -190,6 +190,19 @@ async fn abstract_unix_sockets_outside_are_unreachable() {
     );
 }
 
+/// Starts up to 6,000 threads that sleep 3 s, then prints `started N`: N < 6000 when a cap held.
+const THREAD_BOMB: &str = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint('started', n)\n\"";
+
+/// The count a [`THREAD_BOMB`] printed, 0 if none.
+fn threads_started(output: &str) -> usize {
+    output
+        .split_whitespace()
+        .skip_while(|w| *w != "started")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 #[tokio::test]
 async fn a_thread_bomb_stops_at_the_process_cap() {
     let (_d, ws) = workspace();
@@ -197,7 +210,6 @@ async fn a_thread_bomb_stops_at_the_process_cap() {
     if !has_python() || lacks(&p, "cgroup") {
         return;
     }
-    let script = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint(n)\n\"";
     // Through the binary: its own process, so its own session cgroup. Run in this test process,
     // the bomb would fill the cgroup every other test here shares, and their spawns would fail.
     let home = tempfile::tempdir().unwrap();
@@ -205,13 +217,10 @@ async fn a_thread_bomb_stops_at_the_process_cap() {
         .env("REINS_HOME", home.path())
         .args(["sandbox", "-C"])
         .arg(&ws)
-        .args(["--", "bash", "-c", script])
+        .args(["--", "bash", "-c", THREAD_BOMB])
         .output()
         .unwrap();
-    let started: usize = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0);
+    let started = threads_started(&String::from_utf8_lossy(&out.stdout));
     assert!(
         (1..6000).contains(&started),
         "the cap did not stop the bomb: {}",
@@ -799,10 +808,9 @@ fn the_shell_tools_commands_run_inside_the_session_cgroup() {
     if !has_python() || lacks(&policy(&ws, SandboxMode::WorkspaceWrite), "cgroup") {
         return;
     }
-    let bomb = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint('started', n)\n\"";
     let server = MockServer::start(vec![
         Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
-        Reply::tool("shell", json!({ "command": bomb })),
+        Reply::tool("shell", json!({ "command": THREAD_BOMB })),
         Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
         Reply::text("done"),
     ]);
@@ -824,12 +832,7 @@ fn the_shell_tools_commands_run_inside_the_session_cgroup() {
             "the command ran outside the session cgroup: {shown}"
         );
     }
-    let started: usize = bomb_out
-        .split_whitespace()
-        .skip_while(|w| *w != "started")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let started = threads_started(bomb_out);
     assert!(
         (1..6000).contains(&started),
         "the cap did not stop the bomb: {bomb_out}"
