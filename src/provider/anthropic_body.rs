@@ -302,3 +302,200 @@ fn assistant_blocks<'a>(text: &'a str, calls: &'a [ToolCall]) -> Vec<Block<'a>> 
     }
     blocks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{Image, Item};
+    use crate::provider::anthropic_thinking as thinking;
+    use crate::provider::{HttpEndpoint, Request};
+    use serde_json::json;
+
+    /// Every kind of history item, as the server receives it: tool results merged into one user
+    /// message with the text after them, this model's thinking first in its turn, the cache
+    /// breakpoint on the last block, the answer format beside the thinking's effort.
+    #[test]
+    fn the_body_carries_every_kind_of_block_in_order() {
+        let png = Image::from_bytes("shot.png", b"\x89PNG\r\n\x1a\n0000".to_vec()).unwrap();
+        let thought = |origin: &str| Reasoning {
+            origin: origin.into(),
+            block: ReasoningBlock::Thinking {
+                thinking: "hmm".into(),
+                signature: "sig".into(),
+            },
+        };
+        let redacted = Reasoning {
+            origin: "p/m".into(),
+            block: ReasoningBlock::RedactedThinking { data: "xx".into() },
+        };
+        let mut history = vec![
+            Item::User {
+                text: "look".into(),
+                images: vec![png.clone()],
+            },
+            Item::Assistant {
+                text: "reading".into(),
+                tool_calls: vec![
+                    ToolCall {
+                        id: "c1".into(),
+                        name: "read_file".into(),
+                        arguments: r#"{"path":"a"}"#.into(),
+                    },
+                    ToolCall {
+                        id: "c2".into(),
+                        name: "read_file".into(),
+                        arguments: "not json".into(),
+                    },
+                ],
+                reasoning: vec![thought("p/m"), redacted, thought("other/x")],
+            },
+        ];
+        history.extend(HttpEndpoint::read_results_for_tests(&png));
+        history.push(Item::user("and now?"));
+        history.push(Item::Assistant {
+            text: String::new(),
+            tool_calls: Vec::new(),
+            reasoning: Vec::new(),
+        });
+        history.push(Item::user("go on"));
+        let tools = vec![
+            crate::conversation::ToolSpec {
+                name: "read_file".into(),
+                description: "Reads".into(),
+                parameters: json!({"type": "object"}),
+            },
+            crate::conversation::ToolSpec {
+                name: "shell".into(),
+                description: "Runs".into(),
+                parameters: json!({"type": "object", "required": ["command"]}),
+            },
+        ];
+        let req = Request {
+            system: "sys",
+            tools: &tools,
+            history: &history,
+            effort: None,
+            cache_key: "",
+            format: None,
+        };
+        let plan = thinking::Plan {
+            thinking: json!({"type": "adaptive"}),
+            output_config: Some(json!({"effort": "high"})),
+            interleaved_beta: false,
+        };
+        let format = json!({"type": "json_schema", "schema": {"type": "object"}});
+        let image = json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png.base64()}});
+        let ephemeral = json!({"type": "ephemeral"});
+        let expected = json!({
+            "model": "m",
+            "max_tokens": 77,
+            "system": [{"type": "text", "text": "sys", "cache_control": ephemeral}],
+            "messages": [
+                {"role": "user", "content": [image, {"type": "text", "text": "look"}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+                    {"type": "redacted_thinking", "data": "xx"},
+                    {"type": "text", "text": "reading"},
+                    {"type": "tool_use", "id": "c1", "name": "read_file", "input": {"path": "a"}},
+                    {"type": "tool_use", "id": "c2", "name": "read_file", "input": {"_unparsed_arguments": "not json"}},
+                ]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "c1", "content": [
+                        {"type": "text", "text": "one"}, image,
+                    ], "is_error": false},
+                    {"type": "tool_result", "tool_use_id": "c2", "content": "two", "is_error": false},
+                    {"type": "text", "text": "and now?"},
+                ]},
+                {"role": "assistant", "content": [{"type": "text", "text": "(no output)"}]},
+                {"role": "user", "content": [{"type": "text", "text": "go on", "cache_control": ephemeral}]},
+            ],
+            "stream": true,
+            "tools": [
+                {"name": "read_file", "description": "Reads", "input_schema": {"type": "object"}},
+                {"name": "shell", "description": "Runs", "input_schema": {"type": "object", "required": ["command"]}, "cache_control": ephemeral},
+            ],
+            "thinking": {"type": "adaptive"},
+            "output_config": {"effort": "high", "format": {"type": "json_schema", "schema": {"type": "object"}}},
+        });
+        let sent = body_text("m", 77, &req, Some(&plan), "p/m", Some(format));
+        let parsed: Value = serde_json::from_str(&sent).unwrap();
+        assert_eq!(parsed, expected);
+        let keys: Vec<&str> = parsed
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "model",
+                "max_tokens",
+                "system",
+                "messages",
+                "stream",
+                "tools",
+                "thinking",
+                "output_config"
+            ]
+        );
+        assert!(
+            sent.contains(
+                r#"{"type":"tool_result","tool_use_id":"c2","content":"two","is_error":false}"#
+            ),
+            "{sent}"
+        );
+        assert!(
+            sent.contains(r#"{"type":"text","text":"go on","cache_control":{"type":"ephemeral"}}"#),
+            "{sent}"
+        );
+        assert!(sent.contains(r#"{"effort":"high","format":"#), "{sent}");
+    }
+
+    fn body_text(
+        model: &str,
+        max_tokens: u64,
+        req: &Request<'_>,
+        plan: Option<&thinking::Plan>,
+        origin: &str,
+        format: Option<Value>,
+    ) -> String {
+        let settings = Settings {
+            model,
+            max_tokens,
+            plan,
+            origin,
+            format,
+        };
+        serde_json::to_string(&Body::new(req, settings)).unwrap()
+    }
+
+    #[test]
+    fn tool_results_merge_with_following_user_text() {
+        let h = vec![
+            Item::user("go"),
+            Item::Assistant {
+                text: String::new(),
+                tool_calls: vec![ToolCall {
+                    id: "t1".into(),
+                    name: "x".into(),
+                    arguments: "{}".into(),
+                }],
+                reasoning: Vec::new(),
+            },
+            Item::ToolResult {
+                call_id: "t1".into(),
+                name: "x".into(),
+                output: "ok".into(),
+                is_error: false,
+                images: Vec::new(),
+            },
+            Item::user("more"),
+        ];
+        let m = crate::provider::anthropic_body::messages(&h, None);
+        let m = serde_json::to_value(m).unwrap();
+        assert_eq!(m.as_array().unwrap().len(), 3);
+        assert_eq!(m[2]["content"].as_array().unwrap().len(), 2);
+        assert_eq!(m[2]["content"][1]["cache_control"]["type"], "ephemeral");
+    }
+}

@@ -4,6 +4,7 @@
 mod answer_format;
 mod anthropic;
 mod anthropic_body;
+mod anthropic_stream;
 mod anthropic_thinking;
 mod claude_schema;
 mod openai;
