@@ -370,14 +370,7 @@ mod tests {
                 parameters: json!({"type": "object", "required": ["command"]}),
             },
         ];
-        let req = Request {
-            system: "sys",
-            tools: &tools,
-            history: &history,
-            effort: None,
-            cache_key: "",
-            format: None,
-        };
+        let req = Request::for_tests(&tools, &history);
         let plan = thinking::Plan {
             thinking: json!({"type": "adaptive"}),
             output_config: Some(json!({"effort": "high"})),

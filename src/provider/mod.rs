@@ -46,6 +46,24 @@ pub struct Request<'a> {
     pub format: Option<&'a AnswerFormat>,
 }
 
+#[cfg(test)]
+impl<'a> Request<'a> {
+    /// System prompt "sys", no effort, cache key or answer format: what the body tests send.
+    pub(crate) fn for_tests(
+        tools: &'a [crate::conversation::ToolSpec],
+        history: &'a [crate::conversation::Item],
+    ) -> Self {
+        Request {
+            system: "sys",
+            tools,
+            history,
+            effort: None,
+            cache_key: "",
+            format: None,
+        }
+    }
+}
+
 /// A piece of the reply as it streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delta<'a> {

@@ -341,14 +341,7 @@ mod tests {
             parameters: json!({"type": "object", "properties": {"path": {"type": "string"}}}),
         }];
         let ep = HttpEndpoint::for_body_tests(Default::default());
-        let req = Request {
-            system: "sys",
-            tools: &tools,
-            history: &history,
-            effort: None,
-            cache_key: "",
-            format: None,
-        };
+        let req = Request::for_tests(&tools, &history);
         let url = png.data_url();
         let images_note = format!(
             "{}- `c1`: shot.png",

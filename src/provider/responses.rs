@@ -378,14 +378,9 @@ mod tests {
             reasoning: true,
             ..Default::default()
         });
-        let req = Request {
-            system: "sys",
-            tools: &tools,
-            history: &history,
-            effort: Some(crate::types::Effort::Medium),
-            cache_key: "key",
-            format: None,
-        };
+        let mut req = Request::for_tests(&tools, &history);
+        req.effort = Some(crate::types::Effort::Medium);
+        req.cache_key = "key";
         let url = png.data_url();
         let image = json!({"type": "input_image", "image_url": url, "detail": "auto"});
         let expected = json!({
