@@ -2,11 +2,11 @@
 //! checkpoint, a branch switch) is staged in memory and written as packs instead, because creating
 //! thousands of small object files costs far more in filesystem metadata than hashing does.
 
-use super::error::{io_err, CheckpointError};
+use super::error::CheckpointError;
+use super::packs::write_pack;
 use super::scan::Scanned;
 use super::tree::Leaf;
-use git2::{Buf, Repository};
-use std::io::Write;
+use git2::Repository;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
@@ -63,20 +63,14 @@ fn hash_into_pack(
         .map(|s| hash_one(&staging, workspace, s))
         .collect::<Result<Vec<_>, _>>()?;
     let stored = repo.odb()?;
-    let mut packer = staging.packbuilder()?;
-    for leaf in leaves.iter().flatten() {
-        if !stored.exists(leaf.oid) {
-            packer.insert_object(leaf.oid, None)?;
-        }
-    }
-    if packer.object_count() > 0 {
-        let mut pack = Buf::new();
-        packer.write_buf(&mut pack)?;
-        let mut writer = staging_odb.packwriter()?;
-        writer
-            .write_all(&pack)
-            .map_err(io_err("writing a pack in", repo.path()))?;
-        writer.commit()?;
+    let new: Vec<git2::Oid> = leaves
+        .iter()
+        .flatten()
+        .map(|leaf| leaf.oid)
+        .filter(|oid| !stored.exists(*oid))
+        .collect();
+    if !new.is_empty() {
+        write_pack(&staging, &staging_odb, &new)?;
     }
     mempack.reset()?;
     Ok(leaves)

@@ -21,7 +21,7 @@ mod hashing;
 mod history;
 mod lock;
 mod opening;
-mod pack_merge;
+mod packs;
 mod restore;
 mod scan;
 mod session_index;

@@ -1,16 +1,16 @@
-//! A turn's checkpoints after its first one are written to memory, then to disk as one pack when
-//! the turn ends (or the store closes). Each loose object is a file created (a temporary linked
+//! A turn's checkpoints after its first one are written to memory, then to disk (loose when they
+//! are few, else as one pack) when the turn ends or the store closes. Each loose object is a file created (a temporary linked
 //! into place), which on a small VM costs a few tenths of a millisecond of CPU: a checkpoint
 //! before every step wrote at least its commit that way. The turn's first checkpoint still goes
 //! straight to disk with its ref, so a session killed mid-turn keeps the state before the turn;
 //! what it loses is the finer steps within it, whose refs are held too (`session_refs`).
 
-use super::error::{io_err, CheckpointError};
+use super::error::CheckpointError;
+use super::packs::write_pack;
 use super::session_refs::PendingRef;
 use super::CheckpointStore;
-use git2::{Buf, ObjectType, Odb, Oid, Repository};
+use git2::{ObjectType, Odb, Oid, Repository};
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 
 /// File bytes the staging store may hold (uncompressed, in memory) before it is written out
 /// mid-turn: a turn whose steps each rewrite a large file would otherwise hold every version.
@@ -102,32 +102,16 @@ impl CheckpointStore {
         Ok(())
     }
 
-    /// Merges the small packs past their limit (see `pack_merge`), then reopens the repository
-    /// so that it forgets the packs removed. Housekeeping: a merge that fails leaves duplicate
+    /// Merges the small packs past their limit (see `packs`), then reopens the repository so
+    /// that it forgets the packs removed. Housekeeping: a merge that fails leaves duplicate
     /// objects at worst, and the checkpoint stands, so its error is not the checkpoint's.
     fn merge_packs_if_many(&mut self) {
-        if self.merge_small_packs().is_ok() {
+        if let Ok(true) = self.merge_small_packs() {
             if let Ok(reopened) = Repository::open_bare(self.disk.path()) {
                 self.disk = reopened;
             }
         }
     }
-}
-
-/// Writes the objects `ids` of `from` to `to` as one pack.
-fn write_pack(from: &Repository, to: &Odb<'_>, ids: &[Oid]) -> Result<(), CheckpointError> {
-    let mut packer = from.packbuilder()?;
-    for id in ids {
-        packer.insert_object(*id, None)?;
-    }
-    let mut bytes = Buf::new();
-    packer.write_buf(&mut bytes)?;
-    let mut writer = to.packwriter()?;
-    writer
-        .write_all(&bytes)
-        .map_err(io_err("writing a pack in", from.path()))?;
-    writer.commit()?;
-    Ok(())
 }
 
 /// Up to this many new objects a flush writes loose files rather than a pack.

@@ -1,4 +1,4 @@
-//! Merging the small packs turns leave. A turn with more than a few new objects writes them as a
+//! Writing packs, and merging the small packs turns leave. A turn with more than a few new objects writes them as a
 //! pack (`turn_staging`), so a long session adds a pack per turn; every lookup of an object not
 //! yet seen may search each pack's index. Past [`MAX_PACKS`], the small packs are copied into one
 //! and then removed. Only packs whose every object is in the new pack are removed, and only after
@@ -7,7 +7,7 @@
 
 use super::error::{io_err, CheckpointError};
 use super::CheckpointStore;
-use git2::{Buf, Oid};
+use git2::{Buf, Odb, Oid, Repository};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,44 +19,58 @@ pub(super) const MAX_PACKS: usize = 32;
 const SMALL_PACK_BYTES: u64 = 16 * 1024 * 1024;
 
 impl CheckpointStore {
-    /// Merges the small packs into one when there are more than [`MAX_PACKS`] packs.
-    pub(super) fn merge_small_packs(&self) -> Result<(), CheckpointError> {
+    /// Merges the small packs into one when there are more than [`MAX_PACKS`] packs; whether
+    /// it did.
+    pub(super) fn merge_small_packs(&self) -> Result<bool, CheckpointError> {
         let pack_dir = self.disk.path().join("objects/pack");
         let packs = list_packs(&pack_dir)?;
         if packs.len() <= MAX_PACKS {
-            return Ok(());
+            return Ok(false);
         }
         let small: Vec<&Pack> = packs
             .iter()
             .filter(|p| p.bytes <= SMALL_PACK_BYTES)
             .collect();
         if small.len() < 2 {
-            return Ok(());
+            return Ok(false);
         }
-        let mut packer = self.disk.packbuilder()?;
         let mut seen = HashSet::new();
+        let mut ids = Vec::new();
         for pack in &small {
-            for id in object_ids(&pack.index)? {
-                if seen.insert(id) {
-                    packer.insert_object(id, None)?;
-                }
-            }
+            ids.extend(
+                object_ids(&pack.index)?
+                    .into_iter()
+                    .filter(|id| seen.insert(*id)),
+            );
         }
-        let mut bytes = Buf::new();
-        packer.write_buf(&mut bytes)?;
-        let odb = self.disk.odb()?;
-        let mut writer = odb.packwriter()?;
-        writer
-            .write_all(&bytes)
-            .map_err(io_err("writing a pack in", &pack_dir))?;
-        writer.commit()?;
+        write_pack(&self.disk, &self.disk.odb()?, &ids)?;
         for pack in small {
             for path in [&pack.index, &pack.data] {
                 std::fs::remove_file(path).map_err(io_err("removing", path))?;
             }
         }
-        Ok(())
+        Ok(true)
     }
+}
+
+/// Writes the objects `ids` of `from` to `to` as one pack.
+pub(super) fn write_pack(
+    from: &Repository,
+    to: &Odb<'_>,
+    ids: &[Oid],
+) -> Result<(), CheckpointError> {
+    let mut packer = from.packbuilder()?;
+    for id in ids {
+        packer.insert_object(*id, None)?;
+    }
+    let mut bytes = Buf::new();
+    packer.write_buf(&mut bytes)?;
+    let mut writer = to.packwriter()?;
+    writer
+        .write_all(&bytes)
+        .map_err(io_err("writing a pack in", from.path()))?;
+    writer.commit()?;
+    Ok(())
 }
 
 /// One pack: its data file, its index and the data's size.
