@@ -1008,9 +1008,13 @@ fn a_held_ref_is_not_written_over_a_ref_moved_meanwhile() {
     store.checkpoint("s", 2, "held").unwrap();
     let mut other = CheckpointStore::open(home.path(), root).unwrap();
     other.checkpoint("s", 9, "from elsewhere").unwrap();
-    assert!(store
+    let refused = store
         .checkpoint("s", 2, reins::store::TURN_END_LABEL)
-        .is_err());
+        .unwrap_err();
+    assert!(
+        matches!(refused, CheckpointError::RefMoved { .. }),
+        "{refused}"
+    );
     assert_eq!(
         seen_from_outside(home.path(), root, "s"),
         ["first", "from elsewhere"]

@@ -38,6 +38,11 @@ pub enum CheckpointError {
     },
     #[error("corrupt checkpoint data: {0}")]
     Corrupt(String),
+    #[error(
+        "another process moved the checkpoints of `{refname}` meanwhile (is the same session \
+         open twice?); this turn's steps are not recorded, the other process's are kept"
+    )]
+    RefMoved { refname: String },
 }
 
 fn sessions_hint(available: &[String]) -> String {

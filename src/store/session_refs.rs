@@ -10,7 +10,7 @@
 
 use super::error::CheckpointError;
 use super::CheckpointStore;
-use git2::Oid;
+use git2::{ErrorCode, Oid};
 
 /// A ref update not written yet.
 pub(super) struct PendingRef {
@@ -46,13 +46,21 @@ impl CheckpointStore {
             None => parent,
         };
         const MESSAGE: &str = "reins checkpoint";
-        match expected {
+        let written = match expected {
             Some(old) => self
                 .disk
-                .reference_matching(refname, tip, true, old, MESSAGE)?,
-            None => self.disk.reference(refname, tip, false, MESSAGE)?,
+                .reference_matching(refname, tip, true, old, MESSAGE),
+            None => self.disk.reference(refname, tip, false, MESSAGE),
         };
-        Ok(())
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
+                Err(CheckpointError::RefMoved {
+                    refname: refname.to_string(),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes every held ref update (the store is closing).
