@@ -23,6 +23,7 @@ pub mod init;
 mod keys;
 pub mod markdown;
 mod messages;
+mod modal;
 pub mod overlay;
 pub mod pasted_image;
 pub mod picker;

@@ -11,7 +11,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 /// What the choice is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,19 +195,14 @@ impl Picker {
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let width = area.width.saturating_sub(4).clamp(20, 110).min(area.width);
         let height = (self.items.len() as u16 + 4).clamp(5, area.height.saturating_sub(2).max(5));
-        let rect = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + area.height.saturating_sub(height) / 2,
-            width,
-            height: height.min(area.height),
-        };
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(self.title.clone(), theme.bold));
-        let inner = block.inner(rect);
-        block.render(rect, buf);
+        let inner = super::modal::frame(
+            area,
+            (width, height),
+            theme.border,
+            self.title.clone(),
+            theme,
+            buf,
+        );
         if inner.height == 0 {
             return;
         }

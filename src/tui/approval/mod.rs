@@ -13,7 +13,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -206,19 +205,14 @@ impl ApprovalModal {
         let body_h = body.len().min(max_h - chrome).max(1);
         self.scroll = self.scroll.min(body.len().saturating_sub(body_h));
         let height = (body_h + chrome) as u16;
-        let rect = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + area.height.saturating_sub(height) / 2,
-            width,
-            height: height.min(area.height),
-        };
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.level.warning)
-            .title(Span::styled(self.title(), theme.bold));
-        let inner = block.inner(rect);
-        block.render(rect, buf);
+        let inner = super::modal::frame(
+            area,
+            (width, height),
+            theme.level.warning,
+            self.title(),
+            theme,
+            buf,
+        );
         let inner = Rect {
             x: inner.x + 1,
             width: inner.width.saturating_sub(2),
