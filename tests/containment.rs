@@ -193,6 +193,12 @@ async fn abstract_unix_sockets_outside_are_unreachable() {
 /// Starts up to 6,000 threads that sleep 3 s, then prints `started N`: N < 6000 when a cap held.
 const THREAD_BOMB: &str = "python3 -c \"\nimport threading, time\nn = 0\ntry:\n    for _ in range(6000):\n        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    pass\nprint('started', n)\n\"";
 
+/// Tries to move itself to the root of the `pids` hierarchy (v1) or of cgroup v2, then prints
+/// where it is.
+const LEAVE_THE_CGROUP: &str =
+    "for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/pids/tasks \
+     /sys/fs/cgroup/cgroup.procs; do echo 0 > $f; done; cat /proc/self/cgroup";
+
 /// The count a [`THREAD_BOMB`] printed, 0 if none.
 fn threads_started(output: &str) -> usize {
     output
@@ -801,7 +807,8 @@ fn a_daemons_socket_in_any_folder_is_out_of_reach() {
 
 /// The shell tool's commands are forked by a thread inside the session's cgroup (cgroup v1), so
 /// they start capped without moving themselves; each command, and a thread bomb in the second,
-/// must still be held by the cap, whichever thread forked it.
+/// must still be held by the cap, whichever thread forked it, and the last one cannot move
+/// itself out of it.
 #[test]
 fn the_shell_tools_commands_run_inside_the_session_cgroup() {
     let (_d, ws) = workspace();
@@ -811,7 +818,7 @@ fn the_shell_tools_commands_run_inside_the_session_cgroup() {
     let server = MockServer::start(vec![
         Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
         Reply::tool("shell", json!({ "command": THREAD_BOMB })),
-        Reply::tool("shell", json!({ "command": "cat /proc/self/cgroup" })),
+        Reply::tool("shell", json!({ "command": LEAVE_THE_CGROUP })),
         Reply::text("done"),
     ]);
     let home = home_for(&server, Wire::OpenAi);
@@ -826,6 +833,10 @@ fn the_shell_tools_commands_run_inside_the_session_cgroup() {
     let first = &tool_results(&requests[1].body)[0];
     let bomb_out = &tool_results(&requests[2].body)[1];
     let last = &tool_results(&requests[3].body)[2];
+    assert!(
+        last.contains("Read-only file system") || last.contains("Permission denied"),
+        "the move out of the cgroup was not refused by the kernel: {last}"
+    );
     for shown in [first, last] {
         assert!(
             shown.lines().any(|l| l.contains("/reins-")),
