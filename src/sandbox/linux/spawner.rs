@@ -29,7 +29,7 @@ pub(crate) fn spawn(mut cmd: tokio::process::Command) -> io::Result<tokio::proce
     let (reply, answer) = mpsc::sync_channel(1);
     let sent = jobs
         .lock()
-        .map_err(|_| io::Error::other("the spawner's queue is poisoned"))?
+        .map_err(|_| io::Error::other("reins' spawner thread failed; restart the session"))?
         .send(Job {
             cmd,
             runtime,
@@ -38,7 +38,7 @@ pub(crate) fn spawn(mut cmd: tokio::process::Command) -> io::Result<tokio::proce
     match sent {
         Ok(()) => answer
             .recv()
-            .map_err(|_| io::Error::other("the spawner thread stopped"))?,
+            .map_err(|_| io::Error::other("reins' spawner thread stopped; restart the session"))?,
         // The thread is gone (it panicked): spawn here.
         Err(mpsc::SendError(job)) => {
             let mut cmd = job.cmd;
