@@ -47,13 +47,7 @@ impl CheckpointStore {
     ) -> Result<Checkpoint, CheckpointError> {
         let refname = session_ref(session_id)?;
         let ends_turn = label == super::TURN_END_LABEL;
-        let held = self.turn.in_turn && !ends_turn && restored_to.is_none();
-        if held {
-            self.start_staging()?;
-        } else {
-            // What the turn staged reaches disk before a checkpoint that is written there.
-            self.flush_staged()?;
-        }
+        let held = self.prepare_write(ends_turn, restored_to.is_some())?;
         let tree_id = self.snapshot()?;
         let parent = self.tip(&refname)?;
         let files_changed = match &parent {
@@ -81,17 +75,7 @@ impl CheckpointStore {
         };
         let parent_id = parent.as_ref().map(Commit::id);
         drop(parent);
-        if held {
-            self.defer_ref(refname, id, parent_id);
-            self.bound_staging()?;
-        } else {
-            self.write_ref(&refname, id, parent_id)?;
-        }
-        self.turn.in_turn = !ends_turn;
-        if ends_turn {
-            // The end of a turn is a pause: the stat cache is saved there, not before each step.
-            self.save_cache()?;
-        }
+        self.finish_write(refname, id, parent_id, held, ends_turn)?;
         Ok(Checkpoint {
             id: id.to_string(),
             step,

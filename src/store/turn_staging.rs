@@ -46,9 +46,49 @@ impl Default for TurnWrites {
 }
 
 impl CheckpointStore {
+    /// Decides where the next checkpoint goes and readies it: held in memory when it is a
+    /// turn's later step (not its end, not an undo point), else to disk, after what the turn
+    /// staged so far. Returns whether it is held.
+    pub(super) fn prepare_write(
+        &mut self,
+        ends_turn: bool,
+        undo_point: bool,
+    ) -> Result<bool, CheckpointError> {
+        let held = self.turn.in_turn && !ends_turn && !undo_point;
+        if held {
+            self.start_staging()?;
+        } else {
+            self.flush_staged()?;
+        }
+        Ok(held)
+    }
+
+    /// Records the checkpoint `id` as the session's tip: held, or written with the held
+    /// updates; at a turn's end the stat cache is saved too (a pause: not before each step).
+    pub(super) fn finish_write(
+        &mut self,
+        refname: String,
+        id: Oid,
+        parent: Option<Oid>,
+        held: bool,
+        ends_turn: bool,
+    ) -> Result<(), CheckpointError> {
+        if held {
+            self.defer_ref(refname, id, parent);
+            self.bound_staging()?;
+        } else {
+            self.write_ref(&refname, id, parent)?;
+        }
+        self.turn.in_turn = !ends_turn;
+        if ends_turn {
+            self.save_cache()?;
+        }
+        Ok(())
+    }
+
     /// Writes the staged objects out when they hold more than the limit; the refs stay held
     /// (nothing may name them on disk before the turn ends), and the next step stages anew.
-    pub(super) fn bound_staging(&mut self) -> Result<(), CheckpointError> {
+    fn bound_staging(&mut self) -> Result<(), CheckpointError> {
         if self.turn.staged_bytes > self.turn.staged_limit {
             self.flush_staged()?;
         }
@@ -57,7 +97,7 @@ impl CheckpointStore {
 
     /// Sends the next writes to memory (a second handle on the repository, with a mempack in
     /// front of the disk backends), unless they already go there.
-    pub(super) fn start_staging(&mut self) -> Result<(), CheckpointError> {
+    fn start_staging(&mut self) -> Result<(), CheckpointError> {
         if self.turn.staged.is_none() {
             let staged = Repository::open_bare(self.disk.path())?;
             // The backend belongs to the odb (freed with the repository): the handle can go.
