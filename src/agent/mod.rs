@@ -26,6 +26,7 @@ mod session;
 pub mod session_control;
 mod session_setup;
 pub mod spend;
+mod sync_step;
 mod thread;
 mod tool_step;
 mod toolbox;

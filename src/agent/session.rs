@@ -242,6 +242,7 @@ impl Session {
         if self.turn.mutated() {
             let ctx = self.tools.context();
             super::planted_step::set_aside_planted(ctx, turn_started, emit).await;
+            super::sync_step::sync_edits(ctx, emit).await;
         }
         self.history.sync();
         status
@@ -356,7 +357,6 @@ impl Session {
             }
         }
         self.model.routing.end_step();
-        self.history.sync();
         None
     }
 }

@@ -95,9 +95,9 @@ impl<'s, 'a> Journal<'s, 'a> {
 }
 
 /// Replaces `rel` with `bytes` atomically, with the mode of `perms` (or the usual one for a new
-/// file).
+/// file); synced at the end of the turn (see [`Beneath::write_edit`]).
 fn write(fs: &Beneath, rel: &Path, bytes: &[u8], perms: Option<&Permissions>) -> io::Result<()> {
-    fs.write_atomic(rel, bytes, perms.map(|p| p.mode() & 0o7777))
+    fs.write_edit(rel, bytes, perms.map(|p| p.mode() & 0o7777))
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ const EAGAIN_RETRIES: usize = 8;
 pub struct Beneath {
     root: OwnedFd,
     path: PathBuf,
+    unsynced: super::unsynced::Unsynced,
 }
 
 impl Beneath {
@@ -57,6 +58,7 @@ impl Beneath {
             // SAFETY: `fd` was just returned by open(2) and is owned by nobody else.
             root: unsafe { OwnedFd::from_raw_fd(fd) },
             path: root.to_path_buf(),
+            unsynced: Default::default(),
         })
     }
 
@@ -123,20 +125,44 @@ impl Beneath {
     }
 
     /// Replaces (or creates) the file `rel` with `bytes` through a temporary sibling and
-    /// `renameat`, in a parent directory that must exist. `mode` defaults to the existing
-    /// file's permissions, or to what any editor would give a new file (0666 less the umask).
+    /// `renameat`, in a parent directory that must exist, and waits until the data is on disk.
+    /// `mode` defaults to the existing file's permissions, or to what any editor would give a new
+    /// file (0666 less the umask).
     pub fn write_atomic(&self, rel: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+        self.replace(rel, bytes, mode, Sync::BeforeRename).map(drop)
+    }
+
+    /// [`Beneath::write_atomic`] for the model's edits: the new file is as atomic, but its sync
+    /// waits for [`Beneath::sync_edits`] (see [`super::unsynced`]).
+    pub fn write_edit(&self, rel: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+        let file = self.replace(rel, bytes, mode, Sync::Later)?;
+        self.unsynced
+            .keep(rel, file)
+            .map_err(|e| io::Error::new(e.source.kind(), e.to_string()))
+    }
+
+    /// Syncs every file [`Beneath::write_edit`] replaced since the last call.
+    pub fn sync_edits(&self) -> Result<(), super::unsynced::SyncError> {
+        self.unsynced.sync_all()
+    }
+
+    /// Writes a temporary sibling of `rel` and renames it over `rel`; the new file's handle.
+    fn replace(&self, rel: &Path, bytes: &[u8], mode: Option<u32>, sync: Sync) -> io::Result<File> {
         let (parent, name) = self.parent(rel)?;
         let mode = match mode {
             Some(m) => m,
             None => existing_mode(&parent, name)?.unwrap_or(0o666 & !crate::fsutil::umask()),
         };
         let tmp = temp_name(name);
-        let result = write_new(&parent, &tmp, bytes, mode).and_then(|()| {
+        let result = write_new(&parent, &tmp, bytes, mode).and_then(|file| {
+            if sync == Sync::BeforeRename {
+                file.sync_data()?;
+            }
             let (from, to) = (cstring(&tmp)?, cstring(name)?);
             let fd = parent.as_raw_fd();
             // SAFETY: valid fds and C strings.
-            cvt(unsafe { libc::renameat(fd, from.as_ptr(), fd, to.as_ptr()) })
+            cvt(unsafe { libc::renameat(fd, from.as_ptr(), fd, to.as_ptr()) })?;
+            Ok(file)
         });
         if result.is_err() {
             let _ = unlink_at(&parent, &tmp, 0);
@@ -396,14 +422,23 @@ fn existing_mode(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<u32>> {
     Ok(regular.then_some(st.st_mode & 0o7777))
 }
 
-fn write_new(dir: &OwnedFd, tmp: &OsStr, bytes: &[u8], mode: u32) -> io::Result<()> {
+/// When a replaced file's data is synced: before the rename (a machine crash then leaves the
+/// old file or the whole new one), or later by whoever keeps its handle.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    BeforeRename,
+    Later,
+}
+
+/// Creates `tmp` in `dir` with `bytes` and `mode`; its handle, data not yet synced.
+fn write_new(dir: &OwnedFd, tmp: &OsStr, bytes: &[u8], mode: u32) -> io::Result<File> {
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
     let mut file = File::from(open_at(dir, tmp, flags, 0o600)?);
     file.write_all(bytes)?;
-    file.sync_data()?;
     // Created 0600 so nobody reads it half-written; the final mode is set exactly (no umask).
     // SAFETY: valid fd.
-    cvt(unsafe { libc::fchmod(file.as_raw_fd(), mode) })
+    cvt(unsafe { libc::fchmod(file.as_raw_fd(), mode) })?;
+    Ok(file)
 }
 
 /// A hidden sibling name no other writer (or concurrent call) uses.
@@ -473,6 +508,21 @@ mod tests {
         b.write_atomic(Path::new("f"), b"new", None).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
         assert_eq!(std::fs::read_to_string(d.path().join("f")).unwrap(), "new");
+    }
+
+    #[test]
+    fn an_edit_is_visible_at_once_and_waits_for_its_sync() {
+        let Some((d, b)) = workspace() else { return };
+        std::fs::write(d.path().join("f"), "old").unwrap();
+        b.write_edit(Path::new("f"), b"one", None).unwrap();
+        b.write_edit(Path::new("f"), b"two", None).unwrap();
+        b.write_edit(Path::new("g"), b"new", None).unwrap();
+        assert_eq!(std::fs::read_to_string(d.path().join("f")).unwrap(), "two");
+        assert_eq!(b.unsynced.len(), 2, "one handle per path, the newest");
+        b.sync_edits().unwrap();
+        assert_eq!(b.unsynced.len(), 0);
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temp file left behind");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `fdatasync` off the caller's thread. A transcript is written to the OS line by line, so a
 //! crash of reins loses nothing; only a crash of the machine can lose what the disk has not yet
-//! been told to keep. Waiting for that on every step cost 4–8 ms of wall time a step on a busy
-//! disk (more than the rest of a cheap step), so the session asks for the sync and goes on; a
+//! been told to keep. Waiting for that cost 4–8 ms of wall time on a busy disk (more than the
+//! rest of a cheap step), so the session asks for the sync at the end of a turn and goes on; a
 //! thread of its own runs it, and requests that arrive while one runs are served by the next.
 //! A failed sync is reported by the next request, and [`BackgroundSync::finish`] (called when the
 //! transcript closes) waits until everything asked for is on disk.

@@ -1,7 +1,8 @@
 //! Session transcripts: `$REINS_HOME/sessions/<id>.jsonl`, one record per line, flushed as written
-//! so a crash or `kill -9` loses at most the line in flight; synced to disk in the background after
-//! each step (a step does not wait for the disk, see `background_sync`), and waited for when the
-//! transcript closes.
+//! so a crash or `kill -9` loses at most the line in flight; synced to disk in the background at
+//! the end of each turn (nothing waits for the disk, see `background_sync`: a machine crash
+//! mid-turn loses that turn's lines, as it may that turn's edits, see `sandbox::unsynced`), and
+//! waited for when the transcript closes.
 //! Besides the public events, a transcript holds what rebuilds the conversation exactly: every
 //! history item (full tool results) and compaction replacements.
 
@@ -209,7 +210,7 @@ impl TranscriptWriter {
     }
 
     /// Hands everything so far to the OS and asks for it to be made durable without waiting
-    /// (called at the end of each step); `Err` if the write, or an earlier sync, failed.
+    /// (called at the end of each turn); `Err` if the write, or an earlier sync, failed.
     pub fn sync(&mut self) -> Result<(), TranscriptError> {
         let io = |source| TranscriptError::Io {
             path: self.path.clone(),

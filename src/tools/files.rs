@@ -111,7 +111,7 @@ impl ToolContext {
             }
             None => self
                 .fs
-                .write_atomic(rel, text.as_bytes(), None)
+                .write_edit(rel, text.as_bytes(), None)
                 .map_err(cannot),
         }
     }
