@@ -16,7 +16,9 @@
 //!   share of the task (its wall minus the test's) can be read beside it.
 //!
 //! Run: `cargo build --release && cargo run --release --example bench_task [--no-codex]
-//! [--python PATH]` (default: the `python3` on the PATH, resolved to its executable)
+//! [--python PATH]` (default: the `python3` on the PATH, resolved to its executable);
+//! `--cheap-steps` times only the CPU per cheap step. `REINS_BENCH_BIN=PATH` times another
+//! build of reins (an older one, beside the current one).
 
 #[path = "../tests/support/mock_server.rs"]
 #[allow(dead_code)]
@@ -44,6 +46,10 @@ const UNFIX: &str = "*** Begin Patch\n*** Update File: calc.py\n@@\n def add(a, 
 
 fn main() {
     let bin = reins_binary();
+    if std::env::args().any(|a| a == "--cheap-steps") {
+        cheap_steps(&bin);
+        return;
+    }
     let python = real_python();
     let codex = (!std::env::args().any(|a| a == "--no-codex"))
         .then(find_codex)
@@ -97,12 +103,7 @@ fn main() {
         );
     }
 
-    cheap_step_cpu(&bin, "read_file", |_| json!({"path": "calc.py"}));
-    cheap_step_cpu(
-        &bin,
-        "apply_patch",
-        |i| json!({"patch": if i % 2 == 0 { FIX } else { UNFIX }}),
-    );
+    cheap_steps(&bin);
     big_repo_first_request(&bin);
     println!("load average at end: {}", load_average());
 }
@@ -198,6 +199,15 @@ fn task_run(run: Run, received: &[Instant]) -> TaskRun {
         first_request: received[0] - run.started,
         steps,
     }
+}
+
+fn cheap_steps(bin: &Path) {
+    cheap_step_cpu(bin, "read_file", |_| json!({"path": "calc.py"}));
+    cheap_step_cpu(
+        bin,
+        "apply_patch",
+        |i| json!({"patch": if i % 2 == 0 { FIX } else { UNFIX }}),
+    );
 }
 
 /// reins' CPU for one more step of `tool`, start-up excluded.

@@ -3,8 +3,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The `reins` binary beside the running example (`target/release/reins`).
+/// The `reins` binary beside the running example (`target/release/reins`), or the one
+/// `REINS_BENCH_BIN` names (to time an older build beside the current one).
 pub fn reins_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("REINS_BENCH_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("current exe");
     let bin = exe
         .parent()

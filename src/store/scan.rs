@@ -12,6 +12,30 @@ use std::sync::Mutex;
 /// threads costs more than it saves on a small workspace, where every step is checkpointed.
 pub(crate) const PARALLEL_FROM_FILES: usize = 4_000;
 
+/// How many threads a scan walks with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threads {
+    One,
+    /// One per core, as ripgrep does: a large workspace's scan is mostly `lstat`s.
+    All,
+    /// The size is not known (a first snapshot): one thread until the walk has met
+    /// [`PARALLEL_FROM_FILES`] entries, then every core from the start. A small workspace
+    /// then pays neither the threads' start nor the parallel walker's idle wait (1 ms), and a
+    /// large one wastes a walk of a few thousand entries.
+    Probe,
+}
+
+impl Threads {
+    /// The choice for a workspace whose last scan counted `known` files (0: never scanned).
+    pub(crate) fn for_known(known: usize) -> Self {
+        match known {
+            0 => Threads::Probe,
+            n if n >= PARALLEL_FROM_FILES => Threads::All,
+            _ => Threads::One,
+        }
+    }
+}
+
 /// The stat fields that say whether a file may have changed since it was last hashed. ctime is
 /// kept besides mtime so that `touch -d` back to the old time, or a same-size rewrite in the same
 /// clock tick, still counts as a change.
@@ -66,9 +90,8 @@ pub(crate) struct Scanned {
 /// contiguous). `skip` is a directory never entered: the checkpoint store itself, when the
 /// workspace contains `$REINS_HOME`. Unreadable entries are left out, like ignored ones: what
 /// cannot be read cannot be checkpointed, and restore never touches what is not checkpointed.
-/// `parallel` walks on every core, as ripgrep does: a large workspace's scan is mostly `lstat`s.
-pub(crate) fn scan(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Scanned> {
-    let mut files = walk(root, skip.clone(), parallel);
+pub(crate) fn scan(root: &Path, skip: Option<PathBuf>, threads: Threads) -> Vec<Scanned> {
+    let mut files = walk(root, skip.clone(), threads);
     add_tracked_but_ignored(root, skip.as_deref(), &mut files);
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
@@ -78,7 +101,7 @@ pub(crate) fn scan(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Sc
 /// The ignore-aware walk: .gitignore honoured also outside git repositories, hidden files
 /// included, `.git` (directory or gitfile, in any letter case: git refuses such names in trees)
 /// never entered.
-fn walk(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Scanned> {
+fn walk(root: &Path, skip: Option<PathBuf>, threads: Threads) -> Vec<Scanned> {
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -87,18 +110,31 @@ fn walk(root: &Path, skip: Option<PathBuf>, parallel: bool) -> Vec<Scanned> {
             !e.file_name().eq_ignore_ascii_case(".git")
                 && skip.as_deref().is_none_or(|s| e.path() != s)
         });
-    if !parallel {
-        return builder
-            .build()
-            .flatten()
-            .filter_map(|entry| candidate(root, &entry))
-            .collect();
+    let limit = match threads {
+        Threads::One => Some(usize::MAX),
+        Threads::Probe => Some(PARALLEL_FROM_FILES),
+        Threads::All => None,
+    };
+    if let Some(serial) = limit.and_then(|limit| walk_serially(root, &builder, limit)) {
+        return serial;
     }
     let found = Mutex::new(Vec::new());
     builder
         .build_parallel()
         .visit(&mut Collector { root, sink: &found });
     found.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The walk on this thread; `None` once it meets `limit` entries (the workspace is large).
+fn walk_serially(root: &Path, builder: &WalkBuilder, limit: usize) -> Option<Vec<Scanned>> {
+    let mut found = Vec::new();
+    for (met, entry) in builder.build().flatten().enumerate() {
+        if met + 1 >= limit {
+            return None;
+        }
+        found.extend(candidate(root, &entry));
+    }
+    Some(found)
 }
 
 /// A regular file or symlink the walk reached, with its stat data.
@@ -239,7 +275,7 @@ fn has_symlinked_dir(root: &Path, rel: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{plain_relative, scan};
+    use super::{plain_relative, scan, Threads, PARALLEL_FROM_FILES};
 
     /// The parallel walk finds what the single-threaded one does: ignore rules in nested
     /// directories, hidden files, symlinks, `.git` and the skipped directory left out.
@@ -263,15 +299,42 @@ mod tests {
         std::fs::write(root.join(".hidden"), "x").unwrap();
         std::os::unix::fs::symlink("d0", root.join("link")).unwrap();
         let skip = Some(root.join("home"));
-        let names = |parallel| -> Vec<Vec<u8>> {
-            scan(root, skip.clone(), parallel)
+        let names = |threads| -> Vec<Vec<u8>> {
+            scan(root, skip.clone(), threads)
                 .into_iter()
                 .map(|s| s.path)
                 .collect()
         };
-        let serial = names(false);
+        let serial = names(Threads::One);
         assert_eq!(serial.len(), 20 * 30 + 20 + 2, "{serial:?}");
-        assert_eq!(names(true), serial);
+        assert_eq!(names(Threads::All), serial);
+        assert_eq!(names(Threads::Probe), serial);
+    }
+
+    /// A first scan of a workspace larger than the serial walk's limit starts over on every
+    /// core and lists every file once; below the limit it stays on one thread.
+    #[test]
+    fn a_first_scan_of_a_large_workspace_lists_every_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let total = PARALLEL_FROM_FILES + 100;
+        for d in 0..total / 100 {
+            let sub = root.join(format!("d{d:02}"));
+            std::fs::create_dir(&sub).unwrap();
+            for f in 0..100 {
+                std::fs::write(sub.join(format!("f{f:03}")), "").unwrap();
+            }
+        }
+        let builder = ignore::WalkBuilder::new(root);
+        assert!(super::walk_serially(root, &builder, PARALLEL_FROM_FILES).is_none());
+        let probed = scan(root, None, Threads::Probe);
+        assert_eq!(probed.len(), total);
+        assert!(
+            probed.windows(2).all(|w| w[0].path < w[1].path),
+            "sorted, no duplicates"
+        );
+        let small = super::walk_serially(root, &builder, usize::MAX).unwrap();
+        assert_eq!(small.len(), total);
     }
 
     #[test]

@@ -30,8 +30,8 @@ impl CheckpointStore {
     pub(crate) fn snapshot(&mut self) -> Result<Oid, CheckpointError> {
         let clock = self.scan_clock()?;
         let known = self.cache.files.len();
-        let parallel = known == 0 || known >= scan::PARALLEL_FROM_FILES;
-        let mut scanned = scan::scan(&self.workspace, self.skip.clone(), parallel);
+        let threads = scan::Threads::for_known(known);
+        let mut scanned = scan::scan(&self.workspace, self.skip.clone(), threads);
         scanned.retain(|s| s.stat.size <= MAX_FILE_BYTES);
         let cached: Vec<Option<Leaf>> = scanned
             .iter()

@@ -117,6 +117,9 @@ pub struct ToolContext {
     pub files: Option<Arc<dyn FileAccess>>,
     pub settings: ToolSettings,
     pub traces: CallTraces,
+    /// Where the shell tool's bash is, found once on the commands' `PATH` (see
+    /// [`shell::bash`]); `None` inside: not found outside the sandbox's writable places.
+    pub bash: std::sync::OnceLock<Option<PathBuf>>,
 }
 
 /// What single tools are allowed from the config, beyond the sandbox policy every tool shares:
@@ -169,6 +172,7 @@ impl ToolContext {
             files: None,
             settings: ToolSettings::default(),
             traces: CallTraces::default(),
+            bash: std::sync::OnceLock::new(),
         })
     }
 

@@ -118,6 +118,21 @@ impl CommandOutput {
     }
 }
 
+/// The bash commands run with: its full path, found once per session on the commands' `PATH`,
+/// so that a command does not try every `PATH` entry before it (a failed `exec` each). A bash
+/// the sandbox could write is not fixed this way: looked up by name, as before, each time.
+pub(crate) fn bash(ctx: &ToolContext) -> &std::ffi::OsStr {
+    let found = ctx.bash.get_or_init(|| {
+        let path = ctx
+            .child_env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_os_str());
+        crate::sandbox::program::resolve("bash", path, &ctx.policy).ok()
+    });
+    found.as_deref().map_or("bash".as_ref(), |p| p.as_os_str())
+}
+
 /// Runs `command` and collects its merged output; an interrupt kills the process group and is an error.
 pub async fn run_command(
     command: &str,
@@ -130,7 +145,7 @@ pub async fn run_command(
     let writer2 = writer
         .try_clone()
         .map_err(|e| ToolError(format!("cannot create a pipe: {e}")))?;
-    let mut cmd = tokio::process::Command::new("bash");
+    let mut cmd = tokio::process::Command::new(bash(ctx));
     cmd.arg("-c")
         .arg(command)
         .current_dir(dir)
@@ -209,4 +224,31 @@ fn spawn_drain(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(path: &str) -> (tempfile::TempDir, ToolContext) {
+        let d = tempfile::tempdir().unwrap();
+        let mut ctx = ToolContext::new(d.path(), crate::cancel::Cancel::never()).unwrap();
+        ctx.child_env = vec![("PATH".into(), path.into())];
+        (d, ctx)
+    }
+
+    #[test]
+    fn bash_is_found_once_by_its_full_path() {
+        let (_d, ctx) = context("/nonexistent:/usr/local/bin:/usr/bin:/bin");
+        let found = std::path::Path::new(bash(&ctx)).to_path_buf();
+        assert!(found.is_absolute(), "{found:?}");
+        assert!(found.ends_with("bash"), "{found:?}");
+        assert_eq!(ctx.bash.get(), Some(&Some(found)));
+    }
+
+    #[test]
+    fn a_bash_not_on_the_path_is_looked_up_by_name() {
+        let (_d, ctx) = context("/nonexistent");
+        assert_eq!(bash(&ctx), "bash");
+    }
 }
