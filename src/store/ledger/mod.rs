@@ -17,9 +17,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use super::session_index::{is_damaged, INDEX_FILE};
+use super::session_index::{is_damaged, tune, INDEX_FILE};
 
 /// Bumped whenever the ledger's tables or what a row counts change: tables of another version
 /// are rebuilt from the transcripts. 2: subagents' roll-up lines are no longer counted twice.
@@ -118,8 +117,7 @@ impl Ledger {
             source,
         })?;
         let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
-        conn.pragma_update(None, "synchronous", "OFF").map_err(db)?;
+        tune(&conn).map_err(db)?;
         conn.execute_batch("CREATE TABLE IF NOT EXISTS ledger_version (v INTEGER NOT NULL)")
             .map_err(db)?;
         let version: Option<i64> = conn
