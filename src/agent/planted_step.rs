@@ -1,6 +1,8 @@
 //! The end-of-turn look for repositories the turn's commands planted in subfolders (see
-//! [`crate::workspace::planted`]). It runs only after turns that ran commands or edits, and only
-//! under `workspace-write`: `read-only` cannot create one and `full` promises nothing.
+//! [`crate::workspace::planted`]). It runs only after turns that ran programs (commands, checks,
+//! MCP servers' tools: the file tools refuse any `.git` path, so edits alone cannot plant one),
+//! or that changed files while MCP servers run (they run between calls too), and only under
+//! `workspace-write`: `read-only` cannot create one and `full` promises nothing.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

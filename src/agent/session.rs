@@ -239,9 +239,12 @@ impl Session {
         if self.turn.checkpointed() {
             self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
-        if self.turn.mutated() {
-            let ctx = self.tools.context();
+        let ctx = self.tools.context();
+        let servers_ran = self.turn.mutated() && self.tools.has_servers();
+        if self.turn.ran_programs() || servers_ran {
             super::planted_step::set_aside_planted(ctx, turn_started, emit).await;
+        }
+        if self.turn.mutated() {
             super::sync_step::sync_edits(ctx, emit).await;
         }
         self.history.sync();
@@ -323,6 +326,9 @@ impl Session {
     /// `Some` ends the turn: an interrupt, or a refusal under `--deny-exit` (the calls left
     /// unrun are answered as such).
     async fn run_calls(&mut self, calls: &[ToolCall], emit: Emit<'_>) -> Option<Status> {
+        if self.tools.runs_programs_any(calls) {
+            self.turn.mark_ran_programs();
+        }
         if self.tools.mutates_any(calls) {
             self.turn.mark_mutated();
             self.checkpoint(&format!("before step {}", self.turn.steps()), emit)

@@ -139,6 +139,28 @@ impl Toolbox {
         })
     }
 
+    /// Whether any of these calls runs programs: a command, a check, a third-party server's
+    /// tool (an unknown tool is assumed to).
+    pub(super) fn runs_programs_any(&self, calls: &[ToolCall]) -> bool {
+        calls.iter().any(|c| {
+            self.registry.get(&c.name).is_none_or(|t| {
+                let effects = t.effects(&c.parsed_arguments());
+                effects.runs != crate::types::Runs::Nothing || effects.external
+            })
+        })
+    }
+
+    /// Whether the session has third-party servers' tools (MCP): their servers keep running
+    /// between calls, so they may change the workspace during any turn.
+    pub(super) fn has_servers(&self) -> bool {
+        let registry = &self.registry;
+        registry
+            .names()
+            .iter()
+            .filter_map(|name| registry.get(name))
+            .any(|t| t.effects(&serde_json::Value::Null).external)
+    }
+
     /// What the tool declares about a call, for the `tool.call` event: its kind and the paths
     /// it names, workspace-relative. Nothing for a tool the session does not have.
     pub(super) fn declared(

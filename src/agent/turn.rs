@@ -15,6 +15,9 @@ pub(super) struct TurnState {
     stop_on_denial: bool,
     /// A step of this turn may have changed the workspace (ran a command or an edit).
     mutated: bool,
+    /// A step of this turn ran programs (a command, a check, an MCP server's tool): only they
+    /// can plant a repository, the file tools refuse `.git` paths.
+    ran_programs: bool,
     /// A checkpoint was taken during this turn, so its end is recorded too.
     checkpointed: bool,
     /// An extension judged the work unfinished at the last stop (failing checks).
@@ -43,6 +46,7 @@ impl TurnState {
         self.unfinished = false;
         self.checkpointed = false;
         self.mutated = false;
+        self.ran_programs = false;
         self.start_steps = self.steps;
     }
 
@@ -86,6 +90,14 @@ impl TurnState {
 
     pub(super) fn mutated(&self) -> bool {
         self.mutated
+    }
+
+    pub(super) fn mark_ran_programs(&mut self) {
+        self.ran_programs = true;
+    }
+
+    pub(super) fn ran_programs(&self) -> bool {
+        self.ran_programs
     }
 
     pub(super) fn mark_checkpointed(&mut self) {
