@@ -129,16 +129,16 @@ impl Beneath {
     /// `mode` defaults to the existing file's permissions, or to what any editor would give a new
     /// file (0666 less the umask).
     pub fn write_atomic(&self, rel: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-        self.replace(rel, bytes, mode, Sync::BeforeRename).map(drop)
+        self.replace(rel, bytes, mode, SyncWhen::BeforeRename)
+            .map(drop)
     }
 
     /// [`Beneath::write_atomic`] for the model's edits: the new file is as atomic, but its sync
     /// waits for [`Beneath::sync_edits`] (see [`super::unsynced`]).
     pub fn write_edit(&self, rel: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-        let file = self.replace(rel, bytes, mode, Sync::Later)?;
-        self.unsynced
-            .keep(rel, file)
-            .map_err(|e| io::Error::new(e.source.kind(), e.to_string()))
+        let file = self.replace(rel, bytes, mode, SyncWhen::Later)?;
+        self.unsynced.keep(rel, file);
+        Ok(())
     }
 
     /// Syncs every file [`Beneath::write_edit`] replaced since the last call.
@@ -147,7 +147,13 @@ impl Beneath {
     }
 
     /// Writes a temporary sibling of `rel` and renames it over `rel`; the new file's handle.
-    fn replace(&self, rel: &Path, bytes: &[u8], mode: Option<u32>, sync: Sync) -> io::Result<File> {
+    fn replace(
+        &self,
+        rel: &Path,
+        bytes: &[u8],
+        mode: Option<u32>,
+        sync: SyncWhen,
+    ) -> io::Result<File> {
         let (parent, name) = self.parent(rel)?;
         let mode = match mode {
             Some(m) => m,
@@ -155,7 +161,7 @@ impl Beneath {
         };
         let tmp = temp_name(name);
         let result = write_new(&parent, &tmp, bytes, mode).and_then(|file| {
-            if sync == Sync::BeforeRename {
+            if sync == SyncWhen::BeforeRename {
                 file.sync_data()?;
             }
             let (from, to) = (cstring(&tmp)?, cstring(name)?);
@@ -425,7 +431,7 @@ fn existing_mode(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<u32>> {
 /// When a replaced file's data is synced: before the rename (a machine crash then leaves the
 /// old file or the whole new one), or later by whoever keeps its handle.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Sync {
+enum SyncWhen {
     BeforeRename,
     Later,
 }

@@ -33,27 +33,33 @@ pub struct SyncError {
 #[derive(Debug, Default)]
 pub(crate) struct Unsynced {
     files: Mutex<HashMap<PathBuf, File>>,
+    /// A failure of a sync the full set forced, kept for the next [`Unsynced::sync_all`]: the
+    /// edit that filled the set was written, and must not fail (or be rolled back) for it.
+    failed: Mutex<Option<SyncError>>,
 }
 
 impl Unsynced {
     /// Keeps `file` (the new content of `rel`) for the next sync; syncs everything at once when
     /// the set is full.
-    pub(crate) fn keep(&self, rel: &Path, file: File) -> Result<(), SyncError> {
+    pub(crate) fn keep(&self, rel: &Path, file: File) {
         let full = {
             let mut files = self.lock();
             files.insert(rel.to_path_buf(), file);
             files.len() >= MAX_UNSYNCED
         };
-        match full {
-            true => self.sync_all(),
-            false => Ok(()),
+        if full {
+            if let Err(e) = self.sync_all() {
+                let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+                failed.get_or_insert(e);
+            }
         }
     }
 
-    /// Syncs every file kept; the first failure, after trying them all.
+    /// Syncs every file kept; the first failure since the last call, after trying them all.
     pub(crate) fn sync_all(&self) -> Result<(), SyncError> {
         let files = std::mem::take(&mut *self.lock());
-        let mut first = None;
+        let earlier = self.failed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut first = earlier;
         for (path, file) in files {
             if let Err(source) = file.sync_data() {
                 first.get_or_insert(SyncError { path, source });
@@ -93,9 +99,9 @@ mod tests {
     fn a_rewrite_of_the_same_path_keeps_one_handle() {
         let d = tempfile::tempdir().unwrap();
         let u = Unsynced::default();
-        u.keep(Path::new("a"), file_in(d.path(), "a1")).unwrap();
-        u.keep(Path::new("a"), file_in(d.path(), "a2")).unwrap();
-        u.keep(Path::new("b"), file_in(d.path(), "b")).unwrap();
+        u.keep(Path::new("a"), file_in(d.path(), "a1"));
+        u.keep(Path::new("a"), file_in(d.path(), "a2"));
+        u.keep(Path::new("b"), file_in(d.path(), "b"));
         assert_eq!(u.len(), 2);
         u.sync_all().unwrap();
         assert_eq!(u.len(), 0);
@@ -107,11 +113,10 @@ mod tests {
         let u = Unsynced::default();
         for i in 0..MAX_UNSYNCED - 1 {
             let name = format!("f{i}");
-            u.keep(Path::new(&name), file_in(d.path(), &name)).unwrap();
+            u.keep(Path::new(&name), file_in(d.path(), &name));
         }
         assert_eq!(u.len(), MAX_UNSYNCED - 1);
-        u.keep(Path::new("last"), file_in(d.path(), "last"))
-            .unwrap();
+        u.keep(Path::new("last"), file_in(d.path(), "last"));
         assert_eq!(u.len(), 0, "the 64th file synced the set");
     }
 
@@ -123,11 +128,31 @@ mod tests {
         u.keep(
             Path::new("src/lib.rs"),
             File::from(std::os::fd::OwnedFd::from(reader)),
-        )
-        .unwrap();
+        );
         let e = u.sync_all().unwrap_err();
         assert_eq!(e.path, Path::new("src/lib.rs"));
         assert!(e.to_string().contains("may not be on disk"), "{e}");
         assert_eq!(u.len(), 0, "a failed file is not retried forever");
+        assert!(u.sync_all().is_ok(), "reported once");
+    }
+
+    /// A sync the full set forces cannot fail the edit that filled it: its failure waits for the
+    /// turn's end.
+    #[test]
+    fn a_forced_sync_that_fails_is_reported_at_the_next_sync() {
+        let d = tempfile::tempdir().unwrap();
+        let (reader, _writer) = std::io::pipe().unwrap();
+        let u = Unsynced::default();
+        u.keep(
+            Path::new("pipe"),
+            File::from(std::os::fd::OwnedFd::from(reader)),
+        );
+        for i in 0..MAX_UNSYNCED - 1 {
+            let name = format!("f{i}");
+            u.keep(Path::new(&name), file_in(d.path(), &name));
+        }
+        assert_eq!(u.len(), 0, "the full set was synced");
+        let e = u.sync_all().unwrap_err();
+        assert_eq!(e.path, Path::new("pipe"));
     }
 }
