@@ -1,5 +1,5 @@
 //! The end-of-turn sync of the files the turn's edits replaced (see
-//! [`crate::sandbox::unsynced`]): once per file, however many edits it had, and off the
+//! [`crate::sandbox::beneath::unsynced`]): once per file, however many edits it had, and off the
 //! session's thread.
 
 use super::events::{Emit, Event};

@@ -84,7 +84,6 @@ pub mod rules;
 mod run;
 pub(crate) mod secrets;
 mod shell;
-pub mod unsynced;
 
 pub use crate::types::SandboxMode;
 pub use env::scrubbed_env;

@@ -1,7 +1,7 @@
 //! Session transcripts: `$REINS_HOME/sessions/<id>.jsonl`, one record per line, flushed as written
 //! so a crash or `kill -9` loses at most the line in flight; synced to disk in the background at
 //! the end of each turn (nothing waits for the disk, see `background_sync`: a machine crash
-//! mid-turn loses that turn's lines, as it may that turn's edits, see `sandbox::unsynced`), and
+//! mid-turn loses that turn's lines, as it may that turn's edits, see `sandbox::beneath::unsynced`), and
 //! waited for when the transcript closes.
 //! Besides the public events, a transcript holds what rebuilds the conversation exactly: every
 //! history item (full tool results) and compaction replacements.
