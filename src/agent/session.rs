@@ -326,10 +326,11 @@ impl Session {
     /// `Some` ends the turn: an interrupt, or a refusal under `--deny-exit` (the calls left
     /// unrun are answered as such).
     async fn run_calls(&mut self, calls: &[ToolCall], emit: Emit<'_>) -> Option<Status> {
-        if self.tools.runs_programs_any(calls) {
+        let reach = self.tools.reach(calls);
+        if reach.programs {
             self.turn.mark_ran_programs();
         }
-        if self.tools.mutates_any(calls) {
+        if reach.edits {
             self.turn.mark_mutated();
             self.checkpoint(&format!("before step {}", self.turn.steps()), emit)
                 .await;

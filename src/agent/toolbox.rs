@@ -28,6 +28,15 @@ pub trait ToolSource: Send + Sync {
     fn current_tools(&self) -> BoxFuture<'_, Vec<Box<dyn Tool>>>;
 }
 
+/// What a step's calls may do (see [`Toolbox::reach`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Reach {
+    /// They may change files in the workspace.
+    pub edits: bool,
+    /// They run programs: only those can plant a repository (the file tools refuse `.git`).
+    pub programs: bool,
+}
+
 /// The session's tools, their context and what checks their calls.
 pub struct Toolbox {
     registry: Registry,
@@ -130,24 +139,23 @@ impl Toolbox {
             .await
     }
 
-    /// Whether any of these calls may change the workspace (an unknown tool is assumed to).
-    pub(super) fn mutates_any(&self, calls: &[ToolCall]) -> bool {
-        calls.iter().any(|c| {
-            self.registry
-                .get(&c.name)
-                .is_none_or(|t| t.effects(&c.parsed_arguments()).edits)
-        })
-    }
-
-    /// Whether any of these calls runs programs: a command, a check, a third-party server's
-    /// tool (an unknown tool is assumed to).
-    pub(super) fn runs_programs_any(&self, calls: &[ToolCall]) -> bool {
-        calls.iter().any(|c| {
-            self.registry.get(&c.name).is_none_or(|t| {
-                let effects = t.effects(&c.parsed_arguments());
-                effects.runs != crate::types::Runs::Nothing || effects.external
-            })
-        })
+    /// What a step's calls may do, each call's declaration read once: change the workspace, run
+    /// programs (a command, a check, a third-party server's tool). An unknown tool is assumed to
+    /// do both.
+    pub(super) fn reach(&self, calls: &[ToolCall]) -> Reach {
+        let mut reach = Reach::default();
+        for call in calls {
+            let Some(tool) = self.registry.get(&call.name) else {
+                return Reach {
+                    edits: true,
+                    programs: true,
+                };
+            };
+            let effects = tool.effects(&call.parsed_arguments());
+            reach.edits |= effects.edits;
+            reach.programs |= effects.runs != crate::types::Runs::Nothing || effects.external;
+        }
+        reach
     }
 
     /// Whether the session has third-party servers' tools (MCP): their servers keep running

@@ -6,8 +6,9 @@
 //! or as soon as a shell prompt that shows the git branch enters it. Such a repository is moved
 //! aside (renamed, never deleted) and the model and the user are told; a plain `git init` stays.
 //! The top of the workspace is checked after each command; subfolders, ignored ones included,
-//! at the end of every turn that ran commands or edits (no process of the turn outlives it, so
-//! nothing can plant one after the check).
+//! at the end of every turn that ran programs (no process of a command outlives it, so nothing
+//! can plant one after the check), or that changed files while MCP servers run. Servers outlive
+//! turns: what one plants between two turns is older than the next turn and is not looked for.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
