@@ -234,6 +234,32 @@ async fn a_thread_bomb_stops_at_the_process_cap() {
     );
 }
 
+/// `reins sandbox` spawns without the spawner thread, so its command moves itself into the session
+/// cgroup (v1: `0` written to `tasks`, the child's one thread); it must land there.
+#[test]
+fn a_command_spawned_outside_the_spawner_moves_itself_into_the_session_cgroup() {
+    let (_d, ws) = workspace();
+    if lacks(&policy(&ws, SandboxMode::WorkspaceWrite), "cgroup") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .args(["sandbox", "-C"])
+        .arg(&ws)
+        .args(["--", "cat", "/proc/self/cgroup"])
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains(":pids:/") && l.contains("/reins-")
+                || l.starts_with("0::/") && l.contains("/reins-")),
+        "the command ran outside the session cgroup: {shown}"
+    );
+}
+
 #[tokio::test]
 async fn renaming_a_protected_paths_parent_does_not_unprotect_it() {
     let (_d, ws) = workspace();

@@ -151,6 +151,8 @@ impl SandboxPolicy {
     /// Starts finding [`SandboxPolicy::weaknesses`] on a thread of its own, so that the probe
     /// (a throwaway child that tries the namespaces, and the session's cgroup) runs while the
     /// rest of the session is built rather than before it; whoever asks first waits for it.
+    /// The same thread then readies what the first command needs (the spawner thread, the
+    /// private temp dirs), so that it does not wait for them.
     pub fn probe_in_background(&self) {
         if self.mode != SandboxMode::Full {
             let _ = std::thread::Builder::new()
@@ -158,6 +160,7 @@ impl SandboxPolicy {
                 .spawn(|| {
                     weaknesses();
                     start_spawner();
+                    let _ = super::private_tmp::dir();
                 });
         }
     }

@@ -23,7 +23,8 @@ pub(crate) fn dir() -> Option<&'static Path> {
     DIR.get_or_init(create).as_deref()
 }
 
-/// Set once, when the first confined child is prepared.
+/// Set once: by the session's background probe (`SandboxPolicy::probe_in_background`), or by
+/// the first confined child prepared, whichever comes first.
 static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 
 /// The private stand-in for the shared temp dir `shared` (one of [`SHARED`]).

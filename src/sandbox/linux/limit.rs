@@ -7,9 +7,11 @@
 //! Creating cgroups needs write access to the hierarchy (root, or a delegated subtree); where
 //! there is none the cap is missing, which [`super::probe::degraded`] reports.
 //!
-//! Moving a process into a cgroup makes the kernel wait for an RCU grace period (about 10 ms on
-//! a small VM), once per command. Under cgroup v1, which moves single threads, a child forked
-//! by a thread already inside starts inside ([`super::spawner`]), and skips the move.
+//! Moving a whole process into a cgroup (`cgroup.procs`) makes the kernel wait for an RCU grace
+//! period (7-24 ms on a small VM), once per command. Under cgroup v1, which moves single threads,
+//! a thread that moves only itself (`0` written to `tasks`) skips that wait on recent kernels,
+//! so a child moves itself that way (it has one thread after `fork`); and a child forked by a
+//! thread already inside starts inside ([`super::spawner`]), and skips the move altogether.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -18,7 +20,8 @@ use std::sync::OnceLock;
 /// Processes (threads included, as the kernel counts them) a session's commands may hold at once.
 pub(super) const MAX_PROCESSES: u32 = 4096;
 
-/// An open `cgroup.procs` of the session's cgroup.
+/// The open file of the session's cgroup that a child writes to move itself in: v1's `tasks`
+/// (one thread: the child's only one), v2's `cgroup.procs`.
 pub(super) struct ProcessLimit {
     procs: OwnedFd,
     /// The `/proc/self/cgroup` line (`:pids:/path\n`) of a process already inside, under v1.
@@ -38,9 +41,13 @@ impl ProcessLimit {
     /// cgroups cannot be created.
     pub(super) fn for_session() -> Option<Self> {
         let cgroup = session_cgroup().as_ref()?;
+        let name = match cgroup.v1_member_line {
+            Some(_) => "tasks",
+            None => "cgroup.procs",
+        };
         let file = std::fs::OpenOptions::new()
             .write(true)
-            .open(cgroup.dir.join("cgroup.procs"))
+            .open(cgroup.dir.join(name))
             .ok()?;
         Some(ProcessLimit {
             procs: OwnedFd::from(file),

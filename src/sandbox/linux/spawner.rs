@@ -1,8 +1,12 @@
 //! A thread that lives in the session's cgroup and forks the confined commands, so that they
-//! start inside it. A child that moves itself into the cgroup instead makes the kernel wait for
-//! an RCU grace period, about 10 ms per command on a small VM (the largest part of a short shell
-//! step). Only cgroup v1 can move one thread of a process; under v2, or when the move is
-//! refused, commands are spawned where they are asked for and move themselves, as before.
+//! start inside it and skip the move. Only cgroup v1 can move one thread of a process; under v2,
+//! or when the move is refused, commands are spawned where they are asked for and move
+//! themselves.
+//!
+//! The thread moves itself by writing `0` (the writer) to v1's `tasks`, not its thread id: the
+//! kernel then skips the lock that makes every other move wait for an RCU grace period (Linux
+//! 6.18 here: 0.05-0.09 ms instead of 7-24 ms). With its id, the first command of a session
+//! waited for that grace period, and a session that ran no command waited for it at exit.
 //!
 //! The child's hook still checks its own cgroup ([`super::limit`]): a command spawned anywhere
 //! else is moved as before, so the cap never depends on which thread forked.
@@ -71,12 +75,10 @@ fn jobs() -> Option<&'static Mutex<Sender<Job>>> {
         .as_ref()
 }
 
-/// Moves this thread into the cgroup (its thread id written to v1's `tasks`), then spawns what
-/// it is sent. If the move is refused it spawns all the same, and each child moves itself.
+/// Moves this thread into the cgroup (`0` written to v1's `tasks`), then spawns what it is sent.
+/// If the move is refused it spawns all the same, and each child moves itself.
 fn serve(tasks: &std::path::Path, jobs: Receiver<Job>) {
-    // SAFETY: gettid has no preconditions.
-    let tid = unsafe { libc::gettid() };
-    let _ = std::fs::write(tasks, format!("{tid}\n"));
+    let _ = std::fs::write(tasks, "0\n");
     for job in jobs {
         let _entered = job.runtime.enter();
         let mut cmd = job.cmd;
