@@ -36,6 +36,8 @@ pub struct Session {
     start_map: Option<StartMap>,
     /// The transcript, shared with the event sink (the history writes through it too).
     recorder: Recorder,
+    /// When the look for planted repositories last ran.
+    planted: super::planted_step::PlantedWatch,
 }
 
 impl Session {
@@ -63,6 +65,7 @@ impl Session {
             extensions,
             checkpoints,
             recorder,
+            planted: super::planted_step::PlantedWatch::new(),
         }
     }
 
@@ -180,6 +183,23 @@ impl Session {
     /// Runs one user turn: model requests and tool calls until the model answers without tools,
     /// the step limit or the budget is reached, an unrecoverable error occurs, or the user
     /// interrupts.
+    /// Moves aside what the session's MCP servers planted since the last look: a server outlives
+    /// turns, so it may plant after a turn's look, or as it stops. For the engine, when the
+    /// servers have stopped and when it leaves this session for another; nothing to do without
+    /// servers.
+    pub async fn look_for_planted(&mut self, out: Emit<'_>) {
+        if !self.tools.has_servers() {
+            return;
+        }
+        let since = self.planted.last_look();
+        let looked = std::time::SystemTime::now();
+        let found = super::planted_step::planted_since(self.tools.context(), since).await;
+        self.planted.looked(looked);
+        for message in found {
+            self.announce(Event::Warning { message }, out);
+        }
+    }
+
     pub async fn run_turn(&mut self, prompt: Prompt, out: Emit<'_>) -> Status {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;
@@ -240,9 +260,12 @@ impl Session {
             self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
         let ctx = self.tools.context();
-        let servers_ran = self.turn.mutated() && self.tools.has_servers();
-        if self.turn.ran_programs() || servers_ran {
-            super::planted_step::set_aside_planted(ctx, turn_started, emit).await;
+        let servers = self.tools.has_servers();
+        if self.turn.ran_programs() || servers {
+            let since = self.planted.since(turn_started, servers);
+            let looked = std::time::SystemTime::now();
+            super::planted_step::set_aside_planted(ctx, since, emit).await;
+            self.planted.looked(looked);
         }
         if self.turn.mutated() {
             super::sync_step::sync_edits(ctx, emit).await;

@@ -65,8 +65,13 @@ pub trait SessionFactory: Send {
     }
     /// `$REINS_HOME`, where transcripts live; `None` when sessions are not recorded.
     fn home(&self) -> Option<&Path>;
-    /// Ends what the sessions shared, when the engine stops: MCP connections (an HTTP
-    /// server's session is deleted, a stdio server's stdin closed).
+    /// Stops the MCP servers the sessions shared (an HTTP server's session is deleted, a stdio
+    /// server's stdin closed), when the engine stops, so that the open session can look at what
+    /// they left before it finishes.
+    fn stop_servers(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    /// Ends the rest of what the sessions shared, after the open session finished.
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }

@@ -106,8 +106,8 @@ impl Engine {
                     self.overrides.sandbox = Some(m);
                     self.session.tools_mut().set_sandbox(m);
                 }
-                Op::New => self.reopen(Resume::New),
-                Op::Resume(id) => self.reopen(Resume::Id(id)),
+                Op::New => self.reopen(Resume::New).await,
+                Op::Resume(id) => self.reopen(Resume::Id(id)).await,
                 Op::Diff { reload } => self.diff(reload).await,
                 Op::Undo => self.undo().await,
                 Op::Workflow { name, args } => self.workflow(&name, &args).await,
@@ -116,6 +116,9 @@ impl Engine {
             self.state();
         }
         // A front end that went away without a shutdown ends the session the same way.
+        self.factory.stop_servers().await;
+        let mut emit = self.emitter();
+        self.session.look_for_planted(&mut emit).await;
         self.finish();
         self.factory.close().await;
         self.send(UiMsg::Closed);
@@ -294,9 +297,12 @@ impl Engine {
         }
     }
 
-    fn reopen(&mut self, resume: Resume) {
+    async fn reopen(&mut self, resume: Resume) {
         match self.factory.build(resume, self.overrides) {
             Ok(built) => {
+                // The servers go on with the next session: what they planted so far is this one's.
+                let mut emit = self.emitter();
+                self.session.look_for_planted(&mut emit).await;
                 self.finish();
                 self.session = built.session;
                 self.opened(built.warnings);

@@ -206,8 +206,13 @@ impl SessionFactory for Factory {
         self.ws.home.as_deref()
     }
 
+    fn stop_servers(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.mcp.shutdown())
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            // Stopped already, unless the engine skipped `stop_servers`: then here.
             self.mcp.shutdown().await;
             // The engine has its own thread: waiting here for the last export holds no one.
             self.telemetry.stop();

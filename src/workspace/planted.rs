@@ -7,8 +7,9 @@
 //! aside (renamed, never deleted) and the model and the user are told; a plain `git init` stays.
 //! The top of the workspace is checked after each command; subfolders, ignored ones included,
 //! at the end of every turn that ran programs (no process of a command outlives it, so nothing
-//! can plant one after the check), or that changed files while MCP servers run. Servers outlive
-//! turns: what one plants between two turns is older than the next turn and is not looked for.
+//! can plant one after the check). MCP servers outlive turns, so while they run every turn's
+//! look covers the time since the last look, and one more look follows their stop (see
+//! `agent::planted_step`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -76,9 +77,9 @@ fn set_aside(root: &Path, git: &Path) -> Option<String> {
     std::fs::rename(git, &aside).ok()?;
     let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
     Some(format!(
-        "a command in this turn created or changed `{}`, which {reason}; git would run that \
-         unconfined on the next git command in `{}`, so it was moved to `{}`. Inspect it, and \
-         rename it back if you made it.",
+        "`{}`, which {reason}, was created or changed while this session ran programs \
+         (commands, checks, MCP servers); git would run that unconfined on the next git command \
+         in `{}`, so it was moved to `{}`. Inspect it, and rename it back if you made it.",
         rel(git),
         rel(folder),
         rel(&aside)
