@@ -43,11 +43,14 @@ impl CheckpointStore {
             .filter(|(_, c)| c.is_none())
             .map(|(s, _)| s)
             .collect();
-        let mut fresh = hash_files(self.repo(), &self.workspace, &todo)?.into_iter();
+        let fresh = hash_files(self.repo(), &self.workspace, &todo)?;
         let hashed = todo.len();
         if self.turn.staged.is_some() {
             self.turn.staged_bytes += todo.iter().map(|s| s.stat.size).sum::<u64>();
+            let blobs = fresh.iter().flatten().map(|leaf| leaf.oid);
+            self.turn.staged_blobs.extend(blobs);
         }
+        let mut fresh = fresh.into_iter();
         let mut files = BTreeMap::new();
         for (s, cached) in scanned.into_iter().zip(cached) {
             let Some(leaf) = cached.or_else(|| fresh.next().flatten()) else {

@@ -1,9 +1,10 @@
-//! A turn's checkpoints after its first one are written to memory, then to disk (loose when they
-//! are few, else as one pack) when the turn ends or the store closes. Each loose object is a file created (a temporary linked
-//! into place), which on a small VM costs a few tenths of a millisecond of CPU: a checkpoint
-//! before every step wrote at least its commit that way. The turn's first checkpoint still goes
-//! straight to disk with its ref, so a session killed mid-turn keeps the state before the turn;
-//! what it loses is the finer steps within it, whose refs are held too (`session_refs`).
+//! A turn's checkpoints after its first one are written to memory, then to disk (loose when one
+//! object, else as one pack) when the turn ends or the store closes. Each loose object is a file
+//! created (a temporary linked into place), which on a small VM costs a few tenths of a
+//! millisecond of CPU: a checkpoint before every step wrote at least its commit that way. The
+//! turn's first checkpoint is staged too, but written out with its ref before the step runs, so a
+//! session killed mid-turn keeps the state before the turn; what it loses is the finer steps
+//! within it, whose refs are held too (`session_refs`).
 
 use super::error::CheckpointError;
 use super::packs::write_pack;
@@ -28,6 +29,9 @@ pub(super) struct TurnWrites {
     pub pending_refs: BTreeMap<String, PendingRef>,
     /// Whether a checkpoint was taken since the last end of a turn: the next ones are held.
     pub in_turn: bool,
+    /// The blobs hashed since the last flush: the only ones a flush may find new (a blob
+    /// hashed earlier is on disk), so it does not ask the disk about every file of a new tree.
+    pub staged_blobs: HashSet<Oid>,
     /// File bytes hashed into `staged` since its last flush, and the most it may hold.
     pub staged_bytes: u64,
     pub staged_limit: u64,
@@ -39,6 +43,7 @@ impl Default for TurnWrites {
             staged: None,
             pending_refs: BTreeMap::new(),
             in_turn: false,
+            staged_blobs: HashSet::new(),
             staged_bytes: 0,
             staged_limit: STAGED_LIMIT,
         }
@@ -46,21 +51,17 @@ impl Default for TurnWrites {
 }
 
 impl CheckpointStore {
-    /// Decides where the next checkpoint goes and readies it: held in memory when it is a
-    /// turn's later step (not its end, not an undo point), else to disk, after what the turn
-    /// staged so far. Returns whether it is held.
+    /// Readies the next checkpoint: its objects go to memory either way, and it is held there
+    /// when it is a turn's later step (not its end, not an undo point); otherwise
+    /// [`CheckpointStore::finish_write`] writes it out with what the turn staged so far, as one
+    /// pack when it is more than one object. Returns whether it is held.
     pub(super) fn prepare_write(
         &mut self,
         ends_turn: bool,
         undo_point: bool,
     ) -> Result<bool, CheckpointError> {
-        let held = self.turn.in_turn && !ends_turn && !undo_point;
-        if held {
-            self.start_staging()?;
-        } else {
-            self.flush_staged()?;
-        }
-        Ok(held)
+        self.start_staging()?;
+        Ok(self.turn.in_turn && !ends_turn && !undo_point)
     }
 
     /// Records the checkpoint `id` as the session's tip: held, or written with the held
@@ -73,10 +74,11 @@ impl CheckpointStore {
         held: bool,
         ends_turn: bool,
     ) -> Result<(), CheckpointError> {
+        self.defer_ref(refname.clone(), id, parent);
         if held {
-            self.defer_ref(refname, id, parent);
             self.bound_staging()?;
         } else {
+            self.flush_staged()?;
             self.write_ref(&refname, id, parent)?;
         }
         self.turn.in_turn = !ends_turn;
@@ -109,17 +111,21 @@ impl CheckpointStore {
 
     /// Writes what the turn staged and the held refs can reach to disk, then sends writes to
     /// disk again. Only objects not already on disk go: a tree found there brings everything
-    /// below it. A few objects are written loose, more as one pack, so that short turns do not
-    /// leave a pack each (every pack is one more index a lookup may search).
+    /// below it. One object (a commit over an unchanged tree) is written loose, more as one
+    /// pack: a loose object is a file, often in a new fan-out folder, and a pack is two files
+    /// whatever it holds; creating files is what a checkpoint's write costs most on a small VM,
+    /// and the packs a long session leaves are merged past [`super::packs::MAX_PACKS`].
     pub(super) fn flush_staged(&mut self) -> Result<(), CheckpointError> {
         let Some(staged) = self.turn.staged.take() else {
             return Ok(());
         };
         self.turn.staged_bytes = 0;
+        let hashed = std::mem::take(&mut self.turn.staged_blobs);
         let disk = self.disk.odb()?;
         let mut found = NewObjects {
             staged: &staged,
             disk: &disk,
+            hashed: &hashed,
             ids: Vec::new(),
             seen: HashSet::new(),
         };
@@ -155,12 +161,14 @@ impl CheckpointStore {
 }
 
 /// Up to this many new objects a flush writes loose files rather than a pack.
-const LOOSE_UP_TO: usize = 16;
+const LOOSE_UP_TO: usize = 1;
 
 /// The objects reachable from the held tips that are not on disk yet.
 struct NewObjects<'a> {
     staged: &'a Repository,
     disk: &'a Odb<'a>,
+    /// The blobs hashed since the last flush (see `TurnWrites::staged_blobs`).
+    hashed: &'a HashSet<Oid>,
     ids: Vec<Oid>,
     seen: HashSet<Oid>,
 }
@@ -190,7 +198,11 @@ impl NewObjects<'_> {
         for entry in tree.iter() {
             match entry.kind() {
                 Some(ObjectType::Tree) => self.add_tree(entry.id())?,
-                Some(ObjectType::Blob) if self.is_new(entry.id()) => self.ids.push(entry.id()),
+                Some(ObjectType::Blob)
+                    if self.hashed.contains(&entry.id()) && self.is_new(entry.id()) =>
+                {
+                    self.ids.push(entry.id())
+                }
                 _ => {}
             }
         }
@@ -206,6 +218,46 @@ impl NewObjects<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::CheckpointStore;
+
+    /// Loose objects in the store: files in the two-letter fan-out folders.
+    fn loose_objects(store: &CheckpointStore) -> usize {
+        let objects = store.disk.path().join("objects");
+        std::fs::read_dir(&objects)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().len() == 2)
+            .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+            .sum()
+    }
+
+    /// A turn's first checkpoint of several new objects is written as one pack, not as a file
+    /// each; a commit over a tree already stored stays one loose object.
+    #[test]
+    fn a_first_checkpoint_is_one_pack_and_a_lone_commit_is_loose() {
+        let (home, ws) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            std::fs::write(ws.path().join(name), name).unwrap();
+        }
+        let mut store = CheckpointStore::open(home.path(), ws.path()).unwrap();
+        let first = store.checkpoint("s", 1, "first").unwrap();
+        let id = git2::Oid::from_str(&first.id).unwrap();
+        assert!(
+            store.disk.odb().unwrap().exists(id),
+            "written before the step"
+        );
+        assert_eq!(loose_objects(&store), 0, "three blobs, a tree, a commit");
+        let packs = std::fs::read_dir(store.disk.path().join("objects/pack"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+            .count();
+        assert_eq!(packs, 1);
+        store
+            .checkpoint("s", 1, crate::store::TURN_END_LABEL)
+            .unwrap();
+        assert_eq!(loose_objects(&store), 1, "the turn's end: a commit alone");
+        assert_eq!(store.list("s").unwrap().len(), 2);
+    }
 
     /// A turn's steps stay in memory until they hold more file bytes than the limit; then they
     /// are written out mid-turn (the refs still held) and the next step stages anew.
