@@ -40,6 +40,7 @@ pub(super) struct Prepared {
 impl Prepared {
     /// Prepares the confinement for `layout` (allocation and file system access happen here).
     pub(super) fn new(layout: &WriteLayout, network: bool) -> Result<Self, SandboxError> {
+        contain::prepare();
         let pins = layout.pins();
         let plan = MountPlan::new(layout, &pins)?;
         let carved = match plan.pins_anything() {

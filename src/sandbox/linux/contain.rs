@@ -19,24 +19,40 @@
 //! timeout, an interrupt, `kill_on_drop`) takes the whole namespace with it; the command and init
 //! are also still in the command's process group, which reins kills at the end of each command.
 //!
+//! Init and the command borrow the spawned child's memory rather than copy it
+//! ([`super::borrow`]); where they cannot, they are forked.
+//!
 //! Everything here runs between `fork` and `exec` of a multi-threaded parent: system calls only,
 //! no allocation.
 
 use std::io;
 
-/// In the child, just after entering a PID namespace: forks the waiting processes and returns
+use super::borrow::{self, Parent};
+
+/// In the parent, before commands are spawned: what the hook needs ready (the waiting
+/// processes' stacks).
+pub(super) fn prepare() {
+    borrow::prepare();
+}
+
+/// In the child, just after entering a PID namespace: starts the waiting processes and returns
 /// only in the process that goes on to exec the command.
 pub(super) fn become_contained() -> io::Result<()> {
-    let init = fork()?;
-    if init != 0 {
-        relay(init);
-    }
-    // Now pid 1 of the new namespace.
-    // SAFETY: plain system call with constant arguments.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-    let command = fork()?;
-    if command != 0 {
-        reap(command);
+    if let Some(stacks) = borrow::stacks() {
+        borrow::borrow(stacks, Parent::Relay, relay_entry)?;
+        // Now pid 1 of the new namespace.
+        die_with_parent();
+        borrow::borrow(stacks, Parent::Init, reap_entry)?;
+    } else {
+        let init = fork()?;
+        if init != 0 {
+            relay(init);
+        }
+        die_with_parent();
+        let command = fork()?;
+        if command != 0 {
+            reap(command);
+        }
     }
     // A session of its own, so the command has no controlling terminal: opening `/dev/tty` to
     // write escape sequences (OSC 52 sets the user's clipboard) or to read keystrokes fails.
@@ -62,6 +78,20 @@ pub(super) fn mount_proc() {
             std::ptr::null(),
         );
     }
+}
+
+/// Init asks to be killed when the spawned child dies.
+fn die_with_parent() {
+    // SAFETY: plain system call with constant arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+}
+
+extern "C" fn relay_entry(init: libc::pid_t) -> ! {
+    relay(init)
+}
+
+extern "C" fn reap_entry(command: libc::pid_t) -> ! {
+    reap(command)
 }
 
 fn fork() -> io::Result<libc::pid_t> {

@@ -5,6 +5,7 @@
 //! because after `fork` in a multi-threaded parent (tokio) the child may not allocate or take
 //! locks.
 
+mod borrow;
 mod caps;
 mod child;
 mod contain;
