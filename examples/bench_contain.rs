@@ -1,5 +1,5 @@
 //! The cost of confinement per command, through the binary: the same scripted `reins exec`
-//! session of shell steps (each running `true`) under `--sandbox full` and under
+//! session of shell steps (each running `true`, each call checked to have run) under `--sandbox full` and under
 //! `--sandbox workspace-write` (Landlock, seccomp, mount and PID namespaces, private temp dirs,
 //! the process cap), interleaved, median of the runs; the difference divided by the steps is what
 //! containment adds to each command. Then a session whose command detaches 50 `setsid` children:
@@ -30,14 +30,12 @@ fn main() {
     let ws = tempfile::tempdir_in(&scratch).expect("workspace");
     let mut full = Vec::new();
     let mut confined = Vec::new();
+    // Each command differs (a comment): the same call three times in a row is refused, not run.
+    let owned: Vec<String> = (0..STEPS).map(|i| format!("true #{i}")).collect();
+    let trues: Vec<&str> = owned.iter().map(String::as_str).collect();
     for _ in 0..RUNS {
-        full.push(session(&bin, ws.path(), "full", &["true"; STEPS]));
-        confined.push(session(
-            &bin,
-            ws.path(),
-            "workspace-write",
-            &["true"; STEPS],
-        ));
+        full.push(session(&bin, ws.path(), "full", &trues));
+        confined.push(session(&bin, ws.path(), "workspace-write", &trues));
     }
     let (full, confined) = (median(&mut full), median(&mut confined));
     println!("reins exec, {STEPS} shell steps running `true`, median of {RUNS} runs each:");
@@ -105,11 +103,23 @@ fn session(bin: &Path, ws: &Path, sandbox: &str, commands: &[&str]) -> Duration 
         .expect("run reins");
     let wall = started.elapsed();
     assert!(status.success(), "reins exited with {status}");
-    assert_eq!(
-        server.requests().len(),
-        commands.len() + 1,
-        "not every step ran"
-    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), commands.len() + 1, "not every step ran");
+    let last = &requests[commands.len()].body;
+    let results: Vec<&str> = last["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .filter_map(|m| m["content"].as_str())
+        .collect();
+    assert_eq!(results.len(), commands.len());
+    for result in results {
+        assert!(
+            result.starts_with("exit code: 0"),
+            "a command did not run: {result}"
+        );
+    }
     wall
 }
 
