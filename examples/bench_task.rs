@@ -18,7 +18,9 @@
 //! Run: `cargo build --release && cargo run --release --example bench_task [--no-codex]
 //! [--python PATH]` (default: the `python3` on the PATH, resolved to its executable);
 //! `--cheap-steps` times only the CPU per cheap step. `REINS_BENCH_BIN=PATH` times another
-//! build of reins (an older one, beside the current one).
+//! build of reins; `REINS_BENCH_BASE=PATH` times a second build too, each of its runs right
+//! after the first build's, so that a before/after pair shares the machine's state (on a small
+//! VM, file creation alone can slow by half for minutes after a mass deletion).
 
 #[path = "../tests/support/mock_server.rs"]
 #[allow(dead_code)]
@@ -46,8 +48,12 @@ const UNFIX: &str = "*** Begin Patch\n*** Update File: calc.py\n@@\n def add(a, 
 
 fn main() {
     let bin = reins_binary();
+    let base = std::env::var_os("REINS_BENCH_BASE").map(PathBuf::from);
+    let bins: Vec<&Path> = std::iter::once(bin.as_path())
+        .chain(base.as_deref())
+        .collect();
     if std::env::args().any(|a| a == "--cheap-steps") {
-        cheap_steps(&bin);
+        cheap_steps(&bins);
         return;
     }
     let python = real_python();
@@ -59,16 +65,28 @@ fn main() {
     let test_cmd = format!("{} -m unittest", python.display());
 
     let mut reins_runs = Vec::new();
+    let mut base_runs = Vec::new();
     let mut codex_runs = Vec::new();
     let mut test_alone = Vec::new();
     for _ in 0..RUNS {
         reins_runs.push(reins_task(&bin, &test_cmd));
+        if let Some(base) = &base {
+            base_runs.push(reins_task(base, &test_cmd));
+        }
         if let Some(codex) = &codex {
             codex_runs.push(codex_task(codex, &test_cmd));
         }
         test_alone.push(test_alone_wall(&python));
     }
     report_task("reins", &mut reins_runs);
+    if let Some(base) = &base {
+        println!(
+            "base ({}), its runs alternating with the above:",
+            base.display()
+        );
+        report_task("base", &mut base_runs);
+        report_steps("base", &base_runs);
+    }
     let test_wall = median(&mut test_alone);
     let mut reins_wall: Vec<Duration> = reins_runs.iter().map(|r| r.wall).collect();
     println!(
@@ -93,17 +111,9 @@ fn main() {
             ratios[RUNS - 1]
         );
     }
-    let names = ["read", "patch", "test", "answer"];
-    for (i, name) in names.iter().enumerate() {
-        let mut v: Vec<Duration> = reins_runs.iter().map(|r| r.steps[i]).collect();
-        println!(
-            "  reins step {} ({name}): {:>7.2} ms wall",
-            i + 1,
-            ms(median(&mut v))
-        );
-    }
+    report_steps("reins", &reins_runs);
 
-    cheap_steps(&bin);
+    cheap_steps(&bins);
     big_repo_first_request(&bin);
     println!("load average at end: {}", load_average());
 }
@@ -115,6 +125,19 @@ struct TaskRun {
     /// Wall of each step: from the request that asked for it to the next request (the last one
     /// to the process's exit).
     steps: Vec<Duration>,
+}
+
+/// The median wall of each of the task's four steps.
+fn report_steps(name: &str, runs: &[TaskRun]) {
+    let names = ["read", "patch", "test", "answer"];
+    for (i, step) in names.iter().enumerate() {
+        let mut v: Vec<Duration> = runs.iter().map(|r| r.steps[i]).collect();
+        println!(
+            "  {name} step {} ({step}): {:>7.2} ms wall",
+            i + 1,
+            ms(median(&mut v))
+        );
+    }
 }
 
 fn report_task(name: &str, runs: &mut [TaskRun]) {
@@ -201,38 +224,52 @@ fn task_run(run: Run, received: &[Instant]) -> TaskRun {
     }
 }
 
-fn cheap_steps(bin: &Path) {
-    cheap_step_cpu(bin, "read_file", |_| json!({"path": "calc.py"}));
+fn cheap_steps(bins: &[&Path]) {
+    cheap_step_cpu(bins, "read_file", |_| json!({"path": "calc.py"}));
     cheap_step_cpu(
-        bin,
+        bins,
         "apply_patch",
         |i| json!({"patch": if i % 2 == 0 { FIX } else { UNFIX }}),
     );
 }
 
-/// reins' CPU for one more step of `tool`, start-up excluded.
-fn cheap_step_cpu(bin: &Path, tool: &str, args: impl Fn(usize) -> Value) {
-    let mut per_step = Vec::new();
+/// reins' CPU for one more step of `tool`, start-up excluded, for each build in `bins` (their
+/// runs alternating).
+fn cheap_step_cpu(bins: &[&Path], tool: &str, args: impl Fn(usize) -> Value) {
+    let mut per_step = vec![Vec::new(); bins.len()];
     for _ in 0..RUNS {
-        let cpu_of = |steps: usize| {
-            let ws = calc_copy();
-            let mut script: Vec<Reply> = (0..steps).map(|i| Reply::tool(tool, args(i))).collect();
-            script.push(Reply::text("done"));
-            let server = MockServer::start_with_gap(script, Duration::ZERO);
-            let home = reins_home(&server);
-            let run = run_child(reins_command(bin, home.path(), ws.path()));
-            assert_eq!(server.requests().len(), steps + 1, "not every step ran");
-            run.cpu
-        };
-        let short = cpu_of(1);
-        let long = cpu_of(1 + CHEAP_STEPS);
-        per_step.push(long.saturating_sub(short) / CHEAP_STEPS as u32);
+        for (bin, per_step) in bins.iter().zip(&mut per_step) {
+            per_step.push(cheap_step_once(bin, tool, &args));
+        }
     }
-    println!(
-        "reins CPU per cheap {tool} step: {:.3} ms (median of {RUNS}; ({}-step - 1-step session) / {CHEAP_STEPS})",
-        ms(median(&mut per_step)),
-        CHEAP_STEPS + 1
-    );
+    for (bin, mut per_step) in bins.iter().zip(per_step) {
+        let who = match bins.len() {
+            1 => String::new(),
+            _ => format!(" ({})", bin.display()),
+        };
+        println!(
+            "reins CPU per cheap {tool} step{who}: {:.3} ms (median of {RUNS}; ({}-step - 1-step session) / {CHEAP_STEPS})",
+            ms(median(&mut per_step)),
+            CHEAP_STEPS + 1
+        );
+    }
+}
+
+/// One sample of [`cheap_step_cpu`].
+fn cheap_step_once(bin: &Path, tool: &str, args: &impl Fn(usize) -> Value) -> Duration {
+    let cpu_of = |steps: usize| {
+        let ws = calc_copy();
+        let mut script: Vec<Reply> = (0..steps).map(|i| Reply::tool(tool, args(i))).collect();
+        script.push(Reply::text("done"));
+        let server = MockServer::start_with_gap(script, Duration::ZERO);
+        let home = reins_home(&server);
+        let run = run_child(reins_command(bin, home.path(), ws.path()));
+        assert_eq!(server.requests().len(), steps + 1, "not every step ran");
+        run.cpu
+    };
+    let short = cpu_of(1);
+    let long = cpu_of(1 + CHEAP_STEPS);
+    long.saturating_sub(short) / CHEAP_STEPS as u32
 }
 
 /// Time to the first request in a git repository of 50,000 committed files: nothing may walk
