@@ -5,6 +5,9 @@
 //! containment adds to each command. Then a session whose command detaches 50 `setsid` children:
 //! how long after `reins exec` returns the last of them is gone.
 //!
+//! `REINS_BENCH_BASE=PATH` also times the confined session with a second build, each of its runs
+//! right after the first build's (a before/after pair in the same machine state).
+//!
 //! Run: `cargo build --release && cargo run --release --example bench_contain`
 
 #[path = "../tests/support/mock_server.rs"]
@@ -33,9 +36,24 @@ fn main() {
     // Each command differs (a comment): the same call three times in a row is refused, not run.
     let owned: Vec<String> = (0..STEPS).map(|i| format!("true #{i}")).collect();
     let trues: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let base = std::env::var_os("REINS_BENCH_BASE").map(PathBuf::from);
+    let mut base_confined = Vec::new();
     for _ in 0..RUNS {
         full.push(session(&bin, ws.path(), "full", &trues));
         confined.push(session(&bin, ws.path(), "workspace-write", &trues));
+        if let Some(base) = &base {
+            base_confined.push(session(base, ws.path(), "workspace-write", &trues));
+        }
+    }
+    if let Some(base) = &base {
+        let (this, before) = (median(&mut confined.clone()), median(&mut base_confined));
+        println!(
+            "confined session of {STEPS} commands, median of {RUNS}: this build {:.1} ms, {} {:.1} ms ({:+.2} ms per command)",
+            ms(this),
+            base.display(),
+            ms(before),
+            (ms(this) - ms(before)) / STEPS as f64
+        );
     }
     let (full, confined) = (median(&mut full), median(&mut confined));
     println!("reins exec, {STEPS} shell steps running `true`, median of {RUNS} runs each:");
