@@ -209,6 +209,20 @@ fn threads_started(output: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// `reins sandbox -C ws -- command...` in a fresh `$REINS_HOME`: its own process, so its own
+/// session cgroup.
+fn reins_sandbox(ws: &Path, command: &[&str]) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .args(["sandbox", "-C"])
+        .arg(ws)
+        .arg("--")
+        .args(command)
+        .output()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_thread_bomb_stops_at_the_process_cap() {
     let (_d, ws) = workspace();
@@ -218,14 +232,7 @@ async fn a_thread_bomb_stops_at_the_process_cap() {
     }
     // Through the binary: its own process, so its own session cgroup. Run in this test process,
     // the bomb would fill the cgroup every other test here shares, and their spawns would fail.
-    let home = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
-        .env("REINS_HOME", home.path())
-        .args(["sandbox", "-C"])
-        .arg(&ws)
-        .args(["--", "bash", "-c", THREAD_BOMB])
-        .output()
-        .unwrap();
+    let out = reins_sandbox(&ws, &["bash", "-c", THREAD_BOMB]);
     let started = threads_started(&String::from_utf8_lossy(&out.stdout));
     assert!(
         (1..6000).contains(&started),
@@ -242,15 +249,7 @@ fn a_command_spawned_outside_the_spawner_moves_itself_into_the_session_cgroup() 
     if lacks(&policy(&ws, SandboxMode::WorkspaceWrite), "cgroup") {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
-        .env("REINS_HOME", home.path())
-        .args(["sandbox", "-C"])
-        .arg(&ws)
-        .args(["--", "cat", "/proc/self/cgroup"])
-        .output()
-        .unwrap();
-    let shown = text(&out);
+    let shown = text(&reins_sandbox(&ws, &["cat", "/proc/self/cgroup"]));
     assert!(
         shown
             .lines()

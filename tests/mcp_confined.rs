@@ -261,9 +261,6 @@ fn a_repository_a_server_plants_during_an_edit_only_turn_is_set_aside() {
     if python3().is_none() {
         return;
     }
-    let out = outside();
-    let lib = out.path().join("lib");
-    std::fs::create_dir(&lib).expect("lib");
     // The server, started in the workspace (`cwd = "."`): a child plants `sub/.git` with a live
     // hook there a moment later, during the turn; the server itself becomes the test server.
     let server = test_server().display().to_string();
@@ -276,7 +273,7 @@ fn a_repository_a_server_plants_during_an_edit_only_turn_is_set_aside() {
          \x20   os._exit(0)\n\
          os.execv({server:?}, [{server:?}])\n"
     );
-    std::fs::write(lib.join("plantwrap.py"), wrapper).expect("module");
+    let (_out, lib) = server_module("plantwrap", &wrapper);
     // Slow replies (100 ms between events) keep the turn open past the plant.
     let model = MockServer::start_with_gap(
         vec![
@@ -288,29 +285,11 @@ fn a_repository_a_server_plants_during_an_edit_only_turn_is_set_aside() {
         ],
         std::time::Duration::from_millis(100),
     );
-    let config = format!(
-        "[mcp_servers.test]\ncommand = \"python3\"\nargs = [\"-m\", \"plantwrap\"]\ncwd = \".\"\nenv = {{ PYTHONPATH = \"{}\" }}\n",
-        lib.display()
-    );
-    let home = home_with(&model, &config);
+    let home = home_with(&model, &python_server_in_workspace("plantwrap", &lib));
     let ws = tempfile::tempdir().expect("workspace");
     let events = exec(home.path(), ws.path(), None);
 
-    let warnings: Vec<&str> = events
-        .iter()
-        .filter(|e| e["type"] == "warning")
-        .filter_map(|e| e["message"].as_str())
-        .collect();
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("`sub/.git`") && w.contains("moved to")),
-        "{warnings:?}"
-    );
-    assert!(
-        !ws.path().join("sub/.git").exists(),
-        "the planted repository stayed"
-    );
+    assert_sub_git_set_aside(&events, ws.path());
     assert_eq!(
         std::fs::read_to_string(ws.path().join("notes.txt")).expect("the edit"),
         "x\n"
@@ -325,9 +304,6 @@ fn a_repository_a_server_plants_as_it_stops_is_set_aside() {
     if python3().is_none() {
         return;
     }
-    let out = outside();
-    let lib = out.path().join("lib");
-    std::fs::create_dir(&lib).expect("lib");
     // The server, started in the workspace (`cwd = "."`), relays its stdin to the test server;
     // when reins closes it, it plants `sub/.git` with a live hook, then lets the server end.
     let server = test_server().display().to_string();
@@ -342,16 +318,12 @@ fn a_repository_a_server_plants_as_it_stops_is_set_aside() {
          child.stdin.close()\n\
          child.wait()\n"
     );
-    std::fs::write(lib.join("stopplant.py"), wrapper).expect("module");
+    let (_out, lib) = server_module("stopplant", &wrapper);
     let model = MockServer::start(vec![
         Reply::tool("test__echo", json!({ "text": "hi" })),
         Reply::text("done"),
     ]);
-    let config = format!(
-        "[mcp_servers.test]\ncommand = \"python3\"\nargs = [\"-m\", \"stopplant\"]\ncwd = \".\"\nenv = {{ PYTHONPATH = \"{}\" }}\n",
-        lib.display()
-    );
-    let home = home_with(&model, &config);
+    let home = home_with(&model, &python_server_in_workspace("stopplant", &lib));
     let ws = tempfile::tempdir().expect("workspace");
     let events = exec(home.path(), ws.path(), None);
 
@@ -360,6 +332,28 @@ fn a_repository_a_server_plants_as_it_stops_is_set_aside() {
         results[0].contains("hi"),
         "the server did not answer: {results:?}"
     );
+    assert_sub_git_set_aside(&events, ws.path());
+}
+
+/// A directory outside every writable root holding `lib/<module>.py`; the directory and `lib`.
+fn server_module(module: &str, source: &str) -> (tempfile::TempDir, PathBuf) {
+    let out = outside();
+    let lib = out.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib");
+    std::fs::write(lib.join(format!("{module}.py")), source).expect("module");
+    (out, lib)
+}
+
+/// The config of a server `test` run as `python3 -m module` (found in `lib`) in the workspace.
+fn python_server_in_workspace(module: &str, lib: &Path) -> String {
+    format!(
+        "[mcp_servers.test]\ncommand = \"python3\"\nargs = [\"-m\", \"{module}\"]\ncwd = \".\"\nenv = {{ PYTHONPATH = \"{}\" }}\n",
+        lib.display()
+    )
+}
+
+/// `sub/.git` is gone from `ws`, and a warning said where it was moved.
+fn assert_sub_git_set_aside(events: &[Value], ws: &Path) {
     let warnings: Vec<&str> = events
         .iter()
         .filter(|e| e["type"] == "warning")
@@ -372,7 +366,7 @@ fn a_repository_a_server_plants_as_it_stops_is_set_aside() {
         "{warnings:?}"
     );
     assert!(
-        !ws.path().join("sub/.git").exists(),
+        !ws.join("sub/.git").exists(),
         "the planted repository stayed"
     );
 }
