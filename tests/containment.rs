@@ -223,6 +223,64 @@ fn reins_sandbox(ws: &Path, command: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Every process below `root` (not itself), with its state letter from `/proc/<pid>/stat`.
+fn descendants(root: u32) -> Vec<(u32, char)> {
+    let mut parent_state = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        let ppid: u32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        parent_state.push((pid, ppid, state));
+    }
+    let mut found = vec![root];
+    let mut out = Vec::new();
+    while let Some(parent) = found.pop() {
+        for &(pid, ppid, state) in &parent_state {
+            if ppid == parent {
+                found.push(pid);
+                out.push((pid, state));
+            }
+        }
+    }
+    out
+}
+
+/// The processes that wait for a confined command (the spawned child, init) sleep
+/// interruptibly: one in uninterruptible sleep (a vfork parent waits so) would count in the
+/// load average for the whole life of the command, an MCP server's for the whole session.
+#[test]
+fn the_processes_waiting_for_a_command_do_not_sleep_uninterruptibly() {
+    let (_d, ws) = workspace();
+    let home = tempfile::tempdir().unwrap();
+    let mut reins = std::process::Command::new(env!("CARGO_BIN_EXE_reins"))
+        .env("REINS_HOME", home.path())
+        .args(["sandbox", "-C"])
+        .arg(&ws)
+        .args(["--", "sleep", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let below = descendants(reins.id());
+    let _ = reins.kill();
+    let _ = reins.wait();
+    assert!(below.len() >= 2, "no waiting processes found: {below:?}");
+    assert!(
+        below.iter().all(|(_, state)| *state != 'D'),
+        "uninterruptible: {below:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_thread_bomb_stops_at_the_process_cap() {
     let (_d, ws) = workspace();

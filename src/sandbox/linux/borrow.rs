@@ -3,24 +3,29 @@
 //! command used to pay that three times (the spawned child, init, the command), plus a copy of
 //! each page any of them or reins wrote while the command ran.
 //!
-//! Here init and the command *borrow* the spawned child's memory instead (`CLONE_VM |
-//! CLONE_VFORK`, as `posix_spawn` does): the kernel suspends the parent until the child execs
-//! or exits, so at any moment only one of the three runs in that memory, and the command's exec
-//! gives it fresh memory of its own. The child goes on on the stack it was started on (it
-//! returns up the `pre_exec` hook to std's exec, for the command); the parent, once resumed,
-//! leaves that stack at once for one of its own (mapped here, before any fork) and never
-//! returns, since the child has overwritten the frames it would return to. That switch is the
-//! few instructions of assembly below, which run before any of those frames is read.
+//! Here init and the command *borrow* the spawned child's memory instead (`CLONE_VM`), each
+//! created on the stack its parent runs on; the child goes on there (for the command: back up
+//! the `pre_exec` hook to std's exec), and the parent leaves that stack at once for one of its
+//! own, mapped here before any fork (the few instructions of assembly below, which read
+//! registers only). So nothing is copied, and the command's exec gives it memory of its own.
 //!
-//! Only on x86_64; elsewhere, or when the stacks cannot be mapped, `become_contained` forks as
-//! before.
+//! - **The command** is started with `CLONE_VFORK`: init is suspended until it execs, so the two
+//!   never run at once in the shared memory (they share glibc's thread data, `errno` included).
+//! - **Init** is started without it, since it never execs: a vfork parent would wait in the
+//!   kernel, uninterruptible but for a kill, for the command's whole life, counted in the load
+//!   average. So the spawned child runs beside init and the command, and touches nothing they
+//!   use: it blocks every signal (no inherited handler runs), then closes its descriptors, waits
+//!   and exits with system calls made directly, never through glibc, on its own stack.
+//!
+//! Only on x86_64 (64-bit); elsewhere, when the stacks cannot be mapped, or when the kernel
+//! refuses such a clone (a seccomp policy around reins may), `become_contained` forks as before.
 
 use std::io;
 use std::sync::OnceLock;
 
 /// Each waiting process's stack: it only waits and exits.
 const STACK_BYTES: usize = 64 * 1024;
-/// An unmapped page below each stack, so an overflow faults instead of writing the other's.
+/// An inaccessible page below each stack, so an overflow faults instead of writing the other's.
 const GUARD_BYTES: usize = 4096;
 
 /// The tops of the two waiting processes' stacks.
@@ -43,11 +48,12 @@ pub(super) fn stacks() -> Option<&'static Stacks> {
 }
 
 fn map() -> Option<Stacks> {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) {
         return None;
     }
     let len = 2 * (GUARD_BYTES + STACK_BYTES);
-    // SAFETY: a fresh anonymous mapping, never unmapped; guard pages made inaccessible within it.
+    // SAFETY: a fresh anonymous mapping, never unmapped once it serves; guard pages made
+    // inaccessible within it, or the whole of it unmapped when that fails.
     unsafe {
         let base = libc::mmap(
             std::ptr::null_mut(),
@@ -60,10 +66,11 @@ fn map() -> Option<Stacks> {
         if base == libc::MAP_FAILED {
             return None;
         }
-        let base = base as usize;
-        let second = base + GUARD_BYTES + STACK_BYTES;
-        for guard in [base, second] {
+        let start = base as usize;
+        let second = start + GUARD_BYTES + STACK_BYTES;
+        for guard in [start, second] {
             if libc::mprotect(guard as *mut libc::c_void, GUARD_BYTES, libc::PROT_NONE) != 0 {
+                libc::munmap(base, len);
                 return None;
             }
         }
@@ -74,33 +81,123 @@ fn map() -> Option<Stacks> {
     }
 }
 
-/// Which waiting process the parent becomes.
-pub(super) enum Parent {
-    /// The spawned child, waiting for init; it shares its descriptors with init, which closes
-    /// them for both once the command has exec'd.
-    Relay,
-    /// Init, waiting for the command.
-    Init,
+/// In the spawned child: starts init, and becomes the relay that waits for it (see
+/// [`relay`]); returns `Ok` only in init.
+pub(super) fn start_init(stacks: &Stacks) -> io::Result<()> {
+    let flags = (libc::CLONE_VM | libc::SIGCHLD) as u64;
+    // SAFETY: see the module doc; `relay` uses its own stack and direct system calls only.
+    result(unsafe { clone_then(flags, stacks.relay, relay) })
 }
 
-/// Starts a child borrowing this process's memory; returns `Ok` in the child. The parent is
-/// suspended until the child execs or exits, then becomes `then(child)` on its own stack and
-/// never returns.
-pub(super) fn borrow(
+/// In init: starts the command, suspended until it execs or exits, then reaps with `reap`
+/// on its own stack; returns `Ok` only in the command.
+pub(super) fn start_command(
     stacks: &Stacks,
-    parent: Parent,
-    then: extern "C" fn(libc::pid_t) -> !,
+    reap: extern "C" fn(libc::pid_t) -> !,
 ) -> io::Result<()> {
-    let (top, share) = match parent {
-        Parent::Relay => (stacks.relay, libc::CLONE_FILES),
-        Parent::Init => (stacks.init, 0),
-    };
-    let flags = (libc::CLONE_VM | libc::CLONE_VFORK | share | libc::SIGCHLD) as u64;
-    // SAFETY: see the module doc: the parent leaves the shared stack before reading it.
-    match unsafe { clone_then(flags, top, then) } {
+    let flags = (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64;
+    // SAFETY: see the module doc: init leaves the shared stack before reading it.
+    result(unsafe { clone_then(flags, stacks.init, reap) })
+}
+
+fn result(ret: i64) -> io::Result<()> {
+    match ret {
         0 => Ok(()),
         err => Err(io::Error::from_raw_os_error(-err as i32)),
     }
+}
+
+/// The spawned child once init is started: waits for it and ends the way it ended (an exit
+/// code, or death by the same signal). Runs beside init and the command in their memory, so it
+/// blocks every signal first (an inherited handler would run reins' code there) and then makes
+/// system calls directly: glibc would write `errno`, which they share.
+extern "C" fn relay(init: libc::pid_t) -> ! {
+    let all: u64 = !0;
+    // SAFETY: direct system calls on this stack's own values; `exit_group` never returns.
+    unsafe {
+        sys(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK as u64,
+            addr(&all),
+            0,
+            8,
+        );
+        if sys(libc::SYS_close_range, 0, u64::from(u32::MAX), 0, 0) != 0 {
+            for fd in 0..1024 {
+                sys(libc::SYS_close, fd, 0, 0, 0);
+            }
+        }
+        let mut status: i32 = 127 << 8;
+        let out = &mut status as *mut i32 as u64;
+        loop {
+            let pid = sys(libc::SYS_wait4, init as u64, out, 0, 0);
+            if pid == i64::from(init) || pid != -i64::from(libc::EINTR) {
+                break;
+            }
+        }
+        if libc::WIFSIGNALED(status) {
+            let signal = libc::WTERMSIG(status);
+            // The kernel's `struct sigaction`: the default action, no flags, no mask.
+            let default = [0u64; 4];
+            sys(libc::SYS_rt_sigaction, signal as u64, addr(&default), 0, 8);
+            let one: u64 = 1 << (signal - 1);
+            sys(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_UNBLOCK as u64,
+                addr(&one),
+                0,
+                8,
+            );
+            let me = sys(libc::SYS_getpid, 0, 0, 0, 0);
+            sys(libc::SYS_kill, me as u64, signal as u64, 0, 0);
+            sys(libc::SYS_exit_group, 128 + signal as u64, 0, 0, 0);
+        }
+        sys(
+            libc::SYS_exit_group,
+            libc::WEXITSTATUS(status) as u64,
+            0,
+            0,
+            0,
+        );
+    }
+    unreachable_end()
+}
+
+/// After `exit_group`, which does not return.
+fn unreachable_end() -> ! {
+    loop {
+        std::hint::spin_loop();
+    }
+}
+
+fn addr<T>(value: &T) -> u64 {
+    value as *const T as u64
+}
+
+/// A system call made directly (no `errno`); the kernel's result, negative on error.
+#[cfg(target_arch = "x86_64")]
+unsafe fn sys(number: i64, a: u64, b: u64, c: u64, d: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: the caller's arguments; `syscall` clobbers only rax, rcx and r11.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") number => ret,
+            in("rdi") a,
+            in("rsi") b,
+            in("rdx") c,
+            in("r10") d,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn sys(_: i64, _: u64, _: u64, _: u64, _: u64) -> i64 {
+    -i64::from(libc::ENOSYS)
 }
 
 /// `clone(flags)` on the caller's stack; in the parent (a positive result, once the kernel
@@ -138,7 +235,7 @@ unsafe fn clone_then(flags: u64, top: usize, then: extern "C" fn(libc::pid_t) ->
 
 #[cfg(not(target_arch = "x86_64"))]
 unsafe fn clone_then(_: u64, _: usize, _: extern "C" fn(libc::pid_t) -> !) -> i64 {
-    -(libc::ENOSYS as i64)
+    -i64::from(libc::ENOSYS)
 }
 
 #[cfg(test)]

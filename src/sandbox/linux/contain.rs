@@ -16,18 +16,20 @@
 //! The two waiting processes never return to exec: they close every descriptor (so the pipes and
 //! std's exec-error pipe see only the command) and leave with `_exit`. Init asks the kernel to
 //! kill it if the spawned child dies (`PR_SET_PDEATHSIG`), so killing the pid reins knows (a
-//! timeout, an interrupt, `kill_on_drop`) takes the whole namespace with it; the command and init
-//! are also still in the command's process group, which reins kills at the end of each command.
+//! timeout, an interrupt, `kill_on_drop`) takes the whole namespace with it.
 //!
 //! Init and the command borrow the spawned child's memory rather than copy it
 //! ([`super::borrow`]); where they cannot, they are forked.
+//!
+//! The command leaves the process group for a session of its own (`setsid`); init and the
+//! spawned child stay in the group reins kills at the end of each command.
 //!
 //! Everything here runs between `fork` and `exec` of a multi-threaded parent: system calls only,
 //! no allocation.
 
 use std::io;
 
-use super::borrow::{self, Parent};
+use super::borrow;
 
 /// In the parent, before commands are spawned: what the hook needs ready (the waiting
 /// processes' stacks).
@@ -38,17 +40,17 @@ pub(super) fn prepare() {
 /// In the child, just after entering a PID namespace: starts the waiting processes and returns
 /// only in the process that goes on to exec the command.
 pub(super) fn become_contained() -> io::Result<()> {
-    if let Some(stacks) = borrow::stacks() {
-        borrow::borrow(stacks, Parent::Relay, relay_entry)?;
-        // Now pid 1 of the new namespace.
-        die_with_parent();
-        borrow::borrow(stacks, Parent::Init, reap_entry)?;
-    } else {
+    let stacks = borrow::stacks();
+    // Borrowing fails before any process is made (no stacks, a refused clone): then fork.
+    if stacks.is_none_or(|s| borrow::start_init(s).is_err()) {
         let init = fork()?;
         if init != 0 {
             relay(init);
         }
-        die_with_parent();
+    }
+    // Now pid 1 of the new namespace.
+    die_with_parent();
+    if stacks.is_none_or(|s| borrow::start_command(s, reap_entry).is_err()) {
         let command = fork()?;
         if command != 0 {
             reap(command);
@@ -84,10 +86,6 @@ pub(super) fn mount_proc() {
 fn die_with_parent() {
     // SAFETY: plain system call with constant arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-}
-
-extern "C" fn relay_entry(init: libc::pid_t) -> ! {
-    relay(init)
 }
 
 extern "C" fn reap_entry(command: libc::pid_t) -> ! {
