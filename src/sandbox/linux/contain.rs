@@ -141,7 +141,9 @@ fn wait_for(pid: libc::pid_t) -> libc::c_int {
 }
 
 /// Exits with the same code as the wait status `status`, or dies of the same signal, so reins
-/// reports the command's own ending.
+/// reports the command's own ending. In init the kernel drops the signal it sends itself (pid 1
+/// of a namespace ignores signals it has no handler for), so a command's death by a signal
+/// reaches reins as exit code 128 + the signal, as a shell reports it.
 fn exit_like(status: libc::c_int) -> ! {
     // SAFETY: plain system calls; `_exit` never returns.
     unsafe {
