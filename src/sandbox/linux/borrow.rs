@@ -44,8 +44,18 @@ static STACKS: OnceLock<Option<Stacks>> = OnceLock::new();
 
 /// The stacks, if [`prepare`] mapped them (a read of a set value: safe after `fork`).
 pub(super) fn stacks() -> Option<&'static Stacks> {
+    #[cfg(test)]
+    if FORCE_FORK.load(std::sync::atomic::Ordering::SeqCst) {
+        return None;
+    }
     STACKS.get().and_then(Option::as_ref)
 }
+
+/// Set by tests to take the fork path (both paths must behave the same, so a test running
+/// meanwhile is not affected).
+#[cfg(test)]
+pub(super) static FORCE_FORK: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 fn map() -> Option<Stacks> {
     if !cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) {

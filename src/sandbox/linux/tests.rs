@@ -88,3 +88,27 @@ fn carving_cannot_create_entries_at_the_workspace_root() {
     assert!(!carved(&p, "touch newfile"));
     assert!(!carved(&p, "touch .reins/new.md"));
 }
+
+/// The waiting processes are started by borrowing memory on x86_64, so the fork path would go
+/// untested there: both must run the command in its own PID namespace (it is pid 2, init 1)
+/// and give back its exit code.
+#[test]
+fn a_command_ends_the_same_whether_its_waiting_processes_borrow_or_fork() {
+    use std::sync::atomic::Ordering;
+    let (_d, p) = fixture();
+    let contained = super::probe::namespaces().pid;
+    for forced in [false, true] {
+        super::borrow::FORCE_FORK.store(forced, Ordering::SeqCst);
+        let mut cmd = Command::new("bash");
+        cmd.arg("-c")
+            .arg("echo pid=$$; exit 7")
+            .current_dir(&p.workspace);
+        super::confine(&p, &mut cmd).unwrap();
+        let out = cmd.output().unwrap();
+        super::borrow::FORCE_FORK.store(false, Ordering::SeqCst);
+        assert_eq!(out.status.code(), Some(7), "forked: {forced}: {out:?}");
+        if contained {
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "pid=2");
+        }
+    }
+}
