@@ -180,9 +180,6 @@ impl Session {
         }
     }
 
-    /// Runs one user turn: model requests and tool calls until the model answers without tools,
-    /// the step limit or the budget is reached, an unrecoverable error occurs, or the user
-    /// interrupts.
     /// Moves aside what the session's MCP servers planted since the last look: a server outlives
     /// turns, so it may plant after a turn's look, or as it stops. For the engine, when the
     /// servers have stopped and when it leaves this session for another; nothing to do without
@@ -200,6 +197,9 @@ impl Session {
         }
     }
 
+    /// Runs one user turn: model requests and tool calls until the model answers without tools,
+    /// the step limit or the budget is reached, an unrecoverable error occurs, or the user
+    /// interrupts.
     pub async fn run_turn(&mut self, prompt: Prompt, out: Emit<'_>) -> Status {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;

@@ -277,9 +277,7 @@ impl Engine {
     async fn workflow(&mut self, name: &str, args: &str) {
         match self.factory.workflow(name, args, self.overrides) {
             Ok((built, task)) => {
-                self.finish();
-                self.session = built.session;
-                self.opened(built.warnings);
+                self.switch_to(built).await;
                 self.note(format!(
                     "workflow `{name}` runs in this new session: its checks, tools and limits apply until /clear"
                 ));
@@ -299,15 +297,18 @@ impl Engine {
 
     async fn reopen(&mut self, resume: Resume) {
         match self.factory.build(resume, self.overrides) {
-            Ok(built) => {
-                // The servers go on with the next session: what they planted so far is this one's.
-                let mut emit = self.emitter();
-                self.session.look_for_planted(&mut emit).await;
-                self.finish();
-                self.session = built.session;
-                self.opened(built.warnings);
-            }
+            Ok(built) => self.switch_to(built).await,
             Err(e) => self.fail(e.to_string()),
         }
+    }
+
+    /// Finishes the open session and opens `built` in its place.
+    async fn switch_to(&mut self, built: Built) {
+        // The servers go on with the next session: what they planted so far is this one's.
+        let mut emit = self.emitter();
+        self.session.look_for_planted(&mut emit).await;
+        self.finish();
+        self.session = built.session;
+        self.opened(built.warnings);
     }
 }
