@@ -92,6 +92,9 @@ impl Prepared {
             limit.join();
         }
         if entered.pid {
+            // From here on this is the command, in memory it may share with init and the
+            // spawned child (see `borrow`): system calls only, as the rest of the hook already
+            // is; no thread handle, lock, or allocation, which would act on their state too.
             contain::become_contained()?;
             contain::mount_proc();
         }
