@@ -32,6 +32,7 @@ pub mod review;
 pub mod router;
 pub mod sandbox;
 pub(crate) mod skills;
+mod small_walk;
 pub mod store;
 pub(crate) mod subagent;
 pub mod telemetry;

@@ -8,9 +8,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::small_walk::{walk_within, PARALLEL_FROM_ENTRIES};
+
 /// Below this many files (as the last scan counted) one thread walks: starting the walker's
 /// threads costs more than it saves on a small workspace, where every step is checkpointed.
-pub(crate) const PARALLEL_FROM_FILES: usize = 4_000;
+pub(crate) const PARALLEL_FROM_FILES: usize = PARALLEL_FROM_ENTRIES;
 
 /// How many threads a scan walks with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +21,7 @@ pub(crate) enum Threads {
     /// One per core, as ripgrep does: a large workspace's scan is mostly `lstat`s.
     All,
     /// The size is not known (a first snapshot): one thread until the walk has met
-    /// [`PARALLEL_FROM_FILES`] entries, then every core from the start. A small workspace
+    /// [`PARALLEL_FROM_FILES`] entries, then every core from the start (see `small_walk`). A small workspace
     /// then pays neither the threads' start nor the parallel walker's idle wait (1 ms), and a
     /// large one wastes a walk of a few thousand entries.
     Probe,
@@ -115,26 +117,19 @@ fn walk(root: &Path, skip: Option<PathBuf>, threads: Threads) -> Vec<Scanned> {
         Threads::Probe => Some(PARALLEL_FROM_FILES),
         Threads::All => None,
     };
-    if let Some(serial) = limit.and_then(|limit| walk_serially(root, &builder, limit)) {
-        return serial;
+    if let Some(limit) = limit {
+        let mut found = Vec::new();
+        if walk_within(&builder, limit, |entry| {
+            found.extend(candidate(root, entry))
+        }) {
+            return found;
+        }
     }
     let found = Mutex::new(Vec::new());
     builder
         .build_parallel()
         .visit(&mut Collector { root, sink: &found });
     found.into_inner().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The walk on this thread; `None` once it meets `limit` entries (the workspace is large).
-fn walk_serially(root: &Path, builder: &WalkBuilder, limit: usize) -> Option<Vec<Scanned>> {
-    let mut found = Vec::new();
-    for (met, entry) in builder.build().flatten().enumerate() {
-        if met + 1 >= limit {
-            return None;
-        }
-        found.extend(candidate(root, &entry));
-    }
-    Some(found)
 }
 
 /// A regular file or symlink the walk reached, with its stat data.
@@ -275,7 +270,7 @@ fn has_symlinked_dir(root: &Path, rel: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{plain_relative, scan, Threads, PARALLEL_FROM_FILES};
+    use super::{plain_relative, scan, walk_within, Threads, PARALLEL_FROM_FILES};
 
     /// The parallel walk finds what the single-threaded one does: ignore rules in nested
     /// directories, hidden files, symlinks, `.git` and the skipped directory left out.
@@ -326,15 +321,15 @@ mod tests {
             }
         }
         let builder = ignore::WalkBuilder::new(root);
-        assert!(super::walk_serially(root, &builder, PARALLEL_FROM_FILES).is_none());
+        assert!(!walk_within(&builder, PARALLEL_FROM_FILES, |_| {}));
         let probed = scan(root, None, Threads::Probe);
         assert_eq!(probed.len(), total);
         assert!(
             probed.windows(2).all(|w| w[0].path < w[1].path),
             "sorted, no duplicates"
         );
-        let small = super::walk_serially(root, &builder, usize::MAX).unwrap();
-        assert_eq!(small.len(), total);
+        let serial = scan(root, None, Threads::One);
+        assert_eq!(serial.len(), total);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use crate::small_walk::{walk_within, PARALLEL_FROM_ENTRIES};
+
 /// Config keys a fresh repository may carry (lowercase; `*` is one name segment).
 const SAFE_KEYS: &[&str] = &[
     "core.repositoryformatversion",
@@ -86,10 +88,6 @@ fn set_aside(root: &Path, git: &Path) -> Option<String> {
     ))
 }
 
-/// Past this many entries the look goes on with one thread per core: a small workspace pays
-/// neither the threads' start nor the parallel walker's idle wait (1 ms) at every turn's end.
-const SERIAL_ENTRIES: usize = 4_000;
-
 /// Every entry named `.git` (any letter case) beneath `root`, not entered.
 fn found_repositories(root: &Path, skip: &[PathBuf]) -> Vec<PathBuf> {
     let found = Arc::new(Mutex::new(Vec::new()));
@@ -110,8 +108,8 @@ fn found_repositories(root: &Path, skip: &[PathBuf]) -> Vec<PathBuf> {
             }
             !is_git
         });
-    let small = builder.build().take(SERIAL_ENTRIES).count() < SERIAL_ENTRIES;
-    if !small {
+    // One thread for a small workspace (see `small_walk`), at every turn's end.
+    if !walk_within(&builder, PARALLEL_FROM_ENTRIES, |_| {}) {
         // Found again, whole, by the parallel walk.
         found.lock().map(|mut f| f.clear()).unwrap_or_default();
         builder
@@ -120,7 +118,6 @@ fn found_repositories(root: &Path, skip: &[PathBuf]) -> Vec<PathBuf> {
     }
     let mut found = found.lock().map(|f| f.clone()).unwrap_or_default();
     found.sort();
-    found.dedup();
     found
 }
 
@@ -277,7 +274,7 @@ mod tests {
     /// is not looked into, and a `.git` is not entered.
     #[test]
     fn repositories_are_found_in_small_and_large_workspaces() {
-        for files in [10, SERIAL_ENTRIES + 50] {
+        for files in [10, PARALLEL_FROM_ENTRIES + 50] {
             let d = tempfile::tempdir().unwrap();
             let root = d.path();
             for i in 0..files {
