@@ -95,7 +95,7 @@ impl Toolbox {
 
     /// Changes the sandbox mode for the commands and file tools that run from now on.
     pub fn set_sandbox(&mut self, mode: SandboxMode) {
-        self.context.policy.mode = mode;
+        self.context.set_sandbox_mode(mode);
     }
 
     /// Replaces the source's registered tools with its current ones if they differ (names,

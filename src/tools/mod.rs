@@ -176,6 +176,13 @@ impl ToolContext {
         })
     }
 
+    /// Switches the sandbox mode; where bash was found is forgotten, since which places the
+    /// sandbox can write (where a bash is refused) depends on the mode.
+    pub fn set_sandbox_mode(&mut self, mode: SandboxMode) {
+        self.policy.mode = mode;
+        self.bash = std::sync::OnceLock::new();
+    }
+
     /// Resolves a model-supplied path inside the workspace.
     pub fn resolve(&self, path: &str) -> Result<PathBuf, ToolError> {
         crate::sandbox::paths::resolve(&self.root, path).map_err(|e| ToolError(e.to_string()))

@@ -246,6 +246,16 @@ mod tests {
         assert_eq!(ctx.bash.get(), Some(&Some(found)));
     }
 
+    /// Which places the sandbox can write depends on the mode, so a mode switch finds bash again.
+    #[test]
+    fn a_sandbox_switch_finds_bash_again() {
+        let (_d, mut ctx) = context("/usr/bin:/bin");
+        bash(&ctx);
+        assert!(ctx.bash.get().is_some());
+        ctx.set_sandbox_mode(crate::types::SandboxMode::Full);
+        assert!(ctx.bash.get().is_none());
+    }
+
     #[test]
     fn a_bash_not_on_the_path_is_looked_up_by_name() {
         let (_d, ctx) = context("/nonexistent");
