@@ -22,6 +22,13 @@ pub(crate) fn walk_within(
     true
 }
 
+/// Readies, ahead of the first walk, what every walk's start needs once per process: where the
+/// user's global git excludes are, found by a pattern compiled on first use (a few hundred
+/// microseconds, which the session's first checkpoint or search would otherwise wait for).
+pub(crate) fn warm() {
+    let _ = ignore::gitignore::gitconfig_excludes_path();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

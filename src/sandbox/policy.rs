@@ -152,17 +152,23 @@ impl SandboxPolicy {
     /// (a throwaway child that tries the namespaces, and the session's cgroup) runs while the
     /// rest of the session is built rather than before it; whoever asks first waits for it.
     /// The same thread then readies what the first command needs (the spawner thread, the
-    /// private temp dirs), so that it does not wait for them.
+    /// private temp dirs), and in every mode what the first file tool needs (the read rules,
+    /// compiled: a few hundred microseconds of regex building), so that neither waits for them.
     pub fn probe_in_background(&self) {
-        if self.mode != SandboxMode::Full {
-            let _ = std::thread::Builder::new()
-                .name("reins-probe".into())
-                .spawn(|| {
+        let confined = self.mode != SandboxMode::Full;
+        let read_rules = Arc::clone(&self.read_rules);
+        let _ = std::thread::Builder::new()
+            .name("reins-probe".into())
+            .spawn(move || {
+                if confined {
                     weaknesses();
+                }
+                read_rules.compile();
+                if confined {
                     start_spawner();
                     let _ = super::private_tmp::dir();
-                });
-        }
+                }
+            });
     }
 
     /// Spawns a command [`SandboxPolicy::confine`]d, from the thread that starts it fastest
@@ -288,6 +294,22 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".git/hooks")).unwrap();
         let p = SandboxPolicy::new(mode, false, dir.path(), vec!["secret/".into()]);
         (dir, p)
+    }
+
+    /// The first file tool of a session finds the read rules compiled, in every mode.
+    #[test]
+    fn the_background_probe_compiles_the_read_rules() {
+        let (_d, mut p) = policy(SandboxMode::Full);
+        p.set_read_rules(vec!["id_rsa.pub".into()], vec!["private/**".into()]);
+        assert!(!p.read_rules.is_compiled());
+        p.probe_in_background();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !p.read_rules.is_compiled() {
+            assert!(std::time::Instant::now() < deadline, "never compiled");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(p.check_read(&p.workspace.join("private/a")).is_err());
+        assert!(p.check_read(&p.workspace.join("id_rsa.pub")).is_ok());
     }
 
     #[test]

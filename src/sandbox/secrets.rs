@@ -55,9 +55,24 @@ impl ReadRules {
     /// Refuses `path` (canonical) if a deny rule names it, or if it matches
     /// [`SECRET_PATTERNS`] and no allow rule names it.
     pub(crate) fn check(&self, path: &Path, workspace: &Path) -> Result<(), SandboxError> {
+        self.filter().check(path, workspace)
+    }
+
+    /// Compiles the rules now, if no one did yet, so that the first check finds them ready.
+    pub(crate) fn compile(&self) {
+        self.filter();
+    }
+
+    /// Whether the rules are compiled already.
+    #[cfg(test)]
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+
+    /// The compiled rules (a thread that asks while another compiles waits for that one).
+    fn filter(&self) -> &ReadFilter {
         self.compiled
             .get_or_init(|| compiled(&self.allow, &self.deny))
-            .check(path, workspace)
     }
 }
 

@@ -25,7 +25,12 @@ impl Checkpoints {
             .name("reins-checkpoints".into())
             .spawn({
                 let (home, ws) = (reins_home.clone(), workspace.clone());
-                move || CheckpointStore::open(&home, &ws)
+                move || {
+                    let store = CheckpointStore::open(&home, &ws);
+                    // The first checkpoint walks the workspace: ready that walk's start too.
+                    crate::small_walk::warm();
+                    store
+                }
             });
         match spawned {
             Ok(handle) => Ok(Checkpoints::Opening(handle)),

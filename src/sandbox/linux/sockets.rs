@@ -45,12 +45,14 @@ fn read_proc_net_unix() -> Vec<u8> {
 /// a socket on disk is kept, so a forged line can hide nothing but a real socket.
 fn bound_sockets(table: &[u8], writable: &[PathBuf]) -> Vec<PathBuf> {
     let mut found = Vec::new();
+    // A daemon's socket is listed once per connection to it: look at each path once.
+    let mut seen = std::collections::HashSet::new();
     for line in table.split(|b| *b == b'\n').skip(1) {
         let Some(path) = path_column(line) else {
             continue;
         };
         // Abstract names start with `@`; relative ones cannot be placed.
-        if !path.starts_with(b"/") {
+        if !path.starts_with(b"/") || !seen.insert(path) {
             continue;
         }
         let Ok(real) = Path::new(OsStr::from_bytes(path)).canonicalize() else {
@@ -124,15 +126,21 @@ fn dbus_path(address: &OsStr) -> Option<PathBuf> {
 
 /// Sockets at or below `path` (links not followed, unreadable folders skipped).
 fn collect(path: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    let Ok(meta) = path.symlink_metadata() else {
-        return;
-    };
-    let kind = meta.file_type();
+    if let Ok(meta) = path.symlink_metadata() {
+        collect_kind(path, meta.file_type(), depth, found);
+    }
+}
+
+/// [`collect`] for a path whose type is known: below a folder, the type comes with each entry
+/// of its listing (no `stat` per entry; this runs before every command).
+fn collect_kind(path: &Path, kind: std::fs::FileType, depth: usize, found: &mut Vec<PathBuf>) {
     if kind.is_socket() {
         found.push(path.to_path_buf());
     } else if kind.is_dir() && depth < MAX_DEPTH && found.len() < MAX_SOCKETS {
         for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-            collect(&entry.path(), depth + 1, found);
+            if let Ok(kind) = entry.file_type() {
+                collect_kind(&entry.path(), kind, depth + 1, found);
+            }
         }
     }
 }
