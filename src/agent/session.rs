@@ -256,6 +256,10 @@ impl Session {
                 status = Status::Error;
             }
         }
+        let edits = self
+            .turn
+            .mutated()
+            .then(|| super::sync_step::start(self.tools.context()));
         if self.turn.checkpointed() {
             self.checkpoint(crate::store::TURN_END_LABEL, emit).await;
         }
@@ -267,8 +271,8 @@ impl Session {
             super::planted_step::set_aside_planted(ctx, since, emit).await;
             self.planted.looked(looked);
         }
-        if self.turn.mutated() {
-            super::sync_step::sync_edits(ctx, emit).await;
+        if let Some(edits) = edits {
+            super::sync_step::finish(edits, emit).await;
         }
         self.history.sync();
         status

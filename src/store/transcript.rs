@@ -241,16 +241,18 @@ impl TranscriptWriter {
 }
 impl Drop for TranscriptWriter {
     fn drop(&mut self) {
-        // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
-        // sync loses here is durability against a power cut, not lines already written.
-        let _ = self.finish_sync();
         // The start's update must not land after (and overwrite) the final one.
         if let Some(handle) = self.indexing.take() {
             let _ = handle.join();
         }
+        // The indexes read what the OS has, not what the disk has: they are brought up to date
+        // while the last sync asked for runs on its thread.
         if self.out.flush().is_ok() {
             super::session_index::index_transcript(&self.path);
             super::ledger::index_transcript(&self.path);
         }
+        // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
+        // sync loses here is durability against a power cut, not lines already written.
+        let _ = self.finish_sync();
     }
 }
