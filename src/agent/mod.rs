@@ -22,6 +22,7 @@ pub(crate) mod repo_map_step;
 mod request;
 mod request_size;
 pub mod routing;
+mod sandbox_notice;
 mod session;
 pub mod session_control;
 mod session_setup;

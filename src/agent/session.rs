@@ -38,6 +38,8 @@ pub struct Session {
     recorder: Recorder,
     /// When the look for planted repositories last ran.
     planted: super::planted_step::PlantedWatch,
+    /// Whether the sandbox's weaknesses were told.
+    sandbox_notice: super::sandbox_notice::SandboxNotice,
 }
 
 impl Session {
@@ -66,6 +68,7 @@ impl Session {
             checkpoints,
             recorder,
             planted: super::planted_step::PlantedWatch::new(),
+            sandbox_notice: Default::default(),
         }
     }
 
@@ -203,6 +206,8 @@ impl Session {
     pub async fn run_turn(&mut self, prompt: Prompt, out: Emit<'_>) -> Status {
         let mut sink = self.recording(out);
         let emit: Emit<'_> = &mut sink;
+        self.sandbox_notice
+            .tell_if_known(self.tools.context(), emit);
         let Prompt { text: task, images } = prompt;
         let task = task.as_str();
         // Refused before the prompt enters the history: there it would fail every later
@@ -274,6 +279,7 @@ impl Session {
         if let Some(edits) = edits {
             super::sync_step::finish(edits, emit).await;
         }
+        self.sandbox_notice.tell(self.tools.context(), emit);
         self.history.sync();
         status
     }
@@ -356,6 +362,7 @@ impl Session {
         let reach = self.tools.reach(calls);
         if reach.programs {
             self.turn.mark_ran_programs();
+            self.sandbox_notice.tell(self.tools.context(), emit);
         }
         if reach.edits {
             self.turn.mark_mutated();

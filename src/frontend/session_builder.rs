@@ -249,7 +249,6 @@ pub fn build(
         .unwrap_or_default()
         .into_iter()
         .chain(ws.instruction_warnings())
-        .chain(sandbox_weaknesses(&tools.policy))
         .chain(store_warnings)
         .collect();
     let (skill_tool, skill_warnings) =
@@ -296,12 +295,6 @@ pub fn build(
         spend: opts.spend,
     });
     Ok(Built { session, warnings })
-}
-
-/// What the sandbox cannot do on this machine, as warnings: confinement that is weaker than the
-/// documented one is announced, never silent.
-fn sandbox_weaknesses(policy: &crate::sandbox::SandboxPolicy) -> impl Iterator<Item = String> {
-    policy.weaknesses().iter().map(|w| format!("sandbox: {w}"))
 }
 
 fn load_resumed(

@@ -148,6 +148,15 @@ impl SandboxPolicy {
         }
     }
 
+    /// [`SandboxPolicy::weaknesses`] if they are known without waiting for the probe; `None`
+    /// while it runs.
+    pub fn weaknesses_if_known(&self) -> Option<&'static [String]> {
+        match self.mode {
+            SandboxMode::Full => Some(&[]),
+            _ => weaknesses_if_known(),
+        }
+    }
+
     /// Starts finding [`SandboxPolicy::weaknesses`] on a thread of its own, so that the probe
     /// (a throwaway child that tries the namespaces, and the session's cgroup) runs while the
     /// rest of the session is built rather than before it; whoever asks first waits for it.
@@ -253,6 +262,11 @@ fn weaknesses() -> &'static [String] {
 }
 
 #[cfg(target_os = "linux")]
+fn weaknesses_if_known() -> Option<&'static [String]> {
+    super::linux::degraded_if_known()
+}
+
+#[cfg(target_os = "linux")]
 fn start_spawner() {
     super::linux::spawner::start()
 }
@@ -273,6 +287,11 @@ fn spawn_command(mut cmd: tokio::process::Command) -> std::io::Result<tokio::pro
 #[cfg(not(target_os = "linux"))]
 fn weaknesses() -> &'static [String] {
     &[]
+}
+
+#[cfg(not(target_os = "linux"))]
+fn weaknesses_if_known() -> Option<&'static [String]> {
+    Some(&[])
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -26,7 +26,7 @@ use std::os::unix::process::CommandExt;
 use super::layout::WriteLayout;
 use super::{SandboxError, SandboxPolicy};
 
-pub(crate) use probe::degraded;
+pub(crate) use probe::{degraded, degraded_if_known};
 
 /// Installs the confinement of `policy` (a confined mode) on `cmd`.
 pub(crate) fn confine(

@@ -48,12 +48,19 @@ fn landlock_abi() -> i64 {
     }
 }
 
+/// What [`degraded`] found, once it has.
+static DEGRADED: OnceLock<Vec<String>> = OnceLock::new();
+
+/// [`degraded`] if the probe has run already; `None` while it runs or before.
+pub(crate) fn degraded_if_known() -> Option<&'static [String]> {
+    DEGRADED.get().map(Vec::as_slice)
+}
+
 /// What confinement lacks on this machine beyond the hard requirements (which fail closed),
 /// each as a sentence for the user. Probed once per process: a PID namespace (containment),
 /// the process cap, the Landlock scopes.
 pub(crate) fn degraded() -> &'static [String] {
-    static FOUND: OnceLock<Vec<String>> = OnceLock::new();
-    FOUND.get_or_init(|| {
+    DEGRADED.get_or_init(|| {
         let mut found = Vec::new();
         if !namespaces().mount {
             found.push(
