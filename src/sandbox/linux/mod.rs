@@ -14,6 +14,7 @@ mod limit;
 mod mounts;
 mod namespaces;
 mod probe;
+mod probe_child;
 mod seccomp;
 mod sockets;
 pub(crate) mod spawner;

@@ -103,30 +103,56 @@ pub(crate) fn degraded() -> &'static [String] {
 }
 
 /// Which namespaces a child can enter, tried for real once in a throwaway child (which reports
-/// through its exit code).
+/// through its exit code). The child borrows reins' memory (`probe_child`); when that finds
+/// less than every namespace, a forked child (the way commands start) confirms it, so that a
+/// difference between the two ways can cost a fork, never confinement.
 pub(crate) fn namespaces() -> Entered {
     static FOUND: OnceLock<Entered> = OnceLock::new();
     *FOUND.get_or_init(|| {
         let ids = super::namespaces::IdMaps::for_current_user();
-        let mut cmd = std::process::Command::new("true");
-        // SAFETY: the hook only makes system calls on data prepared before fork.
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-                let entered = super::namespaces::enter(ids.as_ref())?;
-                let code = u8::from(entered.mount)
-                    | (u8::from(entered.pid) << 1)
-                    | (u8::from(entered.ipc) << 2);
-                libc::_exit(i32::from(code) + 10)
-            });
-        }
-        let code = cmd.status().ok().and_then(|s| s.code()).unwrap_or(0) - 10;
-        let valid = (0..8).contains(&code);
-        Entered {
-            mount: valid && code & 1 != 0,
-            pid: valid && code & 2 != 0,
-            ipc: valid && code & 4 != 0,
+        let borrowed = super::probe_child::exit_code(ids.as_ref()).map(decode);
+        match borrowed {
+            Some(all) if all == EVERY_NAMESPACE => all,
+            _ => decode(forked_exit_code(ids)),
         }
     })
+}
+
+const EVERY_NAMESPACE: Entered = Entered {
+    mount: true,
+    pid: true,
+    ipc: true,
+};
+
+/// [`namespaces`] tried in a forked child.
+fn forked_exit_code(ids: Option<super::namespaces::IdMaps>) -> i32 {
+    let mut cmd = std::process::Command::new("true");
+    // SAFETY: the hook only makes system calls on data prepared before fork.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            let entered = super::namespaces::enter(ids.as_ref())?;
+            libc::_exit(encode(entered))
+        });
+    }
+    cmd.status().ok().and_then(|s| s.code()).unwrap_or(0)
+}
+
+/// The exit code of a probe child that entered `entered` (10 to 17; a child that failed
+/// otherwise exits with something else).
+pub(super) fn encode(entered: Entered) -> i32 {
+    let bits =
+        u8::from(entered.mount) | (u8::from(entered.pid) << 1) | (u8::from(entered.ipc) << 2);
+    i32::from(bits) + 10
+}
+
+fn decode(code: i32) -> Entered {
+    let bits = code - 10;
+    let valid = (0..8).contains(&bits);
+    Entered {
+        mount: valid && bits & 1 != 0,
+        pid: valid && bits & 2 != 0,
+        ipc: valid && bits & 4 != 0,
+    }
 }
 
 /// The cause to report when probing Landlock failed with `err`.
@@ -162,4 +188,34 @@ pub(super) fn require_seccomp() -> Result<(), SandboxError> {
     Err(SandboxError::unavailable(format!(
         "seccomp filters are not available ({err})"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The child that borrows reins' memory finds what a forked one finds.
+    #[test]
+    fn a_borrowing_probe_child_finds_what_a_forked_one_does() {
+        let ids = || super::super::namespaces::IdMaps::for_current_user();
+        let borrowed = super::super::probe_child::exit_code(ids().as_ref())
+            .expect("a CLONE_VM | CLONE_VFORK child starts here");
+        assert_eq!(decode(borrowed), decode(forked_exit_code(ids())));
+        assert!((10..18).contains(&borrowed), "exit code {borrowed}");
+    }
+
+    #[test]
+    fn exit_codes_round_trip_and_failures_mean_nothing_entered() {
+        for bits in 0..8u8 {
+            let entered = Entered {
+                mount: bits & 1 != 0,
+                pid: bits & 2 != 0,
+                ipc: bits & 4 != 0,
+            };
+            assert_eq!(decode(encode(entered)), entered);
+        }
+        for failed in [0, 1, 9, 18, 127] {
+            assert_eq!(decode(failed), Entered::default());
+        }
+    }
 }
