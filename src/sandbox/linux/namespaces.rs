@@ -40,6 +40,26 @@ pub(super) struct Entered {
     pub(super) ipc: bool,
 }
 
+impl Entered {
+    /// The exit code of a probe child that entered these (10 to 17; a child that failed
+    /// otherwise exits with something else).
+    pub(super) fn exit_code(self) -> i32 {
+        let bits = u8::from(self.mount) | (u8::from(self.pid) << 1) | (u8::from(self.ipc) << 2);
+        i32::from(bits) + 10
+    }
+
+    /// What a probe child's exit code says it entered: nothing for any other code.
+    pub(super) fn from_exit_code(code: i32) -> Self {
+        let bits = code - 10;
+        let valid = (0..8).contains(&bits);
+        Entered {
+            mount: valid && bits & 1 != 0,
+            pid: valid && bits & 2 != 0,
+            ipc: valid && bits & 4 != 0,
+        }
+    }
+}
+
 /// In the child: enters a mount, a PID and an IPC namespace if it can, else as many of them as
 /// it can (the mount namespace first), else none. `Err` only when a user namespace was entered
 /// but its id maps could not be written, which leaves a child unable to create files.

@@ -110,10 +110,10 @@ pub(crate) fn namespaces() -> Entered {
     static FOUND: OnceLock<Entered> = OnceLock::new();
     *FOUND.get_or_init(|| {
         let ids = super::namespaces::IdMaps::for_current_user();
-        let borrowed = super::probe_child::exit_code(ids.as_ref()).map(decode);
+        let borrowed = super::probe_child::exit_code(ids.as_ref()).map(Entered::from_exit_code);
         match borrowed {
             Some(all) if all == EVERY_NAMESPACE => all,
-            _ => decode(forked_exit_code(ids)),
+            _ => Entered::from_exit_code(forked_exit_code(ids)),
         }
     })
 }
@@ -131,28 +131,10 @@ fn forked_exit_code(ids: Option<super::namespaces::IdMaps>) -> i32 {
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
             let entered = super::namespaces::enter(ids.as_ref())?;
-            libc::_exit(encode(entered))
+            libc::_exit(entered.exit_code())
         });
     }
     cmd.status().ok().and_then(|s| s.code()).unwrap_or(0)
-}
-
-/// The exit code of a probe child that entered `entered` (10 to 17; a child that failed
-/// otherwise exits with something else).
-pub(super) fn encode(entered: Entered) -> i32 {
-    let bits =
-        u8::from(entered.mount) | (u8::from(entered.pid) << 1) | (u8::from(entered.ipc) << 2);
-    i32::from(bits) + 10
-}
-
-fn decode(code: i32) -> Entered {
-    let bits = code - 10;
-    let valid = (0..8).contains(&bits);
-    Entered {
-        mount: valid && bits & 1 != 0,
-        pid: valid && bits & 2 != 0,
-        ipc: valid && bits & 4 != 0,
-    }
 }
 
 /// The cause to report when probing Landlock failed with `err`.
@@ -200,7 +182,10 @@ mod tests {
         let ids = || super::super::namespaces::IdMaps::for_current_user();
         let borrowed = super::super::probe_child::exit_code(ids().as_ref())
             .expect("a CLONE_VM | CLONE_VFORK child starts here");
-        assert_eq!(decode(borrowed), decode(forked_exit_code(ids())));
+        assert_eq!(
+            Entered::from_exit_code(borrowed),
+            Entered::from_exit_code(forked_exit_code(ids()))
+        );
         assert!((10..18).contains(&borrowed), "exit code {borrowed}");
     }
 
@@ -212,10 +197,10 @@ mod tests {
                 pid: bits & 2 != 0,
                 ipc: bits & 4 != 0,
             };
-            assert_eq!(decode(encode(entered)), entered);
+            assert_eq!(Entered::from_exit_code(entered.exit_code()), entered);
         }
         for failed in [0, 1, 9, 18, 127] {
-            assert_eq!(decode(failed), Entered::default());
+            assert_eq!(Entered::from_exit_code(failed), Entered::default());
         }
     }
 }

@@ -13,7 +13,7 @@ const STACK_BYTES: usize = 64 * 1024;
 /// An inaccessible page below the stack: an overflow faults instead of writing the heap.
 const GUARD_BYTES: usize = 4096;
 
-/// The exit code of a child that tried to enter the namespaces ([`super::probe`] decodes it);
+/// The exit code of a child that tried to enter the namespaces (`Entered::exit_code`);
 /// `None` when such a child cannot be started here (the caller forks one instead).
 pub(super) fn exit_code(ids: Option<&IdMaps>) -> Option<i32> {
     let stack = Stack::map()?;
@@ -54,7 +54,7 @@ extern "C" fn run(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the parent's `Option<&IdMaps>`, alive while it is suspended.
     let ids = unsafe { *arg.cast::<Option<&IdMaps>>() };
     let code = match super::namespaces::enter(ids) {
-        Ok(entered) => super::probe::encode(entered),
+        Ok(entered) => entered.exit_code(),
         Err(_) => 0,
     };
     // SAFETY: ends this child only (its own thread group); nothing of the parent's is touched.
