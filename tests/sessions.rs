@@ -675,3 +675,34 @@ fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
     assert!(transcript.contains(&"1".repeat(4000)));
     assert!(transcript.contains("Summary A"));
 }
+
+/// `reins exec` exits only after its session has closed its transcript: the index row holds
+/// the whole transcript (its end included), so a listing has nothing to read again. Before the
+/// engine dropped the session ahead of telling the front end it had closed, the process often
+/// exited while the row was being written.
+#[test]
+fn an_ended_exec_leaves_its_index_row_final() {
+    let runs = 5;
+    let server = MockServer::start((0..runs).map(|i| Reply::text(&format!("a{i}"))).collect());
+    let home = home_for(&server, Wire::OpenAi);
+    let ws = calc_workspace();
+    for i in 0..runs {
+        assert_success(&exec(home.path(), ws.path(), &[], &format!("prompt {i}")));
+    }
+    let db = rusqlite::Connection::open(home.path().join("sessions/index.sqlite")).unwrap();
+    let transcripts = transcript_files(home.path());
+    assert_eq!(transcripts.len(), runs);
+    for path in transcripts {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let (len, status): (i64, String) = db
+            .query_row(
+                "SELECT len, status FROM sessions WHERE file = ?1",
+                [&name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let on_disk = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(u64::try_from(len).unwrap(), on_disk, "{name}");
+        assert_eq!(status, "done", "{name}");
+    }
+}

@@ -121,7 +121,11 @@ impl Engine {
         self.session.look_for_planted(&mut emit).await;
         self.finish();
         self.factory.close().await;
-        self.send(UiMsg::Closed);
+        // The session goes first: its transcript's last sync and its rows in the sessions index
+        // are written as it drops, and a front end that hears `Closed` may end the process.
+        let ui = self.ui.clone();
+        drop(self);
+        let _ = ui.send(UiMsg::Closed);
     }
 
     /// `/diff`, read from the checkpoint store off the engine's thread. Ops run one at a time,
