@@ -683,7 +683,7 @@ fn a_constraint_given_early_is_still_in_the_request_after_two_compactions() {
 #[test]
 fn an_ended_exec_leaves_its_index_row_final() {
     let runs = 5;
-    let server = MockServer::start((0..runs).map(|i| Reply::text(&format!("a{i}"))).collect());
+    let server = MockServer::start((0..runs).map(|i| Reply::text(format!("a{i}"))).collect());
     let home = home_for(&server, Wire::OpenAi);
     let ws = calc_workspace();
     for i in 0..runs {
