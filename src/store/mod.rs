@@ -30,6 +30,7 @@ mod shadow;
 mod snapshot;
 mod statcache;
 mod summary;
+mod transcript_indexes;
 mod tree;
 mod turn_staging;
 mod undo;

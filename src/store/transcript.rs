@@ -93,8 +93,8 @@ pub struct TranscriptWriter {
     redactor: crate::redact::Redactor,
     /// Started by the first [`TranscriptWriter::sync`].
     syncer: Option<super::background_sync::BackgroundSync>,
-    /// The index update started by the session's first record, joined before the last one.
-    indexing: Option<std::thread::JoinHandle<()>>,
+    /// The caches opened by the session's first record, brought up to date by its last.
+    indexes: Option<super::transcript_indexes::Indexes>,
 }
 
 impl TranscriptWriter {
@@ -116,7 +116,7 @@ impl TranscriptWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
             redactor: Default::default(),
             syncer: None,
-            indexing: None,
+            indexes: None,
         };
         w.end_torn_line()?;
         Ok(w)
@@ -167,14 +167,11 @@ impl TranscriptWriter {
     /// written before the first model request and the listing does not need the row at once:
     /// a listing brings any transcript its index does not match up to date itself.
     fn index_in_background(&mut self) {
-        let path = self.path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("reins-session-index".into())
-            .spawn(move || super::session_index::index_transcript(&path));
-        match spawned {
-            Ok(handle) => self.indexing = Some(handle),
-            Err(_) => super::session_index::index_transcript(&self.path),
+        if let Some(started) = self.indexes.take() {
+            // A second `Meta` (a resumed session's): its row waits for the first one's.
+            started.finish(&self.path);
         }
+        self.indexes = Some(super::transcript_indexes::Indexes::start(&self.path));
     }
 
     /// Stores the copies of the images a history record names, before the line that names
@@ -241,15 +238,17 @@ impl TranscriptWriter {
 }
 impl Drop for TranscriptWriter {
     fn drop(&mut self) {
-        // The start's update must not land after (and overwrite) the final one.
-        if let Some(handle) = self.indexing.take() {
-            let _ = handle.join();
-        }
         // The indexes read what the OS has, not what the disk has: they are brought up to date
         // while the last sync asked for runs on its thread.
+        let indexes = self.indexes.take();
         if self.out.flush().is_ok() {
-            super::session_index::index_transcript(&self.path);
-            super::ledger::index_transcript(&self.path);
+            match indexes {
+                Some(indexes) => indexes.finish(&self.path),
+                None => {
+                    super::session_index::index_transcript(&self.path);
+                    super::ledger::index_transcript(&self.path);
+                }
+            }
         }
         // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
         // sync loses here is durability against a power cut, not lines already written.
