@@ -21,7 +21,8 @@ pub(super) struct Indexes(State);
 
 enum State {
     Opening(JoinHandle<Open>),
-    Ready(Open),
+    /// Boxed: two open connections are large beside a thread's handle.
+    Ready(Box<Open>),
 }
 
 impl Indexes {
@@ -34,7 +35,7 @@ impl Indexes {
             .spawn(move || open_and_list(&owned));
         match spawned {
             Ok(handle) => Indexes(State::Opening(handle)),
-            Err(_) => Indexes(State::Ready(open_and_list(path))),
+            Err(_) => Indexes(State::Ready(Box::new(open_and_list(path)))),
         }
     }
 
@@ -43,7 +44,7 @@ impl Indexes {
     pub(super) fn finish(self, path: &Path) {
         let open = match self.0 {
             State::Opening(handle) => handle.join().unwrap_or_default(),
-            State::Ready(open) => open,
+            State::Ready(open) => *open,
         };
         match open.sessions {
             Some(mut index) => drop(index.refresh_one(path)),
@@ -124,7 +125,7 @@ mod tests {
         let open = handle.join().unwrap();
         assert!(open.sessions.is_none() && open.ledger.is_none());
         std::fs::remove_dir(&blocker).unwrap();
-        Indexes(State::Ready(open)).finish(&path);
+        Indexes(State::Ready(Box::new(open))).finish(&path);
         assert!(row_len(dir.path(), "s.jsonl").is_some());
     }
 }
