@@ -160,20 +160,21 @@ impl SandboxPolicy {
     /// Starts finding [`SandboxPolicy::weaknesses`] on a thread of its own, so that the probe
     /// (a throwaway child that tries the namespaces, and the session's cgroup) runs while the
     /// rest of the session is built rather than before it; whoever asks first waits for it.
-    /// The same thread then readies what the first command needs (the spawner thread, the
-    /// private temp dirs), and in every mode what the first file tool needs (the read rules,
-    /// compiled: a few hundred microseconds of regex building), so that neither waits for them.
+    /// The same thread readies, before the probe and in every mode, what the first file tool
+    /// needs (the read rules, compiled: a few hundred microseconds of regex building), and after
+    /// it what the first command needs (the spawner thread, the private temp dirs), so that
+    /// neither waits for them.
     pub fn probe_in_background(&self) {
         let confined = self.mode != SandboxMode::Full;
         let read_rules = Arc::clone(&self.read_rules);
         let _ = std::thread::Builder::new()
             .name("reins-probe".into())
             .spawn(move || {
-                if confined {
-                    weaknesses();
-                }
+                // First what the first step may need (a file tool, often a model's first call);
+                // a command comes later, and nothing else waits for the probe.
                 read_rules.compile();
                 if confined {
+                    weaknesses();
                     start_spawner();
                     let _ = super::private_tmp::dir();
                 }
