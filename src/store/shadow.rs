@@ -104,7 +104,9 @@ fn init(dir: &Path, workspace: &Path) -> Result<Repository, CheckpointError> {
         .mode(0o700)
         .create(dir)
         .map_err(io_err("creating", dir))?;
-    for sub in ["objects", "objects/pack", "refs"] {
+    // `refs/reins`, where the sessions' refs go, is made here (in the background) rather than by
+    // the first checkpoint, which waits for its write.
+    for sub in ["objects", "objects/pack", "refs", "refs/reins"] {
         let path = dir.join(sub);
         match std::fs::create_dir(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
@@ -137,6 +139,10 @@ mod tests {
         assert!(!config.get_bool("core.protectNTFS").unwrap());
         assert_eq!(config.get_i64("pack.deltaCacheSize").unwrap(), 1);
         assert!(!dir.join("hooks").exists());
+        assert!(
+            dir.join("refs/reins").is_dir(),
+            "the sessions' refs have their folder"
+        );
         assert!(repo.is_bare());
         // Opened again, it is the same store.
         drop(repo);
