@@ -23,11 +23,6 @@
 use std::io;
 use std::sync::OnceLock;
 
-/// Each waiting process's stack: it only waits and exits.
-const STACK_BYTES: usize = 64 * 1024;
-/// An inaccessible page below each stack, so an overflow faults instead of writing the other's.
-const GUARD_BYTES: usize = 4096;
-
 /// The tops of the two waiting processes' stacks.
 pub(super) struct Stacks {
     relay: usize,
@@ -61,34 +56,14 @@ fn map() -> Option<Stacks> {
     if !cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) {
         return None;
     }
-    let len = 2 * (GUARD_BYTES + STACK_BYTES);
-    // SAFETY: a fresh anonymous mapping, never unmapped once it serves; guard pages made
-    // inaccessible within it, or the whole of it unmapped when that fails.
-    unsafe {
-        let base = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-            -1,
-            0,
-        );
-        if base == libc::MAP_FAILED {
-            return None;
-        }
-        let start = base as usize;
-        let second = start + GUARD_BYTES + STACK_BYTES;
-        for guard in [start, second] {
-            if libc::mprotect(guard as *mut libc::c_void, GUARD_BYTES, libc::PROT_NONE) != 0 {
-                libc::munmap(base, len);
-                return None;
-            }
-        }
-        Some(Stacks {
-            relay: second,
-            init: second + GUARD_BYTES + STACK_BYTES,
-        })
-    }
+    let mapped = super::stacks::GuardedStacks::map(2)?;
+    let stacks = Stacks {
+        relay: mapped.top(0),
+        init: mapped.top(1),
+    };
+    // Read in forked children for the rest of the process.
+    mapped.keep();
+    Some(stacks)
 }
 
 /// In the spawned child: starts init, and becomes the relay that waits for it (see
@@ -253,22 +228,16 @@ mod tests {
     use super::*;
 
     /// On x86_64 the stacks are mapped (else every command would be forked three times, as
-    /// before), each top 16-byte aligned as the call on it needs, with a guard page below.
+    /// before), two of them, each top 16-byte aligned as the call on it needs (their guards:
+    /// `stacks`' test).
     #[test]
     #[cfg(target_arch = "x86_64")]
-    fn the_waiting_processes_stacks_are_mapped_aligned_and_guarded() {
+    fn the_waiting_processes_stacks_are_mapped_and_aligned() {
         prepare();
         let stacks = stacks().expect("stacks mapped");
-        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        assert_ne!(stacks.relay, stacks.init);
         for top in [stacks.relay, stacks.init] {
             assert_eq!(top % 16, 0);
-            let guard = format!("{:x}-", top - STACK_BYTES - GUARD_BYTES);
-            let line = maps.lines().find(|l| l.starts_with(&guard));
-            assert!(
-                line.is_some_and(|l| l.split_whitespace().nth(1) == Some("---p")),
-                "no inaccessible page below the stack: {line:?}"
-            );
         }
-        assert_eq!(stacks.init - stacks.relay, GUARD_BYTES + STACK_BYTES);
     }
 }

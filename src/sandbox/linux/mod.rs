@@ -18,6 +18,7 @@ mod probe_child;
 mod seccomp;
 mod sockets;
 pub(crate) mod spawner;
+mod stacks;
 mod terminals;
 #[cfg(test)]
 mod tests;

@@ -8,15 +8,10 @@
 
 use super::namespaces::IdMaps;
 
-/// The child's stack; `enter` needs a few hundred bytes of it.
-const STACK_BYTES: usize = 64 * 1024;
-/// An inaccessible page below the stack: an overflow faults instead of writing the heap.
-const GUARD_BYTES: usize = 4096;
-
 /// The exit code of a child that tried to enter the namespaces (`Entered::exit_code`);
 /// `None` when such a child cannot be started here (the caller forks one instead).
 pub(super) fn exit_code(ids: Option<&IdMaps>) -> Option<i32> {
-    let stack = Stack::map()?;
+    let stack = super::stacks::GuardedStacks::map(1)?;
     let mut ids = ids;
     let pid = with_signals_blocked(|| {
         // SAFETY: `run` is a plain function taking `ids`, which outlives the child (the
@@ -25,7 +20,7 @@ pub(super) fn exit_code(ids: Option<&IdMaps>) -> Option<i32> {
         unsafe {
             libc::clone(
                 run,
-                stack.top(),
+                stack.top(0) as *mut libc::c_void,
                 libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
                 std::ptr::addr_of_mut!(ids).cast(),
             )
@@ -73,43 +68,5 @@ fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
         let out = f();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
         out
-    }
-}
-
-/// An anonymous mapping with a guard page at its bottom, unmapped when dropped.
-struct Stack {
-    base: *mut libc::c_void,
-}
-
-impl Stack {
-    fn map() -> Option<Self> {
-        // SAFETY: a fresh private anonymous mapping; the guard is its own first page.
-        unsafe {
-            let base = libc::mmap(
-                std::ptr::null_mut(),
-                GUARD_BYTES + STACK_BYTES,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-                -1,
-                0,
-            );
-            if base == libc::MAP_FAILED {
-                return None;
-            }
-            let stack = Stack { base };
-            (libc::mprotect(base, GUARD_BYTES, libc::PROT_NONE) == 0).then_some(stack)
-        }
-    }
-
-    /// The top of the stack (it grows down), 16-byte aligned as the ABI wants.
-    fn top(&self) -> *mut libc::c_void {
-        self.base.wrapping_byte_add(GUARD_BYTES + STACK_BYTES)
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `map`, no longer used (the child has exited).
-        unsafe { libc::munmap(self.base, GUARD_BYTES + STACK_BYTES) };
     }
 }
