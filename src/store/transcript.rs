@@ -240,15 +240,9 @@ impl Drop for TranscriptWriter {
     fn drop(&mut self) {
         // The indexes read what the OS has, not what the disk has: they are brought up to date
         // while the last sync asked for runs on its thread.
-        let indexes = self.indexes.take();
+        let indexes = self.indexes.take().unwrap_or_default();
         if self.out.flush().is_ok() {
-            match indexes {
-                Some(indexes) => indexes.finish(&self.path),
-                None => {
-                    super::session_index::index_transcript(&self.path);
-                    super::ledger::index_transcript(&self.path);
-                }
-            }
+            indexes.finish(&self.path);
         }
         // Drop cannot report: a caller that must know calls `finish_sync` first. What a failed
         // sync loses here is durability against a power cut, not lines already written.

@@ -16,8 +16,15 @@ struct Open {
     ledger: Option<Ledger>,
 }
 
-/// The caches being opened on their thread, or open.
+/// The caches being opened on their thread, or open (none yet, by default: the finish opens
+/// them).
 pub(super) struct Indexes(State);
+
+impl Default for Indexes {
+    fn default() -> Self {
+        Indexes(State::Ready(Box::default()))
+    }
+}
 
 enum State {
     Opening(JoinHandle<Open>),
